@@ -1,0 +1,180 @@
+package migrations_test
+
+import (
+	"context"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/sillage-analytics/sillage/migrations"
+	"github.com/sillage-analytics/sillage/store"
+	"github.com/sillage-analytics/sillage/store/storetest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+func tables(t *testing.T, e store.Engine) []string {
+	t.Helper()
+	rows, err := e.Query(context.Background(), "SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	return names
+}
+
+func TestUpDownUp(t *testing.T) {
+	ctx := context.Background()
+	e := storetest.Embedded(t)
+	m, err := migrations.New(ctx, e, migrations.Target{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(wantVersion uint, wantTables string) {
+		t.Helper()
+		v, dirty, err := m.Version()
+		if err != nil || dirty || v != wantVersion {
+			t.Fatalf("version = %d dirty=%v err=%v, want %d clean", v, dirty, err, wantVersion)
+		}
+		if got := strings.Join(tables(t, e), ","); got != wantTables {
+			t.Fatalf("tables = %s\nwant     %s", got, wantTables)
+		}
+	}
+	all := "api_keys,auth_sessions,events,funnels,goals,memberships,salts,schema_migrations,sessions,sessions_mv,shared_links,sites,users"
+	check(0, "schema_migrations")
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	check(migrations.Latest(), all)
+	if err := m.Up(); err != nil { // nothing pending is not an error
+		t.Fatal(err)
+	}
+	if err := m.Down(0); err != nil {
+		t.Fatal(err)
+	}
+	check(0, "schema_migrations")
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	check(migrations.Latest(), all)
+}
+
+// A crash in the middle of a migration leaves it dirty; the next Up runs it
+// again, which the idempotent statements allow.
+func TestDirtyMigrationIsRetried(t *testing.T) {
+	ctx := context.Background()
+	e := storetest.Embedded(t)
+	m, err := migrations.New(ctx, e, migrations.Target{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Half of migration 1 ran, then the process died.
+	if err := e.Exec(ctx, "CREATE TABLE sites (id UInt32) ENGINE = MergeTree ORDER BY id", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Exec(ctx, "INSERT INTO schema_migrations VALUES (1, 1, 1)", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	v, dirty, err := m.Version()
+	if err != nil || dirty || v != migrations.Latest() {
+		t.Fatalf("version %d dirty=%v err=%v", v, dirty, err)
+	}
+}
+
+func TestEveryUpHasADown(t *testing.T) {
+	names, _ := fs.Glob(migrations.Files, "*.sql")
+	seen := map[string]int{}
+	re := regexp.MustCompile(`^(\d{4})_[a-z0-9_]+\.(up|down)\.sql$`)
+	for _, n := range names {
+		m := re.FindStringSubmatch(n)
+		if m == nil {
+			t.Errorf("%s: name must be NNNN_name.up.sql or NNNN_name.down.sql", n)
+			continue
+		}
+		seen[m[1]]++
+	}
+	for v, n := range seen {
+		if n != 2 {
+			t.Errorf("migration %s has %d files, want an up and a down", v, n)
+		}
+	}
+}
+
+// TestClusterGolden renders every migration for a cluster named "sillage"
+// and compares it with testdata/cluster/*.sql (go test -update rewrites).
+func TestClusterGolden(t *testing.T) {
+	names, _ := fs.Glob(migrations.Files, "*.sql")
+	sort.Strings(names)
+	for _, n := range names {
+		text, _ := fs.ReadFile(migrations.Files, n)
+		got, err := migrations.Render(n, string(text), migrations.Target{Cluster: "sillage"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden := filepath.Join("testdata", "cluster", n)
+		if *update {
+			os.MkdirAll(filepath.Dir(golden), 0o755)
+			if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test ./migrations -update)", err)
+		}
+		if got != string(want) {
+			t.Errorf("%s: rendered cluster DDL differs from %s (run go test ./migrations -update and review)", n, golden)
+		}
+		for _, stmt := range migrations.Statements(got) {
+			if strings.HasPrefix(stmt, "CREATE") && !strings.Contains(stmt, "ON CLUSTER sillage") {
+				t.Errorf("%s: statement without ON CLUSTER:\n%s", n, stmt)
+			}
+			if strings.Contains(stmt, "ENGINE = ") && !strings.Contains(stmt, "ENGINE = Replicated") && !strings.Contains(stmt, "ENGINE = Distributed") {
+				t.Errorf("%s: table not replicated on a cluster:\n%s", n, stmt)
+			}
+		}
+	}
+}
+
+func TestRenderRejectsBadClusterName(t *testing.T) {
+	if _, err := migrations.Render("x", "SELECT 1", migrations.Target{Cluster: "a b; DROP"}); err == nil {
+		t.Fatal("want an error for a cluster name with spaces")
+	}
+}
+
+func TestStatements(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"SELECT 1; SELECT 2;", []string{"SELECT 1", "SELECT 2"}},
+		{"SELECT ';' ; -- a comment; with semicolon\nSELECT 2", []string{"SELECT ';'", "-- a comment; with semicolon\nSELECT 2"}},
+		{"  ;\n-- only a comment\n;", nil},
+		{`SELECT 'it\'s;'`, []string{`SELECT 'it\'s;'`}},
+	}
+	for _, tt := range tests {
+		got := migrations.Statements(tt.in)
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("Statements(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

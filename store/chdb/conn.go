@@ -1,0 +1,123 @@
+package chdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"unsafe"
+)
+
+// Conn is one session of the embedded engine on a data folder.
+type Conn struct {
+	lib  *lib
+	mu   sync.RWMutex // Close waits for running queries
+	conn unsafe.Pointer
+}
+
+// ErrClosed is returned by queries on a closed connection.
+var ErrClosed = errors.New("embedded engine connection is closed")
+
+// Connect loads the library at libPath and opens the data folder dir.
+func Connect(libPath, dir string) (*Conn, error) {
+	l, err := load(libPath)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"clickhouse", "--path=" + dir}
+	keep := make([][]byte, len(args))
+	argv := make([]*byte, len(args))
+	for i, a := range args {
+		keep[i], argv[i] = cstr(a)
+	}
+	c := l.connect(int32(len(argv)), &argv[0])
+	runtime.KeepAlive(keep)
+	if c == nil {
+		return nil, fmt.Errorf("embedded engine cannot open data folder %s (is another sillage process using it?)", dir)
+	}
+	return &Conn{lib: l, conn: c}, nil
+}
+
+// Query runs one statement and returns its output in format. Parameters
+// bind {name:Type} placeholders on the engine side, never by interpolation.
+func (c *Conn) Query(ctx context.Context, query, format string, names, values []string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.conn == nil {
+		return nil, ErrClosed
+	}
+	conn := *(*unsafe.Pointer)(c.conn)
+	q, qp := cstr(query)
+	f, fp := cstr(format)
+	var res unsafe.Pointer
+	if len(names) == 0 {
+		res = c.lib.queryN(conn, qp, uintptr(len(query)), fp, uintptr(len(format)))
+	} else {
+		n := len(names)
+		keep := make([][]byte, 0, 2*n)
+		np, vp := make([]*byte, n), make([]*byte, n)
+		nl, vl := make([]uintptr, n), make([]uintptr, n)
+		for i := range names {
+			var b []byte
+			b, np[i] = cstr(names[i])
+			keep = append(keep, b)
+			b, vp[i] = cstr(values[i])
+			keep = append(keep, b)
+			nl[i], vl[i] = uintptr(len(names[i])), uintptr(len(values[i]))
+		}
+		res = c.lib.queryWithParamsN(conn, qp, uintptr(len(query)), fp, uintptr(len(format)), &np[0], &nl[0], &vp[0], &vl[0], uintptr(n))
+		runtime.KeepAlive(keep)
+		runtime.KeepAlive(np)
+		runtime.KeepAlive(vp)
+		runtime.KeepAlive(nl)
+		runtime.KeepAlive(vl)
+	}
+	runtime.KeepAlive(q)
+	runtime.KeepAlive(f)
+	if res == nil {
+		return nil, errors.New("embedded engine returned no result")
+	}
+	defer c.lib.destroyResult(res)
+	if e := c.lib.resultError(res); e != nil {
+		return nil, &Error{Message: strings.TrimSpace(goString(e))}
+	}
+	n := c.lib.resultLength(res)
+	if n == 0 {
+		return nil, nil
+	}
+	out := make([]byte, n)
+	copy(out, unsafe.Slice((*byte)(c.lib.resultBuffer(res)), n))
+	return out, nil
+}
+
+// Close releases the session; running queries finish first.
+func (c *Conn) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn != nil {
+		c.lib.closeConn(c.conn)
+		c.conn = nil
+	}
+	return nil
+}
+
+// Error is an error reported by the engine for a statement.
+type Error struct{ Message string }
+
+func (e *Error) Error() string { return e.Message }
+
+func goString(p unsafe.Pointer) string {
+	if p == nil {
+		return ""
+	}
+	var n int
+	for *(*byte)(unsafe.Add(p, n)) != 0 {
+		n++
+	}
+	return string(unsafe.Slice((*byte)(p), n))
+}

@@ -1,0 +1,103 @@
+package chdb
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// testConn opens a fresh data folder; tests need the real library, which
+// `make chdb` installs.
+func testConn(t *testing.T) *Conn {
+	t.Helper()
+	path, err := Find("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Connect(path, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestQueryWithParams(t *testing.T) {
+	c := testConn(t)
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		query  string
+		names  []string
+		values []string
+		want   string
+	}{
+		{"plain", "SELECT 1 + 1", nil, nil, "2\n"},
+		{"string param cannot inject", "SELECT {s:String}", []string{"s"}, []string{"x'; DROP TABLE t; --"}, "\"x'; DROP TABLE t; --\"\n"},
+		{"typed params", "SELECT {a:UInt32} + {b:UInt32}", []string{"a", "b"}, []string{"40", "2"}, "42\n"},
+		{"array param", "SELECT length({xs:Array(String)})", []string{"xs"}, []string{"['a','b','c']"}, "3\n"},
+		{"NUL byte in value", "SELECT length({s:String})", []string{"s"}, []string{"a\x00b"}, "3\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := c.Query(ctx, tt.query, "CSV", tt.names, tt.values)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out) != tt.want {
+				t.Fatalf("got %q, want %q", out, tt.want)
+			}
+		})
+	}
+}
+
+func TestQueryError(t *testing.T) {
+	c := testConn(t)
+	_, err := c.Query(context.Background(), "SELECT * FROM no_such_table", "CSV", nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "no_such_table") {
+		t.Fatalf("want an error naming the table, got %v", err)
+	}
+}
+
+func TestConcurrentQueries(t *testing.T) {
+	c := testConn(t)
+	ctx := context.Background()
+	if _, err := c.Query(ctx, "CREATE TABLE t (n UInt64) ENGINE = MergeTree ORDER BY n", "CSV", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 20; j++ {
+				if _, err := c.Query(ctx, "INSERT INTO t SELECT number FROM numbers(100)", "CSV", nil, nil); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := c.Query(ctx, "SELECT count() FROM t", "CSV", nil, nil); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	out, err := c.Query(ctx, "SELECT count() FROM t", "CSV", nil, nil)
+	if err != nil || string(out) != "16000\n" {
+		t.Fatalf("count = %q, %v; want 16000", out, err)
+	}
+}
+
+func TestFindMissingLibrary(t *testing.T) {
+	_, err := Find("/nonexistent/libchdb.so")
+	if err == nil || !strings.Contains(err.Error(), "make chdb") {
+		t.Fatalf("want a hint on how to install, got %v", err)
+	}
+}

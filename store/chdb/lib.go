@@ -1,0 +1,136 @@
+// Package chdb runs the ClickHouse engine in-process through libchdb.so.
+//
+// The library is loaded with purego when the first engine is opened, never at
+// package init, so a binary that talks to a ClickHouse server starts on a
+// machine without the library.
+package chdb
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"unsafe"
+
+	"github.com/ebitengine/purego"
+)
+
+// InstallHint tells a person how to get the library; every "not found" error
+// ends with it.
+const InstallHint = "install it with `make chdb` (npm package @chdb/lib-linux-x64-gnu) or point SILLAGE_CHDB_LIB at libchdb.so"
+
+// ErrLibraryNotFound means no libchdb.so was found in any searched place.
+var ErrLibraryNotFound = errors.New("embedded engine library libchdb.so not found")
+
+// npmPath is where `make chdb` installs the library, relative to the
+// repository root.
+const npmPath = "tools/chdb/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so"
+
+// Candidates lists where the library is looked for, in order: the explicit
+// path, then beside the executable, then the npm install of a source checkout
+// relative to the executable and to the working directory.
+func Candidates(explicit string) []string {
+	if explicit != "" {
+		return []string{explicit}
+	}
+	var c []string
+	if exe, err := os.Executable(); err == nil {
+		dir := filepath.Dir(exe)
+		c = append(c,
+			filepath.Join(dir, "libchdb.so"),
+			filepath.Join(dir, "..", "lib", "libchdb.so"),
+			filepath.Join(dir, "..", npmPath),
+		)
+	}
+	if wd, err := os.Getwd(); err == nil {
+		for dir := wd; ; dir = filepath.Dir(dir) {
+			c = append(c, filepath.Join(dir, npmPath))
+			if filepath.Dir(dir) == dir {
+				break
+			}
+		}
+	}
+	return c
+}
+
+// Find returns the first candidate that exists.
+func Find(explicit string) (string, error) {
+	for _, p := range Candidates(explicit) {
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, nil
+		}
+	}
+	if explicit != "" {
+		return "", fmt.Errorf("%w at %s: %s", ErrLibraryNotFound, explicit, InstallHint)
+	}
+	return "", fmt.Errorf("%w: %s", ErrLibraryNotFound, InstallHint)
+}
+
+// lib holds the C entry points; it is filled once per process.
+type lib struct {
+	setSignalHandlers func(enabled int32)
+	connect           func(argc int32, argv **byte) unsafe.Pointer
+	closeConn         func(conn unsafe.Pointer)
+	queryWithParamsN  func(conn unsafe.Pointer, query *byte, queryLen uintptr, format *byte, formatLen uintptr,
+		names **byte, nameLens *uintptr, values **byte, valueLens *uintptr, count uintptr) unsafe.Pointer
+	queryN         func(conn unsafe.Pointer, query *byte, queryLen uintptr, format *byte, formatLen uintptr) unsafe.Pointer
+	resultBuffer   func(res unsafe.Pointer) unsafe.Pointer
+	resultLength   func(res unsafe.Pointer) uintptr
+	resultError    func(res unsafe.Pointer) unsafe.Pointer
+	resultRowsRead func(res unsafe.Pointer) uint64
+	destroyResult  func(res unsafe.Pointer)
+}
+
+var (
+	loadOnce sync.Once
+	loaded   *lib
+	loadErr  error
+	loadedAt string
+)
+
+func load(path string) (*lib, error) {
+	loadOnce.Do(func() {
+		handle, err := purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_GLOBAL)
+		if err != nil {
+			loadErr = fmt.Errorf("cannot load embedded engine library %s: %w", path, err)
+			return
+		}
+		l := &lib{}
+		for name, fn := range map[string]any{
+			"chdb_set_signal_handlers_enabled": &l.setSignalHandlers,
+			"chdb_connect":                     &l.connect,
+			"chdb_close_conn":                  &l.closeConn,
+			"chdb_query_n":                     &l.queryN,
+			"chdb_query_with_params_n":         &l.queryWithParamsN,
+			"chdb_result_buffer":               &l.resultBuffer,
+			"chdb_result_length":               &l.resultLength,
+			"chdb_result_error":                &l.resultError,
+			"chdb_result_rows_read":            &l.resultRowsRead,
+			"chdb_destroy_query_result":        &l.destroyResult,
+		} {
+			sym, err := purego.Dlsym(handle, name)
+			if err != nil {
+				loadErr = fmt.Errorf("embedded engine library %s lacks %s (version 26.7 or later is needed): %w", path, name, err)
+				return
+			}
+			purego.RegisterFunc(fn, sym)
+		}
+		// The Go runtime owns the process's signals; the engine's own handlers
+		// would turn a Go panic or SIGTERM into an engine crash report.
+		l.setSignalHandlers(0)
+		loaded, loadedAt = l, path
+	})
+	if loadErr == nil && loadedAt != path {
+		return nil, fmt.Errorf("embedded engine library already loaded from %s, cannot load %s too", loadedAt, path)
+	}
+	return loaded, loadErr
+}
+
+// cstr returns a NUL-terminated copy of s and a pointer to it; the slice must
+// stay alive for as long as the pointer is used.
+func cstr(s string) ([]byte, *byte) {
+	b := make([]byte, len(s)+1)
+	copy(b, s)
+	return b, &b[0]
+}
