@@ -21,7 +21,6 @@ type driver struct {
 	engine store.Engine
 	target Target
 	mu     sync.Mutex
-	name   string // file being run, for error messages
 }
 
 var _ database.Driver = (*driver)(nil)

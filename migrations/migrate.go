@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/golang-migrate/migrate/v4"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
@@ -127,5 +128,7 @@ func versions() []uint {
 
 type logger struct{ l *slog.Logger }
 
-func (l *logger) Printf(format string, v ...any) { l.l.Info(fmt.Sprintf(format, v...)) }
-func (l *logger) Verbose() bool                  { return false }
+func (l *logger) Printf(format string, v ...any) {
+	l.l.Info(strings.TrimSpace(fmt.Sprintf(format, v...)))
+}
+func (l *logger) Verbose() bool { return false }

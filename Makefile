@@ -1,0 +1,46 @@
+# The Makefile is the contract: `make run` and `make test` on a fresh Debian
+# machine with Go and Node.js do all the set-up.
+SHELL := /bin/bash
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+CHDB_LIB := tools/chdb/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so
+DATA ?= ./data
+LISTEN ?= 127.0.0.1:8080
+
+.PHONY: all build chdb js-deps run test test-go test-js lint bench fuzz clean
+
+all: build
+
+# The embedded engine: libchdb.so from its npm package, pinned by the lock file.
+chdb: $(CHDB_LIB)
+$(CHDB_LIB): tools/chdb/package.json tools/chdb/package-lock.json
+	cd tools/chdb && npm ci --no-audit --no-fund
+	@test -f $@ && touch $@
+
+build:
+	$(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/sillage ./cmd/sillage
+
+run: chdb build
+	bin/sillage serve --data $(DATA) --listen $(LISTEN) \
+		--bootstrap-site demo.sillage.localhost --bootstrap-user admin@sillage.localhost
+
+js-deps: tracker-js/node_modules/.package-lock.json
+tracker-js/node_modules/.package-lock.json: tracker-js/package-lock.json
+	cd tracker-js && npm ci --no-audit --no-fund
+
+test: test-js test-go
+
+test-js: js-deps
+	cd tracker-js && npm test
+
+test-go: chdb
+	$(GO) vet ./...
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+lint:
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,196 @@
+// Package accounts keeps sites, users and memberships in the store.
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/store"
+)
+
+// Service reads and writes account data.
+type Service struct {
+	Engine store.Engine
+	Now    func() time.Time
+}
+
+// New returns a Service on an engine with the real clock.
+func New(e store.Engine) *Service { return &Service{Engine: e, Now: time.Now} }
+
+var (
+	ErrExists   = errors.New("already exists")
+	ErrNotFound = errors.New("not found")
+)
+
+// AddSite registers a domain with its time zone.
+func (s *Service) AddSite(ctx context.Context, domain, timezone string) (sillage.Site, error) {
+	domain = sillage.NormalizeDomain(domain)
+	if timezone == "" {
+		timezone = "Etc/UTC"
+	}
+	if err := sillage.ValidateSite(domain, timezone); err != nil {
+		return sillage.Site{}, err
+	}
+	if _, err := s.SiteByDomain(ctx, domain); err == nil {
+		return sillage.Site{}, fmt.Errorf("site %s: %w", domain, ErrExists)
+	} else if !errors.Is(err, ErrNotFound) {
+		return sillage.Site{}, err
+	}
+	id, err := s.newSiteID(ctx)
+	if err != nil {
+		return sillage.Site{}, err
+	}
+	now := s.Now().UTC()
+	site := sillage.Site{ID: id, Domain: domain, Timezone: timezone, CreatedAt: now.Truncate(time.Millisecond)}
+	err = s.Engine.Exec(ctx, `INSERT INTO sites (id, domain, timezone, retention_days, created_at, updated_at, deleted)
+		VALUES ({id:UInt32}, {domain:String}, {tz:String}, 0, {now:DateTime64(3, 'UTC')}, {now:DateTime64(6, 'UTC')}, 0)`,
+		store.Params{"id": id, "domain": domain, "tz": timezone, "now": now})
+	if err != nil {
+		return sillage.Site{}, fmt.Errorf("add site %s: %w", domain, err)
+	}
+	return site, nil
+}
+
+// newSiteID draws a random 31-bit id that no site uses; ids need no
+// coordination between processes this way.
+func (s *Service) newSiteID(ctx context.Context) (uint32, error) {
+	for range 8 {
+		var b [4]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return 0, fmt.Errorf("read random site id: %w", err)
+		}
+		id := binary.LittleEndian.Uint32(b[:])&0x7fffffff | 1
+		var n uint64
+		if err := store.QueryRow(ctx, s.Engine, "SELECT count() FROM sites WHERE id = {id:UInt32}", store.Params{"id": id}, &n); err != nil {
+			return 0, fmt.Errorf("check site id: %w", err)
+		}
+		if n == 0 {
+			return id, nil
+		}
+	}
+	return 0, errors.New("could not draw a free site id")
+}
+
+const siteColumns = "id, domain, timezone, retention_days, created_at"
+
+func scanSites(rows store.Rows) ([]sillage.Site, error) {
+	defer rows.Close()
+	var out []sillage.Site
+	for rows.Next() {
+		var st sillage.Site
+		if err := rows.Scan(&st.ID, &st.Domain, &st.Timezone, &st.RetentionDays, &st.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+// Sites lists every site, by domain.
+func (s *Service) Sites(ctx context.Context) ([]sillage.Site, error) {
+	rows, err := s.Engine.Query(ctx, "SELECT "+siteColumns+" FROM sites FINAL WHERE deleted = 0 ORDER BY domain", nil)
+	if err != nil {
+		return nil, fmt.Errorf("list sites: %w", err)
+	}
+	sites, err := scanSites(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list sites: %w", err)
+	}
+	return sites, nil
+}
+
+// SiteByDomain finds a site by its domain.
+func (s *Service) SiteByDomain(ctx context.Context, domain string) (sillage.Site, error) {
+	rows, err := s.Engine.Query(ctx, "SELECT "+siteColumns+" FROM sites FINAL WHERE deleted = 0 AND domain = {d:String}",
+		store.Params{"d": sillage.NormalizeDomain(domain)})
+	if err != nil {
+		return sillage.Site{}, fmt.Errorf("find site %s: %w", domain, err)
+	}
+	sites, err := scanSites(rows)
+	if err != nil {
+		return sillage.Site{}, fmt.Errorf("find site %s: %w", domain, err)
+	}
+	if len(sites) == 0 {
+		return sillage.Site{}, fmt.Errorf("site %s: %w", domain, ErrNotFound)
+	}
+	return sites[0], nil
+}
+
+// AddUser creates an account with an argon2id password hash.
+func (s *Service) AddUser(ctx context.Context, email, password string) (sillage.User, error) {
+	addr, err := mail.ParseAddress(strings.TrimSpace(email))
+	if err != nil || addr.Name != "" {
+		return sillage.User{}, fmt.Errorf("invalid email %q", email)
+	}
+	email = strings.ToLower(addr.Address)
+	if _, err := s.UserByEmail(ctx, email); err == nil {
+		return sillage.User{}, fmt.Errorf("user %s: %w", email, ErrExists)
+	} else if !errors.Is(err, ErrNotFound) {
+		return sillage.User{}, err
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return sillage.User{}, err
+	}
+	now := s.Now().UTC()
+	u := sillage.User{ID: uuid.NewString(), Email: email, CreatedAt: now.Truncate(time.Millisecond)}
+	err = s.Engine.Exec(ctx, `INSERT INTO users (id, email, password_hash, created_at, updated_at, deleted)
+		VALUES ({id:UUID}, {email:String}, {hash:String}, {now:DateTime64(3, 'UTC')}, {now:DateTime64(6, 'UTC')}, 0)`,
+		store.Params{"id": u.ID, "email": email, "hash": hash, "now": now})
+	if err != nil {
+		return sillage.User{}, fmt.Errorf("add user %s: %w", email, err)
+	}
+	return u, nil
+}
+
+// UserByEmail finds an account by email.
+func (s *Service) UserByEmail(ctx context.Context, email string) (sillage.User, error) {
+	u, _, err := s.userWithHash(ctx, email)
+	return u, err
+}
+
+func (s *Service) userWithHash(ctx context.Context, email string) (sillage.User, string, error) {
+	var u sillage.User
+	var hash string
+	err := store.QueryRow(ctx, s.Engine, `SELECT toString(id), email, password_hash, created_at FROM users FINAL
+		WHERE deleted = 0 AND email = {e:String}`, store.Params{"e": strings.ToLower(strings.TrimSpace(email))},
+		&u.ID, &u.Email, &hash, &u.CreatedAt)
+	if errors.Is(err, store.ErrNoRows) {
+		return u, "", fmt.Errorf("user %s: %w", email, ErrNotFound)
+	}
+	if err != nil {
+		return u, "", fmt.Errorf("find user %s: %w", email, err)
+	}
+	return u, hash, nil
+}
+
+// ErrBadCredentials is the one answer to a wrong email or a wrong password.
+var ErrBadCredentials = errors.New("wrong email or password")
+
+// Authenticate checks an email and password.
+func (s *Service) Authenticate(ctx context.Context, email, password string) (sillage.User, error) {
+	u, hash, err := s.userWithHash(ctx, email)
+	if errors.Is(err, ErrNotFound) {
+		// Same cost as a real check, so timing does not reveal accounts.
+		CheckPassword(dummyHash, password)
+		return sillage.User{}, ErrBadCredentials
+	}
+	if err != nil {
+		return sillage.User{}, err
+	}
+	if !CheckPassword(hash, password) {
+		return sillage.User{}, ErrBadCredentials
+	}
+	return u, nil
+}
+
+var dummyHash, _ = HashPassword("not a real password")

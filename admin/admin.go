@@ -1,0 +1,197 @@
+// Package admin lets the command line manage a running server. The embedded
+// engine locks its data folder, so `sillage site add` and friends talk to the
+// running `sillage serve` over a Unix socket in that folder (mode 0600: only
+// the account that runs the server may use it) instead of opening it.
+package admin
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sillage-analytics/sillage"
+)
+
+// Ops are the operations the command line performs.
+type Ops interface {
+	AddSite(ctx context.Context, domain, timezone string) (sillage.Site, error)
+	Sites(ctx context.Context) ([]sillage.Site, error)
+	AddUser(ctx context.Context, email, password string) (sillage.User, error)
+}
+
+// SocketPath is the admin socket of a data folder. Unix socket paths are
+// limited to about 100 bytes; a deeper folder gets one in the temp folder,
+// named after a hash of the data folder's path.
+func SocketPath(dataDir string) string {
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		abs = dataDir
+	}
+	p := filepath.Join(abs, "admin.sock")
+	if len(p) < 100 {
+		return p
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return filepath.Join(os.TempDir(), "sillage-"+hex.EncodeToString(sum[:8])+".sock")
+}
+
+type addSiteRequest struct {
+	Domain   string `json:"domain"`
+	Timezone string `json:"timezone"`
+}
+
+type addUserRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+type errorResponse struct {
+	Error string `json:"error"`
+}
+
+// Handler serves Ops as JSON over HTTP.
+func Handler(ops Ops, log *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	reply := func(w http.ResponseWriter, v any, err error) {
+		w.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			v = errorResponse{err.Error()}
+		}
+		if err := json.NewEncoder(w).Encode(v); err != nil {
+			log.Warn("admin: write response", "error", err)
+		}
+	}
+	decode := func(r *http.Request, v any) error {
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(v); err != nil {
+			return fmt.Errorf("malformed request: %w", err)
+		}
+		return nil
+	}
+	mux.HandleFunc("GET /sites", func(w http.ResponseWriter, r *http.Request) {
+		sites, err := ops.Sites(r.Context())
+		reply(w, sites, err)
+	})
+	mux.HandleFunc("POST /sites", func(w http.ResponseWriter, r *http.Request) {
+		var req addSiteRequest
+		if err := decode(r, &req); err != nil {
+			reply(w, nil, err)
+			return
+		}
+		site, err := ops.AddSite(r.Context(), req.Domain, req.Timezone)
+		if err == nil {
+			log.Info("site added over the admin socket", "domain", site.Domain, "id", site.ID)
+		}
+		reply(w, site, err)
+	})
+	mux.HandleFunc("POST /users", func(w http.ResponseWriter, r *http.Request) {
+		var req addUserRequest
+		if err := decode(r, &req); err != nil {
+			reply(w, nil, err)
+			return
+		}
+		u, err := ops.AddUser(r.Context(), req.Email, req.Password)
+		if err == nil {
+			log.Info("user added over the admin socket", "email", u.Email)
+		}
+		reply(w, u, err)
+	})
+	return mux
+}
+
+// Listen opens the admin socket; a stale socket left by a killed server is
+// replaced (the data folder's lock proves no other server runs).
+func Listen(path string) (net.Listener, error) {
+	_ = os.Remove(path)
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("admin socket %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("admin socket %s: %w", path, err)
+	}
+	return l, nil
+}
+
+// Client is Ops on a running server.
+type Client struct {
+	http *http.Client
+	path string
+}
+
+// ErrNoServer means no server answers on the socket.
+var ErrNoServer = errors.New("no running sillage server on this data folder")
+
+// Dial connects to the server of a data folder, or returns ErrNoServer.
+func Dial(path string) (*Client, error) {
+	conn, err := net.DialTimeout("unix", path, time.Second)
+	if err != nil {
+		return nil, ErrNoServer
+	}
+	conn.Close()
+	return &Client{path: path, http: &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", path)
+		}},
+	}}, nil
+}
+
+func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://sillage"+path, body)
+	if err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("admin socket %s: %w", c.path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var e errorResponse
+		if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || e.Error == "" {
+			return fmt.Errorf("admin socket %s: HTTP %d", c.path, resp.StatusCode)
+		}
+		return errors.New(e.Error)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+func (c *Client) AddSite(ctx context.Context, domain, timezone string) (sillage.Site, error) {
+	var s sillage.Site
+	err := c.call(ctx, http.MethodPost, "/sites", addSiteRequest{domain, timezone}, &s)
+	return s, err
+}
+
+func (c *Client) Sites(ctx context.Context) ([]sillage.Site, error) {
+	var s []sillage.Site
+	err := c.call(ctx, http.MethodGet, "/sites", nil, &s)
+	return s, err
+}
+
+func (c *Client) AddUser(ctx context.Context, email, password string) (sillage.User, error) {
+	var u sillage.User
+	err := c.call(ctx, http.MethodPost, "/users", addUserRequest{email, password}, &u)
+	return u, err
+}

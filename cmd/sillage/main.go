@@ -1,0 +1,107 @@
+// Command sillage is the whole of Sillage in one binary: the collector, the
+// query service and dashboard, migrations and administration.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/admin"
+	"github.com/sillage-analytics/sillage/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, out io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the collector, query service and dashboard on one port", runServe},
+		{"migrate", "apply or revert schema migrations: up | down [N] | version", runMigrate},
+		{"site", "manage sites: add DOMAIN [--timezone TZ] | list", runSite},
+		{"user", "manage dashboard accounts: add --email E --password-stdin", runUser},
+		{"version", "print the version", func(_ context.Context, _ []string, out io.Writer) error {
+			_, err := fmt.Fprintln(out, "sillage", version)
+			return err
+		}},
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, "Sillage: cookieless, privacy-first web analytics.\n\nUsage: sillage COMMAND [flags]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, "\nRun 'sillage COMMAND --help' for a command's flags; every flag also reads an environment variable SILLAGE_….\n")
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, args[1:], stdout)
+		if errors.Is(err, errHelp) {
+			return 0
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "sillage %s: %s\n", c.name, oneLine(err))
+			return 1
+		}
+		return 0
+	}
+	fmt.Fprintf(stderr, "sillage: unknown command %q (run 'sillage --help')\n", args[0])
+	return 2
+}
+
+// oneLine keeps an error on one line for the terminal; engine errors can
+// span several.
+func oneLine(err error) string {
+	s := strings.TrimSpace(err.Error())
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("invalid log level %q: debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("invalid log format %q: text or json", format)
+}
+
+func newAccounts(e store.Engine) admin.Ops { return accounts.New(e) }

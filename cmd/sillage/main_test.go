@@ -1,0 +1,273 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var binary string
+
+// TestMain builds the real binary once; these tests run it as ops would.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "sillage-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "sillage")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func sillage(t *testing.T, env []string, stdin string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = append(cleanEnv(), env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, o.String(), e.String()}
+}
+
+// cleanEnv drops SILLAGE_ variables of the developer's shell.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "SILLAGE_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startServe runs `sillage serve` until the test ends and waits for /readyz.
+// syncBuffer collects a child's output while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func startServe(t *testing.T, args ...string) (addr string, stdout *syncBuffer) {
+	t.Helper()
+	addr = freePort(t)
+	cmd := exec.Command(binary, append([]string{"serve", "--listen", addr}, args...)...)
+	cmd.Env = cleanEnv()
+	stdout = &syncBuffer{}
+	cmd.Stdout = stdout
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			t.Log(sc.Text())
+		}
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve did not stop cleanly on SIGTERM: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			t.Error("serve did not stop within 30 s of SIGTERM")
+		}
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return addr, stdout
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("serve not ready within 60 s")
+	return "", nil
+}
+
+func TestServeHealthAndAdminSocket(t *testing.T) {
+	data := t.TempDir()
+	addr, stdout := startServe(t, "--data", data, "--bootstrap-site", "demo.example.fr", "--bootstrap-user", "admin@example.fr")
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("healthz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if !strings.Contains(stdout.String(), "Created account admin@example.fr with password ") {
+		t.Errorf("the bootstrap login is not printed: %q", stdout.String())
+	}
+
+	// Admin commands work while serve holds the data folder.
+	r := sillage(t, nil, "", "site", "add", "atelier-bois.fr", "--timezone", "Europe/Paris", "--data", data)
+	if r.code != 0 || !strings.Contains(r.stdout, "added site atelier-bois.fr") || !strings.Contains(r.stdout, "running server") {
+		t.Fatalf("site add: %+v", r)
+	}
+	r = sillage(t, []string{"SILLAGE_DATA=" + data}, "", "site", "list")
+	if r.code != 0 || !strings.Contains(r.stdout, "atelier-bois.fr") || !strings.Contains(r.stdout, "demo.example.fr") {
+		t.Fatalf("site list: %+v", r)
+	}
+	r = sillage(t, nil, "s3cure password\n", "user", "add", "--email", "claire@example.fr", "--password-stdin", "--data", data)
+	if r.code != 0 || !strings.Contains(r.stdout, "added user claire@example.fr") {
+		t.Fatalf("user add: %+v", r)
+	}
+	r = sillage(t, nil, "", "site", "add", "atelier-bois.fr", "--data", data)
+	if r.code == 0 || !strings.Contains(r.stderr, "already exists") {
+		t.Fatalf("duplicate site: %+v", r)
+	}
+
+	// A second server on the same folder is refused in one line.
+	r = sillage(t, nil, "", "serve", "--data", data, "--listen", freePort(t))
+	if r.code == 0 || !strings.Contains(r.stderr, "in use by another sillage process") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Fatalf("second serve: %+v", r)
+	}
+}
+
+func TestServeWithoutEngineLibraryAgainstDeadServer(t *testing.T) {
+	r := sillage(t, []string{
+		"SILLAGE_CLICKHOUSE_URL=clickhouse://127.0.0.1:1/sillage",
+		"SILLAGE_CLICKHOUSE_WAIT=2s",
+		"SILLAGE_CHDB_LIB=/nonexistent/libchdb.so",
+	}, "", "serve", "--listen", freePort(t), "--data", t.TempDir())
+	if r.code == 0 {
+		t.Fatalf("serve against a dead server exited 0: %+v", r)
+	}
+	last := lastLine(r.stderr)
+	if !strings.Contains(last, "unreachable") || strings.Contains(r.stderr, "panic") || strings.Contains(r.stderr, "goroutine ") {
+		t.Fatalf("want one clear error line, got:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stderr, "retrying") {
+		t.Fatalf("want a log line per attempt, got:\n%s", r.stderr)
+	}
+}
+
+func TestMigrateUpDownVersion(t *testing.T) {
+	data := t.TempDir()
+	for _, step := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"migrate", "version"}, "schema version 0"},
+		{[]string{"migrate", "up"}, "schema version 1"},
+		{[]string{"migrate", "down", "1"}, "schema version 0"},
+		{[]string{"migrate", "up", "--data", data}, "schema version 1"},
+	} {
+		r := sillage(t, nil, "", append(step.args, "--data", data)...)
+		if r.code != 0 || !strings.Contains(r.stdout, step.want) {
+			t.Fatalf("%v: %+v", step.args, r)
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	unreadable := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(unreadable, []byte("x"), 0o600)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
+		{"wrong flag", []string{"serve", "--no-such-flag"}, 1, "flag provided but not defined"},
+		{"migrate without action", []string{"migrate"}, 1, "missing action"},
+		{"migrate bad action", []string{"migrate", "sideways"}, 1, "unknown action"},
+		{"migrate down bad N", []string{"migrate", "down", "x"}, 1, "positive number"},
+		{"data folder is a file", []string{"migrate", "up", "--data", unreadable}, 1, "not a folder"},
+		{"site without action", []string{"site"}, 1, "missing action"},
+		{"user without password", []string{"user", "add", "--email", "a@b.fr"}, 1, "--password-stdin"},
+		{"bad log level", []string{"serve", "--log-level", "loud"}, 1, "invalid log level"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := sillage(t, nil, "", tt.args...)
+			if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
+				t.Fatalf("got %+v, want exit %d and %q", r, tt.code, tt.want)
+			}
+			if strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+				t.Fatalf("want a one-line error, got:\n%s", r.stderr)
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	r := sillage(t, nil, "", "serve", "--help")
+	if r.code != 0 || !strings.Contains(r.stdout, "--listen") || !strings.Contains(r.stdout, "SILLAGE_LISTEN") || !strings.Contains(r.stdout, "SILLAGE_CLICKHOUSE_URL") {
+		t.Fatalf("serve --help: %+v", r)
+	}
+	r = sillage(t, nil, "", "--help")
+	if r.code != 0 || !strings.Contains(r.stdout, "migrate") {
+		t.Fatalf("--help: %+v", r)
+	}
+	r = sillage(t, nil, "", "version")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "sillage ") {
+		t.Fatalf("version: %+v", r)
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/admin"
+	"github.com/sillage-analytics/sillage/store"
+)
+
+type serveFlags struct {
+	engineFlags
+	listen        string
+	logLevel      string
+	logFormat     string
+	bootstrapSite string
+	bootstrapUser string
+}
+
+func runServe(ctx context.Context, args []string, out io.Writer) error {
+	var sf serveFlags
+	f := newFlags("serve", `Usage: sillage serve [flags]
+
+Runs the collector (POST /api/event, /js/script.js), the query service and
+the dashboard on one port, after applying pending migrations. Stops
+gracefully on SIGINT or SIGTERM: accepted events are flushed first.`)
+	sf.register(f)
+	f.stringVar(&sf.listen, "listen", "SILLAGE_LISTEN", "127.0.0.1:8080", "address to serve HTTP on")
+	f.stringVar(&sf.logLevel, "log-level", "SILLAGE_LOG_LEVEL", "info", "debug, info, warn or error")
+	f.stringVar(&sf.logFormat, "log-format", "SILLAGE_LOG_FORMAT", "text", "text or json")
+	f.stringVar(&sf.bootstrapSite, "bootstrap-site", "SILLAGE_BOOTSTRAP_SITE", "", "create this site at start if it does not exist")
+	f.stringVar(&sf.bootstrapUser, "bootstrap-user", "SILLAGE_BOOTSTRAP_USER", "",
+		"create this account at start if it does not exist, with a random password printed once")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if len(f.args) > 0 {
+		return fmt.Errorf("unexpected argument %q", f.args[0])
+	}
+	log, err := newLogger(os.Stderr, sf.logLevel, sf.logFormat)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, sf, log, out)
+}
+
+func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) error {
+	started := time.Now()
+	eng, err := sf.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := eng.Close(); err != nil {
+			log.Error("close engine", "error", err)
+		}
+	}()
+	log.Info("engine open", "kind", eng.Kind(), "took", time.Since(started).Round(time.Millisecond).String())
+
+	ln, err := net.Listen("tcp", sf.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", sf.listen, err)
+	}
+	var ready atomic.Bool
+	srv := &fasthttp.Server{
+		Handler:            newRouter(eng, &ready),
+		Name:               "sillage",
+		ReadTimeout:        30 * time.Second,
+		WriteTimeout:       30 * time.Second,
+		IdleTimeout:        2 * time.Minute,
+		MaxRequestBodySize: 1 << 20,
+		Logger:             slogPrintf{log},
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("listening", "address", ln.Addr().String())
+
+	m, err := sf.migrator(ctx, eng, log)
+	if err == nil {
+		err = m.Up()
+	}
+	if err != nil {
+		srv.Shutdown()
+		return err
+	}
+	acc := accounts.New(eng)
+	if err := bootstrap(ctx, acc, sf, out); err != nil {
+		srv.Shutdown()
+		return err
+	}
+
+	var adminSrv *http.Server
+	if sf.embedded() {
+		sock := admin.SocketPath(sf.data)
+		al, err := admin.Listen(sock)
+		if err != nil {
+			srv.Shutdown()
+			return err
+		}
+		adminSrv = &http.Server{Handler: admin.Handler(acc, log), ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := adminSrv.Serve(al); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("admin socket", "error", err)
+			}
+		}()
+		defer os.Remove(sock)
+	}
+	ready.Store(true)
+	log.Info("ready", "took", time.Since(started).Round(time.Millisecond).String())
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		return fmt.Errorf("HTTP server: %w", err)
+	}
+	log.Info("shutting down")
+	ready.Store(false)
+	step := time.Now()
+	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.ShutdownWithContext(shutCtx); err != nil {
+		log.Warn("HTTP shutdown", "error", err)
+	}
+	if adminSrv != nil {
+		adminSrv.Shutdown(shutCtx)
+	}
+	log.Info("HTTP stopped", "took", time.Since(step).Round(time.Millisecond).String())
+	return nil
+}
+
+// bootstrap creates the site and account asked for at start, so `make run`
+// ends with something to log into.
+func bootstrap(ctx context.Context, acc *accounts.Service, sf serveFlags, out io.Writer) error {
+	if sf.bootstrapSite != "" {
+		site, err := acc.AddSite(ctx, sf.bootstrapSite, "Europe/Paris")
+		switch {
+		case errors.Is(err, accounts.ErrExists):
+		case err != nil:
+			return fmt.Errorf("bootstrap site: %w", err)
+		default:
+			fmt.Fprintf(out, "Created site %s (time zone %s).\n", site.Domain, site.Timezone)
+		}
+	}
+	if sf.bootstrapUser != "" {
+		if _, err := acc.UserByEmail(ctx, sf.bootstrapUser); errors.Is(err, accounts.ErrNotFound) {
+			password := accounts.RandomPassword()
+			if _, err := acc.AddUser(ctx, sf.bootstrapUser, password); err != nil {
+				return fmt.Errorf("bootstrap user: %w", err)
+			}
+			fmt.Fprintf(out, "Created account %s with password %s (shown once: keep it).\n", sf.bootstrapUser, password)
+		} else if err != nil {
+			return fmt.Errorf("bootstrap user: %w", err)
+		}
+	}
+	return nil
+}
+
+// newRouter answers the health endpoints; the collector and query service
+// mount here.
+func newRouter(eng store.Engine, ready *atomic.Bool) fasthttp.RequestHandler {
+	return func(c *fasthttp.RequestCtx) {
+		switch string(c.Path()) {
+		case "/healthz":
+			c.SetContentType("text/plain; charset=utf-8")
+			c.SetBodyString("ok\n")
+		case "/readyz":
+			c.SetContentType("text/plain; charset=utf-8")
+			if !ready.Load() {
+				c.SetStatusCode(fasthttp.StatusServiceUnavailable)
+				c.SetBodyString("starting: migrations not applied yet\n")
+				return
+			}
+			pctx, cancel := context.WithTimeout(c, 2*time.Second)
+			defer cancel()
+			if err := eng.Ping(pctx); err != nil {
+				c.SetStatusCode(fasthttp.StatusServiceUnavailable)
+				c.SetBodyString("engine not answering\n")
+				return
+			}
+			c.SetBodyString("ready\n")
+		default:
+			c.Error("not found\n", fasthttp.StatusNotFound)
+		}
+	}
+}
+
+type slogPrintf struct{ l *slog.Logger }
+
+func (s slogPrintf) Printf(format string, args ...any) { s.l.Warn(fmt.Sprintf(format, args...)) }

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+)
+
+func runSite(ctx context.Context, args []string, out io.Writer) error {
+	var ef engineFlags
+	var tz string
+	f := newFlags("site", `Usage: sillage site add DOMAIN [--timezone TZ] | sillage site list [flags]
+
+Adds or lists the sites whose events Sillage accepts. While a server runs
+on the same data folder, the command goes through its admin socket.`)
+	ef.register(f)
+	f.stringVar(&tz, "timezone", "SILLAGE_SITE_TIMEZONE", "Europe/Paris", "IANA time zone for the site's days, weeks and months")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if len(f.args) == 0 {
+		return fmt.Errorf("missing action: add DOMAIN or list")
+	}
+	log, err := newLogger(os.Stderr, "warn", "text")
+	if err != nil {
+		return err
+	}
+	switch action := f.args[0]; {
+	case action == "add" && len(f.args) == 2:
+		ops, where, done, err := ef.ops(ctx, log)
+		if err != nil {
+			return err
+		}
+		defer done()
+		site, err := ops.AddSite(ctx, f.args[1], tz)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(out, "added site %s (id %d, time zone %s) through %s\n", site.Domain, site.ID, site.Timezone, where)
+		return err
+	case action == "add":
+		return fmt.Errorf("usage: sillage site add DOMAIN [--timezone TZ]")
+	case action == "list" && len(f.args) == 1:
+		ops, _, done, err := ef.ops(ctx, log)
+		if err != nil {
+			return err
+		}
+		defer done()
+		sites, err := ops.Sites(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "DOMAIN\tID\tTIME ZONE\tCREATED")
+		for _, s := range sites {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", s.Domain, s.ID, s.Timezone, s.CreatedAt.Format("2006-01-02"))
+		}
+		return tw.Flush()
+	default:
+		return fmt.Errorf("unknown site action %q: add DOMAIN or list", action)
+	}
+}
