@@ -1,0 +1,62 @@
+// Pure helpers of the tracker: no DOM, no globals, no side effects.
+// tracker.js imports them and esbuild inlines them into dist/script.js;
+// test/lib.test.js imports this file directly.
+//
+// Every byte here ships to every visitor of every site: keep it tight.
+
+// Extensions that `data-file-downloads` tracks when given no value.
+export var DOWNLOADS =
+  'pdf,xlsx,docx,txt,rtf,csv,exe,key,pps,ppt,pptx,7z,pkg,rar,gz,zip,avi,mov,mp4,mpeg,wmv,midi,mp3,wav,wma,dmg,iso,msi'
+
+// A RegExp for the comma-separated path patterns of `data-exclude`
+// ("/admin/*, /preview/**"): each is anchored at both ends, `*` stands for
+// anything within one path segment, `**` for anything at all, every other
+// character (but spaces, dropped) for itself.
+export var exclusion = s =>
+  RegExp(
+    '^(' +
+      s
+        .replace(/\s/g, '')
+        .replace(/[^\w*/,-]/g, '\\$&')
+        .replace(/\*\*?/g, m => (m[1] ? '.*' : '[^/]*'))
+        .replace(/,/g, '|') +
+      ')$'
+  )
+
+// A RegExp testing whether a path ends in one of the extensions listed in
+// `s` ("pdf, zip"), whatever their case.
+export var extensions = s => RegExp('\\.(' + s.replace(/\W+/g, '|') + ')$', 'i')
+
+// Reads a class attribute such as
+//   "btn sillage-event-name=Signup sillage-event-plan=Pro+yearly"
+// into ['Signup', {plan: 'Pro yearly'}] ('+' stands for a space); returns a
+// falsy value when no event name is given.
+export var tagged = (c, p, n) => {
+  p = {}
+  ;(c || '').replace(/sillage-event-([^\s=]+)=(\S+)/g, (_, k, v) => {
+    p[k] = v.replace(/\+/g, ' ')
+  })
+  n = p.name
+  delete p.name
+  return n && [n, p]
+}
+
+// The request body: JSON with short keys (README.md, "Payload").
+// n name, u url, d domain, r referrer or null, p props (only when not empty),
+// $ revenue, h 1 in hash mode, i only when false, sd and e (engagement).
+// Keys left undefined are dropped by JSON.stringify.
+export var payload = (n, u, o, d, r, props, h, p) => (
+  (p = Object.assign({}, props, o.props)),
+  JSON.stringify({
+    n,
+    u,
+    d,
+    r: r || null,
+    p: Object.keys(p).length ? p : void 0,
+    $: o.revenue,
+    h: h ? 1 : void 0,
+    i: o.interactive === !1 ? !1 : void 0,
+    sd: o.sd,
+    e: o.e,
+  })
+)

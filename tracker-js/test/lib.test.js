@@ -1,0 +1,135 @@
+// The pure helpers of src/lib.js, imported directly.
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { DOWNLOADS, exclusion, extensions, payload, tagged } from '../src/lib.js'
+
+describe('exclusion', () => {
+  var cases = [
+    // pattern, path, excluded
+    ['/admin/*', '/admin/users', true],
+    ['/admin/*', '/admin/', true],
+    ['/admin/*', '/admin', false],
+    ['/admin/*', '/admin/users/1', false],
+    ['/admin/*', '/x/admin/users', false],
+    ['/preview/**', '/preview/a/b/c', true],
+    ['/preview/**', '/preview/', true],
+    ['/preview/**', '/previews', false],
+    ['/blog/*/edit', '/blog/my-post/edit', true],
+    ['/blog/*/edit', '/blog/a/b/edit', false],
+    ['/**/draft', '/a/b/draft', true],
+    ['/exact', '/exact', true],
+    ['/exact', '/exact/more', false],
+    ['/file.html', '/file.html', true],
+    ['/file.html', '/fileXhtml', false],
+    ['/a+(b)?[c]$^|{1}\\', '/a+(b)?[c]$^|{1}\\', true],
+    ['/a+b', '/aab', false],
+  ]
+  for (var [pattern, path, want] of cases)
+    test(`${pattern} ${want ? 'matches' : 'does not match'} ${path}`, () => {
+      assert.equal(exclusion(pattern).test(path), want)
+    })
+
+  test('a comma-separated list, spaces around', () => {
+    var re = exclusion(' /admin/* ,/preview/**,, ')
+    assert.ok(re.test('/admin/x'))
+    assert.ok(re.test('/preview/x/y'))
+    assert.ok(!re.test('/'))
+    assert.ok(!re.test('/public'))
+  })
+
+  test('no pattern excludes nothing', () => {
+    for (var p of ['/', '/a', '/a/b']) assert.ok(!exclusion('').test(p))
+  })
+})
+
+describe('extensions', () => {
+  test('the default list', () => {
+    var re = extensions(DOWNLOADS)
+    for (var p of ['/a.pdf', '/b/c.XLSX', '/x.7z', '/y.tar.gz', '/setup.msi', '/v.mp4'])
+      assert.ok(re.test(p), p)
+    for (var p of ['/', '/pdf', '/a.pdfx', '/a.html', '/a.pdf/', '/x.zip.html', '/apdf'])
+      assert.ok(!re.test(p), p)
+  })
+
+  test('a list given by the site', () => {
+    var re = extensions('epub, .mobi,AZW3')
+    assert.ok(re.test('/b.epub') && re.test('/b.mobi') && re.test('/b.azw3'))
+    assert.ok(!re.test('/b.pdf'))
+  })
+
+  test('the default list is the documented one', () => {
+    assert.equal(
+      DOWNLOADS,
+      'pdf,xlsx,docx,txt,rtf,csv,exe,key,pps,ppt,pptx,7z,pkg,rar,gz,zip,avi,mov,mp4,mpeg,wmv,midi,mp3,wav,wma,dmg,iso,msi'
+    )
+  })
+})
+
+describe('tagged', () => {
+  test('name and props, + for a space', () => {
+    assert.deepEqual(tagged('btn sillage-event-name=Sign+up sillage-event-plan=Pro+yearly big'), [
+      'Sign up',
+      { plan: 'Pro yearly' },
+    ])
+  })
+  test('props with dashes in their name', () => {
+    assert.deepEqual(tagged('sillage-event-plan-type=pro sillage-event-name=X'), ['X', { 'plan-type': 'pro' }])
+  })
+  test('no name, no event', () => {
+    for (var c of [null, '', 'btn', 'sillage-event-plan=pro', 'sillage-event-name=']) assert.ok(!tagged(c), String(c))
+  })
+  test('whitespace of any kind separates classes', () => {
+    assert.deepEqual(tagged('\tsillage-event-name=A\nsillage-event-k=v  '), ['A', { k: 'v' }])
+  })
+})
+
+describe('payload', () => {
+  var json = (...a) => JSON.parse(payload(...a))
+  test('a plain pageview', () => {
+    var s = payload('pageview', 'https://example.fr/', {}, 'example.fr', '', {}, false)
+    assert.equal(s, '{"n":"pageview","u":"https://example.fr/","d":"example.fr","r":null}')
+  })
+  test('referrer, props merged over static ones, revenue, hash, non-interactive', () => {
+    assert.deepEqual(
+      json(
+        'Buy',
+        'https://example.fr/#/cart',
+        { props: { plan: 'team', n: '2' }, revenue: { amount: 29.9, currency: 'EUR' }, interactive: false },
+        'a.fr,b.fr',
+        'https://ref.example/',
+        { plan: 'pro', lang: 'fr' },
+        true
+      ),
+      {
+        n: 'Buy',
+        u: 'https://example.fr/#/cart',
+        d: 'a.fr,b.fr',
+        r: 'https://ref.example/',
+        p: { plan: 'team', lang: 'fr', n: '2' },
+        $: { amount: 29.9, currency: 'EUR' },
+        h: 1,
+        i: false,
+      }
+    )
+  })
+  test('i is only sent when false', () => {
+    assert.ok(!('i' in json('x', 'u', { interactive: true }, 'd', '', {})))
+    assert.ok(!('i' in json('x', 'u', {}, 'd', '', {})))
+  })
+  test('engagement fields', () => {
+    assert.deepEqual(json('engagement', 'u', { interactive: false, sd: 40, e: 1234 }, 'd', '', {}), {
+      n: 'engagement',
+      u: 'u',
+      d: 'd',
+      r: null,
+      i: false,
+      sd: 40,
+      e: 1234,
+    })
+  })
+  test('static props are not changed', () => {
+    var props = { a: '1' }
+    json('x', 'u', { props: { b: '2' } }, 'd', '', props)
+    assert.deepEqual(props, { a: '1' })
+  })
+})
