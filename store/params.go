@@ -54,9 +54,14 @@ func formatValue(v any, nested bool) (string, error) {
 	case float64:
 		return strconv.FormatFloat(x, 'g', -1, 64), nil
 	case time.Time:
-		// Millisecond precision parses as DateTime64(3) and, with the
-		// fraction cut, as DateTime; placeholders name the time zone.
-		s := x.UTC().Format("2006-01-02 15:04:05.000")
+		// Whole seconds parse as DateTime and DateTime64; a fraction only
+		// as DateTime64. Placeholders name the time zone. Pass a Date as a
+		// "2006-01-02" string.
+		layout := "2006-01-02 15:04:05"
+		if x.Nanosecond() != 0 {
+			layout = "2006-01-02 15:04:05.000000"
+		}
+		s := x.UTC().Format(layout)
 		if nested {
 			return "'" + s + "'", nil
 		}
