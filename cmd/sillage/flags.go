@@ -86,3 +86,18 @@ func (f *flags) printUsage(w io.Writer) {
 		fmt.Fprintln(w)
 	})
 }
+
+func (f *flags) intVar(p *int, name, env string, def int, usage string) {
+	f.IntVar(p, name, def, usage)
+	f.note(name, env)
+}
+
+func (f *flags) int64Var(p *int64, name, env string, def int64, usage string) {
+	f.Int64Var(p, name, def, usage)
+	f.note(name, env)
+}
+
+func (f *flags) boolVar(p *bool, name, env string, def bool, usage string) {
+	f.BoolVar(p, name, def, usage)
+	f.note(name, env)
+}

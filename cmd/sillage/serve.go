@@ -12,15 +12,21 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
 
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/admin"
+	"github.com/sillage-analytics/sillage/collector"
 	"github.com/sillage-analytics/sillage/store"
 )
 
 type serveFlags struct {
 	engineFlags
+	collectorFlags
 	listen        string
 	logLevel      string
 	logFormat     string
@@ -35,7 +41,8 @@ func runServe(ctx context.Context, args []string, out io.Writer) error {
 Runs the collector (POST /api/event, /js/script.js), the query service and
 the dashboard on one port, after applying pending migrations. Stops
 gracefully on SIGINT or SIGTERM: accepted events are flushed first.`)
-	sf.register(f)
+	sf.engineFlags.register(f)
+	sf.collectorFlags.register(f)
 	f.stringVar(&sf.listen, "listen", "SILLAGE_LISTEN", "127.0.0.1:8080", "address to serve HTTP on")
 	f.stringVar(&sf.logLevel, "log-level", "SILLAGE_LOG_LEVEL", "info", "debug, info, warn or error")
 	f.stringVar(&sf.logFormat, "log-format", "SILLAGE_LOG_FORMAT", "text", "text or json")
@@ -68,13 +75,21 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 	}()
 	log.Info("engine open", "kind", eng.Kind(), "took", time.Since(started).Round(time.Millisecond).String())
 
+	ccfg, err := sf.collectorFlags.config(log, sf.data)
+	if err != nil {
+		return err
+	}
+	defer ccfg.GeoIP.Close()
 	ln, err := net.Listen("tcp", sf.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", sf.listen, err)
 	}
-	var ready atomic.Bool
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	ccfg.Registerer = reg
+	rt := &router{engine: eng, metrics: fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))}
 	srv := &fasthttp.Server{
-		Handler:            newRouter(eng, &ready),
+		Handler:            rt.handle,
 		Name:               "sillage",
 		ReadTimeout:        30 * time.Second,
 		WriteTimeout:       30 * time.Second,
@@ -99,6 +114,12 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 		srv.Shutdown()
 		return err
 	}
+	col, err := collector.New(ctx, ccfg, eng, acc)
+	if err != nil {
+		srv.Shutdown()
+		return err
+	}
+	rt.collector.Store(col)
 
 	var adminSrv *http.Server
 	if sf.embedded() {
@@ -116,7 +137,7 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 		}()
 		defer os.Remove(sock)
 	}
-	ready.Store(true)
+	rt.ready.Store(true)
 	log.Info("ready", "took", time.Since(started).Round(time.Millisecond).String())
 
 	select {
@@ -125,7 +146,7 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 		return fmt.Errorf("HTTP server: %w", err)
 	}
 	log.Info("shutting down")
-	ready.Store(false)
+	rt.ready.Store(false)
 	step := time.Now()
 	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -136,6 +157,14 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 		adminSrv.Shutdown(shutCtx)
 	}
 	log.Info("HTTP stopped", "took", time.Since(step).Round(time.Millisecond).String())
+	step = time.Now()
+	flushCtx, cancelFlush := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancelFlush()
+	if err := col.Close(flushCtx); err != nil {
+		log.Error("collector stopped with events left in its write-ahead log", "error", err)
+	} else {
+		log.Info("collector flushed", "took", time.Since(step).Round(time.Millisecond).String())
+	}
 	return nil
 }
 
@@ -166,32 +195,46 @@ func bootstrap(ctx context.Context, acc *accounts.Service, sf serveFlags, out io
 	return nil
 }
 
-// newRouter answers the health endpoints; the collector and query service
-// mount here.
-func newRouter(eng store.Engine, ready *atomic.Bool) fasthttp.RequestHandler {
-	return func(c *fasthttp.RequestCtx) {
-		switch string(c.Path()) {
-		case "/healthz":
-			c.SetContentType("text/plain; charset=utf-8")
-			c.SetBodyString("ok\n")
-		case "/readyz":
-			c.SetContentType("text/plain; charset=utf-8")
-			if !ready.Load() {
-				c.SetStatusCode(fasthttp.StatusServiceUnavailable)
-				c.SetBodyString("starting: migrations not applied yet\n")
-				return
-			}
-			pctx, cancel := context.WithTimeout(c, 2*time.Second)
-			defer cancel()
-			if err := eng.Ping(pctx); err != nil {
-				c.SetStatusCode(fasthttp.StatusServiceUnavailable)
-				c.SetBodyString("engine not answering\n")
-				return
-			}
-			c.SetBodyString("ready\n")
-		default:
-			c.Error("not found\n", fasthttp.StatusNotFound)
+// router answers the health and metrics endpoints, then hands the request
+// to the collector and the query service.
+type router struct {
+	engine    store.Engine
+	ready     atomic.Bool
+	collector atomic.Pointer[collector.Collector]
+	metrics   fasthttp.RequestHandler
+}
+
+func (rt *router) handle(c *fasthttp.RequestCtx) {
+	if col := rt.collector.Load(); col != nil && col.Handle(c) {
+		return
+	}
+	rt.health(c)
+}
+
+func (rt *router) health(c *fasthttp.RequestCtx) {
+	switch string(c.Path()) {
+	case "/healthz":
+		c.SetContentType("text/plain; charset=utf-8")
+		c.SetBodyString("ok\n")
+	case "/readyz":
+		c.SetContentType("text/plain; charset=utf-8")
+		if !rt.ready.Load() {
+			c.SetStatusCode(fasthttp.StatusServiceUnavailable)
+			c.SetBodyString("starting: migrations not applied yet\n")
+			return
 		}
+		pctx, cancel := context.WithTimeout(c, 2*time.Second)
+		defer cancel()
+		if err := rt.engine.Ping(pctx); err != nil {
+			c.SetStatusCode(fasthttp.StatusServiceUnavailable)
+			c.SetBodyString("engine not answering\n")
+			return
+		}
+		c.SetBodyString("ready\n")
+	case "/metrics":
+		rt.metrics(c)
+	default:
+		c.Error("not found\n", fasthttp.StatusNotFound)
 	}
 }
 

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/sillage-analytics/sillage/collector"
+	"github.com/sillage-analytics/sillage/collector/enrich"
+	"github.com/sillage-analytics/sillage/collector/event"
+	"github.com/sillage-analytics/sillage/collector/geo"
+)
+
+type collectorFlags struct {
+	walDir         string
+	walMaxBytes    int64
+	batchSize      int
+	flushInterval  time.Duration
+	maxBodyBytes   int
+	trustedProxies string
+	geoIPDB        string
+	keepQuery      bool
+	keepSlash      bool
+}
+
+func (c *collectorFlags) register(f *flags) {
+	f.stringVar(&c.walDir, "wal-dir", "SILLAGE_WAL_DIR", "", "folder of the write-ahead log of accepted events (default DATA/collector)")
+	f.int64Var(&c.walMaxBytes, "wal-max-bytes", "SILLAGE_WAL_MAX_BYTES", 1<<30,
+		"disk budget for events not yet in the store; past it, events get 503 with Retry-After")
+	f.intVar(&c.batchSize, "batch-size", "SILLAGE_BATCH_SIZE", 10_000, "events per insert into the store")
+	f.durationVar(&c.flushInterval, "flush-interval", "SILLAGE_FLUSH_INTERVAL", time.Second, "longest wait before accepted events are inserted")
+	f.intVar(&c.maxBodyBytes, "max-event-bytes", "SILLAGE_MAX_EVENT_BYTES", event.DefaultMaxBodyBytes, "largest accepted event body")
+	f.stringVar(&c.trustedProxies, "trusted-proxies", "SILLAGE_TRUSTED_PROXIES", "",
+		"comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed, e.g. 127.0.0.1/32,10.0.0.0/8")
+	f.stringVar(&c.geoIPDB, "geoip-db", "SILLAGE_GEOIP_DB", "", "MMDB city database for countries, regions and cities (e.g. GeoLite2-City.mmdb)")
+	f.boolVar(&c.keepQuery, "keep-query", "SILLAGE_KEEP_QUERY", false, "keep page URLs' query strings (UTM and click ids are read either way)")
+	f.boolVar(&c.keepSlash, "keep-trailing-slash", "SILLAGE_KEEP_TRAILING_SLASH", false, "count /page/ and /page as different pages")
+}
+
+func (c *collectorFlags) config(log *slog.Logger, data string) (collector.Config, error) {
+	proxies, err := collector.ParseProxies(c.trustedProxies)
+	if err != nil {
+		return collector.Config{}, fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	cfg := collector.Config{
+		Dir:            c.walDir,
+		WALMaxBytes:    c.walMaxBytes,
+		BatchSize:      c.batchSize,
+		FlushInterval:  c.flushInterval,
+		Limits:         event.Limits{MaxBodyBytes: c.maxBodyBytes},
+		TrustedProxies: proxies,
+		URL:            enrich.URLOptions{KeepQuery: c.keepQuery, KeepTrailingSlash: c.keepSlash},
+		Logger:         log,
+	}
+	if cfg.Dir == "" {
+		cfg.Dir = filepath.Join(data, "collector")
+	}
+	if c.geoIPDB != "" {
+		db, err := geo.Open(c.geoIPDB)
+		if err != nil {
+			return collector.Config{}, err
+		}
+		cfg.GeoIP = db
+	} else {
+		log.Info("no --geoip-db: countries, regions and cities stay empty")
+	}
+	return cfg, nil
+}

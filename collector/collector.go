@@ -1,0 +1,192 @@
+// Package collector ingests events: it serves the tracker script, accepts
+// POST /api/event, enriches each event, makes it durable in a write-ahead
+// log before answering 202, and batches it into the store. An event that
+// got a 202 survives a crash of the process and an outage of the engine.
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sillage-analytics/sillage"
+
+	"github.com/sillage-analytics/sillage/collector/enrich"
+	"github.com/sillage-analytics/sillage/collector/event"
+	"github.com/sillage-analytics/sillage/collector/geo"
+	"github.com/sillage-analytics/sillage/collector/session"
+	"github.com/sillage-analytics/sillage/collector/useragent"
+	"github.com/sillage-analytics/sillage/collector/visitor"
+	"github.com/sillage-analytics/sillage/collector/wal"
+	"github.com/sillage-analytics/sillage/store"
+)
+
+// Config tunes the collector; zero values take the defaults.
+type Config struct {
+	// Dir holds the write-ahead log and the batcher's state.
+	Dir string
+	// WALMaxBytes is the disk budget for events not yet in the store; past
+	// it, events get 503 with Retry-After. Default 1 GiB.
+	WALMaxBytes int64
+	// BatchSize and FlushInterval: a batch goes to the store when it holds
+	// BatchSize events or is FlushInterval old. Defaults 10 000 and 1 s:
+	// 10 k-row inserts run at about 376 k rows/s on the embedded engine,
+	// and 1 s keeps an event visible in the stats within the 2 s bar.
+	BatchSize     int
+	FlushInterval time.Duration
+	Limits        event.Limits
+	// TrustedProxies are the peers whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// GeoIP is optional; without it, locations stay empty.
+	GeoIP *geo.DB
+	URL   enrich.URLOptions
+	// UACacheSize bounds the user-agent cache (default 50 000).
+	UACacheSize int
+	Now         func() time.Time
+	Logger      *slog.Logger
+	Registerer  prometheus.Registerer
+}
+
+func (c *Config) defaults() {
+	if c.WALMaxBytes <= 0 {
+		c.WALMaxBytes = 1 << 30
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = 10_000
+	}
+	if c.FlushInterval <= 0 {
+		c.FlushInterval = time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Registerer == nil {
+		c.Registerer = prometheus.NewRegistry()
+	}
+}
+
+// SiteLister lists the registered sites; the collector keeps a cache.
+type SiteLister interface {
+	Sites(ctx context.Context) ([]sillage.Site, error)
+}
+
+// Collector is the ingestion pipeline.
+type Collector struct {
+	cfg     Config
+	log     *slog.Logger
+	engine  store.Engine
+	wal     *wal.WAL
+	walID   string
+	ua      *useragent.Parser
+	salts   *visitor.Salts
+	tracker *session.Tracker
+	sites   *siteCache
+	metrics *metrics
+	script  *script
+
+	flushNow chan struct{}
+	flushMu  sync.Mutex
+	stop     context.CancelFunc
+	done     sync.WaitGroup
+}
+
+// New opens the log, delivers what a previous run left in it, restores live
+// sessions and starts the batcher. An engine that is down does not stop
+// it: events are accepted into the log and delivered when it is back.
+func New(ctx context.Context, cfg Config, eng store.Engine, sites SiteLister) (*Collector, error) {
+	cfg.defaults()
+	w, err := wal.Open(filepath.Join(cfg.Dir, "wal"), wal.Options{MaxBytes: cfg.WALMaxBytes, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	walID, err := loadWALID(cfg.Dir)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	ua, err := useragent.New(cfg.UACacheSize)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("user-agent parser: %w", err)
+	}
+	c := &Collector{
+		cfg: cfg, log: cfg.Logger, engine: eng, wal: w, walID: walID, ua: ua,
+		salts:    visitor.NewSalts(eng, cfg.Now, cfg.Logger),
+		tracker:  session.NewTracker(),
+		sites:    newSiteCache(sites, cfg.Now, cfg.Logger),
+		script:   newScript(),
+		flushNow: make(chan struct{}, 1),
+	}
+	c.metrics = newMetrics(cfg.Registerer, c)
+	if err := c.deliverPending(ctx); err != nil {
+		c.log.Warn("events from the previous run not delivered yet; retrying in the background", "error", err)
+	}
+	if err := c.restoreSessions(ctx); err != nil {
+		c.log.Warn("live sessions not restored from the store", "error", err)
+	}
+	c.sites.refresh(ctx)
+	bctx, cancel := context.WithCancel(context.Background())
+	c.stop = cancel
+	c.done.Add(2)
+	go c.batcher(bctx)
+	go c.janitor(bctx)
+	return c, nil
+}
+
+// Close stops the background work and delivers every accepted event to the
+// store, waiting at most until ctx ends; what is left stays in the log for
+// the next start.
+func (c *Collector) Close(ctx context.Context) error {
+	c.stop()
+	c.done.Wait()
+	err := c.drain(ctx)
+	if cerr := c.wal.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// drain delivers the whole log.
+func (c *Collector) drain(ctx context.Context) error {
+	for c.wal.FirstUnflushed() <= c.wal.LastSeq() {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%d events left in the write-ahead log for the next start: %w",
+				c.wal.LastSeq()-c.wal.FirstUnflushed()+1, err)
+		}
+		if err := c.flushOnce(ctx); err != nil {
+			c.log.Warn("flush at shutdown failed, retrying", "error", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(500 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Collector) janitor(ctx context.Context) {
+	defer c.done.Done()
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			c.metrics.liveSessions.Set(float64(c.tracker.Expire(c.cfg.Now())))
+			c.salts.Current(ctx)
+		}
+	}
+}
+
+var errNoSession = errors.New("no live session")

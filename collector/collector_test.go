@@ -1,0 +1,578 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/collector/geo"
+	"github.com/sillage-analytics/sillage/collector/geo/geotest"
+	"github.com/sillage-analytics/sillage/store"
+	"github.com/sillage-analytics/sillage/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+type env struct {
+	t      *testing.T
+	engine store.Engine
+	c      *Collector
+	clock  *clock
+	sites  map[string]sillage.Site
+	closed bool
+}
+
+type option func(*Config)
+
+func newEnv(t *testing.T, eng store.Engine, opts ...option) *env {
+	t.Helper()
+	storetest.MustMigrate(t, eng)
+	acc := accounts.New(eng)
+	e := &env{t: t, engine: eng, clock: &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}, sites: map[string]sillage.Site{}}
+	for _, d := range []string{"boulangerie.fr", "atelier.fr"} {
+		s, err := acc.AddSite(context.Background(), d, "Europe/Paris")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.sites[d] = s
+	}
+	cfg := Config{Dir: t.TempDir(), FlushInterval: 20 * time.Millisecond, Now: e.clock.now, Logger: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	c, err := New(context.Background(), cfg, eng, acc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.c = c
+	t.Cleanup(func() {
+		if !e.closed {
+			c.Close(context.Background())
+		}
+	})
+	return e
+}
+
+type request struct {
+	method, contentType, body, ua, xff string
+	peer                               string
+}
+
+func (e *env) send(r request) *fasthttp.Response {
+	var req fasthttp.Request
+	if r.method == "" {
+		r.method = "POST"
+	}
+	req.Header.SetMethod(r.method)
+	req.SetRequestURI("/api/event")
+	if r.contentType == "" {
+		r.contentType = "text/plain"
+	}
+	req.Header.SetContentType(r.contentType)
+	if r.ua == "" {
+		r.ua = firefox
+	}
+	req.Header.SetUserAgent(r.ua)
+	if r.xff != "" {
+		req.Header.Set("X-Forwarded-For", r.xff)
+	}
+	req.SetBodyString(r.body)
+	if r.peer == "" {
+		r.peer = "81.65.1.2"
+	}
+	var ctx fasthttp.RequestCtx
+	ctx.Init(&req, &net.TCPAddr{IP: net.ParseIP(r.peer), Port: 40000}, nil)
+	if !e.c.Handle(&ctx) {
+		e.t.Fatal("collector did not handle /api/event")
+	}
+	var resp fasthttp.Response
+	ctx.Response.CopyTo(&resp)
+	return &resp
+}
+
+// flush delivers every accepted event to the store.
+func (e *env) flush() {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := e.c.drain(ctx); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) count(where string, params store.Params) uint64 {
+	e.t.Helper()
+	var n uint64
+	if err := store.QueryRow(context.Background(), e.engine, "SELECT count() FROM events WHERE "+where, params, &n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+func TestPayloadShapes(t *testing.T) {
+	e := newEnv(t, storetest.Embedded(t))
+	tests := []struct {
+		name, contentType, body string
+		sites                   []string
+	}{
+		// each from its own address: one visitor's session keeps its first referrer
+		{"short keys, text/plain", "text/plain", `{"n":"pageview","u":"https://boulangerie.fr/pain","d":"boulangerie.fr","r":null}`, []string{"boulangerie.fr"}},
+		{"long keys, JSON", "application/json", `{"name":"pageview","url":"https://boulangerie.fr/","domain":"boulangerie.fr","referrer":"https://www.google.fr/"}`, []string{"boulangerie.fr"}},
+		{"text/plain with charset", "text/plain;charset=UTF-8", `{"n":"Signup","u":"https://atelier.fr/","d":"atelier.fr","p":{"plan":"pro"}}`, []string{"atelier.fr"}},
+		{"several domains", "text/plain", `{"n":"pageview","u":"https://atelier.fr/x","d":"atelier.fr,boulangerie.fr"}`, []string{"atelier.fr", "boulangerie.fr"}},
+		{"unknown extra keys ignored", "text/plain", `{"n":"pageview","u":"https://atelier.fr/y","d":"atelier.fr","future":[1,2]}`, []string{"atelier.fr"}},
+	}
+	want := map[string]uint64{}
+	for i, tt := range tests {
+		resp := e.send(request{contentType: tt.contentType, body: tt.body, peer: fmt.Sprintf("81.65.2.%d", i)})
+		if resp.StatusCode() != 202 || len(resp.Header.Peek(DroppedHeader)) != 0 {
+			t.Fatalf("%s: status %d, dropped %q, body %s", tt.name, resp.StatusCode(), resp.Header.Peek(DroppedHeader), resp.Body())
+		}
+		if string(resp.Header.Peek("Access-Control-Allow-Origin")) != "*" {
+			t.Fatalf("%s: no CORS header", tt.name)
+		}
+		for _, s := range tt.sites {
+			want[s]++
+		}
+	}
+	e.flush()
+	for domain, n := range want {
+		if got := e.count("site_id = {s:UInt32}", store.Params{"s": e.sites[domain].ID}); got != n {
+			t.Errorf("%s: %d events stored, want %d", domain, got, n)
+		}
+	}
+	var source, plan string
+	if err := store.QueryRow(context.Background(), e.engine,
+		"SELECT referrer_source FROM events WHERE pathname = '/' AND hostname = 'boulangerie.fr'", nil, &source); err != nil || source != "Google" {
+		t.Errorf("referrer source = %q, %v; want Google", source, err)
+	}
+	if err := store.QueryRow(context.Background(), e.engine, "SELECT props['plan'] FROM events WHERE name = 'Signup'", nil, &plan); err != nil || plan != "pro" {
+		t.Errorf("props = %q, %v", plan, err)
+	}
+}
+
+func TestPreflight(t *testing.T) {
+	e := newEnv(t, storetest.Embedded(t))
+	resp := e.send(request{method: "OPTIONS"})
+	if resp.StatusCode() != 204 || string(resp.Header.Peek("Access-Control-Allow-Origin")) != "*" ||
+		!strings.Contains(string(resp.Header.Peek("Access-Control-Allow-Headers")), "Content-Type") {
+		t.Fatalf("preflight: %d %s", resp.StatusCode(), resp.Header.String())
+	}
+	if resp := e.send(request{method: "GET"}); resp.StatusCode() != 405 {
+		t.Fatalf("GET: %d", resp.StatusCode())
+	}
+}
+
+func TestValidation(t *testing.T) {
+	e := newEnv(t, storetest.Embedded(t))
+	long := strings.Repeat("x", 121)
+	props := make([]string, 31)
+	for i := range props {
+		props[i] = fmt.Sprintf(`"k%d":"v"`, i)
+	}
+	tests := []struct {
+		name, body string
+		status     int
+		field      string
+	}{
+		{"not JSON", `{"n":`, 400, "body"},
+		{"not an object", `[1,2]`, 400, "body"},
+		{"empty body", ``, 400, "body"},
+		{"no name", `{"u":"https://atelier.fr/","d":"atelier.fr"}`, 400, "name"},
+		{"long name", `{"n":"` + long + `","u":"https://atelier.fr/","d":"atelier.fr"}`, 400, "name"},
+		{"no url", `{"n":"pageview","d":"atelier.fr"}`, 400, "url"},
+		{"relative url", `{"n":"pageview","u":"/page","d":"atelier.fr"}`, 400, "url"},
+		{"ftp url", `{"n":"pageview","u":"ftp://atelier.fr/","d":"atelier.fr"}`, 400, "url"},
+		{"no domain", `{"n":"pageview","u":"https://atelier.fr/"}`, 400, "domain"},
+		{"31 props", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{` + strings.Join(props, ",") + `}}`, 400, "props"},
+		{"long prop key", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{"` + strings.Repeat("k", 301) + `":"v"}}`, 400, "props"},
+		{"long prop value", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{"k":"` + strings.Repeat("v", 2001) + `"}}`, 400, "props"},
+		{"bad currency", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","$":{"amount":1,"currency":"EURO"}}`, 400, "revenue.currency"},
+		{"too large", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{"k":"` + strings.Repeat("v", 9000) + `"}}`, 413, "body"},
+		{"invalid UTF-8", "{\"n\":\"x\xff\",\"u\":\"https://atelier.fr/\",\"d\":\"atelier.fr\"}", 400, "body"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := e.send(request{body: tt.body})
+			if resp.StatusCode() != tt.status {
+				t.Fatalf("status %d, want %d; body %s", resp.StatusCode(), tt.status, resp.Body())
+			}
+			if want := `"field":"` + tt.field + `"`; !strings.Contains(string(resp.Body()), want) {
+				t.Fatalf("body %s does not name field %s", resp.Body(), tt.field)
+			}
+		})
+	}
+	e.flush()
+	if n := e.count("1", nil); n != 0 {
+		t.Fatalf("%d invalid events stored", n)
+	}
+}
+
+func TestBotsAndUnknownDomains(t *testing.T) {
+	e := newEnv(t, storetest.Embedded(t))
+	body := `{"n":"pageview","u":"https://atelier.fr/","d":"atelier.fr"}`
+	for _, ua := range []string{
+		"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+		"Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm) Chrome/116.0.1938.76 Safari/537.36",
+		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36",
+		"curl/8.5.0",
+		"python-requests/2.32.3",
+		" ",
+	} {
+		resp := e.send(request{body: body, ua: ua})
+		if resp.StatusCode() != 202 || string(resp.Header.Peek(DroppedHeader)) != "bot" {
+			t.Errorf("UA %q: status %d dropped=%q", ua, resp.StatusCode(), resp.Header.Peek(DroppedHeader))
+		}
+	}
+	resp := e.send(request{body: `{"n":"pageview","u":"https://inconnu.fr/","d":"inconnu.fr"}`})
+	if resp.StatusCode() != 202 || string(resp.Header.Peek(DroppedHeader)) != "unknown-domain" {
+		t.Errorf("unknown domain: %d %q", resp.StatusCode(), resp.Header.Peek(DroppedHeader))
+	}
+	resp = e.send(request{body: body})
+	if resp.StatusCode() != 202 || len(resp.Header.Peek(DroppedHeader)) != 0 {
+		t.Errorf("a human was dropped: %q", resp.Header.Peek(DroppedHeader))
+	}
+	e.flush()
+	if n := e.count("1", nil); n != 1 {
+		t.Fatalf("%d events stored, want only the human's", n)
+	}
+}
+
+func visitors(e *env) uint64 {
+	var n uint64
+	if err := store.QueryRow(context.Background(), e.engine, "SELECT uniqExact(visitor_id) FROM events", nil, &n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+func TestForwardedForTrustedOnlyFromProxies(t *testing.T) {
+	body := `{"n":"pageview","u":"https://atelier.fr/","d":"atelier.fr"}`
+	t.Run("untrusted peer: header ignored", func(t *testing.T) {
+		e := newEnv(t, storetest.Embedded(t))
+		e.send(request{body: body, peer: "203.0.113.9", xff: "81.65.1.2"})
+		e.send(request{body: body, peer: "203.0.113.9", xff: "90.1.2.3"})
+		e.flush()
+		if n := visitors(e); n != 1 {
+			t.Fatalf("%d visitors; a spoofed X-Forwarded-For must not make new visitors", n)
+		}
+	})
+	t.Run("trusted proxy: client from header", func(t *testing.T) {
+		e := newEnv(t, storetest.Embedded(t), func(c *Config) {
+			c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+		})
+		e.send(request{body: body, peer: "10.0.0.5", xff: "81.65.1.2"})
+		e.send(request{body: body, peer: "10.0.0.5", xff: "90.1.2.3"})
+		// a client prepending a fake address does not change who it is
+		e.send(request{body: body, peer: "10.0.0.5", xff: "1.1.1.1, 90.1.2.3"})
+		e.flush()
+		if n := visitors(e); n != 2 {
+			t.Fatalf("%d visitors behind a trusted proxy, want 2", n)
+		}
+	})
+}
+
+func TestClientIP(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	tests := []struct{ peer, xff, want string }{
+		{"203.0.113.9", "81.65.1.2", "203.0.113.9"},
+		{"10.0.0.5", "", "10.0.0.5"},
+		{"10.0.0.5", "81.65.1.2", "81.65.1.2"},
+		{"10.0.0.5", "6.6.6.6, 81.65.1.2, 10.0.0.7", "81.65.1.2"},
+		{"10.0.0.5", "garbage", "10.0.0.5"},
+		{"::1", "2a01:cb00::1", "2a01:cb00::1"},
+		{"::ffff:10.0.0.5", "81.65.1.2", "81.65.1.2"},
+	}
+	for _, tt := range tests {
+		if got := clientIP(netip.MustParseAddr(tt.peer), tt.xff, trusted); got.String() != tt.want {
+			t.Errorf("clientIP(%s, %q) = %s, want %s", tt.peer, tt.xff, got, tt.want)
+		}
+	}
+	if _, err := ParseProxies("10.0.0.0/8, 127.0.0.1, ::1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseProxies("10.0.0.0/33"); err == nil {
+		t.Fatal("want an error for a bad CIDR")
+	}
+}
+
+func TestSessionsAndEnrichment(t *testing.T) {
+	dir := t.TempDir()
+	mmdb := filepath.Join(dir, "city.mmdb")
+	if err := geotest.WriteTestDB(mmdb, []geotest.TestNetwork{{CIDR: "81.64.0.0/12", Country: "FR", Subdivision: "IDF", City: "Paris", CityGeonameID: 2988507}}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := geo.Open(mmdb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	e := newEnv(t, storetest.Embedded(t), func(c *Config) { c.GeoIP = db })
+	land := `{"n":"pageview","u":"https://atelier.fr/?utm_source=newsletter&utm_medium=email&utm_campaign=noel&gclid=SECRET","d":"atelier.fr","r":"https://www.qwant.com/?q=bois"}`
+	next := `{"n":"pageview","u":"https://atelier.fr/tables","d":"atelier.fr","r":"https://atelier.fr/"}`
+	e.send(request{body: land})
+	e.clock.advance(29 * time.Minute)
+	e.send(request{body: next}) // same session: 29 minutes of silence
+	e.clock.advance(31 * time.Minute)
+	e.send(request{body: next}) // new session: 31 minutes of silence
+	e.send(request{body: `{"n":"engagement","u":"https://atelier.fr/tables","d":"atelier.fr","sd":75,"e":12000}`})
+	e.flush()
+
+	rows, err := e.engine.Query(context.Background(), `SELECT session_id, count(), any(utm_campaign), any(channel), any(click_id_param),
+		any(toString(country_code)), any(region), any(city), countIf(name = 'engagement'), max(scroll_depth)
+		FROM events GROUP BY session_id ORDER BY min(ts)`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	type sess struct {
+		id                           uint64
+		n                            uint64
+		campaign, channel, click, cc string
+		region, city                 string
+		engagement                   uint64
+		scroll                       uint8
+	}
+	var got []sess
+	for rows.Next() {
+		var s sess
+		if err := rows.Scan(&s.id, &s.n, &s.campaign, &s.channel, &s.click, &s.cc, &s.region, &s.city, &s.engagement, &s.scroll); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, s)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d sessions, want 2: %+v", len(got), got)
+	}
+	first, second := got[0], got[1]
+	if first.n != 2 || first.campaign != "noel" || first.channel != "Email" || first.click != "gclid" {
+		t.Errorf("first session %+v: want 2 events with the landing page's campaign copied onto both", first)
+	}
+	if first.cc != "FR" || first.region != "FR-IDF" || first.city != "Paris" {
+		t.Errorf("first session location %+v", first)
+	}
+	if second.n != 2 || second.campaign != "" || second.engagement != 1 || second.scroll != 75 {
+		t.Errorf("second session %+v: want a fresh session with its engagement event", second)
+	}
+	var stored uint64
+	store.QueryRow(context.Background(), e.engine, "SELECT count() FROM events WHERE position(pathname, 'SECRET') > 0 OR position(referrer, 'q=') > 0", nil, &stored)
+	if stored != 0 {
+		t.Error("a click id value or a referrer query string was stored")
+	}
+}
+
+func TestEngagementWithoutSessionIsDropped(t *testing.T) {
+	e := newEnv(t, storetest.Embedded(t))
+	resp := e.send(request{body: `{"n":"engagement","u":"https://atelier.fr/","d":"atelier.fr","sd":10,"e":3000}`})
+	if resp.StatusCode() != 202 || string(resp.Header.Peek(DroppedHeader)) != "no-session" {
+		t.Fatalf("%d %q", resp.StatusCode(), resp.Header.Peek(DroppedHeader))
+	}
+}
+
+func TestVisitAcrossMidnightKeepsVisitor(t *testing.T) {
+	e := newEnv(t, storetest.Embedded(t))
+	e.clock.advance(14*time.Hour + 50*time.Minute) // 23:50 UTC
+	body := `{"n":"pageview","u":"https://atelier.fr/","d":"atelier.fr"}`
+	e.send(request{body: body})
+	e.clock.advance(20 * time.Minute) // 00:10 the next day, new salt
+	e.send(request{body: body})
+	e.clock.advance(31 * time.Minute) // the visit is over; a new one gets today's id
+	e.send(request{body: body})
+	e.flush()
+	var v, s uint64
+	store.QueryRow(context.Background(), e.engine, "SELECT uniqExact(visitor_id), uniqExact(session_id) FROM events", nil, &v, &s)
+	if v != 2 || s != 2 {
+		t.Fatalf("visitors=%d sessions=%d; want the midnight visit whole (1 visitor, 1 session) plus a new one", v, s)
+	}
+}
+
+// failingEngine fails inserts while down is set: an engine outage.
+type failingEngine struct {
+	store.Engine
+	down     atomic.Bool
+	attempts atomic.Int64
+}
+
+func (f *failingEngine) InsertEvents(ctx context.Context, token string, ev []sillage.Event) error {
+	f.attempts.Add(1)
+	if f.down.Load() {
+		return errors.New("engine unavailable (injected)")
+	}
+	return f.Engine.InsertEvents(ctx, token, ev)
+}
+
+func TestOutageLosesNothing(t *testing.T) {
+	fe := &failingEngine{Engine: storetest.Embedded(t)}
+	e := newEnv(t, fe, func(c *Config) { c.BatchSize = 7 })
+	fe.down.Store(true)
+	const n = 100
+	for i := 0; i < n; i++ {
+		body := fmt.Sprintf(`{"n":"pageview","u":"https://atelier.fr/p%d","d":"atelier.fr"}`, i)
+		if resp := e.send(request{body: body, peer: fmt.Sprintf("81.65.1.%d", i%200)}); resp.StatusCode() != 202 {
+			t.Fatalf("event %d during the outage: %d %s", i, resp.StatusCode(), resp.Body())
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for fe.attempts.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if fe.attempts.Load() < 2 {
+		t.Fatal("the batcher did not retry during the outage")
+	}
+	if got := e.count("1", nil); got != 0 {
+		t.Fatalf("%d events stored during the outage", got)
+	}
+	fe.down.Store(false)
+	e.flush()
+	if got := e.count("1", nil); got != n {
+		t.Fatalf("%d events stored after recovery, want exactly %d", got, n)
+	}
+	var paths uint64
+	store.QueryRow(context.Background(), e.engine, "SELECT uniqExact(pathname) FROM events", nil, &paths)
+	if paths != n {
+		t.Fatalf("%d distinct events, want %d", paths, n)
+	}
+}
+
+// A batch inserted but not committed before a crash is inserted again with
+// the same token at the next start, and kept once.
+func TestReplayAfterCrashIsExactlyOnce(t *testing.T) {
+	eng := storetest.Embedded(t)
+	storetest.MustMigrate(t, eng)
+	acc := accounts.New(eng)
+	if _, err := acc.AddSite(context.Background(), "atelier.fr", "Europe/Paris"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg := Config{Dir: dir, FlushInterval: time.Hour, Logger: slog.New(slog.DiscardHandler)}
+	c, err := New(context.Background(), cfg, eng, acc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, engine: eng, c: c}
+	for i := 0; i < 10; i++ {
+		e.send(request{body: fmt.Sprintf(`{"n":"pageview","u":"https://atelier.fr/%d","d":"atelier.fr"}`, i)})
+	}
+	// Insert the batch as the batcher would, then "crash" before the commit.
+	from, to := c.wal.FirstUnflushed(), c.wal.LastSeq()
+	var events []sillage.Event
+	c.wal.Read(from, 100, func(_ uint64, rec []byte) error {
+		ev, err := decodeEvent(rec)
+		events = append(events, ev)
+		return err
+	})
+	if err := writeFileSync(filepath.Join(dir, intentFile), []byte(fmt.Sprintf("%d %d\n", from, to))); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.InsertEvents(context.Background(), c.token(from, to), events); err != nil {
+		t.Fatal(err)
+	}
+	c.stop()
+	c.done.Wait()
+	c.wal.Close() // no commit: as after kill -9
+
+	c2, err := New(context.Background(), cfg, eng, acc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close(context.Background())
+	if got := e.count("1", nil); got != 10 {
+		t.Fatalf("%d events after replay, want exactly 10", got)
+	}
+	if c2.wal.FirstUnflushed() <= to {
+		t.Fatal("replayed batch not committed")
+	}
+}
+
+func TestRestartKeepsSessions(t *testing.T) {
+	eng := storetest.Embedded(t)
+	storetest.MustMigrate(t, eng)
+	acc := accounts.New(eng)
+	acc.AddSite(context.Background(), "atelier.fr", "Europe/Paris")
+	clk := &clock{t: time.Now().UTC()}
+	cfg := Config{Dir: t.TempDir(), FlushInterval: 20 * time.Millisecond, Now: clk.now, Logger: slog.New(slog.DiscardHandler)}
+	body := `{"n":"pageview","u":"https://atelier.fr/","d":"atelier.fr","r":"https://www.ecosia.org/"}`
+	for round := 0; round < 2; round++ {
+		c, err := New(context.Background(), cfg, eng, acc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := &env{t: t, engine: eng, c: c}
+		e.send(request{body: body})
+		if err := c.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		clk.advance(5 * time.Minute)
+	}
+	var s uint64
+	var src string
+	store.QueryRow(context.Background(), eng, "SELECT uniqExact(session_id), any(referrer_source) FROM events", nil, &s, &src)
+	if s != 1 || src != "Ecosia" {
+		t.Fatalf("sessions=%d source=%q across a restart; want 1 session", s, src)
+	}
+}
+
+func TestScript(t *testing.T) {
+	e := newEnv(t, storetest.Embedded(t))
+	path, integrity := e.c.ScriptVersioned()
+	if !strings.HasPrefix(integrity, "sha256-") {
+		t.Fatalf("integrity %q", integrity)
+	}
+	get := func(p, enc, inm string) *fasthttp.Response {
+		var req fasthttp.Request
+		req.SetRequestURI(p)
+		if enc != "" {
+			req.Header.Set("Accept-Encoding", enc)
+		}
+		if inm != "" {
+			req.Header.Set("If-None-Match", inm)
+		}
+		var ctx fasthttp.RequestCtx
+		ctx.Init(&req, nil, nil)
+		e.c.Handle(&ctx)
+		var resp fasthttp.Response
+		ctx.Response.CopyTo(&resp)
+		return &resp
+	}
+	plain := get("/js/script.js", "", "")
+	if plain.StatusCode() != 200 || len(plain.Body()) < 100 || !strings.Contains(string(plain.Header.Peek("Cache-Control")), "max-age=86400") {
+		t.Fatalf("script.js: %d %s", plain.StatusCode(), plain.Header.String())
+	}
+	br := get("/js/script.js", "gzip, br", "")
+	if string(br.Header.Peek("Content-Encoding")) != "br" || len(br.Body()) >= len(plain.Body()) {
+		t.Fatalf("brotli: %s", br.Header.String())
+	}
+	gz := get(path, "gzip", "")
+	if gz.StatusCode() != 200 || string(gz.Header.Peek("Content-Encoding")) != "gzip" || !strings.Contains(string(gz.Header.Peek("Cache-Control")), "immutable") {
+		t.Fatalf("versioned: %d %s", gz.StatusCode(), gz.Header.String())
+	}
+	if nm := get("/js/script.js", "", string(plain.Header.Peek("ETag"))); nm.StatusCode() != 304 {
+		t.Fatalf("If-None-Match: %d", nm.StatusCode())
+	}
+	if nf := get("/js/script.deadbeef.js", "", ""); nf.StatusCode() != 404 {
+		t.Fatalf("unknown version: %d", nf.StatusCode())
+	}
+}

@@ -1,0 +1,56 @@
+package enrich
+
+import (
+	"net/url"
+
+	sillage "github.com/sillage-analytics/sillage"
+)
+
+// Acquisition holds the acquisition fields of sillage.Event.
+type Acquisition struct {
+	Referrer       string
+	ReferrerSource string
+	Channel        string
+	UTMSource      string
+	UTMMedium      string
+	UTMCampaign    string
+	UTMTerm        string
+	UTMContent     string
+	ClickIDParam   string
+}
+
+// Acquire derives them from a page's query (as ParseURL returns it), its
+// referrer and the site's host. As in Plausible, a tagged URL's source wins
+// over the referrer's, even a self-referral's: the tag is deliberate.
+func Acquire(query url.Values, referrerURL, siteHost string) Acquisition {
+	c := CampaignFromQuery(query)
+	ref, src := Source(referrerURL, siteHost)
+	if c.Source != "" {
+		src = CanonicalSource(c.Source)
+	}
+	return Acquisition{
+		Referrer:       ref,
+		ReferrerSource: src,
+		Channel: Channel(ChannelInput{Source: src, UTMSource: c.Source, UTMMedium: c.Medium,
+			UTMCampaign: c.Name, ClickIDParam: c.ClickIDParam}),
+		UTMSource:    c.Source,
+		UTMMedium:    c.Medium,
+		UTMCampaign:  c.Name,
+		UTMTerm:      c.Term,
+		UTMContent:   c.Content,
+		ClickIDParam: c.ClickIDParam,
+	}
+}
+
+// Fill copies a into the event's fields of the same names.
+func (a Acquisition) Fill(e *sillage.Event) {
+	e.Referrer = a.Referrer
+	e.ReferrerSource = a.ReferrerSource
+	e.Channel = a.Channel
+	e.UTMSource = a.UTMSource
+	e.UTMMedium = a.UTMMedium
+	e.UTMCampaign = a.UTMCampaign
+	e.UTMTerm = a.UTMTerm
+	e.UTMContent = a.UTMContent
+	e.ClickIDParam = a.ClickIDParam
+}

@@ -1,0 +1,195 @@
+package collector
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/collector/enrich"
+	"github.com/sillage-analytics/sillage/collector/event"
+	"github.com/sillage-analytics/sillage/collector/session"
+	"github.com/sillage-analytics/sillage/collector/visitor"
+	"github.com/sillage-analytics/sillage/collector/wal"
+)
+
+// DroppedHeader tells a client why an event was answered 202 but not kept
+// (as Plausible's x-plausible-dropped does), so a site owner can debug
+// without a retry storm from bots.
+const DroppedHeader = "X-Sillage-Dropped"
+
+// Handle serves the collector's routes and reports whether path was one.
+func (c *Collector) Handle(ctx *fasthttp.RequestCtx) bool {
+	path := ctx.Path()
+	switch {
+	case string(path) == "/api/event":
+		c.serveEvent(ctx)
+	case bytes.HasPrefix(path, []byte("/js/script")):
+		c.script.serve(ctx)
+	default:
+		return false
+	}
+	return true
+}
+
+func (c *Collector) serveEvent(ctx *fasthttp.RequestCtx) {
+	h := &ctx.Response.Header
+	h.Set("Access-Control-Allow-Origin", "*")
+	switch {
+	case ctx.IsOptions():
+		h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", "Content-Type")
+		h.Set("Access-Control-Max-Age", "86400")
+		ctx.SetStatusCode(fasthttp.StatusNoContent)
+		return
+	case !ctx.IsPost():
+		h.Set("Allow", "POST, OPTIONS")
+		jsonError(ctx, fasthttp.StatusMethodNotAllowed, "method", "use POST")
+		return
+	}
+	start := time.Now()
+	status := c.ingest(ctx)
+	c.metrics.requests.WithLabelValues(strconv.Itoa(status)).Inc()
+	c.metrics.latency.Observe(time.Since(start).Seconds())
+}
+
+func jsonError(ctx *fasthttp.RequestCtx, status int, field, reason string) int {
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("application/json")
+	b, _ := json.Marshal(struct {
+		Error string `json:"error"`
+		Field string `json:"field,omitempty"`
+	}{field + ": " + reason, field})
+	ctx.SetBody(b)
+	return status
+}
+
+func accepted(ctx *fasthttp.RequestCtx, dropped string) int {
+	if dropped != "" {
+		ctx.Response.Header.Set(DroppedHeader, dropped)
+	}
+	ctx.SetStatusCode(fasthttp.StatusAccepted)
+	ctx.SetContentType("text/plain; charset=utf-8")
+	ctx.SetBodyString("ok")
+	return fasthttp.StatusAccepted
+}
+
+// ingest runs the pipeline for one request and returns the status sent.
+func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
+	lim := c.cfg.Limits
+	maxBody := lim.MaxBodyBytes
+	if maxBody <= 0 {
+		maxBody = event.DefaultMaxBodyBytes
+	}
+	body := ctx.PostBody()
+	if len(body) > maxBody {
+		c.metrics.invalid.WithLabelValues("body").Inc()
+		return jsonError(ctx, fasthttp.StatusRequestEntityTooLarge, "body", "larger than "+strconv.Itoa(maxBody)+" bytes")
+	}
+	p, err := event.Parse(body, lim)
+	if err != nil {
+		var fe *event.FieldError
+		if errors.As(err, &fe) {
+			c.metrics.invalid.WithLabelValues(fe.Field).Inc()
+			return jsonError(ctx, fasthttp.StatusBadRequest, fe.Field, fe.Reason)
+		}
+		c.metrics.invalid.WithLabelValues("body").Inc()
+		return jsonError(ctx, fasthttp.StatusBadRequest, "body", err.Error())
+	}
+	host, path, query, err := enrich.ParseURL(p.URL, p.HashMode, c.cfg.URL)
+	if err != nil {
+		c.metrics.invalid.WithLabelValues("url").Inc()
+		return jsonError(ctx, fasthttp.StatusBadRequest, "url", "must be an absolute http(s) URL with a host")
+	}
+
+	ua := ctx.Request.Header.UserAgent()
+	if reason := enrich.BotReason(string(ua)); reason != "" {
+		c.metrics.dropped.WithLabelValues("bot_" + reason).Inc()
+		return accepted(ctx, "bot")
+	}
+	agent := c.ua.Parse(string(ua))
+	if agent.Spider {
+		c.metrics.dropped.WithLabelValues("bot_spider").Inc()
+		return accepted(ctx, "bot")
+	}
+
+	var sites []sillage.Site
+	for _, d := range p.Domains {
+		if s, ok := c.sites.lookup(ctx, d); ok {
+			sites = append(sites, s)
+		}
+	}
+	if len(sites) == 0 {
+		c.metrics.dropped.WithLabelValues("unknown_domain").Inc()
+		return accepted(ctx, "unknown-domain")
+	}
+
+	ip := clientIP(peerAddr(ctx), string(ctx.Request.Header.Peek("X-Forwarded-For")), c.cfg.TrustedProxies)
+	now := c.cfg.Now().UTC()
+	today, yesterday := c.salts.Current(ctx)
+
+	// Everything derived from the request, computed once for all sites.
+	var attrs *session.Attrs
+	newAttrs := func() *session.Attrs {
+		if attrs != nil {
+			return attrs
+		}
+		attrs = c.sessionAttrs(&p, host, query, agent, ip)
+		return attrs
+	}
+
+	var recs [][]byte
+	for _, site := range sites {
+		vid := visitor.ID(today, site.ID, ip.String(), string(ua))
+		// Near midnight, a visit that began yesterday keeps yesterday's id.
+		if yesterday != nil {
+			if old := visitor.ID(yesterday, site.ID, ip.String(), string(ua)); c.tracker.Active(site.ID, old, now) {
+				vid = old
+			}
+		}
+		extend := !p.IsEngagement()
+		s, ok := c.tracker.Touch(site.ID, vid, now, extend, newAttrs)
+		if !ok {
+			continue // an engagement event without a live session
+		}
+		e := buildEvent(&p, site, now, vid, s, host, path)
+		recs = append(recs, encodeEvent(make([]byte, 0, 256), &e))
+	}
+	if len(recs) == 0 {
+		c.metrics.dropped.WithLabelValues("no_session").Inc()
+		return accepted(ctx, "no-session")
+	}
+
+	actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := c.wal.Append(actx, recs...); err != nil {
+		if errors.Is(err, wal.ErrFull) {
+			c.metrics.rejected.WithLabelValues("wal_full").Inc()
+			ctx.Response.Header.Set("Retry-After", "60")
+			return jsonError(ctx, fasthttp.StatusServiceUnavailable, "server", "storage budget for pending events exhausted, retry later")
+		}
+		c.metrics.rejected.WithLabelValues("wal_error").Inc()
+		c.log.Error("write-ahead log append failed", "error", err)
+		ctx.Response.Header.Set("Retry-After", "10")
+		return jsonError(ctx, fasthttp.StatusServiceUnavailable, "server", "cannot store the event now, retry later")
+	}
+	c.metrics.accepted.Add(float64(len(recs)))
+	c.kick()
+	return accepted(ctx, "")
+}
+
+func peerAddr(ctx *fasthttp.RequestCtx) netip.Addr {
+	if a, ok := ctx.RemoteAddr().(*net.TCPAddr); ok {
+		if ip, ok := netip.AddrFromSlice(a.IP); ok {
+			return ip
+		}
+	}
+	return netip.Addr{}
+}

@@ -1,0 +1,62 @@
+package collector
+
+import (
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/collector/enrich"
+	"github.com/sillage-analytics/sillage/collector/event"
+	"github.com/sillage-analytics/sillage/collector/session"
+	"github.com/sillage-analytics/sillage/collector/useragent"
+)
+
+// sessionAttrs derives a new session's attributes from its first event.
+func (c *Collector) sessionAttrs(p *event.Payload, host string, query url.Values, agent useragent.Agent, ip netip.Addr) *session.Attrs {
+	a := &session.Attrs{
+		Browser: agent.Browser, BrowserVersion: agent.BrowserVersion,
+		OS: agent.OS, OSVersion: agent.OSVersion, Device: agent.Device,
+	}
+	a.Referrer, a.ReferrerSource = enrich.Source(p.Referrer, host)
+	camp := enrich.CampaignFromQuery(query)
+	a.UTMSource, a.UTMMedium, a.UTMCampaign, a.UTMTerm, a.UTMContent = camp.Source, camp.Medium, camp.Name, camp.Term, camp.Content
+	a.ClickIDParam = camp.ClickIDParam
+	if camp.Source != "" {
+		// A tagged landing page names its source, as in Plausible.
+		a.ReferrerSource = enrich.CanonicalSource(camp.Source)
+	} else if a.ReferrerSource == "" && a.ClickIDParam != "" {
+		a.ReferrerSource = enrich.ClickIDPlatform(a.ClickIDParam)
+	}
+	a.Channel = enrich.Channel(enrich.ChannelInput{
+		Source: a.ReferrerSource, UTMSource: camp.Source, UTMMedium: camp.Medium,
+		UTMCampaign: camp.Name, ClickIDParam: camp.ClickIDParam,
+	})
+	loc := c.cfg.GeoIP.Lookup(ip)
+	a.CountryCode, a.Region, a.City, a.CityGeonameID = loc.CountryCode, loc.Region, loc.City, loc.CityGeonameID
+	return a
+}
+
+func buildEvent(p *event.Payload, site sillage.Site, now time.Time, vid uint64, s session.Session, host, path string) sillage.Event {
+	a := s.Attrs
+	e := sillage.Event{
+		SiteID: site.ID, Timestamp: now, Name: p.Name, VisitorID: vid, SessionID: s.ID, SessionStart: s.Start,
+		Hostname: host, Pathname: path,
+		Referrer: a.Referrer, ReferrerSource: a.ReferrerSource, Channel: a.Channel,
+		UTMSource: a.UTMSource, UTMMedium: a.UTMMedium, UTMCampaign: a.UTMCampaign, UTMTerm: a.UTMTerm, UTMContent: a.UTMContent,
+		ClickIDParam: a.ClickIDParam,
+		CountryCode:  a.CountryCode, Region: a.Region, City: a.City, CityGeonameID: a.CityGeonameID,
+		Browser: a.Browser, BrowserVersion: a.BrowserVersion, OS: a.OS, OSVersion: a.OSVersion, Device: a.Device,
+		Props: p.Props, RevenueMilli: p.RevenueMilli, RevenueCurrency: strings.ToUpper(p.RevenueCurrency),
+		Interactive: p.Interactive, RetentionDays: site.RetentionDays,
+	}
+	if p.IsEngagement() {
+		e.Interactive = false
+		if p.ScrollDepth >= 0 {
+			e.ScrollDepth = uint8(min(p.ScrollDepth, 100))
+		}
+		e.EngagementMS = uint32(min(max(p.EngagementMS, 0), 1<<31))
+	}
+	return e
+}
