@@ -29,34 +29,32 @@ export var extensions = s => RegExp('\\.(' + s.replace(/\W+/g, '|') + ')$', 'i')
 
 // Reads a class attribute such as
 //   "btn sillage-event-name=Signup sillage-event-plan=Pro+yearly"
-// into ['Signup', {plan: 'Pro yearly'}] ('+' stands for a space); returns a
-// falsy value when no event name is given.
-export var tagged = (c, p, n) => {
-  p = {}
-  ;(c || '').replace(/sillage-event-([^\s=]+)=(\S+)/g, (_, k, v) => {
-    p[k] = v.replace(/\+/g, ' ')
-  })
-  n = p.name
-  delete p.name
-  return n && [n, p]
-}
+// into the event's name, 'Signup', returned (undefined when none is given),
+// and its properties, set in `p`: {plan: 'Pro yearly'} ('+' stands for a
+// space).
+export var tagged = (c, p, n) => (
+  (c + '').replace(/sillage-event-([^\s=]+)=(\S+)/g, (_, k, v) => {
+    v = v.replace(/\+/g, ' ')
+    k == 'name' ? (n = v) : (p[k] = v)
+  }),
+  n
+)
 
 // The request body: JSON with short keys (README.md, "Payload").
 // n name, u url, d domain, r referrer or null, p props (only when not empty),
 // $ revenue, h 1 in hash mode, i only when false, sd and e (engagement).
-// Keys left undefined are dropped by JSON.stringify.
-export var payload = (n, u, o, d, r, props, h, p) => (
-  (p = Object.assign({}, props, o.props)),
+// Keys left undefined are dropped by JSON.stringify, and an empty `p` by the
+// replace (no string value can hold `,"p":{}`: JSON escapes its quotes).
+export var payload = (n, u, o, d, r, props, h) =>
   JSON.stringify({
     n,
     u,
     d,
     r: r || null,
-    p: Object.keys(p).length ? p : void 0,
+    p: Object.assign({}, props, o.props),
     $: o.revenue,
     h: h ? 1 : void 0,
-    i: o.interactive === !1 ? !1 : void 0,
+    i: o.interactive !== !1 && void 0,
     sd: o.sd,
     e: o.e,
-  })
-)
+  }).replace(',"p":{}', '')

@@ -1,23 +1,24 @@
-// Sillage's tracker, built by esbuild (build.js) into dist/script.js.
-// Configured by the data-* attributes of its own <script> tag; README.md
-// documents them, the payload and the JS API.
+// Sillage's tracker, built by esbuild and terser (build.js) into
+// dist/script.js. Configured by the data-* attributes of its own <script>
+// tag; README.md documents them, the payload and the JS API.
 //
 // Rules: never throw into the page (every entry point runs in try/catch);
 // never write a cookie or any storage; no eval, no inline code (strict CSP);
 // stay small (test/size.test.js): no repeated long names, few branches.
 import { DOWNLOADS, exclusion, extensions, payload, tagged } from './lib.js'
 
-// f, made to swallow whatever it throws.
-var safe =
-  f =>
-  (...a) => {
-    try {
-      return f(...a)
-    } catch (e) {}
-  }
+// f, made to swallow whatever it throws (entry points take two arguments
+// at most).
+var safe = f => (a, b) => {
+  try {
+    f(a, b)
+  } catch (e) {}
+}
 
-safe(() => {
-  var w = window,
+// Everything runs in this try: a script without document.currentScript
+// (loaded as a module, say) sets up nothing and throws nothing.
+try {
+  let w = window,
     d = document,
     l = location,
     n = navigator,
@@ -28,76 +29,70 @@ safe(() => {
     hash = 'hash' in D,
     exclude = exclusion(D.exclude || ''),
     downloads = 'fileDownloads' in D && extensions(D.fileDownloads || DOWNLOADS),
-    api = D.api || new URL(s.src).origin + '/api/event',
-    props = {},
-    // Why nothing is sent from this browser, whatever the page (or falsy).
+    api = D.api || new URL('/api/event', s.src).href,
+    dataProps = {},
+    // Why nothing is sent from this browser, whatever the page (or falsy);
+    // the opt-out is read below, where localStorage may throw.
     off =
       !('allowLocalhost' in D) && /^(localhost$|127\.|\[::1\]|$)/.test(l.hostname)
         ? 'localhost'
         : !('allowAutomation' in D) &&
-            (n.webdriver || w._phantom || w.__nightmare || w.Cypress || /HeadlessChrome/.test(n.userAgent))
-          ? 'automation'
-          : safe(() => localStorage.sillage_ignore == 'true')() && 'opt-out',
-    // Engagement of the current page: its url (falsy when not tracked),
-    // the visible-and-focused ms not reported yet, when that time started
-    // to run (0 while hidden or blurred), the max scroll depth in % and the
-    // depth last reported.
+          (n.webdriver || w._phantom || w.__nightmare || w.Cypress || /HeadlessChrome/.test(n.userAgent)) &&
+          'automation',
+    // The current page's engagement: its url (falsy when not tracked), the
+    // visible-and-focused ms not reported yet, when that time started to
+    // run (falsy while hidden or blurred), the max scroll depth in % and
+    // the depth last reported. Each pageview resets them; before the first
+    // one, `page` is unset and nothing is reported.
     page,
-    time = 0,
-    since = 0,
-    depth = 0,
-    sent = 0,
+    time,
+    since,
+    depth,
+    sent,
     // The url of the last automatic pageview.
     last,
-    track = (name, o, u, why, cb, body) => {
-      o = o || {}
-      u = new URL(o.u || l, l)
+    // Sends an event (parameters after `o` are locals). `Object` is a
+    // callback that takes anything and does nothing.
+    track = (name, o = {}, cb = o.callback || Object, u = new URL(o.u || l, l), why, body) => {
       why = off || (exclude.test(u.pathname) && 'excluded')
       u = u.href
-      cb = o.callback || (() => {})
       if (name == 'pageview') {
-        engage()
+        engage(1)
         page = !why && u
         time = sent = depth = 0
-        scroll()
       }
       if (why) return cb(console.warn('Ignoring Event: ' + why))
-      body = payload(name, u, o, D.domain || l.hostname, d.referrer, props, hash)
+      body = payload(name, u, o, D.domain || l.hostname, d.referrer, dataProps, hash)
       try {
-        fetch(api, { method: 'POST', body, keepalive: !0, headers: { 'Content-Type': 'text/plain' } }).then(
-          r => cb({ status: r.status }),
-          () => cb({ status: 0 })
-        )
+        // No Content-Type: a string body goes as text/plain;charset=UTF-8.
+        // A failed request's error has no status: 0.
+        fetch(api, { method: 'POST', body, keepalive: !0 })
+          .catch(e => e)
+          .then(r => cb({ status: r.status | 0 }))
       } catch (e) {
         n.sendBeacon(api, body)
         cb({})
       }
     },
-    // Adds the ms since the last call to `time` if the page was visible and
-    // focused meanwhile, and notes whether it is now.
-    tick = t => {
-      t = Date.now()
+    // Counts the ms since the last call if the page was visible and focused
+    // meanwhile, notes whether it is now, measures the scroll depth; then,
+    // when `now` is truthy (pagehide's event, a new SPA page) or the page is
+    // hidden, reports what is new. Every other call only measures.
+    engage = (now, t = Date.now(), y = Math.round(((scrollY + innerHeight) * 100) / d.documentElement.scrollHeight)) => {
       time += since && t - since
       since = !d.hidden && d.hasFocus() && t
-    },
-    scroll = () => {
-      depth = Math.max(
-        depth,
-        Math.min(100, Math.round(((scrollY + innerHeight) * 100) / d.documentElement.scrollHeight))
-      )
-    },
-    engage = () => {
-      tick()
-      scroll()
-      if (page && (time >= 1e3 || depth > sent)) {
-        track('engagement', { u: page, interactive: !1, sd: depth, e: time })
+      depth = Math.max(depth, Math.min(100, y))
+      if ((now || d.hidden) && page && (time >= 1e3 || depth > sent)) {
+        track('engagement', { u: page, interactive: !1, sd: (sent = depth), e: time })
         time = 0
-        sent = depth
       }
     },
+    // For visibilitychange, focus, blur and scroll (their event must not
+    // count as `now`).
+    watch = () => engage(),
     // A pageview, unless the url did not change.
     nav = safe(k => {
-      k = hash ? l.href : l.href.split('#')[0]
+      k = l.href.replace(hash ? '' : /#.*/, '')
       if (k != last) {
         last = k
         track('pageview')
@@ -105,23 +100,24 @@ safe(() => {
     }),
     // At most one event a click: a tagged element's, else a file
     // download's, else an outbound link's. A click that navigates this tab
-    // to an http(s) link waits for the request, 150 ms at most.
-    click = (e, t, a, x, go, done, i) => {
-      t = e.target
-      a = t.closest('a[href]')
-      if (a && !/^http/.test(a.protocol)) a = 0
-      for (i = 4; !x && t && i--; t = t.parentElement) x = tagged(t.getAttribute('class'))
-      if (!x && a)
-        x =
-          (x =
-            downloads && downloads.test(a.pathname)
-              ? 'File Download'
-              : 'outboundLinks' in D && a.hostname != l.hostname && 'Outbound Link: Click') && [x, { url: a.href }]
-      if (x && e.button < 2) {
+    // to an http(s) link waits for the request, 150 ms at most. `a` is the
+    // closest link, kept when http(s) (an <a> without href has protocol
+    // ':'), tags are looked for on the target and three levels above.
+    click = (e, t = e.target, a = t.closest('a'), name, props, i = 4, go, done) => {
+      for (; !name && t && i--; t = t.parentElement) name = tagged(t.getAttribute('class'), (props = {}))
+      a = /^http/.test(a && a.protocol) && a
+      if (!name && a) {
+        name =
+          downloads && downloads.test(a.pathname)
+            ? 'File Download'
+            : 'outboundLinks' in D && a.hostname != l.hostname && 'Outbound Link: Click'
+        props = { url: a.href }
+      }
+      if (name && e.button < 2) {
         if (
           a &&
-          !e.defaultPrevented &&
           !(
+            e.defaultPrevented ||
             e.button ||
             e.ctrlKey ||
             e.metaKey ||
@@ -131,32 +127,34 @@ safe(() => {
           )
         ) {
           e.preventDefault()
-          go = () => done || (done = l.href = a.href)
-          setTimeout(go, 150)
+          setTimeout((go = () => done || (done = l.href = a.href)), 150)
         }
-        track(x[0], { props: x[1], callback: go })
+        track(name, { props, callback: go })
       }
     },
+    // Events sent with the page's path.
+    withPath = (name, o = {}) => track(name, Object.assign({}, o, { props: Object.assign({ path: l.pathname }, o.props) })),
     // The JS API: sillage(name, options).
-    sillage = safe((name, o) => {
-      o = o || {}
-      if (name == '404') o.props = Object.assign({ path: l.pathname }, o.props)
-      track(name, o)
-    }),
+    sillage = safe((name, o) => (name == '404' ? withPath : track)(name, o)),
     queue = (w.sillage || {}).q || []
 
-  for (var a of s.attributes) if (/^data-props-/.test(a.name)) props[a.name.slice(11)] = a.value
+  try {
+    off = off || (localStorage.sillage_ignore == 'true' && 'opt-out')
+  } catch (e) {}
+
+  // data-props-NAME="value": NAME as written (dataset would camel-case it).
+  for (var a of s.attributes) a.name.replace(/^data-props-(.+)/, (_, k) => (dataProps[k] = a.value))
 
   w.sillage = sillage
 
-  on('visibilitychange', () => (d.hidden ? engage() : tick()))
+  on('visibilitychange', watch)
+  on('focus', watch)
+  on('blur', watch)
+  on('scroll', watch)
   on('pagehide', engage)
-  on('focus', tick)
-  on('blur', tick)
-  on('scroll', scroll)
   on('click', click)
   on('auxclick', click)
-  if ('forms' in D) on('submit', () => track('Form: Submission', { props: { path: l.pathname } }))
+  if ('forms' in D) on('submit', () => withPath('Form: Submission'))
 
   if (!('manual' in D)) {
     for (let k of ['pushState', 'replaceState']) {
@@ -167,9 +165,10 @@ safe(() => {
       }
     }
     on('popstate', nav)
-    if (hash) on('hashchange', nav)
+    // Without data-hash, nav drops the hash: a hash change sends nothing.
+    on('hashchange', nav)
     nav()
   }
 
   for (var q of queue) sillage(...q)
-})()
+} catch (e) {}

@@ -45,8 +45,12 @@ class Element {
     for (var e = this; e; e = e.parentElement) if (e.matches(selector)) return e
     return null
   }
+  // As in a browser, an anchor without href has empty url parts and ':'
+  // for protocol.
   get url() {
-    return new URL(this.getAttribute('href'), this.browser.location.href)
+    return this.hasAttribute('href')
+      ? new URL(this.getAttribute('href'), this.browser.location.href)
+      : { href: '', protocol: ':', hostname: '', pathname: '' }
   }
   get href() {
     return this.url.href

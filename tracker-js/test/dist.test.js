@@ -1,24 +1,15 @@
 // dist/script.js is committed (the Go binary embeds it and builds without
 // node): it must be what `npm run build` makes of src/ now.
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { build } from 'esbuild'
-import { here, options } from '../build.js'
+import { here, script } from '../build.js'
 
 test('dist/script.js is up to date with src/ (else run `npm run build`)', async () => {
-  var dir = mkdtempSync(join(tmpdir(), 'sillage-tracker-'))
-  try {
-    var out = join(dir, 'script.js')
-    await build({ ...options, outfile: out })
-    var want = readFileSync(out, 'utf8')
-    var have = readFileSync(join(here, 'dist/script.js'), 'utf8')
-    assert.ok(have === want, 'dist/script.js is stale: run `npm run build` in tracker-js/ and commit dist/')
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+  var want = await script()
+  var have = readFileSync(join(here, 'dist/script.js'), 'utf8')
+  assert.ok(have === want, 'dist/script.js is stale: run `npm run build` in tracker-js/ and commit dist/')
 })
 
 test('dist/script.js uses no eval, Function, inline handler or storage write', () => {

@@ -66,20 +66,25 @@ describe('extensions', () => {
 })
 
 describe('tagged', () => {
+  // tagged(classes, props) returns the name and fills props.
+  var read = c => {
+    var p = {}
+    return [tagged(c, p), p]
+  }
   test('name and props, + for a space', () => {
-    assert.deepEqual(tagged('btn sillage-event-name=Sign+up sillage-event-plan=Pro+yearly big'), [
+    assert.deepEqual(read('btn sillage-event-name=Sign+up sillage-event-plan=Pro+yearly big'), [
       'Sign up',
       { plan: 'Pro yearly' },
     ])
   })
   test('props with dashes in their name', () => {
-    assert.deepEqual(tagged('sillage-event-plan-type=pro sillage-event-name=X'), ['X', { 'plan-type': 'pro' }])
+    assert.deepEqual(read('sillage-event-plan-type=pro sillage-event-name=X'), ['X', { 'plan-type': 'pro' }])
   })
   test('no name, no event', () => {
-    for (var c of [null, '', 'btn', 'sillage-event-plan=pro', 'sillage-event-name=']) assert.ok(!tagged(c), String(c))
+    for (var c of [null, '', 'btn', 'sillage-event-plan=pro', 'sillage-event-name=']) assert.ok(!read(c)[0], String(c))
   })
   test('whitespace of any kind separates classes', () => {
-    assert.deepEqual(tagged('\tsillage-event-name=A\nsillage-event-k=v  '), ['A', { k: 'v' }])
+    assert.deepEqual(read('\tsillage-event-name=A\nsillage-event-k=v  '), ['A', { k: 'v' }])
   })
 })
 

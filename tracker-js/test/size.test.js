@@ -6,12 +6,13 @@ import { test } from 'node:test'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 
 // The goal: 1024 bytes gzipped. With every feature in one file it is not
-// reachable (the DOM and event names, attribute names and the default list of
-// download extensions alone gzip to ~700 bytes), so it is tracked as a todo,
-// and CEILING, a little above the current size, stops the script from
+// reachable: the names the script cannot do without (DOM and event names,
+// data-* attributes, event names, the default list of download extensions)
+// gzip to ~900 bytes on their own, before any code. So it is tracked as a
+// todo, and CEILING, a little above the current size, stops the script from
 // growing unnoticed. Lower CEILING whenever the script shrinks.
 var TARGET = 1024
-var CEILING = 1900
+var CEILING = 1760
 
 var js = readFileSync(new URL('../dist/script.js', import.meta.url))
 var gzip = gzipSync(js, { level: 9 }).length
