@@ -7,7 +7,7 @@ CHDB_LIB := tools/chdb/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so
 DATA ?= ./data
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all build chdb js-deps run test test-go test-js lint bench fuzz clean
+.PHONY: all build chdb js-deps run test test-go test-js lint bench bench-ingest fuzz clean
 
 all: build
 
@@ -37,6 +37,11 @@ test-go: chdb
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+# Load benchmark of the collector on 127.0.0.1, beside a do-nothing fasthttp
+# server; results go into BENCHMARKS.md by hand.
+bench-ingest: chdb build
+	$(GO) run ./bench/ingest --bin bin/sillage --duration 30s --conns 50
 
 lint:
 	$(GO) vet ./...

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,7 @@ type serveFlags struct {
 	logFormat     string
 	bootstrapSite string
 	bootstrapUser string
+	pprofListen   string
 }
 
 func runServe(ctx context.Context, args []string, out io.Writer) error {
@@ -49,6 +51,7 @@ gracefully on SIGINT or SIGTERM: accepted events are flushed first.`)
 	f.stringVar(&sf.bootstrapSite, "bootstrap-site", "SILLAGE_BOOTSTRAP_SITE", "", "create this site at start if it does not exist")
 	f.stringVar(&sf.bootstrapUser, "bootstrap-user", "SILLAGE_BOOTSTRAP_USER", "",
 		"create this account at start if it does not exist, with a random password printed once")
+	f.stringVar(&sf.pprofListen, "pprof-listen", "SILLAGE_PPROF_LISTEN", "", "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -64,6 +67,14 @@ gracefully on SIGINT or SIGTERM: accepted events are flushed first.`)
 
 func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) error {
 	started := time.Now()
+	if sf.pprofListen != "" {
+		go func() {
+			// DefaultServeMux carries net/http/pprof's handlers.
+			if err := http.ListenAndServe(sf.pprofListen, nil); err != nil {
+				log.Error("pprof listener", "error", err)
+			}
+		}()
+	}
 	eng, err := sf.open(ctx, log)
 	if err != nil {
 		return err
