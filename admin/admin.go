@@ -28,6 +28,8 @@ type Ops interface {
 	AddSite(ctx context.Context, domain, timezone string) (sillage.Site, error)
 	Sites(ctx context.Context) ([]sillage.Site, error)
 	AddUser(ctx context.Context, email, password string) (sillage.User, error)
+	// Demo fills a site with synthetic traffic and returns the events added.
+	Demo(ctx context.Context, domain string, events uint64, days int) (uint64, error)
 }
 
 // SocketPath is the admin socket of a data folder. Unix socket paths are
@@ -54,6 +56,16 @@ type addSiteRequest struct {
 type addUserRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+}
+
+type demoRequest struct {
+	Domain string `json:"domain"`
+	Events uint64 `json:"events"`
+	Days   int    `json:"days"`
+}
+
+type demoResponse struct {
+	Events uint64 `json:"events"`
 }
 
 type errorResponse struct {
@@ -107,6 +119,18 @@ func Handler(ops Ops, log *slog.Logger) http.Handler {
 		}
 		reply(w, u, err)
 	})
+	mux.HandleFunc("POST /demo", func(w http.ResponseWriter, r *http.Request) {
+		var req demoRequest
+		if err := decode(r, &req); err != nil {
+			reply(w, nil, err)
+			return
+		}
+		n, err := ops.Demo(r.Context(), req.Domain, req.Events, req.Days)
+		if err == nil {
+			log.Info("demo traffic added over the admin socket", "domain", req.Domain, "events", n)
+		}
+		reply(w, demoResponse{n}, err)
+	})
 	return mux
 }
 
@@ -142,7 +166,8 @@ func Dial(path string) (*Client, error) {
 	}
 	conn.Close()
 	return &Client{path: path, http: &http.Client{
-		Timeout: 30 * time.Second,
+		// Generous: demo traffic of 100 M events takes minutes.
+		Timeout: time.Hour,
 		Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
 			return d.DialContext(ctx, "unix", path)
@@ -194,4 +219,10 @@ func (c *Client) AddUser(ctx context.Context, email, password string) (sillage.U
 	var u sillage.User
 	err := c.call(ctx, http.MethodPost, "/users", addUserRequest{email, password}, &u)
 	return u, err
+}
+
+func (c *Client) Demo(ctx context.Context, domain string, events uint64, days int) (uint64, error) {
+	var r demoResponse
+	err := c.call(ctx, http.MethodPost, "/demo", demoRequest{domain, events, days}, &r)
+	return r.Events, err
 }

@@ -14,7 +14,7 @@ import (
 	"syscall"
 
 	"github.com/sillage-analytics/sillage/accounts"
-	"github.com/sillage-analytics/sillage/admin"
+	"github.com/sillage-analytics/sillage/demo"
 	"github.com/sillage-analytics/sillage/store"
 )
 
@@ -32,6 +32,7 @@ func commands() []command {
 		{"migrate", "apply or revert schema migrations: up | down [N] | version", runMigrate},
 		{"site", "manage sites: add DOMAIN [--timezone TZ] | list", runSite},
 		{"user", "manage dashboard accounts: add --email E --password-stdin", runUser},
+		{"demo", "fill a site with realistic synthetic traffic: --site DOMAIN --events N --days D", runDemo},
 		{"version", "print the version", func(_ context.Context, _ []string, out io.Writer) error {
 			_, err := fmt.Fprintln(out, "sillage", version)
 			return err
@@ -104,4 +105,20 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("invalid log format %q: text or json", format)
 }
 
-func newAccounts(e store.Engine) admin.Ops { return accounts.New(e) }
+// localOps performs the admin operations on an engine this process holds.
+type localOps struct {
+	*accounts.Service
+}
+
+func newOps(e store.Engine) *localOps { return &localOps{accounts.New(e)} }
+
+func (o *localOps) Demo(ctx context.Context, domain string, events uint64, days int) (uint64, error) {
+	site, err := o.SiteByDomain(ctx, domain)
+	if err != nil {
+		return 0, err
+	}
+	if events > 1_000_000_000 || days < 1 || days > 3660 {
+		return 0, fmt.Errorf("demo: at most 1 000 000 000 events over 1 to 3660 days")
+	}
+	return demo.Generate(ctx, o.Engine, demo.Options{SiteID: site.ID, Hostname: site.Domain, Events: events, Days: days})
+}

@@ -172,6 +172,14 @@ func TestServeHealthAndAdminSocket(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "added user claire@example.fr") {
 		t.Fatalf("user add: %+v", r)
 	}
+	r = sillage(t, nil, "", "demo", "--site", "demo.example.fr", "--events", "5000", "--days", "7", "--data", data)
+	if r.code != 0 || !strings.Contains(r.stdout, "demo events to demo.example.fr") || !strings.Contains(r.stdout, "running server") {
+		t.Fatalf("demo: %+v", r)
+	}
+	r = sillage(t, nil, "", "demo", "--site", "nope.example.fr", "--data", data)
+	if r.code == 0 || !strings.Contains(r.stderr, "not found") {
+		t.Fatalf("demo on an unknown site: %+v", r)
+	}
 	r = sillage(t, nil, "", "site", "add", "atelier-bois.fr", "--data", data)
 	if r.code == 0 || !strings.Contains(r.stderr, "already exists") {
 		t.Fatalf("duplicate site: %+v", r)

@@ -140,7 +140,7 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 			srv.Shutdown()
 			return err
 		}
-		adminSrv = &http.Server{Handler: admin.Handler(acc, log), ReadHeaderTimeout: 5 * time.Second}
+		adminSrv = &http.Server{Handler: admin.Handler(&localOps{acc}, log), ReadHeaderTimeout: 5 * time.Second}
 		go func() {
 			if err := adminSrv.Serve(al); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("admin socket", "error", err)
