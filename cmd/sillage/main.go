@@ -29,6 +29,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the collector, query service and dashboard on one port", runServe},
+		{"collect", "run the collector alone, against a ClickHouse server", runCollect},
 		{"migrate", "apply or revert schema migrations: up | down [N] | version", runMigrate},
 		{"site", "manage sites: add DOMAIN [--timezone TZ] | list", runSite},
 		{"user", "manage dashboard accounts: add --email E --password-stdin", runUser},

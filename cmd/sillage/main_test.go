@@ -279,3 +279,33 @@ func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
 }
+
+func TestCollectWaitsForMigrations(t *testing.T) {
+	data := t.TempDir()
+	r := sillage(t, []string{"SILLAGE_CLICKHOUSE_WAIT=1s"}, "", "collect", "--listen", freePort(t), "--data", data)
+	if r.code == 0 || !strings.Contains(r.stderr, "run 'sillage migrate up' first") {
+		t.Fatalf("collect on an unmigrated store: %+v", r)
+	}
+	if r := sillage(t, nil, "", "migrate", "up", "--data", data); r.code != 0 {
+		t.Fatalf("migrate: %+v", r)
+	}
+	if r := sillage(t, nil, "", "site", "add", "collect.example.fr", "--data", data); r.code != 0 {
+		t.Fatalf("site add: %+v", r)
+	}
+	addr := freePort(t)
+	cmd := exec.Command(binary, "collect", "--listen", addr, "--data", data)
+	cmd.Env = cleanEnv()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	waitReady(t, addr)
+	req, _ := http.NewRequest("POST", "http://"+addr+"/api/event",
+		strings.NewReader(`{"n":"pageview","u":"https://collect.example.fr/","d":"collect.example.fr"}`))
+	req.Header.Set("User-Agent", browserUA)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 202 {
+		t.Fatalf("event to collect: %v %v", resp, err)
+	}
+	resp.Body.Close()
+}

@@ -22,12 +22,23 @@ import (
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/admin"
 	"github.com/sillage-analytics/sillage/collector"
+	"github.com/sillage-analytics/sillage/migrations"
 	"github.com/sillage-analytics/sillage/store"
 )
+
+// roles says which halves a process runs: serve runs both; collect and
+// query run one each, against a ClickHouse server, for scaling them apart.
+type roles struct {
+	name      string
+	collector bool
+	query     bool
+	migrate   bool // apply pending migrations at start; otherwise wait for them
+}
 
 type serveFlags struct {
 	engineFlags
 	collectorFlags
+	roles
 	listen        string
 	logLevel      string
 	logFormat     string
@@ -37,20 +48,38 @@ type serveFlags struct {
 }
 
 func runServe(ctx context.Context, args []string, out io.Writer) error {
-	var sf serveFlags
-	f := newFlags("serve", `Usage: sillage serve [flags]
+	return runRoles(ctx, args, out, roles{name: "serve", collector: true, query: true, migrate: true}, `Usage: sillage serve [flags]
 
 Runs the collector (POST /api/event, /js/script.js), the query service and
 the dashboard on one port, after applying pending migrations. Stops
 gracefully on SIGINT or SIGTERM: accepted events are flushed first.`)
+}
+
+func runCollect(ctx context.Context, args []string, out io.Writer) error {
+	return runRoles(ctx, args, out, roles{name: "collect", collector: true}, `Usage: sillage collect [flags]
+
+Runs the collector alone (POST /api/event, /js/script.js, /healthz, /readyz,
+/metrics), for scaling ingestion apart from queries against a ClickHouse
+server. It does not migrate: it waits (--clickhouse-wait) for the schema
+that 'sillage migrate up' or 'sillage serve' applies. Put several behind a
+load balancer with affinity by client IP (see collector/README.md).`)
+}
+
+func runRoles(ctx context.Context, args []string, out io.Writer, r roles, usage string) error {
+	sf := serveFlags{roles: r}
+	f := newFlags(r.name, usage)
 	sf.engineFlags.register(f)
-	sf.collectorFlags.register(f)
+	if r.collector {
+		sf.collectorFlags.register(f)
+	}
 	f.stringVar(&sf.listen, "listen", "SILLAGE_LISTEN", "127.0.0.1:8080", "address to serve HTTP on")
 	f.stringVar(&sf.logLevel, "log-level", "SILLAGE_LOG_LEVEL", "info", "debug, info, warn or error")
 	f.stringVar(&sf.logFormat, "log-format", "SILLAGE_LOG_FORMAT", "text", "text or json")
-	f.stringVar(&sf.bootstrapSite, "bootstrap-site", "SILLAGE_BOOTSTRAP_SITE", "", "create this site at start if it does not exist")
-	f.stringVar(&sf.bootstrapUser, "bootstrap-user", "SILLAGE_BOOTSTRAP_USER", "",
-		"create this account at start if it does not exist, with a random password printed once")
+	if r.migrate {
+		f.stringVar(&sf.bootstrapSite, "bootstrap-site", "SILLAGE_BOOTSTRAP_SITE", "", "create this site at start if it does not exist")
+		f.stringVar(&sf.bootstrapUser, "bootstrap-user", "SILLAGE_BOOTSTRAP_USER", "",
+			"create this account at start if it does not exist, with a random password printed once")
+	}
 	f.stringVar(&sf.pprofListen, "pprof-listen", "SILLAGE_PPROF_LISTEN", "", "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060")
 	if err := f.parse(args); err != nil {
 		return err
@@ -86,11 +115,13 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 	}()
 	log.Info("engine open", "kind", eng.Kind(), "took", time.Since(started).Round(time.Millisecond).String())
 
-	ccfg, err := sf.collectorFlags.config(log, sf.data)
-	if err != nil {
-		return err
+	var ccfg collector.Config
+	if sf.collector {
+		if ccfg, err = sf.collectorFlags.config(log, sf.data); err != nil {
+			return err
+		}
+		defer ccfg.GeoIP.Close()
 	}
-	defer ccfg.GeoIP.Close()
 	ln, err := net.Listen("tcp", sf.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", sf.listen, err)
@@ -112,11 +143,7 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "address", ln.Addr().String())
 
-	m, err := sf.migrator(ctx, eng, log)
-	if err == nil {
-		err = m.Up()
-	}
-	if err != nil {
+	if err := sf.schema(ctx, eng, log); err != nil {
 		srv.Shutdown()
 		return err
 	}
@@ -125,12 +152,14 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 		srv.Shutdown()
 		return err
 	}
-	col, err := collector.New(ctx, ccfg, eng, acc)
-	if err != nil {
-		srv.Shutdown()
-		return err
+	var col *collector.Collector
+	if sf.collector {
+		if col, err = collector.New(ctx, ccfg, eng, acc); err != nil {
+			srv.Shutdown()
+			return err
+		}
+		rt.collector.Store(col)
 	}
-	rt.collector.Store(col)
 
 	var adminSrv *http.Server
 	if sf.embedded() {
@@ -168,15 +197,48 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 		adminSrv.Shutdown(shutCtx)
 	}
 	log.Info("HTTP stopped", "took", time.Since(step).Round(time.Millisecond).String())
-	step = time.Now()
-	flushCtx, cancelFlush := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancelFlush()
-	if err := col.Close(flushCtx); err != nil {
-		log.Error("collector stopped with events left in its write-ahead log", "error", err)
-	} else {
-		log.Info("collector flushed", "took", time.Since(step).Round(time.Millisecond).String())
+	if col != nil {
+		step = time.Now()
+		flushCtx, cancelFlush := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancelFlush()
+		if err := col.Close(flushCtx); err != nil {
+			log.Error("collector stopped with events left in its write-ahead log", "error", err)
+		} else {
+			log.Info("collector flushed", "took", time.Since(step).Round(time.Millisecond).String())
+		}
 	}
 	return nil
+}
+
+// schema applies pending migrations, or, for a process that must not
+// migrate, waits until someone else has.
+func (sf *serveFlags) schema(ctx context.Context, eng store.Engine, log *slog.Logger) error {
+	m, err := sf.migrator(ctx, eng, log)
+	if err != nil {
+		return err
+	}
+	if sf.migrate {
+		return m.Up()
+	}
+	deadline := time.Now().Add(sf.clickhouseWait)
+	for {
+		v, dirty, err := m.Version()
+		if err != nil {
+			return err
+		}
+		if v == migrations.Latest() && !dirty {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("schema is at version %d, this binary needs %d: run 'sillage migrate up' first", v, migrations.Latest())
+		}
+		log.Warn("waiting for migrations", "version", v, "want", migrations.Latest())
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
 }
 
 // bootstrap creates the site and account asked for at start, so `make run`
