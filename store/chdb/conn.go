@@ -95,6 +95,53 @@ func (c *Conn) Query(ctx context.Context, query, format string, names, values []
 	return out, nil
 }
 
+// Insert streams data in format into an INSERT statement that has no FORMAT
+// clause ("INSERT INTO t (a, b)"). The data does not go through the SQL
+// parser, which makes it about twice as fast as inline data. The
+// connection runs nothing else meanwhile: use one connection for inserts.
+func (c *Conn) Insert(ctx context.Context, query, format string, data []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.conn == nil {
+		return ErrClosed
+	}
+	conn := *(*unsafe.Pointer)(c.conn)
+	q, qp := cstr(query)
+	f, fp := cstr(format)
+	stream := c.lib.streamInsertN(conn, qp, uintptr(len(query)), fp, uintptr(len(format)))
+	runtime.KeepAlive(q)
+	runtime.KeepAlive(f)
+	if stream == nil {
+		return errors.New("embedded engine returned no insert stream")
+	}
+	defer c.lib.destroyStream(stream)
+	if e := c.lib.streamError(stream); e != nil {
+		return &Error{Message: strings.TrimSpace(goString(e))}
+	}
+	if len(data) > 0 {
+		if c.lib.streamAppend(stream, &data[0], uintptr(len(data))) != 0 {
+			msg := "insert stream refused the data"
+			if e := c.lib.streamError(stream); e != nil {
+				msg = strings.TrimSpace(goString(e))
+			}
+			return &Error{Message: msg}
+		}
+		runtime.KeepAlive(data)
+	}
+	res := c.lib.streamDone(stream)
+	if res == nil {
+		return errors.New("embedded engine returned no insert result")
+	}
+	defer c.lib.destroyResult(res)
+	if e := c.lib.resultError(res); e != nil {
+		return &Error{Message: strings.TrimSpace(goString(e))}
+	}
+	return nil
+}
+
 // Close releases the session; running queries finish first.
 func (c *Conn) Close() error {
 	c.mu.Lock()

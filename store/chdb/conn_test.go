@@ -101,3 +101,28 @@ func TestFindMissingLibrary(t *testing.T) {
 		t.Fatalf("want a hint on how to install, got %v", err)
 	}
 }
+
+func TestInsertStream(t *testing.T) {
+	c := testConn(t)
+	ctx := context.Background()
+	if _, err := c.Query(ctx, "CREATE TABLE s (n UInt64, s String) ENGINE = MergeTree ORDER BY n", "CSV", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Insert(ctx, "INSERT INTO s (n, s)", "JSONEachRow", []byte("{\"n\":1,\"s\":\"a\"}\n{\"n\":2,\"s\":\"b\\u0000c\"}\n")); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Query(ctx, "SELECT count(), sum(length(s)) FROM s", "CSV", nil, nil)
+	if err != nil || string(out) != "2,4\n" {
+		t.Fatalf("after insert: %q %v", out, err)
+	}
+	if err := c.Insert(ctx, "INSERT INTO s (n, s)", "JSONEachRow", []byte("{\"n\":\"not a number\"}\n")); err == nil {
+		t.Fatal("want an error for a bad row")
+	}
+	if err := c.Insert(ctx, "INSERT INTO missing (n)", "JSONEachRow", []byte("{\"n\":1}\n")); err == nil {
+		t.Fatal("want an error for a missing table")
+	}
+	// The connection still works after failed inserts.
+	if out, err := c.Query(ctx, "SELECT count() FROM s", "CSV", nil, nil); err != nil || string(out) != "2\n" {
+		t.Fatalf("after failed inserts: %q %v", out, err)
+	}
+}

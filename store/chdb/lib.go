@@ -80,6 +80,12 @@ type lib struct {
 	resultError    func(res unsafe.Pointer) unsafe.Pointer
 	resultRowsRead func(res unsafe.Pointer) uint64
 	destroyResult  func(res unsafe.Pointer)
+
+	streamInsertN func(conn unsafe.Pointer, query *byte, queryLen uintptr, format *byte, formatLen uintptr) unsafe.Pointer
+	streamAppend  func(stream unsafe.Pointer, data *byte, n uintptr) int32
+	streamDone    func(stream unsafe.Pointer) unsafe.Pointer
+	streamError   func(stream unsafe.Pointer) unsafe.Pointer
+	destroyStream func(stream unsafe.Pointer)
 }
 
 var (
@@ -108,6 +114,11 @@ func load(path string) (*lib, error) {
 			"chdb_result_error":                &l.resultError,
 			"chdb_result_rows_read":            &l.resultRowsRead,
 			"chdb_destroy_query_result":        &l.destroyResult,
+			"chdb_stream_insert_n":             &l.streamInsertN,
+			"chdb_stream_append":               &l.streamAppend,
+			"chdb_stream_done":                 &l.streamDone,
+			"chdb_stream_insert_error":         &l.streamError,
+			"chdb_destroy_insert_stream":       &l.destroyStream,
 		} {
 			sym, err := purego.Dlsym(handle, name)
 			if err != nil {

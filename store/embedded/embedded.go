@@ -28,6 +28,10 @@ type Config struct {
 // Engine is the embedded store.Engine.
 type Engine struct {
 	conn *chdb.Conn
+	// ins streams inserts; a connection with an open insert stream runs
+	// nothing else, so inserts get their own and take turns.
+	ins   *chdb.Conn
+	insMu sync.Mutex
 	lock *os.File // nil for a Session
 	lib  string
 	dir  string
@@ -86,9 +90,15 @@ func connect(ctx context.Context, lib, dir, db string) (*Engine, error) {
 		e.Close()
 		return nil, fmt.Errorf("create database %s: %w", db, err)
 	}
-	if err := e.Exec(ctx, "USE "+db, nil); err != nil {
+	if e.ins, err = chdb.Connect(lib, filepath.Join(dir, "engine")); err != nil {
 		e.Close()
-		return nil, fmt.Errorf("use database %s: %w", db, err)
+		return nil, err
+	}
+	for _, c := range []*chdb.Conn{e.conn, e.ins} {
+		if _, err := c.Query(ctx, "USE "+db, "TabSeparated", nil, nil); err != nil {
+			e.Close()
+			return nil, fmt.Errorf("use database %s: %w", db, err)
+		}
 	}
 	return e, nil
 }
@@ -153,29 +163,29 @@ func (e *Engine) Ping(ctx context.Context) error {
 
 var token = regexp.MustCompile(`^[A-Za-z0-9_\-.:]{1,128}$`)
 
-// InsertEvents sends the rows inline as JSONEachRow: measured on these
-// machines at about 376 k rows/s for 10 k-row batches, far above what the
-// collector needs, and the simplest form to keep exact.
+// InsertEvents streams the rows as JSONEachRow through the engine's insert
+// stream, which skips the SQL parser: twice as fast as inline data here.
 func (e *Engine) InsertEvents(ctx context.Context, tok string, events []sillage.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	bp := e.bufs.Get().(*[]byte)
-	defer e.bufs.Put(bp)
-	b := (*bp)[:0]
-	b = append(b, "INSERT INTO events ("+store.EventColumns+")"...)
+	query := "INSERT INTO events (" + store.EventColumns + ")"
 	if tok != "" {
 		if !token.MatchString(tok) {
 			return fmt.Errorf("invalid insert token %q", tok)
 		}
-		b = append(b, " SETTINGS insert_deduplication_token = '"+tok+"', deduplicate_blocks_in_dependent_materialized_views = 1"...)
+		query += " SETTINGS insert_deduplication_token = '" + tok + "', deduplicate_blocks_in_dependent_materialized_views = 1"
 	}
-	b = append(b, " FORMAT JSONEachRow\n"...)
+	bp := e.bufs.Get().(*[]byte)
+	defer e.bufs.Put(bp)
+	b := (*bp)[:0]
 	for i := range events {
 		b = store.AppendEventJSON(b, &events[i])
 	}
 	*bp = b
-	if _, err := e.conn.Query(ctx, string(b), "TabSeparated", nil, nil); err != nil {
+	e.insMu.Lock()
+	defer e.insMu.Unlock()
+	if err := e.ins.Insert(ctx, query, "JSONEachRow", b); err != nil {
 		return fmt.Errorf("insert %d events: %w", len(events), err)
 	}
 	return nil
@@ -183,6 +193,9 @@ func (e *Engine) InsertEvents(ctx context.Context, tok string, events []sillage.
 
 // Close closes the engine, then releases the data folder.
 func (e *Engine) Close() error {
+	if e.ins != nil {
+		e.ins.Close()
+	}
 	err := e.conn.Close()
 	if e.lock != nil {
 		e.lock.Close()
