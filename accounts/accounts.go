@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,6 +22,13 @@ import (
 type Service struct {
 	Engine store.Engine
 	Now    func() time.Time
+	// Cluster names the ClickHouse cluster of a sharded deployment (as in
+	// migrations.Target); mutations of events and sessions then go to the
+	// local tables ON CLUSTER. Empty on one node.
+	Cluster string
+
+	mu        sync.Mutex
+	lastStamp time.Time
 }
 
 // New returns a Service on an engine with the real clock.
@@ -29,7 +37,22 @@ func New(e store.Engine) *Service { return &Service{Engine: e, Now: time.Now} }
 var (
 	ErrExists   = errors.New("already exists")
 	ErrNotFound = errors.New("not found")
+	// ErrInvalid marks input that breaks a rule; the error's own message
+	// says which, ready to show to the user.
+	ErrInvalid = errors.New("invalid input")
 )
+
+type invalidError struct{ msg string }
+
+func (e *invalidError) Error() string        { return e.msg }
+func (e *invalidError) Is(target error) bool { return target == ErrInvalid }
+
+func invalidf(format string, args ...any) error {
+	return &invalidError{fmt.Sprintf(format, args...)}
+}
+
+// invalid marks err as ErrInvalid and keeps its message.
+func invalid(err error) error { return &invalidError{err.Error()} }
 
 // AddSite registers a domain with its time zone.
 func (s *Service) AddSite(ctx context.Context, domain, timezone string) (sillage.Site, error) {
@@ -38,7 +61,7 @@ func (s *Service) AddSite(ctx context.Context, domain, timezone string) (sillage
 		timezone = "Etc/UTC"
 	}
 	if err := sillage.ValidateSite(domain, timezone); err != nil {
-		return sillage.Site{}, err
+		return sillage.Site{}, invalid(err)
 	}
 	if _, err := s.SiteByDomain(ctx, domain); err == nil {
 		return sillage.Site{}, fmt.Errorf("site %s: %w", domain, ErrExists)
@@ -49,15 +72,29 @@ func (s *Service) AddSite(ctx context.Context, domain, timezone string) (sillage
 	if err != nil {
 		return sillage.Site{}, err
 	}
-	now := s.Now().UTC()
+	now := s.stamp()
 	site := sillage.Site{ID: id, Domain: domain, Timezone: timezone, CreatedAt: now.Truncate(time.Millisecond)}
 	err = s.Engine.Exec(ctx, `INSERT INTO sites (id, domain, timezone, retention_days, created_at, updated_at, deleted)
-		VALUES ({id:UInt32}, {domain:String}, {tz:String}, 0, {now:DateTime64(3, 'UTC')}, {now:DateTime64(6, 'UTC')}, 0)`,
-		store.Params{"id": id, "domain": domain, "tz": timezone, "now": now})
+		VALUES ({id:UInt32}, {domain:String}, {tz:String}, 0, {created:DateTime64(3, 'UTC')}, {now:DateTime64(6, 'UTC')}, 0)`,
+		store.Params{"id": id, "domain": domain, "tz": timezone, "created": site.CreatedAt, "now": now})
 	if err != nil {
 		return sillage.Site{}, fmt.Errorf("add site %s: %w", domain, err)
 	}
 	return site, nil
+}
+
+// stamp returns the version (updated_at) of a row written now. Versions
+// from one Service strictly increase, so two writes of one row in the same
+// microsecond (or under a stopped test clock) still order as written.
+func (s *Service) stamp() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.Now().UTC().Truncate(time.Microsecond)
+	if !t.After(s.lastStamp) {
+		t = s.lastStamp.Add(time.Microsecond)
+	}
+	s.lastStamp = t
+	return t
 }
 
 // newSiteID draws a random 31-bit id that no site uses; ids need no
@@ -129,7 +166,7 @@ func (s *Service) SiteByDomain(ctx context.Context, domain string) (sillage.Site
 func (s *Service) AddUser(ctx context.Context, email, password string) (sillage.User, error) {
 	addr, err := mail.ParseAddress(strings.TrimSpace(email))
 	if err != nil || addr.Name != "" {
-		return sillage.User{}, fmt.Errorf("invalid email %q", email)
+		return sillage.User{}, invalidf("invalid email %q", email)
 	}
 	email = strings.ToLower(addr.Address)
 	if _, err := s.UserByEmail(ctx, email); err == nil {
@@ -141,11 +178,11 @@ func (s *Service) AddUser(ctx context.Context, email, password string) (sillage.
 	if err != nil {
 		return sillage.User{}, err
 	}
-	now := s.Now().UTC()
+	now := s.stamp()
 	u := sillage.User{ID: uuid.NewString(), Email: email, CreatedAt: now.Truncate(time.Millisecond)}
 	err = s.Engine.Exec(ctx, `INSERT INTO users (id, email, password_hash, created_at, updated_at, deleted)
-		VALUES ({id:UUID}, {email:String}, {hash:String}, {now:DateTime64(3, 'UTC')}, {now:DateTime64(6, 'UTC')}, 0)`,
-		store.Params{"id": u.ID, "email": email, "hash": hash, "now": now})
+		VALUES ({id:UUID}, {email:String}, {hash:String}, {created:DateTime64(3, 'UTC')}, {now:DateTime64(6, 'UTC')}, 0)`,
+		store.Params{"id": u.ID, "email": email, "hash": hash, "created": u.CreatedAt, "now": now})
 	if err != nil {
 		return sillage.User{}, fmt.Errorf("add user %s: %w", email, err)
 	}

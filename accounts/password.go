@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -28,10 +27,10 @@ const MinPasswordLength = 8
 // HashPassword returns an encoded argon2id hash with its parameters.
 func HashPassword(password string) (string, error) {
 	if len(password) < MinPasswordLength {
-		return "", fmt.Errorf("password too short: at least %d characters", MinPasswordLength)
+		return "", invalidf("password too short: at least %d characters", MinPasswordLength)
 	}
 	if len(password) > 1024 {
-		return "", errors.New("password too long: at most 1024 bytes")
+		return "", invalidf("password too long: at most 1024 bytes")
 	}
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {

@@ -1,0 +1,177 @@
+package accounts_test
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/store"
+)
+
+func TestSharedLinks(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newService(t)
+	site, _ := s.AddSite(ctx, "primeur.fr", "")
+	open, err := s.AddSharedLink(ctx, site.ID, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	locked, err := s.AddSharedLink(ctx, site.ID, "Presse", "mot de passe secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddSharedLink(ctx, site.ID, "x", "court"); !errors.Is(err, accounts.ErrInvalid) {
+		t.Fatalf("short password: %v", err)
+	}
+	if _, err := s.AddSharedLink(ctx, 4242, "x", ""); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("unknown site: %v", err)
+	}
+	slug := regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`)
+	if !slug.MatchString(open.Slug) || open.Slug == locked.Slug || open.Name != "Shared link" {
+		t.Fatalf("links %+v %+v", open, locked)
+	}
+	tests := []struct {
+		slug, password string
+		found, opens   bool
+	}{
+		{open.Slug, "", true, true},
+		{open.Slug, "anything", true, true},
+		{locked.Slug, "mot de passe secret", true, true},
+		{locked.Slug, "", true, false},
+		{locked.Slug, "mot de passe Secret", true, false},
+		{"nope", "", false, false},
+		{strings.ToUpper(open.Slug), "", false, false},
+	}
+	for _, tt := range tests {
+		l, err := s.SharedLinkBySlug(ctx, tt.slug)
+		if !tt.found {
+			if !errors.Is(err, accounts.ErrNotFound) {
+				t.Errorf("%s: want ErrNotFound, got %v", tt.slug, err)
+			}
+			continue
+		}
+		if err != nil || l.SiteID != site.ID {
+			t.Fatalf("%s: %+v, %v", tt.slug, l, err)
+		}
+		if got := l.CheckPassword(tt.password); got != tt.opens {
+			t.Errorf("%s with %q opens = %v, want %v", tt.slug, tt.password, got, tt.opens)
+		}
+	}
+	if l, _ := s.SharedLinkBySlug(ctx, locked.Slug); !l.HasPassword() {
+		t.Fatal("HasPassword = false for a protected link")
+	}
+	var hash string
+	if err := store.QueryRow(ctx, s.Engine, "SELECT password_hash FROM shared_links FINAL WHERE slug = {s:String}",
+		store.Params{"s": locked.Slug}, &hash); err != nil || !strings.HasPrefix(hash, "$argon2id$") {
+		t.Fatalf("stored password %q, %v", hash, err)
+	}
+
+	links, err := s.SharedLinks(ctx, site.ID)
+	if err != nil || len(links) != 2 || links[0].Name != "Presse" {
+		t.Fatalf("links = %+v, %v", links, err)
+	}
+	other, _ := s.AddSite(ctx, "autre.fr", "")
+	if err := s.DeleteSharedLink(ctx, other.ID, open.ID); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("delete through another site: %v", err)
+	}
+	if err := s.DeleteSharedLink(ctx, site.ID, open.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SharedLinkBySlug(ctx, open.Slug); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("deleted link still opens: %v", err)
+	}
+}
+
+func TestAPIKeys(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newService(t)
+	u, other := mustUser(t, s, "dev@example.fr"), mustUser(t, s, "other@example.fr")
+	a, _ := s.AddSiteWithOwner(ctx, u.ID, "a.fr", "")
+	b, _ := s.AddSiteWithOwner(ctx, u.ID, "b.fr", "")
+
+	key, secret, err := s.CreateAPIKey(ctx, u.ID, " CI export ", []uint32{b.ID, a.ID, b.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^sk_live_[a-z2-7]{52}$`).MatchString(secret) {
+		t.Fatalf("secret %q", secret)
+	}
+	want := []uint32{a.ID, b.ID}
+	slices.Sort(want)
+	if key.Name != "CI export" || key.Prefix != secret[:12] || !slices.Equal(key.SiteIDs, want) || key.UserID != u.ID {
+		t.Fatalf("key = %+v", key)
+	}
+	var stored uint64
+	if err := store.QueryRow(ctx, s.Engine, "SELECT countIf(position(key_hash, {p:String}) > 0 OR key_hash = {s:String}) FROM api_keys",
+		store.Params{"p": secret[8:], "s": secret}, &stored); err != nil || stored != 0 {
+		t.Fatalf("the secret is stored: %d, %v", stored, err)
+	}
+
+	invalid := []struct {
+		name  string
+		user  string
+		kname string
+		sites []uint32
+		err   error
+	}{
+		{"no sites", u.ID, "x", nil, accounts.ErrInvalid},
+		{"no name", u.ID, " ", []uint32{a.ID}, accounts.ErrInvalid},
+		{"unknown user", "00000000-0000-0000-0000-000000000009", "x", []uint32{a.ID}, accounts.ErrNotFound},
+	}
+	for _, tt := range invalid {
+		if _, _, err := s.CreateAPIKey(ctx, tt.user, tt.kname, tt.sites); !errors.Is(err, tt.err) {
+			t.Errorf("%s: got %v, want %v", tt.name, err, tt.err)
+		}
+	}
+
+	lookups := []struct {
+		name, token string
+		ok          bool
+	}{
+		{"valid", secret, true},
+		{"one character off", secret[:len(secret)-1] + map[bool]string{true: "b", false: "a"}[strings.HasSuffix(secret, "a")], false},
+		{"without prefix", secret[8:], false},
+		{"prefix only", key.Prefix, false},
+		{"empty", "", false},
+	}
+	for _, tt := range lookups {
+		got, err := s.KeyByToken(ctx, tt.token)
+		if tt.ok && (err != nil || got.ID != key.ID || !slices.Equal(got.SiteIDs, want)) {
+			t.Fatalf("%s: KeyByToken = %+v, %v", tt.name, got, err)
+		}
+		if !tt.ok && !errors.Is(err, accounts.ErrBadKey) {
+			t.Fatalf("%s: want ErrBadKey, got %+v, %v", tt.name, got, err)
+		}
+	}
+
+	second, _, err := s.CreateAPIKey(ctx, u.ID, "second", []uint32{a.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := s.APIKeys(ctx, u.ID)
+	if err != nil || len(keys) != 2 {
+		t.Fatalf("keys = %+v, %v", keys, err)
+	}
+	if keys, _ := s.APIKeys(ctx, other.ID); len(keys) != 0 {
+		t.Fatalf("another user sees %+v", keys)
+	}
+	if err := s.RevokeAPIKey(ctx, other.ID, key.ID); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("revoking someone else's key: %v", err)
+	}
+	if err := s.RevokeAPIKey(ctx, u.ID, "junk"); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("malformed id: %v", err)
+	}
+	if err := s.RevokeAPIKey(ctx, u.ID, key.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.KeyByToken(ctx, secret); !errors.Is(err, accounts.ErrBadKey) {
+		t.Fatalf("revoked key still works: %v", err)
+	}
+	if keys, _ := s.APIKeys(ctx, u.ID); len(keys) != 1 || keys[0].ID != second.ID {
+		t.Fatalf("keys after revoke = %+v", keys)
+	}
+}

@@ -1,0 +1,284 @@
+package api
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/accounts"
+)
+
+const (
+	// SessionCookie holds a dashboard login's random token.
+	SessionCookie = "sillage_session"
+	// CSRFHeader must carry the session's CSRF token on every
+	// state-changing request authenticated by the cookie.
+	CSRFHeader = "X-CSRF-Token"
+)
+
+type userJSON struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+}
+
+type sessionJSON struct {
+	User      userJSON `json:"user"`
+	CSRFToken string   `json:"csrf_token"`
+}
+
+type session struct {
+	user  sillage.User
+	token string
+}
+
+// csrfToken is an HMAC of the session token: the page learns it from a
+// same-origin JSON response, which another site cannot read, and the
+// server needs to store nothing.
+func (a *API) csrfToken(sessionToken string) string {
+	m := hmac.New(sha256.New, a.csrfKey)
+	m.Write([]byte(sessionToken))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// requireSession authenticates a dashboard user by cookie, and checks the
+// CSRF token of a state-changing request. A request with an API key gets
+// 403 (valid key) or 401 (bad key): these routes are for people.
+func (a *API) requireSession(r *http.Request) (session, error) {
+	ctx := r.Context()
+	if tok, ok := bearerToken(r); ok {
+		if _, err := a.key(ctx, tok); err != nil {
+			return session{}, err
+		}
+		return session{}, forbidden("API keys cannot do this: log in to the dashboard")
+	}
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return session{}, unauthenticated("log in first")
+	}
+	u, err := a.acc.UserBySession(ctx, c.Value)
+	if errors.Is(err, accounts.ErrNotFound) {
+		return session{}, unauthenticated("session expired: log in again")
+	}
+	if err != nil {
+		return session{}, err
+	}
+	if !safeMethod(r.Method) && !hmac.Equal([]byte(r.Header.Get(CSRFHeader)), []byte(a.csrfToken(c.Value))) {
+		return session{}, forbidden("missing or wrong " + CSRFHeader + " header")
+	}
+	return session{user: u, token: c.Value}, nil
+}
+
+// startSession logs u in: a new token in the cookie, and the CSRF token in
+// the answer.
+func (a *API) startSession(w http.ResponseWriter, r *http.Request, u sillage.User, status int) error {
+	token, expires, err := a.acc.CreateSession(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: SessionCookie, Value: token, Path: "/",
+		Expires: expires, MaxAge: int(expires.Sub(a.now()).Seconds()),
+		HttpOnly: true, Secure: a.secureRequest(r), SameSite: http.SameSiteLaxMode,
+	})
+	writeJSON(w, status, sessionJSON{User: userJSON{u.ID, u.Email}, CSRFToken: a.csrfToken(token)})
+	return nil
+}
+
+func (a *API) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: a.secureRequest(r), SameSite: http.SameSiteLaxMode})
+}
+
+// throttled answers 429 with the wait in Retry-After.
+func throttled(w http.ResponseWriter, wait time.Duration) error {
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	return &httpError{http.StatusTooManyRequests, ErrThrottled.Error(), ErrThrottled}
+}
+
+type credentials struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+func (a *API) getSetup(w http.ResponseWriter, r *http.Request) error {
+	has, err := a.acc.HasUsers(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"needed": !has})
+	return nil
+}
+
+// postSetup creates the first account, only while there is none: whoever
+// reaches a fresh server first becomes its administrator, as with
+// Plausible and Umami, so an operator should finish setup right after
+// starting it (or create the account from the command line).
+func (a *API) postSetup(w http.ResponseWriter, r *http.Request) error {
+	var req credentials
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	// The check and the insert are not atomic in the store; the lock makes
+	// them so within this process.
+	a.setup.Lock()
+	defer a.setup.Unlock()
+	has, err := a.acc.HasUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if has {
+		return forbidden("setup is already done: log in")
+	}
+	var u sillage.User
+	var addErr error
+	if err := a.slowCheck(ctx, func() { u, addErr = a.acc.AddUser(ctx, req.Email, req.Password) }); err != nil {
+		return err
+	}
+	if addErr != nil {
+		return addErr
+	}
+	a.log.Info("first account created by setup", "user", u.ID)
+	a.adopt(ctx, u)
+	return a.startSession(w, r, u, http.StatusCreated)
+}
+
+// adopt gives the first account the sites created from the command line.
+func (a *API) adopt(ctx context.Context, u sillage.User) {
+	sites, err := a.acc.AdoptOrphanSites(ctx, u.ID)
+	if err != nil {
+		a.log.Warn("cannot hand sites without owner to the first account", "user", u.ID, "error", err)
+	}
+	for _, s := range sites {
+		a.log.Info("site without owner adopted by the first account", "domain", s.Domain, "user", u.ID)
+	}
+}
+
+func (a *API) login(w http.ResponseWriter, r *http.Request) error {
+	var req credentials
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	email := strings.ToLower(strings.TrimSpace(req.Email))
+	if email == "" || req.Password == "" || len(email) > 320 {
+		return badRequest("email and password are required")
+	}
+	ctx := r.Context()
+	emailKey, netKey := "email:"+email, networkKey(a.clientIP(r))
+	if wait := a.logins.take(emailKey, netKey); wait > 0 {
+		// No address or email in the log: it would be personal data kept
+		// for no use once the window has passed.
+		a.log.Info("login throttled", "retry_after", wait.Round(time.Second).String())
+		return throttled(w, wait)
+	}
+	var u sillage.User
+	var authErr error
+	if err := a.slowCheck(ctx, func() { u, authErr = a.acc.Authenticate(ctx, email, req.Password) }); err != nil {
+		a.logins.forgive(emailKey, netKey)
+		return err
+	}
+	if errors.Is(authErr, accounts.ErrBadCredentials) {
+		return unauthenticated(accounts.ErrBadCredentials.Error())
+	}
+	if authErr != nil {
+		a.logins.forgive(emailKey, netKey)
+		return authErr
+	}
+	// A success clears the account's count, not the network's: one valid
+	// account must not reset a sweep over others.
+	a.logins.reset(emailKey)
+	a.logins.forgive(netKey)
+	a.adopt(ctx, u)
+	// Never reuse a token that existed before the login.
+	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+		if err := a.acc.DeleteSession(ctx, c.Value); err != nil {
+			a.log.Warn("cannot end the previous session at login", "error", err)
+		}
+	}
+	return a.startSession(w, r, u, http.StatusOK)
+}
+
+func (a *API) logout(w http.ResponseWriter, r *http.Request) error {
+	s, err := a.requireSession(r)
+	if err != nil {
+		return err
+	}
+	if err := a.acc.DeleteSession(r.Context(), s.token); err != nil {
+		return err
+	}
+	a.clearSessionCookie(w, r)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) me(w http.ResponseWriter, r *http.Request) error {
+	s, err := a.requireSession(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, sessionJSON{User: userJSON{s.user.ID, s.user.Email}, CSRFToken: a.csrfToken(s.token)})
+	return nil
+}
+
+type passwordChange struct {
+	Current string `json:"current"`
+	New     string `json:"new"`
+}
+
+// changePassword ends every session of the user, this one included, and
+// starts a new one: whoever else knew the old password is logged out.
+func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
+	s, err := a.requireSession(r)
+	if err != nil {
+		return err
+	}
+	var req passwordChange
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	key := "user:" + s.user.ID
+	if wait := a.logins.take(key); wait > 0 {
+		return throttled(w, wait)
+	}
+	var changeErr error
+	if err := a.slowCheck(ctx, func() { changeErr = a.acc.ChangePassword(ctx, s.user.ID, req.Current, req.New) }); err != nil {
+		a.logins.forgive(key)
+		return err
+	}
+	if errors.Is(changeErr, accounts.ErrBadCredentials) {
+		return forbidden("the current password is wrong")
+	}
+	if changeErr != nil {
+		a.logins.forgive(key)
+		return changeErr
+	}
+	a.logins.reset(key)
+	a.log.Info("password changed; every session ended", "user", s.user.ID)
+	return a.startSession(w, r, s.user, http.StatusOK)
+}
+
+// key finds an API key; every failure is the same 401.
+func (a *API) key(ctx context.Context, token string) (accounts.APIKey, error) {
+	k, err := a.acc.KeyByToken(ctx, token)
+	if errors.Is(err, accounts.ErrBadKey) {
+		return k, unauthenticated("invalid API key")
+	}
+	if err != nil {
+		return k, fmt.Errorf("check API key: %w", err)
+	}
+	return k, nil
+}

@@ -1,0 +1,122 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/sillage-analytics/sillage/accounts"
+)
+
+func TestThrottle(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	th := newThrottle(func() time.Time { return now }, 3, 10*time.Minute)
+	steps := []struct {
+		name    string
+		advance time.Duration
+		do      func() time.Duration
+		want    time.Duration
+	}{
+		{"1st", 0, func() time.Duration { return th.take("a") }, 0},
+		{"2nd", time.Minute, func() time.Duration { return th.take("a") }, 0},
+		{"3rd", time.Minute, func() time.Duration { return th.take("a") }, 0},
+		{"4th waits for the 1st to leave the window", time.Minute, func() time.Duration { return th.take("a") }, 7 * time.Minute},
+		{"refused attempts do not count", 0, func() time.Duration { return th.take("a") }, 7 * time.Minute},
+		{"another key is free", 0, func() time.Duration { return th.take("b") }, 0},
+		{"any throttled key blocks", 0, func() time.Duration { return th.take("b", "a") }, 7 * time.Minute},
+		{"the 1st left", 7 * time.Minute, func() time.Duration { return th.take("a") }, 0},
+		{"full again", 0, func() time.Duration { return th.take("a") }, time.Minute},
+		{"forgiven", 0, func() time.Duration { th.forgive("a"); return th.take("a") }, 0},
+		{"reset", 0, func() time.Duration { th.reset("a"); return th.take("a") }, 0},
+	}
+	for _, s := range steps {
+		now = now.Add(s.advance)
+		if got := s.do(); got != s.want {
+			t.Fatalf("%s: wait %v, want %v", s.name, got, s.want)
+		}
+	}
+	// Idle keys are swept.
+	now = now.Add(time.Hour)
+	th.take("c")
+	if len(th.fails) != 1 {
+		t.Fatalf("%d keys kept after a sweep: %v", len(th.fails), th.fails)
+	}
+}
+
+func TestNetworkKey(t *testing.T) {
+	tests := []struct{ a, b string }{
+		{"192.0.2.1", "192.0.2.1"},
+		{"::ffff:192.0.2.1", "192.0.2.1"},
+		{"2001:db8:1:2::1", "2001:db8:1:2:ffff::9"},
+	}
+	for _, tt := range tests {
+		if networkKey(netip.MustParseAddr(tt.a)) != networkKey(netip.MustParseAddr(tt.b)) {
+			t.Errorf("%s and %s differ", tt.a, tt.b)
+		}
+	}
+	if networkKey(netip.MustParseAddr("192.0.2.1")) == networkKey(netip.MustParseAddr("192.0.2.2")) ||
+		networkKey(netip.MustParseAddr("2001:db8:1:2::1")) == networkKey(netip.MustParseAddr("2001:db8:1:3::1")) {
+		t.Error("distinct networks share a key")
+	}
+}
+
+func TestClientIP(t *testing.T) {
+	a := &API{proxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
+	tests := []struct {
+		remote, xff, want string
+	}{
+		{"192.0.2.1:1234", "", "192.0.2.1"},
+		{"192.0.2.1:1234", "198.51.100.7", "192.0.2.1"},             // untrusted peer: header ignored
+		{"10.0.0.1:1234", "198.51.100.7", "198.51.100.7"},           // trusted proxy
+		{"10.0.0.1:1234", "6.6.6.6, 198.51.100.7", "198.51.100.7"},  // the client's own entries are not trusted
+		{"10.0.0.1:1234", "198.51.100.7, 10.0.0.2", "198.51.100.7"}, // a chain of trusted proxies
+		{"10.0.0.1:1234", "junk, 198.51.100.7", "198.51.100.7"},     // garbage left of the real client
+		{"[::ffff:192.0.2.9]:1234", "", "192.0.2.9"},                // mapped addresses unmapped
+		{"10.0.0.1:1234", "", "10.0.0.1"},                           // the proxy itself
+		{"[2001:db8::1]:1234", "", "2001:db8::1"},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tt.remote
+		if tt.xff != "" {
+			r.Header.Set("X-Forwarded-For", tt.xff)
+		}
+		if got := a.clientIP(r).String(); got != tt.want {
+			t.Errorf("%s + %q: %s, want %s", tt.remote, tt.xff, got, tt.want)
+		}
+	}
+}
+
+func TestStatus(t *testing.T) {
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{unauthenticated("x"), http.StatusUnauthorized},
+		{fmt.Errorf("wrapped: %w", forbidden("x")), http.StatusForbidden},
+		{notFound("x"), http.StatusNotFound},
+		{fmt.Errorf("site x: %w", accounts.ErrNotFound), http.StatusNotFound},
+		{fmt.Errorf("x: %w", accounts.ErrExists), http.StatusConflict},
+		{accounts.ErrLastOwner, http.StatusConflict},
+		{fmt.Errorf("x: %w", accounts.ErrInUse), http.StatusConflict},
+		{badRequest("x"), http.StatusBadRequest},
+		{errors.New("engine on fire"), http.StatusInternalServerError},
+	}
+	for _, tt := range tests {
+		if got := Status(tt.err); got != tt.want {
+			t.Errorf("Status(%v) = %d, want %d", tt.err, got, tt.want)
+		}
+	}
+	if !errors.Is(forbidden("x"), ErrForbidden) || !errors.Is(unauthenticated("x"), ErrUnauthenticated) || !errors.Is(notFound("x"), ErrNotFound) {
+		t.Error("errors do not wrap their sentinels")
+	}
+	rec := httptest.NewRecorder()
+	WriteError(rec, nil, httptest.NewRequest("GET", "/", nil), errors.New("SELECT secret FROM table"))
+	if rec.Code != 500 || rec.Body.String() != "{\"error\":\"internal error\"}\n" {
+		t.Fatalf("500 body %q", rec.Body.String())
+	}
+}
