@@ -7,7 +7,7 @@ CHDB_LIB := tools/chdb/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so
 DATA ?= ./data
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all build chdb js-deps run test test-go test-js lint bench bench-ingest fuzz clean
+.PHONY: all build chdb js-deps run test test-go test-js lint bench bench-ingest bench-query fuzz clean
 
 all: build
 
@@ -42,6 +42,12 @@ test-go: chdb
 # server; results go into BENCHMARKS.md by hand.
 bench-ingest: chdb build
 	$(GO) run ./bench/ingest --bin bin/sillage --duration 30s --conns 50
+
+# The dashboard's queries at 10 M and 100 M events of one site (the data
+# folders are kept in bench-data/ to run again without regenerating).
+bench-query: chdb
+	$(GO) run ./bench/query --data bench-data/10m --events 10000000
+	$(GO) run ./bench/query --data bench-data/100m --events 100000000
 
 lint:
 	$(GO) vet ./...

@@ -30,6 +30,10 @@ type Ops interface {
 	AddUser(ctx context.Context, email, password string) (sillage.User, error)
 	// Demo fills a site with synthetic traffic and returns the events added.
 	Demo(ctx context.Context, domain string, events uint64, days int) (uint64, error)
+	// CreateAPIKey makes a Stats API key for a site, owned by the account
+	// email (default: the site's first owner), and returns it: it is shown
+	// this once and stored only hashed.
+	CreateAPIKey(ctx context.Context, domain, email, name string) (string, error)
 }
 
 // SocketPath is the admin socket of a data folder. Unix socket paths are
@@ -62,6 +66,16 @@ type demoRequest struct {
 	Domain string `json:"domain"`
 	Events uint64 `json:"events"`
 	Days   int    `json:"days"`
+}
+
+type apiKeyRequest struct {
+	Domain string `json:"domain"`
+	Email  string `json:"email"`
+	Name   string `json:"name"`
+}
+
+type apiKeyResponse struct {
+	Key string `json:"key"`
 }
 
 type demoResponse struct {
@@ -130,6 +144,18 @@ func Handler(ops Ops, log *slog.Logger) http.Handler {
 			log.Info("demo traffic added over the admin socket", "domain", req.Domain, "events", n)
 		}
 		reply(w, demoResponse{n}, err)
+	})
+	mux.HandleFunc("POST /apikeys", func(w http.ResponseWriter, r *http.Request) {
+		var req apiKeyRequest
+		if err := decode(r, &req); err != nil {
+			reply(w, nil, err)
+			return
+		}
+		key, err := ops.CreateAPIKey(r.Context(), req.Domain, req.Email, req.Name)
+		if err == nil {
+			log.Info("API key created over the admin socket", "domain", req.Domain)
+		}
+		reply(w, apiKeyResponse{key}, err)
 	})
 	return mux
 }
@@ -225,4 +251,10 @@ func (c *Client) Demo(ctx context.Context, domain string, events uint64, days in
 	var r demoResponse
 	err := c.call(ctx, http.MethodPost, "/demo", demoRequest{domain, events, days}, &r)
 	return r.Events, err
+}
+
+func (c *Client) CreateAPIKey(ctx context.Context, domain, email, name string) (string, error) {
+	var r apiKeyResponse
+	err := c.call(ctx, http.MethodPost, "/apikeys", apiKeyRequest{domain, email, name}, &r)
+	return r.Key, err
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 
 	"github.com/andybalholm/brotli"
@@ -25,12 +24,8 @@ type script struct {
 
 func newScript() *script {
 	sum := sha256.Sum256(trackerjs.Script)
-	s := &script{
-		raw:           trackerjs.Script,
-		etag:          `"` + hex.EncodeToString(sum[:8]) + `"`,
-		versionedPath: "/js/script." + hex.EncodeToString(sum[:6]) + ".js",
-		integrity:     "sha256-" + base64.StdEncoding.EncodeToString(sum[:]),
-	}
+	s := &script{raw: trackerjs.Script, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+	s.versionedPath, s.integrity = trackerjs.Versioned()
 	var b bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
 	zw.Write(s.raw)

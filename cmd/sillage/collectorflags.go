@@ -1,8 +1,8 @@
 package main
 
 import (
-	"fmt"
 	"log/slog"
+	"net/netip"
 	"path/filepath"
 	"time"
 
@@ -13,15 +13,14 @@ import (
 )
 
 type collectorFlags struct {
-	walDir         string
-	walMaxBytes    int64
-	batchSize      int
-	flushInterval  time.Duration
-	maxBodyBytes   int
-	trustedProxies string
-	geoIPDB        string
-	keepQuery      bool
-	keepSlash      bool
+	walDir        string
+	walMaxBytes   int64
+	batchSize     int
+	flushInterval time.Duration
+	maxBodyBytes  int
+	geoIPDB       string
+	keepQuery     bool
+	keepSlash     bool
 }
 
 func (c *collectorFlags) register(f *flags) {
@@ -31,18 +30,12 @@ func (c *collectorFlags) register(f *flags) {
 	f.intVar(&c.batchSize, "batch-size", "SILLAGE_BATCH_SIZE", 10_000, "events per insert into the store")
 	f.durationVar(&c.flushInterval, "flush-interval", "SILLAGE_FLUSH_INTERVAL", time.Second, "longest wait before accepted events are inserted")
 	f.intVar(&c.maxBodyBytes, "max-event-bytes", "SILLAGE_MAX_EVENT_BYTES", event.DefaultMaxBodyBytes, "largest accepted event body")
-	f.stringVar(&c.trustedProxies, "trusted-proxies", "SILLAGE_TRUSTED_PROXIES", "",
-		"comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed, e.g. 127.0.0.1/32,10.0.0.0/8")
 	f.stringVar(&c.geoIPDB, "geoip-db", "SILLAGE_GEOIP_DB", "", "MMDB city database for countries, regions and cities (e.g. GeoLite2-City.mmdb)")
 	f.boolVar(&c.keepQuery, "keep-query", "SILLAGE_KEEP_QUERY", false, "keep page URLs' query strings (UTM and click ids are read either way)")
 	f.boolVar(&c.keepSlash, "keep-trailing-slash", "SILLAGE_KEEP_TRAILING_SLASH", false, "count /page/ and /page as different pages")
 }
 
-func (c *collectorFlags) config(log *slog.Logger, data string) (collector.Config, error) {
-	proxies, err := collector.ParseProxies(c.trustedProxies)
-	if err != nil {
-		return collector.Config{}, fmt.Errorf("--trusted-proxies: %w", err)
-	}
+func (c *collectorFlags) config(log *slog.Logger, data string, proxies []netip.Prefix) (collector.Config, error) {
 	cfg := collector.Config{
 		Dir:            c.walDir,
 		WALMaxBytes:    c.walMaxBytes,

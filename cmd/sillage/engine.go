@@ -79,5 +79,5 @@ func (e *engineFlags) ops(ctx context.Context, log *slog.Logger) (admin.Ops, str
 	if !e.embedded() {
 		where = "the ClickHouse server"
 	}
-	return newOps(eng), where, func() { eng.Close() }, nil
+	return newOps(eng, e.cluster), where, func() { eng.Close() }, nil
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/demo"
 	"github.com/sillage-analytics/sillage/store"
@@ -30,10 +31,12 @@ func commands() []command {
 	return []command{
 		{"serve", "run the collector, query service and dashboard on one port", runServe},
 		{"collect", "run the collector alone, against a ClickHouse server", runCollect},
+		{"query", "run the query service and dashboard alone, against a ClickHouse server", runQuery},
 		{"migrate", "apply or revert schema migrations: up | down [N] | version", runMigrate},
 		{"site", "manage sites: add DOMAIN [--timezone TZ] | list", runSite},
 		{"user", "manage dashboard accounts: add --email E --password-stdin", runUser},
 		{"demo", "fill a site with realistic synthetic traffic: --site DOMAIN --events N --days D", runDemo},
+		{"apikey", "create a Stats API key: create --site DOMAIN [--email OWNER] [--name NAME]", runAPIKey},
 		{"version", "print the version", func(_ context.Context, _ []string, out io.Writer) error {
 			_, err := fmt.Fprintln(out, "sillage", version)
 			return err
@@ -111,7 +114,11 @@ type localOps struct {
 	*accounts.Service
 }
 
-func newOps(e store.Engine) *localOps { return &localOps{accounts.New(e)} }
+func newOps(e store.Engine, cluster string) *localOps {
+	acc := accounts.New(e)
+	acc.Cluster = cluster
+	return &localOps{acc}
+}
 
 func (o *localOps) Demo(ctx context.Context, domain string, events uint64, days int) (uint64, error) {
 	site, err := o.SiteByDomain(ctx, domain)
@@ -122,4 +129,38 @@ func (o *localOps) Demo(ctx context.Context, domain string, events uint64, days 
 		return 0, fmt.Errorf("demo: at most 1 000 000 000 events over 1 to 3660 days")
 	}
 	return demo.Generate(ctx, o.Engine, demo.Options{SiteID: site.ID, Hostname: site.Domain, Events: events, Days: days})
+}
+
+func (o *localOps) CreateAPIKey(ctx context.Context, domain, email, name string) (string, error) {
+	site, err := o.SiteByDomain(ctx, domain)
+	if err != nil {
+		return "", err
+	}
+	var userID string
+	if email != "" {
+		u, err := o.UserByEmail(ctx, email)
+		if err != nil {
+			return "", err
+		}
+		userID = u.ID
+	} else {
+		members, err := o.Members(ctx, site.ID)
+		if err != nil {
+			return "", err
+		}
+		for _, m := range members {
+			if m.Role == sillage.RoleOwner {
+				userID = m.UserID
+				break
+			}
+		}
+		if userID == "" {
+			return "", fmt.Errorf("site %s has no owner yet: pass --email of the account that will own the key", site.Domain)
+		}
+	}
+	if name == "" {
+		name = "command line"
+	}
+	_, key, err := o.Service.CreateAPIKey(ctx, userID, name, []uint32{site.ID})
+	return key, err
 }

@@ -42,7 +42,7 @@ type result struct {
 	stdout, stderr string
 }
 
-func sillage(t *testing.T, env []string, stdin string, args ...string) result {
+func runCLI(t *testing.T, env []string, stdin string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -160,40 +160,56 @@ func TestServeHealthAndAdminSocket(t *testing.T) {
 	}
 
 	// Admin commands work while serve holds the data folder.
-	r := sillage(t, nil, "", "site", "add", "atelier-bois.fr", "--timezone", "Europe/Paris", "--data", data)
+	r := runCLI(t, nil, "", "site", "add", "atelier-bois.fr", "--timezone", "Europe/Paris", "--data", data)
 	if r.code != 0 || !strings.Contains(r.stdout, "added site atelier-bois.fr") || !strings.Contains(r.stdout, "running server") {
 		t.Fatalf("site add: %+v", r)
 	}
-	r = sillage(t, []string{"SILLAGE_DATA=" + data}, "", "site", "list")
+	r = runCLI(t, []string{"SILLAGE_DATA=" + data}, "", "site", "list")
 	if r.code != 0 || !strings.Contains(r.stdout, "atelier-bois.fr") || !strings.Contains(r.stdout, "demo.example.fr") {
 		t.Fatalf("site list: %+v", r)
 	}
-	r = sillage(t, nil, "s3cure password\n", "user", "add", "--email", "claire@example.fr", "--password-stdin", "--data", data)
+	r = runCLI(t, nil, "s3cure password\n", "user", "add", "--email", "claire@example.fr", "--password-stdin", "--data", data)
 	if r.code != 0 || !strings.Contains(r.stdout, "added user claire@example.fr") {
 		t.Fatalf("user add: %+v", r)
 	}
-	r = sillage(t, nil, "", "demo", "--site", "demo.example.fr", "--events", "5000", "--days", "7", "--data", data)
+	r = runCLI(t, nil, "", "demo", "--site", "demo.example.fr", "--events", "5000", "--days", "7", "--data", data)
 	if r.code != 0 || !strings.Contains(r.stdout, "demo events to demo.example.fr") || !strings.Contains(r.stdout, "running server") {
 		t.Fatalf("demo: %+v", r)
 	}
-	r = sillage(t, nil, "", "demo", "--site", "nope.example.fr", "--data", data)
+	r = runCLI(t, nil, "", "apikey", "create", "--site", "atelier-bois.fr", "--data", data)
+	if r.code == 0 || !strings.Contains(r.stderr, "has no owner yet") {
+		t.Fatalf("apikey on a site without owner: %+v", r)
+	}
+	r = runCLI(t, nil, "", "apikey", "create", "--site", "demo.example.fr", "--data", data)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "sk_") {
+		t.Fatalf("apikey create: %+v", r)
+	}
+	req, _ := http.NewRequest("POST", "http://"+addr+"/api/v2/query",
+		strings.NewReader(`{"site_id":"demo.example.fr","metrics":["visitors","pageviews"],"date_range":"7d"}`))
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(r.stdout))
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("stats query with the new key: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	r = runCLI(t, nil, "", "demo", "--site", "nope.example.fr", "--data", data)
 	if r.code == 0 || !strings.Contains(r.stderr, "not found") {
 		t.Fatalf("demo on an unknown site: %+v", r)
 	}
-	r = sillage(t, nil, "", "site", "add", "atelier-bois.fr", "--data", data)
+	r = runCLI(t, nil, "", "site", "add", "atelier-bois.fr", "--data", data)
 	if r.code == 0 || !strings.Contains(r.stderr, "already exists") {
 		t.Fatalf("duplicate site: %+v", r)
 	}
 
 	// A second server on the same folder is refused in one line.
-	r = sillage(t, nil, "", "serve", "--data", data, "--listen", freePort(t))
+	r = runCLI(t, nil, "", "serve", "--data", data, "--listen", freePort(t))
 	if r.code == 0 || !strings.Contains(r.stderr, "in use by another sillage process") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 		t.Fatalf("second serve: %+v", r)
 	}
 }
 
 func TestServeWithoutEngineLibraryAgainstDeadServer(t *testing.T) {
-	r := sillage(t, []string{
+	r := runCLI(t, []string{
 		"SILLAGE_CLICKHOUSE_URL=clickhouse://127.0.0.1:1/sillage",
 		"SILLAGE_CLICKHOUSE_WAIT=2s",
 		"SILLAGE_CHDB_LIB=/nonexistent/libchdb.so",
@@ -221,7 +237,7 @@ func TestMigrateUpDownVersion(t *testing.T) {
 		{[]string{"migrate", "down", "1"}, "schema version 0"},
 		{[]string{"migrate", "up", "--data", data}, "schema version 1"},
 	} {
-		r := sillage(t, nil, "", append(step.args, "--data", data)...)
+		r := runCLI(t, nil, "", append(step.args, "--data", data)...)
 		if r.code != 0 || !strings.Contains(r.stdout, step.want) {
 			t.Fatalf("%v: %+v", step.args, r)
 		}
@@ -249,7 +265,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := sillage(t, nil, "", tt.args...)
+			r := runCLI(t, nil, "", tt.args...)
 			if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
 				t.Fatalf("got %+v, want exit %d and %q", r, tt.code, tt.want)
 			}
@@ -261,15 +277,15 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
-	r := sillage(t, nil, "", "serve", "--help")
+	r := runCLI(t, nil, "", "serve", "--help")
 	if r.code != 0 || !strings.Contains(r.stdout, "--listen") || !strings.Contains(r.stdout, "SILLAGE_LISTEN") || !strings.Contains(r.stdout, "SILLAGE_CLICKHOUSE_URL") {
 		t.Fatalf("serve --help: %+v", r)
 	}
-	r = sillage(t, nil, "", "--help")
+	r = runCLI(t, nil, "", "--help")
 	if r.code != 0 || !strings.Contains(r.stdout, "migrate") {
 		t.Fatalf("--help: %+v", r)
 	}
-	r = sillage(t, nil, "", "version")
+	r = runCLI(t, nil, "", "version")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "sillage ") {
 		t.Fatalf("version: %+v", r)
 	}
@@ -282,14 +298,14 @@ func lastLine(s string) string {
 
 func TestCollectWaitsForMigrations(t *testing.T) {
 	data := t.TempDir()
-	r := sillage(t, []string{"SILLAGE_CLICKHOUSE_WAIT=1s"}, "", "collect", "--listen", freePort(t), "--data", data)
+	r := runCLI(t, []string{"SILLAGE_CLICKHOUSE_WAIT=1s"}, "", "collect", "--listen", freePort(t), "--data", data)
 	if r.code == 0 || !strings.Contains(r.stderr, "run 'sillage migrate up' first") {
 		t.Fatalf("collect on an unmigrated store: %+v", r)
 	}
-	if r := sillage(t, nil, "", "migrate", "up", "--data", data); r.code != 0 {
+	if r := runCLI(t, nil, "", "migrate", "up", "--data", data); r.code != 0 {
 		t.Fatalf("migrate: %+v", r)
 	}
-	if r := sillage(t, nil, "", "site", "add", "collect.example.fr", "--data", data); r.code != 0 {
+	if r := runCLI(t, nil, "", "site", "add", "collect.example.fr", "--data", data); r.code != 0 {
 		t.Fatalf("site add: %+v", r)
 	}
 	addr := freePort(t)

@@ -19,6 +19,7 @@ import (
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
+	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/admin"
 	"github.com/sillage-analytics/sillage/collector"
@@ -39,12 +40,14 @@ type serveFlags struct {
 	engineFlags
 	collectorFlags
 	roles
-	listen        string
-	logLevel      string
-	logFormat     string
-	bootstrapSite string
-	bootstrapUser string
-	pprofListen   string
+	listen         string
+	trustedProxies string
+	secret         string
+	logLevel       string
+	logFormat      string
+	bootstrapSite  string
+	bootstrapUser  string
+	pprofListen    string
 }
 
 func runServe(ctx context.Context, args []string, out io.Writer) error {
@@ -73,6 +76,12 @@ func runRoles(ctx context.Context, args []string, out io.Writer, r roles, usage 
 		sf.collectorFlags.register(f)
 	}
 	f.stringVar(&sf.listen, "listen", "SILLAGE_LISTEN", "127.0.0.1:8080", "address to serve HTTP on")
+	f.stringVar(&sf.trustedProxies, "trusted-proxies", "SILLAGE_TRUSTED_PROXIES", "",
+		"comma-separated CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, e.g. 127.0.0.1/32,10.0.0.0/8")
+	if r.query {
+		f.stringVar(&sf.secret, "secret", "SILLAGE_SECRET", "",
+			"key for CSRF tokens and shared-link cookies, the same on every query process (default: a random one kept in DATA/secret)")
+	}
 	f.stringVar(&sf.logLevel, "log-level", "SILLAGE_LOG_LEVEL", "info", "debug, info, warn or error")
 	f.stringVar(&sf.logFormat, "log-format", "SILLAGE_LOG_FORMAT", "text", "text or json")
 	if r.migrate {
@@ -115,9 +124,13 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 	}()
 	log.Info("engine open", "kind", eng.Kind(), "took", time.Since(started).Round(time.Millisecond).String())
 
+	proxies, err := collector.ParseProxies(sf.trustedProxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
 	var ccfg collector.Config
 	if sf.collector {
-		if ccfg, err = sf.collectorFlags.config(log, sf.data); err != nil {
+		if ccfg, err = sf.collectorFlags.config(log, sf.data, proxies); err != nil {
 			return err
 		}
 		defer ccfg.GeoIP.Close()
@@ -148,6 +161,7 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 		return err
 	}
 	acc := accounts.New(eng)
+	acc.Cluster = sf.cluster
 	if err := bootstrap(ctx, acc, sf, out); err != nil {
 		srv.Shutdown()
 		return err
@@ -159,6 +173,17 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 			return err
 		}
 		rt.collector.Store(col)
+	}
+	if sf.query {
+		h, err := sf.queryHandler(eng, acc, proxies, log)
+		if err != nil {
+			srv.Shutdown()
+			if col != nil {
+				col.Close(context.Background())
+			}
+			return err
+		}
+		rt.query.Store(&h)
 	}
 
 	var adminSrv *http.Server
@@ -241,28 +266,37 @@ func (sf *serveFlags) schema(ctx context.Context, eng store.Engine, log *slog.Lo
 	}
 }
 
-// bootstrap creates the site and account asked for at start, so `make run`
-// ends with something to log into.
+// bootstrap creates the account and site asked for at start, the account
+// owning the site, so `make run` ends with something to log into.
 func bootstrap(ctx context.Context, acc *accounts.Service, sf serveFlags, out io.Writer) error {
+	var owner string
+	if sf.bootstrapUser != "" {
+		u, err := acc.UserByEmail(ctx, sf.bootstrapUser)
+		if errors.Is(err, accounts.ErrNotFound) {
+			password := accounts.RandomPassword()
+			if u, err = acc.AddUser(ctx, sf.bootstrapUser, password); err != nil {
+				return fmt.Errorf("bootstrap user: %w", err)
+			}
+			fmt.Fprintf(out, "Created account %s with password %s (shown once: keep it).\n", sf.bootstrapUser, password)
+		} else if err != nil {
+			return fmt.Errorf("bootstrap user: %w", err)
+		}
+		owner = u.ID
+	}
 	if sf.bootstrapSite != "" {
-		site, err := acc.AddSite(ctx, sf.bootstrapSite, "Europe/Paris")
+		var site sillage.Site
+		var err error
+		if owner != "" {
+			site, err = acc.AddSiteWithOwner(ctx, owner, sf.bootstrapSite, "Europe/Paris")
+		} else {
+			site, err = acc.AddSite(ctx, sf.bootstrapSite, "Europe/Paris")
+		}
 		switch {
 		case errors.Is(err, accounts.ErrExists):
 		case err != nil:
 			return fmt.Errorf("bootstrap site: %w", err)
 		default:
 			fmt.Fprintf(out, "Created site %s (time zone %s).\n", site.Domain, site.Timezone)
-		}
-	}
-	if sf.bootstrapUser != "" {
-		if _, err := acc.UserByEmail(ctx, sf.bootstrapUser); errors.Is(err, accounts.ErrNotFound) {
-			password := accounts.RandomPassword()
-			if _, err := acc.AddUser(ctx, sf.bootstrapUser, password); err != nil {
-				return fmt.Errorf("bootstrap user: %w", err)
-			}
-			fmt.Fprintf(out, "Created account %s with password %s (shown once: keep it).\n", sf.bootstrapUser, password)
-		} else if err != nil {
-			return fmt.Errorf("bootstrap user: %w", err)
 		}
 	}
 	return nil
@@ -274,11 +308,21 @@ type router struct {
 	engine    store.Engine
 	ready     atomic.Bool
 	collector atomic.Pointer[collector.Collector]
+	query     atomic.Pointer[fasthttp.RequestHandler]
 	metrics   fasthttp.RequestHandler
 }
 
 func (rt *router) handle(c *fasthttp.RequestCtx) {
 	if col := rt.collector.Load(); col != nil && col.Handle(c) {
+		return
+	}
+	switch string(c.Path()) {
+	case "/healthz", "/readyz", "/metrics":
+		rt.health(c)
+		return
+	}
+	if q := rt.query.Load(); q != nil {
+		(*q)(c)
 		return
 	}
 	rt.health(c)

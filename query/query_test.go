@@ -1,0 +1,205 @@
+package query
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/dashboard"
+	"github.com/sillage-analytics/sillage/demo"
+	"github.com/sillage-analytics/sillage/query/api"
+	"github.com/sillage-analytics/sillage/store"
+	"github.com/sillage-analytics/sillage/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+type fixture struct {
+	srv      *httptest.Server
+	key      string
+	other    string // a key for another site
+	visitors uint64
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	eng := storetest.Migrated(t)
+	acc := accounts.New(eng)
+	u, err := acc.AddUser(ctx, "owner@example.fr", "long enough password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := acc.AddSiteWithOwner(ctx, u.ID, "boutique.fr", "Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := acc.AddSiteWithOwner(ctx, u.ID, "autre.fr", "Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Generate(ctx, eng, demo.Options{SiteID: site.ID, Hostname: site.Domain, Events: 20_000, Days: 7, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	_, key, err := acc.CreateAPIKey(ctx, u.ID, "test", []uint32{site.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, otherKey, err := acc.CreateAPIKey(ctx, u.ID, "other", []uint32{other.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dist, _ := fs.Sub(dashboard.Dist, "dist")
+	s, err := New(Options{Engine: eng, Accounts: acc, Dashboard: dist,
+		API:        api.New(api.Options{Accounts: acc, Engine: eng, Secret: bytes.Repeat([]byte("k"), 32)}),
+		ScriptPath: "/js/script.0123456789ab.js", Integrity: "sha256-x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	var visitors uint64
+	if err := store.QueryRow(ctx, eng, `SELECT uniqExact(visitor_id) FROM events WHERE site_id = {s:UInt32}
+		AND ts >= toStartOfDay(now('Europe/Paris') - INTERVAL 6 DAY, 'Europe/Paris')`, store.Params{"s": site.ID}, &visitors); err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{srv: srv, key: key, other: otherKey, visitors: visitors}
+}
+
+func (f *fixture) post(t *testing.T, path, key, body string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", f.srv.URL+path, strings.NewReader(body))
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func TestStatsAPI(t *testing.T) {
+	f := newFixture(t)
+	status, body := f.post(t, "/api/v2/query", f.key, `{"site_id":"boutique.fr","metrics":["visitors","pageviews"],"date_range":"7d"}`)
+	if status != 200 {
+		t.Fatalf("%d %s", status, body)
+	}
+	var resp struct {
+		Results []struct {
+			Metrics []float64 `json:"metrics"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(body, &resp); err != nil || len(resp.Results) != 1 {
+		t.Fatalf("%s: %v", body, err)
+	}
+	if got := uint64(resp.Results[0].Metrics[0]); got != f.visitors {
+		t.Errorf("visitors = %d through the API, %d in the events", got, f.visitors)
+	}
+
+	tests := []struct {
+		name, key, body string
+		status          int
+	}{
+		{"no key", "", `{"site_id":"boutique.fr","metrics":["visitors"],"date_range":"7d"}`, 401},
+		{"wrong key", "sk_live_nope", `{"site_id":"boutique.fr","metrics":["visitors"],"date_range":"7d"}`, 401},
+		{"another site's key", f.other, `{"site_id":"boutique.fr","metrics":["visitors"],"date_range":"7d"}`, 403},
+		{"unknown metric", f.key, `{"site_id":"boutique.fr","metrics":["nope"],"date_range":"7d"}`, 400},
+		{"not JSON", f.key, `{`, 400},
+		{"too large", f.key, `{"site_id":"` + strings.Repeat("a", 70_000) + `"}`, 413},
+	}
+	for _, tt := range tests {
+		if status, body := f.post(t, "/api/v2/query", tt.key, tt.body); status != tt.status {
+			t.Errorf("%s: status %d, want %d (%s)", tt.name, status, tt.status, body)
+		}
+	}
+}
+
+func get(t *testing.T, url, key string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+func TestRealtimeExportSnippet(t *testing.T) {
+	f := newFixture(t)
+	resp, body := get(t, f.srv.URL+"/api/v1/stats/realtime/visitors?site_id=boutique.fr", f.key)
+	if resp.StatusCode != 200 {
+		t.Fatalf("realtime: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := get(t, f.srv.URL+"/api/v1/stats/realtime/visitors?site_id=boutique.fr", f.other); resp.StatusCode != 403 {
+		t.Fatalf("realtime with another site's key: %d", resp.StatusCode)
+	}
+
+	resp, body = get(t, f.srv.URL+"/api/sites/boutique.fr/export?query="+
+		`{"date_range":"7d","filters":[["is","visit:source",["Google"]]]}`, f.key)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/zip" {
+		t.Fatalf("export: %d %s", resp.StatusCode, body)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, zf := range zr.File {
+		names[zf.Name] = true
+	}
+	for _, want := range []string{"visitors.csv", "pages.csv", "sources.csv", "countries.csv", "browsers.csv"} {
+		if !names[want] {
+			t.Errorf("export lacks %s (has %v)", want, names)
+		}
+	}
+	if resp, _ := get(t, f.srv.URL+"/api/sites/boutique.fr/export", ""); resp.StatusCode != 401 {
+		t.Fatalf("export without credentials: %d", resp.StatusCode)
+	}
+
+	resp, body = get(t, f.srv.URL+"/api/sites/boutique.fr/snippet", f.key)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `data-domain=\"boutique.fr\"`) || !strings.Contains(string(body), "/js/script.js") {
+		t.Fatalf("snippet: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestDashboardServing(t *testing.T) {
+	f := newFixture(t)
+	for _, path := range []string{"/", "/login", "/boutique.fr", "/boutique.fr/settings/goals", "/share/abc"} {
+		resp, body := get(t, f.srv.URL+path, "")
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "<html") {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+		csp := resp.Header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "default-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Fatalf("%s: CSP %q", path, csp)
+		}
+	}
+	if resp, _ := get(t, f.srv.URL+"/assets/missing.js", ""); resp.StatusCode != 404 {
+		t.Fatalf("missing asset: %d", resp.StatusCode)
+	}
+	// Every asset index.html names is served and cached for ever.
+	_, index := get(t, f.srv.URL+"/", "")
+	for _, m := range strings.Split(string(index), `"/assets/`)[1:] {
+		name := m[:strings.IndexByte(m, '"')]
+		resp, _ := get(t, f.srv.URL+"/assets/"+name, "")
+		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
+			t.Fatalf("asset %s: %d %q", name, resp.StatusCode, resp.Header.Get("Cache-Control"))
+		}
+	}
+}

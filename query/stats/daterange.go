@@ -1,0 +1,191 @@
+package stats
+
+import (
+	"time"
+)
+
+// A date is a calendar day, held as midnight UTC so that AddDate is plain
+// calendar arithmetic; span turns it into instants in the site's zone.
+
+const dateLayout = "2006-01-02"
+
+func parseDate(s string) (time.Time, error) { return time.Parse(dateLayout, s) }
+
+// parseRangeBounds reads a [from, to] pair: both dates, or both ISO 8601
+// datetimes with an offset.
+func parseRangeBounds(from, to string) (f, t time.Time, dates bool, err error) {
+	if f, err = parseDate(from); err == nil {
+		if t, err = parseDate(to); err == nil {
+			return f, t, true, nil
+		}
+		return f, t, true, err
+	}
+	if f, err = time.Parse(time.RFC3339Nano, from); err != nil {
+		return f, t, false, err
+	}
+	t, err = time.Parse(time.RFC3339Nano, to)
+	return f, t, false, err
+}
+
+// span is a resolved date range.
+type span struct {
+	from, to    time.Time // UTC instants, from included, to excluded
+	first, last time.Time // the local calendar days it covers (dates)
+}
+
+func daysBetween(a, b time.Time) int { return int(b.Sub(a).Hours()/24 + 0.5) }
+
+// dateSpan covers whole local days first..last.
+func dateSpan(first, last time.Time, loc *time.Location) span {
+	return span{from: localMidnight(first, loc), to: localMidnight(last.AddDate(0, 0, 1), loc), first: first, last: last}
+}
+
+// localMidnight is the instant a local day starts. Where midnight does not
+// exist (a DST jump at 00:00), Go's normalisation picks the first valid
+// instant after it.
+func localMidnight(d time.Time, loc *time.Location) time.Time {
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc).UTC()
+}
+
+func dateOf(t time.Time, loc *time.Location) time.Time {
+	l := t.In(loc)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func monthStart(d time.Time) time.Time {
+	return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// resolveSpan turns a validated DateRange into instants. today is the
+// anchor date; allStart gives the first day with data for "all".
+func resolveSpan(d DateRange, today time.Time, loc *time.Location, allStart func() (time.Time, error)) (span, error) {
+	a := today
+	switch d.Period {
+	case "day":
+		return dateSpan(a, a, loc), nil
+	case "7d":
+		return dateSpan(a.AddDate(0, 0, -6), a, loc), nil
+	case "28d":
+		return dateSpan(a.AddDate(0, 0, -27), a, loc), nil
+	case "30d":
+		return dateSpan(a.AddDate(0, 0, -29), a, loc), nil
+	case "month":
+		m := monthStart(a)
+		return dateSpan(m, m.AddDate(0, 1, -1), loc), nil
+	case "6mo":
+		m := monthStart(a)
+		return dateSpan(m.AddDate(0, -5, 0), m.AddDate(0, 1, -1), loc), nil
+	case "12mo":
+		m := monthStart(a)
+		return dateSpan(m.AddDate(0, -11, 0), m.AddDate(0, 1, -1), loc), nil
+	case "year":
+		y := time.Date(a.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+		return dateSpan(y, y.AddDate(1, 0, -1), loc), nil
+	case "all":
+		first, err := allStart()
+		if err != nil {
+			return span{}, err
+		}
+		if first.IsZero() || first.After(a) {
+			first = a
+		}
+		return dateSpan(first, a, loc), nil
+	}
+	f, t, dates, err := parseRangeBounds(d.From, d.To)
+	if err != nil {
+		return span{}, err
+	}
+	if dates {
+		return dateSpan(f, t, loc), nil
+	}
+	// Datetimes include their last second, as Plausible's do.
+	end := t.Add(time.Second).Truncate(time.Second)
+	if t.Nanosecond()%int(time.Second) != 0 {
+		end = t.Add(time.Millisecond)
+	}
+	return span{from: f.UTC(), to: end.UTC(), first: dateOf(f, loc), last: dateOf(end.Add(-time.Millisecond), loc)}, nil
+}
+
+// comparisonSpan is the period a comparison runs over. Like Plausible,
+// previous_period and year_over_year compare only the part of the range that
+// has happened (up to today).
+func comparisonSpan(c *Comparisons, main span, today time.Time, loc *time.Location, dateBased bool) (span, error) {
+	if c.Mode == "custom" {
+		return resolveSpan(*c.DateRange, today, loc, nil)
+	}
+	if !dateBased {
+		// A datetime range shifts by its own length or by a year.
+		if c.Mode == "previous_period" {
+			d := main.to.Sub(main.from)
+			return span{from: main.from.Add(-d), to: main.from, first: dateOf(main.from.Add(-d), loc), last: dateOf(main.from.Add(-time.Millisecond), loc)}, nil
+		}
+		f, t := main.from.In(loc).AddDate(-1, 0, 0), main.to.In(loc).AddDate(-1, 0, 0)
+		return span{from: f.UTC(), to: t.UTC(), first: dateOf(f, loc), last: dateOf(t.Add(-time.Millisecond), loc)}, nil
+	}
+	last := main.last
+	if today.Before(last) && !today.Before(main.first) {
+		last = today
+	}
+	var first time.Time
+	switch c.Mode {
+	case "previous_period":
+		n := daysBetween(main.first, last) + 1
+		first, last = main.first.AddDate(0, 0, -n), last.AddDate(0, 0, -n)
+	default: // year_over_year
+		first, last = main.first.AddDate(-1, 0, 0), last.AddDate(-1, 0, 0)
+	}
+	if c.MatchDayOfWeek {
+		shift := (int(main.first.Weekday()) - int(first.Weekday()) + 7) % 7
+		if shift > 3 {
+			shift -= 7
+		}
+		first, last = first.AddDate(0, 0, shift), last.AddDate(0, 0, shift)
+	}
+	return dateSpan(first, last, loc), nil
+}
+
+// autoTimeDim is what the "time" dimension means for a range: hours up to
+// two days, days up to 40, months beyond, as in Plausible.
+func autoTimeDim(s span) string {
+	n := daysBetween(s.first, s.last) + 1
+	switch {
+	case n <= 2:
+		return "time:hour"
+	case n <= 40:
+		return "time:day"
+	default:
+		return "time:month"
+	}
+}
+
+// timeLabels lists every bucket of a time dimension over a span, in the
+// format results use. Hours are local wall-clock hours: the hour skipped
+// when clocks go forward is absent, the one repeated when they go back is
+// listed once (its two instances share the bucket).
+func timeLabels(dim string, s span, loc *time.Location) []string {
+	var out []string
+	switch dim {
+	case "time:hour":
+		for t := s.from; t.Before(s.to); t = t.Add(time.Hour) {
+			l := t.In(loc).Format("2006-01-02 15:00:00")
+			if len(out) == 0 || out[len(out)-1] != l {
+				out = append(out, l)
+			}
+		}
+	case "time:day":
+		for d := s.first; !d.After(s.last); d = d.AddDate(0, 0, 1) {
+			out = append(out, d.Format(dateLayout))
+		}
+	case "time:week":
+		out = append(out, s.first.Format(dateLayout))
+		monday := s.first.AddDate(0, 0, -((int(s.first.Weekday())+6)%7)+7)
+		for d := monday; !d.After(s.last); d = d.AddDate(0, 0, 7) {
+			out = append(out, d.Format(dateLayout))
+		}
+	case "time:month":
+		for m := monthStart(s.first); !m.After(s.last); m = m.AddDate(0, 1, 0) {
+			out = append(out, m.Format(dateLayout))
+		}
+	}
+	return out
+}

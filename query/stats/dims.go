@@ -1,0 +1,137 @@
+package stats
+
+import (
+	"regexp"
+	"strings"
+)
+
+// dimKind says where a dimension's value lives.
+type dimKind uint8
+
+const (
+	kindEvent   dimKind = iota // a column of each event (event:page…)
+	kindVisit                  // a session attribute, copied onto every event and into sessions
+	kindSession                // only known once a session is merged (entry and exit page)
+	kindGoal                   // computed from the site's goals
+	kindProp                   // event:props:<name>
+	kindTime
+)
+
+// dimension is the closed list's entry for a dimension: every SQL
+// expression for it is written here or in sql.go, never taken from a request.
+type dimension struct {
+	kind  dimKind
+	col   string // column in events, and in sessions for visit/session kinds
+	empty string // label shown for an empty value (and matched by "is")
+}
+
+const (
+	noRef  = "Direct / None"
+	notSet = "(not set)"
+	noProp = "(none)"
+)
+
+var dimensions = map[string]dimension{
+	"event:page":            {kind: kindEvent, col: "pathname"},
+	"event:hostname":        {kind: kindEvent, col: "hostname"},
+	"event:name":            {kind: kindEvent, col: "name"},
+	"event:goal":            {kind: kindGoal},
+	"visit:entry_page":      {kind: kindSession, col: "entry_page"},
+	"visit:exit_page":       {kind: kindSession, col: "exit_page"},
+	"visit:source":          {kind: kindVisit, col: "referrer_source", empty: noRef},
+	"visit:referrer":        {kind: kindVisit, col: "referrer", empty: noRef},
+	"visit:channel":         {kind: kindVisit, col: "channel", empty: "Direct"},
+	"visit:utm_source":      {kind: kindVisit, col: "utm_source", empty: notSet},
+	"visit:utm_medium":      {kind: kindVisit, col: "utm_medium", empty: notSet},
+	"visit:utm_campaign":    {kind: kindVisit, col: "utm_campaign", empty: notSet},
+	"visit:utm_term":        {kind: kindVisit, col: "utm_term", empty: notSet},
+	"visit:utm_content":     {kind: kindVisit, col: "utm_content", empty: notSet},
+	"visit:country":         {kind: kindVisit, col: "country_code", empty: notSet},
+	"visit:country_name":    {kind: kindVisit, col: "country_code", empty: notSet},
+	"visit:region":          {kind: kindVisit, col: "region", empty: notSet},
+	"visit:region_name":     {kind: kindVisit, col: "region", empty: notSet},
+	"visit:city":            {kind: kindVisit, col: "city_geoname_id"},
+	"visit:city_name":       {kind: kindVisit, col: "city", empty: notSet},
+	"visit:device":          {kind: kindVisit, col: "device", empty: notSet},
+	"visit:browser":         {kind: kindVisit, col: "browser", empty: notSet},
+	"visit:browser_version": {kind: kindVisit, col: "browser_version", empty: notSet},
+	"visit:os":              {kind: kindVisit, col: "os", empty: notSet},
+	"visit:os_version":      {kind: kindVisit, col: "os_version", empty: notSet},
+	"time":                  {kind: kindTime},
+	"time:hour":             {kind: kindTime},
+	"time:day":              {kind: kindTime},
+	"time:week":             {kind: kindTime},
+	"time:month":            {kind: kindTime},
+}
+
+const propPrefix = "event:props:"
+
+func lookupDim(key string) (dimension, bool) {
+	if name, ok := strings.CutPrefix(key, propPrefix); ok {
+		return dimension{kind: kindProp, col: name, empty: noProp}, name != "" && len(name) <= maxPropNameBytes
+	}
+	d, ok := dimensions[key]
+	return d, ok
+}
+
+func validDimension(key string) bool {
+	_, ok := lookupDim(key)
+	return ok
+}
+
+func isTimeDim(key string) bool { return key == "time" || strings.HasPrefix(key, "time:") }
+
+func kindOf(key string) dimKind {
+	d, _ := lookupDim(key)
+	return d.kind
+}
+
+// Goal is a conversion the site counts: a custom event (EventName) or a
+// pageview whose path matches PagePath, where * stands for one path segment
+// and ** for anything.
+type Goal struct {
+	ID          string
+	EventName   string
+	PagePath    string
+	Currency    string // ISO 4217 for revenue goals
+	DisplayName string
+}
+
+// Name is how requests and results name the goal: its display name, or
+// the event name, or "Visit " and the page path, as in Plausible.
+func (g Goal) Name() string {
+	switch {
+	case g.DisplayName != "":
+		return g.DisplayName
+	case g.EventName != "":
+		return g.EventName
+	default:
+		return "Visit " + g.PagePath
+	}
+}
+
+// pageRegex turns a page goal's path pattern into an anchored RE2
+// expression: * matches within one segment, ** across segments.
+func pageRegex(pattern string) string {
+	var b strings.Builder
+	b.WriteString("^")
+	for i := 0; i < len(pattern); {
+		switch {
+		case strings.HasPrefix(pattern[i:], "**"):
+			b.WriteString(".*")
+			i += 2
+		case pattern[i] == '*':
+			b.WriteString("[^/]*")
+			i++
+		default:
+			j := i
+			for j < len(pattern) && pattern[j] != '*' {
+				j++
+			}
+			b.WriteString(regexp.QuoteMeta(pattern[i:j]))
+			i = j
+		}
+	}
+	b.WriteString("$")
+	return b.String()
+}

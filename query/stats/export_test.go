@@ -1,0 +1,78 @@
+package stats
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestExport(t *testing.T) {
+	e := loaded(t, scenario(), at(20, 0))
+	var buf bytes.Buffer
+	q := &Query{SiteID: "example.fr", DateRange: DateRange{Period: "day"}, Date: "2026-06-10"}
+	if err := e.Export(context.Background(), scenarioSite, scenarioGoals, q, &buf); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	var names []string
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		files[f.Name] = string(b)
+		names = append(names, f.Name)
+		if _, err := csv.NewReader(bytes.NewReader(b)).ReadAll(); err != nil {
+			t.Errorf("%s is not valid CSV: %v", f.Name, err)
+		}
+	}
+	want := []string{"visitors.csv", "pages.csv", "entry_pages.csv", "exit_pages.csv", "sources.csv", "channels.csv",
+		"utm_mediums.csv", "utm_sources.csv", "utm_campaigns.csv", "utm_contents.csv", "utm_terms.csv",
+		"countries.csv", "regions.csv", "cities.csv", "browsers.csv", "operating_systems.csv", "devices.csv",
+		"conversions.csv", "custom_props.csv"}
+	if !slices.Equal(names, want) {
+		t.Fatalf("files %v", names)
+	}
+	expect := map[string]string{
+		"visitors.csv": "date,visitors,pageviews,visits,views_per_visit,bounce_rate,visit_duration\n2026-06-10,6,9,7,1.43,29,240\n",
+		"pages.csv": "name,visitors,pageviews,bounce_rate,time_on_page\n/,2,2,0,\n/blog/hello,2,2,100,90\n/checkout,2,2,0,\n" +
+			"/docs/api,1,1,0,\n/pricing,1,2,0,30\n",
+		"entry_pages.csv": "name,unique_entrances,total_entrances,bounce_rate,visit_duration\n/,2,2,0,690\n/blog/hello,2,2,100,0\n" +
+			"/checkout,1,1,0,60\n/docs/api,1,1,0,60\n/pricing,1,1,0,180\n",
+		// /docs was viewed the next day: no pageviews today, no exit rate.
+		"exit_pages.csv":    "name,unique_exits,total_exits,exit_rate\n/blog/hello,2,2,100\n/checkout,2,2,100\n/docs,1,1,\n/docs/api,1,1,100\n/pricing,1,1,50\n",
+		"utm_campaigns.csv": "name,visitors,bounce_rate,visit_duration\nbrand,1,0,60\nsummer,1,100,0\n",
+		"countries.csv":     "name,visitors\nFrance,3\nBelgium,1\nGermany,1\nUnited States,1\n",
+		"conversions.csv":   "name,unique_conversions,total_conversions\nSignup,2,2\nPurchase,2,2\nVisit /blog/**,2,2\nVisit /docs/*,1,1\n",
+		"custom_props.csv":  "property,value,visitors,events,percentage\nplan,free,1,1,16.7\nplan,pro,1,1,16.7\nurl,https://other.example,1,1,16.7\n",
+	}
+	for name, content := range expect {
+		if files[name] != content {
+			t.Errorf("%s:\n%s\nwant\n%s", name, files[name], content)
+		}
+	}
+
+	// Filters apply to every file; a page filter empties views_per_visit.
+	buf.Reset()
+	q.Filters = []Filter{{Op: "is", Dimension: "event:page", Values: []string{"/pricing"}}}
+	if err := e.Export(context.Background(), scenarioSite, scenarioGoals, q, &buf); err != nil {
+		t.Fatal(err)
+	}
+	zr, _ = zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	f, _ := zr.Open("visitors.csv")
+	b, _ := io.ReadAll(f)
+	if !strings.HasSuffix(string(b), "2026-06-10,1,2,2,,0,300\n") {
+		t.Errorf("filtered visitors.csv:\n%s", b)
+	}
+}

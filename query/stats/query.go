@@ -1,0 +1,441 @@
+package stats
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// QueryError is a request the engine refuses (HTTP 400). Message names the
+// field at fault and the value, as Plausible's errors do.
+type QueryError struct {
+	Field   string // "metrics", "filters[1][2]", "date_range"…
+	Message string
+}
+
+func (e *QueryError) Error() string { return e.Message }
+
+func qerr(field, format string, args ...any) *QueryError {
+	return &QueryError{Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
+}
+
+// Query is a Stats API v2 request. Build it with ParseQuery, or by hand and
+// then Validate it; Run validates again, so a hand-built Query is held to
+// the same rules as a JSON one.
+type Query struct {
+	SiteID     string     `json:"site_id"`
+	Metrics    []string   `json:"metrics"`
+	DateRange  DateRange  `json:"date_range"`
+	Date       string     `json:"date,omitempty"` // anchor for relative ranges; default today in the site's zone
+	Dimensions []string   `json:"dimensions"`
+	Filters    []Filter   `json:"filters"`
+	OrderBy    []OrderBy  `json:"order_by,omitempty"`
+	Include    Include    `json:"include"`
+	Pagination Pagination `json:"pagination"`
+
+	maxLimit int // 0 means MaxLimit; Export reads more rows per report
+}
+
+// DateRange is a named period ("7d") or a pair of dates or ISO 8601
+// datetimes, both ends included.
+type DateRange struct {
+	Period   string
+	From, To string
+}
+
+// Periods are the named date ranges.
+var Periods = []string{"day", "7d", "28d", "30d", "month", "6mo", "12mo", "year", "all"}
+
+func (d DateRange) MarshalJSON() ([]byte, error) {
+	if d.Period != "" {
+		return json.Marshal(d.Period)
+	}
+	return json.Marshal([2]string{d.From, d.To})
+}
+
+func (d *DateRange) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		*d = DateRange{Period: s}
+		return nil
+	}
+	var pair []string
+	if err := json.Unmarshal(b, &pair); err != nil || len(pair) != 2 {
+		return errors.New("expected a period name or a pair of dates")
+	}
+	*d = DateRange{From: pair[0], To: pair[1]}
+	return nil
+}
+
+// OrderBy sorts results by a queried metric or dimension; JSON
+// ["visitors", "desc"].
+type OrderBy struct {
+	Key, Direction string
+}
+
+func (o OrderBy) MarshalJSON() ([]byte, error) { return json.Marshal([2]string{o.Key, o.Direction}) }
+
+func (o *OrderBy) UnmarshalJSON(b []byte) error {
+	var pair []string
+	if err := json.Unmarshal(b, &pair); err != nil || len(pair) != 2 {
+		return errors.New(`expected [metric_or_dimension, "asc"|"desc"]`)
+	}
+	*o = OrderBy{Key: pair[0], Direction: pair[1]}
+	return nil
+}
+
+// Include asks for extras in the response.
+type Include struct {
+	TimeLabels  bool         `json:"time_labels,omitempty"`
+	TotalRows   bool         `json:"total_rows,omitempty"`
+	Imports     bool         `json:"imports,omitempty"` // accepted for compatibility; Sillage has no imported data
+	Comparisons *Comparisons `json:"comparisons,omitempty"`
+}
+
+// Comparisons adds the same query over another period to every row.
+type Comparisons struct {
+	Mode           string     `json:"mode"` // previous_period, year_over_year, custom
+	DateRange      *DateRange `json:"date_range,omitempty"`
+	MatchDayOfWeek bool       `json:"match_day_of_week,omitempty"`
+}
+
+// Pagination bounds the rows returned.
+type Pagination struct {
+	Limit  int `json:"limit"`
+	Offset int `json:"offset"`
+}
+
+// Limits of a request.
+const (
+	DefaultLimit     = 10_000
+	MaxLimit         = 10_000
+	maxRegexLen      = 1000
+	maxFilterDepth   = 8
+	maxFilterLeaves  = 100
+	maxFilterValues  = 1000
+	maxPropNameBytes = 300
+	maxBodyBytes     = 4 << 20
+)
+
+// Metric names.
+const (
+	MVisitors            = "visitors"
+	MVisits              = "visits"
+	MPageviews           = "pageviews"
+	MViewsPerVisit       = "views_per_visit"
+	MBounceRate          = "bounce_rate"
+	MVisitDuration       = "visit_duration"
+	MEvents              = "events"
+	MPercentage          = "percentage"
+	MConversionRate      = "conversion_rate"
+	MGroupConversionRate = "group_conversion_rate"
+	MTotalRevenue        = "total_revenue"
+	MAverageRevenue      = "average_revenue"
+	MScrollDepth         = "scroll_depth"
+	MTimeOnPage          = "time_on_page"
+)
+
+// Metrics lists every metric, in the order of the documentation.
+var Metrics = []string{MVisitors, MVisits, MPageviews, MViewsPerVisit, MBounceRate, MVisitDuration, MEvents,
+	MPercentage, MConversionRate, MGroupConversionRate, MTotalRevenue, MAverageRevenue, MScrollDepth, MTimeOnPage}
+
+// sessionMetrics come from the sessions table.
+var sessionMetrics = []string{MVisits, MBounceRate, MVisitDuration, MViewsPerVisit}
+
+func isSessionMetric(m string) bool { return slices.Contains(sessionMetrics, m) }
+
+// ParseQuery reads and validates a Stats API v2 request body.
+func ParseQuery(body []byte) (*Query, error) {
+	if len(body) > maxBodyBytes {
+		return nil, qerr("body", "larger than %d bytes", maxBodyBytes)
+	}
+	var raw struct {
+		SiteID     *string         `json:"site_id"`
+		Metrics    json.RawMessage `json:"metrics"`
+		DateRange  json.RawMessage `json:"date_range"`
+		Date       json.RawMessage `json:"date"`
+		Dimensions json.RawMessage `json:"dimensions"`
+		Filters    json.RawMessage `json:"filters"`
+		OrderBy    json.RawMessage `json:"order_by"`
+		Include    json.RawMessage `json:"include"`
+		Pagination json.RawMessage `json:"pagination"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&raw); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, qerr("body", "invalid JSON at byte %d: %v", se.Offset, err)
+		}
+		if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
+			name := strings.TrimPrefix(msg, "json: unknown field ")
+			if name == `""` {
+				return nil, qerr("body", "unknown field %s", name)
+			}
+			return nil, qerr(strings.Trim(name, `"`), "unknown field")
+		}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return nil, qerr(te.Field, "expected %s", te.Type)
+		}
+		if errors.As(err, &te) {
+			return nil, qerr("body", "expected a JSON object")
+		}
+		return nil, qerr("body", "invalid JSON: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, qerr("body", "unexpected data after the JSON object")
+	}
+	q := &Query{}
+	if raw.SiteID == nil {
+		return nil, qerr("site_id", "required")
+	}
+	q.SiteID = *raw.SiteID
+	if err := strictUnmarshal(raw.Metrics, &q.Metrics); err != nil || raw.Metrics == nil {
+		return nil, qerr("metrics", "expected a non-empty list of metric names")
+	}
+	if raw.DateRange == nil {
+		return nil, qerr("date_range", "required")
+	}
+	if err := json.Unmarshal(raw.DateRange, &q.DateRange); err != nil {
+		return nil, qerr("date_range", "invalid date_range %s: %v", clip(raw.DateRange), err)
+	}
+	if raw.Date != nil && string(raw.Date) != "null" {
+		if err := json.Unmarshal(raw.Date, &q.Date); err != nil {
+			return nil, qerr("date", "expected a date string such as 2026-01-31")
+		}
+	}
+	if raw.Dimensions != nil {
+		if err := strictUnmarshal(raw.Dimensions, &q.Dimensions); err != nil {
+			return nil, qerr("dimensions", "expected a list of dimension names")
+		}
+	}
+	if raw.Filters != nil {
+		var list []json.RawMessage
+		if err := json.Unmarshal(raw.Filters, &list); err != nil {
+			return nil, qerr("filters", "expected a list of filters")
+		}
+		leaves := 0
+		for i, f := range list {
+			parsed, err := parseFilter(f, fmt.Sprintf("filters[%d]", i), 1, &leaves)
+			if err != nil {
+				return nil, err
+			}
+			q.Filters = append(q.Filters, parsed)
+		}
+	}
+	if raw.OrderBy != nil && string(raw.OrderBy) != "null" {
+		var list []json.RawMessage
+		if err := json.Unmarshal(raw.OrderBy, &list); err != nil {
+			return nil, qerr("order_by", "expected a list of [metric_or_dimension, direction] pairs")
+		}
+		for i, e := range list {
+			var o OrderBy
+			if err := json.Unmarshal(e, &o); err != nil {
+				return nil, qerr(fmt.Sprintf("order_by[%d]", i), "invalid entry %s: %v", clip(e), err)
+			}
+			q.OrderBy = append(q.OrderBy, o)
+		}
+	}
+	if raw.Include != nil && string(raw.Include) != "null" {
+		if err := strictUnmarshal(raw.Include, &q.Include); err != nil {
+			return nil, qerr("include", "invalid include %s: %v", clip(raw.Include), trimJSONErr(err))
+		}
+	}
+	if raw.Pagination != nil && string(raw.Pagination) != "null" {
+		if err := strictUnmarshal(raw.Pagination, &q.Pagination); err != nil {
+			return nil, qerr("pagination", "invalid pagination %s: %v", clip(raw.Pagination), trimJSONErr(err))
+		}
+	}
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+func strictUnmarshal(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
+func trimJSONErr(err error) string { return strings.TrimPrefix(err.Error(), "json: ") }
+
+// clip shows at most 80 bytes of a raw value in an error message.
+func clip(b []byte) string {
+	if len(b) > 80 {
+		return string(b[:80]) + "…"
+	}
+	return string(b)
+}
+
+func clipString(s string) string {
+	if len(s) > 80 {
+		return strconv.Quote(s[:80]) + "…"
+	}
+	return strconv.Quote(s)
+}
+
+// Validate applies the Stats API's rules to q and fills defaults.
+func (q *Query) Validate() error {
+	if len(q.Metrics) == 0 {
+		return qerr("metrics", "expected a non-empty list of metric names")
+	}
+	for i, m := range q.Metrics {
+		if !slices.Contains(Metrics, m) {
+			return qerr("metrics", "unknown metric %s", clipString(m))
+		}
+		if slices.Contains(q.Metrics[:i], m) {
+			return qerr("metrics", "metric %q is listed twice", m)
+		}
+	}
+	if err := validateDateRange(q.DateRange, "date_range"); err != nil {
+		return err
+	}
+	if q.Date != "" {
+		if _, err := parseDate(q.Date); err != nil {
+			return qerr("date", "invalid date %s, expected YYYY-MM-DD", clipString(q.Date))
+		}
+	}
+	timeDims := 0
+	for i, d := range q.Dimensions {
+		if !validDimension(d) {
+			return qerr("dimensions", "unknown dimension %s", clipString(d))
+		}
+		if slices.Contains(q.Dimensions[:i], d) {
+			return qerr("dimensions", "dimension %q is listed twice", d)
+		}
+		if isTimeDim(d) {
+			timeDims++
+		}
+	}
+	if timeDims > 1 {
+		return qerr("dimensions", "at most one time dimension is allowed")
+	}
+	leaves := 0
+	for i := range q.Filters {
+		if err := validateFilter(&q.Filters[i], fmt.Sprintf("filters[%d]", i), 1, &leaves); err != nil {
+			return err
+		}
+	}
+	if err := q.validateMetrics(); err != nil {
+		return err
+	}
+	for i, o := range q.OrderBy {
+		field := fmt.Sprintf("order_by[%d]", i)
+		if o.Direction != "asc" && o.Direction != "desc" {
+			return qerr(field, "invalid direction %s, expected \"asc\" or \"desc\"", clipString(o.Direction))
+		}
+		if !slices.Contains(q.Metrics, o.Key) && !slices.Contains(q.Dimensions, o.Key) {
+			return qerr(field, "%s is not a queried metric or dimension", clipString(o.Key))
+		}
+	}
+	if q.Include.TimeLabels && timeDims == 0 {
+		return qerr("include.time_labels", "requires a time dimension")
+	}
+	if c := q.Include.Comparisons; c != nil {
+		switch c.Mode {
+		case "previous_period", "year_over_year":
+			if c.DateRange != nil {
+				return qerr("include.comparisons.date_range", "only allowed with mode \"custom\"")
+			}
+		case "custom":
+			if c.DateRange == nil || c.DateRange.Period != "" {
+				return qerr("include.comparisons.date_range", "mode \"custom\" requires a pair of dates")
+			}
+			if err := validateDateRange(*c.DateRange, "include.comparisons.date_range"); err != nil {
+				return err
+			}
+		default:
+			return qerr("include.comparisons.mode", "unknown mode %s, expected previous_period, year_over_year or custom", clipString(c.Mode))
+		}
+	}
+	if q.Pagination.Limit == 0 {
+		q.Pagination.Limit = DefaultLimit
+	}
+	limit := MaxLimit
+	if q.maxLimit > 0 {
+		limit = q.maxLimit
+	}
+	if q.Pagination.Limit < 0 || q.Pagination.Limit > limit {
+		return qerr("pagination.limit", "must be between 1 and %d, got %d", limit, q.Pagination.Limit)
+	}
+	if q.Pagination.Offset < 0 {
+		return qerr("pagination.offset", "must not be negative, got %d", q.Pagination.Offset)
+	}
+	return nil
+}
+
+func (q *Query) validateMetrics() error {
+	hasDim := func(d string) bool { return slices.Contains(q.Dimensions, d) }
+	var eventDims []string
+	for _, d := range q.Dimensions {
+		if strings.HasPrefix(d, "event:") && d != "event:page" {
+			eventDims = append(eventDims, d)
+		}
+	}
+	goalFiltered := filtersUse(q.Filters, func(d string) bool { return d == "event:goal" })
+	pageFiltered := filtersUse(q.Filters, func(d string) bool { return d == "event:page" })
+	var session []string
+	for _, m := range q.Metrics {
+		if isSessionMetric(m) {
+			session = append(session, m)
+		}
+	}
+	if len(session) > 0 && len(eventDims) > 0 {
+		return qerr("metrics", "session metric(s) %s cannot be queried along with event dimension %s",
+			strings.Join(session, ", "), eventDims[0])
+	}
+	for _, m := range q.Metrics {
+		switch m {
+		case MConversionRate, MGroupConversionRate:
+			if !hasDim("event:goal") && !goalFiltered {
+				return qerr("metrics", "metric %s can only be queried with an event:goal filter or dimension", m)
+			}
+		case MViewsPerVisit:
+			if hasDim("event:page") || pageFiltered {
+				return qerr("metrics", "metric views_per_visit cannot be queried with an event:page filter or dimension")
+			}
+		case MScrollDepth, MTimeOnPage:
+			if hasDim("event:goal") {
+				return qerr("metrics", "metric %s cannot be queried with the event:goal dimension", m)
+			}
+		}
+	}
+	return nil
+}
+
+func validateDateRange(d DateRange, field string) error {
+	if d.Period != "" {
+		if !slices.Contains(Periods, d.Period) {
+			return qerr(field, "invalid date_range %s, expected one of %s or a pair of dates",
+				clipString(d.Period), strings.Join(Periods, ", "))
+		}
+		return nil
+	}
+	from, to, dates, err := parseRangeBounds(d.From, d.To)
+	if err != nil {
+		return qerr(field, "invalid date_range [%s, %s]: expected two dates (YYYY-MM-DD) or two ISO 8601 datetimes",
+			clipString(d.From), clipString(d.To))
+	}
+	if to.Before(from) || dates && from.After(to) {
+		return qerr(field, "invalid date_range [%s, %s]: the end is before the start", d.From, d.To)
+	}
+	return nil
+}
+
+// filtersUse reports whether any filter, at any depth, is on a dimension
+// satisfying pred.
+func filtersUse(fs []Filter, pred func(string) bool) bool {
+	for _, f := range fs {
+		if f.Dimension != "" && pred(f.Dimension) || filtersUse(f.Filters, pred) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,660 @@
+package stats
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/store"
+)
+
+// Engine answers Stats API queries from the store.
+type Engine struct {
+	Store store.Engine
+	Now   func() time.Time // default time.Now
+	// ExactBelow chooses how visitors are counted: a range whose event count,
+	// estimated from the primary index, is below it uses uniqExact; above
+	// it, uniq (about 1% error, bounded memory). 0 means DefaultExactBelow.
+	ExactBelow uint64
+	// Timeout bounds each statement (max_execution_time); 0 means 30 s.
+	Timeout time.Duration
+}
+
+// DefaultExactBelow keeps counts exact up to 10 M events in a range, where
+// uniqExact was measured as fast as uniq here (its cost is memory: one
+// hash set entry per distinct visitor per group).
+const DefaultExactBelow = 10_000_000
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+func (e *Engine) maxSeconds() int {
+	if e.Timeout <= 0 {
+		return 30
+	}
+	return max(1, int(e.Timeout/time.Second))
+}
+
+// Response is the Stats API v2 answer.
+type Response struct {
+	Results []Result  `json:"results"`
+	Meta    Meta      `json:"meta"`
+	Query   QueryEcho `json:"query"`
+}
+
+// Result is one row: dimension values, then metric values in the order
+// requested. A metric value is uint64, float64, int64, *Money or nil.
+type Result struct {
+	Dimensions []any       `json:"dimensions"`
+	Metrics    []any       `json:"metrics"`
+	Comparison *Comparison `json:"comparison,omitempty"`
+	raw        []string    // dimension values as SQL returned them
+}
+
+// Comparison holds a row's values over the comparison period and the change.
+type Comparison struct {
+	Dimensions []any `json:"dimensions"`
+	Metrics    []any `json:"metrics"`
+	Change     []any `json:"change"`
+}
+
+// Meta carries what Include asked for and warnings.
+type Meta struct {
+	TimeLabels     []string           `json:"time_labels,omitempty"`
+	TotalRows      *uint64            `json:"total_rows,omitempty"`
+	MetricWarnings map[string]Warning `json:"metric_warnings,omitempty"`
+	// ApproximateVisitors is set when visitors were counted with uniq
+	// because the range holds more events than Engine.ExactBelow.
+	ApproximateVisitors bool `json:"approximate_visitors,omitempty"`
+}
+
+// Warning explains a null metric.
+type Warning struct {
+	Code    string `json:"code"`
+	Warning string `json:"warning"`
+}
+
+// QueryEcho is the query as it was run: relative ranges resolved to the
+// site's time zone, "time" resolved to a bucket.
+type QueryEcho struct {
+	SiteID     string     `json:"site_id"`
+	Metrics    []string   `json:"metrics"`
+	DateRange  [2]string  `json:"date_range"`
+	Filters    []Filter   `json:"filters"`
+	Dimensions []string   `json:"dimensions"`
+	OrderBy    []OrderBy  `json:"order_by"`
+	Include    Include    `json:"include"`
+	Pagination Pagination `json:"pagination"`
+}
+
+// Run answers q for a site. goals are the site's configured goals; a goal
+// filter or dimension refers to them by name.
+func (e *Engine) Run(ctx context.Context, site sillage.Site, goals []Goal, q *Query) (*Response, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	loc, today, sp, err := e.resolve(ctx, site, q)
+	if err != nil {
+		return nil, err
+	}
+	p, warnings, err := e.newPlan(ctx, site, loc, goals, q, sp)
+	if err != nil {
+		return nil, err
+	}
+	rows, total, err := e.execute(ctx, p, q.Metrics, warnings)
+	if err != nil {
+		return nil, err
+	}
+	resp := &Response{Results: rows}
+	resp.Meta.ApproximateVisitors = p.uniq != "uniqExact"
+	if q.Include.TotalRows {
+		resp.Meta.TotalRows = &total
+	}
+	timeDim := ""
+	for _, d := range p.dims {
+		if isTimeDim(d) {
+			timeDim = d
+		}
+	}
+	if q.Include.TimeLabels {
+		resp.Meta.TimeLabels = timeLabels(timeDim, sp, loc)
+	}
+	if c := q.Include.Comparisons; c != nil {
+		if err := e.compare(ctx, p, q, c, today, timeDim, resp, warnings); err != nil {
+			return nil, err
+		}
+	}
+	if len(warnings) > 0 {
+		resp.Meta.MetricWarnings = warnings
+	}
+	resp.Query = QueryEcho{
+		SiteID: q.SiteID, Metrics: q.Metrics, Filters: q.Filters, Dimensions: p.dims, OrderBy: p.order,
+		Include: q.Include, Pagination: q.Pagination,
+		DateRange: [2]string{sp.from.In(loc).Format(time.RFC3339), sp.to.Add(-time.Second).In(loc).Format(time.RFC3339)},
+	}
+	if resp.Query.Dimensions == nil {
+		resp.Query.Dimensions = []string{}
+	}
+	if resp.Query.Filters == nil {
+		resp.Query.Filters = []Filter{}
+	}
+	if resp.Results == nil {
+		resp.Results = []Result{}
+	}
+	return resp, nil
+}
+
+// resolve finds the site's zone, the anchor date and the range's instants.
+func (e *Engine) resolve(ctx context.Context, site sillage.Site, q *Query) (*time.Location, time.Time, span, error) {
+	loc, err := time.LoadLocation(site.Timezone)
+	if err != nil || site.Timezone == "" {
+		return nil, time.Time{}, span{}, fmt.Errorf("stats: site %d has an invalid time zone %q", site.ID, site.Timezone)
+	}
+	today := dateOf(e.now(), loc)
+	if q.Date != "" {
+		today, _ = parseDate(q.Date)
+	}
+	sp, err := resolveSpan(q.DateRange, today, loc, func() (time.Time, error) { return e.firstDay(ctx, site.ID, loc) })
+	return loc, today, sp, err
+}
+
+// firstDay is the local date of the site's first event, for "all"; read
+// in primary key order, it touches one granule.
+func (e *Engine) firstDay(ctx context.Context, siteID uint32, loc *time.Location) (time.Time, error) {
+	var day string
+	var n uint64
+	err := store.QueryRow(ctx, e.Store, `SELECT toString(toDate(min(ts), {tz:String})), toUInt64(count()) FROM events
+		WHERE site_id = {site:UInt32} AND toDate(ts) = (SELECT toDate(ts) AS d FROM events WHERE site_id = {site:UInt32} ORDER BY site_id, d LIMIT 1)`,
+		store.Params{"site": siteID, "tz": loc.String()}, &day, &n)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stats: first day of site %d: %w", siteID, err)
+	}
+	if n == 0 {
+		return time.Time{}, nil
+	}
+	return parseDate(day)
+}
+
+func (e *Engine) newPlan(ctx context.Context, site sillage.Site, loc *time.Location, goals []Goal, q *Query, sp span) (*plan, map[string]Warning, error) {
+	p := &plan{
+		siteID: site.ID, tz: loc.String(), loc: loc, span: sp, metrics: q.Metrics, filters: q.Filters,
+		goals: goals, limit: q.Pagination.Limit, offset: q.Pagination.Offset, totalRows: q.Include.TotalRows,
+	}
+	for _, d := range q.Dimensions {
+		if d == "time" {
+			d = autoTimeDim(sp)
+		}
+		p.dims = append(p.dims, d)
+	}
+	// A goal filter must name configured goals; it also narrows the goals
+	// the event:goal dimension shows, as in Plausible.
+	for i, f := range q.Filters {
+		if f.Dimension != "event:goal" {
+			continue
+		}
+		if baseOp(f.Op) == "is" {
+			for j, v := range f.Values {
+				if !slices.ContainsFunc(goals, func(g Goal) bool {
+					return g.Name() == v || f.IgnoreCase && strings.EqualFold(g.Name(), v)
+				}) {
+					return nil, nil, qerr(fmt.Sprintf("filters[%d][2][%d]", i, j), "the goal %s is not configured for this site", clipString(v))
+				}
+			}
+		}
+	}
+	for i := range goals {
+		ok := true
+		for _, f := range q.Filters {
+			if f.Dimension == "event:goal" && matchLabel(goals[i].Name(), f) == negated(f.Op) {
+				ok = false
+			}
+		}
+		if ok {
+			p.dimGoals = append(p.dimGoals, i+1)
+		}
+	}
+	p.order = q.OrderBy
+	if len(p.order) == 0 {
+		if i := slices.IndexFunc(p.dims, isTimeDim); i >= 0 {
+			p.order = []OrderBy{{p.dims[i], "asc"}}
+		} else {
+			p.order = []OrderBy{{q.Metrics[0], "desc"}}
+		}
+	} else {
+		p.order = slices.Clone(p.order)
+		for i, o := range p.order {
+			if o.Key == "time" {
+				p.order[i].Key = p.dims[slices.IndexFunc(p.dims, isTimeDim)]
+			}
+		}
+	}
+	var err error
+	if p.uniq, err = e.uniqFunc(ctx, p); err != nil {
+		return nil, nil, err
+	}
+	return p, map[string]Warning{}, nil
+}
+
+// uniqFunc picks the visitor counting function from the primary index's
+// estimate of the events in range (EXPLAIN ESTIMATE reads no data).
+func (e *Engine) uniqFunc(ctx context.Context, p *plan) (string, error) {
+	limit := e.ExactBelow
+	if limit == 0 {
+		limit = DefaultExactBelow
+	}
+	if limit == math.MaxUint64 {
+		return "uniqExact", nil
+	}
+	b := newBuilder(p)
+	rows, err := e.Store.Query(ctx, "EXPLAIN ESTIMATE SELECT 1 FROM events WHERE site_id = {site:UInt32} AND toDate(ts) BETWEEN {dfrom:Date} AND {dto:Date}", b.params)
+	if err != nil {
+		return "", fmt.Errorf("stats: estimate range size: %w", err)
+	}
+	defer rows.Close()
+	var total uint64
+	for rows.Next() {
+		var db, table string
+		var parts, n, marks uint64
+		if err := rows.Scan(&db, &table, &parts, &n, &marks); err != nil {
+			return "", fmt.Errorf("stats: estimate range size: %w", err)
+		}
+		total += n
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("stats: estimate range size: %w", err)
+	}
+	if total >= limit {
+		return "uniq", nil
+	}
+	return "uniqExact", nil
+}
+
+// execute runs a plan and turns its rows into results.
+func (e *Engine) execute(ctx context.Context, p *plan, metrics []string, warnings map[string]Warning) ([]Result, uint64, error) {
+	b := newBuilder(p)
+	sql, cols := b.statement(e.maxSeconds())
+	rows, err := e.Store.Query(ctx, sql, b.params)
+	if err != nil {
+		return nil, 0, engineErr(err)
+	}
+	defer rows.Close()
+	var (
+		out       []Result
+		totalRows uint64
+		revTotals []map[string]string
+		revCounts []map[string]string
+	)
+	dest := make([]any, len(cols))
+	for rows.Next() {
+		r := Result{raw: make([]string, len(p.dims)), Metrics: make([]any, len(metrics))}
+		var revTotal, revN map[string]string
+		vals := map[string]any{}
+		for i, c := range cols {
+			switch {
+			case c.dim:
+				dest[i] = &r.raw[i]
+			case c.name == "rev_total":
+				dest[i] = &revTotal
+			case c.name == "rev_n":
+				dest[i] = &revN
+			case c.name == "total_rows":
+				dest[i] = &totalRows
+			default:
+				v := newMetricValue(c.metric)
+				vals[c.metric] = v
+				dest[i] = v
+			}
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, 0, fmt.Errorf("stats: scan result: %w", err)
+		}
+		for i, m := range metrics {
+			r.Metrics[i] = metricValue(vals[m])
+		}
+		r.Dimensions = make([]any, len(p.dims))
+		for i, d := range p.dims {
+			r.Dimensions[i] = p.label(d, r.raw[i])
+		}
+		out = append(out, r)
+		revTotals = append(revTotals, revTotal)
+		revCounts = append(revCounts, revN)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, engineErr(err)
+	}
+	if slices.Contains(metrics, MTotalRevenue) || slices.Contains(metrics, MAverageRevenue) {
+		p.fillRevenue(out, metrics, revTotals, revCounts, warnings)
+	}
+	return out, totalRows, nil
+}
+
+// engineErr turns the engine's refusal of a regular expression (RE2 is
+// stricter than Go's parser in a few corners) into a QueryError.
+func engineErr(err error) error {
+	if msg := err.Error(); strings.Contains(msg, "CANNOT_COMPILE_REGEXP") {
+		return &QueryError{Field: "filters", Message: "filters: invalid regular expression: " + msg}
+	}
+	return fmt.Errorf("stats: query: %w", err)
+}
+
+func newMetricValue(m string) any {
+	switch m {
+	case MViewsPerVisit, MPercentage, MConversionRate, MGroupConversionRate:
+		return new(float64)
+	case MScrollDepth, MTimeOnPage:
+		return new(int64)
+	default:
+		return new(uint64)
+	}
+}
+
+func metricValue(v any) any {
+	switch x := v.(type) {
+	case *float64:
+		return *x
+	case *uint64:
+		return *x
+	case *int64:
+		if *x < 0 {
+			return nil // no engagement data
+		}
+		return *x
+	}
+	return nil
+}
+
+// label turns a dimension's SQL value into the value results show.
+func (p *plan) label(dim, raw string) any {
+	switch dim {
+	case "event:goal":
+		if i, err := strconv.Atoi(raw); err == nil && i >= 1 && i <= len(p.goals) {
+			return p.goals[i-1].Name()
+		}
+	case "visit:country_name":
+		if name, ok := countryNames[raw]; ok {
+			return name
+		}
+	case "visit:city":
+		n, _ := strconv.ParseUint(raw, 10, 32)
+		return n
+	}
+	return raw
+}
+
+// Money is an amount in a currency; JSON {"value": 12.30, "currency": "EUR"}.
+type Money struct {
+	Cents    int64
+	Currency string
+}
+
+func (m *Money) MarshalJSON() ([]byte, error) {
+	cur, err := json.Marshal(m.Currency)
+	return fmt.Appendf(nil, `{"value":%s,"currency":%s}`, m.amount(), cur), err
+}
+
+func (m *Money) float() float64 { return float64(m.Cents) / 100 }
+
+func (m *Money) String() string { return m.amount() + " " + m.Currency }
+
+// amount is the value with two decimals, as in the JSON.
+func (m *Money) amount() string {
+	v, sign := m.Cents, ""
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
+}
+
+// divRound divides, rounding half away from zero.
+func divRound(num, den int64) int64 {
+	if den == 0 {
+		return 0
+	}
+	if (num < 0) != (den < 0) {
+		return -((abs(num)*2 + abs(den)) / (abs(den) * 2))
+	}
+	return (abs(num)*2 + abs(den)) / (abs(den) * 2)
+}
+
+func abs(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// fillRevenue picks each row's currency and sets the revenue metrics.
+// Amounts are never converted: a row gets the currency of its goal, or of
+// the filtered goals, or the only currency the events carry; otherwise
+// revenue is null with a warning, as Plausible does for mixed currencies.
+func (p *plan) fillRevenue(rows []Result, metrics []string, totals, counts []map[string]string, warnings map[string]Warning) {
+	goalDim := slices.Index(p.dims, "event:goal")
+	fixed, warn := "", ""
+	if goalDim < 0 {
+		var set []string
+		goalFiltered := false
+		for _, f := range p.filters {
+			if f.Dimension == "event:goal" {
+				goalFiltered = true
+			}
+		}
+		if goalFiltered {
+			for _, i := range p.dimGoals {
+				if c := p.goals[i-1].Currency; c != "" && !slices.Contains(set, c) {
+					set = append(set, c)
+				}
+			}
+		} else {
+			for _, t := range totals {
+				for c := range t {
+					if !slices.Contains(set, c) {
+						set = append(set, c)
+					}
+				}
+			}
+		}
+		switch {
+		case len(set) == 1:
+			fixed = set[0]
+		case len(set) > 1:
+			warn = "no_single_revenue_currency"
+		case goalFiltered:
+			warn = "no_revenue_goals_matching"
+		}
+	}
+	for i := range rows {
+		cur := fixed
+		if goalDim >= 0 {
+			if g, err := strconv.Atoi(rows[i].raw[goalDim]); err == nil && g >= 1 && g <= len(p.goals) {
+				cur = p.goals[g-1].Currency
+			}
+		}
+		var total, n int64
+		if cur != "" {
+			total, _ = strconv.ParseInt(totals[i][cur], 10, 64)
+			n, _ = strconv.ParseInt(counts[i][cur], 10, 64)
+		}
+		for j, m := range metrics {
+			switch {
+			case cur == "" && (m == MTotalRevenue || m == MAverageRevenue):
+				rows[i].Metrics[j] = nil
+			case m == MTotalRevenue:
+				rows[i].Metrics[j] = &Money{Cents: divRound(total, 10), Currency: cur}
+			case m == MAverageRevenue:
+				rows[i].Metrics[j] = &Money{Cents: divRound(total, 10*n), Currency: cur}
+			}
+		}
+	}
+	if warn != "" {
+		text := map[string]string{
+			"no_single_revenue_currency": "Revenue metrics are null as the selected goals or events have several currencies.",
+			"no_revenue_goals_matching":  "Revenue metrics are null as no revenue goal matches the filters.",
+		}[warn]
+		for _, m := range metrics {
+			if m == MTotalRevenue || m == MAverageRevenue {
+				warnings[m] = Warning{Code: warn, Warning: text}
+			}
+		}
+	}
+}
+
+// compare runs the query over the comparison period and attaches to each
+// row its counterpart and the change.
+func (e *Engine) compare(ctx context.Context, p *plan, q *Query, c *Comparisons, today time.Time, timeDim string, resp *Response, warnings map[string]Warning) error {
+	dateBased := q.DateRange.Period != "" || len(q.DateRange.From) == len(dateLayout)
+	cs, err := comparisonSpan(c, p.span, today, p.loc, dateBased)
+	if err != nil {
+		return err
+	}
+	cp := *p
+	cp.span = cs
+	cp.offset, cp.limit, cp.totalRows = 0, 100_000, false
+	cp.restrict = map[int][]string{}
+	timeIdx := slices.IndexFunc(p.dims, isTimeDim)
+	for i := range p.dims {
+		if i == timeIdx {
+			continue
+		}
+		vals := []string{}
+		for _, r := range resp.Results {
+			if !slices.Contains(vals, r.raw[i]) {
+				vals = append(vals, r.raw[i])
+			}
+		}
+		cp.restrict[i] = vals
+	}
+	if cp.uniq, err = e.uniqFunc(ctx, &cp); err != nil {
+		return err
+	}
+	crows, _, err := e.execute(ctx, &cp, q.Metrics, map[string]Warning{})
+	if err != nil {
+		return err
+	}
+	// Time buckets pair up by position: the comparison's first day with
+	// the main range's first day.
+	var shift map[string]string
+	if timeIdx >= 0 {
+		main, other := timeLabels(timeDim, p.span, p.loc), timeLabels(timeDim, cs, p.loc)
+		shift = map[string]string{}
+		for i, l := range main {
+			if i < len(other) {
+				shift[l] = other[i]
+			}
+		}
+		if len(p.dims) == 1 {
+			resp.Results = fillTimeseries(resp.Results, main, q.Metrics, p)
+		}
+	}
+	byKey := map[string]Result{}
+	for _, r := range crows {
+		byKey[strings.Join(r.raw, "\x00")] = r
+	}
+	for i := range resp.Results {
+		r := &resp.Results[i]
+		key := slices.Clone(r.raw)
+		dims := slices.Clone(r.Dimensions)
+		if timeIdx >= 0 {
+			key[timeIdx] = shift[r.raw[timeIdx]]
+			dims[timeIdx] = key[timeIdx]
+		}
+		cmp := &Comparison{Dimensions: dims, Change: make([]any, len(q.Metrics))}
+		if cr, ok := byKey[strings.Join(key, "\x00")]; ok {
+			cmp.Metrics = cr.Metrics
+		} else {
+			cmp.Metrics = emptyMetrics(q.Metrics)
+		}
+		for j, m := range q.Metrics {
+			cmp.Change[j] = change(m, cmp.Metrics[j], r.Metrics[j])
+		}
+		r.Comparison = cmp
+	}
+	return nil
+}
+
+// fillTimeseries adds zero rows for empty buckets, so that a comparison
+// can be shown for every bucket (as Plausible does).
+func fillTimeseries(rows []Result, labels, metrics []string, p *plan) []Result {
+	have := map[string]bool{}
+	for _, r := range rows {
+		have[r.raw[0]] = true
+	}
+	for _, l := range labels {
+		if !have[l] {
+			rows = append(rows, Result{raw: []string{l}, Dimensions: []any{l}, Metrics: emptyMetrics(metrics)})
+		}
+	}
+	if p.order[0].Key == p.dims[0] {
+		desc := p.order[0].Direction == "desc"
+		slices.SortStableFunc(rows, func(a, b Result) int {
+			if desc {
+				return strings.Compare(b.raw[0], a.raw[0])
+			}
+			return strings.Compare(a.raw[0], b.raw[0])
+		})
+	}
+	return rows
+}
+
+func emptyMetrics(metrics []string) []any {
+	out := make([]any, len(metrics))
+	for i, m := range metrics {
+		out[i] = metricValue(newMetricValue(m))
+		switch m {
+		case MScrollDepth, MTimeOnPage, MTotalRevenue, MAverageRevenue:
+			out[i] = nil
+		}
+	}
+	return out
+}
+
+// change is how a metric moved: points for rates, percent otherwise.
+func change(m string, old, cur any) any {
+	o, ok1 := number(old)
+	n, ok2 := number(cur)
+	if !ok1 || !ok2 {
+		return nil
+	}
+	switch m {
+	case MBounceRate:
+		if o == 0 {
+			return nil
+		}
+		return n - o
+	case MConversionRate, MGroupConversionRate:
+		return math.Round((n-o)*100) / 100
+	}
+	switch {
+	case o == 0 && n > 0:
+		return float64(100)
+	case o == 0:
+		return float64(0)
+	}
+	return math.Round((n - o) / o * 100)
+}
+
+func number(v any) (float64, bool) {
+	switch x := v.(type) {
+	case uint64:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, true
+	case *Money:
+		if x == nil {
+			return 0, false
+		}
+		return x.float(), true
+	}
+	return 0, false
+}

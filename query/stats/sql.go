@@ -1,0 +1,881 @@
+package stats
+
+// All SQL of the package is generated here. Every fragment is written in
+// this file or taken from the closed tables of dims.go; request values only
+// ever travel as ClickHouse query parameters ({pN:Type}).
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sillage-analytics/sillage/store"
+)
+
+// plan is a validated query resolved against a site: what sql.go turns
+// into one statement.
+type plan struct {
+	siteID    uint32
+	tz        string
+	loc       *time.Location
+	span      span
+	dims      []string // "time" resolved to a bucket
+	metrics   []string
+	filters   []Filter // ANDed
+	goals     []Goal
+	dimGoals  []int // 1-based indexes of goals the event:goal dimension may show
+	order     []OrderBy
+	limit     int
+	offset    int
+	totalRows bool
+	uniq      string           // "uniqExact" or "uniq": a closed choice, see Engine.ExactBelow
+	restrict  map[int][]string // dimension index → allowed output values (comparisons)
+}
+
+// maxSessionSpan bounds how long before a range a session that is still
+// active in it may have started: the sessions scan is pruned by it.
+const maxSessionSpan = 24 * time.Hour
+
+// fctx is where a filter or dimension expression is evaluated.
+type fctx uint8
+
+const (
+	ctxEvents   fctx = iota // a row of events
+	ctxSessions             // a merged session (one row per session_id)
+	ctxPushdown             // a raw row of sessions, before merging (s0.)
+)
+
+type builder struct {
+	p      *plan
+	params store.Params
+	n      int
+}
+
+func newBuilder(p *plan) *builder {
+	b := &builder{p: p, params: store.Params{
+		"site":   p.siteID,
+		"from":   p.span.from,
+		"to":     p.span.to,
+		"dfrom":  p.span.from.UTC().Format(dateLayout),
+		"dto":    p.span.to.Add(-time.Millisecond).UTC().Format(dateLayout),
+		"sfrom":  p.span.from.Add(-maxSessionSpan),
+		"sdfrom": p.span.from.Add(-maxSessionSpan).UTC().Format(dateLayout),
+		"tz":     p.tz,
+		"wfirst": p.span.first.Format(dateLayout),
+	}}
+	return b
+}
+
+// arg binds a value to a fresh placeholder.
+func (b *builder) arg(typ string, v any) string {
+	name := "p" + strconv.Itoa(b.n)
+	b.n++
+	b.params[name] = v
+	return "{" + name + ":" + typ + "}"
+}
+
+const (
+	eventsRange = "site_id = {site:UInt32} AND toDate(ts) BETWEEN {dfrom:Date} AND {dto:Date}" +
+		" AND ts >= {from:DateTime64(3, 'UTC')} AND ts < {to:DateTime64(3, 'UTC')}"
+	notEngagement = "name != 'engagement'"
+)
+
+// ---- filters ----
+
+func needsEvents(f Filter) bool {
+	if f.Dimension != "" {
+		k := kindOf(f.Dimension)
+		return k == kindEvent || k == kindGoal || k == kindProp
+	}
+	if f.Op == "has_done" || f.Op == "has_not_done" {
+		return true
+	}
+	return slices.ContainsFunc(f.Filters, needsEvents)
+}
+
+func needsMerge(f Filter) bool {
+	if f.Dimension != "" {
+		return kindOf(f.Dimension) == kindSession
+	}
+	return slices.ContainsFunc(f.Filters, needsMerge)
+}
+
+// where ANDs filters compiled for a context; "1" when there are none.
+func (b *builder) where(fs []Filter, c fctx) string {
+	if len(fs) == 0 {
+		return "1"
+	}
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = b.compile(f, c)
+	}
+	return strings.Join(parts, " AND ")
+}
+
+func (b *builder) compile(f Filter, c fctx) string {
+	// On sessions, a subtree about events becomes one semi-join, so that
+	// ANDed event conditions must hold for the same event, as in Plausible.
+	if c == ctxSessions && needsEvents(f) && !needsMerge(f) && f.Op != "has_done" && f.Op != "has_not_done" {
+		return "session_id IN (" + b.eventSessions(f) + ")"
+	}
+	switch f.Op {
+	case "and", "or":
+		parts := make([]string, len(f.Filters))
+		for i, child := range f.Filters {
+			parts[i] = b.compile(child, c)
+		}
+		return "(" + strings.Join(parts, " "+strings.ToUpper(f.Op)+" ") + ")"
+	case "not":
+		return "NOT (" + b.compile(f.Filters[0], c) + ")"
+	case "has_done":
+		return "session_id IN (" + b.eventSessions(f.Filters[0]) + ")"
+	case "has_not_done":
+		return "session_id NOT IN (" + b.eventSessions(f.Filters[0]) + ")"
+	}
+	if c == ctxEvents && kindOf(f.Dimension) == kindSession {
+		return "session_id IN (SELECT session_id FROM (" + b.merged([]string{dimensions[f.Dimension].col}, "1") +
+			") AS ms WHERE " + b.leaf(f, ctxSessions) + ")"
+	}
+	return b.leaf(f, c)
+}
+
+// eventSessions selects the sessions with an event in range matching f.
+func (b *builder) eventSessions(f Filter) string {
+	return "SELECT session_id FROM events WHERE " + eventsRange + " AND " + notEngagement + " AND " + b.compile(f, ctxEvents)
+}
+
+// column is a dimension's raw column in a context.
+func column(d dimension, c fctx) string {
+	if c == ctxPushdown {
+		return "s0." + d.col
+	}
+	return d.col
+}
+
+func (b *builder) leaf(f Filter, c fctx) string {
+	d, _ := lookupDim(f.Dimension)
+	var cond string
+	switch {
+	case d.kind == kindGoal:
+		cond = b.goalsCond(matchGoals(b.p.goals, f))
+	case f.Dimension == "visit:country_name":
+		cond = "has(" + b.arg("Array(String)", matchCountries(f)) + ", " + countryExpr(c) + ")"
+	case f.Dimension == "visit:city" && baseOp(f.Op) == "is":
+		ids := make([]uint32, 0, len(f.Values))
+		for _, v := range f.Values {
+			n, _ := strconv.ParseUint(v, 10, 32)
+			ids = append(ids, uint32(n))
+		}
+		cond = "has(" + b.arg("Array(UInt32)", ids) + ", " + column(d, c) + ")"
+	case f.Dimension == "visit:city":
+		cond = b.stringCond(f, "toString("+column(d, c)+")", "")
+	case d.kind == kindProp:
+		key := b.arg("String", d.col)
+		if baseOp(f.Op) == "is" {
+			cond = b.stringCond(f, "if(mapContains(props, "+key+"), props["+key+"], '"+noProp+"')", "")
+		} else {
+			cond = "(mapContains(props, " + key + ") AND " + b.stringCond(f, "props["+key+"]", "") + ")"
+		}
+	case f.Dimension == "visit:country":
+		cond = b.stringCond(f, countryExpr(c), d.empty)
+	default:
+		cond = b.stringCond(f, column(d, c), d.empty)
+	}
+	if negated(f.Op) {
+		return "NOT (" + cond + ")"
+	}
+	return cond
+}
+
+// countryExpr reads the FixedString(2) code as a String, empty when unknown.
+func countryExpr(c fctx) string {
+	col := column(dimensions["visit:country"], c)
+	return "if(empty(" + col + "), '', toString(" + col + "))"
+}
+
+// stringCond matches col against a leaf's values with the leaf's base
+// operator. For "is", the label shown for an empty value matches the empty string.
+func (b *builder) stringCond(f Filter, col, emptyLabel string) string {
+	switch baseOp(f.Op) {
+	case "is":
+		vals := make([]string, len(f.Values))
+		for i, v := range f.Values {
+			if emptyLabel != "" && v == emptyLabel {
+				v = ""
+			}
+			vals[i] = v
+		}
+		if f.IgnoreCase {
+			return "has(arrayMap(x -> lowerUTF8(x), " + b.arg("Array(String)", vals) + "), lowerUTF8(" + col + "))"
+		}
+		return "has(" + b.arg("Array(String)", vals) + ", " + col + ")"
+	case "contains":
+		fn := "multiSearchAny"
+		if f.IgnoreCase {
+			fn = "multiSearchAnyCaseInsensitiveUTF8"
+		}
+		// multiSearch functions take at most 255 needles.
+		var parts []string
+		for vals := range slices.Chunk(f.Values, 255) {
+			parts = append(parts, fn+"("+col+", "+b.arg("Array(String)", vals)+")")
+		}
+		return "(" + strings.Join(parts, " OR ") + ")"
+	default: // matches: RE2, validated with Go's regexp first
+		parts := make([]string, len(f.Values))
+		for i, v := range f.Values {
+			if f.IgnoreCase {
+				v = "(?i)" + v
+			}
+			parts[i] = "match(" + col + ", " + b.arg("String", v) + ")"
+		}
+		return "(" + strings.Join(parts, " OR ") + ")"
+	}
+}
+
+// matchGoals returns the 1-based indexes of the goals a goal filter names.
+func matchGoals(goals []Goal, f Filter) []int {
+	var out []int
+	for i, g := range goals {
+		if matchLabel(g.Name(), f) {
+			out = append(out, i+1)
+		}
+	}
+	return out
+}
+
+// matchLabel applies a leaf's base operator to a label in Go (goal and
+// country names are matched here, then sent as a list).
+func matchLabel(label string, f Filter) bool {
+	l := label
+	if f.IgnoreCase {
+		l = strings.ToLower(l)
+	}
+	for _, v := range f.Values {
+		switch baseOp(f.Op) {
+		case "is":
+			if f.IgnoreCase && strings.EqualFold(label, v) || label == v {
+				return true
+			}
+		case "contains":
+			if f.IgnoreCase {
+				v = strings.ToLower(v)
+			}
+			if strings.Contains(l, v) {
+				return true
+			}
+		case "matches":
+			if f.IgnoreCase {
+				v = "(?i)" + v
+			}
+			if re, err := regexp.Compile(v); err == nil && re.MatchString(label) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func matchCountries(f Filter) []string {
+	codes := []string{}
+	pos := f
+	pos.Op = baseOp(f.Op)
+	for code, name := range countryNames {
+		if matchLabel(name, pos) {
+			codes = append(codes, code)
+		}
+	}
+	if matchLabel(notSet, pos) {
+		codes = append(codes, "")
+	}
+	slices.Sort(codes)
+	return codes
+}
+
+// goalCond is the condition for an event to complete a goal.
+func (b *builder) goalCond(g Goal) string {
+	switch {
+	case g.EventName != "":
+		return "name = " + b.arg("String", g.EventName)
+	case strings.Contains(g.PagePath, "*"):
+		return "(name = 'pageview' AND match(pathname, " + b.arg("String", pageRegex(g.PagePath)) + "))"
+	default:
+		return "(name = 'pageview' AND pathname = " + b.arg("String", g.PagePath) + ")"
+	}
+}
+
+func (b *builder) goalsCond(idx []int) string {
+	if len(idx) == 0 {
+		return "0"
+	}
+	parts := make([]string, len(idx))
+	for i, g := range idx {
+		parts[i] = b.goalCond(b.p.goals[g-1])
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
+}
+
+// ---- dimensions ----
+
+// dimExpr is the grouping expression of a dimension. Its type is the same
+// in every context (String, Date or a number) so subqueries join on it.
+func (b *builder) dimExpr(key string, c fctx) string {
+	d, _ := lookupDim(key)
+	switch d.kind {
+	case kindTime:
+		t := "ts"
+		if c == ctxSessions {
+			// A session active in the range but begun before it counts
+			// in the range's first bucket.
+			t = "greatest(session_start, {from:DateTime64(3, 'UTC')})"
+		}
+		switch key {
+		case "time:hour":
+			return "formatDateTime(" + t + ", '%Y-%m-%d %H:00:00', {tz:String})"
+		case "time:day":
+			return "toDate(" + t + ", {tz:String})"
+		case "time:week":
+			return "greatest(toMonday(" + t + ", {tz:String}), {wfirst:Date})"
+		default:
+			return "toStartOfMonth(" + t + ", {tz:String})"
+		}
+	case kindGoal:
+		parts := make([]string, len(b.p.dimGoals))
+		for i, g := range b.p.dimGoals {
+			parts[i] = "if(" + b.goalCond(b.p.goals[g-1]) + ", toUInt16(" + strconv.Itoa(g) + "), toUInt16(0))"
+		}
+		return "arrayJoin(arrayFilter(x -> x != 0, CAST([" + strings.Join(parts, ", ") + "] AS Array(UInt16))))"
+	case kindProp:
+		key := b.arg("String", d.col)
+		return "if(mapContains(props, " + key + "), props[" + key + "], '" + noProp + "')"
+	case kindEvent, kindSession:
+		return "toString(" + d.col + ")"
+	}
+	switch key {
+	case "visit:city":
+		return d.col
+	case "visit:country", "visit:country_name":
+		return "if(empty(country_code), '" + notSet + "', toString(country_code))"
+	}
+	return "if(empty(" + d.col + "), '" + d.empty + "', toString(" + d.col + "))"
+}
+
+// ---- sessions ----
+
+// mergeFn says how a sessions column's partial rows merge.
+func mergeFn(col string) string {
+	switch col {
+	case "session_start":
+		return "min"
+	case "last_ts":
+		return "max"
+	case "pageviews", "interactive", "events":
+		return "sum"
+	case "entry_page":
+		return "argMinMerge"
+	case "exit_page":
+		return "argMaxMerge"
+	}
+	return "any" // visitor_id and the session attributes, equal on every row
+}
+
+// merged selects one row per session active in the range, with cols merged
+// under their own names. pushdown filters raw rows (s0.) before merging:
+// exact for session attributes, which every row of a session shares.
+func (b *builder) merged(cols []string, pushdown string) string {
+	var sel strings.Builder
+	sel.WriteString("SELECT session_id")
+	for _, c := range cols {
+		fmt.Fprintf(&sel, ", %s(s0.%s) AS %s", mergeFn(c), c, c)
+	}
+	return sel.String() + " FROM sessions AS s0 WHERE s0.site_id = {site:UInt32}" +
+		" AND toDate(s0.session_start) BETWEEN {sdfrom:Date} AND {dto:Date}" +
+		" AND s0.session_start >= {sfrom:DateTime64(3, 'UTC')} AND s0.session_start < {to:DateTime64(3, 'UTC')}" +
+		" AND " + pushdown +
+		" GROUP BY session_id HAVING max(s0.last_ts) >= {from:DateTime64(3, 'UTC')}"
+}
+
+// sessionCols lists the merged columns dimensions and filters read.
+func sessionCols(dims []string, filters []Filter, base ...string) []string {
+	cols := slices.Clone(base)
+	add := func(key string) {
+		d, _ := lookupDim(key)
+		if (d.kind == kindVisit || d.kind == kindSession) && !slices.Contains(cols, d.col) {
+			cols = append(cols, d.col)
+		}
+	}
+	for _, d := range dims {
+		add(d)
+	}
+	var walk func([]Filter)
+	walk = func(fs []Filter) {
+		for _, f := range fs {
+			if f.Op == "has_done" || f.Op == "has_not_done" {
+				continue
+			}
+			if f.Dimension != "" {
+				add(f.Dimension)
+			}
+			walk(f.Filters)
+		}
+	}
+	walk(filters)
+	return cols
+}
+
+// splitPushdown separates the top-level filters that can run on raw
+// sessions rows (session attributes only) from the rest.
+func splitPushdown(fs []Filter) (push, rest []Filter) {
+	var onlyVisit func(Filter) bool
+	onlyVisit = func(f Filter) bool {
+		if f.Dimension != "" {
+			return kindOf(f.Dimension) == kindVisit
+		}
+		if f.Op == "has_done" || f.Op == "has_not_done" {
+			return false
+		}
+		for _, c := range f.Filters {
+			if !onlyVisit(c) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, f := range fs {
+		if onlyVisit(f) {
+			push = append(push, f)
+		} else {
+			rest = append(rest, f)
+		}
+	}
+	return push, rest
+}
+
+// ---- the statement ----
+
+// shape says which subqueries a plan needs.
+type shape struct {
+	events, sessions, engagement, groupTotals bool
+	countsFromSessions                        bool // visitors and pageviews read from sessions
+	sessionOnlyDim                            bool // entry/exit page: events join merged sessions
+	pageDim                                   bool
+	goalDim                                   bool
+}
+
+func (p *plan) shape() shape {
+	var s shape
+	for _, d := range p.dims {
+		switch kindOf(d) {
+		case kindSession:
+			s.sessionOnlyDim = true
+		case kindGoal:
+			s.goalDim = true
+		}
+		if d == "event:page" {
+			s.pageDim = true
+		}
+	}
+	// The entry/exit pages report only needs sessions: count visitors and
+	// pageviews there instead of joining every event to its session.
+	s.countsFromSessions = s.sessionOnlyDim
+	for _, m := range p.metrics {
+		switch m {
+		case MVisitors, MPageviews, MPercentage, MVisits, MBounceRate, MVisitDuration, MViewsPerVisit:
+		default:
+			s.countsFromSessions = false
+		}
+	}
+	for _, m := range p.metrics {
+		switch m {
+		case MVisits, MBounceRate, MVisitDuration, MViewsPerVisit:
+			s.sessions = true
+		case MVisitors, MPageviews, MPercentage:
+			if s.countsFromSessions {
+				s.sessions = true
+			} else {
+				s.events = true
+			}
+		case MEvents, MConversionRate, MTotalRevenue, MAverageRevenue:
+			s.events = true
+		case MGroupConversionRate:
+			s.events, s.groupTotals = true, true
+		case MScrollDepth, MTimeOnPage:
+			s.engagement = true
+		}
+	}
+	return s
+}
+
+func dimAliases(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = "d" + strconv.Itoa(i)
+	}
+	return out
+}
+
+func (b *builder) selectDims(dims []string, c fctx) string {
+	var sb strings.Builder
+	for i, d := range dims {
+		fmt.Fprintf(&sb, "%s AS d%d, ", b.dimExpr(d, c), i)
+	}
+	return sb.String()
+}
+
+func groupBy(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return " GROUP BY " + strings.Join(dimAliases(n), ", ")
+}
+
+// eventsFrom is the events table, joined to merged sessions when a
+// dimension only sessions know (entry/exit page) is grouped on.
+func (b *builder) eventsFrom(dims []string) string {
+	var cols []string
+	for _, d := range dims {
+		if kindOf(d) == kindSession {
+			cols = append(cols, dimensions[d].col)
+		}
+	}
+	if len(cols) == 0 {
+		return "events"
+	}
+	return "events INNER JOIN (" + b.merged(cols, "1") + ") AS sj USING (session_id)"
+}
+
+func withoutGoalsAndProps(fs []Filter) []Filter {
+	return slices.DeleteFunc(slices.Clone(fs), func(f Filter) bool {
+		k := kindOf(f.Dimension)
+		return f.Dimension != "" && (k == kindGoal || k == kindProp)
+	})
+}
+
+func (b *builder) eventsSub(sh shape) string {
+	p := b.p
+	var sel strings.Builder
+	sel.WriteString("SELECT " + b.selectDims(p.dims, ctxEvents))
+	fmt.Fprintf(&sel, "toUInt64(%s(visitor_id)) AS e_visitors, toUInt64(countIf(name = 'pageview')) AS e_pageviews, toUInt64(count()) AS e_events", p.uniq)
+	if slices.Contains(p.metrics, MTotalRevenue) || slices.Contains(p.metrics, MAverageRevenue) {
+		sel.WriteString(", mapApply((k, v) -> (k, toString(v)), sumMapIf(map(toString(revenue_currency), toInt64(revenue_amount * 1000)), revenue_currency != '')) AS e_rev_total" +
+			", mapApply((k, v) -> (k, toString(v)), sumMapIf(map(toString(revenue_currency), toUInt64(1)), revenue_currency != '')) AS e_rev_n" +
+			", toFloat64(sumIf(revenue_amount, revenue_currency != '')) AS e_rev_sum, toUInt64(countIf(revenue_currency != '')) AS e_rev_cnt")
+	}
+	where := eventsRange + " AND " + notEngagement + " AND " + b.where(p.filters, ctxEvents)
+	if sh.goalDim {
+		where += " AND " + b.goalsCond(p.dimGoals) // prunes by name, part of the sort key
+	}
+	return sel.String() + " FROM " + b.eventsFrom(p.dims) + " WHERE " + where + groupBy(len(p.dims))
+}
+
+func (b *builder) sessionsSub(sh shape) string {
+	p := b.p
+	base := []string{"session_start", "last_ts", "pageviews", "interactive"}
+	if sh.countsFromSessions {
+		base = append(base, "visitor_id")
+	}
+	bounceIf := "1"
+	var pageFilters []Filter
+	for _, f := range p.filters {
+		if f.Dimension == "event:page" {
+			pf := f
+			pf.Dimension = "visit:entry_page"
+			pageFilters = append(pageFilters, pf)
+		}
+	}
+	switch {
+	case sh.pageDim:
+		// Per page, bounce rate is over the sessions that entered there.
+		bounceIf = "entry_page = pathname"
+		base = append(base, "entry_page")
+	case len(pageFilters) > 0:
+		bounceIf = b.where(pageFilters, ctxSessions)
+		base = append(base, "entry_page")
+	}
+	push, rest := splitPushdown(p.filters)
+	cols := sessionCols(p.dims, rest, base...)
+	for _, d := range p.dims {
+		if kindOf(d) == kindSession && !slices.Contains(cols, dimensions[d].col) {
+			cols = append(cols, dimensions[d].col)
+		}
+	}
+	from := "(" + b.merged(cols, b.where(push, ctxPushdown)) + ") AS ms"
+	post := b.where(rest, ctxSessions)
+	if sh.pageDim {
+		// Sessions meet pages through the pageviews that pass the filters.
+		from += " INNER JOIN (SELECT DISTINCT session_id, pathname FROM events WHERE " + eventsRange +
+			" AND name = 'pageview' AND " + b.where(p.filters, ctxEvents) + ") AS pg USING (session_id)"
+		post = "1"
+	}
+	dims := make([]string, len(p.dims))
+	for i, d := range p.dims {
+		if d == "event:page" {
+			dims[i] = "toString(pathname) AS d" + strconv.Itoa(i)
+		} else {
+			dims[i] = b.dimExpr(d, ctxSessions) + " AS d" + strconv.Itoa(i)
+		}
+	}
+	var sel strings.Builder
+	sel.WriteString("SELECT ")
+	for _, d := range dims {
+		sel.WriteString(d + ", ")
+	}
+	bounce := "(pageviews <= 1 AND interactive <= 1)"
+	fmt.Fprintf(&sel, "toUInt64(count()) AS s_visits, toUInt64(countIf(%s AND %s)) AS s_bounces, toUInt64(countIf(%s)) AS s_entries"+
+		", toUInt64(sum(pageviews)) AS s_pageviews, toUInt64(sumIf(dateDiff('millisecond', session_start, last_ts), NOT %s)) AS s_dur_ms",
+		bounce, bounceIf, bounceIf, bounce)
+	if sh.countsFromSessions {
+		fmt.Fprintf(&sel, ", toUInt64(%s(visitor_id)) AS s_visitors", p.uniq)
+	}
+	return sel.String() + " FROM " + from + " WHERE " + post + groupBy(len(p.dims))
+}
+
+// engagementSub reads engagement events: per visitor and page, the deepest
+// scroll and the summed engagement time, then their averages per group.
+func (b *builder) engagementSub() string {
+	p := b.p
+	n := len(p.dims)
+	inner := "SELECT " + b.selectDims(p.dims, ctxEvents) + "visitor_id, pathname AS pg, max(scroll_depth) AS sd, sum(engagement_ms) AS ms FROM " +
+		b.eventsFrom(p.dims) + " WHERE " + eventsRange + " AND name = 'engagement' AND " + b.where(p.filters, ctxEvents) +
+		" GROUP BY " + strings.Join(append(dimAliases(n), "visitor_id", "pg"), ", ")
+	outDims := ""
+	if n > 0 {
+		outDims = strings.Join(dimAliases(n), ", ") + ", "
+	}
+	return "SELECT " + outDims + "toFloat64(avg(sd)) AS g_scroll, toFloat64(avg(ms)) AS g_ms, toUInt64(count()) AS g_pairs FROM (" +
+		inner + ")" + groupBy(n)
+}
+
+// groupTotalsSub counts visitors per group without goal and property
+// filters: the denominator of group_conversion_rate.
+func (b *builder) groupTotalsSub(keys []int) string {
+	p := b.p
+	dims := make([]string, len(keys))
+	var sel strings.Builder
+	sel.WriteString("SELECT ")
+	for i, k := range keys {
+		dims[i] = p.dims[k]
+		fmt.Fprintf(&sel, "%s AS d%d, ", b.dimExpr(p.dims[k], ctxEvents), k)
+	}
+	fmt.Fprintf(&sel, "toUInt64(%s(visitor_id)) AS gc_visitors", p.uniq)
+	gb := ""
+	if len(keys) > 0 {
+		names := make([]string, len(keys))
+		for i, k := range keys {
+			names[i] = "d" + strconv.Itoa(k)
+		}
+		gb = " GROUP BY " + strings.Join(names, ", ")
+	}
+	return sel.String() + " FROM " + b.eventsFrom(dims) + " WHERE " + eventsRange + " AND " + notEngagement + " AND " +
+		b.where(withoutGoalsAndProps(p.filters), ctxEvents) + gb
+}
+
+// totalVisitors is a scalar subquery: visitors over the whole range with fs.
+func (b *builder) totalVisitors(fs []Filter, fromSessions bool) string {
+	if fromSessions {
+		push, rest := splitPushdown(fs)
+		return fmt.Sprintf("(SELECT toUInt64(%s(visitor_id)) FROM (%s) AS ms WHERE %s)", b.p.uniq,
+			b.merged(sessionCols(nil, rest, "visitor_id", "entry_page", "exit_page"), b.where(push, ctxPushdown)), b.where(rest, ctxSessions))
+	}
+	return fmt.Sprintf("(SELECT toUInt64(%s(visitor_id)) FROM events WHERE %s AND %s AND %s)", b.p.uniq,
+		eventsRange, notEngagement, b.where(fs, ctxEvents))
+}
+
+// column names a result row is scanned from.
+type outCol struct {
+	name   string
+	metric string // for metric columns
+	dim    bool
+}
+
+// metricExpr is a metric's final expression over the joined subqueries.
+func (b *builder) metricExpr(m string, sh shape, total, convTotal string) string {
+	visitors, pageviews := "e_visitors", "e_pageviews"
+	if sh.countsFromSessions {
+		visitors, pageviews = "s_visitors", "s_pageviews"
+	}
+	switch m {
+	case MVisitors:
+		return visitors
+	case MPageviews:
+		return pageviews
+	case MEvents:
+		return "e_events"
+	case MVisits:
+		return "s_visits"
+	case MViewsPerVisit:
+		return "toFloat64(if(s_visits = 0, 0, round(s_pageviews / s_visits, 2)))"
+	case MBounceRate:
+		return "toUInt64(if(s_entries = 0, 0, round(s_bounces * 100 / s_entries)))"
+	case MVisitDuration:
+		return "toUInt64(if(s_visits = 0, 0, round(s_dur_ms / s_visits / 1000)))"
+	case MPercentage:
+		return "toFloat64(if(" + total + " = 0, 0, round(" + visitors + " * 100 / " + total + ", 1)))"
+	case MConversionRate:
+		return "toFloat64(if(" + convTotal + " = 0, 0, round(" + visitors + " * 100 / " + convTotal + ", 2)))"
+	case MGroupConversionRate:
+		return "toFloat64(if(gc_visitors = 0, 0, round(e_visitors * 100 / gc_visitors, 2)))"
+	case MScrollDepth:
+		return "toInt64(if(g_pairs = 0, -1, round(g_scroll)))"
+	case MTimeOnPage:
+		return "toInt64(if(g_pairs = 0, -1, round(g_ms / 1000)))"
+	case MTotalRevenue:
+		return "e_rev_sum"
+	case MAverageRevenue:
+		return "if(e_rev_cnt = 0, 0, e_rev_sum / e_rev_cnt)"
+	}
+	panic("stats: no SQL for metric " + m)
+}
+
+// statement builds the whole query: one subquery per table the metrics
+// need, joined on the dimensions, sorted and paginated.
+func (b *builder) statement(maxSeconds int) (string, []outCol) {
+	p := b.p
+	sh := p.shape()
+	n := len(p.dims)
+	type source struct{ alias, sql string }
+	var sources []source
+	if sh.events {
+		sources = append(sources, source{"e", b.eventsSub(sh)})
+	}
+	if sh.sessions {
+		sources = append(sources, source{"s", b.sessionsSub(sh)})
+	}
+	if sh.engagement {
+		sources = append(sources, source{"g", b.engagementSub()})
+	}
+	using := ""
+	if n > 0 {
+		using = " USING (" + strings.Join(dimAliases(n), ", ") + ")"
+	}
+	from := "(" + sources[0].sql + ") AS " + sources[0].alias
+	for _, s := range sources[1:] {
+		switch {
+		case n == 0:
+			from += " CROSS JOIN "
+		case s.alias == "s":
+			from += " FULL OUTER JOIN "
+		default:
+			from += " LEFT JOIN "
+		}
+		from += "(" + s.sql + ") AS " + s.alias
+		if n > 0 {
+			from += using
+		}
+	}
+	if sh.groupTotals {
+		var keys []int
+		for i, d := range p.dims {
+			if kindOf(d) != kindGoal {
+				keys = append(keys, i)
+			}
+		}
+		from += " " + map[bool]string{true: "LEFT JOIN", false: "CROSS JOIN"}[len(keys) > 0] + " (" + b.groupTotalsSub(keys) + ") AS gc"
+		if len(keys) > 0 {
+			names := make([]string, len(keys))
+			for i, k := range keys {
+				names[i] = "d" + strconv.Itoa(k)
+			}
+			from += " USING (" + strings.Join(names, ", ") + ")"
+		}
+	}
+
+	var cols []outCol
+	var sel []string
+	for i := range p.dims {
+		sel = append(sel, fmt.Sprintf("toString(d%d) AS o%d", i, i))
+		cols = append(cols, outCol{name: "o" + strconv.Itoa(i), dim: true})
+	}
+	total, convTotal := "0", "0"
+	if slices.Contains(p.metrics, MPercentage) {
+		total = b.totalVisitors(p.filters, sh.countsFromSessions)
+	}
+	if slices.Contains(p.metrics, MConversionRate) {
+		convTotal = b.totalVisitors(withoutGoalsAndProps(p.filters), false)
+	}
+	revenue := false
+	for _, m := range p.metrics {
+		switch m {
+		case MTotalRevenue, MAverageRevenue:
+			revenue = true
+			continue
+		}
+		sel = append(sel, b.metricExpr(m, sh, total, convTotal)+" AS "+m)
+		cols = append(cols, outCol{name: m, metric: m})
+	}
+	if revenue {
+		sel = append(sel, "e_rev_total AS rev_total", "e_rev_n AS rev_n")
+		cols = append(cols, outCol{name: "rev_total"}, outCol{name: "rev_n"})
+	}
+	if p.totalRows {
+		sel = append(sel, "toUInt64(count() OVER ()) AS total_rows")
+		cols = append(cols, outCol{name: "total_rows"})
+	}
+
+	var where []string
+	for i := 0; i < n; i++ {
+		if vals, ok := p.restrict[i]; ok {
+			where = append(where, fmt.Sprintf("has(%s, o%d)", b.arg("Array(String)", vals), i))
+		}
+	}
+
+	var order []string
+	ordered := map[string]bool{}
+	for _, o := range p.order {
+		ordered[o.Key] = true
+		dir := strings.ToUpper(o.Direction)
+		if i := slices.Index(p.dims, o.Key); i >= 0 {
+			order = append(order, fmt.Sprintf("d%d %s", i, dir))
+		} else if o.Key == MTotalRevenue || o.Key == MAverageRevenue {
+			order = append(order, b.metricExpr(o.Key, sh, total, convTotal)+" "+dir)
+		} else {
+			order = append(order, o.Key+" "+dir)
+		}
+	}
+	for i, d := range p.dims { // a stable order for ties
+		if !ordered[d] {
+			order = append(order, fmt.Sprintf("d%d ASC", i))
+		}
+	}
+
+	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + from
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	if len(order) > 0 {
+		q += " ORDER BY " + strings.Join(order, ", ")
+	}
+	q += " LIMIT " + b.arg("UInt64", uint64(p.limit)) + " OFFSET " + b.arg("UInt64", uint64(p.offset))
+	q += " SETTINGS max_execution_time = " + strconv.Itoa(maxSeconds)
+	return q, cols
+}
+
+// funnel counts, per visitor, how far windowFunnel got through the steps
+// within window (milliseconds), then how many visitors reached each step.
+func (b *builder) funnel(steps []Goal, window time.Duration, maxSeconds int) string {
+	conds := make([]string, len(steps))
+	for i, s := range steps {
+		conds[i] = b.goalCond(s)
+	}
+	var sel strings.Builder
+	for i := range steps {
+		fmt.Fprintf(&sel, "toUInt64(countIf(level >= %d)), ", i+1)
+	}
+	return "SELECT " + sel.String() + "toUInt64(count()) FROM (SELECT visitor_id, windowFunnel(" +
+		b.arg("UInt64", uint64(window/time.Millisecond)) + ")(toUInt64(toUnixTimestamp64Milli(ts)), " + strings.Join(conds, ", ") +
+		") AS level FROM events WHERE " + eventsRange + " AND " + notEngagement + " AND " + b.where(b.p.filters, ctxEvents) +
+		" GROUP BY visitor_id) SETTINGS max_execution_time = " + strconv.Itoa(maxSeconds)
+}
+
+// propKeys lists the custom property names events in range carry.
+func (b *builder) propKeys(limit, maxSeconds int) string {
+	return "SELECT DISTINCT arrayJoin(mapKeys(props)) AS k FROM events WHERE " + eventsRange + " AND " + notEngagement +
+		" AND " + b.where(b.p.filters, ctxEvents) + " ORDER BY k LIMIT " + strconv.Itoa(limit) +
+		" SETTINGS max_execution_time = " + strconv.Itoa(maxSeconds)
+}
+
+// realtimeSQL counts the visitors with an event in [since, until).
+const realtimeSQL = "SELECT toUInt64(uniqExact(visitor_id)) FROM events WHERE site_id = {site:UInt32}" +
+	" AND toDate(ts) >= {day:Date} AND ts >= {since:DateTime64(3, 'UTC')} AND ts < {until:DateTime64(3, 'UTC')}"
