@@ -36,6 +36,7 @@ func main() {
 	bin := flag.String("bin", "bin/sillage", "sillage binary")
 	duration := flag.Duration("duration", 30*time.Second, "load duration per target")
 	conns := flag.Int("conns", 50, "concurrent connections")
+	walAck := flag.String("wal-ack", "fsync", "the collector's --wal-ack: fsync or write")
 	baselineOnly := flag.Bool("baseline-server", false, "internal: run the do-nothing server")
 	addrFlag := flag.String("addr", "", "internal: address for the do-nothing server")
 	flag.Parse()
@@ -71,7 +72,7 @@ func main() {
 	defer os.RemoveAll(data)
 	addr := freeAddr()
 	srv := exec.Command(*bin, "serve", "--listen", addr, "--data", data, "--bootstrap-site", "bench.example.fr",
-		"--trusted-proxies", "127.0.0.1/32", "--log-level", "warn")
+		"--trusted-proxies", "127.0.0.1/32", "--log-level", "warn", "--wal-ack", *walAck)
 	srv.Stdout, srv.Stderr = os.Stderr, os.Stderr
 	if err := srv.Start(); err != nil {
 		log.Fatal(err)
@@ -84,7 +85,7 @@ func main() {
 	if err := srv.Wait(); err != nil {
 		log.Fatalf("serve did not stop cleanly: %v", err)
 	}
-	report("sillage collector (WAL + embedded engine)", r, rss)
+	report("sillage collector (WAL --wal-ack "+*walAck+", embedded engine)", r, rss)
 	fmt.Printf("  ratio to do-nothing fasthttp: %.2f\n", r.rate()/b.rate())
 	fmt.Printf("  freshness (accepted → stored, sampled every 2 s): max %s, median %s over %d samples\n",
 		fresh.max().Round(time.Millisecond), fresh.median().Round(time.Millisecond), len(fresh.samples))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 type collectorFlags struct {
 	walDir        string
 	walMaxBytes   int64
+	walAck        string
 	batchSize     int
 	flushInterval time.Duration
 	maxBodyBytes  int
@@ -27,6 +29,8 @@ func (c *collectorFlags) register(f *flags) {
 	f.stringVar(&c.walDir, "wal-dir", "SILLAGE_WAL_DIR", "", "folder of the write-ahead log of accepted events (default DATA/collector)")
 	f.int64Var(&c.walMaxBytes, "wal-max-bytes", "SILLAGE_WAL_MAX_BYTES", 1<<30,
 		"disk budget for events not yet in the store; past it, events get 503 with Retry-After")
+	f.stringVar(&c.walAck, "wal-ack", "SILLAGE_WAL_ACK", "fsync",
+		"when to answer 202: 'fsync' (the event is on disk) or 'write' (handed to the operating system, fsync'ed a few ms later: survives a crash of sillage, not a power cut)")
 	f.intVar(&c.batchSize, "batch-size", "SILLAGE_BATCH_SIZE", 10_000, "events per insert into the store")
 	f.durationVar(&c.flushInterval, "flush-interval", "SILLAGE_FLUSH_INTERVAL", time.Second, "longest wait before accepted events are inserted")
 	f.intVar(&c.maxBodyBytes, "max-event-bytes", "SILLAGE_MAX_EVENT_BYTES", event.DefaultMaxBodyBytes, "largest accepted event body")
@@ -36,9 +40,13 @@ func (c *collectorFlags) register(f *flags) {
 }
 
 func (c *collectorFlags) config(log *slog.Logger, data string, proxies []netip.Prefix) (collector.Config, error) {
+	if c.walAck != "fsync" && c.walAck != "write" {
+		return collector.Config{}, fmt.Errorf("--wal-ack must be fsync or write, not %q", c.walAck)
+	}
 	cfg := collector.Config{
 		Dir:            c.walDir,
 		WALMaxBytes:    c.walMaxBytes,
+		WALAckOnWrite:  c.walAck == "write",
 		BatchSize:      c.batchSize,
 		FlushInterval:  c.flushInterval,
 		Limits:         event.Limits{MaxBodyBytes: c.maxBodyBytes},

@@ -51,6 +51,13 @@ type Options struct {
 	// append. A delay can pay only where fsync is far cheaper than the gap
 	// between requests; it is left as a knob for that case.
 	SyncDelay time.Duration
+	// AckOnWrite makes Append return once the records are written to the
+	// operating system, without waiting for their fsync, which still
+	// follows at once in the background. Such records survive the death of
+	// the process (kill -9, a panic, an OOM kill) but not a power cut or a
+	// kernel crash in the few milliseconds before their fsync. It trades
+	// that window for throughput where fsync is slow; the default waits.
+	AckOnWrite bool
 	// Logger receives what Open cut or cleaned up, and fsync failures.
 	// Default slog.Default().
 	Logger *slog.Logger
@@ -430,6 +437,9 @@ func (w *WAL) Append(ctx context.Context, records ...[]byte) (uint64, error) {
 	select {
 	case w.kick <- struct{}{}:
 	default: // the syncer is already due to run
+	}
+	if w.opts.AckOnWrite {
+		return seq, nil
 	}
 	select {
 	case <-r.done:

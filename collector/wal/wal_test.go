@@ -938,4 +938,30 @@ func BenchmarkAppendParallel(b *testing.B) {
 			benchAppend(b, Options{SyncDelay: d}, true)
 		})
 	}
+	b.Run("AckOnWrite", func(b *testing.B) { benchAppend(b, Options{AckOnWrite: true}, true) })
+}
+
+func TestAckOnWrite(t *testing.T) {
+	dir := t.TempDir()
+	w, err := Open(dir, Options{AckOnWrite: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last uint64
+	for i := 0; i < 100; i++ {
+		if last, err = w.Append(context.Background(), []byte(fmt.Sprintf("r%d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil { // the final fsync
+		t.Fatal(err)
+	}
+	w, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if w.LastSeq() != last {
+		t.Fatalf("after reopen the last record is %d, want %d", w.LastSeq(), last)
+	}
 }
