@@ -1,0 +1,131 @@
+// Stats API v2 queries (POST /api/v2/query) built from the dashboard's
+// state, and the filters a click adds or a chip removes.
+
+import { resolvePeriod } from './dates.js'
+import { GOAL_METRICS, TOP_METRICS } from './dims.js'
+import { serializeState } from './state.js'
+
+export function hasGoalFilter(filters) {
+  return filters.some(f => f[1] === 'event:goal')
+}
+
+// The top stats: six visit metrics, or conversions when a goal is chosen.
+export function topMetrics(filters) {
+  return hasGoalFilter(filters) ? GOAL_METRICS : TOP_METRICS
+}
+
+// The metric the graph draws: the one chosen if it is among the top stats.
+export function graphMetric(state) {
+  var m = topMetrics(state.filters)
+  return m.includes(state.metric) ? state.metric : m[0]
+}
+
+function base(site, state, today) {
+  var r = resolvePeriod(state, today)
+  var q = { site_id: site, metrics: [], date_range: r.dateRange }
+  if (state.filters.length) q.filters = state.filters.map(([op, dim, values]) => [op, dim, values.slice()])
+  return q
+}
+
+function withComparison(q, state) {
+  if (state.compare && state.period !== 'realtime') {
+    q.include = { ...q.include, comparisons: { mode: state.compare } }
+  }
+  return q
+}
+
+export function topStatsQuery(site, state, today) {
+  var q = base(site, state, today)
+  q.metrics = topMetrics(state.filters).slice()
+  return withComparison(q, state)
+}
+
+export function timeseriesQuery(site, state, today) {
+  var q = base(site, state, today)
+  var r = resolvePeriod(state, today)
+  q.metrics = [graphMetric(state)]
+  q.dimensions = ['time:' + r.interval]
+  q.include = { time_labels: true }
+  return withComparison(q, state)
+}
+
+// A breakdown by one dimension: the panels' short lists (limit 9) and the
+// details lists (sorted, searched, paged).
+export function breakdownQuery(site, state, today, { dimension, metrics, limit = 9, offset = 0, orderBy, search, filters = [] }) {
+  var q = base(site, state, today)
+  q.metrics = metrics.slice()
+  q.dimensions = [dimension]
+  var extra = filters.slice()
+  if (search) extra.push(['contains', dimension, [search]])
+  if (extra.length) q.filters = (q.filters || []).concat(extra)
+  q.order_by = [orderBy || [metrics[0], 'desc']]
+  q.pagination = { limit, offset }
+  if (offset || search || orderBy) q.include = { total_rows: true }
+  return q
+}
+
+// The filters once a row's value is clicked: it replaces any filter on the
+// same dimension.
+export function withFilter(filters, dim, value, op = 'is') {
+  return filters.filter(f => f[1] !== dim).concat([[op, dim, [String(value)]]])
+}
+
+export function withoutFilter(filters, index) {
+  return filters.filter((_, i) => i !== index)
+}
+
+// The value of an 'is' filter with a single value on dim, else null: a
+// chosen browser shows its versions.
+export function chosen(filters, dim) {
+  var f = filters.find(f => f[1] === dim && f[0] === 'is' && f[2].length === 1)
+  return f ? f[2][0] : null
+}
+
+// The CSV export: the site's export endpoint with the view's query string.
+export function exportPath(site, state) {
+  var qs = serializeState(state, { omit: ['lang', 'metric'] })
+  return '/api/sites/' + encodeURIComponent(site) + '/export' + (qs ? '?' + qs : '')
+}
+
+// Rows of a time-series answer laid on the time labels: one value per
+// label (0 where the server sent no row) and, with a comparison, the
+// comparison's value at the same place (null where unknown).
+export function seriesFromResults(res, labels) {
+  var byLabel = new Map()
+  for (var row of res.results || []) byLabel.set(String(row.dimensions[0]), row)
+  labels = labels && labels.length ? labels : (res.results || []).map(r => String(r.dimensions[0]))
+  var values = []
+  var compared = []
+  var comparedLabels = []
+  var hasComparison = false
+  for (var label of labels) {
+    var r = byLabel.get(label)
+    values.push(r ? num(r.metrics[0]) : 0)
+    if (r && r.comparison) {
+      hasComparison = true
+      compared.push(num(r.comparison.metrics[0]))
+      comparedLabels.push(r.comparison.dimensions ? String(r.comparison.dimensions[0]) : null)
+    } else {
+      compared.push(null)
+      comparedLabels.push(null)
+    }
+  }
+  return { labels, values, compared: hasComparison ? compared : null, comparedLabels }
+}
+
+// A metric's number, whatever the shape: revenue may come as an object.
+export function num(v) {
+  if (v && typeof v === 'object') v = v.value
+  v = Number(v)
+  return Number.isFinite(v) ? v : 0
+}
+
+// The change from prev to cur: in points for rates, in per cent otherwise
+// (null when there was nothing before).
+export function change(metric, cur, prev, rate) {
+  cur = num(cur)
+  prev = num(prev)
+  if (rate) return Math.round((cur - prev) * 10) / 10
+  if (prev === 0) return cur === 0 ? 0 : null
+  return Math.round(((cur - prev) / prev) * 1000) / 10
+}

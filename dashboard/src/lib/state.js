@@ -1,0 +1,127 @@
+// The dashboard's whole state lives in the URL's query string, so a view
+// can be bookmarked and shared:
+//
+//   ?period=custom&from=2024-03-01&to=2024-03-31&interval=week
+//    &compare=previous_period&metric=bounce_rate
+//    &f=is,source,Google|Bing&f=contains,page,/blog&prop=plan&lang=fr
+//
+// Every key is optional; a default is left out of the URL. A filter is
+// `operator,dimension,value|value…` with the dimension's short name (see
+// dims.js); a `\` escapes a `,`, `|` or `\` inside a value.
+
+import { DEFAULT_PERIOD, INTERVALS, PERIODS, isDay } from './dates.js'
+import { longDim, shortDim, TOP_METRICS, GOAL_METRICS } from './dims.js'
+
+export var OPERATORS = ['is', 'is_not', 'contains', 'contains_not']
+export var COMPARISONS = ['previous_period', 'year_over_year']
+export var LANGS = ['en', 'fr']
+
+export var DEFAULT_STATE = {
+  period: DEFAULT_PERIOD,
+  from: '',
+  to: '',
+  interval: '',
+  compare: '',
+  metric: 'visitors',
+  filters: [],
+  prop: '',
+  lang: '',
+}
+
+function escapeValue(v) {
+  return String(v).replace(/[\\,|]/g, '\\$&')
+}
+
+// Splits s on sep outside of backslash escapes, unescaping the parts.
+function splitEscaped(s, sep) {
+  var parts = ['']
+  for (var i = 0; i < s.length; i++) {
+    var c = s[i]
+    if (c === '\\' && i + 1 < s.length) parts[parts.length - 1] += s[++i]
+    else if (c === sep) parts.push('')
+    else parts[parts.length - 1] += c
+  }
+  return parts
+}
+
+// ['is', 'visit:source', ['Google']] -> 'is,source,Google'
+export function encodeFilter([op, dim, values]) {
+  return op + ',' + shortDim(dim) + ',' + values.map(escapeValue).join('|')
+}
+
+// The reverse of encodeFilter; null for a malformed filter.
+export function decodeFilter(s) {
+  var first = s.indexOf(',')
+  var second = s.indexOf(',', first + 1)
+  if (first < 0 || second < 0) return null
+  var op = s.slice(0, first)
+  var dim = longDim(s.slice(first + 1, second))
+  if (!OPERATORS.includes(op) || !dim) return null
+  var values = splitEscaped(s.slice(second + 1), '|')
+  if (values.length === 1 && values[0] === '') return null
+  return [op, dim, values]
+}
+
+export function parseState(search) {
+  var q = new URLSearchParams(search)
+  var s = { ...DEFAULT_STATE, filters: [] }
+  var p = q.get('period')
+  if (PERIODS.some(x => x.id === p)) s.period = p
+  if (isDay(q.get('from'))) s.from = q.get('from')
+  if (isDay(q.get('to'))) s.to = q.get('to')
+  if (s.period === 'custom' && !(s.from && s.to && s.from <= s.to)) {
+    s.period = DEFAULT_PERIOD
+    s.from = s.to = ''
+  }
+  if (s.period !== 'custom') s.from = s.to = ''
+  if (INTERVALS.includes(q.get('interval'))) s.interval = q.get('interval')
+  if (COMPARISONS.includes(q.get('compare'))) s.compare = q.get('compare')
+  var m = q.get('metric')
+  if (TOP_METRICS.includes(m) || GOAL_METRICS.includes(m)) s.metric = m
+  for (var f of q.getAll('f')) {
+    var filter = decodeFilter(f)
+    if (filter) s.filters.push(filter)
+  }
+  var prop = q.get('prop')
+  if (prop && /^[^\s,|]{1,300}$/.test(prop)) s.prop = prop
+  if (LANGS.includes(q.get('lang'))) s.lang = q.get('lang')
+  return s
+}
+
+// URLSearchParams would write every ',', ':', '|' and '/' as %XX; these
+// stay readable, and parse back the same.
+function enc(v) {
+  return encodeURIComponent(v).replace(/%2C/g, ',').replace(/%3A/g, ':').replace(/%7C/g, '|').replace(/%2F/g, '/')
+}
+
+// The query string of a state, without '?', keys in a fixed order and
+// defaults left out; '' for the default state.
+export function serializeState(state, { omit = [] } = {}) {
+  var out = []
+  var add = (k, v) => {
+    if (v && v !== DEFAULT_STATE[k] && !omit.includes(k)) out.push(k + '=' + enc(v))
+  }
+  add('period', state.period)
+  if (state.period === 'custom') {
+    add('from', state.from)
+    add('to', state.to)
+  }
+  add('interval', state.interval)
+  add('compare', state.compare)
+  add('metric', state.metric)
+  if (!omit.includes('f')) for (var f of state.filters || []) out.push('f=' + enc(encodeFilter(f)))
+  add('prop', state.prop)
+  add('lang', state.lang)
+  return out.join('&')
+}
+
+// A state with some keys changed. Changing the period drops a custom range
+// and an interval the new period may not have.
+export function updateState(state, change) {
+  var next = { ...state, ...change }
+  if ('period' in change && change.period !== 'custom') {
+    next.from = next.to = ''
+  }
+  if ('period' in change && !('interval' in change)) next.interval = ''
+  return next
+}

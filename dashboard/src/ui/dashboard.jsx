@@ -1,0 +1,458 @@
+// A site's dashboard: the toolbar (site, realtime, filters, period,
+// comparison), the top stats, the graph and the panels. Its state is the
+// URL's query string (lib/state.js); the shared-link page shows the same
+// view read-only.
+import { createContext } from 'preact'
+import { useContext, useEffect, useRef, useState } from 'preact/hooks'
+import { PERIODS, resolvePeriod, todayIn, zoomTo } from '../lib/dates.js'
+import { dimKey, LOWER_IS_BETTER, RATE_METRICS } from '../lib/dims.js'
+import { countryName, flag, formatChange, formatCompact, formatDay, formatMetric } from '../lib/format.js'
+import { change, exportPath, graphMetric, num, seriesFromResults, timeseriesQuery, topMetrics, topStatsQuery, withoutFilter } from '../lib/query.js'
+import { parseState, serializeState, updateState } from '../lib/state.js'
+import { dashboardPath, settingsPath } from '../lib/routes.js'
+import { get, headers, sitePath, stats } from './api.js'
+import { browserZone, ErrorBox, Icon, Modal, useApp, useLoad, useTick } from './common.jsx'
+import { Page } from './frame.jsx'
+import { Link, navigate, useLocation } from './router.jsx'
+import { Graph } from './graph.jsx'
+import { FilterDialog, Panels } from './panels.jsx'
+
+var DashContext = createContext(null)
+export var useDash = () => useContext(DashContext)
+
+// The logged-in dashboard: the site's time zone and role come from the
+// sites API.
+export function Dashboard({ domain }) {
+  var { t } = useApp()
+  var site = useLoad(() => get(sitePath(domain)), [domain])
+  var sites = useLoad(() => get('/api/sites'), [])
+  if (site.error) {
+    return (
+      <Page>
+        <div class="card narrow">
+          <h1>{site.error.status === 404 ? t('dash.noSite', { domain }) : t('dash.error')}</h1>
+          {site.error.status !== 404 && <ErrorBox error={site.error} retry={site.reload} />}
+          <p>
+            <Link href="/sites">{t('notfound.back')}</Link>
+          </p>
+        </div>
+      </Page>
+    )
+  }
+  return (
+    <DashboardView
+      domain={domain}
+      timezone={site.data ? site.data.timezone : ''}
+      ready={!!site.data}
+      canEdit={site.data && site.data.role !== 'viewer'}
+      sites={sites.data}
+    />
+  )
+}
+
+function displayValue(dim, v, lang, t) {
+  if (v === '' || v === null || v === undefined) return t('common.none')
+  if (dim === 'visit:country') return (flag(v) + ' ' + countryName(v, lang)).trim()
+  return String(v)
+}
+export { displayValue }
+
+export function dimLabel(dim, t) {
+  var k = dimKey(dim)
+  return k ? t(k) : t('dim.prop', { name: dim.slice('event:props:'.length) })
+}
+
+export function DashboardView({ domain, timezone, ready = true, canEdit, sites, shared }) {
+  var { t, lang } = useApp()
+  var loc = useLocation()
+  var state = parseState(loc.search)
+  var tz = timezone || browserZone()
+  var today = todayIn(tz)
+  var r = resolvePeriod(state, today)
+  var tick = useTick(state.period === 'realtime' ? 10000 : 0)
+  var [help, setHelp] = useState(false)
+  var [filterOpen, setFilterOpen] = useState(false)
+  var [custom, setCustom] = useState(false)
+
+  var set = change => {
+    var next = updateState(state, change)
+    var qs = serializeState(next)
+    navigate(location.pathname + (qs ? '?' + qs : ''), { keepLang: false })
+  }
+  var current = useRealtime(domain)
+  var dash = { domain, state, today, tick, set, shared, canEdit, r, ready, current }
+
+  // Keyboard shortcuts, outside of fields and dialogs.
+  var latest = useRef()
+  latest.current = { state, set }
+  useEffect(() => {
+    var f = e => {
+      if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return
+      var el = e.target
+      if (el && (/^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName) || el.isContentEditable)) return
+      if (document.querySelector('dialog[open]')) return
+      var { state, set } = latest.current
+      if (e.key === '?') {
+        e.preventDefault()
+        setHelp(true)
+        return
+      }
+      var k = e.key.toLowerCase()
+      if (k === 'x') {
+        e.preventDefault()
+        set({ compare: state.compare ? '' : 'previous_period' })
+        return
+      }
+      var p = PERIODS.find(p => p.key === k)
+      if (!p) return
+      e.preventDefault()
+      if (p.id === 'custom') setCustom(true)
+      else {
+        setCustom(false)
+        set({ period: p.id })
+      }
+    }
+    document.addEventListener('keydown', f)
+    return () => document.removeEventListener('keydown', f)
+  }, [])
+
+  var head = (
+    <div class="site-head">
+      {sites && sites.length > 1 ? (
+        <SiteSwitcher domain={domain} sites={sites} />
+      ) : (
+        <span class="site-title">{domain}</span>
+      )}
+      {canEdit && !shared && (
+        <Link href={settingsPath(domain)} class="icon-btn" aria-label={t('dash.settings')} title={t('dash.settings')} data-settings>
+          <Icon name="gear" size={18} />
+        </Link>
+      )}
+    </div>
+  )
+
+  return (
+    <DashContext.Provider value={dash}>
+      <Page head={head} wide>
+        <h1 class="sr-only">{t('dash.title', { domain })}</h1>
+        {shared && <p class="shared-note">{t('share.readOnly', { domain })}</p>}
+        <div class="toolbar">
+          <Realtime />
+          <div class="spacer" />
+          <button type="button" class="btn" onClick={() => setFilterOpen(true)} data-add-filter>
+            <Icon name="filter" /> {t('filters.add')}
+          </button>
+          <PeriodPicker custom={custom} setCustom={setCustom} />
+          <label class="compare">
+            <span class="sr-only">{t('compare.label')}</span>
+            <select value={state.compare} onChange={e => set({ compare: e.target.value })} disabled={state.period === 'realtime'} data-compare>
+              <option value="">{t('compare.off')}</option>
+              <option value="previous_period">{t('compare.previous_period')}</option>
+              <option value="year_over_year">{t('compare.year_over_year')}</option>
+            </select>
+          </label>
+          <button type="button" class="icon-btn" onClick={() => setHelp(true)} aria-label={t('help.title')} title={t('help.title') + ' (?)'}>
+            <Icon name="help" size={18} />
+          </button>
+        </div>
+        <FilterChips />
+        {state.period === 'realtime' && <RealtimeBanner />}
+        <TopStats />
+        <GraphCard />
+        <Panels />
+        {filterOpen && <FilterDialog onClose={() => setFilterOpen(false)} />}
+        {help && <HelpDialog onClose={() => setHelp(false)} />}
+      </Page>
+    </DashContext.Provider>
+  )
+}
+
+function SiteSwitcher({ domain, sites }) {
+  var { t } = useApp()
+  return (
+    <label class="site-switch">
+      <span class="sr-only">{t('dash.site')}</span>
+      <select value={domain} onChange={e => navigate(dashboardPath(e.target.value) + location.search)} data-site-switch>
+        {sites.map(s => (
+          <option key={s.domain} value={s.domain}>
+            {s.domain}
+          </option>
+        ))}
+      </select>
+    </label>
+  )
+}
+
+// Visitors on the site now, asked every 10 seconds.
+function useRealtime(domain) {
+  var tick = useTick(10000)
+  var res = useLoad(() => get('/api/v1/stats/realtime/visitors?site_id=' + encodeURIComponent(domain)), [domain, tick])
+  return res.data === undefined || res.data === null ? null : num(res.data)
+}
+
+// The count of visitors now; a click opens the realtime view.
+function Realtime() {
+  var { t, lang } = useApp()
+  var { set, state, current: n } = useDash()
+  return (
+    <button
+      type="button"
+      class={'realtime' + (state.period === 'realtime' ? ' on' : '')}
+      onClick={() => set({ period: 'realtime' })}
+      aria-label={n === null ? t('realtime.title') : t('realtime.current', { count: n, n: formatCompact(n, lang) })}
+      data-realtime
+    >
+      <span class="pulse" aria-hidden="true" />
+      <span aria-hidden="true">{n === null ? '…' : t('realtime.current', { count: n, n: formatCompact(n, lang) })}</span>
+    </button>
+  )
+}
+
+function RealtimeBanner() {
+  var { t, lang } = useApp()
+  var { current } = useDash()
+  return (
+    <div class="card realtime-banner">
+      <div>
+        <h2>{t('realtime.title')}</h2>
+        <p class="muted">{t('realtime.note')}</p>
+      </div>
+      <p class="realtime-big" data-realtime-count>
+        <strong>{current === null ? '…' : formatCompact(current, lang)}</strong>
+        <span>{t('realtime.now', { count: current || 0 })}</span>
+      </p>
+    </div>
+  )
+}
+
+// The period menu; a custom range opens two date fields.
+function PeriodPicker({ custom, setCustom }) {
+  var { t, lang } = useApp()
+  var { state, set, r, today } = useDash()
+  var [from, setFrom] = useState('')
+  var [to, setTo] = useState('')
+  var fromRef = useRef()
+  useEffect(() => {
+    if (!custom) return
+    setFrom(r.from || state.from || today)
+    setTo(r.to || state.to || today)
+    setTimeout(() => fromRef.current && fromRef.current.focus(), 0)
+  }, [custom])
+  var choose = id => {
+    if (id === 'custom') return setCustom(true)
+    setCustom(false)
+    set({ period: id })
+  }
+  var apply = e => {
+    e.preventDefault()
+    if (!from || !to) return
+    var [a, b] = from <= to ? [from, to] : [to, from]
+    setCustom(false)
+    set({ period: 'custom', from: a, to: b > today ? today : b })
+  }
+  return (
+    <div class="period">
+      <label>
+        <span class="sr-only">{t('period.label')}</span>
+        <select value={custom ? 'custom' : r.id} onChange={e => choose(e.target.value)} data-period>
+          {PERIODS.filter(p => !p.hidden || p.id === r.id).map(p => (
+            <option key={p.id} value={p.id}>
+              {t('period.' + p.id) + (p.key ? ' (' + p.key.toUpperCase() + ')' : '')}
+            </option>
+          ))}
+        </select>
+      </label>
+      {r.id === 'custom' && !custom && (
+        <span class="range-text">
+          {formatDay(r.from, lang)} – {formatDay(r.to, lang)}
+        </span>
+      )}
+      {custom && (
+        <form class="custom-range" onSubmit={apply}>
+          <label>
+            <span>{t('period.from')}</span>
+            <input type="date" ref={fromRef} value={from} max={today} required onInput={e => setFrom(e.target.value)} data-from />
+          </label>
+          <label>
+            <span>{t('period.to')}</span>
+            <input type="date" value={to} max={today} required onInput={e => setTo(e.target.value)} data-to />
+          </label>
+          <button type="submit" class="btn primary small">
+            {t('common.apply')}
+          </button>
+          <button type="button" class="btn small" onClick={() => setCustom(false)}>
+            {t('common.cancel')}
+          </button>
+        </form>
+      )}
+    </div>
+  )
+}
+
+var OP_KEYS = { is: 'op.is', is_not: 'op.is_not', contains: 'op.contains', contains_not: 'op.contains_not' }
+
+function FilterChips() {
+  var { t, lang } = useApp()
+  var { state, set } = useDash()
+  if (!state.filters.length) return null
+  return (
+    <div class="chips-row">
+      <ul class="chips" aria-label={t('filters.active')}>
+        {state.filters.map((f, i) => {
+          var text = dimLabel(f[1], t) + ' ' + t(OP_KEYS[f[0]]) + ' ' + f[2].map(v => displayValue(f[1], v, lang, t)).join(t('filters.or'))
+          return (
+            <li key={i} class="chip" data-filter={f[1]}>
+              <span>
+                {dimLabel(f[1], t)} {t(OP_KEYS[f[0]])} <strong>{f[2].map(v => displayValue(f[1], v, lang, t)).join(t('filters.or'))}</strong>
+              </span>
+              <button type="button" class="chip-x" onClick={() => set({ filters: withoutFilter(state.filters, i) })} aria-label={t('filters.remove', { filter: text })}>
+                <Icon name="close" size={14} />
+              </button>
+            </li>
+          )
+        })}
+      </ul>
+      {state.filters.length > 1 && (
+        <button type="button" class="btn ghost small" onClick={() => set({ filters: [] })}>
+          {t('filters.clear')}
+        </button>
+      )}
+    </div>
+  )
+}
+
+function TopStats() {
+  var { t, lang } = useApp()
+  var { domain, state, today, tick, set, ready } = useDash()
+  var q = topStatsQuery(domain, state, today)
+  var res = useLoad(() => (ready ? stats(q) : new Promise(() => {})), [JSON.stringify(q), tick, ready])
+  var metrics = topMetrics(state.filters)
+  var chosen = graphMetric(state)
+  var row = res.data && res.data.results && res.data.results[0]
+  if (res.error) return <ErrorBox error={res.error} retry={res.reload} />
+  return (
+    <section class="top-stats" aria-label={t('stats.title')} aria-busy={res.loading ? 'true' : 'false'}>
+      {metrics.map((m, i) => {
+        var v = row ? row.metrics[i] : null
+        var prev = row && row.comparison ? row.comparison.metrics[i] : null
+        var rate = RATE_METRICS[m]
+        var c = prev === null || prev === undefined ? null : change(m, v, prev, rate)
+        var good = c === null || c === 0 ? '' : (c > 0) !== !!LOWER_IS_BETTER[m] ? 'good' : 'bad'
+        return (
+          <button
+            key={m}
+            type="button"
+            class={'stat' + (m === chosen ? ' on' : '')}
+            aria-pressed={m === chosen ? 'true' : 'false'}
+            onClick={() => set({ metric: m })}
+            data-metric={m}
+          >
+            <span class="stat-label">{t('metric.' + m)}</span>
+            {row ? (
+              <span class="stat-value" data-value={String(num(v))}>
+                {formatMetric(m, v, lang)}
+              </span>
+            ) : (
+              <span class="stat-value skeleton" aria-hidden="true">
+                &nbsp;
+              </span>
+            )}
+            {state.compare && row && (
+              <span class={'stat-change ' + good}>
+                {c !== null && c !== 0 && <Icon name={c > 0 ? 'up' : 'down'} size={12} />}
+                <span>{c === null ? '–' : formatChange(c, lang, rate) + (rate ? ' ' + t('stats.points') : '')}</span>
+                <span class="sr-only">
+                  {' '}
+                  {t('stats.vs', { value: formatMetric(m, prev, lang) })}
+                </span>
+              </span>
+            )}
+          </button>
+        )
+      })}
+    </section>
+  )
+}
+
+function GraphCard() {
+  var { t, lang } = useApp()
+  var { domain, state, today, tick, set, r, shared, ready } = useDash()
+  var metric = graphMetric(state)
+  var q = timeseriesQuery(domain, state, today)
+  var res = useLoad(() => (ready ? stats(q) : new Promise(() => {})), [JSON.stringify(q), tick, ready])
+  var series = res.data ? seriesFromResults(res.data, res.data.meta && res.data.meta.time_labels) : null
+  var zoom = label => {
+    var z = zoomTo(label, r.interval, today)
+    if (z) set(z)
+  }
+  var href = exportPath(domain, state)
+  var download = async e => {
+    if (!shared) return
+    // A shared link's export needs the link's header: fetch it, then save.
+    e.preventDefault()
+    var res = await fetch(href, { headers: headers('GET') })
+    if (!res.ok) return
+    var url = URL.createObjectURL(await res.blob())
+    var a = document.createElement('a')
+    a.href = url
+    a.download = domain + '.zip'
+    a.click()
+    setTimeout(() => URL.revokeObjectURL(url), 1000)
+  }
+  return (
+    <section class="card graph-card" aria-labelledby="graph-title">
+      <div class="graph-head">
+        <h2 id="graph-title">{t('metric.' + metric)}</h2>
+        <div class="graph-tools">
+          <label>
+            <span class="sr-only">{t('interval.label')}</span>
+            <select value={r.interval} onChange={e => set({ interval: e.target.value })} disabled={r.intervals.length < 2} data-interval>
+              {r.intervals.map(i => (
+                <option key={i} value={i}>
+                  {t('interval.' + i)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <a class="btn small" href={href} download onClick={download} data-export>
+            <Icon name="download" /> {t('export.csv')}
+          </a>
+        </div>
+      </div>
+      {res.error ? (
+        <ErrorBox error={res.error} retry={res.reload} />
+      ) : (
+        <Graph series={series} metric={metric} interval={r.interval} lang={lang} onZoom={zoom} busy={res.loading} compare={state.compare} />
+      )}
+    </section>
+  )
+}
+
+function HelpDialog({ onClose }) {
+  var { t } = useApp()
+  var rows = PERIODS.filter(p => p.key).map(p => [p.key.toUpperCase(), t('period.' + p.id)])
+  rows.push(['X', t('help.compare')], ['?', t('help.title')], ['Esc', t('help.close')])
+  return (
+    <Modal title={t('help.title')} onClose={onClose}>
+      <p>{t('help.intro')}</p>
+      <table class="keys">
+        <thead>
+          <tr>
+            <th scope="col">{t('help.key')}</th>
+            <th scope="col">{t('help.action')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(([k, v]) => (
+            <tr key={k}>
+              <td>
+                <kbd>{k}</kbd>
+              </td>
+              <td>{v}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Modal>
+  )
+}

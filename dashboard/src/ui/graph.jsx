@@ -1,0 +1,152 @@
+// The main graph: the chosen metric over time, drawn by uPlot, with the
+// comparison period behind it. Points sit at indexes 0..n-1 and the axis
+// shows the server's time labels, so no time zone is ever applied to them.
+// Clicking a point zooms to it. A table with the same numbers is there for
+// screen readers.
+import uPlot from 'uplot'
+import { useEffect, useRef, useState } from 'preact/hooks'
+import { formatLabel, formatMetric } from '../lib/format.js'
+import { useApp } from './common.jsx'
+
+var HEIGHT = 260
+
+function cssVar(name) {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim()
+}
+
+export function Graph({ series, metric, interval, lang, onZoom, busy, compare }) {
+  var { t, theme } = useApp()
+  var box = useRef()
+  var plot = useRef()
+  var [hover, setHover] = useState(null)
+  var zoomRef = useRef(onZoom)
+  zoomRef.current = onZoom
+
+  useEffect(() => {
+    if (!series || !box.current) return
+    var labels = series.labels
+    var n = labels.length
+    var xs = labels.map((_, i) => i)
+    var text = cssVar('--muted')
+    var grid = cssVar('--line')
+    var accent = cssVar('--accent')
+    var fill = cssVar('--accent-soft')
+    var other = cssVar('--compare')
+    var fmtY = v => formatMetric(metric, v, lang)
+    var data = [xs, series.compared || labels.map(() => null), series.values]
+    var opts = {
+      width: Math.max(280, box.current.clientWidth),
+      height: HEIGHT,
+      padding: [12, 24, 0, 4],
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false }, points: { size: 8 } },
+      scales: {
+        x: { time: false, range: (u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) },
+        y: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] },
+      },
+      axes: [
+        {
+          stroke: text,
+          grid: { show: false },
+          ticks: { stroke: grid },
+          incrs: [1, 2, 3, 4, 6, 7, 12, 14, 24, 30, 48, 60, 90, 120, 180, 365],
+          space: 60,
+          values: (u, splits) => splits.map(i => (Number.isInteger(i) && labels[i] !== undefined ? formatLabel(labels[i], interval, lang) : '')),
+        },
+        {
+          stroke: text,
+          grid: { stroke: grid, width: 1 },
+          ticks: { show: false },
+          size: 56,
+          values: (u, splits) => splits.map(fmtY),
+        },
+      ],
+      series: [
+        {},
+        { label: 'compare', stroke: other, width: 1.5, dash: [5, 4], points: { show: false }, spanGaps: true },
+        { label: metric, stroke: accent, width: 2, fill, points: { show: n < 60, size: 5, fill: accent } },
+      ],
+      hooks: {
+        setCursor: [u => setHover(u.cursor.idx === null || u.cursor.idx === undefined ? null : u.cursor.idx)],
+      },
+    }
+    var u = new uPlot(opts, data, box.current)
+    plot.current = u
+    var click = () => {
+      var i = u.cursor.idx
+      if (i !== null && i !== undefined && labels[i] !== undefined) zoomRef.current(labels[i])
+    }
+    u.over.addEventListener('click', click)
+    u.over.classList.add(interval === 'hour' ? 'no-zoom' : 'zoomable')
+    var ro = new ResizeObserver(() => {
+      var w = Math.max(280, box.current ? box.current.clientWidth : 0)
+      if (w !== u.width) u.setSize({ width: w, height: HEIGHT })
+    })
+    ro.observe(box.current)
+    return () => {
+      ro.disconnect()
+      u.destroy()
+      plot.current = null
+    }
+  }, [series, metric, interval, lang, theme])
+
+  var tip = null
+  if (series && hover !== null && series.labels[hover] !== undefined) {
+    var c = series.compared && series.compared[hover]
+    tip = (
+      <div class="graph-tip" aria-hidden="true">
+        <strong>{formatLabel(series.labels[hover], interval, lang, true)}</strong>
+        <span>
+          <i class="swatch sw-cur" /> {formatMetric(metric, series.values[hover], lang, { compact: false })}
+        </span>
+        {series.compared && (
+          <span>
+            <i class="swatch sw-cmp" /> {c === null || c === undefined ? '–' : formatMetric(metric, c, lang, { compact: false })}
+            {series.comparedLabels[hover] && <small> ({formatLabel(series.comparedLabels[hover], interval, lang, true)})</small>}
+          </span>
+        )}
+      </div>
+    )
+  }
+
+  return (
+    <div class={'graph' + (busy ? ' busy' : '')} aria-busy={busy ? 'true' : 'false'}>
+      <div class="graph-tip-row">
+        {tip || (
+          <span class="muted small" aria-hidden="true">
+            {interval === 'hour' ? t('graph.hint') : t('graph.zoomHint')}
+          </span>
+        )}
+        {compare && series && series.compared && (
+          <span class="legend" aria-hidden="true">
+            <i class="swatch sw-cur" /> {t('graph.current')} <i class="swatch sw-cmp" /> {t('compare.' + compare)}
+          </span>
+        )}
+      </div>
+      {series ? <div ref={box} class="graph-box" data-points={series.labels.length} /> : <div class="graph-box skeleton" />}
+      {series && (
+        <div class="sr-only">
+        <table>
+          <caption>{t('graph.table', { metric: t('metric.' + metric) })}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('graph.time')}</th>
+              <th scope="col">{t('metric.' + metric)}</th>
+              {series.compared && <th scope="col">{t('graph.compared')}</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {series.labels.map((l, i) => (
+              <tr key={l}>
+                <th scope="row">{formatLabel(l, interval, lang, true)}</th>
+                <td>{formatMetric(metric, series.values[i], lang, { compact: false })}</td>
+                {series.compared && <td>{formatMetric(metric, series.compared[i], lang, { compact: false })}</td>}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        </div>
+      )}
+    </div>
+  )
+}

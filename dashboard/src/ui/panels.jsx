@@ -1,0 +1,621 @@
+// The dashboard's panels: a top-9 list per dimension whose rows filter the
+// dashboard, a details dialog with the whole list (sorted, searched,
+// paged), the map, goals, custom properties and funnels; and the dialog
+// that adds a filter by hand.
+import { useEffect, useRef, useState } from 'preact/hooks'
+import { detailMetrics, longDim, VISIT_DIMS } from '../lib/dims.js'
+import { formatMetric, formatNumber, formatPercent } from '../lib/format.js'
+import { breakdownQuery, chosen, hasGoalFilter, withFilter } from '../lib/query.js'
+import { OPERATORS } from '../lib/state.js'
+import { settingsPath } from '../lib/routes.js'
+import { get, post, sitePath, stats } from './api.js'
+import { ErrorBox, Icon, Modal, SkeletonRows, store, Tabs, useApp, useLoad } from './common.jsx'
+import { Link } from './router.jsx'
+import { dimLabel, displayValue, useDash } from './dashboard.jsx'
+import { WorldMap } from './map.jsx'
+
+export function Panels() {
+  return (
+    <div class="panels">
+      <SourcesPanel />
+      <PagesPanel />
+      <LocationsPanel />
+      <DevicesPanel />
+      <GoalsPanel />
+      <PropsPanel />
+      <FunnelsPanel />
+    </div>
+  )
+}
+
+// A panel's chosen tab is the reader's preference, kept in this browser.
+function useTab(panel, tabs) {
+  var [tab, setTab] = useState(() => {
+    var saved = store.get('tab.' + panel)
+    return tabs.includes(saved) ? saved : tabs[0]
+  })
+  return [
+    tab,
+    t => {
+      store.set('tab.' + panel, t)
+      setTab(t)
+    },
+  ]
+}
+
+function Panel({ id, title, tabs, tab, onTab, onDetails, children, extra }) {
+  var { t } = useApp()
+  return (
+    <section class="card panel" aria-labelledby={id + '-title'} data-panel={id}>
+      <div class="panel-head">
+        <h2 id={id + '-title'}>{title}</h2>
+        {tabs && <Tabs tabs={tabs} value={tab} onChange={onTab} label={title} />}
+      </div>
+      {extra}
+      <div class="panel-body" role={tabs ? 'tabpanel' : undefined} aria-label={tabs ? tabs.find(x => x.id === tab).label : undefined}>
+        {children}
+      </div>
+      {onDetails && (
+        <div class="panel-foot">
+          <button type="button" class="btn ghost small" onClick={onDetails} data-details>
+            <Icon name="expand" /> {t('panel.details')}
+          </button>
+        </div>
+      )}
+    </section>
+  )
+}
+
+// The columns of a panel's short list: the first metric draws the bar.
+function panelMetrics(dim, filters) {
+  if (hasGoalFilter(filters) && dim !== 'event:goal') return ['visitors', 'conversion_rate']
+  return ['visitors']
+}
+
+// A breakdown list; clicking a row filters the dashboard on its value.
+function Breakdown({ dim, metrics, limit = 9, label }) {
+  var { t, lang } = useApp()
+  var { domain, state, today, tick, set, ready } = useDash()
+  metrics = metrics || panelMetrics(dim, state.filters)
+  var q = breakdownQuery(domain, state, today, { dimension: dim, metrics, limit })
+  var res = useLoad(() => (ready ? stats(q) : new Promise(() => {})), [JSON.stringify(q), tick, ready])
+  if (res.error) return <ErrorBox error={res.error} retry={res.reload} />
+  if (!res.data) return <SkeletonRows rows={limit} />
+  return <Rows dim={dim} metrics={metrics} results={res.data.results || []} busy={res.loading} label={label} pick={v => set({ filters: withFilter(state.filters, dim, v) })} />
+}
+
+function Rows({ dim, metrics, results, busy, label, pick }) {
+  var { t, lang } = useApp()
+  var max = Math.max(1, ...results.map(r => Number(r.metrics[0]) || 0))
+  var show = label || (v => displayValue(dim, v, lang, t))
+  if (!results.length) return <p class="empty-panel">{t('panel.empty')}</p>
+  return (
+    <table class={'rows' + (busy ? ' busy' : '')} aria-busy={busy ? 'true' : 'false'}>
+      <thead>
+        <tr>
+          <th scope="col">{dimLabel(dim, t)}</th>
+          {metrics.map(m => (
+            <th scope="col" class="num" key={m}>
+              {t('metric.' + m)}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {results.map(r => {
+          var v = r.dimensions[0]
+          return (
+            <tr key={String(v)}>
+              <th scope="row">
+                <button type="button" class="bar-row" onClick={() => pick(v)} title={t('panel.filterBy', { value: show(v) })} data-value={String(v)}>
+                  <span class="bar" style={{ width: Math.max(0.5, ((Number(r.metrics[0]) || 0) / max) * 100) + '%' }} />
+                  <span class="bar-label">{show(v)}</span>
+                </button>
+              </th>
+              {metrics.map((m, i) => (
+                <td class="num" key={m}>
+                  {formatMetric(m, r.metrics[i], lang)}
+                </td>
+              ))}
+            </tr>
+          )
+        })}
+      </tbody>
+    </table>
+  )
+}
+
+function SourcesPanel() {
+  var { t } = useApp()
+  var [tab, setTab] = useTab('sources', ['channel', 'source', 'referrer', 'utm'])
+  var [utm, setUtm] = useState(() => store.get('utm') || 'utm_medium')
+  var [details, setDetails] = useState(false)
+  var dim = 'visit:' + (tab === 'utm' ? utm : tab)
+  var tabs = [
+    { id: 'channel', label: t('tab.channels') },
+    { id: 'source', label: t('tab.sources') },
+    { id: 'referrer', label: t('tab.referrers') },
+    { id: 'utm', label: t('tab.utm') },
+  ]
+  var extra = tab === 'utm' && (
+    <label class="panel-select">
+      <span class="sr-only">{t('tab.utm')}</span>
+      <select
+        value={utm}
+        onChange={e => {
+          store.set('utm', e.target.value)
+          setUtm(e.target.value)
+        }}
+      >
+        {['utm_medium', 'utm_source', 'utm_campaign', 'utm_term', 'utm_content'].map(u => (
+          <option key={u} value={u}>
+            {t('dim.' + u)}
+          </option>
+        ))}
+      </select>
+    </label>
+  )
+  return (
+    <Panel id="sources" title={t('panel.sources')} tabs={tabs} tab={tab} onTab={setTab} onDetails={() => setDetails(true)} extra={extra}>
+      <Breakdown key={dim} dim={dim} />
+      {details && <Details dim={dim} title={dimLabel(dim, t)} onClose={() => setDetails(false)} />}
+    </Panel>
+  )
+}
+
+function PagesPanel() {
+  var { t } = useApp()
+  var [tab, setTab] = useTab('pages', ['page', 'entry_page', 'exit_page'])
+  var [details, setDetails] = useState(false)
+  var dim = longDim(tab)
+  var tabs = [
+    { id: 'page', label: t('tab.topPages') },
+    { id: 'entry_page', label: t('tab.entryPages') },
+    { id: 'exit_page', label: t('tab.exitPages') },
+  ]
+  return (
+    <Panel id="pages" title={t('panel.pages')} tabs={tabs} tab={tab} onTab={setTab} onDetails={() => setDetails(true)}>
+      <Breakdown key={dim} dim={dim} />
+      {details && <Details dim={dim} title={dimLabel(dim, t)} onClose={() => setDetails(false)} />}
+    </Panel>
+  )
+}
+
+function LocationsPanel() {
+  var { t } = useApp()
+  var [tab, setTab] = useTab('locations', ['map', 'country', 'region', 'city'])
+  var [details, setDetails] = useState(false)
+  var dim = 'visit:' + (tab === 'map' ? 'country' : tab)
+  var tabs = [
+    { id: 'map', label: t('tab.map') },
+    { id: 'country', label: t('tab.countries') },
+    { id: 'region', label: t('tab.regions') },
+    { id: 'city', label: t('tab.cities') },
+  ]
+  return (
+    <Panel id="locations" title={t('panel.locations')} tabs={tabs} tab={tab} onTab={setTab} onDetails={() => setDetails(true)}>
+      {tab === 'map' ? <MapView /> : <Breakdown key={dim} dim={dim} />}
+      {details && <Details dim={dim} title={dimLabel(dim, t)} onClose={() => setDetails(false)} />}
+    </Panel>
+  )
+}
+
+function MapView() {
+  var { domain, state, today, tick, set, ready } = useDash()
+  var q = breakdownQuery(domain, state, today, { dimension: 'visit:country', metrics: ['visitors'], limit: 300 })
+  var res = useLoad(() => (ready ? stats(q) : new Promise(() => {})), [JSON.stringify(q), tick, ready])
+  if (res.error) return <ErrorBox error={res.error} retry={res.reload} />
+  var data = new Map()
+  for (var r of (res.data && res.data.results) || []) data.set(String(r.dimensions[0]).toUpperCase(), Number(r.metrics[0]) || 0)
+  return <WorldMap data={data} busy={!res.data || res.loading} onPick={c => set({ filters: withFilter(state.filters, 'visit:country', c) })} />
+}
+
+// Browsers and operating systems; once one is chosen (a filter on it), its
+// versions.
+function DevicesPanel() {
+  var { t } = useApp()
+  var { state } = useDash()
+  var [tab, setTab] = useTab('devices', ['browser', 'os', 'device'])
+  var [details, setDetails] = useState(false)
+  var version = tab !== 'device' && chosen(state.filters, 'visit:' + tab)
+  var dim = 'visit:' + tab + (version ? '_version' : '')
+  var tabs = [
+    { id: 'browser', label: t('tab.browsers') },
+    { id: 'os', label: t('tab.os') },
+    { id: 'device', label: t('tab.devices') },
+  ]
+  var extra = version && <p class="panel-note">{t('panel.versionsOf', { name: version })}</p>
+  return (
+    <Panel id="devices" title={t('panel.devices')} tabs={tabs} tab={tab} onTab={setTab} onDetails={() => setDetails(true)} extra={extra}>
+      <Breakdown key={dim} dim={dim} />
+      {details && <Details dim={dim} title={dimLabel(dim, t)} onClose={() => setDetails(false)} />}
+    </Panel>
+  )
+}
+
+// Goals with conversions and, where the server has it, revenue. A server
+// that refuses revenue metrics (no revenue goal) gets the query again
+// without them.
+function GoalsPanel() {
+  var { t } = useApp()
+  var { domain, state, today, tick, set, ready } = useDash()
+  var [details, setDetails] = useState(false)
+  var withRevenue = ['visitors', 'events', 'conversion_rate', 'total_revenue']
+  var q = breakdownQuery(domain, state, today, { dimension: 'event:goal', metrics: withRevenue, limit: 9 })
+  var res = useLoad(async () => {
+    if (!ready) return new Promise(() => {})
+    try {
+      return { metrics: withRevenue, res: await stats(q) }
+    } catch (e) {
+      if (e.status !== 400) throw e
+      var plain = withRevenue.slice(0, 3)
+      return { metrics: plain, res: await stats({ ...q, metrics: plain, order_by: [['visitors', 'desc']] }) }
+    }
+  }, [JSON.stringify(q), tick, ready])
+  var body
+  if (res.error) body = <ErrorBox error={res.error} retry={res.reload} />
+  else if (!res.data) body = <SkeletonRows />
+  else {
+    var { metrics, res: r } = res.data
+    var results = r.results || []
+    // Revenue columns only when some goal brought money.
+    if (metrics.length === 4 && !results.some(x => Number(x.metrics[3] && x.metrics[3].value !== undefined ? x.metrics[3].value : x.metrics[3]) > 0)) {
+      metrics = metrics.slice(0, 3)
+      results = results.map(x => ({ ...x, metrics: x.metrics.slice(0, 3) }))
+    }
+    body = results.length ? (
+      <Rows dim="event:goal" metrics={metrics} results={results} busy={res.loading} pick={v => set({ filters: withFilter(state.filters, 'event:goal', v) })} />
+    ) : (
+      <GoalsEmpty />
+    )
+  }
+  return (
+    <Panel id="goals" title={t('panel.goals')} onDetails={() => setDetails(true)}>
+      {body}
+      {details && <Details dim="event:goal" title={t('panel.goals')} onClose={() => setDetails(false)} />}
+    </Panel>
+  )
+}
+
+function GoalsEmpty() {
+  var { t } = useApp()
+  var { canEdit, shared, domain } = useDash()
+  return (
+    <p class="empty-panel">
+      {t('goals.none')}{' '}
+      {canEdit && !shared && <Link href={settingsPath(domain, 'goals')}>{t('goals.add')}</Link>}
+    </p>
+  )
+}
+
+// Custom properties: the reader names the property (the Stats API has no
+// list of them); names seen in filters, used before here, and the
+// tracker's own are offered.
+function PropsPanel() {
+  var { t } = useApp()
+  var { state, set } = useDash()
+  var [details, setDetails] = useState(false)
+  var [text, setText] = useState(state.prop)
+  useEffect(() => setText(state.prop), [state.prop])
+  var known = new Set(['url', 'path'])
+  for (var p of (store.get('props') || '').split('\n')) if (p) known.add(p)
+  for (var f of state.filters) if (f[1].startsWith('event:props:')) known.add(f[1].slice(12))
+  var choose = e => {
+    e.preventDefault()
+    var name = text.trim()
+    if (name) {
+      var list = [name].concat([...known].filter(x => x !== name && x !== 'url' && x !== 'path')).slice(0, 20)
+      store.set('props', list.join('\n'))
+    }
+    set({ prop: name })
+  }
+  var dim = state.prop ? 'event:props:' + state.prop : ''
+  var extra = (
+    <form class="prop-form" onSubmit={choose}>
+      <label for="prop-name">{t('props.name')}</label>
+      <input id="prop-name" list="prop-names" value={text} onInput={e => setText(e.target.value)} placeholder="plan" autocomplete="off" spellcheck={false} />
+      <datalist id="prop-names">
+        {[...known].map(k => (
+          <option key={k} value={k} />
+        ))}
+      </datalist>
+      <button type="submit" class="btn small">
+        {t('common.show')}
+      </button>
+    </form>
+  )
+  return (
+    <Panel id="props" title={t('panel.props')} extra={extra} onDetails={dim ? () => setDetails(true) : null}>
+      {dim ? <Breakdown key={dim} dim={dim} metrics={['visitors', 'events']} /> : <p class="empty-panel">{t('props.choose')}</p>}
+      {details && dim && <Details dim={dim} title={dimLabel(dim, t)} onClose={() => setDetails(false)} />}
+    </Panel>
+  )
+}
+
+function FunnelsPanel() {
+  var { t, lang } = useApp()
+  var { domain, state, r, tick, canEdit, shared } = useDash()
+  var funnels = useLoad(() => get(sitePath(domain, '/funnels'), { quiet401: true }), [domain])
+  var [id, setId] = useState(() => store.get('funnel.' + domain) || '')
+  var list = Array.isArray(funnels.data) ? funnels.data : []
+  var current = list.find(f => String(f.id) === String(id)) || list[0]
+  var report = useLoad(
+    () => (current ? post(sitePath(domain, '/funnels/' + encodeURIComponent(current.id) + '/report'), { date_range: r.dateRange, filters: state.filters }) : null),
+    [current && current.id, JSON.stringify(r.dateRange), JSON.stringify(state.filters), tick]
+  )
+  // Readers of a shared link may not see funnels: no panel then.
+  if (funnels.error && [401, 403, 404].includes(funnels.error.status)) return null
+  var body
+  if (funnels.error) body = <ErrorBox error={funnels.error} retry={funnels.reload} />
+  else if (!funnels.data) body = <SkeletonRows rows={4} />
+  else if (!list.length)
+    body = (
+      <p class="empty-panel">
+        {t('funnels.none')} {canEdit && !shared && <Link href={settingsPath(domain, 'funnels')}>{t('funnels.add')}</Link>}
+      </p>
+    )
+  else if (report.error) body = <ErrorBox error={report.error} retry={report.reload} />
+  else if (!report.data) body = <SkeletonRows rows={4} />
+  else {
+    var steps = report.data.steps || []
+    var first = Math.max(1, Number(steps[0] && steps[0].visitors) || 0)
+    body = (
+      <ol class="funnel" aria-busy={report.loading ? 'true' : 'false'}>
+        {steps.map((s, i) => (
+          <li key={i}>
+            <div class="funnel-top">
+              <span class="funnel-name">
+                {i + 1}. {s.name}
+              </span>
+              <span class="num">
+                {formatNumber(s.visitors, lang, 0)} · {formatPercent(s.conversion_rate, lang)}
+              </span>
+            </div>
+            <div class="funnel-bar">
+              <span style={{ width: ((Number(s.visitors) || 0) / first) * 100 + '%' }} />
+            </div>
+            {i > 0 && <p class="funnel-drop">{t('funnels.dropoff', { n: formatNumber(s.dropoff, lang, 0) })}</p>}
+          </li>
+        ))}
+      </ol>
+    )
+  }
+  var extra = list.length > 1 && (
+    <label class="panel-select">
+      <span class="sr-only">{t('funnels.choose')}</span>
+      <select
+        value={current ? String(current.id) : ''}
+        onChange={e => {
+          store.set('funnel.' + domain, e.target.value)
+          setId(e.target.value)
+        }}
+      >
+        {list.map(f => (
+          <option key={f.id} value={String(f.id)}>
+            {f.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  )
+  return (
+    <Panel id="funnels" title={t('panel.funnels')} extra={extra}>
+      {body}
+    </Panel>
+  )
+}
+
+var PAGE = 20
+
+// The whole list of a dimension: sortable columns, a search on the value,
+// pages of 20.
+export function Details({ dim, title, onClose }) {
+  var { t, lang } = useApp()
+  var { domain, state, today, tick, set, ready } = useDash()
+  var metrics = detailMetrics(dim, hasGoalFilter(state.filters) && dim !== 'event:goal')
+  var [page, setPage] = useState(0)
+  var [text, setText] = useState('')
+  var [search, setSearch] = useState('')
+  var [order, setOrder] = useState([metrics[0], 'desc'])
+  useEffect(() => {
+    var id = setTimeout(() => {
+      setSearch(text.trim())
+      setPage(0)
+    }, 300)
+    return () => clearTimeout(id)
+  }, [text])
+  var q = breakdownQuery(domain, state, today, { dimension: dim, metrics, limit: PAGE, offset: page * PAGE, orderBy: order, search })
+  q.include = { total_rows: true }
+  var res = useLoad(() => (ready ? stats(q) : new Promise(() => {})), [JSON.stringify(q), tick, ready])
+  var total = res.data && res.data.meta && res.data.meta.total_rows
+  var results = (res.data && res.data.results) || []
+  var sortBy = col => {
+    setOrder(order[0] === col ? [col, order[1] === 'desc' ? 'asc' : 'desc'] : [col, col === dim ? 'asc' : 'desc'])
+    setPage(0)
+  }
+  var head = (col, label, numeric) => {
+    var on = order[0] === col
+    return (
+      <th scope="col" class={numeric ? 'num' : ''} aria-sort={on ? (order[1] === 'asc' ? 'ascending' : 'descending') : 'none'}>
+        <button type="button" class="sort" onClick={() => sortBy(col)}>
+          {label}
+          {on && <Icon name={order[1] === 'asc' ? 'up' : 'down'} size={12} />}
+        </button>
+      </th>
+    )
+  }
+  var last = total !== undefined && total !== null ? (page + 1) * PAGE >= total : results.length < PAGE
+  return (
+    <Modal title={title} onClose={onClose} wide>
+      <div class="details-tools">
+        <label class="search">
+          <span class="sr-only">{t('details.search')}</span>
+          <input type="search" placeholder={t('details.search')} value={text} onInput={e => setText(e.target.value)} data-details-search />
+        </label>
+      </div>
+      {res.error ? (
+        <ErrorBox error={res.error} retry={res.reload} />
+      ) : !res.data ? (
+        <SkeletonRows rows={10} />
+      ) : (
+        <div class="table-wrap">
+          <table class={'details' + (res.loading ? ' busy' : '')} aria-busy={res.loading ? 'true' : 'false'}>
+            <thead>
+              <tr>
+                {head(dim, dimLabel(dim, t))}
+                {metrics.map(m => head(m, t('metric.' + m), true))}
+              </tr>
+            </thead>
+            <tbody>
+              {results.map(r => (
+                <tr key={String(r.dimensions[0])}>
+                  <th scope="row">
+                    <button
+                      type="button"
+                      class="link"
+                      onClick={() => {
+                        set({ filters: withFilter(state.filters, dim, r.dimensions[0]) })
+                        onClose()
+                      }}
+                    >
+                      {displayValue(dim, r.dimensions[0], lang, t)}
+                    </button>
+                  </th>
+                  {metrics.map((m, i) => (
+                    <td class="num" key={m}>
+                      {formatMetric(m, r.metrics[i], lang, { compact: false })}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+              {!results.length && (
+                <tr>
+                  <td colSpan={metrics.length + 1} class="empty-panel">
+                    {t('panel.empty')}
+                  </td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <div class="pager">
+        <span class="muted" aria-live="polite">
+          {results.length
+            ? t('details.range', {
+                from: formatNumber(page * PAGE + 1, lang),
+                to: formatNumber(page * PAGE + results.length, lang),
+                total: total === undefined || total === null ? '…' : formatNumber(total, lang),
+              })
+            : ''}
+        </span>
+        <button type="button" class="btn small" disabled={page === 0} onClick={() => setPage(page - 1)}>
+          {t('details.prev')}
+        </button>
+        <button type="button" class="btn small" disabled={last} onClick={() => setPage(page + 1)} data-next>
+          {t('details.next')}
+        </button>
+      </div>
+    </Modal>
+  )
+}
+
+// The dimensions a reader can filter on by hand, grouped as in the panels.
+var FILTER_GROUPS = [
+  ['panel.pages', ['page', 'entry_page', 'exit_page']],
+  ['panel.sources', ['channel', 'source', 'referrer', 'utm_medium', 'utm_source', 'utm_campaign', 'utm_term', 'utm_content']],
+  ['panel.locations', ['country', 'region', 'city']],
+  ['panel.devices', ['browser', 'browser_version', 'os', 'os_version', 'device']],
+  ['panel.goals', ['goal']],
+]
+
+export function FilterDialog({ onClose }) {
+  var { t, lang } = useApp()
+  var { domain, state, today, set, ready } = useDash()
+  var [short, setShort] = useState('page')
+  var [prop, setProp] = useState('')
+  var [op, setOp] = useState('is')
+  var [value, setValue] = useState('')
+  var [typed, setTyped] = useState('')
+  var dim = short === 'props' ? (prop.trim() ? 'event:props:' + prop.trim() : '') : longDim(short)
+  useEffect(() => {
+    var id = setTimeout(() => setTyped(value.trim()), 250)
+    return () => clearTimeout(id)
+  }, [value])
+  // Values to suggest: the dimension's top values matching what is typed.
+  var suggest = useLoad(
+    () => (dim && ready ? stats(breakdownQuery(domain, { ...state, filters: state.filters.filter(f => f[1] !== dim) }, today, { dimension: dim, metrics: ['visitors'], limit: 20, search: typed })) : null),
+    [dim, typed, ready]
+  )
+  var options = (suggest.data && suggest.data.results) || []
+  var submit = e => {
+    e.preventDefault()
+    var v = value.trim()
+    if (!dim || !v) return
+    // A country may be typed by name: the suggestion's code is used.
+    if (dim === 'visit:country') {
+      var hit = options.find(r => displayValue(dim, r.dimensions[0], lang, t).toLowerCase().includes(v.toLowerCase()))
+      if (hit && !/^[A-Za-z]{2}$/.test(v)) v = String(hit.dimensions[0])
+    }
+    set({ filters: withFilter(state.filters, dim, v, op) })
+    onClose()
+  }
+  return (
+    <Modal title={t('filters.add')} onClose={onClose}>
+      <form class="stack" onSubmit={submit}>
+        <div class="field">
+          <label for="f-dim">{t('filters.dimension')}</label>
+          <select id="f-dim" value={short} onChange={e => setShort(e.target.value)}>
+            {FILTER_GROUPS.map(([g, dims]) => (
+              <optgroup key={g} label={t(g)}>
+                {dims.map(d => (
+                  <option key={d} value={d}>
+                    {t('dim.' + d)}
+                  </option>
+                ))}
+              </optgroup>
+            ))}
+            <option value="props">{t('panel.props')}</option>
+          </select>
+        </div>
+        {short === 'props' && (
+          <div class="field">
+            <label for="f-prop">{t('props.name')}</label>
+            <input id="f-prop" value={prop} onInput={e => setProp(e.target.value)} required autocomplete="off" />
+          </div>
+        )}
+        <div class="field">
+          <label for="f-op">{t('filters.operator')}</label>
+          <select id="f-op" value={op} onChange={e => setOp(e.target.value)}>
+            {OPERATORS.map(o => (
+              <option key={o} value={o}>
+                {t('op.' + o)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="f-value">{t('filters.value')}</label>
+          <input id="f-value" list="f-values" value={value} onInput={e => setValue(e.target.value)} required autocomplete="off" />
+          <datalist id="f-values">
+            {options.map(r => (
+              <option key={String(r.dimensions[0])} value={String(r.dimensions[0])}>
+                {displayValue(dim, r.dimensions[0], lang, t)}
+              </option>
+            ))}
+          </datalist>
+        </div>
+        <div class="actions">
+          <button type="button" class="btn" onClick={onClose}>
+            {t('common.cancel')}
+          </button>
+          <button type="submit" class="btn primary" disabled={!dim}>
+            {t('filters.apply')}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  )
+}
+
+export { VISIT_DIMS }

@@ -1,0 +1,777 @@
+// A site's settings, one tab per concern. Every change is confirmed
+// before it is sent, and told when done.
+import { useRef, useState } from 'preact/hooks'
+import { dashboardPath, settingsPath } from '../lib/routes.js'
+import { formatDateTime } from '../lib/format.js'
+import { del, get, patch, post, sitePath } from './api.js'
+import { CopyButton, ErrorBox, Icon, notify, SkeletonRows, useApp, useConfirm, useLoad } from './common.jsx'
+import { Page } from './frame.jsx'
+import { Link, navigate } from './router.jsx'
+import { Snippet, TimeZoneSelect } from './sites.jsx'
+
+var TABS = ['general', 'goals', 'funnels', 'shared-links', 'members', 'api-keys', 'retention', 'danger']
+
+export function Settings({ domain, tab }) {
+  var { t } = useApp()
+  var site = useLoad(() => get(sitePath(domain)), [domain])
+  if (!TABS.includes(tab)) tab = 'general'
+  var Body = { general: General, goals: Goals, funnels: Funnels, 'shared-links': SharedLinks, members: Members, 'api-keys': ApiKeys, retention: Retention, danger: Danger }[tab]
+  var head = (
+    <div class="site-head">
+      <Link href={dashboardPath(domain)} class="btn ghost small">
+        <Icon name="back" /> {domain}
+      </Link>
+    </div>
+  )
+  return (
+    <Page head={head}>
+      <h1>{t('settings.title', { domain })}</h1>
+      <div class="settings">
+        <nav class="settings-nav" aria-label={t('settings.nav')}>
+          <ul>
+            {TABS.map(x => (
+              <li key={x}>
+                <Link href={settingsPath(domain, x)} aria-current={x === tab ? 'page' : undefined}>
+                  {t('settings.' + x)}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div class="settings-body">
+          {site.error ? <ErrorBox error={site.error} retry={site.reload} /> : !site.data ? <SkeletonRows rows={4} /> : <Body domain={domain} site={site.data} reload={site.reload} />}
+        </div>
+      </div>
+    </Page>
+  )
+}
+
+function Section({ title, intro, children }) {
+  return (
+    <section class="card section">
+      <h2>{title}</h2>
+      {intro && <p class="muted">{intro}</p>}
+      {children}
+    </section>
+  )
+}
+
+function useAction() {
+  var [busy, setBusy] = useState(false)
+  var [error, setError] = useState('')
+  var run = async f => {
+    setBusy(true)
+    setError('')
+    try {
+      await f()
+    } catch (e) {
+      setError(e.message || String(e))
+    } finally {
+      setBusy(false)
+    }
+  }
+  var el = error && (
+    <p class="error" role="alert">
+      {error}
+    </p>
+  )
+  return [run, busy, el]
+}
+
+function General({ domain, site, reload }) {
+  var { t } = useApp()
+  var [tz, setTz] = useState(site.timezone || 'UTC')
+  var [confirmEl, ask] = useConfirm()
+  var save = e => {
+    e.preventDefault()
+    ask({
+      title: t('general.timezone'),
+      message: t('general.confirmTz', { tz }),
+      onConfirm: async () => {
+        await patch(sitePath(domain), { timezone: tz })
+        notify(t('common.saved'))
+        reload()
+      },
+    })
+  }
+  return (
+    <>
+      <Section title={t('settings.general')}>
+        <form class="stack" onSubmit={save}>
+          <label class="field">
+            <span>{t('newsite.domain')}</span>
+            <input value={domain} readOnly aria-readonly="true" />
+          </label>
+          <div class="field">
+            <label for="tz">{t('general.timezone')}</label>
+            <TimeZoneSelect id="tz" value={tz} onChange={setTz} />
+            <small class="hint">{t('general.tzHint')}</small>
+          </div>
+          <div class="actions">
+            <button type="submit" class="btn primary" disabled={tz === site.timezone}>
+              {t('common.save')}
+            </button>
+          </div>
+        </form>
+      </Section>
+      <Section title={t('general.snippet')} intro={t('newsite.snippetIntro')}>
+        <Snippet domain={domain} />
+      </Section>
+      {confirmEl}
+    </>
+  )
+}
+
+// A list from the API with a delete button per row.
+function ItemList({ items, render, onDelete, deleteLabel, empty, canDelete = () => true }) {
+  var { t } = useApp()
+  if (!items.length) return <p class="muted">{empty}</p>
+  return (
+    <ul class="items">
+      {items.map((x, i) => (
+        <li key={x.id || x.email || i} class="item">
+          <div class="item-main">{render(x)}</div>
+          {onDelete && canDelete(x) && (
+            <button type="button" class="btn small danger-ghost" onClick={() => onDelete(x)} aria-label={deleteLabel(x)}>
+              <Icon name="trash" /> <span class="hide-sm">{t('common.delete')}</span>
+            </button>
+          )}
+        </li>
+      ))}
+    </ul>
+  )
+}
+
+function goalName(g, t) {
+  return g.display_name || g.event_name || (g.page_path ? t('goals.visit', { path: g.page_path }) : String(g.id))
+}
+
+function Goals({ domain }) {
+  var { t } = useApp()
+  var goals = useLoad(() => get(sitePath(domain, '/goals')), [domain])
+  var [kind, setKind] = useState('event')
+  var [name, setName] = useState('')
+  var [display, setDisplay] = useState('')
+  var [currency, setCurrency] = useState('')
+  var [confirmEl, ask] = useConfirm()
+  var [run, busy, errorEl] = useAction()
+  var add = e => {
+    e.preventDefault()
+    var body = kind === 'event' ? { event_name: name.trim() } : { page_path: name.trim() }
+    if (display.trim()) body.display_name = display.trim()
+    if (kind === 'event' && currency) body.currency = currency
+    ask({
+      title: t('goals.add'),
+      message: t('goals.confirmAdd', { name: display.trim() || name.trim() }),
+      onConfirm: async () => {
+        await post(sitePath(domain, '/goals'), body)
+        setName('')
+        setDisplay('')
+        setCurrency('')
+        notify(t('goals.added'))
+        goals.reload()
+      },
+    })
+  }
+  var remove = g =>
+    ask({
+      title: t('goals.delete'),
+      message: t('goals.confirmDelete', { name: goalName(g, t) }),
+      danger: true,
+      confirmLabel: t('common.delete'),
+      onConfirm: async () => {
+        await del(sitePath(domain, '/goals/' + encodeURIComponent(g.id)))
+        notify(t('goals.deleted'))
+        goals.reload()
+      },
+    })
+  return (
+    <>
+      <Section title={t('settings.goals')} intro={t('goals.intro')}>
+        {goals.error ? (
+          <ErrorBox error={goals.error} retry={goals.reload} />
+        ) : !goals.data ? (
+          <SkeletonRows rows={3} />
+        ) : (
+          <ItemList
+            items={goals.data}
+            empty={t('goals.none')}
+            render={g => (
+              <>
+                <strong>{goalName(g, t)}</strong>
+                <span class="muted">
+                  {g.page_path ? t('goals.page') + ' ' + g.page_path : t('goals.event') + ' ' + g.event_name}
+                  {g.currency ? ' · ' + g.currency : ''}
+                </span>
+              </>
+            )}
+            onDelete={remove}
+            deleteLabel={g => t('goals.deleteNamed', { name: goalName(g, t) })}
+          />
+        )}
+      </Section>
+      <Section title={t('goals.add')}>
+        <form class="stack" onSubmit={add}>
+          <fieldset class="radios">
+            <legend>{t('goals.kind')}</legend>
+            <label>
+              <input type="radio" name="kind" checked={kind === 'event'} onChange={() => setKind('event')} /> {t('goals.event')}
+            </label>
+            <label>
+              <input type="radio" name="kind" checked={kind === 'page'} onChange={() => setKind('page')} /> {t('goals.page')}
+            </label>
+          </fieldset>
+          <label class="field">
+            <span>{kind === 'event' ? t('goals.eventName') : t('goals.pagePath')}</span>
+            <input required value={name} onInput={e => setName(e.target.value)} placeholder={kind === 'event' ? 'Signup' : '/thank-you'} autocomplete="off" />
+          </label>
+          <label class="field">
+            <span>{t('goals.displayName')}</span>
+            <input value={display} onInput={e => setDisplay(e.target.value)} autocomplete="off" />
+          </label>
+          {kind === 'event' && (
+            <label class="field">
+              <span>{t('goals.currency')}</span>
+              <select value={currency} onChange={e => setCurrency(e.target.value)}>
+                <option value="">{t('goals.noRevenue')}</option>
+                {['EUR', 'USD', 'GBP', 'CHF', 'SEK', 'DKK', 'NOK', 'PLN', 'CZK', 'HUF', 'RON', 'CAD', 'JPY', 'AUD'].map(c => (
+                  <option key={c} value={c}>
+                    {c}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {errorEl}
+          <div class="actions">
+            <button type="submit" class="btn primary" disabled={busy}>
+              {t('goals.add')}
+            </button>
+          </div>
+        </form>
+      </Section>
+      {confirmEl}
+    </>
+  )
+}
+
+var WINDOWS = [1800, 3600, 86400, 604800, 2592000]
+
+function Funnels({ domain }) {
+  var { t, lang } = useApp()
+  var funnels = useLoad(() => get(sitePath(domain, '/funnels')), [domain])
+  var goals = useLoad(() => get(sitePath(domain, '/goals')), [domain])
+  var [name, setName] = useState('')
+  var [steps, setSteps] = useState(['', ''])
+  var [win, setWin] = useState(86400)
+  var [confirmEl, ask] = useConfirm()
+  var goalList = goals.data || []
+  var nameOf = id => {
+    var g = goalList.find(g => String(g.id) === String(id))
+    return g ? goalName(g, t) : String(id)
+  }
+  var add = e => {
+    e.preventDefault()
+    if (steps.some(s => !s)) return
+    ask({
+      title: t('funnels.add'),
+      message: t('funnels.confirmAdd', { name: name.trim(), steps: steps.map(nameOf).join(' → ') }),
+      onConfirm: async () => {
+        var ids = steps.map(s => (/^\d+$/.test(s) ? Number(s) : s))
+        await post(sitePath(domain, '/funnels'), { name: name.trim(), steps: ids, window_seconds: Number(win) })
+        setName('')
+        setSteps(['', ''])
+        notify(t('funnels.added'))
+        funnels.reload()
+      },
+    })
+  }
+  var remove = f =>
+    ask({
+      title: t('funnels.delete'),
+      message: t('funnels.confirmDelete', { name: f.name }),
+      danger: true,
+      confirmLabel: t('common.delete'),
+      onConfirm: async () => {
+        await del(sitePath(domain, '/funnels/' + encodeURIComponent(f.id)))
+        notify(t('funnels.deleted'))
+        funnels.reload()
+      },
+    })
+  var windowLabel = s =>
+    new Intl.NumberFormat(lang, { style: 'unit', unit: s >= 86400 ? 'day' : s >= 3600 ? 'hour' : 'minute', unitDisplay: 'long' }).format(s >= 86400 ? s / 86400 : s >= 3600 ? s / 3600 : s / 60)
+  return (
+    <>
+      <Section title={t('settings.funnels')} intro={t('funnels.intro')}>
+        {funnels.error ? (
+          <ErrorBox error={funnels.error} retry={funnels.reload} />
+        ) : !funnels.data ? (
+          <SkeletonRows rows={3} />
+        ) : (
+          <ItemList
+            items={funnels.data}
+            empty={t('funnels.none')}
+            render={f => (
+              <>
+                <strong>{f.name}</strong>
+                <span class="muted">{(f.steps || []).map(s => (typeof s === 'object' ? s.name || goalName(s, t) : nameOf(s))).join(' → ')}</span>
+              </>
+            )}
+            onDelete={remove}
+            deleteLabel={f => t('funnels.deleteNamed', { name: f.name })}
+          />
+        )}
+      </Section>
+      <Section title={t('funnels.add')}>
+        {goals.data && goalList.length < 2 ? (
+          <p class="muted">
+            {t('funnels.needGoals')} <Link href={settingsPath(domain, 'goals')}>{t('goals.add')}</Link>
+          </p>
+        ) : (
+          <form class="stack" onSubmit={add}>
+            <label class="field">
+              <span>{t('funnels.name')}</span>
+              <input required value={name} onInput={e => setName(e.target.value)} autocomplete="off" />
+            </label>
+            <fieldset class="steps">
+              <legend>{t('funnels.steps')}</legend>
+              {steps.map((s, i) => (
+                <div class="step" key={i}>
+                  <label>
+                    <span class="sr-only">{t('funnels.step', { n: i + 1 })}</span>
+                    <span aria-hidden="true">{i + 1}.</span>
+                    <select
+                      required
+                      value={s}
+                      onChange={e => setSteps(steps.map((x, j) => (j === i ? e.target.value : x)))}
+                      aria-label={t('funnels.step', { n: i + 1 })}
+                    >
+                      <option value="">{t('funnels.pickGoal')}</option>
+                      {goalList.map(g => (
+                        <option key={g.id} value={String(g.id)}>
+                          {goalName(g, t)}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  {steps.length > 2 && (
+                    <button type="button" class="icon-btn" onClick={() => setSteps(steps.filter((_, j) => j !== i))} aria-label={t('funnels.removeStep', { n: i + 1 })}>
+                      <Icon name="close" />
+                    </button>
+                  )}
+                </div>
+              ))}
+              {steps.length < 8 && (
+                <button type="button" class="btn small" onClick={() => setSteps(steps.concat(''))}>
+                  <Icon name="plus" /> {t('funnels.addStep')}
+                </button>
+              )}
+            </fieldset>
+            <label class="field">
+              <span>{t('funnels.window')}</span>
+              <select value={win} onChange={e => setWin(Number(e.target.value))}>
+                {WINDOWS.map(s => (
+                  <option key={s} value={s}>
+                    {windowLabel(s)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <div class="actions">
+              <button type="submit" class="btn primary">
+                {t('funnels.add')}
+              </button>
+            </div>
+          </form>
+        )}
+      </Section>
+      {confirmEl}
+    </>
+  )
+}
+
+// A link's full address: the server may give a path.
+function absolute(url) {
+  try {
+    return new URL(url, location.origin).href
+  } catch {
+    return url
+  }
+}
+
+function SharedLinks({ domain }) {
+  var { t } = useApp()
+  var links = useLoad(() => get(sitePath(domain, '/shared-links')), [domain])
+  var [name, setName] = useState('')
+  var [password, setPassword] = useState('')
+  var [created, setCreated] = useState(null)
+  var [confirmEl, ask] = useConfirm()
+  var add = e => {
+    e.preventDefault()
+    ask({
+      title: t('links.add'),
+      message: password ? t('links.confirmAddPw', { name: name.trim() }) : t('links.confirmAdd', { name: name.trim() }),
+      onConfirm: async () => {
+        var body = { name: name.trim() }
+        if (password) body.password = password
+        setCreated(await post(sitePath(domain, '/shared-links'), body))
+        setName('')
+        setPassword('')
+        notify(t('links.added'))
+        links.reload()
+      },
+    })
+  }
+  var remove = l =>
+    ask({
+      title: t('links.delete'),
+      message: t('links.confirmDelete', { name: l.name }),
+      danger: true,
+      confirmLabel: t('common.delete'),
+      onConfirm: async () => {
+        await del(sitePath(domain, '/shared-links/' + encodeURIComponent(l.id)))
+        notify(t('links.deleted'))
+        links.reload()
+      },
+    })
+  var linkUrl = l => absolute(l.url || '/share/' + l.slug)
+  return (
+    <>
+      <Section title={t('settings.shared-links')} intro={t('links.intro')}>
+        {created && (
+          <div class="callout ok" role="status">
+            <p>{t('links.created')}</p>
+            <p>
+              <a href={linkUrl(created)} data-new-link>
+                {linkUrl(created)}
+              </a>
+            </p>
+          </div>
+        )}
+        {links.error ? (
+          <ErrorBox error={links.error} retry={links.reload} />
+        ) : !links.data ? (
+          <SkeletonRows rows={2} />
+        ) : (
+          <ItemList
+            items={links.data}
+            empty={t('links.none')}
+            render={l => (
+              <>
+                <strong>
+                  {l.name} {l.has_password || l.protected ? <Icon name="lock" size={12} /> : null}
+                </strong>
+                <span class="muted break">
+                  <a href={linkUrl(l)}>{linkUrl(l)}</a>
+                </span>
+                <CopyButton text={linkUrl(l)} />
+              </>
+            )}
+            onDelete={remove}
+            deleteLabel={l => t('links.deleteNamed', { name: l.name })}
+          />
+        )}
+      </Section>
+      <Section title={t('links.add')}>
+        <form class="stack" onSubmit={add}>
+          <label class="field">
+            <span>{t('links.name')}</span>
+            <input required value={name} onInput={e => setName(e.target.value)} autocomplete="off" />
+          </label>
+          <label class="field">
+            <span>{t('links.password')}</span>
+            <input type="password" value={password} onInput={e => setPassword(e.target.value)} autocomplete="new-password" />
+            <small class="hint">{t('links.passwordHint')}</small>
+          </label>
+          <div class="actions">
+            <button type="submit" class="btn primary">
+              {t('links.add')}
+            </button>
+          </div>
+        </form>
+      </Section>
+      {confirmEl}
+    </>
+  )
+}
+
+var ROLES = ['viewer', 'editor', 'admin']
+
+function Members({ domain }) {
+  var { t } = useApp()
+  var members = useLoad(() => get(sitePath(domain, '/members')), [domain])
+  var [email, setEmail] = useState('')
+  var [role, setRole] = useState('viewer')
+  var [confirmEl, ask] = useConfirm()
+  var roleName = r => (ROLES.includes(r) || r === 'owner' ? t('role.' + r) : r)
+  var add = e => {
+    e.preventDefault()
+    ask({
+      title: t('members.add'),
+      message: t('members.confirmAdd', { email: email.trim(), role: roleName(role) }),
+      onConfirm: async () => {
+        await post(sitePath(domain, '/members'), { email: email.trim(), role })
+        setEmail('')
+        notify(t('members.added'))
+        members.reload()
+      },
+    })
+  }
+  var remove = m =>
+    ask({
+      title: t('members.delete'),
+      message: t('members.confirmDelete', { email: m.email }),
+      danger: true,
+      confirmLabel: t('members.remove'),
+      onConfirm: async () => {
+        await del(sitePath(domain, '/members/' + encodeURIComponent(m.email)))
+        notify(t('members.deleted'))
+        members.reload()
+      },
+    })
+  return (
+    <>
+      <Section title={t('settings.members')} intro={t('members.intro')}>
+        {members.error ? (
+          <ErrorBox error={members.error} retry={members.reload} />
+        ) : !members.data ? (
+          <SkeletonRows rows={2} />
+        ) : (
+          <ItemList
+            items={members.data}
+            empty={t('members.none')}
+            render={m => (
+              <>
+                <strong>{m.email}</strong>
+                <span class="badge">{roleName(m.role)}</span>
+              </>
+            )}
+            onDelete={remove}
+            canDelete={m => m.role !== 'owner'}
+            deleteLabel={m => t('members.deleteNamed', { email: m.email })}
+          />
+        )}
+      </Section>
+      <Section title={t('members.add')}>
+        <form class="stack" onSubmit={add}>
+          <label class="field">
+            <span>{t('login.email')}</span>
+            <input type="email" required value={email} onInput={e => setEmail(e.target.value)} autocomplete="off" />
+          </label>
+          <label class="field">
+            <span>{t('members.role')}</span>
+            <select value={role} onChange={e => setRole(e.target.value)}>
+              {ROLES.map(r => (
+                <option key={r} value={r}>
+                  {t('role.' + r)}
+                </option>
+              ))}
+            </select>
+            <small class="hint">{t('members.roleHint')}</small>
+          </label>
+          <div class="actions">
+            <button type="submit" class="btn primary">
+              {t('members.add')}
+            </button>
+          </div>
+        </form>
+      </Section>
+      {confirmEl}
+    </>
+  )
+}
+
+function ApiKeys({ domain }) {
+  var { t, lang } = useApp()
+  var keys = useLoad(() => get('/api/keys'), [])
+  var sites = useLoad(() => get('/api/sites'), [])
+  var [name, setName] = useState('')
+  var [chosen, setChosen] = useState([domain])
+  var [created, setCreated] = useState(null)
+  var [confirmEl, ask] = useConfirm()
+  var keyRef = useRef()
+  var add = e => {
+    e.preventDefault()
+    if (!chosen.length) return
+    ask({
+      title: t('keys.add'),
+      message: t('keys.confirmAdd', { name: name.trim(), sites: chosen.join(', ') }),
+      onConfirm: async () => {
+        setCreated(await post('/api/keys', { name: name.trim(), sites: chosen }))
+        setName('')
+        notify(t('keys.added'))
+        keys.reload()
+      },
+    })
+  }
+  var remove = k =>
+    ask({
+      title: t('keys.delete'),
+      message: t('keys.confirmDelete', { name: k.name }),
+      danger: true,
+      confirmLabel: t('keys.revoke'),
+      onConfirm: async () => {
+        await del('/api/keys/' + encodeURIComponent(k.id))
+        notify(t('keys.deleted'))
+        keys.reload()
+      },
+    })
+  var toggle = d => setChosen(chosen.includes(d) ? chosen.filter(x => x !== d) : chosen.concat(d))
+  return (
+    <>
+      <Section title={t('settings.api-keys')} intro={t('keys.intro')}>
+        {created && created.key && (
+          <div class="callout ok" role="status">
+            <p>{t('keys.once')}</p>
+            <pre class="code" ref={keyRef} tabIndex={0}>
+              <code data-new-key>{created.key}</code>
+            </pre>
+            <CopyButton text={created.key} targetRef={keyRef} />
+          </div>
+        )}
+        {keys.error ? (
+          <ErrorBox error={keys.error} retry={keys.reload} />
+        ) : !keys.data ? (
+          <SkeletonRows rows={2} />
+        ) : (
+          <ItemList
+            items={keys.data}
+            empty={t('keys.none')}
+            render={k => (
+              <>
+                <strong>{k.name}</strong>
+                <span class="muted">
+                  {(k.sites || []).join(', ')}
+                  {k.created_at ? ' · ' + formatDateTime(k.created_at, lang) : ''}
+                </span>
+              </>
+            )}
+            onDelete={remove}
+            deleteLabel={k => t('keys.deleteNamed', { name: k.name })}
+          />
+        )}
+      </Section>
+      <Section title={t('keys.add')}>
+        <form class="stack" onSubmit={add}>
+          <label class="field">
+            <span>{t('keys.name')}</span>
+            <input required value={name} onInput={e => setName(e.target.value)} autocomplete="off" />
+          </label>
+          <fieldset class="checks">
+            <legend>{t('keys.sites')}</legend>
+            {(sites.data || [{ domain }]).map(s => (
+              <label key={s.domain}>
+                <input type="checkbox" checked={chosen.includes(s.domain)} onChange={() => toggle(s.domain)} /> {s.domain}
+              </label>
+            ))}
+          </fieldset>
+          <div class="actions">
+            <button type="submit" class="btn primary" disabled={!chosen.length}>
+              {t('keys.add')}
+            </button>
+          </div>
+        </form>
+      </Section>
+      {confirmEl}
+    </>
+  )
+}
+
+var RETENTION = [90, 180, 365, 730, 1095, 1825, 0]
+
+function Retention({ domain, site, reload }) {
+  var { t, lang } = useApp()
+  var [days, setDays] = useState(Number(site.retention_days) || 0)
+  var [confirmEl, ask] = useConfirm()
+  var label = d => (d ? new Intl.NumberFormat(lang, { style: 'unit', unit: d % 365 === 0 ? 'year' : 'day', unitDisplay: 'long' }).format(d % 365 === 0 ? d / 365 : d) : t('retention.forever'))
+  var options = RETENTION.includes(days) ? RETENTION : RETENTION.concat(days)
+  var save = e => {
+    e.preventDefault()
+    var shorter = days && (!site.retention_days || days < site.retention_days)
+    ask({
+      title: t('settings.retention'),
+      message: shorter ? t('retention.confirmShorter', { period: label(days) }) : t('retention.confirm', { period: label(days) }),
+      danger: !!shorter,
+      onConfirm: async () => {
+        await patch(sitePath(domain), { retention_days: days })
+        notify(t('common.saved'))
+        reload()
+      },
+    })
+  }
+  return (
+    <Section title={t('settings.retention')} intro={t('retention.intro')}>
+      <form class="stack" onSubmit={save}>
+        <label class="field">
+          <span>{t('retention.keep')}</span>
+          <select value={days} onChange={e => setDays(Number(e.target.value))}>
+            {options.map(d => (
+              <option key={d} value={d}>
+                {label(d)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div class="actions">
+          <button type="submit" class="btn primary" disabled={days === (Number(site.retention_days) || 0)}>
+            {t('common.save')}
+          </button>
+        </div>
+      </form>
+      {confirmEl}
+    </Section>
+  )
+}
+
+function Danger({ domain }) {
+  var { t } = useApp()
+  var [confirmEl, ask] = useConfirm()
+  var wipe = () =>
+    ask({
+      title: t('danger.wipe'),
+      message: t('danger.confirmWipe', { domain }),
+      danger: true,
+      typed: domain,
+      confirmLabel: t('danger.wipe'),
+      onConfirm: async () => {
+        await post(sitePath(domain, '/delete-data'), { confirm: domain })
+        notify(t('danger.wiped'))
+      },
+    })
+  var remove = () =>
+    ask({
+      title: t('danger.delete'),
+      message: t('danger.confirmDelete', { domain }),
+      danger: true,
+      typed: domain,
+      confirmLabel: t('danger.delete'),
+      onConfirm: async () => {
+        await del(sitePath(domain))
+        notify(t('danger.deleted', { domain }))
+        navigate('/sites')
+      },
+    })
+  return (
+    <Section title={t('settings.danger')}>
+      <div class="danger-row">
+        <div>
+          <h3>{t('danger.wipe')}</h3>
+          <p class="muted">{t('danger.wipeText')}</p>
+        </div>
+        <button type="button" class="btn danger" onClick={wipe}>
+          {t('danger.wipe')}
+        </button>
+      </div>
+      <div class="danger-row">
+        <div>
+          <h3>{t('danger.delete')}</h3>
+          <p class="muted">{t('danger.deleteText')}</p>
+        </div>
+        <button type="button" class="btn danger" onClick={remove}>
+          {t('danger.delete')}
+        </button>
+      </div>
+      {confirmEl}
+    </Section>
+  )
+}

@@ -1,0 +1,300 @@
+// The dashboard in headless Chromium against the real server binary
+// (SILLAGE_BIN, default ../bin/sillage): what a marketer does, checked
+// against the Stats API. One server for the whole file; the tests run in
+// order and each leaves a screenshot in test-artifacts/.
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { after, afterEach, before, describe, test } from 'node:test'
+import { demo, fixtureServer, launch, login, newPage, queriesDuring, queryFromPage, settle, shot, SITE, startServer, VISITOR_UA } from './harness.js'
+
+var server
+var browser
+var page
+var demoRan = false
+var TOP = ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration']
+
+before(async () => {
+  server = await startServer()
+  demoRan = demo(server.data).ran
+  if (!demoRan) console.log('# the binary has no `demo` command: the demo site starts empty')
+  browser = await launch()
+  page = await newPage(browser, server, { viewport: { width: 1280, height: 900 } })
+})
+
+after(async () => {
+  if (browser) await browser.close()
+  if (server) await server.stop()
+})
+
+afterEach(() => {
+  if (page) assert.deepEqual(page.problems.splice(0), [], 'the page broke its CSP, threw, or reached another origin')
+})
+
+// The numbers of the top stats, from their data-value attributes.
+async function topStats(p) {
+  await p.locator('.top-stats[aria-busy="false"] .stat-value[data-value]').first().waitFor()
+  await settle(p)
+  await p.locator('.top-stats[aria-busy="false"] .stat-value[data-value]').first().waitFor()
+  var out = {}
+  for (var m of await p.locator('.stat[data-metric]').all()) {
+    out[await m.getAttribute('data-metric')] = Number(await m.locator('.stat-value').getAttribute('data-value'))
+  }
+  return out
+}
+
+async function apiTop(p, q, shared) {
+  var res = await queryFromPage(p, { site_id: SITE, metrics: TOP, ...q }, shared)
+  var row = res.results[0]
+  return Object.fromEntries(TOP.map((m, i) => [m, Number(row ? row.metrics[i] : 0)]))
+}
+
+describe('the dashboard', () => {
+  test('logs in and lists the sites with their last 7 days', async () => {
+    await page.goto(server.url + '/')
+    await page.waitForURL(/\/login$/)
+    await page.getByLabel('Email').fill('admin@example.fr')
+    await page.getByLabel('Password').fill('not the password')
+    await page.getByRole('button', { name: 'Log in' }).click()
+    await page.getByRole('alert').getByText('Wrong email or password.').waitFor()
+    await login(page, server)
+    var card = page.locator('.site-card', { hasText: SITE })
+    await card.waitFor()
+    await card.locator('.site-total strong').waitFor()
+    if (demoRan) await card.locator('.sparkline polyline').waitFor()
+    await shot(page, '01-sites')
+  })
+
+  test('adds a site and sees its first event arrive from a page carrying the tracker', async () => {
+    var domain = 'fixture.example.fr'
+    await page.goto(server.url + '/sites/new')
+    await page.getByLabel('Domain').fill(domain)
+    var tz = await page.locator('#tz').inputValue()
+    assert.equal(tz, 'Europe/Paris', 'the time zone defaults to the browser’s')
+    await page.getByRole('button', { name: 'Add the site' }).click()
+    await page.waitForURL(/\/sites\/new\?domain=fixture\.example\.fr/)
+    var snippet = page.locator('.snippet pre code')
+    await assert.doesNotReject(() => snippet.filter({ hasText: 'data-domain' }).waitFor())
+    assert.match(await snippet.textContent(), /<script[^>]+data-domain="fixture\.example\.fr"/)
+    var status = page.locator('[data-site-status]')
+    assert.equal(await status.getAttribute('data-site-status'), 'waiting')
+    await shot(page, '02-new-site-waiting')
+
+    var fixture = await fixtureServer(server, domain)
+    var visitor = await browser.newContext({ userAgent: VISITOR_UA })
+    try {
+      var vp = await visitor.newPage()
+      var sent = vp.waitForRequest(r => r.url() === server.url + '/api/event')
+      await vp.goto(fixture.url)
+      await sent
+      await page.locator('[data-site-status="ok"]').waitFor({ timeout: 30000 })
+      await shot(page, '02-new-site-first-event')
+    } finally {
+      await visitor.close()
+      await fixture.close()
+    }
+  })
+
+  test('shows top stats that match POST /api/v2/query', async () => {
+    await page.goto(server.url + '/' + SITE + '?period=28d')
+    var shown = await topStats(page)
+    var api = await apiTop(page, { date_range: '28d' })
+    assert.deepEqual(shown, api)
+    if (demoRan) assert.ok(api.visitors > 0, 'the demo data shows')
+    await page.locator('.graph-box[data-points]').waitFor()
+    await shot(page, '03-dashboard')
+  })
+
+  test('a click on a source filters every panel', async () => {
+    await page.goto(server.url + '/' + SITE + '?period=28d')
+    var panel = page.locator('[data-panel="sources"]')
+    await panel.getByRole('tab', { name: 'Sources' }).click()
+    var row = panel.locator('.bar-row').first()
+    if (!demoRan) {
+      await panel.getByText('No data for this period.').waitFor()
+      return
+    }
+    await row.waitFor()
+    var source = await row.getAttribute('data-value')
+    var sent = await queriesDuring(page, () => row.click())
+    await page.waitForURL(u => new URL(u).searchParams.getAll('f').includes('is,source,' + source))
+    await page.locator('.chip[data-filter="visit:source"]').waitFor()
+    // Every query the page sent after the click carries the filter.
+    assert.ok(sent.length >= 8, `${sent.length} queries after the click`)
+    for (var q of sent) assert.deepEqual(q.filters && q.filters.find(f => f[1] === 'visit:source'), ['is', 'visit:source', [source]], JSON.stringify(q))
+    assert.deepEqual(await topStats(page), await apiTop(page, { date_range: '28d', filters: [['is', 'visit:source', [source]]] }))
+    await shot(page, '04-filtered-by-source')
+    // The chip removes it.
+    await page.getByRole('button', { name: /Remove the filter/ }).click()
+    await page.waitForURL(u => !new URL(u).searchParams.has('f'))
+  })
+
+  test('changes the period and the comparison, by menu and by keyboard', async () => {
+    await page.goto(server.url + '/' + SITE)
+    await page.locator('[data-period]').selectOption('7d')
+    await page.waitForURL(/period=7d/)
+    await settle(page)
+    var sent = await queriesDuring(page, () => page.locator('[data-compare]').selectOption('previous_period'))
+    await page.waitForURL(/compare=previous_period/)
+    var top = sent.find(q => !q.dimensions)
+    assert.deepEqual(top.include, { comparisons: { mode: 'previous_period' } })
+    assert.equal(top.date_range, '7d')
+    var series = sent.find(q => q.dimensions && q.dimensions[0].startsWith('time:'))
+    assert.deepEqual(series.include, { time_labels: true, comparisons: { mode: 'previous_period' } })
+    await page.locator('.stat-change').first().waitFor()
+    assert.deepEqual(await topStats(page), await apiTop(page, { date_range: '7d' }))
+    await shot(page, '05-7d-compared')
+
+    // Keyboard: D is today (hours), X stops comparing, ? shows the help.
+    await page.locator('body').press('d')
+    await page.waitForURL(/period=day/)
+    assert.equal(await page.locator('[data-interval]').inputValue(), 'hour')
+    await page.locator('body').press('x')
+    await page.waitForURL(u => !new URL(u).searchParams.has('compare'))
+    await page.locator('body').press('?')
+    var help = page.getByRole('dialog', { name: 'Keyboard shortcuts' })
+    await help.waitFor()
+    await shot(page, '05-shortcuts')
+    await page.keyboard.press('Escape')
+    await help.waitFor({ state: 'hidden' })
+
+    // A custom range, then a click on the graph zooms to a day.
+    await page.locator('[data-period]').selectOption('custom')
+    await page.locator('[data-from]').fill('2024-01-01')
+    await page.locator('[data-to]').fill('2024-01-31')
+    await page.getByRole('button', { name: 'Apply' }).click()
+    await page.waitForURL(/period=custom&from=2024-01-01&to=2024-01-31/)
+    var box = page.locator('.graph-box[data-points="31"] .u-over')
+    await box.waitFor()
+    var b = await box.boundingBox()
+    await page.mouse.move(b.x + b.width * 0.5, b.y + b.height / 2)
+    await page.mouse.click(b.x + b.width * 0.5, b.y + b.height / 2)
+    await page.waitForURL(/period=custom&from=2024-01-16&to=2024-01-16/)
+    assert.equal(await page.locator('[data-interval]').inputValue(), 'hour')
+  })
+
+  test('the details list sorts, searches and pages', async () => {
+    await page.goto(server.url + '/' + SITE + '?period=28d')
+    var panel = page.locator('[data-panel="pages"]')
+    await panel.getByRole('tab', { name: 'Top pages' }).click()
+    var sent = await queriesDuring(page, () => panel.locator('[data-details]').click())
+    var dialog = page.getByRole('dialog')
+    await dialog.waitFor()
+    assert.ok(sent.some(q => q.dimensions[0] === 'event:page' && q.pagination.limit === 20 && q.include.total_rows))
+    sent = await queriesDuring(page, () => dialog.getByRole('button', { name: 'Pageviews' }).click())
+    assert.deepEqual(sent.at(-1).order_by, [['pageviews', 'desc']])
+    sent = await queriesDuring(page, async () => {
+      await dialog.locator('[data-details-search]').fill('blog')
+      await page.waitForTimeout(500)
+    })
+    assert.deepEqual(sent.at(-1).filters.at(-1), ['contains', 'event:page', ['blog']])
+    await shot(page, '06-details')
+    await page.keyboard.press('Escape')
+  })
+
+  test('opens a shared link logged out, and one with a password', async () => {
+    await page.goto(server.url + '/' + SITE + '/settings/shared-links')
+    await page.getByLabel('Name').fill('Press')
+    await page.getByRole('button', { name: 'Create a shared link' }).click()
+    await page.getByRole('dialog').locator('[data-confirm]').click()
+    var link = await page.locator('[data-new-link]').getAttribute('href')
+    assert.match(link, /\/share\/[^/?#]+/)
+    await shot(page, '07-shared-link-created')
+
+    await page.getByLabel('Name').fill('Board')
+    await page.getByLabel('Password (optional)').fill('s3cret-board')
+    await page.getByRole('button', { name: 'Create a shared link' }).click()
+    await page.getByRole('dialog').locator('[data-confirm]').click()
+    await page.locator('[data-new-link]').filter({ hasNotText: link }).waitFor()
+    var protectedLink = await page.locator('[data-new-link]').getAttribute('href')
+
+    var outsider = await newPage(browser, server, { viewport: { width: 1280, height: 900 } })
+    try {
+      await outsider.goto(link)
+      await outsider.getByText('read-only').waitFor()
+      var slug = new URL(link).pathname.split('/').pop()
+      assert.deepEqual(await topStats(outsider), await apiTop(outsider, { date_range: '28d' }, slug))
+      assert.equal(await outsider.locator('[data-settings]').count(), 0)
+      await shot(outsider, '07-shared-view')
+
+      await outsider.goto(protectedLink)
+      await outsider.locator('[data-share-password]').fill('wrong')
+      await outsider.getByRole('button', { name: 'See the statistics' }).click()
+      await outsider.getByRole('alert').getByText('Wrong password.').waitFor()
+      await outsider.locator('[data-share-password]').fill('s3cret-board')
+      await outsider.getByRole('button', { name: 'See the statistics' }).click()
+      await outsider.getByText('read-only').waitFor()
+      await topStats(outsider)
+      await shot(outsider, '07-shared-view-password')
+      assert.deepEqual(outsider.problems, [])
+    } finally {
+      await outsider.context().close()
+    }
+  })
+
+  test('switches language and theme, and keeps them', async () => {
+    await page.goto(server.url + '/' + SITE + '?period=7d')
+    await page.locator('[data-lang-switch]').click()
+    await page.waitForURL(/lang=fr/)
+    assert.equal(await page.locator('html').getAttribute('lang'), 'fr')
+    await page.getByText('Visiteurs uniques').first().waitFor()
+    await page.locator('[data-theme-toggle]').click()
+    var theme = await page.locator('html').getAttribute('data-theme')
+    await page.reload()
+    await page.getByText('Visiteurs uniques').first().waitFor()
+    assert.equal(await page.locator('html').getAttribute('data-theme'), theme)
+    // Numbers follow the language too.
+    await topStats(page)
+    var duration = await page.locator('[data-metric="visit_duration"] .stat-value').textContent()
+    if (demoRan) assert.match(duration, /min|\bs\b/)
+    await shot(page, '08-french-' + theme)
+    // A link within the app keeps the language.
+    await page.goto(server.url + '/sites?lang=fr')
+    await page.getByRole('heading', { name: 'Vos sites' }).waitFor()
+    await page.locator('[data-theme-toggle]').click()
+    await page.locator('[data-lang-switch]').click()
+    await page.getByRole('heading', { name: 'Your sites' }).waitFor()
+  })
+
+  test('exports the view as CSV', async () => {
+    await page.goto(server.url + '/' + SITE + '?period=30d&f=is,device,Desktop')
+    var a = page.locator('[data-export]')
+    assert.equal(await a.getAttribute('href'), '/api/sites/' + SITE + '/export?period=30d&f=is,device,Desktop')
+    var [download] = await Promise.all([page.waitForEvent('download'), a.click()])
+    var file = await download.path()
+    var zip = readFileSync(file)
+    assert.equal(zip.subarray(0, 2).toString(), 'PK', 'a zip file')
+    assert.match(zip.toString('latin1'), /\.csv/)
+    await shot(page, '09-export')
+  })
+
+  test('fits a 360 px wide phone', async () => {
+    var phone = await newPage(browser, server, { viewport: { width: 360, height: 780 }, isMobile: true, hasTouch: true })
+    try {
+      await login(phone, server)
+      await phone.goto(server.url + '/' + SITE + '?period=28d&f=is,country,FR')
+      await topStats(phone)
+      var width = await phone.evaluate(() => document.documentElement.scrollWidth)
+      assert.ok(width <= 360, `the page is ${width} px wide`)
+      await shot(phone, '10-phone')
+      assert.deepEqual(phone.problems, [])
+    } finally {
+      await phone.context().close()
+    }
+  })
+
+  test('settings: a goal, confirmed, then the account menu logs out', async () => {
+    await page.goto(server.url + '/' + SITE + '/settings/goals')
+    await page.getByLabel('Event name').fill('Signup')
+    await page.getByRole('button', { name: 'Add a goal' }).click()
+    var dialog = page.getByRole('dialog')
+    await dialog.getByText('Add the goal “Signup”?').waitFor()
+    await dialog.locator('[data-confirm]').click()
+    await page.locator('.items').getByText('Signup').first().waitFor()
+    await shot(page, '11-settings-goals')
+    await page.locator('[data-account]').click()
+    await page.locator('[data-logout]').click()
+    await page.waitForURL(/\/login$/)
+    var res = await page.evaluate(() => fetch('/api/auth/me').then(r => r.status))
+    assert.equal(res, 401)
+  })
+})

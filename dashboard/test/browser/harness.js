@@ -1,0 +1,194 @@
+// What the browser tests share: the real server binary (SILLAGE_BIN,
+// default ../bin/sillage) on a free port with a fresh data folder, demo
+// data when the binary has a `demo` command, a second tiny server for the
+// fixture page that carries the tracker, headless Chromium from Debian, and
+// screenshots in test-artifacts/.
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+
+export var root = fileURLToPath(new URL('../../', import.meta.url))
+export var artifacts = join(root, 'test-artifacts')
+export var SITE = 'demo.example.fr'
+export var USER = 'admin@example.fr'
+// A browser's own user agent: the collector drops headless ones as bots.
+export var VISITOR_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'
+
+var bin = resolve(root, process.env.SILLAGE_BIN || '../bin/sillage')
+
+function command(args) {
+  return bin.endsWith('.js') ? [process.execPath, [bin, ...args]] : [bin, args]
+}
+
+export function freePort() {
+  return new Promise((ok, fail) => {
+    var s = createServer()
+    s.on('error', fail)
+    s.listen(0, '127.0.0.1', () => {
+      var { port } = s.address()
+      s.close(() => ok(port))
+    })
+  })
+}
+
+// Starts `sillage serve`; resolves once it answers, with its URL, the
+// admin's password and a stop function.
+export async function startServer() {
+  var port = await freePort()
+  var data = mkdtempSync(join(tmpdir(), 'sillage-browser-'))
+  var [exe, args] = command(['serve', '--listen', '127.0.0.1:' + port, '--data', data, '--bootstrap-site', SITE, '--bootstrap-user', USER])
+  var child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  var out = ''
+  var err = ''
+  child.stdout.on('data', d => (out += d))
+  child.stderr.on('data', d => (err += d))
+  var exited = new Promise(ok => child.on('exit', code => ok(code)))
+  var url = 'http://127.0.0.1:' + port
+  var stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM')
+    await Promise.race([exited, new Promise(ok => setTimeout(ok, 15000))])
+    if (child.exitCode === null) child.kill('SIGKILL')
+    rmSync(data, { recursive: true, force: true })
+  }
+  var deadline = Date.now() + 60000
+  var password = null
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${bin} serve exited with ${child.exitCode}:\n${out}\n${err.slice(-3000)}`)
+    var m = /Created account \S+ with password (\S+)/.exec(out)
+    if (m) password = m[1]
+    if (password) {
+      var res = await fetch(url + '/api/auth/setup').catch(() => null)
+      if (res && res.status === 404) {
+        await stop()
+        throw new Error(`${bin} answers 404 on GET /api/auth/setup: this build has no dashboard API yet`)
+      }
+      if (res && res.ok) break
+    }
+    if (Date.now() > deadline) {
+      await stop()
+      throw new Error(`${bin} serve did not get ready in 60 s:\n${out}\n${err.slice(-3000)}`)
+    }
+    await new Promise(ok => setTimeout(ok, 200))
+  }
+  return { url, port, data, password, stop, log: () => out + err }
+}
+
+// Fills the demo site through the binary's `demo` command, if it has one.
+export function demo(data) {
+  var [exe, args] = command(['--help'])
+  var help = spawnSync(exe, args, { encoding: 'utf8' })
+  if (!/^\s+demo\b/m.test((help.stdout || '') + (help.stderr || ''))) return { ran: false }
+  ;[exe, args] = command(['demo', '--site', SITE, '--events', '20000', '--days', '30', '--data', data])
+  var r = spawnSync(exe, args, { encoding: 'utf8', timeout: 300000 })
+  if (r.status !== 0) throw new Error(`demo failed (${r.status}): ${r.stdout}\n${r.stderr}`)
+  return { ran: true, output: r.stdout }
+}
+
+// A page on another origin that carries the tracker, as a site owner's.
+export async function fixtureServer(server, domain) {
+  var port = await freePort()
+  var html = `<!doctype html><html><head><meta charset="utf-8"><title>Fixture</title>
+<script defer data-domain="${domain}" data-api="${server.url}/api/event" data-allow-localhost data-allow-automation src="${server.url}/js/script.js"></script>
+</head><body><h1>A site with Sillage</h1></body></html>`
+  var s = createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
+    res.end(html)
+  })
+  await new Promise(ok => s.listen(port, '127.0.0.1', ok))
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise(ok => s.close(ok)) }
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+}
+
+// A page that records what must never happen: CSP violations, uncaught
+// errors, requests to other origins.
+export async function newPage(browser, server, options = {}) {
+  var context = await browser.newContext({ acceptDownloads: true, locale: 'en-GB', timezoneId: 'Europe/Paris', ...options })
+  var page = await context.newPage()
+  page.problems = []
+  page.on('console', m => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) page.problems.push('CSP: ' + m.text())
+  })
+  page.on('pageerror', e => page.problems.push('error: ' + e.message))
+  page.on('request', r => {
+    var u = r.url()
+    if (!u.startsWith(server.url) && !u.startsWith('blob:') && !u.startsWith('data:')) page.problems.push('request to another origin: ' + u)
+  })
+  // API requests in flight, for settle().
+  page.pending = 0
+  page.lastActivity = Date.now()
+  var api = r => r.url().startsWith(server.url + '/api/')
+  page.on('request', r => api(r) && (page.pending++, (page.lastActivity = Date.now())))
+  var done = r => api(r) && (page.pending--, (page.lastActivity = Date.now()))
+  page.on('requestfinished', done)
+  page.on('requestfailed', done)
+  return page
+}
+
+// Waits until the page has had no API request in flight for quietMs (the
+// realtime poll aside, the dashboard is then showing what it loaded).
+export async function settle(page, quietMs = 600, timeoutMs = 20000) {
+  var end = Date.now() + timeoutMs
+  while (Date.now() < end) {
+    if (page.pending <= 0 && Date.now() - page.lastActivity >= quietMs) return
+    await new Promise(ok => setTimeout(ok, 50))
+  }
+  throw new Error(`the page still had ${page.pending} API requests in flight after ${timeoutMs} ms`)
+}
+
+export async function shot(page, name) {
+  mkdirSync(artifacts, { recursive: true })
+  await page.screenshot({ path: join(artifacts, name + '.png'), fullPage: true })
+}
+
+export async function login(page, server) {
+  await page.goto(server.url + '/login')
+  await page.getByLabel('Email').fill(USER)
+  await page.getByLabel('Password').fill(server.password)
+  await page.getByRole('button', { name: 'Log in' }).click()
+  await page.waitForURL(/\/sites$/)
+}
+
+// POST /api/v2/query from inside the page, as the dashboard does, with the
+// session's CSRF token or a shared link's header.
+export function queryFromPage(page, q, shared) {
+  return page.evaluate(
+    async ([q, shared]) => {
+      var headers = { 'Content-Type': 'application/json' }
+      if (shared) headers['X-Shared-Link'] = shared
+      else headers['X-CSRF-Token'] = (await (await fetch('/api/auth/me')).json()).csrf_token
+      var res = await fetch('/api/v2/query', { method: 'POST', headers, body: JSON.stringify(q) })
+      if (!res.ok) throw new Error('query: ' + res.status + ' ' + (await res.text()))
+      return res.json()
+    },
+    [q, shared]
+  )
+}
+
+// The Stats API queries the page sends while fn runs.
+export async function queriesDuring(page, fn) {
+  var seen = []
+  var on = r => {
+    if (r.url().endsWith('/api/v2/query') && r.method() === 'POST') seen.push(JSON.parse(r.postData()))
+  }
+  page.on('request', on)
+  try {
+    await fn()
+    var end = Date.now() + 10000
+    while (!seen.length && Date.now() < end) await new Promise(ok => setTimeout(ok, 50))
+    await settle(page)
+  } finally {
+    page.off('request', on)
+  }
+  return seen
+}
