@@ -24,14 +24,17 @@ run: chdb build
 	bin/sillage serve --data $(DATA) --listen $(LISTEN) \
 		--bootstrap-site demo.sillage.localhost --bootstrap-user admin@sillage.localhost
 
-js-deps: tracker-js/node_modules/.package-lock.json
+js-deps: tracker-js/node_modules/.package-lock.json dashboard/node_modules/.package-lock.json
 tracker-js/node_modules/.package-lock.json: tracker-js/package-lock.json
 	cd tracker-js && npm ci --no-audit --no-fund
+dashboard/node_modules/.package-lock.json: dashboard/package-lock.json
+	cd dashboard && npm ci --no-audit --no-fund
 
 test: test-js test-go
 
 test-js: js-deps
 	cd tracker-js && npm test
+	cd dashboard && npm test
 
 test-go: chdb
 	$(GO) vet ./...
