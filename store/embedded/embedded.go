@@ -32,11 +32,11 @@ type Engine struct {
 	// nothing else, so inserts get their own and take turns.
 	ins   *chdb.Conn
 	insMu sync.Mutex
-	lock *os.File // nil for a Session
-	lib  string
-	dir  string
-	db   string
-	bufs sync.Pool
+	lock  *os.File // nil for a Session
+	lib   string
+	dir   string
+	db    string
+	bufs  sync.Pool
 }
 
 // ErrLocked means another process holds the data folder.
