@@ -19,20 +19,10 @@ func (c *Collector) sessionAttrs(p *event.Payload, host string, query url.Values
 		Browser: agent.Browser, BrowserVersion: agent.BrowserVersion,
 		OS: agent.OS, OSVersion: agent.OSVersion, Device: agent.Device,
 	}
-	a.Referrer, a.ReferrerSource = enrich.Source(p.Referrer, host)
-	camp := enrich.CampaignFromQuery(query)
-	a.UTMSource, a.UTMMedium, a.UTMCampaign, a.UTMTerm, a.UTMContent = camp.Source, camp.Medium, camp.Name, camp.Term, camp.Content
-	a.ClickIDParam = camp.ClickIDParam
-	if camp.Source != "" {
-		// A tagged landing page names its source, as in Plausible.
-		a.ReferrerSource = enrich.CanonicalSource(camp.Source)
-	} else if a.ReferrerSource == "" && a.ClickIDParam != "" {
-		a.ReferrerSource = enrich.ClickIDPlatform(a.ClickIDParam)
-	}
-	a.Channel = enrich.Channel(enrich.ChannelInput{
-		Source: a.ReferrerSource, UTMSource: camp.Source, UTMMedium: camp.Medium,
-		UTMCampaign: camp.Name, ClickIDParam: camp.ClickIDParam,
-	})
+	acq := enrich.Acquire(query, p.Referrer, host)
+	a.Referrer, a.ReferrerSource, a.Channel = acq.Referrer, acq.ReferrerSource, acq.Channel
+	a.UTMSource, a.UTMMedium, a.UTMCampaign, a.UTMTerm, a.UTMContent = acq.UTMSource, acq.UTMMedium, acq.UTMCampaign, acq.UTMTerm, acq.UTMContent
+	a.ClickIDParam = acq.ClickIDParam
 	loc := c.cfg.GeoIP.Lookup(ip)
 	a.CountryCode, a.Region, a.City, a.CityGeonameID = loc.CountryCode, loc.Region, loc.City, loc.CityGeonameID
 	return a

@@ -2,8 +2,6 @@ package enrich
 
 import (
 	"net/url"
-
-	sillage "github.com/sillage-analytics/sillage"
 )
 
 // Acquisition holds the acquisition fields of sillage.Event.
@@ -40,17 +38,4 @@ func Acquire(query url.Values, referrerURL, siteHost string) Acquisition {
 		UTMContent:   c.Content,
 		ClickIDParam: c.ClickIDParam,
 	}
-}
-
-// Fill copies a into the event's fields of the same names.
-func (a Acquisition) Fill(e *sillage.Event) {
-	e.Referrer = a.Referrer
-	e.ReferrerSource = a.ReferrerSource
-	e.Channel = a.Channel
-	e.UTMSource = a.UTMSource
-	e.UTMMedium = a.UTMMedium
-	e.UTMCampaign = a.UTMCampaign
-	e.UTMTerm = a.UTMTerm
-	e.UTMContent = a.UTMContent
-	e.ClickIDParam = a.ClickIDParam
 }

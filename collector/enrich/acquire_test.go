@@ -3,8 +3,6 @@ package enrich
 import (
 	"net/url"
 	"testing"
-
-	sillage "github.com/sillage-analytics/sillage"
 )
 
 func TestAcquire(t *testing.T) {
@@ -31,11 +29,6 @@ func TestAcquire(t *testing.T) {
 			got := Acquire(u.Query(), tt.referrer, "example.fr")
 			if got != tt.want {
 				t.Errorf("Acquire =\n%+v\nwant\n%+v", got, tt.want)
-			}
-			var e sillage.Event
-			got.Fill(&e)
-			if e.ReferrerSource != got.ReferrerSource || e.Channel != got.Channel || e.ClickIDParam != got.ClickIDParam || e.UTMContent != got.UTMContent {
-				t.Errorf("Fill gave %+v", e)
 			}
 		})
 	}
