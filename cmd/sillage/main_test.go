@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -324,4 +325,39 @@ func TestCollectWaitsForMigrations(t *testing.T) {
 		t.Fatalf("event to collect: %v %v", resp, err)
 	}
 	resp.Body.Close()
+}
+
+func TestQueryServesDashboardAndAPI(t *testing.T) {
+	data := t.TempDir()
+	if r := runCLI(t, nil, "", "migrate", "up", "--data", data); r.code != 0 {
+		t.Fatalf("migrate: %+v", r)
+	}
+	addr := freePort(t)
+	cmd := exec.Command(binary, "query", "--listen", addr, "--data", data)
+	cmd.Env = cleanEnv()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	waitReady(t, addr)
+	for path, want := range map[string]string{"/": "<html", "/api/auth/setup": `"needed":true`} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
+			t.Fatalf("%s: %d %.200s", path, resp.StatusCode, b)
+		}
+	}
+	// The query process has no collector.
+	resp, err := http.Post("http://"+addr+"/api/event", "text/plain", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == 202 || resp.StatusCode == 400 {
+		t.Fatalf("a query process answered /api/event with %d", resp.StatusCode)
+	}
 }
