@@ -41,6 +41,10 @@ test-go: chdb
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -race -count=1 -timeout 20m ./...
 
+# The Go benchmarks of the hot paths (parse, user agents, ids, WAL, inserts).
+bench: chdb
+	$(GO) test -run x -bench . -benchtime 1s ./collector/... ./store/... ./query/...
+
 # Load benchmark of the collector on 127.0.0.1, beside a do-nothing fasthttp
 # server; results go into BENCHMARKS.md by hand.
 bench-ingest: chdb build
