@@ -90,7 +90,7 @@ func main() {
 	fmt.Printf("  freshness (accepted → stored, sampled every 2 s): max %s, median %s over %d samples\n",
 		fresh.max().Round(time.Millisecond), fresh.median().Round(time.Millisecond), len(fresh.samples))
 
-	eng, err := embedded.Open(context.Background(), embedded.Config{Dir: data})
+	eng, err := embedded.Open(context.Background(), embedded.Config{Dir: data, LibPath: os.Getenv("SILLAGE_CHDB_LIB")})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func main() {
 		defer os.RemoveAll(d)
 		dir = d
 	}
-	eng, err := embedded.Open(ctx, embedded.Config{Dir: dir})
+	eng, err := embedded.Open(ctx, embedded.Config{Dir: dir, LibPath: os.Getenv("SILLAGE_CHDB_LIB")})
 	if err != nil {
 		log.Fatal(err)
 	}

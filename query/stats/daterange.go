@@ -35,8 +35,17 @@ type span struct {
 
 func daysBetween(a, b time.Time) int { return int(b.Sub(a).Hours()/24 + 0.5) }
 
-// dateSpan covers whole local days first..last.
+// dateSpan covers whole local days first..last, kept within the dates
+// the engine can hold.
 func dateSpan(first, last time.Time, loc *time.Location) span {
+	lo, _ := parseDate(minDate)
+	hi, _ := parseDate(maxDate)
+	if first.Before(lo) {
+		first = lo
+	}
+	if last.After(hi) {
+		last = hi
+	}
 	return span{from: localMidnight(first, loc), to: localMidnight(last.AddDate(0, 0, 1), loc), first: first, last: last}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -31,6 +32,9 @@ func TestParseQueryErrors(t *testing.T) {
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":["2026-02-01","2026-01-31"]}`, "date_range", "before"},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":["2026-02-01","2026-02-03T00:00:00Z"]}`, "date_range", "two dates"},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","date":"yesterday"}`, "date", `"yesterday"`},
+		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","date":"9999-12-31"}`, "date", `"9999-12-31"`},
+		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":["0001-01-01","2026-01-01"]}`, "date_range", "between"},
+		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":["2026-01-01T00:00:00Z","2200-01-01T00:00:00Z"]}`, "date_range", "between"},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","dimensions":["visit:planet"]}`, "dimensions", `"visit:planet"`},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","dimensions":["event:props:"]}`, "dimensions", `"event:props:"`},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","dimensions":["time:day","time:hour"]}`, "dimensions", "one time dimension"},
@@ -154,4 +158,13 @@ func FuzzParseQuery(f *testing.F) {
 			t.Fatalf("a valid query does not re-parse: %s: %v", out, err)
 		}
 	})
+}
+
+func mustCompile(t *testing.T, s string) *regexp.Regexp {
+	t.Helper()
+	re, err := regexp.Compile(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return re
 }

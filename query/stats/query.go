@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // QueryError is a request the engine refuses (HTTP 400). Message names the
@@ -298,8 +299,8 @@ func (q *Query) Validate() error {
 		return err
 	}
 	if q.Date != "" {
-		if _, err := parseDate(q.Date); err != nil {
-			return qerr("date", "invalid date %s, expected YYYY-MM-DD", clipString(q.Date))
+		if d, err := parseDate(q.Date); err != nil || !inDateBounds(d) {
+			return qerr("date", "invalid date %s, expected YYYY-MM-DD between %s and %s", clipString(q.Date), minDate, maxDate)
 		}
 	}
 	timeDims := 0
@@ -426,7 +427,20 @@ func validateDateRange(d DateRange, field string) error {
 	if to.Before(from) || dates && from.After(to) {
 		return qerr(field, "invalid date_range [%s, %s]: the end is before the start", d.From, d.To)
 	}
+	if !inDateBounds(from) || !inDateBounds(to) {
+		return qerr(field, "invalid date_range [%s, %s]: dates must lie between %s and %s", clipString(d.From), clipString(d.To), minDate, maxDate)
+	}
 	return nil
+}
+
+// The engine's Date type spans 1970 to 2149; a day of margin either side
+// leaves room for time zones and the sessions look-back.
+const minDate, maxDate = "1970-01-03", "2148-12-31"
+
+func inDateBounds(t time.Time) bool {
+	lo, _ := parseDate(minDate)
+	hi, _ := parseDate(maxDate)
+	return !t.Before(lo) && t.Before(hi.AddDate(0, 0, 1))
 }
 
 // filtersUse reports whether any filter, at any depth, is on a dimension

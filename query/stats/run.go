@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sillage-analytics/sillage"
@@ -24,7 +25,24 @@ type Engine struct {
 	ExactBelow uint64
 	// Timeout bounds each statement (max_execution_time); 0 means 30 s.
 	Timeout time.Duration
+
+	mu        sync.Mutex
+	estimates map[estimateKey]estimate // range sizes, cached for estimateTTL
 }
+
+type estimateKey struct {
+	site       uint32
+	dfrom, dto string
+}
+
+type estimate struct {
+	rows    uint64
+	expires time.Time
+}
+
+// estimateTTL is how long a range's size estimate is reused: sizes change
+// slowly, and the estimate costs as much as a small query to plan.
+const estimateTTL = 5 * time.Minute
 
 // DefaultExactBelow keeps counts exact up to 10 M events in a range, where
 // uniqExact was measured as fast as uniq here (its cost is memory: one
@@ -111,6 +129,11 @@ func (e *Engine) Run(ctx context.Context, site sillage.Site, goals []Goal, q *Qu
 	if err != nil {
 		return nil, err
 	}
+	for _, d := range p.dims {
+		if n := bucketCount(d, sp); n > maxTimeBuckets {
+			return nil, qerr("dimensions", "%s over this date range makes %d buckets, more than %d: use a coarser time dimension", d, n, maxTimeBuckets)
+		}
+	}
 	rows, total, err := e.execute(ctx, p, q.Metrics, warnings)
 	if err != nil {
 		return nil, err
@@ -152,6 +175,21 @@ func (e *Engine) Run(ctx context.Context, site sillage.Site, goals []Goal, q *Qu
 		resp.Results = []Result{}
 	}
 	return resp, nil
+}
+
+// maxTimeBuckets bounds a time dimension's buckets (and time labels).
+const maxTimeBuckets = 50_000
+
+func bucketCount(dim string, s span) int {
+	switch dim {
+	case "time:hour":
+		return int(s.to.Sub(s.from).Hours()) + 1
+	case "time:day":
+		return daysBetween(s.first, s.last) + 1
+	case "time:week":
+		return daysBetween(s.first, s.last)/7 + 2
+	}
+	return 0
 }
 
 // resolve finds the site's zone, the anchor date and the range's instants.
@@ -215,7 +253,7 @@ func (e *Engine) newPlan(ctx context.Context, site sillage.Site, loc *time.Locat
 	for i := range goals {
 		ok := true
 		for _, f := range q.Filters {
-			if f.Dimension == "event:goal" && matchLabel(goals[i].Name(), f) == negated(f.Op) {
+			if f.Dimension == "event:goal" && labelMatcher(f)(goals[i].Name()) == negated(f.Op) {
 				ok = false
 			}
 		}
@@ -256,9 +294,35 @@ func (e *Engine) uniqFunc(ctx context.Context, p *plan) (string, error) {
 		return "uniqExact", nil
 	}
 	b := newBuilder(p)
+	key := estimateKey{p.siteID, b.params["dfrom"].(string), b.params["dto"].(string)}
+	now := time.Now()
+	e.mu.Lock()
+	est, ok := e.estimates[key]
+	e.mu.Unlock()
+	total := est.rows
+	if !ok || now.After(est.expires) {
+		var err error
+		if total, err = e.estimate(ctx, b); err != nil {
+			return "", err
+		}
+		e.mu.Lock()
+		if e.estimates == nil || len(e.estimates) >= 4096 {
+			e.estimates = map[estimateKey]estimate{}
+		}
+		e.estimates[key] = estimate{total, now.Add(estimateTTL)}
+		e.mu.Unlock()
+	}
+	if total >= limit {
+		return "uniq", nil
+	}
+	return "uniqExact", nil
+}
+
+// estimate asks the primary index how many events a range holds.
+func (e *Engine) estimate(ctx context.Context, b *builder) (uint64, error) {
 	rows, err := e.Store.Query(ctx, "EXPLAIN ESTIMATE SELECT 1 FROM events WHERE site_id = {site:UInt32} AND toDate(ts) BETWEEN {dfrom:Date} AND {dto:Date}", b.params)
 	if err != nil {
-		return "", fmt.Errorf("stats: estimate range size: %w", err)
+		return 0, fmt.Errorf("stats: estimate range size: %w", err)
 	}
 	defer rows.Close()
 	var total uint64
@@ -266,17 +330,14 @@ func (e *Engine) uniqFunc(ctx context.Context, p *plan) (string, error) {
 		var db, table string
 		var parts, n, marks uint64
 		if err := rows.Scan(&db, &table, &parts, &n, &marks); err != nil {
-			return "", fmt.Errorf("stats: estimate range size: %w", err)
+			return 0, fmt.Errorf("stats: estimate range size: %w", err)
 		}
 		total += n
 	}
 	if err := rows.Err(); err != nil {
-		return "", fmt.Errorf("stats: estimate range size: %w", err)
+		return 0, fmt.Errorf("stats: estimate range size: %w", err)
 	}
-	if total >= limit {
-		return "uniq", nil
-	}
-	return "uniqExact", nil
+	return total, nil
 }
 
 // execute runs a plan and turns its rows into results.

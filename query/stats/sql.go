@@ -116,10 +116,14 @@ func (b *builder) where(fs []Filter, c fctx) string {
 }
 
 func (b *builder) compile(f Filter, c fctx) string {
+	sid := "session_id"
+	if c == ctxPushdown {
+		sid = "s0.session_id"
+	}
 	// On sessions, a subtree about events becomes one semi-join, so that
 	// ANDed event conditions must hold for the same event, as in Plausible.
-	if c == ctxSessions && needsEvents(f) && !needsMerge(f) && f.Op != "has_done" && f.Op != "has_not_done" {
-		return "session_id IN (" + b.eventSessions(f) + ")"
+	if c != ctxEvents && needsEvents(f) && !needsMerge(f) && f.Op != "has_done" && f.Op != "has_not_done" {
+		return sid + " IN (" + b.eventSessions(f) + ")"
 	}
 	switch f.Op {
 	case "and", "or":
@@ -131,9 +135,9 @@ func (b *builder) compile(f Filter, c fctx) string {
 	case "not":
 		return "NOT (" + b.compile(f.Filters[0], c) + ")"
 	case "has_done":
-		return "session_id IN (" + b.eventSessions(f.Filters[0]) + ")"
+		return sid + " IN (" + b.eventSessions(f.Filters[0]) + ")"
 	case "has_not_done":
-		return "session_id NOT IN (" + b.eventSessions(f.Filters[0]) + ")"
+		return sid + " NOT IN (" + b.eventSessions(f.Filters[0]) + ")"
 	}
 	if c == ctxEvents && kindOf(f.Dimension) == kindSession {
 		return "session_id IN (SELECT session_id FROM (" + b.merged([]string{dimensions[f.Dimension].col}, "1") +
@@ -238,56 +242,57 @@ func (b *builder) stringCond(f Filter, col, emptyLabel string) string {
 // matchGoals returns the 1-based indexes of the goals a goal filter names.
 func matchGoals(goals []Goal, f Filter) []int {
 	var out []int
+	match := labelMatcher(f)
 	for i, g := range goals {
-		if matchLabel(g.Name(), f) {
+		if match(g.Name()) {
 			out = append(out, i+1)
 		}
 	}
 	return out
 }
 
-// matchLabel applies a leaf's base operator to a label in Go (goal and
-// country names are matched here, then sent as a list).
-func matchLabel(label string, f Filter) bool {
-	l := label
-	if f.IgnoreCase {
-		l = strings.ToLower(l)
-	}
-	for _, v := range f.Values {
-		switch baseOp(f.Op) {
-		case "is":
-			if f.IgnoreCase && strings.EqualFold(label, v) || label == v {
-				return true
-			}
-		case "contains":
-			if f.IgnoreCase {
-				v = strings.ToLower(v)
-			}
-			if strings.Contains(l, v) {
-				return true
-			}
-		case "matches":
+// labelMatcher applies a leaf's base operator to labels in Go: goal and
+// country names are matched here, then sent to the engine as a list.
+func labelMatcher(f Filter) func(string) bool {
+	res := make([]*regexp.Regexp, len(f.Values))
+	if baseOp(f.Op) == "matches" {
+		for i, v := range f.Values {
 			if f.IgnoreCase {
 				v = "(?i)" + v
 			}
-			if re, err := regexp.Compile(v); err == nil && re.MatchString(label) {
-				return true
-			}
+			res[i], _ = regexp.Compile(v) // validated already; nil never matches
 		}
 	}
-	return false
+	return func(label string) bool {
+		for i, v := range f.Values {
+			switch baseOp(f.Op) {
+			case "is":
+				if label == v || f.IgnoreCase && strings.EqualFold(label, v) {
+					return true
+				}
+			case "contains":
+				if strings.Contains(label, v) || f.IgnoreCase && strings.Contains(strings.ToLower(label), strings.ToLower(v)) {
+					return true
+				}
+			case "matches":
+				if res[i] != nil && res[i].MatchString(label) {
+					return true
+				}
+			}
+		}
+		return false
+	}
 }
 
 func matchCountries(f Filter) []string {
 	codes := []string{}
-	pos := f
-	pos.Op = baseOp(f.Op)
+	match := labelMatcher(f)
 	for code, name := range countryNames {
-		if matchLabel(name, pos) {
+		if match(name) {
 			codes = append(codes, code)
 		}
 	}
-	if matchLabel(notSet, pos) {
+	if match(notSet) {
 		codes = append(codes, "")
 	}
 	slices.Sort(codes)
@@ -426,7 +431,10 @@ func sessionCols(dims []string, filters []Filter, base ...string) []string {
 }
 
 // splitPushdown separates the top-level filters that can run on raw
-// sessions rows (session attributes only) from the rest.
+// sessions rows, before merging, from the rest: those on session
+// attributes, and those on events (a semi-join on session_id). Both are
+// equal on every row of a session, so filtering rows is exact and the
+// merge has less to do.
 func splitPushdown(fs []Filter) (push, rest []Filter) {
 	var onlyVisit func(Filter) bool
 	onlyVisit = func(f Filter) bool {
@@ -444,7 +452,7 @@ func splitPushdown(fs []Filter) (push, rest []Filter) {
 		return true
 	}
 	for _, f := range fs {
-		if onlyVisit(f) {
+		if onlyVisit(f) || needsEvents(f) && !needsMerge(f) {
 			push = append(push, f)
 		} else {
 			rest = append(rest, f)
@@ -454,6 +462,13 @@ func splitPushdown(fs []Filter) (push, rest []Filter) {
 }
 
 // ---- the statement ----
+
+// settings end every statement: a time bound, and no primary-key analysis
+// of semi-join sets (sessions.session_id is in the sort key, and checking a
+// million-id set against every granule costs more than the scan it saves).
+func settings(maxSeconds int) string {
+	return " SETTINGS max_execution_time = " + strconv.Itoa(maxSeconds) + ", use_index_for_in_with_subqueries = 0"
+}
 
 // shape says which subqueries a plan needs.
 type shape struct {
@@ -479,7 +494,7 @@ func (p *plan) shape() shape {
 	}
 	// The entry/exit pages report only needs sessions: count visitors and
 	// pageviews there instead of joining every event to its session.
-	s.countsFromSessions = s.sessionOnlyDim
+	s.countsFromSessions = s.sessionOnlyDim && !s.pageDim
 	for _, m := range p.metrics {
 		switch m {
 		case MVisitors, MPageviews, MPercentage, MVisits, MBounceRate, MVisitDuration, MViewsPerVisit:
@@ -489,7 +504,13 @@ func (p *plan) shape() shape {
 	}
 	for _, m := range p.metrics {
 		switch m {
-		case MVisits, MBounceRate, MVisitDuration, MViewsPerVisit:
+		case MVisits:
+			if s.pageDim {
+				s.events = true // visits that saw the page: distinct sessions of its events
+			} else {
+				s.sessions = true
+			}
+		case MBounceRate, MVisitDuration, MViewsPerVisit:
 			s.sessions = true
 		case MVisitors, MPageviews, MPercentage:
 			if s.countsFromSessions {
@@ -558,6 +579,9 @@ func (b *builder) eventsSub(sh shape) string {
 	var sel strings.Builder
 	sel.WriteString("SELECT " + b.selectDims(p.dims, ctxEvents))
 	fmt.Fprintf(&sel, "toUInt64(%s(visitor_id)) AS e_visitors, toUInt64(countIf(name = 'pageview')) AS e_pageviews, toUInt64(count()) AS e_events", p.uniq)
+	if sh.pageDim && slices.Contains(p.metrics, MVisits) {
+		fmt.Fprintf(&sel, ", toUInt64(%s(session_id)) AS e_visits", p.uniq)
+	}
 	if slices.Contains(p.metrics, MTotalRevenue) || slices.Contains(p.metrics, MAverageRevenue) {
 		sel.WriteString(", mapApply((k, v) -> (k, toString(v)), sumMapIf(map(toString(revenue_currency), toInt64(revenue_amount * 1000)), revenue_currency != '')) AS e_rev_total" +
 			", mapApply((k, v) -> (k, toString(v)), sumMapIf(map(toString(revenue_currency), toUInt64(1)), revenue_currency != '')) AS e_rev_n" +
@@ -576,6 +600,9 @@ func (b *builder) sessionsSub(sh shape) string {
 	if sh.countsFromSessions {
 		base = append(base, "visitor_id")
 	}
+	// A page's bounce rate and visit duration are those of the visits that
+	// entered on it (Plausible's definition), so sessions group by entry
+	// page: no join of sessions to the pages they saw.
 	bounceIf := "1"
 	var pageFilters []Filter
 	for _, f := range p.filters {
@@ -585,16 +612,20 @@ func (b *builder) sessionsSub(sh shape) string {
 			pageFilters = append(pageFilters, pf)
 		}
 	}
-	switch {
-	case sh.pageDim:
-		// Per page, bounce rate is over the sessions that entered there.
-		bounceIf = "entry_page = pathname"
-		base = append(base, "entry_page")
-	case len(pageFilters) > 0:
-		bounceIf = b.where(pageFilters, ctxSessions)
+	filters := p.filters
+	if sh.pageDim {
+		// Entering on a page that matches the page filters implies seeing it.
+		filters = slices.DeleteFunc(slices.Clone(filters), func(f Filter) bool { return f.Dimension == "event:page" })
+	}
+	push, rest := splitPushdown(filters)
+	if len(pageFilters) > 0 || sh.pageDim {
 		base = append(base, "entry_page")
 	}
-	push, rest := splitPushdown(p.filters)
+	if sh.pageDim {
+		rest = append(rest, pageFilters...)
+	} else if len(pageFilters) > 0 {
+		bounceIf = b.where(pageFilters, ctxSessions)
+	}
 	cols := sessionCols(p.dims, rest, base...)
 	for _, d := range p.dims {
 		if kindOf(d) == kindSession && !slices.Contains(cols, dimensions[d].col) {
@@ -603,16 +634,10 @@ func (b *builder) sessionsSub(sh shape) string {
 	}
 	from := "(" + b.merged(cols, b.where(push, ctxPushdown)) + ") AS ms"
 	post := b.where(rest, ctxSessions)
-	if sh.pageDim {
-		// Sessions meet pages through the pageviews that pass the filters.
-		from += " INNER JOIN (SELECT DISTINCT session_id, pathname FROM events WHERE " + eventsRange +
-			" AND name = 'pageview' AND " + b.where(p.filters, ctxEvents) + ") AS pg USING (session_id)"
-		post = "1"
-	}
 	dims := make([]string, len(p.dims))
 	for i, d := range p.dims {
 		if d == "event:page" {
-			dims[i] = "toString(pathname) AS d" + strconv.Itoa(i)
+			dims[i] = "toString(entry_page) AS d" + strconv.Itoa(i)
 		} else {
 			dims[i] = b.dimExpr(d, ctxSessions) + " AS d" + strconv.Itoa(i)
 		}
@@ -704,6 +729,9 @@ func (b *builder) metricExpr(m string, sh shape, total, convTotal string) string
 	case MEvents:
 		return "e_events"
 	case MVisits:
+		if sh.pageDim {
+			return "e_visits"
+		}
 		return "s_visits"
 	case MViewsPerVisit:
 		return "toFloat64(if(s_visits = 0, 0, round(s_pageviews / s_visits, 2)))"
@@ -755,7 +783,8 @@ func (b *builder) statement(maxSeconds int) (string, []outCol) {
 		switch {
 		case n == 0:
 			from += " CROSS JOIN "
-		case s.alias == "s":
+		case s.alias == "s" && !sh.pageDim:
+			// Pages come from events: entry pages alone do not make rows.
 			from += " FULL OUTER JOIN "
 		default:
 			from += " LEFT JOIN "
@@ -848,7 +877,7 @@ func (b *builder) statement(maxSeconds int) (string, []outCol) {
 		q += " ORDER BY " + strings.Join(order, ", ")
 	}
 	q += " LIMIT " + b.arg("UInt64", uint64(p.limit)) + " OFFSET " + b.arg("UInt64", uint64(p.offset))
-	q += " SETTINGS max_execution_time = " + strconv.Itoa(maxSeconds)
+	q += settings(maxSeconds)
 	return q, cols
 }
 
@@ -866,14 +895,13 @@ func (b *builder) funnel(steps []Goal, window time.Duration, maxSeconds int) str
 	return "SELECT " + sel.String() + "toUInt64(count()) FROM (SELECT visitor_id, windowFunnel(" +
 		b.arg("UInt64", uint64(window/time.Millisecond)) + ")(toUInt64(toUnixTimestamp64Milli(ts)), " + strings.Join(conds, ", ") +
 		") AS level FROM events WHERE " + eventsRange + " AND " + notEngagement + " AND " + b.where(b.p.filters, ctxEvents) +
-		" GROUP BY visitor_id) SETTINGS max_execution_time = " + strconv.Itoa(maxSeconds)
+		" GROUP BY visitor_id)" + settings(maxSeconds)
 }
 
 // propKeys lists the custom property names events in range carry.
 func (b *builder) propKeys(limit, maxSeconds int) string {
 	return "SELECT DISTINCT arrayJoin(mapKeys(props)) AS k FROM events WHERE " + eventsRange + " AND " + notEngagement +
-		" AND " + b.where(b.p.filters, ctxEvents) + " ORDER BY k LIMIT " + strconv.Itoa(limit) +
-		" SETTINGS max_execution_time = " + strconv.Itoa(maxSeconds)
+		" AND " + b.where(b.p.filters, ctxEvents) + " ORDER BY k LIMIT " + strconv.Itoa(limit) + settings(maxSeconds)
 }
 
 // realtimeSQL counts the visitors with an event in [since, until).

@@ -10,10 +10,12 @@ import (
 	"unsafe"
 )
 
-// Conn is one session of the embedded engine on a data folder.
+// Conn is one session of the embedded engine on a data folder. It runs one
+// statement at a time, as the engine does per connection anyway; the lock
+// also keeps the clean-up after a failed statement (see Query) atomic.
 type Conn struct {
 	lib  *lib
-	mu   sync.RWMutex // Close waits for running queries
+	mu   sync.Mutex
 	conn unsafe.Pointer
 }
 
@@ -46,11 +48,22 @@ func (c *Conn) Query(ctx context.Context, query, format string, names, values []
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	c.mu.RLock()
-	defer c.mu.RUnlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.conn == nil {
 		return nil, ErrClosed
 	}
+	out, err := c.query(query, format, names, values)
+	if err != nil {
+		// A statement that fails part-way (a timeout, say) leaves its
+		// output's header in the connection, which the engine would put in
+		// front of the next result. A throwaway statement takes it.
+		_, _ = c.query("SELECT 1", format, nil, nil)
+	}
+	return out, err
+}
+
+func (c *Conn) query(query, format string, names, values []string) ([]byte, error) {
 	conn := *(*unsafe.Pointer)(c.conn)
 	q, qp := cstr(query)
 	f, fp := cstr(format)
@@ -103,8 +116,8 @@ func (c *Conn) Insert(ctx context.Context, query, format string, data []byte) er
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	c.mu.RLock()
-	defer c.mu.RUnlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.conn == nil {
 		return ErrClosed
 	}

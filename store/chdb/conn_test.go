@@ -126,3 +126,24 @@ func TestInsertStream(t *testing.T) {
 		t.Fatalf("after failed inserts: %q %v", out, err)
 	}
 }
+
+// After a statement fails (a timeout, here), the next one must not see any
+// of the failed one's output.
+func TestNoLeftoversAfterError(t *testing.T) {
+	c := testConn(t)
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		_, err := c.Query(ctx, "SELECT number AS n, sleepEachRow(0.2) AS s FROM numbers(20) SETTINGS max_execution_time = 0.1, max_block_size = 1",
+			"JSONCompactEachRowWithNamesAndTypes", nil, nil)
+		if err == nil {
+			t.Fatal("want a timeout")
+		}
+		out, err := c.Query(ctx, "SELECT 'a' AS x", "JSONCompactEachRowWithNamesAndTypes", nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "[\"x\"]\n[\"String\"]\n[\"a\"]\n"; string(out) != want {
+			t.Fatalf("after an error, got %q, want %q", out, want)
+		}
+	}
+}

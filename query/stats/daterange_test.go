@@ -1,0 +1,106 @@
+package stats
+
+import (
+	"testing"
+	"time"
+)
+
+func d(s string) time.Time {
+	t, err := parseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func TestResolveSpan(t *testing.T) {
+	today := d("2026-03-18") // a Wednesday
+	cases := []struct {
+		period, first, last string
+	}{
+		{"day", "2026-03-18", "2026-03-18"},
+		{"7d", "2026-03-12", "2026-03-18"},
+		{"28d", "2026-02-19", "2026-03-18"},
+		{"30d", "2026-02-17", "2026-03-18"},
+		{"month", "2026-03-01", "2026-03-31"},
+		{"6mo", "2025-10-01", "2026-03-31"},
+		{"12mo", "2025-04-01", "2026-03-31"},
+		{"year", "2026-01-01", "2026-12-31"},
+		{"all", "2025-11-05", "2026-03-18"},
+	}
+	for _, c := range cases {
+		sp, err := resolveSpan(DateRange{Period: c.period}, today, paris, func() (time.Time, error) { return d("2025-11-05"), nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sp.first.Format(dateLayout) != c.first || sp.last.Format(dateLayout) != c.last {
+			t.Errorf("%s: %s..%s, want %s..%s", c.period, sp.first.Format(dateLayout), sp.last.Format(dateLayout), c.first, c.last)
+		}
+		if !sp.from.Equal(localMidnight(sp.first, paris)) || !sp.to.Equal(localMidnight(sp.last.AddDate(0, 0, 1), paris)) {
+			t.Errorf("%s: instants %v..%v", c.period, sp.from, sp.to)
+		}
+	}
+	// Paris midnight on the DST day is 23:00 UTC the day before.
+	sp, _ := resolveSpan(DateRange{From: "2026-03-29", To: "2026-03-29"}, today, paris, nil)
+	if sp.from != time.Date(2026, 3, 28, 23, 0, 0, 0, time.UTC) || sp.to != time.Date(2026, 3, 29, 22, 0, 0, 0, time.UTC) {
+		t.Errorf("DST day: %v..%v", sp.from, sp.to)
+	}
+	sp, _ = resolveSpan(DateRange{From: "2026-03-29T10:00:00+02:00", To: "2026-03-29T11:00:00+02:00"}, today, paris, nil)
+	if sp.from != time.Date(2026, 3, 29, 8, 0, 0, 0, time.UTC) || sp.to != time.Date(2026, 3, 29, 9, 0, 1, 0, time.UTC) {
+		t.Errorf("datetimes: %v..%v", sp.from, sp.to)
+	}
+}
+
+func TestComparisonSpan(t *testing.T) {
+	today := d("2026-03-18")
+	month := dateSpan(d("2026-03-01"), d("2026-03-31"), paris)
+	cases := []struct {
+		c           Comparisons
+		main        span
+		first, last string
+	}{
+		// Only the elapsed part of the month (18 days) is compared.
+		{Comparisons{Mode: "previous_period"}, month, "2026-02-11", "2026-02-28"},
+		{Comparisons{Mode: "year_over_year"}, month, "2025-03-01", "2025-03-18"},
+		{Comparisons{Mode: "previous_period"}, dateSpan(d("2026-03-12"), d("2026-03-18"), paris), "2026-03-05", "2026-03-11"},
+		// 2025-03-12 is a Wednesday: year_over_year matching the weekday of
+		// 2026-03-12 (a Thursday) shifts by one day.
+		{Comparisons{Mode: "year_over_year", MatchDayOfWeek: true}, dateSpan(d("2026-03-12"), d("2026-03-18"), paris), "2025-03-13", "2025-03-19"},
+		{Comparisons{Mode: "custom", DateRange: &DateRange{From: "2025-12-01", To: "2025-12-07"}}, month, "2025-12-01", "2025-12-07"},
+	}
+	for _, c := range cases {
+		sp, err := comparisonSpan(&c.c, c.main, today, paris, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sp.first.Format(dateLayout) != c.first || sp.last.Format(dateLayout) != c.last {
+			t.Errorf("%+v: %s..%s, want %s..%s", c.c, sp.first.Format(dateLayout), sp.last.Format(dateLayout), c.first, c.last)
+		}
+	}
+	hours := span{from: time.Date(2026, 3, 18, 8, 0, 0, 0, time.UTC), to: time.Date(2026, 3, 18, 10, 0, 0, 0, time.UTC)}
+	sp, _ := comparisonSpan(&Comparisons{Mode: "previous_period"}, hours, today, paris, false)
+	if sp.from != time.Date(2026, 3, 18, 6, 0, 0, 0, time.UTC) || sp.to != hours.from {
+		t.Errorf("datetime previous period %v..%v", sp.from, sp.to)
+	}
+}
+
+func TestPageRegex(t *testing.T) {
+	cases := []struct {
+		pattern, path string
+		match         bool
+	}{
+		{"/blog/*", "/blog/hello", true},
+		{"/blog/*", "/blog/a/b", false},
+		{"/blog/**", "/blog/a/b", true},
+		{"/blog/**", "/blogger", false},
+		{"/a.b/*", "/aXb/c", false},
+		{"/p*", "/pricing", true},
+		{"/(x)+", "/(x)+", true},
+	}
+	for _, c := range cases {
+		re := mustCompile(t, pageRegex(c.pattern))
+		if re.MatchString(c.path) != c.match {
+			t.Errorf("%s ~ %s: %v", c.pattern, c.path, !c.match)
+		}
+	}
+}
