@@ -2,6 +2,7 @@ package chdb
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -145,5 +146,33 @@ func TestNoLeftoversAfterError(t *testing.T) {
 		if want := "[\"x\"]\n[\"String\"]\n[\"a\"]\n"; string(out) != want {
 			t.Fatalf("after an error, got %q, want %q", out, want)
 		}
+	}
+}
+
+// Parameters are set on the connection for one statement; concurrent
+// statements must each see their own.
+func TestConcurrentParams(t *testing.T) {
+	c := testConn(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				want := fmt.Sprintf("%d-%d", g, i)
+				out, err := c.Query(ctx, "SELECT {v:String}", "TSV", []string{"v"}, []string{want})
+				if err != nil || string(out) != want+"\n" {
+					errs <- fmt.Errorf("goroutine %d: got %q, %v; want %q", g, out, err, want)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 }
