@@ -95,8 +95,15 @@ describe('filters', () => {
 
   test('the CSV export carries the view, not the language nor the metric', () => {
     var s = S({ period: '7d', metric: 'visits', lang: 'fr', filters: [['is', 'visit:source', ['Google']]] })
-    assert.equal(exportPath('example.fr', s), '/api/sites/example.fr/export?period=7d&f=is,source,Google')
-    assert.equal(exportPath('example.fr', S()), '/api/sites/example.fr/export')
+    var path = exportPath('example.fr', s, TODAY)
+    var [base, qs] = path.split('?')
+    assert.equal(base, '/api/sites/example.fr/export')
+    assert.ok(qs.startsWith('period=7d&f=is,source,Google&query='), qs)
+    var q = new URLSearchParams(qs)
+    assert.deepEqual(JSON.parse(q.get('query')), { date_range: '7d', filters: [['is', 'visit:source', ['Google']]] })
+    assert.deepEqual(JSON.parse(new URLSearchParams(exportPath('example.fr', S({ period: 'yesterday' }), TODAY).split('?')[1]).get('query')), {
+      date_range: ['2024-03-14', '2024-03-14'],
+    })
   })
 })
 

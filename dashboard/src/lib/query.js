@@ -81,10 +81,15 @@ export function chosen(filters, dim) {
   return f ? f[2][0] : null
 }
 
-// The CSV export: the site's export endpoint with the view's query string.
-export function exportPath(site, state) {
+// The CSV export: the site's export endpoint with the view's query string
+// and, as `query`, the same view as a Stats API query ({date_range,
+// filters}), which is what the server reads.
+export function exportPath(site, state, today) {
   var qs = serializeState(state, { omit: ['lang', 'metric'] })
-  return '/api/sites/' + encodeURIComponent(site) + '/export' + (qs ? '?' + qs : '')
+  var q = { date_range: resolvePeriod(state, today).dateRange }
+  if (state.filters.length) q.filters = state.filters
+  qs += (qs ? '&' : '') + 'query=' + encodeURIComponent(JSON.stringify(q))
+  return '/api/sites/' + encodeURIComponent(site) + '/export?' + qs
 }
 
 // Rows of a time-series answer laid on the time labels: one value per

@@ -72,6 +72,14 @@ export var del = path => api('DELETE', path)
 
 export var stats = q => post('/api/v2/query', q)
 
+// A list answer: the server may send the array itself or wrap it in an
+// object ({sites: [...]}, {goals: [...]}…).
+export function list(data, key) {
+  if (Array.isArray(data)) return data
+  if (data && Array.isArray(data[key])) return data[key]
+  return []
+}
+
 export function sitePath(domain, rest = '') {
   return '/api/sites/' + encodeURIComponent(domain) + rest
 }

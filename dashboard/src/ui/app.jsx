@@ -73,7 +73,19 @@ export function App() {
 
   useEffect(() => {
     if (r.name === 'share') return
-    setUnauthorizedHandler(() => setSession(null))
+    // A 401 ends the session only if the server confirms it has ended: a
+    // request may fail for its own reasons.
+    var checking = false
+    setUnauthorizedHandler(() => {
+      if (checking) return
+      checking = true
+      get('/api/auth/me', { quiet401: true })
+        .then(
+          s => setCsrf(s.csrf_token),
+          e => e.status === 401 && setSession(null)
+        )
+        .finally(() => (checking = false))
+    })
     get('/api/auth/me', { quiet401: true }).then(
       s => {
         setCsrf(s.csrf_token)

@@ -87,8 +87,9 @@ export function Setup() {
     setBusy(true)
     setError('')
     try {
-      await post('/api/auth/setup', { email: email.trim(), password })
-      login(await post('/api/auth/login', { email: email.trim(), password }))
+      var res = await post('/api/auth/setup', { email: email.trim(), password })
+      // The answer may already be a session; else log in.
+      login(res && res.csrf_token ? res : await post('/api/auth/login', { email: email.trim(), password }))
       navigate('/sites/new', { replace: true })
     } catch (err) {
       setError(err.message)

@@ -285,22 +285,6 @@ export function Icon({ name, size = 16 }) {
   )
 }
 
-// A label above a control, with an optional hint read with it.
-export function Field({ label, hint, children, id }) {
-  var hintId = hint ? id + '-hint' : undefined
-  return (
-    <div class="field">
-      <label for={id}>{label}</label>
-      {children}
-      {hint && (
-        <small id={hintId} class="hint">
-          {hint}
-        </small>
-      )}
-    </div>
-  )
-}
-
 // The browser's time zones, for the site's time zone select.
 export function timeZones() {
   try {

@@ -10,7 +10,7 @@ import { countryName, flag, formatChange, formatCompact, formatDay, formatMetric
 import { change, exportPath, graphMetric, num, seriesFromResults, timeseriesQuery, topMetrics, topStatsQuery, withoutFilter } from '../lib/query.js'
 import { parseState, serializeState, updateState } from '../lib/state.js'
 import { dashboardPath, settingsPath } from '../lib/routes.js'
-import { get, headers, sitePath, stats } from './api.js'
+import { get, headers, list, sitePath, stats } from './api.js'
 import { browserZone, ErrorBox, Icon, Modal, useApp, useLoad, useTick } from './common.jsx'
 import { Page } from './frame.jsx'
 import { Link, navigate, useLocation } from './router.jsx'
@@ -25,7 +25,7 @@ export var useDash = () => useContext(DashContext)
 export function Dashboard({ domain }) {
   var { t } = useApp()
   var site = useLoad(() => get(sitePath(domain)), [domain])
-  var sites = useLoad(() => get('/api/sites'), [])
+  var sites = useLoad(() => get('/api/sites').then(d => list(d, 'sites')), [])
   if (site.error) {
     return (
       <Page>
@@ -385,7 +385,7 @@ function GraphCard() {
     var z = zoomTo(label, r.interval, today)
     if (z) set(z)
   }
-  var href = exportPath(domain, state)
+  var href = exportPath(domain, state, today)
   var download = async e => {
     if (!shared) return
     // A shared link's export needs the link's header: fetch it, then save.

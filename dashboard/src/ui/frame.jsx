@@ -51,7 +51,7 @@ export function Header({ children }) {
 }
 
 export function PasswordDialog({ onClose }) {
-  var { t } = useApp()
+  var { t, login } = useApp()
   var [current, setCurrent] = useState('')
   var [next, setNext] = useState('')
   var [again, setAgain] = useState('')
@@ -64,7 +64,9 @@ export function PasswordDialog({ onClose }) {
     setBusy(true)
     setError('')
     try {
-      await post('/api/auth/password', { current, new: next }, { quiet401: true })
+      var res = await post('/api/auth/password', { current, new: next }, { quiet401: true })
+      // The server may start a new session with a new token.
+      if (res && res.csrf_token) login(res)
       notify(t('password.changed'))
       onClose()
     } catch (err) {

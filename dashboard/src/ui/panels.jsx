@@ -2,13 +2,13 @@
 // dashboard, a details dialog with the whole list (sorted, searched,
 // paged), the map, goals, custom properties and funnels; and the dialog
 // that adds a filter by hand.
-import { useEffect, useRef, useState } from 'preact/hooks'
-import { detailMetrics, longDim, VISIT_DIMS } from '../lib/dims.js'
+import { useEffect, useState } from 'preact/hooks'
+import { detailMetrics, longDim } from '../lib/dims.js'
 import { formatMetric, formatNumber, formatPercent } from '../lib/format.js'
 import { breakdownQuery, chosen, hasGoalFilter, withFilter } from '../lib/query.js'
 import { OPERATORS } from '../lib/state.js'
 import { settingsPath } from '../lib/routes.js'
-import { get, post, sitePath, stats } from './api.js'
+import { get, list, post, sitePath, stats } from './api.js'
 import { ErrorBox, Icon, Modal, SkeletonRows, store, Tabs, useApp, useLoad } from './common.jsx'
 import { Link } from './router.jsx'
 import { dimLabel, displayValue, useDash } from './dashboard.jsx'
@@ -335,10 +335,10 @@ function PropsPanel() {
 function FunnelsPanel() {
   var { t, lang } = useApp()
   var { domain, state, r, tick, canEdit, shared } = useDash()
-  var funnels = useLoad(() => get(sitePath(domain, '/funnels'), { quiet401: true }), [domain])
+  var funnels = useLoad(() => get(sitePath(domain, '/funnels'), { quiet401: true }).then(d => list(d, 'funnels')), [domain])
   var [id, setId] = useState(() => store.get('funnel.' + domain) || '')
-  var list = Array.isArray(funnels.data) ? funnels.data : []
-  var current = list.find(f => String(f.id) === String(id)) || list[0]
+  var all = funnels.data || []
+  var current = all.find(f => String(f.id) === String(id)) || all[0]
   var report = useLoad(
     () => (current ? post(sitePath(domain, '/funnels/' + encodeURIComponent(current.id) + '/report'), { date_range: r.dateRange, filters: state.filters }) : null),
     [current && current.id, JSON.stringify(r.dateRange), JSON.stringify(state.filters), tick]
@@ -348,7 +348,7 @@ function FunnelsPanel() {
   var body
   if (funnels.error) body = <ErrorBox error={funnels.error} retry={funnels.reload} />
   else if (!funnels.data) body = <SkeletonRows rows={4} />
-  else if (!list.length)
+  else if (!all.length)
     body = (
       <p class="empty-panel">
         {t('funnels.none')} {canEdit && !shared && <Link href={settingsPath(domain, 'funnels')}>{t('funnels.add')}</Link>}
@@ -365,7 +365,7 @@ function FunnelsPanel() {
           <li key={i}>
             <div class="funnel-top">
               <span class="funnel-name">
-                {i + 1}. {s.name}
+                {i + 1}. {s.name || s.label}
               </span>
               <span class="num">
                 {formatNumber(s.visitors, lang, 0)} · {formatPercent(s.conversion_rate, lang)}
@@ -380,7 +380,7 @@ function FunnelsPanel() {
       </ol>
     )
   }
-  var extra = list.length > 1 && (
+  var extra = all.length > 1 && (
     <label class="panel-select">
       <span class="sr-only">{t('funnels.choose')}</span>
       <select
@@ -390,7 +390,7 @@ function FunnelsPanel() {
           setId(e.target.value)
         }}
       >
-        {list.map(f => (
+        {all.map(f => (
           <option key={f.id} value={String(f.id)}>
             {f.name}
           </option>
@@ -617,5 +617,3 @@ export function FilterDialog({ onClose }) {
     </Modal>
   )
 }
-
-export { VISIT_DIMS }

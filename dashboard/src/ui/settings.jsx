@@ -3,7 +3,7 @@
 import { useRef, useState } from 'preact/hooks'
 import { dashboardPath, settingsPath } from '../lib/routes.js'
 import { formatDateTime } from '../lib/format.js'
-import { del, get, patch, post, sitePath } from './api.js'
+import { del, get, list, patch, post, sitePath } from './api.js'
 import { CopyButton, ErrorBox, Icon, notify, SkeletonRows, useApp, useConfirm, useLoad } from './common.jsx'
 import { Page } from './frame.jsx'
 import { Link, navigate } from './router.jsx'
@@ -148,7 +148,7 @@ function goalName(g, t) {
 
 function Goals({ domain }) {
   var { t } = useApp()
-  var goals = useLoad(() => get(sitePath(domain, '/goals')), [domain])
+  var goals = useLoad(() => get(sitePath(domain, '/goals')).then(d => list(d, 'goals')), [domain])
   var [kind, setKind] = useState('event')
   var [name, setName] = useState('')
   var [display, setDisplay] = useState('')
@@ -259,8 +259,8 @@ var WINDOWS = [1800, 3600, 86400, 604800, 2592000]
 
 function Funnels({ domain }) {
   var { t, lang } = useApp()
-  var funnels = useLoad(() => get(sitePath(domain, '/funnels')), [domain])
-  var goals = useLoad(() => get(sitePath(domain, '/goals')), [domain])
+  var funnels = useLoad(() => get(sitePath(domain, '/funnels')).then(d => list(d, 'funnels')), [domain])
+  var goals = useLoad(() => get(sitePath(domain, '/goals')).then(d => list(d, 'goals')), [domain])
   var [name, setName] = useState('')
   var [steps, setSteps] = useState(['', ''])
   var [win, setWin] = useState(86400)
@@ -401,7 +401,7 @@ function absolute(url) {
 
 function SharedLinks({ domain }) {
   var { t } = useApp()
-  var links = useLoad(() => get(sitePath(domain, '/shared-links')), [domain])
+  var links = useLoad(() => get(sitePath(domain, '/shared-links')).then(d => list(d, 'shared_links')), [domain])
   var [name, setName] = useState('')
   var [password, setPassword] = useState('')
   var [created, setCreated] = useState(null)
@@ -495,22 +495,25 @@ function SharedLinks({ domain }) {
   )
 }
 
-var ROLES = ['viewer', 'editor', 'admin']
+var ROLES = ['viewer', 'admin', 'owner']
 
 function Members({ domain }) {
   var { t } = useApp()
-  var members = useLoad(() => get(sitePath(domain, '/members')), [domain])
+  var members = useLoad(() => get(sitePath(domain, '/members')).then(d => list(d, 'members')), [domain])
   var [email, setEmail] = useState('')
   var [role, setRole] = useState('viewer')
   var [confirmEl, ask] = useConfirm()
-  var roleName = r => (ROLES.includes(r) || r === 'owner' ? t('role.' + r) : r)
+  var roleName = r => (ROLES.includes(r) || r === 'editor' ? t('role.' + r) : r)
+  var [invited, setInvited] = useState(null)
   var add = e => {
     e.preventDefault()
     ask({
       title: t('members.add'),
       message: t('members.confirmAdd', { email: email.trim(), role: roleName(role) }),
       onConfirm: async () => {
-        await post(sitePath(domain, '/members'), { email: email.trim(), role })
+        var res = await post(sitePath(domain, '/members'), { email: email.trim(), role })
+        // A new account's first password comes back once.
+        setInvited(res && res.password ? { email: email.trim(), password: res.password } : null)
         setEmail('')
         notify(t('members.added'))
         members.reload()
@@ -532,6 +535,15 @@ function Members({ domain }) {
   return (
     <>
       <Section title={t('settings.members')} intro={t('members.intro')}>
+        {invited && (
+          <div class="callout ok" role="status">
+            <p>{t('members.password', { email: invited.email })}</p>
+            <pre class="code">
+              <code>{invited.password}</code>
+            </pre>
+            <CopyButton text={invited.password} />
+          </div>
+        )}
         {members.error ? (
           <ErrorBox error={members.error} retry={members.reload} />
         ) : !members.data ? (
@@ -583,8 +595,8 @@ function Members({ domain }) {
 
 function ApiKeys({ domain }) {
   var { t, lang } = useApp()
-  var keys = useLoad(() => get('/api/keys'), [])
-  var sites = useLoad(() => get('/api/sites'), [])
+  var keys = useLoad(() => get('/api/keys').then(d => list(d, 'keys')), [])
+  var sites = useLoad(() => get('/api/sites').then(d => list(d, 'sites')), [])
   var [name, setName] = useState('')
   var [chosen, setChosen] = useState([domain])
   var [created, setCreated] = useState(null)

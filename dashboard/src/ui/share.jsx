@@ -5,8 +5,8 @@
 // URL (?domain=), from GET /api/share/{slug} when the server answers it,
 // or from the answer of POST /api/share/{slug}/auth.
 import { useEffect, useState } from 'preact/hooks'
-import { get, post, setShared, setUnauthorizedHandler } from './api.js'
-import { ErrorBox, Icon, Spinner, useApp } from './common.jsx'
+import { get, post, setShared, setUnauthorizedHandler, sitePath } from './api.js'
+import { ErrorBox, Icon, Spinner, useApp, useLoad } from './common.jsx'
 import { Page } from './frame.jsx'
 import { DashboardView } from './dashboard.jsx'
 
@@ -36,7 +36,7 @@ export function Shared({ slug }) {
       }
       var d = domain || domainOf(info)
       if (info && info.timezone) setTimezone(info.timezone)
-      if (info && (info.password_required || info.protected || info.has_password)) return live && (setDomain(d), setPhase('password'))
+      if (info && (info.password_required || info.protected || info.has_password) && !info.authenticated) return live && (setDomain(d), setPhase('password'))
       if (d) return live && (setDomain(d), setPhase('ready'))
       try {
         var res = await post('/api/share/' + encodeURIComponent(slug) + '/auth', { password: '' }, { quiet401: true })
@@ -80,7 +80,14 @@ export function Shared({ slug }) {
         </div>
       </Page>
     )
-  return <DashboardView domain={domain} timezone={timezone} shared={slug} />
+  return <SharedDashboard slug={slug} domain={domain} timezone={timezone} />
+}
+
+// The site's time zone, when the server tells it to a shared link's
+// readers, decides what "today" is; queries wait for it.
+function SharedDashboard({ slug, domain, timezone }) {
+  var site = useLoad(() => (timezone ? { timezone } : get(sitePath(domain), { quiet401: true }).catch(() => ({}))), [domain, timezone])
+  return <DashboardView domain={domain} timezone={site.data ? site.data.timezone : ''} ready={!!site.data} shared={slug} />
 }
 
 function SharePassword({ slug, onOk }) {

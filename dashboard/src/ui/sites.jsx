@@ -4,14 +4,14 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { dashboardPath, settingsPath } from '../lib/routes.js'
 import { formatCompact, formatDateTime } from '../lib/format.js'
 import { seriesFromResults } from '../lib/query.js'
-import { get, post, sitePath, stats } from './api.js'
+import { get, list, post, sitePath, stats } from './api.js'
 import { browserZone, CopyButton, ErrorBox, Icon, SkeletonRows, timeZones, useApp, useLoad } from './common.jsx'
 import { Link, navigate, useLocation } from './router.jsx'
 import { Page } from './frame.jsx'
 
 export function Sites() {
   var { t } = useApp()
-  var sites = useLoad(() => get('/api/sites'), [])
+  var sites = useLoad(() => get('/api/sites').then(d => list(d, 'sites')), [])
   return (
     <Page>
       <div class="page-head">

@@ -4,7 +4,7 @@
 // fixture page that carries the tracker, headless Chromium from Debian, and
 // screenshots in test-artifacts/.
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -41,7 +41,12 @@ export async function startServer() {
   var port = await freePort()
   var data = mkdtempSync(join(tmpdir(), 'sillage-browser-'))
   var [exe, args] = command(['serve', '--listen', '127.0.0.1:' + port, '--data', data, '--bootstrap-site', SITE, '--bootstrap-user', USER])
-  var child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  // The embedded engine's library, which `make chdb` puts in tools/chdb/,
+  // is found from the repository root; this runs from dashboard/.
+  var env = { ...process.env }
+  var chdb = resolve(root, '../tools/chdb/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so')
+  if (!env.SILLAGE_CHDB_LIB && existsSync(chdb)) env.SILLAGE_CHDB_LIB = chdb
+  var child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
   var out = ''
   var err = ''
   child.stdout.on('data', d => (out += d))
@@ -54,23 +59,23 @@ export async function startServer() {
     if (child.exitCode === null) child.kill('SIGKILL')
     rmSync(data, { recursive: true, force: true })
   }
+  // Ready once the dashboard API answers (it may 404 while starting).
   var deadline = Date.now() + 60000
   var password = null
+  var status = 0
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${bin} serve exited with ${child.exitCode}:\n${out}\n${err.slice(-3000)}`)
     var m = /Created account \S+ with password (\S+)/.exec(out)
     if (m) password = m[1]
     if (password) {
       var res = await fetch(url + '/api/auth/setup').catch(() => null)
-      if (res && res.status === 404) {
-        await stop()
-        throw new Error(`${bin} answers 404 on GET /api/auth/setup: this build has no dashboard API yet`)
-      }
+      status = res ? res.status : 0
       if (res && res.ok) break
     }
     if (Date.now() > deadline) {
       await stop()
-      throw new Error(`${bin} serve did not get ready in 60 s:\n${out}\n${err.slice(-3000)}`)
+      if (status === 404) throw new Error(`${bin} answers 404 on GET /api/auth/setup: this build has no dashboard API`)
+      throw new Error(`${bin} serve did not get ready in 60 s (last status ${status}):\n${out}\n${err.slice(-3000)}`)
     }
     await new Promise(ok => setTimeout(ok, 200))
   }
@@ -138,6 +143,8 @@ export async function newPage(browser, server, options = {}) {
 // Waits until the page has had no API request in flight for quietMs (the
 // realtime poll aside, the dashboard is then showing what it loaded).
 export async function settle(page, quietMs = 600, timeoutMs = 20000) {
+  // What was just clicked may start its requests after the next render.
+  await new Promise(ok => setTimeout(ok, 200))
   var end = Date.now() + timeoutMs
   while (Date.now() < end) {
     if (page.pending <= 0 && Date.now() - page.lastActivity >= quietMs) return
