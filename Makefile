@@ -32,9 +32,11 @@ dashboard/node_modules/.package-lock.json: dashboard/package-lock.json
 
 test: test-js test-go
 
-test-js: js-deps
+# The browser suites drive Debian's chromium against the real binary.
+test-js: js-deps chdb build
 	cd tracker-js && npm test
 	cd dashboard && npm test
+	cd dashboard && SILLAGE_BIN=../bin/sillage npm run test:browser
 
 test-go: chdb
 	$(GO) vet ./...
