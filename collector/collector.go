@@ -6,7 +6,6 @@ package collector
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -193,5 +192,3 @@ func (c *Collector) janitor(ctx context.Context) {
 		}
 	}
 }
-
-var errNoSession = errors.New("no live session")
