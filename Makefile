@@ -35,6 +35,7 @@ test: test-js test-go
 # The browser suites drive Debian's chromium against the real binary.
 test-js: js-deps chdb build
 	cd tracker-js && npm test
+	cd tracker-js && SILLAGE_BIN=../bin/sillage npm run test:browser
 	cd dashboard && npm test
 	cd dashboard && SILLAGE_BIN=../bin/sillage npm run test:browser
 

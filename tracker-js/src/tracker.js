@@ -167,6 +167,9 @@ try {
     on('popstate', nav)
     // Without data-hash, nav drops the hash: a hash change sends nothing.
     on('hashchange', nav)
+    // A page restored from the back/forward cache runs no script again:
+    // it is shown anew, so it is a pageview (even for the same url).
+    on('pageshow', e => e.persisted && nav((last = 0)))
     nav()
   }
 

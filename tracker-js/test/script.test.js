@@ -246,6 +246,32 @@ describe('single-page apps', () => {
   })
 })
 
+describe('back/forward cache', () => {
+  test('a page restored from it is a new pageview, even at the same url', () => {
+    var b = browser()
+    b.dispatch('pageshow', { persisted: false }) // a normal load: already counted
+    b.advance(3000)
+    b.dispatch('pagehide', { persisted: true })
+    b.hide()
+    b.advance(60000)
+    b.show()
+    b.dispatch('pageshow', { persisted: true })
+    assert.deepEqual(b.names(), ['pageview', 'engagement', 'pageview'])
+    assert.equal(b.sent[2].body.u, 'https://example.fr/page')
+    // The time spent in the cache is no engagement.
+    b.advance(500)
+    b.hide()
+    assert.equal(b.sent[3].body.n, 'engagement')
+    assert.equal(b.sent[3].body.e, 500)
+  })
+
+  test('not with data-manual: the page sends its own pageviews', () => {
+    var b = browser({ data: { manual: '' } })
+    b.dispatch('pageshow', { persisted: true })
+    assert.deepEqual(b.sent, [])
+  })
+})
+
 describe('engagement', () => {
   test('is sent when the page is hidden, with scroll depth and focused time', () => {
     var b = browser({ data: { 'props-plan': 'pro' } })
