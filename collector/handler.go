@@ -13,6 +13,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/clientip"
 	"github.com/sillage-analytics/sillage/collector/enrich"
 	"github.com/sillage-analytics/sillage/collector/event"
 	"github.com/sillage-analytics/sillage/collector/session"
@@ -131,7 +132,7 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 		return accepted(ctx, "unknown-domain")
 	}
 
-	ip := clientIP(peerAddr(ctx), string(ctx.Request.Header.Peek("X-Forwarded-For")), c.cfg.TrustedProxies)
+	ip := clientip.Resolve(peerAddr(ctx), string(ctx.Request.Header.Peek("X-Forwarded-For")), c.cfg.TrustedProxies)
 	now := c.cfg.Now().UTC()
 	today, yesterday := c.salts.Current(ctx)
 

@@ -22,6 +22,7 @@ import (
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/admin"
+	"github.com/sillage-analytics/sillage/clientip"
 	"github.com/sillage-analytics/sillage/collector"
 	"github.com/sillage-analytics/sillage/migrations"
 	"github.com/sillage-analytics/sillage/store"
@@ -124,7 +125,7 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 	}()
 	log.Info("engine open", "kind", eng.Kind(), "took", time.Since(started).Round(time.Millisecond).String())
 
-	proxies, err := collector.ParseProxies(sf.trustedProxies)
+	proxies, err := clientip.ParseProxies(sf.trustedProxies)
 	if err != nil {
 		return fmt.Errorf("--trusted-proxies: %w", err)
 	}

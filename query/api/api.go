@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/clientip"
 	"github.com/sillage-analytics/sillage/store"
 )
 
@@ -180,9 +181,7 @@ func (a *API) routes() {
 	a.handle("DELETE /api/keys/{id}", a.revokeKey)
 }
 
-// clientIP is the socket peer, or, when the peer is a trusted proxy, the
-// right-most X-Forwarded-For address that is not a trusted proxy: the
-// left-most entries are whatever the client chose to send.
+// clientIP is the client's address behind the trusted proxies.
 func (a *API) clientIP(r *http.Request) netip.Addr {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -192,32 +191,10 @@ func (a *API) clientIP(r *http.Request) netip.Addr {
 	if err != nil {
 		return netip.IPv6Unspecified()
 	}
-	ip := peer.Unmap()
-	if !a.trusted(ip) {
-		return ip
-	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		ip = hop.Unmap()
-		if !a.trusted(ip) {
-			break
-		}
-	}
-	return ip
+	return clientip.Resolve(peer, strings.Join(r.Header.Values("X-Forwarded-For"), ","), a.proxies)
 }
 
-func (a *API) trusted(ip netip.Addr) bool {
-	for _, p := range a.proxies {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
-}
+func (a *API) trusted(ip netip.Addr) bool { return clientip.Trusted(ip, a.proxies) }
 
 // secureRequest reports whether cookies of this response get the Secure
 // flag.

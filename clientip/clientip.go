@@ -1,16 +1,18 @@
-package collector
+// Package clientip finds the address of the client behind trusted reverse
+// proxies, for the collector and the query service alike.
+package clientip
 
 import (
 	"net/netip"
 	"strings"
 )
 
-// clientIP is the socket peer, or, when the peer is a trusted proxy, the
+// Resolve returns the socket peer, or, when the peer is a trusted proxy, the
 // right-most address of X-Forwarded-For that is not a trusted proxy
 // itself: the left-most entries are whatever the client chose to send.
-func clientIP(peer netip.Addr, xff string, trusted []netip.Prefix) netip.Addr {
+func Resolve(peer netip.Addr, xff string, trusted []netip.Prefix) netip.Addr {
 	peer = peer.Unmap()
-	if xff == "" || !isTrusted(peer, trusted) {
+	if xff == "" || !Trusted(peer, trusted) {
 		return peer
 	}
 	ip := peer
@@ -26,14 +28,14 @@ func clientIP(peer netip.Addr, xff string, trusted []netip.Prefix) netip.Addr {
 			return ip
 		}
 		ip = a.Unmap()
-		if !isTrusted(ip, trusted) {
+		if !Trusted(ip, trusted) {
 			return ip
 		}
 	}
 	return ip
 }
 
-func isTrusted(ip netip.Addr, trusted []netip.Prefix) bool {
+func Trusted(ip netip.Addr, trusted []netip.Prefix) bool {
 	for _, p := range trusted {
 		if p.Contains(ip) {
 			return true
