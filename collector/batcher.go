@@ -97,7 +97,7 @@ func (c *Collector) readIntent() (from, to uint64, ok bool) {
 // deliverPending re-inserts the batch a previous run may have sent without
 // committing, then everything else left in the log.
 func (c *Collector) deliverPending(ctx context.Context) error {
-	left := c.wal.LastSeq() + 1 - c.wal.FirstUnflushed()
+	left := c.pending()
 	if left == 0 {
 		return nil
 	}
@@ -110,12 +110,17 @@ func (c *Collector) deliverPending(ctx context.Context) error {
 			return err
 		}
 	}
-	for c.wal.FirstUnflushed() <= c.wal.LastSeq() {
+	for c.pending() > 0 {
 		if err := c.flushOnce(ctx); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// pending is the number of durable events not yet in the store.
+func (c *Collector) pending() uint64 {
+	return c.wal.LastSeq() + 1 - c.wal.FirstUnflushed()
 }
 
 // flushOnce sends the next batch of the log to the store. One flush runs at
@@ -187,13 +192,13 @@ func (c *Collector) batcher(ctx context.Context) {
 			}
 		}
 		err := c.flushOnce(ctx)
-		for err == nil && c.wal.LastSeq()+1-c.wal.FirstUnflushed() >= uint64(c.cfg.BatchSize) {
+		for err == nil && c.pending() >= uint64(c.cfg.BatchSize) {
 			err = c.flushOnce(ctx)
 		}
 		if err != nil && ctx.Err() == nil {
 			backoff = min(max(2*backoff, 250*time.Millisecond), 30*time.Second)
 			c.log.Warn("cannot deliver events to the store, retrying", "error", oneLine(err), "retry_in", backoff.String(),
-				"waiting_events", c.wal.LastSeq()+1-c.wal.FirstUnflushed())
+				"waiting_events", c.pending())
 			t.Reset(backoff)
 			continue
 		}
@@ -204,7 +209,7 @@ func (c *Collector) batcher(ctx context.Context) {
 
 // kick asks the batcher for an early flush once a batch is full.
 func (c *Collector) kick() {
-	if c.wal.LastSeq()+1-c.wal.FirstUnflushed() >= uint64(c.cfg.BatchSize) {
+	if c.pending() >= uint64(c.cfg.BatchSize) {
 		select {
 		case c.flushNow <- struct{}{}:
 		default:

@@ -162,10 +162,9 @@ func (c *Collector) Close(ctx context.Context) error {
 
 // drain delivers the whole log.
 func (c *Collector) drain(ctx context.Context) error {
-	for c.wal.FirstUnflushed() <= c.wal.LastSeq() {
+	for c.pending() > 0 {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("%d events left in the write-ahead log for the next start: %w",
-				c.wal.LastSeq()-c.wal.FirstUnflushed()+1, err)
+			return fmt.Errorf("%d events left in the write-ahead log for the next start: %w", c.pending(), err)
 		}
 		if err := c.flushOnce(ctx); err != nil {
 			c.log.Warn("flush at shutdown failed, retrying", "error", err)

@@ -59,7 +59,7 @@ func newMetrics(reg prometheus.Registerer, c *Collector) *metrics {
 		}, func() float64 { return float64(c.wal.Size()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "sillage_wal_pending_events", Help: "Accepted events not yet in the store.",
-		}, func() float64 { return float64(c.wal.LastSeq() + 1 - c.wal.FirstUnflushed()) }),
+		}, func() float64 { return float64(c.pending()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "sillage_useragent_cache_hits_total", Help: "User-agent lookups answered from the cache.",
 		}, func() float64 { h, _ := c.ua.Stats(); return float64(h) }),
