@@ -133,19 +133,8 @@ func startServe(t *testing.T, args ...string) (addr string, stdout *syncBuffer) 
 			t.Error("serve did not stop within 30 s of SIGTERM")
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return addr, stdout
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatal("serve not ready within 60 s")
-	return "", nil
+	waitReady(t, addr)
+	return addr, stdout
 }
 
 func TestServeHealthAndAdminSocket(t *testing.T) {
