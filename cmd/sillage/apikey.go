@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 )
 
 func runAPIKey(ctx context.Context, args []string, out io.Writer) error {
@@ -29,10 +28,7 @@ and can be revoked from the dashboard's settings.`)
 	if site == "" {
 		return fmt.Errorf("--site is required")
 	}
-	log, err := newLogger(os.Stderr, "warn", "text")
-	if err != nil {
-		return err
-	}
+	log := cliLogger()
 	ops, _, done, err := ef.ops(ctx, log)
 	if err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 )
 
@@ -31,10 +30,7 @@ benchmarks; never on a site with real data.`)
 	if events < 1 {
 		return fmt.Errorf("--events must be positive")
 	}
-	log, err := newLogger(os.Stderr, "warn", "text")
-	if err != nil {
-		return err
-	}
+	log := cliLogger()
 	ops, where, done, err := ef.ops(ctx, log)
 	if err != nil {
 		return err

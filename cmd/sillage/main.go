@@ -94,6 +94,12 @@ func oneLine(err error) string {
 	return s
 }
 
+// cliLogger is the logger of the one-shot commands: warnings and errors
+// only, so their output stays their answer.
+func cliLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {

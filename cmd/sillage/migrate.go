@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 )
 
@@ -43,10 +42,7 @@ pending ones at start). "down" reverts N migrations, or all of them.`)
 	default:
 		return fmt.Errorf("unknown action %q: up, down [N] or version", action)
 	}
-	log, err := newLogger(os.Stderr, "warn", "text")
-	if err != nil {
-		return err
-	}
+	log := cliLogger()
 	eng, err := ef.open(ctx, log)
 	if err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 )
 
@@ -23,10 +22,7 @@ on the same data folder, the command goes through its admin socket.`)
 	if len(f.args) == 0 {
 		return fmt.Errorf("missing action: add DOMAIN or list")
 	}
-	log, err := newLogger(os.Stderr, "warn", "text")
-	if err != nil {
-		return err
-	}
+	log := cliLogger()
 	switch action := f.args[0]; {
 	case action == "add" && len(f.args) == 2:
 		ops, where, done, err := ef.ops(ctx, log)

@@ -38,10 +38,7 @@ standard input, so it never shows in the process list or shell history:
 		return fmt.Errorf("read password from standard input: %w", err)
 	}
 	password := strings.TrimRight(line, "\r\n")
-	log, err := newLogger(os.Stderr, "warn", "text")
-	if err != nil {
-		return err
-	}
+	log := cliLogger()
 	ops, where, done, err := ef.ops(ctx, log)
 	if err != nil {
 		return err
