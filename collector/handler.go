@@ -110,12 +110,12 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 		return jsonError(ctx, fasthttp.StatusBadRequest, "url", "must be an absolute http(s) URL with a host")
 	}
 
-	ua := ctx.Request.Header.UserAgent()
-	if reason := enrich.BotReason(string(ua)); reason != "" {
+	ua := string(ctx.Request.Header.UserAgent())
+	if reason := enrich.BotReason(ua); reason != "" {
 		c.metrics.dropped.WithLabelValues("bot_" + reason).Inc()
 		return accepted(ctx, "bot")
 	}
-	agent := c.ua.Parse(string(ua))
+	agent := c.ua.Parse(ua)
 	if agent.Spider {
 		c.metrics.dropped.WithLabelValues("bot_spider").Inc()
 		return accepted(ctx, "bot")
@@ -146,12 +146,13 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 		return attrs
 	}
 
+	ipText := ip.String()
 	var recs [][]byte
 	for _, site := range sites {
-		vid := visitor.ID(today, site.ID, ip.String(), string(ua))
+		vid := visitor.ID(today, site.ID, ipText, ua)
 		// Near midnight, a visit that began yesterday keeps yesterday's id.
 		if yesterday != nil {
-			if old := visitor.ID(yesterday, site.ID, ip.String(), string(ua)); c.tracker.Active(site.ID, old, now) {
+			if old := visitor.ID(yesterday, site.ID, ipText, ua); c.tracker.Active(site.ID, old, now) {
 				vid = old
 			}
 		}
