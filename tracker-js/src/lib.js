@@ -39,22 +39,3 @@ export var tagged = (c, p, n) => (
   }),
   n
 )
-
-// The request body: JSON with short keys (README.md, "Payload").
-// n name, u url, d domain, r referrer or null, p props (only when not empty),
-// $ revenue, h 1 in hash mode, i only when false, sd and e (engagement).
-// Keys left undefined are dropped by JSON.stringify, and an empty `p` by the
-// replace (no string value can hold `,"p":{}`: JSON escapes its quotes).
-export var payload = (n, u, o, d, r, props, h) =>
-  JSON.stringify({
-    n,
-    u,
-    d,
-    r: r || null,
-    p: Object.assign({}, props, o.props),
-    $: o.revenue,
-    h: h ? 1 : void 0,
-    i: o.interactive !== !1 && void 0,
-    sd: o.sd,
-    e: o.e,
-  }).replace(',"p":{}', '')

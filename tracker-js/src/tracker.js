@@ -4,8 +4,10 @@
 //
 // Rules: never throw into the page (every entry point runs in try/catch);
 // never write a cookie or any storage; no eval, no inline code (strict CSP);
-// stay small (test/size.test.js): no repeated long names, few branches.
-import { DOWNLOADS, exclusion, extensions, payload, tagged } from './lib.js'
+// stay small (test/size.test.js): no repeated long names, few branches;
+// measure any change with `npm test` (gzip favours repeating the same
+// text: four on('x', () => engage()) lines are smaller than a loop).
+import { DOWNLOADS, exclusion, extensions, tagged } from './lib.js'
 
 // f, made to swallow whatever it throws (entry points take two arguments
 // at most).
@@ -51,9 +53,10 @@ try {
     sent,
     // The url of the last automatic pageview.
     last,
-    // Sends an event (parameters after `o` are locals). `Object` is a
-    // callback that takes anything and does nothing.
-    track = (name, o = {}, cb = o.callback || Object, u = new URL(o.u || l, l), why, body) => {
+    // Sends an event (parameters after `p` are locals): `o` holds the
+    // options of sillage(), `p` properties that `o.props` override.
+    // `Object` is a callback that takes anything and does nothing.
+    track = (name, o = {}, p, cb = o.callback || Object, u = new URL(o.u || l, l), why, body) => {
       why = off || (exclude.test(u.pathname) && 'excluded')
       u = u.href
       if (name == 'pageview') {
@@ -62,13 +65,31 @@ try {
         time = sent = depth = 0
       }
       if (why) return cb(console.warn('Ignoring Event: ' + why))
-      body = payload(name, u, o, D.domain || l.hostname, d.referrer, dataProps, hash)
+      // JSON with short keys (README.md, "Payload"): `p` only when not
+      // empty, `h` only in hash mode, `i` only when false. Keys left
+      // undefined are dropped by JSON.stringify, and an empty `p` by the
+      // replace (no string value can hold `,"p":{}`: JSON escapes its
+      // quotes). Inlined here rather than a helper of lib.js: its seven
+      // arguments cost 20 bytes gzipped.
+      body = JSON.stringify({
+        n: name,
+        u,
+        d: D.domain || l.hostname,
+        r: d.referrer || null,
+        p: Object.assign({}, dataProps, p, o.props),
+        $: o.revenue,
+        h: hash ? 1 : void 0,
+        i: o.interactive !== !1 && void 0,
+        sd: o.sd,
+        e: o.e,
+      }).replace(',"p":{}', '')
       try {
         // No Content-Type: a string body goes as text/plain;charset=UTF-8.
-        // A failed request's error has no status: 0.
-        fetch(api, { method: 'POST', body, keepalive: !0 })
-          .catch(e => e)
-          .then(r => cb({ status: r.status | 0 }))
+        // A failed request has no status: 0.
+        fetch(api, { method: 'POST', body, keepalive: !0 }).then(
+          r => cb({ status: r.status }),
+          e => cb({ status: 0 })
+        )
       } catch (e) {
         n.sendBeacon(api, body)
         cb({})
@@ -77,7 +98,8 @@ try {
     // Counts the ms since the last call if the page was visible and focused
     // meanwhile, notes whether it is now, measures the scroll depth; then,
     // when `now` is truthy (pagehide's event, a new SPA page) or the page is
-    // hidden, reports what is new. Every other call only measures.
+    // hidden, reports what is new. Every other call only measures (so
+    // visibilitychange, focus, blur and scroll call it without their event).
     engage = (now, t = Date.now(), y = Math.round(((scrollY + innerHeight) * 100) / d.documentElement.scrollHeight)) => {
       time += since && t - since
       since = !d.hidden && d.hasFocus() && t
@@ -89,7 +111,7 @@ try {
     },
     // For visibilitychange, focus, blur and scroll (their event must not
     // count as `now`).
-    watch = () => engage(),
+
     // A pageview, unless the url did not change.
     nav = safe(k => {
       k = l.href.replace(hash ? '' : /#.*/, '')
@@ -129,14 +151,12 @@ try {
           e.preventDefault()
           setTimeout((go = () => done || (done = l.href = a.href)), 150)
         }
-        track(name, { props, callback: go })
+        track(name, { callback: go }, props)
       }
     },
-    // Events sent with the page's path.
-    withPath = (name, o = {}) => track(name, Object.assign({}, o, { props: Object.assign({ path: l.pathname }, o.props) })),
-    // The JS API: sillage(name, options).
-    sillage = safe((name, o) => (name == '404' ? withPath : track)(name, o)),
-    queue = (w.sillage || {}).q || []
+    // The JS API: sillage(name, options); '404' comes with the page's path.
+    sillage = safe((name, o) => track(name, o, name == '404' && { path: l.pathname })),
+    queue = w.sillage
 
   try {
     off = off || (localStorage.sillage_ignore == 'true' && 'opt-out')
@@ -147,14 +167,14 @@ try {
 
   w.sillage = sillage
 
-  on('visibilitychange', watch)
-  on('focus', watch)
-  on('blur', watch)
-  on('scroll', watch)
+  on('visibilitychange', () => engage())
+  on('focus', () => engage())
+  on('blur', () => engage())
+  on('scroll', () => engage())
   on('pagehide', engage)
   on('click', click)
   on('auxclick', click)
-  if ('forms' in D) on('submit', () => withPath('Form: Submission'))
+  if ('forms' in D) on('submit', () => track('Form: Submission', {}, { path: l.pathname }))
 
   if (!('manual' in D)) {
     for (let k of ['pushState', 'replaceState']) {
@@ -173,5 +193,5 @@ try {
     nav()
   }
 
-  for (var q of queue) sillage(...q)
+  for (var q of (queue && queue.q) || []) sillage(...q)
 } catch (e) {}

@@ -1,7 +1,7 @@
 // The pure helpers of src/lib.js, imported directly.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { DOWNLOADS, exclusion, extensions, payload, tagged } from '../src/lib.js'
+import { DOWNLOADS, exclusion, extensions, tagged } from '../src/lib.js'
 
 describe('exclusion', () => {
   var cases = [
@@ -85,56 +85,5 @@ describe('tagged', () => {
   })
   test('whitespace of any kind separates classes', () => {
     assert.deepEqual(read('\tsillage-event-name=A\nsillage-event-k=v  '), ['A', { k: 'v' }])
-  })
-})
-
-describe('payload', () => {
-  var json = (...a) => JSON.parse(payload(...a))
-  test('a plain pageview', () => {
-    var s = payload('pageview', 'https://example.fr/', {}, 'example.fr', '', {}, false)
-    assert.equal(s, '{"n":"pageview","u":"https://example.fr/","d":"example.fr","r":null}')
-  })
-  test('referrer, props merged over static ones, revenue, hash, non-interactive', () => {
-    assert.deepEqual(
-      json(
-        'Buy',
-        'https://example.fr/#/cart',
-        { props: { plan: 'team', n: '2' }, revenue: { amount: 29.9, currency: 'EUR' }, interactive: false },
-        'a.fr,b.fr',
-        'https://ref.example/',
-        { plan: 'pro', lang: 'fr' },
-        true
-      ),
-      {
-        n: 'Buy',
-        u: 'https://example.fr/#/cart',
-        d: 'a.fr,b.fr',
-        r: 'https://ref.example/',
-        p: { plan: 'team', lang: 'fr', n: '2' },
-        $: { amount: 29.9, currency: 'EUR' },
-        h: 1,
-        i: false,
-      }
-    )
-  })
-  test('i is only sent when false', () => {
-    assert.ok(!('i' in json('x', 'u', { interactive: true }, 'd', '', {})))
-    assert.ok(!('i' in json('x', 'u', {}, 'd', '', {})))
-  })
-  test('engagement fields', () => {
-    assert.deepEqual(json('engagement', 'u', { interactive: false, sd: 40, e: 1234 }, 'd', '', {}), {
-      n: 'engagement',
-      u: 'u',
-      d: 'd',
-      r: null,
-      i: false,
-      sd: 40,
-      e: 1234,
-    })
-  })
-  test('static props are not changed', () => {
-    var props = { a: '1' }
-    json('x', 'u', { props: { b: '2' } }, 'd', '', props)
-    assert.deepEqual(props, { a: '1' })
   })
 })

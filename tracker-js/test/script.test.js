@@ -55,6 +55,9 @@ describe('pageview', () => {
     assert.deepEqual(b.sent[0].body.p, { plan: 'pro', author: 'Ana' })
     b.sillage('Signup', { props: { plan: 'team', step: '2' } })
     assert.deepEqual(b.sent[1].body.p, { plan: 'team', author: 'Ana', step: '2' })
+    // An event's own props do not change the static ones.
+    b.sillage('Next')
+    assert.deepEqual(b.sent[2].body.p, { plan: 'pro', author: 'Ana' })
   })
 
   test('data-exclude patterns are not tracked', () => {
@@ -68,6 +71,52 @@ describe('pageview', () => {
       assert.equal(b.sent.length, n, href)
       if (!n) assert.deepEqual(b.warnings, ['Ignoring Event: excluded'])
     }
+  })
+})
+
+describe('payload', () => {
+  test('a plain pageview: the exact body, no empty keys', () => {
+    var b = browser({ href: 'https://example.fr/' })
+    assert.equal(b.sent[0].options.body, '{"n":"pageview","u":"https://example.fr/","d":"example.fr","r":null}')
+  })
+
+  test('referrer, props merged over static ones, revenue, hash, non-interactive', () => {
+    var b = browser({
+      href: 'https://example.fr/#/cart',
+      referrer: 'https://ref.example/',
+      data: { domain: 'a.fr,b.fr', hash: '', 'props-plan': 'pro', 'props-lang': 'fr' },
+    })
+    b.sillage('Buy', {
+      props: { plan: 'team', n: '2' },
+      revenue: { amount: 29.9, currency: 'EUR' },
+      interactive: false,
+    })
+    assert.deepEqual(b.sent[1].body, {
+      n: 'Buy',
+      u: 'https://example.fr/#/cart',
+      d: 'a.fr,b.fr',
+      r: 'https://ref.example/',
+      p: { plan: 'team', lang: 'fr', n: '2' },
+      $: { amount: 29.9, currency: 'EUR' },
+      h: 1,
+      i: false,
+    })
+  })
+
+  test('i is only sent when false', () => {
+    var b = browser()
+    b.sillage('x', { interactive: true })
+    b.sillage('y')
+    b.sillage('z', { interactive: false })
+    assert.deepEqual(
+      b.bodies().map(p => [p.n, 'i' in p, p.i]),
+      [
+        ['pageview', false, undefined],
+        ['x', false, undefined],
+        ['y', false, undefined],
+        ['z', true, false],
+      ]
+    )
   })
 })
 

@@ -6,13 +6,29 @@ import { test } from 'node:test'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 
 // The goal: 1024 bytes gzipped. With every feature in one file it is not
-// reachable: the names the script cannot do without (DOM and event names,
-// data-* attributes, event names, the default list of download extensions)
-// gzip to ~900 bytes on their own, before any code. So it is tracked as a
-// todo, and CEILING, a little above the current size, stops the script from
-// growing unnoticed. Lower CEILING whenever the script shrinks.
+// reachable, measured on this build (2937 B raw, 1714 B gzip -9):
+// - the names alone, every string, regexp and property or global name of
+//   dist/script.js in order, one space apart and nothing else, gzip to
+//   996 B: DOM and event names, data-* attributes, event names, the
+//   console's reasons, the automation markers, the default list of
+//   download extensions (103 B gzipped by itself). That leaves 28 B for
+//   all the code;
+// - the code alone (each of those names replaced by one letter) gzips to
+//   790 B: one statement per feature, one branch per documented rule.
+// Moving work to the collector would not close the gap: sending the three
+//   automatic event names as codes saves 25 B; the download extensions
+//   cannot move, since the script must know a link is a download before it
+//   sends anything or holds the click (sending every link click for the
+//   collector to sort would cost a request, and up to 150 ms, on each
+//   internal link). Nor do terser's options: passes, pure_getters and the
+//   unsafe_* ones move it by 1 B at most; `unsafe` (-58 B) drops the
+//   replace that reads tagged classes, booleans_as_integers (-4 B) sends
+//   i: 0 and keepalive: 1.
+// So the target is tracked as a todo, and CEILING, just above the current
+// size, stops the script from growing unnoticed. Lower CEILING whenever the
+// script shrinks.
 var TARGET = 1024
-var CEILING = 1760
+var CEILING = 1720
 
 var js = readFileSync(new URL('../dist/script.js', import.meta.url))
 var gzip = gzipSync(js, { level: 9 }).length
