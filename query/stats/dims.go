@@ -23,6 +23,11 @@ type dimension struct {
 	kind  dimKind
 	col   string // column in events, and in sessions for visit/session kinds
 	empty string // label shown for an empty value (and matched by "is")
+	// rawGroup: the column never holds its empty label, so grouping by the
+	// column is grouping by the label, and cheaper on LowCardinality (no
+	// string built per row). User-set values (UTM, referrer) may hold any
+	// text and keep grouping by the label.
+	rawGroup bool
 }
 
 const (
@@ -38,7 +43,7 @@ var dimensions = map[string]dimension{
 	"event:goal":            {kind: kindGoal},
 	"visit:entry_page":      {kind: kindSession, col: "entry_page"},
 	"visit:exit_page":       {kind: kindSession, col: "exit_page"},
-	"visit:source":          {kind: kindVisit, col: "referrer_source", empty: noRef},
+	"visit:source":          {kind: kindVisit, col: "referrer_source", empty: noRef, rawGroup: true},
 	"visit:referrer":        {kind: kindVisit, col: "referrer", empty: noRef},
 	"visit:channel":         {kind: kindVisit, col: "channel", empty: "Direct"},
 	"visit:utm_source":      {kind: kindVisit, col: "utm_source", empty: notSet},
@@ -46,17 +51,17 @@ var dimensions = map[string]dimension{
 	"visit:utm_campaign":    {kind: kindVisit, col: "utm_campaign", empty: notSet},
 	"visit:utm_term":        {kind: kindVisit, col: "utm_term", empty: notSet},
 	"visit:utm_content":     {kind: kindVisit, col: "utm_content", empty: notSet},
-	"visit:country":         {kind: kindVisit, col: "country_code", empty: notSet},
-	"visit:country_name":    {kind: kindVisit, col: "country_code", empty: notSet},
-	"visit:region":          {kind: kindVisit, col: "region", empty: notSet},
-	"visit:region_name":     {kind: kindVisit, col: "region", empty: notSet},
-	"visit:city":            {kind: kindVisit, col: "city_geoname_id"},
-	"visit:city_name":       {kind: kindVisit, col: "city", empty: notSet},
-	"visit:device":          {kind: kindVisit, col: "device", empty: notSet},
-	"visit:browser":         {kind: kindVisit, col: "browser", empty: notSet},
-	"visit:browser_version": {kind: kindVisit, col: "browser_version", empty: notSet},
-	"visit:os":              {kind: kindVisit, col: "os", empty: notSet},
-	"visit:os_version":      {kind: kindVisit, col: "os_version", empty: notSet},
+	"visit:country":         {kind: kindVisit, col: "country_code", empty: notSet, rawGroup: true},
+	"visit:country_name":    {kind: kindVisit, col: "country_code", empty: notSet, rawGroup: true},
+	"visit:region":          {kind: kindVisit, col: "region", empty: notSet, rawGroup: true},
+	"visit:region_name":     {kind: kindVisit, col: "region", empty: notSet, rawGroup: true},
+	"visit:city":            {kind: kindVisit, col: "city_geoname_id", rawGroup: true},
+	"visit:city_name":       {kind: kindVisit, col: "city", empty: notSet, rawGroup: true},
+	"visit:device":          {kind: kindVisit, col: "device", empty: notSet, rawGroup: true},
+	"visit:browser":         {kind: kindVisit, col: "browser", empty: notSet, rawGroup: true},
+	"visit:browser_version": {kind: kindVisit, col: "browser_version", empty: notSet, rawGroup: true},
+	"visit:os":              {kind: kindVisit, col: "os", empty: notSet, rawGroup: true},
+	"visit:os_version":      {kind: kindVisit, col: "os_version", empty: notSet, rawGroup: true},
 	"time":                  {kind: kindTime},
 	"time:hour":             {kind: kindTime},
 	"time:day":              {kind: kindTime},

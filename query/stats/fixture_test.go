@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/store"
 	"github.com/sillage-analytics/sillage/store/storetest"
 )
 
@@ -149,6 +150,31 @@ func loaded(t testing.TB, events []sillage.Event, now time.Time) *Engine {
 	st := storetest.Migrated(t)
 	if err := st.InsertEvents(context.Background(), "", events); err != nil {
 		t.Fatal(err)
+	}
+	return &Engine{Store: st, Now: func() time.Time { return now }}
+}
+
+// loadedPartial is loaded with one insert per event and background merges
+// of sessions stopped: each session is then several partial rows, as in a
+// live store before merges catch up.
+func loadedPartial(t testing.TB, events []sillage.Event, now time.Time) *Engine {
+	t.Helper()
+	st := storetest.Migrated(t)
+	ctx := context.Background()
+	if err := st.Exec(ctx, "SYSTEM STOP MERGES sessions", nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := range events {
+		if err := st.InsertEvents(ctx, "", events[i:i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var rows, sessions uint64
+	if err := store.QueryRow(ctx, st, "SELECT count(), uniqExact(session_id) FROM sessions", nil, &rows, &sessions); err != nil {
+		t.Fatal(err)
+	}
+	if rows <= sessions {
+		t.Fatalf("sessions hold %d rows for %d sessions: want partial rows", rows, sessions)
 	}
 	return &Engine{Store: st, Now: func() time.Time { return now }}
 }

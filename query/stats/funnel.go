@@ -82,7 +82,10 @@ func (e *Engine) Funnel(ctx context.Context, site sillage.Site, steps []Goal, wi
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{siteID: site.ID, tz: loc.String(), loc: loc, span: sp, filters: fq.Filters, uniq: "uniqExact"}
+	p := &plan{siteID: site.ID, tz: loc.String(), loc: loc, span: sp, filters: fq.Filters}
+	if p.uniq, err = e.uniqFunc(ctx, p); err != nil {
+		return nil, err
+	}
 	b := newBuilder(p)
 	sql := b.funnel(steps, window, e.maxSeconds())
 	counts := make([]uint64, len(steps)+1)
@@ -93,7 +96,9 @@ func (e *Engine) Funnel(ctx context.Context, site sillage.Site, steps []Goal, wi
 	if err := store.QueryRow(ctx, e.Store, sql, b.params, dest...); err != nil {
 		return nil, engineErr(err)
 	}
-	res := &FunnelResult{AllVisitors: counts[len(steps)], EnteringVisitors: counts[0]}
+	// Steps count exactly; all visitors may be approximate (uniq) and
+	// is never shown below the visitors who entered.
+	res := &FunnelResult{AllVisitors: max(counts[len(steps)], counts[0]), EnteringVisitors: counts[0]}
 	res.NeverEnteringVisitors = res.AllVisitors - res.EnteringVisitors
 	for i, s := range steps {
 		st := FunnelStep{Label: s.Name(), Visitors: counts[i]}

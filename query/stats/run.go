@@ -44,10 +44,11 @@ type estimate struct {
 // slowly, and the estimate costs as much as a small query to plan.
 const estimateTTL = 5 * time.Minute
 
-// DefaultExactBelow keeps counts exact up to 10 M events in a range, where
-// uniqExact was measured as fast as uniq here (its cost is memory: one
-// hash set entry per distinct visitor per group).
-const DefaultExactBelow = 10_000_000
+// DefaultExactBelow keeps counts exact up to 1 M events in a range. Above
+// it uniq counts: exact up to 65 536 distinct visitors per group, within
+// about 1 % beyond, and 2–3× cheaper than uniqExact at 10 M events here
+// (Plausible counts every range with uniq).
+const DefaultExactBelow = 1_000_000
 
 func (e *Engine) now() time.Time {
 	if e.Now != nil {

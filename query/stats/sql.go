@@ -369,37 +369,32 @@ func (b *builder) dimExpr(key string, c fctx) string {
 
 // ---- sessions ----
 
-// mergeFn says how a sessions column's partial rows merge.
-func mergeFn(col string) string {
+// finalCol reads a column of a session merged by FINAL: the argMin/argMax
+// states of entry and exit page are finalised, the rest are plain values.
+func finalCol(col string) string {
 	switch col {
-	case "session_start":
-		return "min"
-	case "last_ts":
-		return "max"
-	case "pageviews", "interactive", "events":
-		return "sum"
-	case "entry_page":
-		return "argMinMerge"
-	case "exit_page":
-		return "argMaxMerge"
+	case "entry_page", "exit_page":
+		return "finalizeAggregation(s0." + col + ")"
 	}
-	return "any" // visitor_id and the session attributes, equal on every row
+	return "s0." + col
 }
 
-// merged selects one row per session active in the range, with cols merged
-// under their own names. pushdown filters raw rows (s0.) before merging:
-// exact for session attributes, which every row of a session shares.
+// merged selects one row per session active in the range, with cols under
+// their own names. FINAL merges a session's partial rows in sort-key order
+// (all of them share the key, session_start included, and the month
+// partition), which was measured 2–4× cheaper than GROUP BY session_id; the
+// WHERE clause applies after the merge. pushdown filters session attributes,
+// which every partial row shares.
 func (b *builder) merged(cols []string, pushdown string) string {
 	var sel strings.Builder
-	sel.WriteString("SELECT session_id")
+	sel.WriteString("SELECT s0.session_id AS session_id")
 	for _, c := range cols {
-		fmt.Fprintf(&sel, ", %s(s0.%s) AS %s", mergeFn(c), c, c)
+		fmt.Fprintf(&sel, ", %s AS %s", finalCol(c), c)
 	}
-	return sel.String() + " FROM sessions AS s0 WHERE s0.site_id = {site:UInt32}" +
+	return sel.String() + " FROM sessions AS s0 FINAL WHERE s0.site_id = {site:UInt32}" +
 		" AND toDate(s0.session_start) BETWEEN {sdfrom:Date} AND {dto:Date}" +
 		" AND s0.session_start >= {sfrom:DateTime64(3, 'UTC')} AND s0.session_start < {to:DateTime64(3, 'UTC')}" +
-		" AND " + pushdown +
-		" GROUP BY session_id HAVING max(s0.last_ts) >= {from:DateTime64(3, 'UTC')}"
+		" AND s0.last_ts >= {from:DateTime64(3, 'UTC')} AND " + pushdown
 }
 
 // sessionCols lists the merged columns dimensions and filters read.
@@ -463,11 +458,13 @@ func splitPushdown(fs []Filter) (push, rest []Filter) {
 
 // ---- the statement ----
 
-// settings end every statement: a time bound, and no primary-key analysis
-// of semi-join sets (sessions.session_id is in the sort key, and checking a
-// million-id set against every granule costs more than the scan it saves).
+// settings end every statement: a time bound; no primary-key analysis of
+// semi-join sets (sessions.session_id is in the sort key, and checking a
+// million-id set against every granule costs more than the scan it saves);
+// and FINAL merging within a partition only, since a session's rows share
+// their month partition.
 func settings(maxSeconds int) string {
-	return " SETTINGS max_execution_time = " + strconv.Itoa(maxSeconds) + ", use_index_for_in_with_subqueries = 0"
+	return " SETTINGS max_execution_time = " + strconv.Itoa(maxSeconds) + ", use_index_for_in_with_subqueries = 0, do_not_merge_across_partitions_select_final = 1"
 }
 
 // shape says which subqueries a plan needs.
@@ -545,6 +542,26 @@ func (b *builder) selectDims(dims []string, c fctx) string {
 	return sb.String()
 }
 
+// groupKeys groups by the dimensions' aliases, or by their raw columns
+// where that is the same grouping (see dimension.rawGroup).
+func groupKeys(dims []string, c fctx) string {
+	if len(dims) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(dims))
+	for i, key := range dims {
+		d, _ := lookupDim(key)
+		k := "d" + strconv.Itoa(i)
+		if d.rawGroup || d.kind == kindEvent && c == ctxEvents {
+			k = d.col
+		}
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return " GROUP BY " + strings.Join(keys, ", ")
+}
+
 func groupBy(n int) string {
 	if n == 0 {
 		return ""
@@ -591,7 +608,7 @@ func (b *builder) eventsSub(sh shape) string {
 	if sh.goalDim {
 		where += " AND " + b.goalsCond(p.dimGoals) // prunes by name, part of the sort key
 	}
-	return sel.String() + " FROM " + b.eventsFrom(p.dims) + " WHERE " + where + groupBy(len(p.dims))
+	return sel.String() + " FROM " + b.eventsFrom(p.dims) + " WHERE " + where + groupKeys(p.dims, ctxEvents)
 }
 
 func (b *builder) sessionsSub(sh shape) string {
@@ -654,7 +671,7 @@ func (b *builder) sessionsSub(sh shape) string {
 	if sh.countsFromSessions {
 		fmt.Fprintf(&sel, ", toUInt64(%s(visitor_id)) AS s_visitors", p.uniq)
 	}
-	return sel.String() + " FROM " + from + " WHERE " + post + groupBy(len(p.dims))
+	return sel.String() + " FROM " + from + " WHERE " + post + groupKeys(p.dims, ctxSessions)
 }
 
 // engagementSub reads engagement events: per visitor and page, the deepest
@@ -892,10 +909,14 @@ func (b *builder) funnel(steps []Goal, window time.Duration, maxSeconds int) str
 	for i := range steps {
 		fmt.Fprintf(&sel, "toUInt64(countIf(level >= %d)), ", i+1)
 	}
-	return "SELECT " + sel.String() + "toUInt64(count()) FROM (SELECT visitor_id, windowFunnel(" +
-		b.arg("UInt64", uint64(window/time.Millisecond)) + ")(toUInt64(toUnixTimestamp64Milli(ts)), " + strings.Join(conds, ", ") +
-		") AS level FROM events WHERE " + eventsRange + " AND " + notEngagement + " AND " + b.where(b.p.filters, ctxEvents) +
-		" GROUP BY visitor_id)" + settings(maxSeconds)
+	// Only events that match a step can move a visitor through the funnel:
+	// the others are skipped before the per-visitor aggregation, and all
+	// visitors are counted apart.
+	where := eventsRange + " AND " + notEngagement + " AND " + b.where(b.p.filters, ctxEvents)
+	return "SELECT " + sel.String() + "(SELECT toUInt64(" + b.p.uniq + "(visitor_id)) FROM events WHERE " + where +
+		") FROM (SELECT visitor_id, windowFunnel(" + b.arg("UInt64", uint64(window/time.Millisecond)) +
+		")(toUInt64(toUnixTimestamp64Milli(ts)), " + strings.Join(conds, ", ") + ") AS level FROM events WHERE " + where +
+		" AND (" + strings.Join(conds, " OR ") + ") GROUP BY visitor_id)" + settings(maxSeconds)
 }
 
 // propKeys lists the custom property names events in range carry.
