@@ -163,9 +163,14 @@ func (e *Engine) Ping(ctx context.Context) error {
 
 var token = regexp.MustCompile(`^[A-Za-z0-9_\-.:]{1,128}$`)
 
-// InsertEvents streams the rows as JSONEachRow through the engine's insert
-// stream, which skips the SQL parser: twice as fast as inline data here.
+// InsertEvents streams the rows as RowBinary through the engine's insert
+// stream, which skips the SQL parser: twice as fast as inline data here,
+// and RowBinary is cheaper to write and to read than JSONEachRow.
 func (e *Engine) InsertEvents(ctx context.Context, tok string, events []sillage.Event) error {
+	return e.insertEvents(ctx, tok, events, store.RowBinary)
+}
+
+func (e *Engine) insertEvents(ctx context.Context, tok string, events []sillage.Event, format string) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -180,12 +185,20 @@ func (e *Engine) InsertEvents(ctx context.Context, tok string, events []sillage.
 	defer e.bufs.Put(bp)
 	b := (*bp)[:0]
 	for i := range events {
-		b = store.AppendEventJSON(b, &events[i])
+		if format == "JSONEachRow" {
+			b = store.AppendEventJSON(b, &events[i])
+			continue
+		}
+		var err error
+		if b, err = store.AppendEventRowBinary(b, &events[i]); err != nil {
+			*bp = b
+			return fmt.Errorf("insert %d events: event %d: %w", len(events), i, err)
+		}
 	}
 	*bp = b
 	e.insMu.Lock()
 	defer e.insMu.Unlock()
-	if err := e.ins.Insert(ctx, query, "JSONEachRow", b); err != nil {
+	if err := e.ins.Insert(ctx, query, format, b); err != nil {
 		return fmt.Errorf("insert %d events: %w", len(events), err)
 	}
 	return nil

@@ -6,9 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/store"
 	"github.com/sillage-analytics/sillage/store/embedded"
 	"github.com/sillage-analytics/sillage/store/storetest"
@@ -41,18 +39,5 @@ func TestMissingLibrary(t *testing.T) {
 }
 
 func BenchmarkInsertEvents10k(b *testing.B) {
-	e := storetest.Migrated(b)
-	base := storetest.Fixture(time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC))
-	batch := make([]sillage.Event, 10_000)
-	for i := range batch {
-		batch[i] = base[i%len(base)]
-		batch[i].VisitorID = uint64(i)
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := e.InsertEvents(context.Background(), "", batch); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(len(batch)*b.N)/b.Elapsed().Seconds(), "rows/s")
+	benchmarkInsert(b, storetest.Migrated(b), (*embedded.Engine).InsertEvents)
 }
