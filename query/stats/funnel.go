@@ -31,7 +31,8 @@ type FunnelResult struct {
 	AllVisitors           uint64       `json:"all_visitors"`      // visitors in range, with the filters
 	EnteringVisitors      uint64       `json:"entering_visitors"` // visitors who did step 1
 	NeverEnteringVisitors uint64       `json:"never_entering_visitors"`
-	ConversionRate        float64      `json:"conversion_rate"` // % of entering visitors who did every step
+	SamplePercent         float64      `json:"sample_percent,omitempty"` // see Meta.SamplePercent
+	ConversionRate        float64      `json:"conversion_rate"`          // % of entering visitors who did every step
 	Steps                 []FunnelStep `json:"steps"`
 }
 
@@ -83,7 +84,7 @@ func (e *Engine) Funnel(ctx context.Context, site sillage.Site, steps []Goal, wi
 		return nil, err
 	}
 	p := &plan{siteID: site.ID, tz: loc.String(), loc: loc, span: sp, filters: fq.Filters}
-	if p.uniq, err = e.uniqFunc(ctx, p); err != nil {
+	if err := e.counting(ctx, p); err != nil {
 		return nil, err
 	}
 	b := newBuilder(p)
@@ -96,9 +97,12 @@ func (e *Engine) Funnel(ctx context.Context, site sillage.Site, steps []Goal, wi
 	if err := store.QueryRow(ctx, e.Store, sql, b.params, dest...); err != nil {
 		return nil, engineErr(err)
 	}
+	for i := range counts {
+		counts[i] = p.scale(MVisitors, counts[i]).(uint64)
+	}
 	// Steps count exactly; all visitors may be approximate (uniq) and
 	// is never shown below the visitors who entered.
-	res := &FunnelResult{AllVisitors: max(counts[len(steps)], counts[0]), EnteringVisitors: counts[0]}
+	res := &FunnelResult{AllVisitors: max(counts[len(steps)], counts[0]), EnteringVisitors: counts[0], SamplePercent: p.samplePercent()}
 	res.NeverEnteringVisitors = res.AllVisitors - res.EnteringVisitors
 	for i, s := range steps {
 		st := FunnelStep{Label: s.Name(), Visitors: counts[i]}

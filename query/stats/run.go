@@ -23,6 +23,11 @@ type Engine struct {
 	// estimated from the primary index, is below it uses uniqExact; above
 	// it, uniq (about 1% error, bounded memory). 0 means DefaultExactBelow.
 	ExactBelow uint64
+	// SampleAbove bounds the events a query reads: a range estimated to
+	// hold more is read through SAMPLE (by visitor, so a visitor is wholly
+	// in or out) and counts are scaled up; the response gives the percent.
+	// 0 means DefaultSampleAbove; math.MaxUint64 never samples.
+	SampleAbove uint64
 	// Timeout bounds each statement (max_execution_time); 0 means 30 s.
 	Timeout time.Duration
 
@@ -49,6 +54,9 @@ const estimateTTL = 5 * time.Minute
 // about 1 % beyond, and 2–3× cheaper than uniqExact at 10 M events here
 // (Plausible counts every range with uniq).
 const DefaultExactBelow = 1_000_000
+
+// DefaultSampleAbove is Plausible's default sampling threshold.
+const DefaultSampleAbove = 10_000_000
 
 func (e *Engine) now() time.Time {
 	if e.Now != nil {
@@ -95,6 +103,9 @@ type Meta struct {
 	// ApproximateVisitors is set when visitors were counted with uniq
 	// because the range holds more events than Engine.ExactBelow.
 	ApproximateVisitors bool `json:"approximate_visitors,omitempty"`
+	// SamplePercent is set when the range was read through a sample of
+	// its visitors (see Engine.SampleAbove); counts are scaled estimates.
+	SamplePercent float64 `json:"sample_percent,omitempty"`
 }
 
 // Warning explains a null metric.
@@ -141,6 +152,7 @@ func (e *Engine) Run(ctx context.Context, site sillage.Site, goals []Goal, q *Qu
 	}
 	resp := &Response{Results: rows}
 	resp.Meta.ApproximateVisitors = p.uniq != "uniqExact"
+	resp.Meta.SamplePercent = p.samplePercent()
 	if q.Include.TotalRows {
 		resp.Meta.TotalRows = &total
 	}
@@ -277,22 +289,26 @@ func (e *Engine) newPlan(ctx context.Context, site sillage.Site, loc *time.Locat
 			}
 		}
 	}
-	var err error
-	if p.uniq, err = e.uniqFunc(ctx, p); err != nil {
+	if err := e.counting(ctx, p); err != nil {
 		return nil, nil, err
 	}
 	return p, map[string]Warning{}, nil
 }
 
-// uniqFunc picks the visitor counting function from the primary index's
-// estimate of the events in range (EXPLAIN ESTIMATE reads no data).
-func (e *Engine) uniqFunc(ctx context.Context, p *plan) (string, error) {
-	limit := e.ExactBelow
-	if limit == 0 {
-		limit = DefaultExactBelow
+// counting picks, from the primary index's estimate of the events in range
+// (EXPLAIN ESTIMATE reads no data), how visitors are counted (p.uniq) and
+// whether the range is sampled (p.sample).
+func (e *Engine) counting(ctx context.Context, p *plan) error {
+	exact, sample := e.ExactBelow, e.SampleAbove
+	if exact == 0 {
+		exact = DefaultExactBelow
 	}
-	if limit == math.MaxUint64 {
-		return "uniqExact", nil
+	if sample == 0 {
+		sample = DefaultSampleAbove
+	}
+	p.uniq, p.sample = "uniqExact", 0
+	if exact == math.MaxUint64 && (sample == math.MaxUint64 || p.exactMoney()) {
+		return nil
 	}
 	b := newBuilder(p)
 	key := estimateKey{p.siteID, b.params["dfrom"].(string), b.params["dto"].(string)}
@@ -304,7 +320,7 @@ func (e *Engine) uniqFunc(ctx context.Context, p *plan) (string, error) {
 	if !ok || now.After(est.expires) {
 		var err error
 		if total, err = e.estimate(ctx, b); err != nil {
-			return "", err
+			return err
 		}
 		e.mu.Lock()
 		if e.estimates == nil || len(e.estimates) >= 4096 {
@@ -313,10 +329,14 @@ func (e *Engine) uniqFunc(ctx context.Context, p *plan) (string, error) {
 		e.estimates[key] = estimate{total, now.Add(estimateTTL)}
 		e.mu.Unlock()
 	}
-	if total >= limit {
-		return "uniq", nil
+	if total >= exact {
+		p.uniq = "uniq"
 	}
-	return "uniqExact", nil
+	if total > sample && !p.exactMoney() {
+		// Four decimals: the fraction is written into the statement.
+		p.sample = max(math.Floor(float64(sample)/float64(total)*1e4)/1e4, 1e-4)
+	}
+	return nil
 }
 
 // estimate asks the primary index how many events a range holds.
@@ -381,7 +401,7 @@ func (e *Engine) execute(ctx context.Context, p *plan, metrics []string, warning
 			return nil, 0, fmt.Errorf("stats: scan result: %w", err)
 		}
 		for i, m := range metrics {
-			r.Metrics[i] = metricValue(vals[m])
+			r.Metrics[i] = p.scale(m, metricValue(vals[m]))
 		}
 		r.Dimensions = make([]any, len(p.dims))
 		for i, d := range p.dims {
@@ -595,7 +615,7 @@ func (e *Engine) compare(ctx context.Context, p *plan, q *Query, c *Comparisons,
 		}
 		cp.restrict[i] = vals
 	}
-	if cp.uniq, err = e.uniqFunc(ctx, &cp); err != nil {
+	if err := e.counting(ctx, &cp); err != nil {
 		return err
 	}
 	crows, _, err := e.execute(ctx, &cp, q.Metrics, map[string]Warning{})

@@ -6,6 +6,7 @@ package stats
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -32,8 +33,46 @@ type plan struct {
 	offset    int
 	totalRows bool
 	uniq      string           // "uniqExact" or "uniq": a closed choice, see Engine.ExactBelow
+	sample    float64          // fraction of visitors read, 0 for all: see Engine.SampleAbove
 	restrict  map[int][]string // dimension index → allowed output values (comparisons)
 }
+
+// exactMoney: revenue is never estimated from a sample.
+func (p *plan) exactMoney() bool {
+	return slices.Contains(p.metrics, MTotalRevenue) || slices.Contains(p.metrics, MAverageRevenue)
+}
+
+// sampled is the SAMPLE clause of the events and sessions tables, both
+// sampled by visitor_id, so a visitor's events and sessions are read or
+// skipped together. The fraction is a number computed here, never input.
+func (p *plan) sampled() string {
+	if p.sample == 0 {
+		return ""
+	}
+	return " SAMPLE " + strconv.FormatFloat(p.sample, 'f', 4, 64)
+}
+
+func (p *plan) samplePercent() float64 {
+	return math.Round(p.sample*1e4) / 100
+}
+
+// scale turns a count read from a sample into an estimate for everyone;
+// rates and averages need no scaling.
+func (p *plan) scale(metric string, v any) any {
+	if p.sample == 0 {
+		return v
+	}
+	switch metric {
+	case MVisitors, MVisits, MPageviews, MEvents:
+		if n, ok := v.(uint64); ok {
+			return uint64(math.Round(float64(n) / p.sample))
+		}
+	}
+	return v
+}
+
+// events is the events table as this plan reads it.
+func (b *builder) events() string { return "events" + b.p.sampled() }
 
 // maxSessionSpan bounds how long before a range a session that is still
 // active in it may have started: the sessions scan is pruned by it.
@@ -148,7 +187,7 @@ func (b *builder) compile(f Filter, c fctx) string {
 
 // eventSessions selects the sessions with an event in range matching f.
 func (b *builder) eventSessions(f Filter) string {
-	return "SELECT session_id FROM events WHERE " + eventsRange + " AND " + notEngagement + " AND " + b.compile(f, ctxEvents)
+	return "SELECT session_id FROM " + b.events() + " WHERE " + eventsRange + " AND " + notEngagement + " AND " + b.compile(f, ctxEvents)
 }
 
 // column is a dimension's raw column in a context.
@@ -391,7 +430,7 @@ func (b *builder) merged(cols []string, pushdown string) string {
 	for _, c := range cols {
 		fmt.Fprintf(&sel, ", %s AS %s", finalCol(c), c)
 	}
-	return sel.String() + " FROM sessions AS s0 FINAL WHERE s0.site_id = {site:UInt32}" +
+	return sel.String() + " FROM sessions AS s0 FINAL" + b.p.sampled() + " WHERE s0.site_id = {site:UInt32}" +
 		" AND toDate(s0.session_start) BETWEEN {sdfrom:Date} AND {dto:Date}" +
 		" AND s0.session_start >= {sfrom:DateTime64(3, 'UTC')} AND s0.session_start < {to:DateTime64(3, 'UTC')}" +
 		" AND s0.last_ts >= {from:DateTime64(3, 'UTC')} AND " + pushdown
@@ -579,9 +618,9 @@ func (b *builder) eventsFrom(dims []string) string {
 		}
 	}
 	if len(cols) == 0 {
-		return "events"
+		return b.events()
 	}
-	return "events INNER JOIN (" + b.merged(cols, "1") + ") AS sj USING (session_id)"
+	return b.events() + " INNER JOIN (" + b.merged(cols, "1") + ") AS sj USING (session_id)"
 }
 
 func withoutGoalsAndProps(fs []Filter) []Filter {
@@ -721,7 +760,7 @@ func (b *builder) totalVisitors(fs []Filter, fromSessions bool) string {
 		return fmt.Sprintf("(SELECT toUInt64(%s(visitor_id)) FROM (%s) AS ms WHERE %s)", b.p.uniq,
 			b.merged(sessionCols(nil, rest, "visitor_id", "entry_page", "exit_page"), b.where(push, ctxPushdown)), b.where(rest, ctxSessions))
 	}
-	return fmt.Sprintf("(SELECT toUInt64(%s(visitor_id)) FROM events WHERE %s AND %s AND %s)", b.p.uniq,
+	return fmt.Sprintf("(SELECT toUInt64(%s(visitor_id)) FROM %s WHERE %s AND %s AND %s)", b.p.uniq, b.events(),
 		eventsRange, notEngagement, b.where(fs, ctxEvents))
 }
 
@@ -913,9 +952,9 @@ func (b *builder) funnel(steps []Goal, window time.Duration, maxSeconds int) str
 	// the others are skipped before the per-visitor aggregation, and all
 	// visitors are counted apart.
 	where := eventsRange + " AND " + notEngagement + " AND " + b.where(b.p.filters, ctxEvents)
-	return "SELECT " + sel.String() + "(SELECT toUInt64(" + b.p.uniq + "(visitor_id)) FROM events WHERE " + where +
+	return "SELECT " + sel.String() + "(SELECT toUInt64(" + b.p.uniq + "(visitor_id)) FROM " + b.events() + " WHERE " + where +
 		") FROM (SELECT visitor_id, windowFunnel(" + b.arg("UInt64", uint64(window/time.Millisecond)) +
-		")(toUInt64(toUnixTimestamp64Milli(ts)), " + strings.Join(conds, ", ") + ") AS level FROM events WHERE " + where +
+		")(toUInt64(toUnixTimestamp64Milli(ts)), " + strings.Join(conds, ", ") + ") AS level FROM " + b.events() + " WHERE " + where +
 		" AND (" + strings.Join(conds, " OR ") + ") GROUP BY visitor_id)" + settings(maxSeconds)
 }
 
