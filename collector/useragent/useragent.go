@@ -30,10 +30,15 @@ type Agent struct {
 //
 // A miss is kept cheap and rare: the device list (about 40% of uap-go's
 // cost) is reduced to its "Spider" patterns, since the device class comes
-// from a few markers; and concurrent misses of one string parse it once.
+// from a few markers; a pattern runs only if the string holds the literals
+// every match of it contains (see need), which skips nearly all of them;
+// and concurrent misses of one string parse it once.
 type Parser struct {
 	uap          *uaparser.Parser
+	uaNeeds      []need // of uap.RegexDefinitions.UA
+	osNeeds      []need // of uap.RegexDefinitions.OS
 	spiders      []*regexp.Regexp
+	spiderNeeds  []need
 	cache        *lru.Cache[string, Agent]
 	flight       singleflight.Group
 	hits, misses atomic.Uint64
@@ -62,7 +67,14 @@ func New(size int) (*Parser, error) {
 	for _, d := range uap.RegexDefinitions.Device {
 		if d.DeviceReplacement == "Spider" {
 			p.spiders = append(p.spiders, d.Reg)
+			p.spiderNeeds = append(p.spiderNeeds, needOf(d.Reg))
 		}
+	}
+	for _, u := range uap.RegexDefinitions.UA {
+		p.uaNeeds = append(p.uaNeeds, needOf(u.Reg))
+	}
+	for _, o := range uap.RegexDefinitions.OS {
+		p.osNeeds = append(p.osNeeds, needOf(o.Reg))
 	}
 	if len(p.spiders) == 0 {
 		return nil, errors.New("uap-go definitions have no Spider device patterns")
@@ -94,8 +106,9 @@ func (p *Parser) Parse(ua string) Agent {
 func (p *Parser) Stats() (hits, misses uint64) { return p.hits.Load(), p.misses.Load() }
 
 func (p *Parser) parse(ua string) Agent {
-	b := p.uap.ParseUserAgent(ua)
-	o := p.uap.ParseOs(ua)
+	folded := fold(ua)
+	b := p.parseUserAgent(ua, folded)
+	o := p.parseOS(ua, folded)
 	a := Agent{
 		Browser:        clean(b.Family),
 		BrowserVersion: version(b.Major, b.Minor),
@@ -103,13 +116,46 @@ func (p *Parser) parse(ua string) Agent {
 		OSVersion:      version(o.Major, o.Minor),
 		Device:         deviceClass(ua, clean(o.Family)),
 	}
-	for _, re := range p.spiders {
-		if re.MatchString(ua) {
+	for i, re := range p.spiders {
+		if p.spiderNeeds[i].may(ua, folded) && re.MatchString(ua) {
 			a.Spider, a.Device = true, "Bot"
 			break
 		}
 	}
 	return a
+}
+
+// parseUserAgent is uap-go's ParseUserAgent (without its cache and sort
+// counters, both off here), trying only the patterns that can match.
+func (p *Parser) parseUserAgent(ua, folded string) uaparser.UserAgent {
+	var u uaparser.UserAgent
+	for i, pat := range p.uap.RegexDefinitions.UA {
+		if !p.uaNeeds[i].may(ua, folded) {
+			continue
+		}
+		pat.Match(ua, &u)
+		if u.Family != "" {
+			return u
+		}
+	}
+	u.Family = "Other"
+	return u
+}
+
+// parseOS is uap-go's ParseOs in the same way.
+func (p *Parser) parseOS(ua, folded string) uaparser.Os {
+	var o uaparser.Os
+	for i, pat := range p.uap.RegexDefinitions.OS {
+		if !p.osNeeds[i].may(ua, folded) {
+			continue
+		}
+		pat.Match(ua, &o)
+		if o.Family != "" {
+			return o
+		}
+	}
+	o.Family = "Other"
+	return o
 }
 
 func clean(family string) string {
