@@ -30,8 +30,10 @@ type Options struct {
 	// ScriptPath and Integrity name the versioned tracker, for site owners
 	// who pin it with subresource integrity.
 	ScriptPath, Integrity string
-	Now                   func() time.Time
-	Logger                *slog.Logger
+	// SampleAbove is stats.Engine.SampleAbove: 0 for the default.
+	SampleAbove uint64
+	Now         func() time.Time
+	Logger      *slog.Logger
 }
 
 // Server serves the query service.
@@ -53,7 +55,7 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
-	return &Server{o: o, stats: &stats.Engine{Store: o.Engine, Now: o.Now}, static: st}, nil
+	return &Server{o: o, stats: &stats.Engine{Store: o.Engine, Now: o.Now, SampleAbove: o.SampleAbove}, static: st}, nil
 }
 
 // Handler routes the service's requests.

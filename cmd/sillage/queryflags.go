@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -46,8 +47,15 @@ func (sf *serveFlags) queryHandler(eng store.Engine, acc *accounts.Service, prox
 		return nil, err
 	}
 	path, integrity := trackerjs.Versioned()
+	sampleAbove := uint64(sf.sampleAbove)
+	switch {
+	case sf.sampleAbove < 0:
+		return nil, fmt.Errorf("--sample-above must be 0 or more, not %d", sf.sampleAbove)
+	case sf.sampleAbove == 0:
+		sampleAbove = math.MaxUint64
+	}
 	srv, err := query.New(query.Options{Engine: eng, Accounts: acc, API: a, Dashboard: dist,
-		ScriptPath: path, Integrity: integrity, Logger: log})
+		ScriptPath: path, Integrity: integrity, SampleAbove: sampleAbove, Logger: log})
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/sillage-analytics/sillage/clientip"
 	"github.com/sillage-analytics/sillage/collector"
 	"github.com/sillage-analytics/sillage/migrations"
+	"github.com/sillage-analytics/sillage/query/stats"
 	"github.com/sillage-analytics/sillage/store"
 )
 
@@ -44,6 +45,7 @@ type serveFlags struct {
 	listen         string
 	trustedProxies string
 	secret         string
+	sampleAbove    int64
 	logLevel       string
 	logFormat      string
 	bootstrapSite  string
@@ -82,6 +84,8 @@ func runRoles(ctx context.Context, args []string, out io.Writer, r roles, usage 
 	if r.query {
 		f.stringVar(&sf.secret, "secret", "SILLAGE_SECRET", "",
 			"key for CSRF tokens and shared-link cookies, the same on every query process (default: a random one kept in DATA/secret)")
+		f.int64Var(&sf.sampleAbove, "sample-above", "SILLAGE_SAMPLE_ABOVE", stats.DefaultSampleAbove,
+			"events in a date range above which a query reads a sample of the visitors and scales its counts, saying so (0: never sample)")
 	}
 	f.stringVar(&sf.logLevel, "log-level", "SILLAGE_LOG_LEVEL", "info", "debug, info, warn or error")
 	f.stringVar(&sf.logFormat, "log-format", "SILLAGE_LOG_FORMAT", "text", "text or json")
