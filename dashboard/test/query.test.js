@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { breakdownQuery, change, chosen, exportPath, graphMetric, seriesFromResults, timeseriesQuery, topStatsQuery, withFilter, withoutFilter } from '../src/lib/query.js'
 import { DEFAULT_STATE } from '../src/lib/state.js'
+import { needsToday, PERIODS } from '../src/lib/dates.js'
 
 var TODAY = '2024-03-15'
 var S = (more = {}) => ({ ...DEFAULT_STATE, filters: [], ...more })
@@ -129,5 +130,25 @@ describe('answers', () => {
     assert.equal(change('visitors', 0, 0), 0)
     assert.equal(change('bounce_rate', 42.5, 40, true), 2.5)
     assert.equal(change('total_revenue', { value: 20, currency: 'EUR' }, { value: 10, currency: 'EUR' }), 100)
+  })
+})
+
+describe('asking before the site\'s time zone is known', () => {
+  test('the relative periods ask the same queries whatever the day', () => {
+    var early = PERIODS.map(p => p.id).filter(id => id !== 'custom' && !needsToday(S({ period: id })))
+    assert.deepEqual(early, ['7d', '28d', '30d', '12mo', '6mo', 'all'])
+    for (var id of early) {
+      for (var more of [{}, { interval: 'week' }, { interval: 'hour' }, { compare: 'year_over_year' }]) {
+        var s = S({ period: id, ...more })
+        for (var q of [topStatsQuery, timeseriesQuery, (d, st, t) => breakdownQuery(d, st, t, { dimension: 'event:page', metrics: ['visitors'] })]) {
+          assert.deepEqual(q('example.fr', s, '2024-03-01'), q('example.fr', s, '2024-12-31'), id)
+        }
+      }
+    }
+  })
+
+  test('the calendar periods wait for it', () => {
+    for (var id of ['realtime', 'day', 'yesterday', 'month', 'lastmonth', 'year']) assert.ok(needsToday(S({ period: id })), id)
+    assert.ok(needsToday(S({ period: 'custom', from: '2024-01-01', to: '2024-01-10' })))
   })
 })

@@ -156,6 +156,14 @@ export function resolvePeriod(state, today) {
   return { id, dateRange, from, to, intervals, interval }
 }
 
+// Whether the queries of a period depend on which day it is: those of the
+// relative ranges (7d, 30d, 12mo, all…) do not, the server resolves them in
+// the site's time zone, so they may be asked before that zone is known.
+export function needsToday(state) {
+  var r = resolvePeriod(state, '2000-01-01')
+  return typeof r.dateRange !== 'string' || r.from !== undefined
+}
+
 // The state to show when a point of the graph is clicked: the day, week or
 // month it stands for (never past today), or null for an hour.
 export function zoomTo(label, interval, today) {

@@ -9,7 +9,7 @@ import { Link, navigate, useLocation, withParam } from './router.jsx'
 import { Login, Setup } from './auth.jsx'
 import { Page } from './frame.jsx'
 import { Sites, NewSite } from './sites.jsx'
-import { Dashboard } from './dashboard.jsx'
+import { Dashboard, prefetchDashboard } from './dashboard.jsx'
 import { Shared } from './share.jsx'
 
 
@@ -89,6 +89,8 @@ export function App() {
     get('/api/auth/me', { quiet401: true }).then(
       s => {
         setCsrf(s.csrf_token)
+        // A dashboard's numbers are asked now, while its page is drawn.
+        prefetchDashboard()
         setSession(s)
       },
       () => setSession(null)

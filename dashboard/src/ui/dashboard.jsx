@@ -4,13 +4,13 @@
 // view read-only.
 import { createContext } from 'preact'
 import { useContext, useEffect, useRef, useState } from 'preact/hooks'
-import { PERIODS, resolvePeriod, todayIn, zoomTo } from '../lib/dates.js'
+import { needsToday, PERIODS, resolvePeriod, todayIn, zoomTo } from '../lib/dates.js'
 import { dimKey, LOWER_IS_BETTER, RATE_METRICS } from '../lib/dims.js'
 import { countryName, flag, formatChange, formatCompact, formatDay, formatMetric } from '../lib/format.js'
 import { change, exportPath, graphMetric, num, seriesFromResults, timeseriesQuery, topMetrics, topStatsQuery, withoutFilter } from '../lib/query.js'
 import { parseState, serializeState, updateState } from '../lib/state.js'
-import { dashboardPath, settingsPath } from '../lib/routes.js'
-import { get, headers, list, sitePath, stats } from './api.js'
+import { dashboardPath, route, settingsPath } from '../lib/routes.js'
+import { get, headers, list, prefetch, sitePath, stats } from './api.js'
 import { browserZone, ErrorBox, Icon, Modal, useApp, useLoad, useTick } from './common.jsx'
 import { Page } from './frame.jsx'
 import { Link, navigate, useLocation } from './router.jsx'
@@ -20,12 +20,26 @@ import { FilterDialog, Panels } from './panels.jsx'
 var DashContext = createContext(null)
 export var useDash = () => useContext(DashContext)
 
+// Once the session is known, a dashboard's URL asks for its top stats and
+// graph before the page is drawn, when they do not depend on the site's
+// time zone (see DashboardView). Not sooner: the engine would answer the
+// session's check after them.
+export function prefetchDashboard() {
+  var r = route(location.pathname)
+  if (r.name !== 'dashboard') return
+  var state = parseState(location.search)
+  if (needsToday(state)) return
+  var today = todayIn('')
+  prefetch(topStatsQuery(r.domain, state, today), 0)
+  prefetch(timeseriesQuery(r.domain, state, today), 1)
+}
+
 // The logged-in dashboard: the site's time zone and role come from the
-// sites API.
+// sites API. The list of sites (for the switcher) waits for the numbers.
 export function Dashboard({ domain }) {
   var { t } = useApp()
   var site = useLoad(() => get(sitePath(domain)), [domain])
-  var sites = useLoad(() => get('/api/sites').then(d => list(d, 'sites')), [])
+  var sites = useLoad(() => get('/api/sites', { stage: 2 }).then(d => list(d, 'sites')), [])
   if (site.error) {
     return (
       <Page>
@@ -79,7 +93,10 @@ export function DashboardView({ domain, timezone, ready = true, canEdit, sites, 
     var qs = serializeState(next)
     navigate(location.pathname + (qs ? '?' + qs : ''), { keepLang: false })
   }
-  var current = useRealtime(domain)
+  var current = useRealtime(domain, state.period === 'realtime')
+  // The queries of a relative period (30d…) are the same in every time
+  // zone: they need not wait for the site's.
+  ready = ready || !needsToday(state)
   var dash = { domain, state, today, tick, set, shared, canEdit, r, ready, current }
 
   // Keyboard shortcuts, outside of fields and dialogs.
@@ -183,10 +200,11 @@ function SiteSwitcher({ domain, sites }) {
   )
 }
 
-// Visitors on the site now, asked every 10 seconds.
-function useRealtime(domain) {
+// Visitors on the site now, asked every 10 seconds: with the graph, after
+// the top stats, unless it is what the page shows.
+function useRealtime(domain, first) {
   var tick = useTick(10000)
-  var res = useLoad(() => get('/api/v1/stats/realtime/visitors?site_id=' + encodeURIComponent(domain)), [domain, tick])
+  var res = useLoad(() => get('/api/v1/stats/realtime/visitors?site_id=' + encodeURIComponent(domain), { stage: first ? 0 : 1 }), [domain, tick])
   return res.data === undefined || res.data === null ? null : num(res.data)
 }
 
@@ -325,7 +343,7 @@ function TopStats() {
   var { t, lang } = useApp()
   var { domain, state, today, tick, set, ready } = useDash()
   var q = topStatsQuery(domain, state, today)
-  var res = useLoad(() => (ready ? stats(q) : new Promise(() => {})), [JSON.stringify(q), tick, ready])
+  var res = useLoad(() => (ready ? stats(q, 0) : new Promise(() => {})), [JSON.stringify(q), tick, ready])
   var metrics = topMetrics(state.filters)
   var chosen = graphMetric(state)
   var row = res.data && res.data.results && res.data.results[0]
@@ -379,7 +397,7 @@ function GraphCard() {
   var { domain, state, today, tick, set, r, shared, ready } = useDash()
   var metric = graphMetric(state)
   var q = timeseriesQuery(domain, state, today)
-  var res = useLoad(() => (ready ? stats(q) : new Promise(() => {})), [JSON.stringify(q), tick, ready])
+  var res = useLoad(() => (ready ? stats(q, 1) : new Promise(() => {})), [JSON.stringify(q), tick, ready])
   var series = res.data ? seriesFromResults(res.data, res.data.meta && res.data.meta.time_labels) : null
   var zoom = label => {
     var z = zoomTo(label, r.interval, today)

@@ -78,7 +78,7 @@ function Breakdown({ dim, metrics, limit = 9, label }) {
   var { domain, state, today, tick, set, ready } = useDash()
   metrics = metrics || panelMetrics(dim, state.filters)
   var q = breakdownQuery(domain, state, today, { dimension: dim, metrics, limit })
-  var res = useLoad(() => (ready ? stats(q) : new Promise(() => {})), [JSON.stringify(q), tick, ready])
+  var res = useLoad(() => (ready ? stats(q, 2) : new Promise(() => {})), [JSON.stringify(q), tick, ready])
   if (res.error) return <ErrorBox error={res.error} retry={res.reload} />
   if (!res.data) return <SkeletonRows rows={limit} />
   return <Rows dim={dim} metrics={metrics} results={res.data.results || []} busy={res.loading} label={label} pick={v => set({ filters: withFilter(state.filters, dim, v) })} />
@@ -203,7 +203,7 @@ function LocationsPanel() {
 function MapView() {
   var { domain, state, today, tick, set, ready } = useDash()
   var q = breakdownQuery(domain, state, today, { dimension: 'visit:country', metrics: ['visitors'], limit: 300 })
-  var res = useLoad(() => (ready ? stats(q) : new Promise(() => {})), [JSON.stringify(q), tick, ready])
+  var res = useLoad(() => (ready ? stats(q, 2) : new Promise(() => {})), [JSON.stringify(q), tick, ready])
   if (res.error) return <ErrorBox error={res.error} retry={res.reload} />
   var data = new Map()
   for (var r of (res.data && res.data.results) || []) data.set(String(r.dimensions[0]).toUpperCase(), Number(r.metrics[0]) || 0)
@@ -245,11 +245,11 @@ function GoalsPanel() {
   var res = useLoad(async () => {
     if (!ready) return new Promise(() => {})
     try {
-      return { metrics: withRevenue, res: await stats(q) }
+      return { metrics: withRevenue, res: await stats(q, 2) }
     } catch (e) {
       if (e.status !== 400) throw e
       var plain = withRevenue.slice(0, 3)
-      return { metrics: plain, res: await stats({ ...q, metrics: plain, order_by: [['visitors', 'desc']] }) }
+      return { metrics: plain, res: await stats({ ...q, metrics: plain, order_by: [['visitors', 'desc']] }, 2) }
     }
   }, [JSON.stringify(q), tick, ready])
   var body
@@ -335,12 +335,12 @@ function PropsPanel() {
 function FunnelsPanel() {
   var { t, lang } = useApp()
   var { domain, state, r, tick, canEdit, shared } = useDash()
-  var funnels = useLoad(() => get(sitePath(domain, '/funnels'), { quiet401: true }).then(d => list(d, 'funnels')), [domain])
+  var funnels = useLoad(() => get(sitePath(domain, '/funnels'), { quiet401: true, stage: 2 }).then(d => list(d, 'funnels')), [domain])
   var [id, setId] = useState(() => store.get('funnel.' + domain) || '')
   var all = funnels.data || []
   var current = all.find(f => String(f.id) === String(id)) || all[0]
   var report = useLoad(
-    () => (current ? post(sitePath(domain, '/funnels/' + encodeURIComponent(current.id) + '/report'), { date_range: r.dateRange, filters: state.filters }) : null),
+    () => (current ? post(sitePath(domain, '/funnels/' + encodeURIComponent(current.id) + '/report'), { date_range: r.dateRange, filters: state.filters }, { stage: 2 }) : null),
     [current && current.id, JSON.stringify(r.dateRange), JSON.stringify(state.filters), tick]
   )
   // Readers of a shared link may not see funnels: no panel then.
