@@ -169,7 +169,10 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 		return accepted(ctx, "no-session")
 	}
 
-	actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	// fasthttp's request context is not one of the standard library's: a
+	// timeout derived from it would start a goroutine per request to watch
+	// it. Only the timeout matters here.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if _, err := c.wal.Append(actx, recs...); err != nil {
 		if errors.Is(err, wal.ErrFull) {
