@@ -38,7 +38,7 @@ describe('the order of the dashboard\'s requests', () => {
     await Promise.all([panel, dialog])
   })
 
-  test('a later stage waits at most a second for an earlier one', async () => {
+  test('a later stage waits at most 4 s for an earlier one', async () => {
     var calls = fakeFetch()
     var t0 = Date.now()
     var top = stats({ site_id: 'slow top' }, 0)
@@ -46,7 +46,7 @@ describe('the order of the dashboard\'s requests', () => {
     await tick(20)
     assert.deepEqual(sent(calls), ['slow top'])
     while (calls.length < 2) await tick(20)
-    assert.ok(Date.now() - t0 >= 990, 'waited ' + (Date.now() - t0) + ' ms')
+    assert.ok(Date.now() - t0 >= 3990, 'waited ' + (Date.now() - t0) + ' ms')
     calls[1].ok()
     calls[0].ok()
     await Promise.all([top, panel])
