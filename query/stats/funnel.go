@@ -100,8 +100,12 @@ func (e *Engine) Funnel(ctx context.Context, site sillage.Site, steps []Goal, wi
 	for i := range counts {
 		counts[i] = p.scale(MVisitors, counts[i]).(uint64)
 	}
-	// Steps count exactly; all visitors may be approximate (uniq) and
-	// is never shown below the visitors who entered.
+	// Visitors past step 1 count exactly; those who entered and all
+	// visitors are counted like the visitors metric (uniq above
+	// Engine.ExactBelow), and never shown below the step that follows.
+	if len(steps) > 1 {
+		counts[0] = max(counts[0], counts[1])
+	}
 	res := &FunnelResult{AllVisitors: max(counts[len(steps)], counts[0]), EnteringVisitors: counts[0], SamplePercent: p.samplePercent()}
 	res.NeverEnteringVisitors = res.AllVisitors - res.EnteringVisitors
 	for i, s := range steps {

@@ -944,18 +944,26 @@ func (b *builder) funnel(steps []Goal, window time.Duration, maxSeconds int) str
 	for i, s := range steps {
 		conds[i] = b.goalCond(s)
 	}
-	var sel strings.Builder
-	for i := range steps {
-		fmt.Fprintf(&sel, "toUInt64(countIf(level >= %d)), ", i+1)
-	}
-	// Only events that match a step can move a visitor through the funnel:
-	// the others are skipped before the per-visitor aggregation, and all
-	// visitors are counted apart.
 	where := eventsRange + " AND " + notEngagement + " AND " + b.where(b.p.filters, ctxEvents)
-	return "SELECT " + sel.String() + "(SELECT toUInt64(" + b.p.uniq + "(visitor_id)) FROM " + b.events() + " WHERE " + where +
-		") FROM (SELECT visitor_id, windowFunnel(" + b.arg("UInt64", uint64(window/time.Millisecond)) +
-		")(toUInt64(toUnixTimestamp64Milli(ts)), " + strings.Join(conds, ", ") + ") AS level FROM " + b.events() + " WHERE " + where +
-		" AND (" + strings.Join(conds, " OR ") + ") GROUP BY visitor_id)" + settings(maxSeconds)
+	// A visitor enters by doing step 1 at all; only those who also did step
+	// 2 can go further, so the per-visitor funnel runs on them alone, on the
+	// events that match a step. One scan counts those who entered and all
+	// visitors, beside it.
+	var levels strings.Builder
+	for i := 2; i <= len(steps); i++ {
+		fmt.Fprintf(&levels, ", toUInt64(countIf(level >= %d)) AS l%d", i, i)
+	}
+	cols := []string{"entered"}
+	for i := 2; i <= len(steps); i++ {
+		cols = append(cols, "l"+strconv.Itoa(i))
+	}
+	cols = append(cols, "everyone")
+	return "SELECT " + strings.Join(cols, ", ") + " FROM (SELECT toUInt64(" + b.p.uniq + "If(visitor_id, " + conds[0] + ")) AS entered, toUInt64(" +
+		b.p.uniq + "(visitor_id)) AS everyone FROM " + b.events() + " WHERE " + where + ") AS t CROSS JOIN (SELECT 1" + levels.String() +
+		" FROM (SELECT visitor_id, windowFunnel(" + b.arg("UInt64", uint64(window/time.Millisecond)) +
+		")(toUInt64(toUnixTimestamp64Milli(ts)), " + strings.Join(conds, ", ") + ") AS level FROM " + b.events() +
+		" WHERE " + where + " AND (" + strings.Join(conds, " OR ") + ") AND visitor_id IN (SELECT visitor_id FROM " + b.events() +
+		" WHERE " + where + " AND " + conds[1] + ") GROUP BY visitor_id)) AS f" + settings(maxSeconds)
 }
 
 // propKeys lists the custom property names events in range carry.
