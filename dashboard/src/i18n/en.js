@@ -106,6 +106,7 @@ export default {
   'stats.title': 'Top statistics',
   'stats.points': 'pts',
   'stats.vs': 'against {value}',
+  'stats.sampled': 'Estimated from {percent} of the visitors: this period holds more events than are read in full.',
   'graph.hint': 'Point at the graph for details.',
   'graph.zoomHint': 'Click a point to zoom in.',
   'graph.current': 'This period',

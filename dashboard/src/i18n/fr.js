@@ -106,6 +106,7 @@ export default {
   'stats.title': 'Chiffres clés',
   'stats.points': 'pts',
   'stats.vs': 'contre {value}',
+  'stats.sampled': 'Estimé sur {percent} des visiteurs : la période compte plus d’événements que ce qui est lu en entier.',
   'graph.hint': 'Survolez le graphique pour le détail.',
   'graph.zoomHint': 'Cliquez sur un point pour zoomer.',
   'graph.current': 'Cette période',

@@ -6,7 +6,7 @@ import { createContext } from 'preact'
 import { useContext, useEffect, useRef, useState } from 'preact/hooks'
 import { needsToday, PERIODS, resolvePeriod, todayIn, zoomTo } from '../lib/dates.js'
 import { dimKey, LOWER_IS_BETTER, RATE_METRICS } from '../lib/dims.js'
-import { countryName, flag, formatChange, formatCompact, formatDay, formatMetric } from '../lib/format.js'
+import { countryName, flag, formatChange, formatCompact, formatDay, formatMetric, formatPercent } from '../lib/format.js'
 import { change, exportPath, graphMetric, num, seriesFromResults, timeseriesQuery, topMetrics, topStatsQuery, withoutFilter } from '../lib/query.js'
 import { parseState, serializeState, updateState } from '../lib/state.js'
 import { dashboardPath, route, settingsPath } from '../lib/routes.js'
@@ -388,6 +388,11 @@ function TopStats() {
           </button>
         )
       })}
+      {res.data && res.data.meta && res.data.meta.sample_percent > 0 && (
+        <p class="stat-sample" role="note">
+          {t('stats.sampled', { percent: formatPercent(res.data.meta.sample_percent, lang) })}
+        </p>
+      )}
     </section>
   )
 }

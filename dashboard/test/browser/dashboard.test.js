@@ -120,6 +120,25 @@ describe('the dashboard', () => {
     await page.locator('.graph-box[data-points]').waitFor()
     await shot(page, '03-dashboard')
     await noPanelFailed(page)
+    assert.equal(await page.locator('.stat-sample').count(), 0, 'no sampling note for a small site')
+  })
+
+  test('says when the top stats are estimated from a sample', async () => {
+    // A site this small is never sampled: the server's own answer is
+    // marked as read from 12.5 % of the visitors on its way to the page.
+    var p = await newPage(browser, server)
+    await login(p, server)
+    await p.route('**/api/v2/query', async route => {
+      var res = await route.fetch()
+      var body = await res.json()
+      if (body.results && body.results.length == 1 && body.query.dimensions.length == 0) body.meta.sample_percent = 12.5
+      await route.fulfill({ response: res, json: body })
+    })
+    await open(p, '/' + SITE + '?period=28d')
+    var note = p.locator('.top-stats .stat-sample[role=note]')
+    await note.waitFor()
+    assert.match(await note.textContent(), /12\.5\s?%/)
+    await p.context().close()
   })
 
   test('a click on a source filters every panel', async () => {
