@@ -950,11 +950,9 @@ func (b *builder) funnel(steps []Goal, window time.Duration, maxSeconds int) str
 	// events that match a step. One scan counts those who entered and all
 	// visitors, beside it.
 	var levels strings.Builder
-	for i := 2; i <= len(steps); i++ {
-		fmt.Fprintf(&levels, ", toUInt64(countIf(level >= %d)) AS l%d", i, i)
-	}
 	cols := []string{"entered"}
 	for i := 2; i <= len(steps); i++ {
+		fmt.Fprintf(&levels, ", toUInt64(countIf(level >= %d)) AS l%d", i, i)
 		cols = append(cols, "l"+strconv.Itoa(i))
 	}
 	cols = append(cols, "everyone")
