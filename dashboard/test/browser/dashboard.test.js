@@ -275,9 +275,13 @@ describe('the dashboard', () => {
     await open(page, '/' + SITE + '?period=7d')
     await page.locator('[data-lang-switch]').click()
     await page.waitForURL(/lang=fr/)
-    assert.equal(await page.locator('html').getAttribute('lang'), 'fr')
+    // Like the theme, the page's language is set after the render.
+    await page.waitForFunction(() => document.documentElement.lang === 'fr')
     await page.getByText('Visiteurs uniques').first().waitFor()
+    var before = await page.locator('html').getAttribute('data-theme')
     await page.locator('[data-theme-toggle]').click()
+    // The theme is applied after the render the click causes.
+    await page.waitForFunction(b => document.documentElement.getAttribute('data-theme') !== b, before)
     var theme = await page.locator('html').getAttribute('data-theme')
     await page.reload()
     await page.getByText('Visiteurs uniques').first().waitFor()
