@@ -225,16 +225,17 @@ func (s *Service) Goal(ctx context.Context, siteID uint32, id string) (Goal, err
 // UpdateGoal changes a goal's display name and currency; what it matches
 // stays (a new goal is a new id, so old funnel results keep their meaning).
 func (s *Service) UpdateGoal(ctx context.Context, siteID uint32, id, displayName, currency string) (Goal, error) {
-	g, err := s.Goal(ctx, siteID, id)
-	if err != nil {
-		return Goal{}, err
-	}
-	g.DisplayName, g.Currency = displayName, currency
-	if err := g.normalize(); err != nil {
-		return Goal{}, err
-	}
 	goals, err := s.Goals(ctx, siteID)
 	if err != nil {
+		return Goal{}, err
+	}
+	i := slices.IndexFunc(goals, func(g Goal) bool { return g.ID == id })
+	if i < 0 {
+		return Goal{}, fmt.Errorf("goal %s: %w", id, ErrNotFound)
+	}
+	g := goals[i]
+	g.DisplayName, g.Currency = displayName, currency
+	if err := g.normalize(); err != nil {
 		return Goal{}, err
 	}
 	for _, o := range goals {
@@ -264,6 +265,8 @@ func (s *Service) DeleteGoal(ctx context.Context, siteID uint32, id string) erro
 	return s.writeGoal(ctx, g, true)
 }
 
+// checkFunnel validates and completes f, and refuses the name of another
+// funnel of the site (a new funnel has no ID yet).
 func (s *Service) checkFunnel(ctx context.Context, f *Funnel) error {
 	f.Name = strings.TrimSpace(f.Name)
 	if err := checkName("funnel name", f.Name, maxNameLength); err != nil {
@@ -290,6 +293,15 @@ func (s *Service) checkFunnel(ctx context.Context, f *Funnel) error {
 			return invalidf("step %d repeats a goal of an earlier step", i+1)
 		}
 	}
+	funnels, err := s.Funnels(ctx, f.SiteID)
+	if err != nil {
+		return err
+	}
+	for _, o := range funnels {
+		if o.ID != f.ID && strings.EqualFold(o.Name, f.Name) {
+			return fmt.Errorf("funnel %q: %w", f.Name, ErrExists)
+		}
+	}
 	return nil
 }
 
@@ -303,15 +315,6 @@ func (s *Service) AddFunnel(ctx context.Context, f Funnel) (Funnel, error) {
 	if err := s.checkFunnel(ctx, &f); err != nil {
 		return Funnel{}, err
 	}
-	funnels, err := s.Funnels(ctx, f.SiteID)
-	if err != nil {
-		return Funnel{}, err
-	}
-	for _, o := range funnels {
-		if strings.EqualFold(o.Name, f.Name) {
-			return Funnel{}, fmt.Errorf("funnel %q: %w", f.Name, ErrExists)
-		}
-	}
 	f.ID = uuid.NewString()
 	return f, s.writeFunnel(ctx, f, false)
 }
@@ -324,15 +327,6 @@ func (s *Service) UpdateFunnel(ctx context.Context, f Funnel) (Funnel, error) {
 	}
 	if err := s.checkFunnel(ctx, &f); err != nil {
 		return Funnel{}, err
-	}
-	funnels, err := s.Funnels(ctx, f.SiteID)
-	if err != nil {
-		return Funnel{}, err
-	}
-	for _, o := range funnels {
-		if o.ID != f.ID && strings.EqualFold(o.Name, f.Name) {
-			return Funnel{}, fmt.Errorf("funnel %q: %w", f.Name, ErrExists)
-		}
 	}
 	return f, s.writeFunnel(ctx, f, false)
 }
