@@ -102,10 +102,35 @@ func (s *Server) goals(r *http.Request, site sillage.Site) ([]stats.Goal, error)
 
 const maxQueryBytes = 64 << 10
 
-func (s *Server) query(w http.ResponseWriter, r *http.Request) {
+// readQuery reads a request's query body; past maxQueryBytes it answers
+// 413 and returns false.
+func readQuery(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxQueryBytes))
 	if err != nil {
 		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "query larger than 64 KiB"})
+		return nil, false
+	}
+	return body, true
+}
+
+// siteQuery parses a client's JSON object as a Stats API query of one
+// site: its site_id is the site's whatever the object says, and the keys
+// it lacks take the given defaults.
+func siteQuery(m map[string]json.RawMessage, domain string, defaults map[string]string) (*stats.Query, error) {
+	site, _ := json.Marshal(domain)
+	m["site_id"] = site
+	for k, v := range defaults {
+		if _, ok := m[k]; !ok {
+			m[k] = json.RawMessage(v)
+		}
+	}
+	b, _ := json.Marshal(m)
+	return stats.ParseQuery(b)
+}
+
+func (s *Server) query(w http.ResponseWriter, r *http.Request) {
+	body, ok := readQuery(w, r)
+	if !ok {
 		return
 	}
 	q, err := stats.ParseQuery(body)
@@ -156,13 +181,7 @@ func exportQuery(r *http.Request, domain string) (*stats.Query, error) {
 	if err := json.Unmarshal([]byte(raw), &m); err != nil {
 		return nil, &stats.QueryError{Message: "query: not a JSON object"}
 	}
-	site, _ := json.Marshal(domain)
-	m["site_id"] = site
-	if _, ok := m["metrics"]; !ok {
-		m["metrics"] = json.RawMessage(`["visitors"]`)
-	}
-	b, _ := json.Marshal(m)
-	return stats.ParseQuery(b)
+	return siteQuery(m, domain, map[string]string{"metrics": `["visitors"]`})
 }
 
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
@@ -220,23 +239,17 @@ func (s *Server) funnel(w http.ResponseWriter, r *http.Request) {
 		}
 		steps = append(steps, g)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxQueryBytes))
-	if err != nil {
-		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "query larger than 64 KiB"})
+	body, ok := readQuery(w, r)
+	if !ok {
 		return
 	}
+	// The report's options: a malformed body takes the defaults.
 	var m map[string]json.RawMessage
 	if len(body) == 0 || json.Unmarshal(body, &m) != nil {
 		m = map[string]json.RawMessage{}
 	}
-	dom, _ := json.Marshal(site.Domain)
-	m["site_id"] = dom
 	m["metrics"] = json.RawMessage(`["visitors"]`)
-	if _, ok := m["date_range"]; !ok {
-		m["date_range"] = json.RawMessage(`"30d"`)
-	}
-	b, _ := json.Marshal(m)
-	q, err := stats.ParseQuery(b)
+	q, err := siteQuery(m, site.Domain, map[string]string{"date_range": `"30d"`})
 	if err != nil {
 		s.fail(w, r, err)
 		return
