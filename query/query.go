@@ -178,7 +178,7 @@ func exportQuery(r *http.Request, domain string) (*stats.Query, error) {
 		raw = `{"metrics":["visitors"],"date_range":"30d"}`
 	}
 	var m map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+	if err := json.Unmarshal([]byte(raw), &m); err != nil || m == nil {
 		return nil, &stats.QueryError{Message: "query: not a JSON object"}
 	}
 	return siteQuery(m, domain, map[string]string{"metrics": `["visitors"]`})
@@ -245,7 +245,7 @@ func (s *Server) funnel(w http.ResponseWriter, r *http.Request) {
 	}
 	// The report's options: a malformed body takes the defaults.
 	var m map[string]json.RawMessage
-	if len(body) == 0 || json.Unmarshal(body, &m) != nil {
+	if len(body) == 0 || json.Unmarshal(body, &m) != nil || m == nil {
 		m = map[string]json.RawMessage{}
 	}
 	m["metrics"] = json.RawMessage(`["visitors"]`)

@@ -179,6 +179,10 @@ func TestRealtimeExportSnippet(t *testing.T) {
 			t.Errorf("export lacks %s (has %v)", want, names)
 		}
 	}
+	// JSON null decodes without error into no object at all.
+	if resp, body := get(t, f.srv.URL+"/api/sites/boutique.fr/export?query=null", f.key); resp.StatusCode != 400 {
+		t.Fatalf("export of a null query: %d %s", resp.StatusCode, body)
+	}
 	if resp, _ := get(t, f.srv.URL+"/api/sites/boutique.fr/export", ""); resp.StatusCode != 401 {
 		t.Fatalf("export without credentials: %d", resp.StatusCode)
 	}
