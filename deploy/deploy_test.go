@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -53,6 +52,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	k8syaml "sigs.k8s.io/yaml"
 
+	"github.com/sillage-analytics/sillage/internal/proctest"
 	"github.com/sillage-analytics/sillage/store"
 	"github.com/sillage-analytics/sillage/store/chdb"
 	"github.com/sillage-analytics/sillage/store/embedded"
@@ -160,47 +160,10 @@ func installLib(t *testing.T, bin, lib string) {
 	}
 }
 
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "SILLAGE_") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type server struct {
 	addr   string
 	cmd    *exec.Cmd
-	out    *syncBuffer
+	out    *proctest.SyncBuffer
 	exited chan struct{} // closed once the process is gone; then err is set
 	err    error
 }
@@ -209,10 +172,10 @@ type server struct {
 // the library is found only through the image layout) and waits for /readyz.
 func startServe(t *testing.T, bin, data string, args ...string) *server {
 	t.Helper()
-	s := &server{addr: freePort(t), out: &syncBuffer{}, exited: make(chan struct{})}
+	s := &server{addr: proctest.FreePort(t), out: &proctest.SyncBuffer{}, exited: make(chan struct{})}
 	s.cmd = exec.Command(bin, append([]string{"serve", "--data", data, "--listen", s.addr}, args...)...)
 	s.cmd.Dir = t.TempDir()
-	s.cmd.Env = cleanEnv()
+	s.cmd.Env = proctest.CleanEnv()
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -277,7 +240,7 @@ func run(t *testing.T, env []string, name string, args ...string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = append(cleanEnv(), env...)
+	cmd.Env = append(proctest.CleanEnv(), env...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sillage-analytics/sillage/internal/proctest"
 	"github.com/sillage-analytics/sillage/store"
 	"github.com/sillage-analytics/sillage/store/embedded"
 )
@@ -27,11 +28,11 @@ func TestKillNineLosesNothing(t *testing.T) {
 		t.Skip("crash test skipped in -short mode")
 	}
 	data := t.TempDir()
-	addr := freePort(t)
+	addr := proctest.FreePort(t)
 	args := []string{"serve", "--listen", addr, "--data", data, "--bootstrap-site", "crash.example.fr",
 		"--flush-interval", "3s", "--log-level", "warn"}
 	cmd := exec.Command(binary, args...)
-	cmd.Env = cleanEnv()
+	cmd.Env = proctest.CleanEnv()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func TestKillNineLosesNothing(t *testing.T) {
 
 	// Restart: the write-ahead log is replayed into the store; stop cleanly.
 	restart := exec.Command(binary, args...)
-	restart.Env = cleanEnv()
+	restart.Env = proctest.CleanEnv()
 	if err := restart.Start(); err != nil {
 		t.Fatal(err)
 	}

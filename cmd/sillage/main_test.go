@@ -6,16 +6,16 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sillage-analytics/sillage/internal/proctest"
 )
 
 var binary string
@@ -48,7 +48,7 @@ func runCLI(t *testing.T, env []string, stdin string, args ...string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = append(cleanEnv(), env...)
+	cmd.Env = append(proctest.CleanEnv(), env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
@@ -62,52 +62,13 @@ func runCLI(t *testing.T, env []string, stdin string, args ...string) result {
 	return result{code, o.String(), e.String()}
 }
 
-// cleanEnv drops SILLAGE_ variables of the developer's shell.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "SILLAGE_") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // startServe runs `sillage serve` until the test ends and waits for /readyz.
-// syncBuffer collects a child's output while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func startServe(t *testing.T, args ...string) (addr string, stdout *syncBuffer) {
+func startServe(t *testing.T, args ...string) (addr string, stdout *proctest.SyncBuffer) {
 	t.Helper()
-	addr = freePort(t)
+	addr = proctest.FreePort(t)
 	cmd := exec.Command(binary, append([]string{"serve", "--listen", addr}, args...)...)
-	cmd.Env = cleanEnv()
-	stdout = &syncBuffer{}
+	cmd.Env = proctest.CleanEnv()
+	stdout = &proctest.SyncBuffer{}
 	cmd.Stdout = stdout
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
@@ -192,7 +153,7 @@ func TestServeHealthAndAdminSocket(t *testing.T) {
 	}
 
 	// A second server on the same folder is refused in one line.
-	r = runCLI(t, nil, "", "serve", "--data", data, "--listen", freePort(t))
+	r = runCLI(t, nil, "", "serve", "--data", data, "--listen", proctest.FreePort(t))
 	if r.code == 0 || !strings.Contains(r.stderr, "in use by another sillage process") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 		t.Fatalf("second serve: %+v", r)
 	}
@@ -203,7 +164,7 @@ func TestServeWithoutEngineLibraryAgainstDeadServer(t *testing.T) {
 		"SILLAGE_CLICKHOUSE_URL=clickhouse://127.0.0.1:1/sillage",
 		"SILLAGE_CLICKHOUSE_WAIT=2s",
 		"SILLAGE_CHDB_LIB=/nonexistent/libchdb.so",
-	}, "", "serve", "--listen", freePort(t), "--data", t.TempDir())
+	}, "", "serve", "--listen", proctest.FreePort(t), "--data", t.TempDir())
 	if r.code == 0 {
 		t.Fatalf("serve against a dead server exited 0: %+v", r)
 	}
@@ -288,7 +249,7 @@ func lastLine(s string) string {
 
 func TestCollectWaitsForMigrations(t *testing.T) {
 	data := t.TempDir()
-	r := runCLI(t, []string{"SILLAGE_CLICKHOUSE_WAIT=1s"}, "", "collect", "--listen", freePort(t), "--data", data)
+	r := runCLI(t, []string{"SILLAGE_CLICKHOUSE_WAIT=1s"}, "", "collect", "--listen", proctest.FreePort(t), "--data", data)
 	if r.code == 0 || !strings.Contains(r.stderr, "run 'sillage migrate up' first") {
 		t.Fatalf("collect on an unmigrated store: %+v", r)
 	}
@@ -298,9 +259,9 @@ func TestCollectWaitsForMigrations(t *testing.T) {
 	if r := runCLI(t, nil, "", "site", "add", "collect.example.fr", "--data", data); r.code != 0 {
 		t.Fatalf("site add: %+v", r)
 	}
-	addr := freePort(t)
+	addr := proctest.FreePort(t)
 	cmd := exec.Command(binary, "collect", "--listen", addr, "--data", data)
-	cmd.Env = cleanEnv()
+	cmd.Env = proctest.CleanEnv()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -321,9 +282,9 @@ func TestQueryServesDashboardAndAPI(t *testing.T) {
 	if r := runCLI(t, nil, "", "migrate", "up", "--data", data); r.code != 0 {
 		t.Fatalf("migrate: %+v", r)
 	}
-	addr := freePort(t)
+	addr := proctest.FreePort(t)
 	cmd := exec.Command(binary, "query", "--listen", addr, "--data", data)
-	cmd.Env = cleanEnv()
+	cmd.Env = proctest.CleanEnv()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
