@@ -196,16 +196,22 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (sillage.User, 
 }
 
 func (s *Service) userWithHash(ctx context.Context, email string) (sillage.User, string, error) {
+	return s.findUser(ctx, "email = {key:String}", strings.ToLower(strings.TrimSpace(email)), email)
+}
+
+// findUser reads the live account matching where (a condition written in
+// this package, on {key:String}) and its password hash; who names it in
+// errors.
+func (s *Service) findUser(ctx context.Context, where, key, who string) (sillage.User, string, error) {
 	var u sillage.User
 	var hash string
 	err := store.QueryRow(ctx, s.Engine, `SELECT toString(id), email, password_hash, created_at FROM users FINAL
-		WHERE deleted = 0 AND email = {e:String}`, store.Params{"e": strings.ToLower(strings.TrimSpace(email))},
-		&u.ID, &u.Email, &hash, &u.CreatedAt)
+		WHERE deleted = 0 AND `+where, store.Params{"key": key}, &u.ID, &u.Email, &hash, &u.CreatedAt)
 	if errors.Is(err, store.ErrNoRows) {
-		return u, "", fmt.Errorf("user %s: %w", email, ErrNotFound)
+		return u, "", fmt.Errorf("user %s: %w", who, ErrNotFound)
 	}
 	if err != nil {
-		return u, "", fmt.Errorf("find user %s: %w", email, err)
+		return u, "", fmt.Errorf("find user %s: %w", who, err)
 	}
 	return u, hash, nil
 }

@@ -41,19 +41,8 @@ func (s *Service) UserByID(ctx context.Context, id string) (sillage.User, error)
 }
 
 func (s *Service) userByIDWithHash(ctx context.Context, id string) (sillage.User, string, error) {
-	var u sillage.User
-	var hash string
 	// toUUIDOrZero: a malformed id is simply unknown, not an engine error.
-	err := store.QueryRow(ctx, s.Engine, `SELECT toString(id), email, password_hash, created_at FROM users FINAL
-		WHERE deleted = 0 AND id = toUUIDOrZero({id:String}) AND id != toUUID('00000000-0000-0000-0000-000000000000')`,
-		store.Params{"id": id}, &u.ID, &u.Email, &hash, &u.CreatedAt)
-	if errors.Is(err, store.ErrNoRows) {
-		return u, "", fmt.Errorf("user %s: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return u, "", fmt.Errorf("find user %s: %w", id, err)
-	}
-	return u, hash, nil
+	return s.findUser(ctx, "id = toUUIDOrZero({key:String}) AND id != toUUID('00000000-0000-0000-0000-000000000000')", id, id)
 }
 
 // HasUsers reports whether any account exists, i.e. whether first-run
