@@ -337,6 +337,11 @@ describe('the dashboard', () => {
     await dialog.locator('[data-confirm]').click()
     await page.locator('.items').getByText('Signup').first().waitFor()
     await shot(page, '11-settings-goals')
+    // Deleting is confirmed too, and the list follows.
+    await page.locator('.items .item').filter({ hasText: 'Signup' }).getByRole('button').click()
+    await dialog.getByText('Delete the goal “Signup”?').waitFor()
+    await dialog.locator('[data-confirm]').click()
+    await page.locator('.items .item').filter({ hasText: 'Signup' }).waitFor({ state: 'detached' })
     await page.locator('[data-account]').click()
     await page.locator('[data-logout]').click()
     await page.waitForURL(/\/login$/)
