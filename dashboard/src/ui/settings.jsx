@@ -146,6 +146,22 @@ function goalName(g, t) {
   return g.display_name || g.event_name || (g.page_path ? t('goals.visit', { path: g.page_path }) : String(g.id))
 }
 
+// Confirms, then deletes one item of a settings list; prefix names its
+// texts (prefix.delete, prefix.confirmDelete with vars, prefix.deleted).
+function confirmDelete(ask, t, { prefix, vars, path, reload, confirmLabel = t('common.delete') }) {
+  ask({
+    title: t(prefix + '.delete'),
+    message: t(prefix + '.confirmDelete', vars),
+    danger: true,
+    confirmLabel,
+    onConfirm: async () => {
+      await del(path)
+      notify(t(prefix + '.deleted'))
+      reload()
+    },
+  })
+}
+
 function Goals({ domain }) {
   var { t } = useApp()
   var goals = useLoad(() => get(sitePath(domain, '/goals')).then(d => list(d, 'goals')), [domain])
@@ -174,16 +190,11 @@ function Goals({ domain }) {
     })
   }
   var remove = g =>
-    ask({
-      title: t('goals.delete'),
-      message: t('goals.confirmDelete', { name: goalName(g, t) }),
-      danger: true,
-      confirmLabel: t('common.delete'),
-      onConfirm: async () => {
-        await del(sitePath(domain, '/goals/' + encodeURIComponent(g.id)))
-        notify(t('goals.deleted'))
-        goals.reload()
-      },
+    confirmDelete(ask, t, {
+      prefix: 'goals',
+      vars: { name: goalName(g, t) },
+      path: sitePath(domain, '/goals/' + encodeURIComponent(g.id)),
+      reload: goals.reload,
     })
   return (
     <>
@@ -287,16 +298,11 @@ function Funnels({ domain }) {
     })
   }
   var remove = f =>
-    ask({
-      title: t('funnels.delete'),
-      message: t('funnels.confirmDelete', { name: f.name }),
-      danger: true,
-      confirmLabel: t('common.delete'),
-      onConfirm: async () => {
-        await del(sitePath(domain, '/funnels/' + encodeURIComponent(f.id)))
-        notify(t('funnels.deleted'))
-        funnels.reload()
-      },
+    confirmDelete(ask, t, {
+      prefix: 'funnels',
+      vars: { name: f.name },
+      path: sitePath(domain, '/funnels/' + encodeURIComponent(f.id)),
+      reload: funnels.reload,
     })
   var windowLabel = s =>
     new Intl.NumberFormat(lang, { style: 'unit', unit: s >= 86400 ? 'day' : s >= 3600 ? 'hour' : 'minute', unitDisplay: 'long' }).format(s >= 86400 ? s / 86400 : s >= 3600 ? s / 3600 : s / 60)
@@ -423,16 +429,11 @@ function SharedLinks({ domain }) {
     })
   }
   var remove = l =>
-    ask({
-      title: t('links.delete'),
-      message: t('links.confirmDelete', { name: l.name }),
-      danger: true,
-      confirmLabel: t('common.delete'),
-      onConfirm: async () => {
-        await del(sitePath(domain, '/shared-links/' + encodeURIComponent(l.id)))
-        notify(t('links.deleted'))
-        links.reload()
-      },
+    confirmDelete(ask, t, {
+      prefix: 'links',
+      vars: { name: l.name },
+      path: sitePath(domain, '/shared-links/' + encodeURIComponent(l.id)),
+      reload: links.reload,
     })
   var linkUrl = l => absolute(l.url || '/share/' + l.slug)
   return (
@@ -521,16 +522,12 @@ function Members({ domain }) {
     })
   }
   var remove = m =>
-    ask({
-      title: t('members.delete'),
-      message: t('members.confirmDelete', { email: m.email }),
-      danger: true,
+    confirmDelete(ask, t, {
+      prefix: 'members',
+      vars: { email: m.email },
+      path: sitePath(domain, '/members/' + encodeURIComponent(m.email)),
+      reload: members.reload,
       confirmLabel: t('members.remove'),
-      onConfirm: async () => {
-        await del(sitePath(domain, '/members/' + encodeURIComponent(m.email)))
-        notify(t('members.deleted'))
-        members.reload()
-      },
     })
   return (
     <>
@@ -617,16 +614,12 @@ function ApiKeys({ domain }) {
     })
   }
   var remove = k =>
-    ask({
-      title: t('keys.delete'),
-      message: t('keys.confirmDelete', { name: k.name }),
-      danger: true,
+    confirmDelete(ask, t, {
+      prefix: 'keys',
+      vars: { name: k.name },
+      path: '/api/keys/' + encodeURIComponent(k.id),
+      reload: keys.reload,
       confirmLabel: t('keys.revoke'),
-      onConfirm: async () => {
-        await del('/api/keys/' + encodeURIComponent(k.id))
-        notify(t('keys.deleted'))
-        keys.reload()
-      },
     })
   var toggle = d => setChosen(chosen.includes(d) ? chosen.filter(x => x !== d) : chosen.concat(d))
   return (
