@@ -58,11 +58,14 @@ func main() {
 		log.Fatal(err)
 	}
 	waitHTTP(baseAddr, "/")
+	baseCPU := startCPU(base.Process.Pid)
 	b := load(baseAddr, *conns, *duration, nil)
+	baseCPU.stop(b.accepted)
 	baseRSS := peakRSS(base.Process.Pid)
 	base.Process.Kill()
 	base.Wait()
 	report("do-nothing fasthttp (answers 202)", b, baseRSS)
+	baseCPU.report()
 
 	// 2. The real collector, WAL on, embedded engine in the same process.
 	data, err := os.MkdirTemp("", "sillage-bench-")
@@ -79,13 +82,16 @@ func main() {
 	}
 	waitHTTP(addr, "/readyz")
 	fresh := &freshness{addr: addr}
+	cpu := startCPU(srv.Process.Pid)
 	r := load(addr, *conns, *duration, fresh)
+	cpu.stop(r.accepted)
 	rss := peakRSS(srv.Process.Pid)
 	srv.Process.Signal(syscall.SIGTERM)
 	if err := srv.Wait(); err != nil {
 		log.Fatalf("serve did not stop cleanly: %v", err)
 	}
 	report("sillage collector (WAL --wal-ack "+*walAck+", embedded engine)", r, rss)
+	cpu.report()
 	fmt.Printf("  ratio to do-nothing fasthttp: %.2f\n", r.rate()/b.rate())
 	fmt.Printf("  freshness (accepted → stored, sampled every 2 s): max %s, median %s over %d samples\n",
 		fresh.max().Round(time.Millisecond), fresh.median().Round(time.Millisecond), len(fresh.samples))
@@ -267,6 +273,61 @@ func peakRSS(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// cpuUse measures the CPU time of the server process and of this one (the
+// load generator) during a load, per request answered 202: on a shared
+// 2-core machine it says where the cores went.
+type cpuUse struct {
+	pid                   int
+	server0, self0, wall0 time.Duration
+	server, self, wall    time.Duration
+	accepted              uint64
+}
+
+func startCPU(pid int) *cpuUse {
+	return &cpuUse{pid: pid, server0: procCPU(pid), self0: selfCPU(), wall0: time.Duration(time.Now().UnixNano())}
+}
+
+func (c *cpuUse) stop(accepted uint64) {
+	c.server = procCPU(c.pid) - c.server0
+	c.self = selfCPU() - c.self0
+	c.wall = time.Duration(time.Now().UnixNano()) - c.wall0
+	c.accepted = accepted
+}
+
+func (c *cpuUse) report() {
+	if c.accepted == 0 || c.wall <= 0 {
+		return
+	}
+	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1000 / float64(c.accepted) }
+	fmt.Printf("  CPU per event: server %.1f µs (%.2f cores), load generator %.1f µs (%.2f cores)\n",
+		per(c.server), c.server.Seconds()/c.wall.Seconds(), per(c.self), c.self.Seconds()/c.wall.Seconds())
+}
+
+// procCPU is a process's user + system time from /proc (clock ticks of
+// 10 ms on Linux).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses and may hold spaces.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func freeAddr() string {

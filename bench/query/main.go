@@ -27,6 +27,7 @@ func main() {
 	events := flag.Uint64("events", 10_000_000, "events of the site")
 	runs := flag.Int("runs", 10, "runs per query")
 	merged := flag.Bool("merged", false, "merge the sessions table's parts first (OPTIMIZE … FINAL), as background merges do over time on a live server")
+	sampleAbove := flag.Uint64("sample-above", stats.DefaultSampleAbove, "sample ranges holding more events than this, as serve --sample-above")
 	flag.Parse()
 	ctx := context.Background()
 	dir := *data
@@ -71,9 +72,9 @@ func main() {
 		}
 		fmt.Printf("sessions merged in %s\n", time.Since(start).Round(time.Millisecond))
 	}
-	fmt.Printf("site with %d events over 30 days; median of %d runs per query (first run discarded)\n\n", have, *runs)
+	fmt.Printf("site with %d events over 30 days; sampling above %d events; median of %d runs per query (first run discarded)\n\n", have, *sampleAbove, *runs)
 
-	e := &stats.Engine{Store: eng, Now: time.Now}
+	e := &stats.Engine{Store: eng, Now: time.Now, SampleAbove: *sampleAbove}
 	goals := []stats.Goal{
 		{ID: "g1", PagePath: "/produits/**", DisplayName: "Visit products"},
 		{ID: "g2", PagePath: "/panier", DisplayName: "Visit cart"},
