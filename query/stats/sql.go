@@ -948,7 +948,9 @@ func (b *builder) funnel(steps []Goal, window time.Duration, maxSeconds int) str
 	// A visitor enters by doing step 1 at all; only those who also did step
 	// 2 can go further, so the per-visitor funnel runs on them alone, on the
 	// events that match a step. One scan counts those who entered and all
-	// visitors, beside it.
+	// visitors, beside it. The visitor test goes first (PREWHERE): it keeps
+	// a few percent of the rows, and the step conditions, regular
+	// expressions among them, then run on those alone.
 	var levels strings.Builder
 	cols := []string{"entered"}
 	for i := 2; i <= len(steps); i++ {
@@ -960,8 +962,8 @@ func (b *builder) funnel(steps []Goal, window time.Duration, maxSeconds int) str
 		b.p.uniq + "(visitor_id)) AS everyone FROM " + b.events() + " WHERE " + where + ") AS t CROSS JOIN (SELECT 1" + levels.String() +
 		" FROM (SELECT visitor_id, windowFunnel(" + b.arg("UInt64", uint64(window/time.Millisecond)) +
 		")(toUInt64(toUnixTimestamp64Milli(ts)), " + strings.Join(conds, ", ") + ") AS level FROM " + b.events() +
-		" WHERE " + where + " AND (" + strings.Join(conds, " OR ") + ") AND visitor_id IN (SELECT visitor_id FROM " + b.events() +
-		" WHERE " + where + " AND " + conds[1] + ") GROUP BY visitor_id)) AS f" + settings(maxSeconds)
+		" PREWHERE visitor_id IN (SELECT visitor_id FROM " + b.events() + " WHERE " + where + " AND " + conds[1] + ")" +
+		" WHERE " + where + " AND (" + strings.Join(conds, " OR ") + ") GROUP BY visitor_id)) AS f" + settings(maxSeconds)
 }
 
 // propKeys lists the custom property names events in range carry.
