@@ -50,7 +50,8 @@ bench: chdb
 	$(GO) test -run x -bench . -benchtime 1s ./collector/... ./store/... ./query/...
 
 # Load benchmark of the collector on 127.0.0.1, beside a do-nothing fasthttp
-# server; results go into BENCHMARKS.md by hand.
+# server, with wrk (Debian package) as the load generator; results go into
+# BENCHMARKS.md by hand.
 bench-ingest: chdb build
 	$(GO) run ./bench/ingest --bin bin/sillage --duration 30s --conns 50
 
