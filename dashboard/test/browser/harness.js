@@ -1,6 +1,6 @@
 // What the browser tests share: the real server binary (SILLAGE_BIN,
 // default ../bin/sillage) on a free port with a fresh data folder, demo
-// data when the binary has a `demo` command, a second tiny server for the
+// data from its `demo` command, a second tiny server for the
 // fixture page that carries the tracker, headless Chromium from Debian, and
 // screenshots in test-artifacts/.
 import { spawn, spawnSync } from 'node:child_process'
@@ -20,10 +20,6 @@ export var VISITOR_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHT
 
 var bin = resolve(root, process.env.SILLAGE_BIN || '../bin/sillage')
 
-function command(args) {
-  return bin.endsWith('.js') ? [process.execPath, [bin, ...args]] : [bin, args]
-}
-
 export function freePort() {
   return new Promise((ok, fail) => {
     var s = createServer()
@@ -40,13 +36,13 @@ export function freePort() {
 export async function startServer() {
   var port = await freePort()
   var data = mkdtempSync(join(tmpdir(), 'sillage-browser-'))
-  var [exe, args] = command(['serve', '--listen', '127.0.0.1:' + port, '--data', data, '--bootstrap-site', SITE, '--bootstrap-user', USER])
+  var args = ['serve', '--listen', '127.0.0.1:' + port, '--data', data, '--bootstrap-site', SITE, '--bootstrap-user', USER]
   // The embedded engine's library, which `make chdb` puts in tools/chdb/,
   // is found from the repository root; this runs from dashboard/.
   var env = { ...process.env }
   var chdb = resolve(root, '../tools/chdb/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so')
   if (!env.SILLAGE_CHDB_LIB && existsSync(chdb)) env.SILLAGE_CHDB_LIB = chdb
-  var child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
+  var child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
   var out = ''
   var err = ''
   child.stdout.on('data', d => (out += d))
@@ -82,15 +78,11 @@ export async function startServer() {
   return { url, port, data, password, stop, log: () => out + err }
 }
 
-// Fills the demo site through the binary's `demo` command, if it has one.
+// Fills the demo site through the binary's `demo` command.
 export function demo(data) {
-  var [exe, args] = command(['--help'])
-  var help = spawnSync(exe, args, { encoding: 'utf8' })
-  if (!/^\s+demo\b/m.test((help.stdout || '') + (help.stderr || ''))) return { ran: false }
-  ;[exe, args] = command(['demo', '--site', SITE, '--events', '20000', '--days', '30', '--data', data])
-  var r = spawnSync(exe, args, { encoding: 'utf8', timeout: 300000 })
+  var r = spawnSync(bin, ['demo', '--site', SITE, '--events', '20000', '--days', '30', '--data', data], { encoding: 'utf8', timeout: 300000 })
   if (r.status !== 0) throw new Error(`demo failed (${r.status}): ${r.stdout}\n${r.stderr}`)
-  return { ran: true, output: r.stdout }
+  return r.stdout
 }
 
 // A page on another origin that carries the tracker, as a site owner's.
