@@ -136,6 +136,7 @@ describe('the dashboard', () => {
     var note = p.locator('.top-stats .stat-sample[role=note]')
     await note.waitFor()
     assert.match(await note.textContent(), /12\.5\s?%/)
+    assert.deepEqual(p.problems, [])
     await p.context().close()
   })
 

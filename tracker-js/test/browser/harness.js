@@ -129,12 +129,15 @@ export async function startSillage() {
     throw e
   }
 
-  // A Stats API v2 query for the site, today by default.
+  // A Stats API v2 query for the site, by default over the days around
+  // now (yesterday to tomorrow, UTC), so a run across midnight in the
+  // site's time zone still finds the events it just sent.
+  var day = offset => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10)
   var query = async body => {
     var r = await fetch(origin + '/api/v2/query', {
       method: 'POST',
       headers: { Authorization: 'Bearer ' + key, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ site_id: SITE, date_range: 'day', ...body }),
+      body: JSON.stringify({ site_id: SITE, date_range: [day(-1), day(1)], ...body }),
     })
     var text = await r.text()
     assert.equal(r.status, 200, `stats query ${JSON.stringify(body)}: ${r.status} ${text}`)
