@@ -44,7 +44,7 @@ func TestSharedLinks(t *testing.T) {
 		{locked.Slug, "", true, false},
 		{locked.Slug, "mot de passe Secret", true, false},
 		{"nope", "", false, false},
-		{strings.ToUpper(open.Slug), "", false, false},
+		{otherCase(open.Slug), "", false, false},
 	}
 	for _, tt := range tests {
 		l, err := s.SharedLinkBySlug(ctx, tt.slug)
@@ -174,4 +174,18 @@ func TestAPIKeys(t *testing.T) {
 	if keys, _ := s.APIKeys(ctx, u.ID); len(keys) != 1 || keys[0].ID != second.ID {
 		t.Fatalf("keys after revoke = %+v", keys)
 	}
+}
+
+// otherCase flips the case of the first letter of s, so the result differs
+// from s (slugs are random; one may hold no lowercase letter).
+func otherCase(s string) string {
+	for i, c := range s {
+		switch {
+		case 'a' <= c && c <= 'z':
+			return s[:i] + string(c-32) + s[i+1:]
+		case 'A' <= c && c <= 'Z':
+			return s[:i] + string(c+32) + s[i+1:]
+		}
+	}
+	panic("otherCase: no ASCII letter in " + s)
 }

@@ -51,7 +51,10 @@ func newEnv(t *testing.T, eng store.Engine, opts ...option) *env {
 	t.Helper()
 	storetest.MustMigrate(t, eng)
 	acc := accounts.New(eng)
-	e := &env{t: t, engine: eng, clock: &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}, sites: map[string]sillage.Site{}}
+	// 09:00 UTC today: the salts the collector writes are kept by the
+	// engine's TTL for two days after their day, by the real clock.
+	start := time.Now().UTC().Truncate(24 * time.Hour).Add(9 * time.Hour)
+	e := &env{t: t, engine: eng, clock: &clock{t: start}, sites: map[string]sillage.Site{}}
 	for _, d := range []string{"boulangerie.fr", "atelier.fr"} {
 		s, err := acc.AddSite(context.Background(), d, "Europe/Paris")
 		if err != nil {

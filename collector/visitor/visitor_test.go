@@ -42,7 +42,10 @@ func TestIDDependsOnEveryInput(t *testing.T) {
 func TestSaltRotationAcrossMidnight(t *testing.T) {
 	ctx := context.Background()
 	e := storetest.Migrated(t)
-	c := &clock{t: time.Date(2026, 11, 26, 23, 50, 0, 0, time.UTC)}
+	// Days around the real date: the salts table's TTL deletes rows two
+	// days after their day by the engine's clock, whatever the test's.
+	day := time.Now().UTC().Truncate(24 * time.Hour)
+	c := &clock{t: day.Add(23*time.Hour + 50*time.Minute)}
 	a := NewSalts(e, c.now, slog.Default())
 	b := NewSalts(e, c.now, slog.Default()) // a second collector
 
@@ -55,7 +58,7 @@ func TestSaltRotationAcrossMidnight(t *testing.T) {
 		t.Fatal("no salt existed yesterday")
 	}
 
-	c.set(time.Date(2026, 11, 27, 0, 10, 0, 0, time.UTC))
+	c.set(day.Add(24*time.Hour + 10*time.Minute))
 	newA, prevA := a.Current(ctx)
 	newB, prevB := b.Current(ctx)
 	if *newA == *todayA {
@@ -72,14 +75,14 @@ func TestSaltRotationAcrossMidnight(t *testing.T) {
 	}
 
 	// Two days later the first salt is gone from the store.
-	c.set(time.Date(2026, 11, 28, 0, 1, 0, 0, time.UTC))
+	c.set(day.Add(48*time.Hour + time.Minute))
 	a.Current(ctx)
 	var n uint64
-	if err := store.QueryRow(ctx, e, "SELECT count() FROM salts WHERE day = '2026-11-26'", nil, &n); err != nil {
+	if err := store.QueryRow(ctx, e, "SELECT count() FROM salts WHERE day = {d:Date}", store.Params{"d": day.Format(time.DateOnly)}, &n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 0 {
-		t.Fatalf("salt of 2026-11-26 still stored on 2026-11-28: %d rows", n)
+		t.Fatalf("salt of %s still stored two days later: %d rows", day.Format(time.DateOnly), n)
 	}
 }
 

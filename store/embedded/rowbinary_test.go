@@ -94,7 +94,7 @@ func randomEvents(n int) []sillage.Event {
 			CountryCode: fixed(2), Region: str(5), City: str(10), CityGeonameID: r.Uint32(),
 			Browser: str(5), BrowserVersion: str(5), OS: str(5), OSVersion: str(5), Device: str(5), Props: props,
 			RevenueMilli: r.Int64N(2*1e15) - 1e15, RevenueCurrency: fixed(3),
-			Interactive: r.IntN(2) == 0, ScrollDepth: uint8(r.Uint32()), EngagementMS: r.Uint32(), RetentionDays: uint16(r.IntN(3)) * 400,
+			Interactive: r.IntN(2) == 0, ScrollDepth: uint8(r.Uint32()), EngagementMS: r.Uint32(), RetentionDays: uint16(r.IntN(3)) * 10_000,
 		}
 	}
 	return evs
