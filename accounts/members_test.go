@@ -277,6 +277,34 @@ func TestUpdateSite(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+
+	// The longest retention keeps everything: today plus 36 500 days is
+	// past the end of DateTime (2106), where a TTL would wrap around to
+	// 1970 and expire every row at once.
+	if _, err := s.UpdateSite(ctx, site.ID, accounts.SiteUpdate{RetentionDays: days(accounts.MaxRetentionDays)}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		all, withMax := countRows(t, s.Engine, "events", site.ID, accounts.MaxRetentionDays)
+		if withMax == all {
+			break
+		}
+		if time.Now().After(deadline.Add(60 * time.Second)) {
+			t.Fatalf("retention of %d days not applied: %d of %d events", accounts.MaxRetentionDays, withMax, all)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, table := range []string{"events", "sessions"} {
+		if err := s.Engine.Exec(ctx, "OPTIMIZE TABLE "+table+" FINAL", nil); err != nil { // applies the TTL now
+			t.Fatal(err)
+		}
+	}
+	if all, _ := countRows(t, s.Engine, "events", site.ID, accounts.MaxRetentionDays); all != uint64(n) {
+		t.Fatalf("retention of %d days: %d events left, want %d", accounts.MaxRetentionDays, all, n)
+	}
+	if all, _ := countRows(t, s.Engine, "sessions", site.ID, accounts.MaxRetentionDays); all == 0 {
+		t.Fatalf("retention of %d days: no session left", accounts.MaxRetentionDays)
+	}
 }
 
 func TestDeleteSite(t *testing.T) {

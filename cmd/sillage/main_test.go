@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sillage-analytics/sillage/internal/proctest"
+	"github.com/sillage-analytics/sillage/migrations"
 )
 
 var binary string
@@ -179,14 +180,17 @@ func TestServeWithoutEngineLibraryAgainstDeadServer(t *testing.T) {
 
 func TestMigrateUpDownVersion(t *testing.T) {
 	data := t.TempDir()
+	version := func(v uint) string { return fmt.Sprintf("schema version %d\n", v) }
+	latest := migrations.Latest()
 	for _, step := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"migrate", "version"}, "schema version 0"},
-		{[]string{"migrate", "up"}, "schema version 1"},
-		{[]string{"migrate", "down", "1"}, "schema version 0"},
-		{[]string{"migrate", "up", "--data", data}, "schema version 1"},
+		{[]string{"migrate", "version"}, version(0)},
+		{[]string{"migrate", "up"}, version(latest)},
+		{[]string{"migrate", "down", "1"}, version(latest - 1)},
+		{[]string{"migrate", "up", "--data", data}, version(latest)},
+		{[]string{"migrate", "down"}, version(0)},
 	} {
 		r := runCLI(t, nil, "", append(step.args, "--data", data)...)
 		if r.code != 0 || !strings.Contains(r.stdout, step.want) {
