@@ -357,7 +357,9 @@ func TestSessionsAndEnrichment(t *testing.T) {
 		t.Errorf("second session %+v: want a fresh session with its engagement event", second)
 	}
 	var stored uint64
-	store.QueryRow(context.Background(), e.engine, "SELECT count() FROM events WHERE position(pathname, 'SECRET') > 0 OR position(referrer, 'q=') > 0", nil, &stored)
+	if err := store.QueryRow(context.Background(), e.engine, "SELECT count() FROM events WHERE position(pathname, 'SECRET') > 0 OR position(referrer, 'q=') > 0", nil, &stored); err != nil {
+		t.Fatal(err)
+	}
 	if stored != 0 {
 		t.Error("a click id value or a referrer query string was stored")
 	}
@@ -458,11 +460,13 @@ func TestReplayAfterCrashIsExactlyOnce(t *testing.T) {
 	// Insert the batch as the batcher would, then "crash" before the commit.
 	from, to := c.wal.FirstUnflushed(), c.wal.LastSeq()
 	var events []sillage.Event
-	c.wal.Read(from, 100, func(_ uint64, rec []byte) error {
+	if _, err := c.wal.Read(from, 100, func(_ uint64, rec []byte) error {
 		ev, err := decodeEvent(rec)
 		events = append(events, ev)
 		return err
-	})
+	}); err != nil || len(events) != 10 {
+		t.Fatalf("read %d events back from the log: %v", len(events), err)
+	}
 	if err := writeFileSync(filepath.Join(dir, intentFile), []byte(fmt.Sprintf("%d %d\n", from, to))); err != nil {
 		t.Fatal(err)
 	}

@@ -111,6 +111,9 @@ func TestEveryUpHasADown(t *testing.T) {
 		}
 		seen[m[1]]++
 	}
+	if len(seen) == 0 {
+		t.Fatal("no migration files")
+	}
 	for v, n := range seen {
 		if n != 2 {
 			t.Errorf("migration %s has %d files, want an up and a down", v, n)

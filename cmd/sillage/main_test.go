@@ -75,7 +75,9 @@ func startServe(t *testing.T, args ...string) (addr string, stdout *proctest.Syn
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	logged := make(chan struct{})
 	go func() {
+		defer close(logged)
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			t.Log(sc.Text())
@@ -84,7 +86,9 @@ func startServe(t *testing.T, args ...string) (addr string, stdout *proctest.Syn
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
+		// Wait closes the pipe: read it to the end first, and log nothing
+		// once the test is over.
+		go func() { <-logged; done <- cmd.Wait() }()
 		select {
 		case err := <-done:
 			if err != nil {

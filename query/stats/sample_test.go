@@ -107,6 +107,9 @@ func TestSampling(t *testing.T) {
 		t.Fatal("the funnel was not sampled")
 	}
 	near("funnel visitors", fs.AllVisitors, fe.AllVisitors, 0.1)
+	if len(fe.Steps) != len(steps) || len(fs.Steps) != len(steps) {
+		t.Fatalf("%d and %d funnel steps, want %d", len(fe.Steps), len(fs.Steps), len(steps))
+	}
 	for i := range fe.Steps {
 		near(fmt.Sprint("funnel step ", i), fs.Steps[i].Visitors, fe.Steps[i].Visitors, 0.15)
 	}

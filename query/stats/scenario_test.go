@@ -242,13 +242,19 @@ func TestFunnel(t *testing.T) {
 		if res.AllVisitors != 6 || res.EnteringVisitors != 2 || res.NeverEnteringVisitors != 4 {
 			t.Fatalf("window %v: all %d entering %d never %d", c.window, res.AllVisitors, res.EnteringVisitors, res.NeverEnteringVisitors)
 		}
+		if len(res.Steps) != len(c.counts) {
+			t.Fatalf("window %v: %d steps, want %d", c.window, len(res.Steps), len(c.counts))
+		}
 		for i, s := range res.Steps {
 			if s.Visitors != c.counts[i] {
 				t.Errorf("window %v step %d (%s): %d visitors, want %d", c.window, i, s.Label, s.Visitors, c.counts[i])
 			}
 		}
 	}
-	res, _ := e.Funnel(context.Background(), scenarioSite, steps, 24*time.Hour, q)
+	res, err := e.Funnel(context.Background(), scenarioSite, steps, 24*time.Hour, q)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := []FunnelStep{
 		{Label: "Visit /", Visitors: 2, ConversionRate: 100, ConversionRateStep: 100},
 		{Label: "Visit /pricing", Visitors: 1, ConversionRate: 50, ConversionRateStep: 50, DropOff: 1, DropOffPercentage: 50},
