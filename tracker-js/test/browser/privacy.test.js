@@ -2,7 +2,7 @@
 // (cookies, storage), and what a broken endpoint does to the page (nothing).
 import assert from 'node:assert/strict'
 import { after, afterEach, before, describe, test } from 'node:test'
-import { SITE, fileName, finish, freePort, leftovers, open, setup, sleep } from './harness.js'
+import { SITE, fileName, finish, freePort, leftovers, open, setup, sleep, until } from './harness.js'
 
 var env, sillage, fx
 before(async () => {
@@ -211,8 +211,9 @@ describe('a broken endpoint throws nothing into the page', () => {
     assert.deepEqual(results, [[{ status: 0 }], [{ status: 0 }], [{ status: 0 }]])
     await v.wait(es => es.some(e => e.name == 'Outbound Link: Click'))
     // Every request was made, and failed.
-    await sleep(200)
-    for (var e of v.events.filter(e => e.name != 'Outbound Link: Click')) {
+    var others = () => v.events.filter(e => e.name != 'Outbound Link: Click')
+    await until(() => others().every(e => e.failed), { what: 'every request to fail' })
+    for (var e of others()) {
       assert.equal(e.url, closed)
       assert.ok(e.failed, `${e.name} did not fail: ${e.status}`)
     }
