@@ -216,6 +216,10 @@ describe('the dashboard', () => {
     assert.ok(sent.some(q => q.dimensions && q.dimensions[0] === 'event:page' && q.pagination.limit === 20 && q.include.total_rows))
     sent = await queriesDuring(page, () => dialog.getByRole('button', { name: 'Pageviews' }).click())
     assert.deepEqual(sent.at(-1).order_by, [['pageviews', 'desc']])
+    // The demo site has far more than a page of 20 paths.
+    sent = await queriesDuring(page, () => dialog.locator('[data-next]').click())
+    assert.deepEqual(sent.at(-1).pagination, { limit: 20, offset: 20 })
+    await dialog.locator('.pager .muted').filter({ hasText: /^21\D+40\D/ }).waitFor()
     sent = await queriesDuring(page, async () => {
       await dialog.locator('[data-details-search]').fill('blog')
       await page.waitForTimeout(500)
