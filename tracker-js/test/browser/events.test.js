@@ -109,6 +109,26 @@ describe('events', () => {
     assert.deepEqual(rows.byDim, { 'pageview|(none)': [1], 'Cta Click|hero top': [1], 'Nav Click|(none)': [1] })
   })
 
+  test('a slow collector does not hold an outbound click until it answers', async t => {
+    var away = fx.url('/landing?from=slow', 'localhost')
+    var url = fx.add('/outbound/slow', { attrs: 'data-outbound-links', body: `<a id="out" href="${away}">partner site</a>` })
+    var v = await open(env)
+    await v.page.goto(url)
+    await v.wait(1)
+    // The collector answers 3 s late from now on.
+    await v.page.route(sillage.api, async route => {
+      await sleep(3000)
+      await route.continue().catch(() => {}) // the page may be gone by then
+    })
+    var started = Date.now()
+    await v.page.click('#out')
+    await v.page.waitForURL(away, { waitUntil: 'commit' })
+    var held = Date.now() - started
+    t.diagnostic(`click to navigation: ${held} ms`)
+    assert.ok(held < 2500, `navigation after ${held} ms: the click waited for the collector`)
+    await finish(env, t, v)
+  })
+
   test('outbound link that navigates away: the event is not lost', async t => {
     var away = fx.url('/landing?from=shop', 'localhost') // another host name
     var elsewhere = fx.url('/elsewhere', 'localhost')
