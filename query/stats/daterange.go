@@ -50,10 +50,16 @@ func dateSpan(first, last time.Time, loc *time.Location) span {
 }
 
 // localMidnight is the instant a local day starts. Where midnight does not
-// exist (a DST jump at 00:00), Go's normalisation picks the first valid
-// instant after it.
+// exist (a DST jump at 00:00, as in America/Santiago), Go normalises it to
+// 23:00 the day before; the day then starts at the end of that zone
+// period, the first instant of the day.
 func localMidnight(d time.Time, loc *time.Location) time.Time {
-	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc).UTC()
+	t := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc)
+	if t.Day() != d.Day() {
+		_, end := t.ZoneBounds()
+		t = end
+	}
+	return t.UTC()
 }
 
 func dateOf(t time.Time, loc *time.Location) time.Time {
@@ -128,7 +134,7 @@ func comparisonSpan(c *Comparisons, main span, today time.Time, loc *time.Locati
 			d := main.to.Sub(main.from)
 			return span{from: main.from.Add(-d), to: main.from, first: dateOf(main.from.Add(-d), loc), last: dateOf(main.from.Add(-time.Millisecond), loc)}, nil
 		}
-		f, t := main.from.In(loc).AddDate(-1, 0, 0), main.to.In(loc).AddDate(-1, 0, 0)
+		f, t := yearBefore(main.from.In(loc)), yearBefore(main.to.In(loc))
 		return span{from: f.UTC(), to: t.UTC(), first: dateOf(f, loc), last: dateOf(t.Add(-time.Millisecond), loc)}, nil
 	}
 	last := main.last
@@ -141,7 +147,7 @@ func comparisonSpan(c *Comparisons, main span, today time.Time, loc *time.Locati
 		n := daysBetween(main.first, last) + 1
 		first, last = main.first.AddDate(0, 0, -n), last.AddDate(0, 0, -n)
 	default: // year_over_year
-		first, last = main.first.AddDate(-1, 0, 0), last.AddDate(-1, 0, 0)
+		first, last = yearBefore(main.first), yearBefore(last)
 	}
 	if c.MatchDayOfWeek {
 		shift := (int(main.first.Weekday()) - int(first.Weekday()) + 7) % 7
@@ -197,4 +203,17 @@ func timeLabels(dim string, s span, loc *time.Location) []string {
 		}
 	}
 	return out
+}
+
+// yearBefore is the same calendar day a year earlier. AddDate would turn
+// 29 February into 1 March and a month's last day into the next month's
+// first: a year-over-year range must cover the same months. The last day
+// of February maps to the last day of February.
+func yearBefore(t time.Time) time.Time {
+	y, m, d := t.Date()
+	lastOfMonth := func(y int) int { return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day() }
+	if d == lastOfMonth(y) || d > lastOfMonth(y-1) {
+		d = lastOfMonth(y - 1)
+	}
+	return time.Date(y-1, m, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
 }

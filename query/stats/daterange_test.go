@@ -67,6 +67,11 @@ func TestComparisonSpan(t *testing.T) {
 		// 2026-03-12 (a Thursday) shifts by one day.
 		{Comparisons{Mode: "year_over_year", MatchDayOfWeek: true}, dateSpan(d("2026-03-12"), d("2026-03-18"), paris), "2025-03-13", "2025-03-19"},
 		{Comparisons{Mode: "custom", DateRange: &DateRange{From: "2025-12-01", To: "2025-12-07"}}, month, "2025-12-01", "2025-12-07"},
+		// A year earlier is the same month, 29 February or not.
+		{Comparisons{Mode: "year_over_year"}, dateSpan(d("2028-02-01"), d("2028-02-29"), paris), "2027-02-01", "2027-02-28"},
+		{Comparisons{Mode: "year_over_year"}, dateSpan(d("2025-02-01"), d("2025-02-28"), paris), "2024-02-01", "2024-02-29"},
+		{Comparisons{Mode: "year_over_year"}, dateSpan(d("2028-02-10"), d("2028-02-28"), paris), "2027-02-10", "2027-02-28"},
+		{Comparisons{Mode: "year_over_year"}, dateSpan(d("2027-04-01"), d("2027-04-30"), paris), "2026-04-01", "2026-04-30"},
 	}
 	for _, c := range cases {
 		sp, err := comparisonSpan(&c.c, c.main, today, paris, true)
@@ -81,6 +86,25 @@ func TestComparisonSpan(t *testing.T) {
 	sp, _ := comparisonSpan(&Comparisons{Mode: "previous_period"}, hours, today, paris, false)
 	if sp.from != time.Date(2026, 3, 18, 6, 0, 0, 0, time.UTC) || sp.to != hours.from {
 		t.Errorf("datetime previous period %v..%v", sp.from, sp.to)
+	}
+}
+
+// In America/Santiago clocks go from 00:00 to 01:00 on 2026-09-06: that
+// day starts at 01:00 local time, not at 23:00 the day before.
+func TestLocalMidnightWithoutMidnight(t *testing.T) {
+	santiago, err := time.LoadLocation("America/Santiago")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ day, want string }{
+		{"2026-09-06", "2026-09-06T04:00:00Z"},
+		{"2026-09-05", "2026-09-05T04:00:00Z"},
+		{"2026-09-07", "2026-09-07T03:00:00Z"},
+	} {
+		got := localMidnight(d(c.day), santiago)
+		if got.Format(time.RFC3339) != c.want || got.In(santiago).Format(dateLayout) != c.day {
+			t.Errorf("%s starts at %s (%s local), want %s", c.day, got.Format(time.RFC3339), got.In(santiago), c.want)
+		}
 	}
 }
 

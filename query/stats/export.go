@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 
@@ -143,7 +144,7 @@ func exitRate(exits, pageviews uint64) any {
 	if pageviews == 0 {
 		return nil
 	}
-	return float64(min(exits*1000/pageviews, 1000)) / 10
+	return math.Round(float64(min(exits, pageviews))*1000/float64(pageviews)) / 10
 }
 
 // exportProps writes custom_props.csv: for each property, each value's

@@ -229,7 +229,7 @@ func validateNode(f *Filter, field string, depth int, top bool, leaves *int) err
 				return qerr(vf, "invalid visit:city %s, expected a GeoNames id", clipString(v))
 			}
 		case f.Dimension == "visit:country" && baseOp(f.Op) == "is":
-			if len(v) != 2 {
+			if len(v) != 2 && v != notSet {
 				return qerr(vf, "invalid visit:country %s, expected a 2-letter country code", clipString(v))
 			}
 		}

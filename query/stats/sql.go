@@ -246,7 +246,7 @@ func (b *builder) stringCond(f Filter, col, emptyLabel string) string {
 	case "is":
 		vals := make([]string, len(f.Values))
 		for i, v := range f.Values {
-			if emptyLabel != "" && v == emptyLabel {
+			if emptyLabel != "" && (v == emptyLabel || f.IgnoreCase && strings.EqualFold(v, emptyLabel)) {
 				v = ""
 			}
 			vals[i] = v
