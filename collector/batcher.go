@@ -94,22 +94,15 @@ func (c *Collector) readIntent() (from, to uint64, ok bool) {
 	return f, t, err1 == nil && err2 == nil && f <= t
 }
 
-// deliverPending re-inserts the batch a previous run may have sent without
-// committing, then everything else left in the log.
+// deliverPending sends everything left in the log, starting with the batch
+// a previous run may have sent without committing (flushOnce retries it
+// as it was).
 func (c *Collector) deliverPending(ctx context.Context) error {
 	left := c.pending()
 	if left == 0 {
 		return nil
 	}
 	c.log.Info("delivering events left in the write-ahead log", "events", left)
-	if from, to, ok := c.readIntent(); ok && from == c.wal.FirstUnflushed() && to <= c.wal.LastSeq() {
-		c.flushMu.Lock()
-		err := c.insertRange(ctx, from, to)
-		c.flushMu.Unlock()
-		if err != nil {
-			return err
-		}
-	}
 	for c.pending() > 0 {
 		if err := c.flushOnce(ctx); err != nil {
 			return err
@@ -134,6 +127,13 @@ func (c *Collector) flushOnce(ctx context.Context) error {
 		return nil
 	}
 	to := min(last, from+uint64(c.cfg.BatchSize)-1)
+	// A range already attempted and not committed is sent again exactly as
+	// it was, with the same token: its insert may have landed though it
+	// reported an error (a timeout, a lost connection, a failed commit), and
+	// a longer range would carry a new token and store those events twice.
+	if f, t, ok := c.readIntent(); ok && f == from && t <= last {
+		to = t
+	}
 	return c.insertRange(ctx, from, to)
 }
 
