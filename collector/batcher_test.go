@@ -40,8 +40,8 @@ func (l *landsThenFails) InsertEvents(ctx context.Context, token string, ev []si
 // store the first events twice.
 func TestRetriedBatchIsTheSameBatch(t *testing.T) {
 	tests := []struct {
-		name  string
-		fail  func(t *testing.T, e *env) (undo func())
+		name string
+		fail func(t *testing.T, e *env) (undo func())
 	}{
 		{"the insert landed but reported an error", nil},
 		{"the insert landed but the log's commit failed", func(t *testing.T, e *env) func() {
