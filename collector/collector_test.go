@@ -99,8 +99,10 @@ func (e *env) send(r request) *fasthttp.Response {
 		r.ua = firefox
 	}
 	req.Header.SetUserAgent(r.ua)
-	if r.xff != "" {
-		req.Header.Set("X-Forwarded-For", r.xff)
+	for _, line := range strings.Split(r.xff, "\n") { // one header line each
+		if line != "" {
+			req.Header.Add("X-Forwarded-For", line)
+		}
 	}
 	req.SetBodyString(r.body)
 	if r.peer == "" {
@@ -294,6 +296,18 @@ func TestForwardedForTrustedOnlyFromProxies(t *testing.T) {
 		e.flush()
 		if n := visitors(e); n != 2 {
 			t.Fatalf("%d visitors behind a trusted proxy, want 2", n)
+		}
+	})
+	t.Run("trusted proxy adding its own header line after the client's", func(t *testing.T) {
+		e := newEnv(t, storetest.Embedded(t), func(c *Config) {
+			c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+		})
+		for _, spoofed := range []string{"1.1.1.1", "2.2.2.2", "3.3.3.3, 4.4.4.4"} {
+			e.send(request{body: body, peer: "10.0.0.5", xff: spoofed + "\n81.65.1.2"})
+		}
+		e.flush()
+		if n := visitors(e); n != 1 {
+			t.Fatalf("%d visitors from one client: the line the client wrote was believed", n)
 		}
 	})
 }

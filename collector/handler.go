@@ -132,7 +132,7 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 		return accepted(ctx, "unknown-domain")
 	}
 
-	ip := clientip.Resolve(peerAddr(ctx), string(ctx.Request.Header.Peek("X-Forwarded-For")), c.cfg.TrustedProxies)
+	ip := clientip.Resolve(peerAddr(ctx), forwardedFor(&ctx.Request.Header), c.cfg.TrustedProxies)
 	now := c.cfg.Now().UTC()
 	today, yesterday := c.salts.Current(ctx)
 
@@ -188,6 +188,17 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 	c.metrics.accepted.Add(float64(len(recs)))
 	c.kick()
 	return accepted(ctx, "")
+}
+
+// forwardedFor joins every X-Forwarded-For line in order, as one list: a
+// proxy may add its own line after the client's instead of appending to
+// it, and the first line alone would then be what the client wrote.
+func forwardedFor(h *fasthttp.RequestHeader) string {
+	lines := h.PeekAll("X-Forwarded-For")
+	if len(lines) == 1 {
+		return string(lines[0])
+	}
+	return string(bytes.Join(lines, []byte(",")))
 }
 
 func peerAddr(ctx *fasthttp.RequestCtx) netip.Addr {
