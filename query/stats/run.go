@@ -146,6 +146,14 @@ func (e *Engine) Run(ctx context.Context, site sillage.Site, goals []Goal, q *Qu
 			return nil, qerr("dimensions", "%s over this date range makes %d buckets, more than %d: use a coarser time dimension", d, n, maxTimeBuckets)
 		}
 	}
+	// A time series compared with another period shows every bucket,
+	// empty ones too (see fillTimeseries): it is fetched whole, filled,
+	// then paged here, so a page never turns another page's rows into zeros.
+	filled := q.Include.Comparisons != nil && len(p.dims) == 1 && isTimeDim(p.dims[0])
+	offset, limit := p.offset, p.limit
+	if filled {
+		p.offset, p.limit = 0, maxTimeBuckets
+	}
 	rows, total, err := e.execute(ctx, p, q.Metrics, warnings)
 	if err != nil {
 		return nil, err
@@ -169,6 +177,11 @@ func (e *Engine) Run(ctx context.Context, site sillage.Site, goals []Goal, q *Qu
 		if err := e.compare(ctx, p, q, c, today, timeDim, resp, warnings); err != nil {
 			return nil, err
 		}
+	}
+	if filled {
+		total = uint64(len(resp.Results))
+		resp.Results = resp.Results[min(offset, len(resp.Results)):min(offset+limit, len(resp.Results))]
+		p.offset, p.limit = offset, limit
 	}
 	if len(warnings) > 0 {
 		resp.Meta.MetricWarnings = warnings

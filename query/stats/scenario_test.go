@@ -3,6 +3,7 @@ package stats
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -207,6 +208,44 @@ func TestTotalRows(t *testing.T) {
 	}
 	if resp.Meta.TotalRows == nil || *resp.Meta.TotalRows != 5 || len(resp.Results) != 2 {
 		t.Fatalf("total_rows %v, %d rows; want 5 and 2", resp.Meta.TotalRows, len(resp.Results))
+	}
+}
+
+// A compared time series shows every day, empty ones too, and pages over
+// them all: a page holds the days it should, with their own numbers.
+func TestComparedSeriesPages(t *testing.T) {
+	e := loaded(t, scenario(), at(20, 0))
+	cases := []struct {
+		offset int
+		want   []string
+	}{
+		{0, []string{"2026-06-05 0", "2026-06-06 0"}},
+		{4, []string{"2026-06-09 0", "2026-06-10 6"}},
+		{6, []string{"2026-06-11 1"}},
+	}
+	for _, c := range cases {
+		q, err := ParseQuery([]byte(fmt.Sprintf(`{"site_id":"example.fr","date_range":["2026-06-05","2026-06-11"],"metrics":["visitors"],
+			"dimensions":["time:day"],"pagination":{"limit":2,"offset":%d},"include":{"total_rows":true,"comparisons":{"mode":"previous_period"}}}`, c.offset)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := e.Run(context.Background(), scenarioSite, scenarioGoals, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range resp.Results {
+			got = append(got, fmt.Sprint(r.Dimensions[0], " ", r.Metrics[0]))
+			if r.Comparison == nil {
+				t.Errorf("offset %d: %v has no comparison", c.offset, r.Dimensions)
+			}
+		}
+		if resp.Meta.TotalRows == nil || *resp.Meta.TotalRows != 7 {
+			t.Errorf("offset %d: total_rows %v, want 7", c.offset, resp.Meta.TotalRows)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("offset %d: %q, want %q", c.offset, got, c.want)
+		}
 	}
 }
 
