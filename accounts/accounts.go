@@ -29,6 +29,13 @@ type Service struct {
 
 	mu        sync.Mutex
 	lastStamp time.Time
+
+	// writes serialises this process's changes that check before they
+	// write: a domain, an email, a goal or funnel name stays unique, a site
+	// keeps an owner, an update cannot bring back a deleted site. The
+	// tables have no unique keys or transactions; one query service per
+	// database gets this guarantee (see deploy/README.md).
+	writes sync.Mutex
 }
 
 // New returns a Service on an engine with the real clock.
@@ -56,6 +63,8 @@ func invalid(err error) error { return &invalidError{err.Error()} }
 
 // AddSite registers a domain with its time zone.
 func (s *Service) AddSite(ctx context.Context, domain, timezone string) (sillage.Site, error) {
+	s.writes.Lock()
+	defer s.writes.Unlock()
 	domain = sillage.NormalizeDomain(domain)
 	if timezone == "" {
 		timezone = "Etc/UTC"
@@ -134,7 +143,7 @@ func scanSites(rows store.Rows) ([]sillage.Site, error) {
 
 // Sites lists every site, by domain.
 func (s *Service) Sites(ctx context.Context) ([]sillage.Site, error) {
-	rows, err := s.Engine.Query(ctx, "SELECT "+siteColumns+" FROM sites FINAL WHERE deleted = 0 ORDER BY domain", nil)
+	rows, err := s.Engine.Query(ctx, "SELECT "+siteColumns+" FROM sites FINAL WHERE deleted = 0 ORDER BY domain, created_at, id", nil)
 	if err != nil {
 		return nil, fmt.Errorf("list sites: %w", err)
 	}
@@ -145,9 +154,10 @@ func (s *Service) Sites(ctx context.Context) ([]sillage.Site, error) {
 	return sites, nil
 }
 
-// SiteByDomain finds a site by its domain.
+// SiteByDomain finds a site by its domain: the oldest, should two query
+// services have added it at once (the collector keeps the same one).
 func (s *Service) SiteByDomain(ctx context.Context, domain string) (sillage.Site, error) {
-	rows, err := s.Engine.Query(ctx, "SELECT "+siteColumns+" FROM sites FINAL WHERE deleted = 0 AND domain = {d:String}",
+	rows, err := s.Engine.Query(ctx, "SELECT "+siteColumns+" FROM sites FINAL WHERE deleted = 0 AND domain = {d:String} ORDER BY created_at, id LIMIT 1",
 		store.Params{"d": sillage.NormalizeDomain(domain)})
 	if err != nil {
 		return sillage.Site{}, fmt.Errorf("find site %s: %w", domain, err)
@@ -164,6 +174,8 @@ func (s *Service) SiteByDomain(ctx context.Context, domain string) (sillage.Site
 
 // AddUser creates an account with an argon2id password hash.
 func (s *Service) AddUser(ctx context.Context, email, password string) (sillage.User, error) {
+	s.writes.Lock()
+	defer s.writes.Unlock()
 	addr, err := mail.ParseAddress(strings.TrimSpace(email))
 	if err != nil || addr.Name != "" {
 		return sillage.User{}, invalidf("invalid email %q", email)

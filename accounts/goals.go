@@ -150,6 +150,8 @@ func (g *Goal) normalize() error {
 // AddGoal creates a goal on a site. The same page pattern or event name,
 // or the same display name, cannot be a goal twice (ErrExists).
 func (s *Service) AddGoal(ctx context.Context, g Goal) (Goal, error) {
+	s.writes.Lock()
+	defer s.writes.Unlock()
 	if err := g.normalize(); err != nil {
 		return Goal{}, err
 	}
@@ -225,6 +227,8 @@ func (s *Service) Goal(ctx context.Context, siteID uint32, id string) (Goal, err
 // UpdateGoal changes a goal's display name and currency; what it matches
 // stays (a new goal is a new id, so old funnel results keep their meaning).
 func (s *Service) UpdateGoal(ctx context.Context, siteID uint32, id, displayName, currency string) (Goal, error) {
+	s.writes.Lock()
+	defer s.writes.Unlock()
 	goals, err := s.Goals(ctx, siteID)
 	if err != nil {
 		return Goal{}, err
@@ -308,6 +312,8 @@ func (s *Service) checkFunnel(ctx context.Context, f *Funnel) error {
 // AddFunnel creates a funnel over goals of the same site. A zero window
 // means one day.
 func (s *Service) AddFunnel(ctx context.Context, f Funnel) (Funnel, error) {
+	s.writes.Lock()
+	defer s.writes.Unlock()
 	f.Steps = slices.Clone(f.Steps)
 	if _, err := s.SiteByID(ctx, f.SiteID); err != nil {
 		return Funnel{}, err
@@ -321,6 +327,8 @@ func (s *Service) AddFunnel(ctx context.Context, f Funnel) (Funnel, error) {
 
 // UpdateFunnel replaces a funnel's name, steps and window.
 func (s *Service) UpdateFunnel(ctx context.Context, f Funnel) (Funnel, error) {
+	s.writes.Lock()
+	defer s.writes.Unlock()
 	f.Steps = slices.Clone(f.Steps)
 	if _, err := s.Funnel(ctx, f.SiteID, f.ID); err != nil {
 		return Funnel{}, err

@@ -139,6 +139,8 @@ func (s *Service) ownerCount(ctx context.Context, siteID uint32) (uint64, error)
 // its role when it is a member already. The account must exist
 // (ErrNotFound). Demoting the last owner fails with ErrLastOwner.
 func (s *Service) AddMember(ctx context.Context, siteID uint32, email string, role sillage.Role) (Member, error) {
+	s.writes.Lock()
+	defer s.writes.Unlock()
 	if !ValidRole(role) {
 		return Member{}, invalidf("invalid role %q: expected owner, admin or viewer", role)
 	}
@@ -185,6 +187,8 @@ func (s *Service) keepAnOwner(ctx context.Context, siteID uint32) error {
 // RemoveMember takes a user's access to a site away. Removing the last
 // owner fails with ErrLastOwner.
 func (s *Service) RemoveMember(ctx context.Context, siteID uint32, email string) error {
+	s.writes.Lock()
+	defer s.writes.Unlock()
 	u, err := s.UserByEmail(ctx, email)
 	if err != nil {
 		return err

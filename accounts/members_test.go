@@ -373,3 +373,68 @@ func TestDeleteSite(t *testing.T) {
 		t.Fatalf("re-adding a deleted domain = %+v, %v", again, err)
 	}
 }
+
+// Changes that check before they write hold at once: a double-clicked
+// "add site" makes one site, two owners removing each other leave one,
+// an update racing a delete does not bring the site back.
+func TestConcurrentChanges(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newService(t)
+	parallel := func(n int, f func(i int) error) (ok int) {
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() { defer wg.Done(); errs[i] = f(i) }()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err == nil {
+				ok++
+			}
+		}
+		return ok
+	}
+
+	if ok := parallel(4, func(int) error { _, err := s.AddSite(ctx, "dup.fr", "Europe/Paris"); return err }); ok != 1 {
+		t.Errorf("%d of 4 concurrent AddSite calls succeeded, want 1", ok)
+	}
+	if ok := parallel(3, func(int) error { _, err := s.AddUser(ctx, "dup@example.fr", "long enough password"); return err }); ok != 1 {
+		t.Errorf("%d of 3 concurrent AddUser calls succeeded, want 1", ok)
+	}
+
+	a, b := mustUser(t, s, "a@example.fr"), mustUser(t, s, "b@example.fr")
+	site, err := s.AddSiteWithOwner(ctx, a.ID, "owners.fr", "Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddMember(ctx, site.ID, b.Email, sillage.RoleOwner); err != nil {
+		t.Fatal(err)
+	}
+	parallel(2, func(i int) error { return s.RemoveMember(ctx, site.ID, []string{a.Email, b.Email}[i]) })
+	members, err := s.Members(ctx, site.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owners := 0
+	for _, m := range members {
+		if m.Role == sillage.RoleOwner {
+			owners++
+		}
+	}
+	if owners != 1 {
+		t.Errorf("%d owners left after two owners removed each other, want 1", owners)
+	}
+
+	days := uint16(30)
+	parallel(2, func(i int) error {
+		if i == 0 {
+			return s.DeleteSite(ctx, site.ID)
+		}
+		_, err := s.UpdateSite(ctx, site.ID, accounts.SiteUpdate{RetentionDays: &days})
+		return err
+	})
+	if _, err := s.SiteByID(ctx, site.ID); !errors.Is(err, accounts.ErrNotFound) {
+		t.Errorf("a deleted site is back after a concurrent update: %v", err)
+	}
+}

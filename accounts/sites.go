@@ -57,6 +57,8 @@ type SiteUpdate struct {
 // it: a background mutation rewrites that column, and the next merges drop
 // what is now too old.
 func (s *Service) UpdateSite(ctx context.Context, siteID uint32, u SiteUpdate) (sillage.Site, error) {
+	s.writes.Lock()
+	defer s.writes.Unlock()
 	site, err := s.SiteByID(ctx, siteID)
 	if err != nil {
 		return sillage.Site{}, err
@@ -129,6 +131,8 @@ func (s *Service) DeleteSiteData(ctx context.Context, siteID uint32) error {
 // and stored data. API keys keep the id in their scope, but it no longer
 // names a site, and site ids are never reused.
 func (s *Service) DeleteSite(ctx context.Context, siteID uint32) error {
+	s.writes.Lock()
+	defer s.writes.Unlock()
 	site, err := s.SiteByID(ctx, siteID)
 	if err != nil {
 		return err

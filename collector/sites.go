@@ -42,8 +42,10 @@ func (c *siteCache) refresh(ctx context.Context) {
 		return
 	}
 	m := make(map[string]sillage.Site, len(sites))
-	for _, s := range sites {
-		m[s.Domain] = s
+	for _, s := range sites { // oldest first for a domain: the one to keep
+		if _, dup := m[s.Domain]; !dup {
+			m[s.Domain] = s
+		}
 	}
 	c.byDomain.Store(&m)
 }
