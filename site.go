@@ -15,17 +15,24 @@ type Site struct {
 	CreatedAt     time.Time
 }
 
-// NormalizeDomain lowercases a domain and strips a scheme, a "www." prefix,
-// a path and surrounding space, the way site owners tend to type it.
+// NormalizeDomain lowercases a domain and strips a scheme, "www."
+// prefixes, a path, a trailing dot and surrounding space, the way site
+// owners tend to type it. Normalising twice changes nothing more: a site
+// is looked up by the normalised form of whatever is asked.
 func NormalizeDomain(d string) string {
-	d = strings.ToLower(strings.TrimSpace(d))
-	d = strings.TrimPrefix(d, "https://")
-	d = strings.TrimPrefix(d, "http://")
-	d = strings.TrimPrefix(d, "www.")
-	if i := strings.IndexAny(d, "/?#"); i >= 0 {
-		d = d[:i]
+	for {
+		n := strings.ToLower(strings.TrimSpace(d))
+		n = strings.TrimPrefix(n, "https://")
+		n = strings.TrimPrefix(n, "http://")
+		if i := strings.IndexAny(n, "/?#"); i >= 0 {
+			n = n[:i]
+		}
+		n = strings.TrimPrefix(strings.TrimSuffix(n, "."), "www.")
+		if n == d {
+			return n
+		}
+		d = n // each pass only removes, so this ends
 	}
-	return d
 }
 
 // ValidateSite reports what is wrong with a site's settings.

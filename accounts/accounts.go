@@ -61,6 +61,24 @@ func invalidf(format string, args ...any) error {
 // invalid marks err as ErrInvalid and keeps its message.
 func invalid(err error) error { return &invalidError{err.Error()} }
 
+// validateSite checks a site's settings, its time zone against the
+// engine's own list too: Go knows names the engine cannot load (right/UTC,
+// localtime), and a site with one would fail every query by day.
+func (s *Service) validateSite(ctx context.Context, domain, timezone string) error {
+	if err := sillage.ValidateSite(domain, timezone); err != nil {
+		return invalid(err)
+	}
+	var known uint64
+	if err := store.QueryRow(ctx, s.Engine, "SELECT count() FROM system.time_zones WHERE time_zone = {tz:String}",
+		store.Params{"tz": timezone}, &known); err != nil {
+		return fmt.Errorf("check time zone %s: %w", timezone, err)
+	}
+	if known == 0 {
+		return invalidf("invalid time zone %q: the engine does not know it", timezone)
+	}
+	return nil
+}
+
 // AddSite registers a domain with its time zone.
 func (s *Service) AddSite(ctx context.Context, domain, timezone string) (sillage.Site, error) {
 	s.writes.Lock()
@@ -69,8 +87,8 @@ func (s *Service) AddSite(ctx context.Context, domain, timezone string) (sillage
 	if timezone == "" {
 		timezone = "Etc/UTC"
 	}
-	if err := sillage.ValidateSite(domain, timezone); err != nil {
-		return sillage.Site{}, invalid(err)
+	if err := s.validateSite(ctx, domain, timezone); err != nil {
+		return sillage.Site{}, err
 	}
 	if _, err := s.SiteByDomain(ctx, domain); err == nil {
 		return sillage.Site{}, fmt.Errorf("site %s: %w", domain, ErrExists)

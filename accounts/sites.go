@@ -73,8 +73,8 @@ func (s *Service) UpdateSite(ctx context.Context, siteID uint32, u SiteUpdate) (
 		}
 		site.RetentionDays = *u.RetentionDays
 	}
-	if err := sillage.ValidateSite(site.Domain, site.Timezone); err != nil {
-		return sillage.Site{}, invalid(err)
+	if err := s.validateSite(ctx, site.Domain, site.Timezone); err != nil {
+		return sillage.Site{}, err
 	}
 	err = s.Engine.Exec(ctx, `INSERT INTO sites (id, domain, timezone, retention_days, created_at, updated_at, deleted)
 		VALUES ({id:UInt32}, {domain:String}, {tz:String}, {ret:UInt16}, {created:DateTime64(3, 'UTC')}, {now:DateTime64(6, 'UTC')}, 0)`,
