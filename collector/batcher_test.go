@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/store"
 	"github.com/sillage-analytics/sillage/store/storetest"
 )
@@ -78,5 +81,54 @@ func TestRetriedBatchIsTheSameBatch(t *testing.T) {
 				t.Fatalf("%d events stored, want each of the 10 accepted ones once", n)
 			}
 		})
+	}
+}
+
+// downLister fails while down is set, as the store does during an outage.
+type downLister struct {
+	SiteLister
+	down *atomic.Bool
+}
+
+func (d downLister) Sites(ctx context.Context) ([]sillage.Site, error) {
+	if d.down.Load() {
+		return nil, errors.New("engine unavailable (injected)")
+	}
+	return d.SiteLister.Sites(ctx)
+}
+
+// Before the site list has ever loaded, a domain may well be registered:
+// the event is refused with 503, not answered 202 and dropped.
+func TestNoSiteListYet(t *testing.T) {
+	eng := storetest.Embedded(t)
+	storetest.MustMigrate(t, eng)
+	acc := accounts.New(eng)
+	if _, err := acc.AddSite(context.Background(), "atelier.fr", "Europe/Paris"); err != nil {
+		t.Fatal(err)
+	}
+	down := &atomic.Bool{}
+	down.Store(true)
+	cfg := Config{Dir: t.TempDir(), FlushInterval: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}
+	c, err := New(context.Background(), cfg, eng, downLister{acc, down})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, engine: eng, c: c}
+	defer c.Close(context.Background())
+	body := `{"n":"pageview","u":"https://atelier.fr/","d":"atelier.fr"}`
+	if r := e.send(request{body: body}); r.StatusCode() != 503 || len(r.Header.Peek("Retry-After")) == 0 {
+		t.Fatalf("without a site list: %d, Retry-After %q; want 503 with Retry-After", r.StatusCode(), r.Header.Peek("Retry-After"))
+	}
+	down.Store(false)
+	deadline := time.Now().Add(5 * time.Second)
+	for e.send(request{body: body}).StatusCode() != 202 {
+		if time.Now().After(deadline) {
+			t.Fatal("the event is still refused 5 s after the store came back")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	e.flush()
+	if n := e.count("1", nil); n != 1 {
+		t.Fatalf("%d events stored, want the one answered 202", n)
 	}
 }

@@ -128,6 +128,13 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 		}
 	}
 	if len(sites) == 0 {
+		if !c.sites.loaded.Load() {
+			// The store has not given the site list yet: the domain may be a
+			// registered one, so refuse rather than drop it.
+			c.metrics.rejected.WithLabelValues("no_site_list").Inc()
+			ctx.Response.Header.Set("Retry-After", "10")
+			return jsonError(ctx, fasthttp.StatusServiceUnavailable, "server", "the list of sites is not loaded yet, retry later")
+		}
 		c.metrics.dropped.WithLabelValues("unknown_domain").Inc()
 		return accepted(ctx, "unknown-domain")
 	}

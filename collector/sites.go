@@ -19,6 +19,7 @@ type siteCache struct {
 	log    *slog.Logger
 
 	byDomain    atomic.Pointer[map[string]sillage.Site]
+	loaded      atomic.Bool // the list came from the store at least once
 	mu          sync.Mutex
 	lastRefresh time.Time
 }
@@ -48,6 +49,7 @@ func (c *siteCache) refresh(ctx context.Context) {
 		}
 	}
 	c.byDomain.Store(&m)
+	c.loaded.Store(true)
 }
 
 // lookup returns the site of a normalised domain.
