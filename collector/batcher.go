@@ -217,16 +217,19 @@ func (c *Collector) kick() {
 	}
 }
 
-// restoreSessions reloads sessions alive in the last 30 minutes.
+// restoreSessions reloads sessions alive in the last 30 minutes, from the
+// events: a session lives on its last event other than engagement (which
+// joins a session but does not extend it), and the sessions table's last
+// time counts engagement too.
 func (c *Collector) restoreSessions(ctx context.Context) error {
-	rows, err := c.engine.Query(ctx, `SELECT site_id, visitor_id, session_id, min(session_start), max(last_ts),
+	rows, err := c.engine.Query(ctx, `SELECT site_id, visitor_id, session_id, min(session_start), max(ts),
 			any(referrer), any(referrer_source), any(channel), any(utm_source), any(utm_medium), any(utm_campaign),
 			any(utm_term), any(utm_content), any(click_id_param), toString(any(country_code)), any(region), any(city),
 			any(city_geoname_id), any(browser), any(browser_version), any(os), any(os_version), any(device)
-		FROM sessions
-		WHERE session_start >= {since:DateTime64(3, 'UTC')} - INTERVAL 1 DAY
-		GROUP BY site_id, visitor_id, session_id
-		HAVING max(last_ts) >= {since:DateTime64(3, 'UTC')}`,
+		FROM events
+		WHERE toDate(ts) >= toDate({since:DateTime64(3, 'UTC')}) AND ts >= {since:DateTime64(3, 'UTC')}
+			AND name != 'engagement'
+		GROUP BY site_id, visitor_id, session_id`,
 		store.Params{"since": c.cfg.Now().Add(-session.Timeout)})
 	if err != nil {
 		return err

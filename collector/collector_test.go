@@ -532,6 +532,55 @@ func TestRestartKeepsSessions(t *testing.T) {
 	}
 }
 
+// Engagement joins a session but does not extend it, restart or not: a
+// pageview, an engagement event 29 minutes later and a pageview 11 minutes
+// after that make two sessions.
+func TestRestartKeepsEngagementFromExtendingSessions(t *testing.T) {
+	for _, restart := range []bool{false, true} {
+		eng := storetest.Embedded(t)
+		storetest.MustMigrate(t, eng)
+		acc := accounts.New(eng)
+		if _, err := acc.AddSite(context.Background(), "atelier.fr", "Europe/Paris"); err != nil {
+			t.Fatal(err)
+		}
+		clk := &clock{t: time.Now().UTC().Add(-time.Hour)}
+		cfg := Config{Dir: t.TempDir(), FlushInterval: 20 * time.Millisecond, Now: clk.now, Logger: slog.New(slog.DiscardHandler)}
+		c, err := New(context.Background(), cfg, eng, acc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := &env{t: t, engine: eng, c: c}
+		pageview := `{"n":"pageview","u":"https://atelier.fr/","d":"atelier.fr"}`
+		e.send(request{body: pageview})
+		clk.advance(29 * time.Minute)
+		if r := e.send(request{body: `{"n":"engagement","u":"https://atelier.fr/","d":"atelier.fr","sd":50,"e":1000}`}); len(r.Header.Peek(DroppedHeader)) != 0 {
+			t.Fatal("the engagement event was dropped")
+		}
+		if restart {
+			if err := c.Close(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if c, err = New(context.Background(), cfg, eng, acc); err != nil {
+				t.Fatal(err)
+			}
+			e.c = c
+		}
+		clk.advance(11 * time.Minute)
+		e.send(request{body: pageview})
+		e.flush()
+		if err := c.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var sessions uint64
+		if err := store.QueryRow(context.Background(), eng, "SELECT uniqExact(session_id) FROM events WHERE name = 'pageview'", nil, &sessions); err != nil {
+			t.Fatal(err)
+		}
+		if sessions != 2 {
+			t.Errorf("restart=%v: %d sessions, want 2", restart, sessions)
+		}
+	}
+}
+
 func TestScript(t *testing.T) {
 	e := newEnv(t, storetest.Embedded(t))
 	path, integrity := e.c.ScriptVersioned()
