@@ -132,3 +132,24 @@ func TestNoSiteListYet(t *testing.T) {
 		t.Fatalf("%d events stored, want the one answered 202", n)
 	}
 }
+
+// Events accepted for a site that is deleted before they are flushed are
+// not stored: they would outlive the site's data. The other site's are.
+func TestDeletedSiteEventsAreNotStored(t *testing.T) {
+	eng := storetest.Embedded(t)
+	e := newEnv(t, eng, func(c *Config) { c.FlushInterval = time.Hour })
+	for _, d := range []string{"atelier.fr", "boulangerie.fr"} {
+		e.send(request{body: `{"n":"pageview","u":"https://` + d + `/","d":"` + d + `"}`})
+	}
+	if err := accounts.New(eng).DeleteSite(context.Background(), e.sites["atelier.fr"].ID); err != nil {
+		t.Fatal(err)
+	}
+	e.c.sites.refresh(context.Background())
+	e.flush()
+	if n := e.count("site_id = {s:UInt32}", store.Params{"s": e.sites["atelier.fr"].ID}); n != 0 {
+		t.Errorf("%d events stored for the deleted site", n)
+	}
+	if n := e.count("site_id = {s:UInt32}", store.Params{"s": e.sites["boulangerie.fr"].ID}); n != 1 {
+		t.Errorf("%d events stored for the other site, want 1", n)
+	}
+}

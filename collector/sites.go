@@ -19,7 +19,8 @@ type siteCache struct {
 	log    *slog.Logger
 
 	byDomain    atomic.Pointer[map[string]sillage.Site]
-	loaded      atomic.Bool // the list came from the store at least once
+	liveIDs     atomic.Pointer[map[uint32]bool] // nil until the list came from the store
+	loaded      atomic.Bool                     // the list came from the store at least once
 	mu          sync.Mutex
 	lastRefresh time.Time
 }
@@ -43,13 +44,24 @@ func (c *siteCache) refresh(ctx context.Context) {
 		return
 	}
 	m := make(map[string]sillage.Site, len(sites))
+	ids := make(map[uint32]bool, len(sites))
 	for _, s := range sites { // oldest first for a domain: the one to keep
 		if _, dup := m[s.Domain]; !dup {
 			m[s.Domain] = s
 		}
+		ids[s.ID] = true
 	}
 	c.byDomain.Store(&m)
+	c.liveIDs.Store(&ids)
 	c.loaded.Store(true)
+}
+
+// deleted reports whether a site is gone from the store's list; false while
+// no list has loaded yet (an event is only accepted for a listed site, so a
+// site missing from a later list was deleted).
+func (c *siteCache) deleted(id uint32) bool {
+	ids := c.liveIDs.Load()
+	return ids != nil && !(*ids)[id]
 }
 
 // lookup returns the site of a normalised domain.
