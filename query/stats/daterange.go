@@ -181,11 +181,17 @@ func timeLabels(dim string, s span, loc *time.Location) []string {
 	var out []string
 	switch dim {
 	case "time:hour":
-		for t := s.from; t.Before(s.to); t = t.Add(time.Hour) {
-			l := t.In(loc).Format("2006-01-02 15:00:00")
-			if len(out) == 0 || out[len(out)-1] != l {
+		add := func(t time.Time) {
+			if l := t.In(loc).Format("2006-01-02 15:00:00"); len(out) == 0 || out[len(out)-1] != l {
 				out = append(out, l)
 			}
+		}
+		for t := s.from; t.Before(s.to); t = t.Add(time.Hour) {
+			add(t)
+		}
+		// A range that ends within an hour (08:30 to 11:15) has that hour too.
+		if s.to.After(s.from) {
+			add(s.to.Add(-time.Millisecond))
 		}
 	case "time:day":
 		for d := s.first; !d.After(s.last); d = d.AddDate(0, 0, 1) {

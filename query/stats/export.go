@@ -90,11 +90,15 @@ func (e *Engine) Export(ctx context.Context, site sillage.Site, goals []Goal, q 
 		}
 		var rows []Result
 		if r.dim != "event:goal" || len(goals) > 0 {
+			sub.Include.TimeLabels = r.dim == "time:day"
 			resp, err := e.Run(ctx, site, goals, sub)
 			if err != nil {
 				return fmt.Errorf("stats: export %s: %w", r.file, err)
 			}
 			rows = resp.Results
+			if sub.Include.TimeLabels {
+				rows = everyDay(rows, resp.Meta.TimeLabels, sub.Metrics)
+			}
 		}
 		var lines [][]string
 		for _, row := range rows {
@@ -138,6 +142,24 @@ func (e *Engine) exportQuery(q *Query, dim string, metrics []string) *Query {
 		Dimensions: []string{dim}, Filters: q.Filters,
 		Pagination: Pagination{Limit: exportLimit}, maxLimit: exportLimit,
 	}
+}
+
+// everyDay lists the daily series with a row of zeros for each day
+// without visits, as the dashboard's graph shows them.
+func everyDay(rows []Result, days, metrics []string) []Result {
+	byDay := make(map[string]Result, len(rows))
+	for _, r := range rows {
+		byDay[fmt.Sprint(r.Dimensions[0])] = r
+	}
+	out := make([]Result, 0, len(days))
+	for _, d := range days {
+		r, ok := byDay[d]
+		if !ok {
+			r = Result{Dimensions: []any{d}, Metrics: emptyMetrics(metrics)}
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 func exitRate(exits, pageviews uint64) any {

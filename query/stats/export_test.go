@@ -11,6 +11,35 @@ import (
 	"testing"
 )
 
+// visitors.csv lists every day of the range, a day without visits too.
+func TestExportEveryDay(t *testing.T) {
+	e := loaded(t, scenario(), at(20, 0))
+	var buf bytes.Buffer
+	q := &Query{SiteID: "example.fr", DateRange: DateRange{From: "2026-06-09", To: "2026-06-11"}}
+	if err := e.Export(context.Background(), scenarioSite, scenarioGoals, q, &buf); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := zr.Open("visitors.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var days []string
+	for _, r := range rows[1:] {
+		days = append(days, r[0])
+	}
+	if !slices.Equal(days, []string{"2026-06-09", "2026-06-10", "2026-06-11"}) || !slices.Equal(rows[1], []string{"2026-06-09", "0", "0", "0", "0", "0", "0"}) {
+		t.Fatalf("visitors.csv: %q", rows)
+	}
+}
+
 func TestExport(t *testing.T) {
 	e := loaded(t, scenario(), at(20, 0))
 	var buf bytes.Buffer

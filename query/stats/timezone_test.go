@@ -154,4 +154,9 @@ func TestTimeLabels(t *testing.T) {
 	if got := autoTimeDim(dateSpan(sp.first, sp.first.AddDate(0, 0, 40), paris)); got != "time:month" {
 		t.Errorf("auto over 41 days: %s", got)
 	}
+	// A datetime range off the hour lists each hour it touches.
+	hours := span{from: time.Date(2026, 6, 10, 6, 30, 0, 0, time.UTC), to: time.Date(2026, 6, 10, 9, 15, 0, 0, time.UTC)}
+	if got := strings.Join(timeLabels("time:hour", hours, paris), ","); got != "2026-06-10 08:00:00,2026-06-10 09:00:00,2026-06-10 10:00:00,2026-06-10 11:00:00" {
+		t.Errorf("hours of 08:30-11:15 in Paris: %s", got)
+	}
 }
