@@ -3,6 +3,8 @@
 
 package stats
 
+import "slices"
+
 // countryNames maps ISO 3166-1 alpha-2 codes to English short names.
 var countryNames = map[string]string{
 	"AC": "Ascension Island",
@@ -290,4 +292,23 @@ var countryNames = map[string]string{
 	"ZM": "Zambia",
 	"ZR": "Congo - Kinshasa",
 	"ZW": "Zimbabwe",
+}
+
+// countryCodes lists the codes countryNames knows, sorted.
+func countryCodes() []string {
+	codes := make([]string, 0, len(countryNames))
+	for c := range countryNames {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	return codes
+}
+
+// countryNamesOf gives each code's name.
+func countryNamesOf(codes []string) []string {
+	names := make([]string, len(codes))
+	for i, c := range codes {
+		names[i] = countryNames[c]
+	}
+	return names
 }

@@ -113,6 +113,8 @@ func TestScenario(t *testing.T) {
 			[]string{"(not set) | 4", "brand | 1", "summer | 1"}},
 		{"countries", day(`"visitors"`, `,"dimensions":["visit:country_name","visit:country"]`),
 			[]string{"France FR | 3", "Belgium BE | 1", "Germany DE | 1", "United States US | 1"}},
+		{"countries sorted by name", day(`"visitors"`, `,"dimensions":["visit:country_name"],"order_by":[["visit:country_name","asc"]]`),
+			[]string{"Belgium | 1", "France | 3", "Germany | 1", "United States | 1"}},
 		{"cities", day(`"visitors","visits"`, `,"dimensions":["visit:city","visit:city_name"],"filters":[["is","visit:country",["FR"]]]`),
 			[]string{"2988507 Paris | 2 3", "2996944 Lyon | 1 1"}},
 		{"goals over two days", `{"site_id":"example.fr","date_range":["2026-06-10","2026-06-11"],"metrics":["visitors","events","conversion_rate","total_revenue","average_revenue"],"dimensions":["event:goal"]}`,

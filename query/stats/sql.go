@@ -911,7 +911,10 @@ func (b *builder) statement(maxSeconds int) (string, []outCol) {
 	for _, o := range p.order {
 		ordered[o.Key] = true
 		dir := strings.ToUpper(o.Direction)
-		if i := slices.Index(p.dims, o.Key); i >= 0 {
+		if i := slices.Index(p.dims, o.Key); i >= 0 && o.Key == "visit:country_name" {
+			// d is the ISO code: sort by the name shown.
+			order = append(order, fmt.Sprintf("transform(d%d, %s, %s, d%d) %s", i, b.arg("Array(String)", countryCodes()), b.arg("Array(String)", countryNamesOf(countryCodes())), i, dir))
+		} else if i >= 0 {
 			order = append(order, fmt.Sprintf("d%d %s", i, dir))
 		} else if o.Key == MTotalRevenue || o.Key == MAverageRevenue {
 			order = append(order, b.metricExpr(o.Key, sh, total, convTotal)+" "+dir)
