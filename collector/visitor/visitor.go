@@ -48,7 +48,14 @@ type Salts struct {
 	yesterday *[SaltSize]byte // nil when unknown
 	local     bool            // today's salt is a local candidate the store has not confirmed
 	retryAt   time.Time       // when to ask the store again about a local salt
+	rechecks  []time.Time     // when to read the day's earliest salt again
 }
+
+// recheckAfter are the times after a day's salt is loaded when it is read
+// again: another collector's candidate, stamped earlier, may land after
+// ours was read back (more so on a replicated cluster); the earliest
+// candidate then wins on every collector.
+var recheckAfter = []time.Duration{10 * time.Second, time.Minute, 5 * time.Minute}
 
 // retryEvery bounds how often an unavailable store is asked, so that an
 // outage does not slow every event down.
@@ -68,7 +75,17 @@ func (s *Salts) Current(ctx context.Context) (today, yesterday *[SaltSize]byte) 
 	day := now.Truncate(24 * time.Hour)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.today != nil && s.day.Equal(day) && (!s.local || now.Before(s.retryAt)) {
+	if s.today != nil && s.day.Equal(day) && !s.local {
+		if len(s.rechecks) > 0 && !now.Before(s.rechecks[0]) {
+			s.rechecks = s.rechecks[1:]
+			if salt, err := s.read(ctx, day); err == nil && *salt != *s.today {
+				s.log.Info("visitor salts: another collector's salt of the day is earlier; using it")
+				s.today = salt
+			}
+		}
+		return s.today, s.yesterday
+	}
+	if s.today != nil && s.day.Equal(day) && now.Before(s.retryAt) {
 		return s.today, s.yesterday
 	}
 	if !s.day.Equal(day) {
@@ -89,6 +106,10 @@ func (s *Salts) Current(ctx context.Context) (today, yesterday *[SaltSize]byte) 
 		return s.today, s.yesterday
 	}
 	s.today, s.local = salt, false
+	s.rechecks = s.rechecks[:0]
+	for _, d := range recheckAfter {
+		s.rechecks = append(s.rechecks, now.Add(d))
+	}
 	if s.yesterday == nil {
 		if y, err := s.read(ctx, day.AddDate(0, 0, -1)); err == nil {
 			s.yesterday = y

@@ -3,6 +3,7 @@ package visitor
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -83,6 +84,32 @@ func TestSaltRotationAcrossMidnight(t *testing.T) {
 	}
 	if n != 0 {
 		t.Fatalf("salt of %s still stored two days later: %d rows", day.Format(time.DateOnly), n)
+	}
+}
+
+// Two collectors whose first writes of the day cross: B's candidate was
+// stamped before A's but landed after A read back its own. Both settle on
+// the earliest candidate within the first rechecks.
+func TestSaltsSettleOnTheEarliest(t *testing.T) {
+	ctx := context.Background()
+	e := storetest.Migrated(t)
+	day := time.Now().UTC().Truncate(24 * time.Hour)
+	c := &clock{t: day.Add(9 * time.Hour)}
+	a := NewSalts(e, c.now, slog.New(slog.DiscardHandler))
+	saltA, _ := a.Current(ctx)
+	// B's insert, stamped a second before A's, lands now.
+	if err := e.Exec(ctx, "INSERT INTO salts (day, salt, created_at) VALUES ({d:Date}, unhex({salt:String}), {at:DateTime64(6, 'UTC')})",
+		store.Params{"d": day.Format(time.DateOnly), "salt": strings.Repeat("ab", SaltSize), "at": c.now().Add(-time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	b := NewSalts(e, c.now, slog.New(slog.DiscardHandler))
+	saltB, _ := b.Current(ctx)
+	if *saltA == *saltB {
+		t.Fatal("the test did not make the collectors disagree")
+	}
+	c.set(c.now().Add(11 * time.Second))
+	if got, _ := a.Current(ctx); *got != *saltB {
+		t.Fatal("11 s later, the first collector still uses its own salt, not the earliest")
 	}
 }
 
