@@ -100,7 +100,7 @@ func (s *Service) UserBySession(ctx context.Context, token string) (sillage.User
 // DeleteSession logs a session out. An unknown token is not an error.
 func (s *Service) DeleteSession(ctx context.Context, token string) error {
 	err := s.Engine.Exec(ctx, `INSERT INTO auth_sessions (token_hash, user_id, expires_at, updated_at, deleted)
-		SELECT token_hash, user_id, expires_at, {now:DateTime64(6, 'UTC')}, 1 FROM auth_sessions FINAL
+		SELECT token_hash, user_id, expires_at, greatest({now:DateTime64(6, 'UTC')}, updated_at + toIntervalMicrosecond(1)), 1 FROM auth_sessions FINAL
 		WHERE deleted = 0 AND token_hash = {h:String}`,
 		store.Params{"h": tokenHash(token), "now": s.stamp()})
 	if err != nil {
@@ -112,7 +112,7 @@ func (s *Service) DeleteSession(ctx context.Context, token string) error {
 // DeleteUserSessions logs a user out everywhere.
 func (s *Service) DeleteUserSessions(ctx context.Context, userID string) error {
 	err := s.Engine.Exec(ctx, `INSERT INTO auth_sessions (token_hash, user_id, expires_at, updated_at, deleted)
-		SELECT token_hash, user_id, expires_at, {now:DateTime64(6, 'UTC')}, 1 FROM auth_sessions FINAL
+		SELECT token_hash, user_id, expires_at, greatest({now:DateTime64(6, 'UTC')}, updated_at + toIntervalMicrosecond(1)), 1 FROM auth_sessions FINAL
 		WHERE deleted = 0 AND user_id = {user:UUID}`,
 		store.Params{"user": userID, "now": s.stamp()})
 	if err != nil {

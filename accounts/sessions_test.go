@@ -130,3 +130,22 @@ func TestChangePassword(t *testing.T) {
 		t.Fatalf("sessions survive a password change: %v", err)
 	}
 }
+
+// A logout by a query process whose clock is behind the one that created
+// the session still ends it: the tombstone is newer than the row it hides.
+func TestLogoutFromASlowerClock(t *testing.T) {
+	ctx := context.Background()
+	s, c := newService(t)
+	u := mustUser(t, s, "claire@example.fr")
+	token, _, err := s.CreateSession(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	behind := &accounts.Service{Engine: s.Engine, Now: func() time.Time { return c.Now().Add(-2 * time.Millisecond) }}
+	if err := behind.DeleteSession(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UserBySession(ctx, token); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("logged out from a clock 2 ms behind: UserBySession = %v, want ErrNotFound", err)
+	}
+}
