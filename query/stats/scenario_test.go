@@ -251,6 +251,22 @@ func TestComparedSeriesPages(t *testing.T) {
 	}
 }
 
+// A session whose only event of a day is an engagement event (its page
+// left just after midnight) is no visit of that day: engagement joins a
+// session without extending it.
+func TestEngagementAloneMakesNoVisit(t *testing.T) {
+	v := newVisit(1, 901, 9001, at(23, 50), attrs("Google", "Organic Search", "FR", "FR-IDF", "Paris", 2988507, "Firefox", "Linux", "Desktop")).
+		pv(0, "/").engage(15*time.Minute, "/", 60000, 80)
+	e := loaded(t, v.events, at(23, 50).Add(24*time.Hour))
+	runCases(t, e, []queryCase{
+		{"the day it started", day(`"visitors","visits"`, ``), []string{" | 1 1"}},
+		{"the next day", `{"site_id":"example.fr","date_range":["2026-06-11","2026-06-11"],"metrics":["visitors","visits"]}`,
+			[]string{" | 0 0"}},
+		{"sources of the next day", `{"site_id":"example.fr","date_range":["2026-06-11","2026-06-11"],"metrics":["visitors","visits"],"dimensions":["visit:source"]}`,
+			[]string{}},
+	})
+}
+
 func TestRealtime(t *testing.T) {
 	e := loaded(t, scenario(), at(14, 4))
 	n, err := e.Realtime(context.Background(), scenarioSite)

@@ -433,7 +433,7 @@ func (b *builder) merged(cols []string, pushdown string) string {
 	return sel.String() + " FROM sessions AS s0 FINAL" + b.p.sampled() + " WHERE s0.site_id = {site:UInt32}" +
 		" AND toDate(s0.session_start) BETWEEN {sdfrom:Date} AND {dto:Date}" +
 		" AND s0.session_start >= {sfrom:DateTime64(3, 'UTC')} AND s0.session_start < {to:DateTime64(3, 'UTC')}" +
-		" AND s0.last_ts >= {from:DateTime64(3, 'UTC')} AND " + pushdown
+		" AND s0.last_event >= {from:DateTime64(3, 'UTC')} AND " + pushdown
 }
 
 // sessionCols lists the merged columns dimensions and filters read.
