@@ -82,8 +82,11 @@ func (d *driver) Run(migration io.Reader) error {
 }
 
 func (d *driver) SetVersion(version int, dirty bool) error {
+	// The newest row wins: it is numbered after every row already there,
+	// so a host whose clock runs behind another's cannot write an older one.
 	err := d.engine.Exec(d.ctx,
-		`INSERT INTO schema_migrations (version, dirty, sequence) VALUES ({version:Int64}, {dirty:UInt8}, {seq:UInt64})`,
+		`INSERT INTO schema_migrations (version, dirty, sequence)
+		SELECT {version:Int64}, {dirty:UInt8}, greatest(max(sequence) + 1, {seq:UInt64}) FROM schema_migrations`,
 		store.Params{"version": version, "dirty": dirty, "seq": uint64(time.Now().UnixNano())})
 	if err != nil {
 		return fmt.Errorf("set schema version %d: %w", version, err)

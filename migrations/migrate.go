@@ -55,12 +55,19 @@ func (mg *Migrator) Up() error {
 	return nil
 }
 
-// Down reverts n migrations; n <= 0 reverts all of them.
+// Down reverts n migrations; n <= 0 reverts all of them. It refuses a
+// dirty schema: a failed down leaves the version below the migration it
+// stopped in, marked dirty, exactly as a failed up of that lower one would,
+// so reverting from there could run the wrong down files. Up finishes the
+// half-done migration first.
 func (mg *Migrator) Down(n int) error {
-	if err := mg.recoverDirty(); err != nil {
+	v, dirty, err := mg.Version()
+	if err != nil {
 		return err
 	}
-	var err error
+	if dirty {
+		return fmt.Errorf("migrate down: the schema is dirty at version %d (a migration stopped half-way): run `sillage migrate up` first", v)
+	}
 	if n <= 0 {
 		err = mg.m.Down()
 	} else {

@@ -181,3 +181,72 @@ func TestStatements(t *testing.T) {
 		}
 	}
 }
+
+// A down that fails half-way leaves the schema dirty one version lower, as
+// a failed up of that version would. Another down from there would revert
+// the wrong migrations (it dropped every table): it is refused until up
+// has finished the half-done one.
+func TestDownRefusesADirtySchema(t *testing.T) {
+	ctx := context.Background()
+	e := storetest.Embedded(t)
+	m, err := migrations.New(ctx, e, migrations.Target{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	latest := migrations.Latest()
+	// The latest down stops half-way (its view is missing).
+	if err := e.Exec(ctx, "RENAME TABLE sessions_mv TO sessions_mv_aside", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Down(1); err == nil {
+		t.Fatal("the down should have failed")
+	}
+	if err := e.Exec(ctx, "RENAME TABLE sessions_mv_aside TO sessions_mv", nil); err != nil {
+		t.Fatal(err)
+	}
+	if v, dirty, err := m.Version(); err != nil || !dirty || v != latest-1 {
+		t.Fatalf("after the failed down: version %d dirty=%v err=%v, want %d dirty", v, dirty, err, latest-1)
+	}
+	if err := m.Down(1); err == nil || !strings.Contains(err.Error(), "migrate up") {
+		t.Fatalf("down on a dirty schema: %v, want a refusal that says to run up", err)
+	}
+	if got := strings.Join(tables(t, e), ","); !strings.Contains(got, "events") || !strings.Contains(got, "sites") {
+		t.Fatalf("tables after the refused down: %s", got)
+	}
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Down(1); err != nil {
+		t.Fatal(err)
+	}
+	if v, dirty, err := m.Version(); err != nil || dirty || v != latest-1 {
+		t.Fatalf("after up then down: version %d dirty=%v err=%v", v, dirty, err)
+	}
+}
+
+// The newest version row wins even when it is written by a host whose
+// clock is behind the one that wrote the previous row.
+func TestVersionIgnoresClockSkew(t *testing.T) {
+	ctx := context.Background()
+	e := storetest.Embedded(t)
+	m, err := migrations.New(ctx, e, migrations.Target{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	// A row written a minute in the future, by a host whose clock is ahead.
+	if err := e.Exec(ctx, "INSERT INTO schema_migrations (version, dirty, sequence) SELECT version, dirty, sequence + 60000000000 FROM schema_migrations ORDER BY sequence DESC LIMIT 1", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Down(1); err != nil {
+		t.Fatal(err)
+	}
+	if v, _, err := m.Version(); err != nil || v != migrations.Latest()-1 {
+		t.Fatalf("version %d (%v) after one down, want %d", v, err, migrations.Latest()-1)
+	}
+}
