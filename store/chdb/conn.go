@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
-	"sync"
 	"unsafe"
 )
 
@@ -14,10 +13,28 @@ import (
 // statement at a time, as the engine does per connection anyway; the lock
 // also keeps the clean-up after a failed statement (see Query) atomic.
 type Conn struct {
-	lib  *lib
-	mu   sync.Mutex
+	lib *lib
+	// turn is the connection's lock, as a one-slot channel so that a
+	// caller whose context ends while it waits for its turn gives up.
+	turn chan struct{}
 	conn unsafe.Pointer
 }
+
+// lock waits for the connection, or for ctx to end. A statement that has
+// started runs to its end (the engine bounds it with max_execution_time).
+func (c *Conn) lock(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case c.turn <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c *Conn) unlock() { <-c.turn }
 
 // ErrClosed is returned by queries on a closed connection.
 var ErrClosed = errors.New("embedded engine connection is closed")
@@ -39,17 +56,16 @@ func Connect(libPath, dir string) (*Conn, error) {
 	if c == nil {
 		return nil, fmt.Errorf("embedded engine cannot open data folder %s (is another sillage process using it?)", dir)
 	}
-	return &Conn{lib: l, conn: c}, nil
+	return &Conn{lib: l, conn: c, turn: make(chan struct{}, 1)}, nil
 }
 
 // Query runs one statement and returns its output in format. Parameters
 // bind {name:Type} placeholders on the engine side, never by interpolation.
 func (c *Conn) Query(ctx context.Context, query, format string, names, values []string) ([]byte, error) {
-	if err := ctx.Err(); err != nil {
+	if err := c.lock(ctx); err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	defer c.unlock()
 	if c.conn == nil {
 		return nil, ErrClosed
 	}
@@ -113,11 +129,10 @@ func (c *Conn) query(query, format string, names, values []string) ([]byte, erro
 // parser, which makes it about twice as fast as inline data. The
 // connection runs nothing else meanwhile: use one connection for inserts.
 func (c *Conn) Insert(ctx context.Context, query, format string, data []byte) error {
-	if err := ctx.Err(); err != nil {
+	if err := c.lock(ctx); err != nil {
 		return err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	defer c.unlock()
 	if c.conn == nil {
 		return ErrClosed
 	}
@@ -157,8 +172,8 @@ func (c *Conn) Insert(ctx context.Context, query, format string, data []byte) er
 
 // Close releases the session; running queries finish first.
 func (c *Conn) Close() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	_ = c.lock(context.Background()) // never fails: no deadline
+	defer c.unlock()
 	if c.conn != nil {
 		c.lib.closeConn(c.conn)
 		c.conn = nil

@@ -2,10 +2,12 @@ package chdb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // testConn opens a fresh data folder; tests need the real library, which
@@ -174,5 +176,33 @@ func TestConcurrentParams(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
+	}
+}
+
+// A caller waiting for its turn behind a long statement gives up when its
+// context ends, rather than when the statement does.
+func TestWaitEndsWithTheContext(t *testing.T) {
+	c := testConn(t)
+	started := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		close(started)
+		_, err := c.Query(context.Background(), "SELECT sleepEachRow(0.5) FROM numbers(4) FORMAT Null", "TSV", nil, nil)
+		done <- err
+	}()
+	<-started
+	time.Sleep(100 * time.Millisecond) // the long statement holds the connection
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	t0 := time.Now()
+	_, err := c.Query(ctx, "SELECT 1", "TSV", nil, nil)
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(t0) > time.Second {
+		t.Fatalf("waiting behind a 2 s statement with a 200 ms deadline: %v after %v", err, time.Since(t0))
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if out, err := c.Query(context.Background(), "SELECT 1", "TSV", nil, nil); err != nil || string(out) != "1\n" {
+		t.Fatalf("after: %q, %v", out, err)
 	}
 }
