@@ -13,11 +13,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/sillage-analytics/sillage"
@@ -37,8 +40,9 @@ type Ops interface {
 }
 
 // SocketPath is the admin socket of a data folder. Unix socket paths are
-// limited to about 100 bytes; a deeper folder gets one in the temp folder,
-// named after a hash of the data folder's path.
+// limited to about 100 bytes; a deeper folder gets one in this user's
+// private folder of the temp folder, named after a hash of the data
+// folder's path.
 func SocketPath(dataDir string) string {
 	abs, err := filepath.Abs(dataDir)
 	if err != nil {
@@ -49,7 +53,29 @@ func SocketPath(dataDir string) string {
 		return p
 	}
 	sum := sha256.Sum256([]byte(abs))
-	return filepath.Join(os.TempDir(), "sillage-"+hex.EncodeToString(sum[:8])+".sock")
+	return filepath.Join(tempSocketDir(), hex.EncodeToString(sum[:8])+".sock")
+}
+
+// tempSocketDir holds the sockets of deep data folders. It is this user's
+// alone: in a shared temp folder, another user could otherwise bind the
+// predictable path first and receive what the command line sends (a new
+// account's password).
+func tempSocketDir() string {
+	return filepath.Join(os.TempDir(), "sillage-"+strconv.Itoa(os.Geteuid()))
+}
+
+// ownedBySelf checks that path belongs to this user and that nobody else
+// may write there (for a folder) or connect to it (for a socket).
+func ownedBySelf(path string) error {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok || int(sys.Uid) != os.Geteuid() || st.Mode()&os.ModeSymlink != 0 || st.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("%s must belong to this user alone (it is %v, owner %d): remove it", path, st.Mode(), sys.Uid)
+	}
+	return nil
 }
 
 type addSiteRequest struct {
@@ -163,7 +189,17 @@ func Handler(ops Ops, log *slog.Logger) http.Handler {
 // Listen opens the admin socket; a stale socket left by a killed server is
 // replaced (the data folder's lock proves no other server runs).
 func Listen(path string) (net.Listener, error) {
-	_ = os.Remove(path)
+	if dir := filepath.Dir(path); dir == tempSocketDir() {
+		if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("admin socket folder: %w", err)
+		}
+		if err := ownedBySelf(dir); err != nil {
+			return nil, fmt.Errorf("admin socket folder: %w", err)
+		}
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("admin socket %s: remove the stale one: %w", path, err)
+	}
 	l, err := net.Listen("unix", path)
 	if err != nil {
 		return nil, fmt.Errorf("admin socket %s: %w", path, err)
@@ -184,8 +220,20 @@ type Client struct {
 // ErrNoServer means no server answers on the socket.
 var ErrNoServer = errors.New("no running sillage server on this data folder")
 
-// Dial connects to the server of a data folder, or returns ErrNoServer.
+// Dial connects to the server of a data folder, or returns ErrNoServer. A
+// socket that is not this user's is refused: what the command line sends
+// must reach our own server only.
 func Dial(path string) (*Client, error) {
+	if err := ownedBySelf(path); err != nil {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, ErrNoServer
+		case os.Geteuid() == 0 && filepath.Dir(path) != tempSocketDir():
+			// root reaching the service user's server in its data folder
+		default:
+			return nil, fmt.Errorf("admin socket: %w", err)
+		}
+	}
 	conn, err := net.DialTimeout("unix", path, time.Second)
 	if err != nil {
 		return nil, ErrNoServer
