@@ -77,4 +77,18 @@ describe('zooming on a point', () => {
     assert.equal(zoomTo('2024-03-05 14:00:00', 'hour', TODAY), null)
     assert.equal(zoomTo('2024-04-01', 'day', TODAY), null)
   })
+
+  test("a week ends on its Sunday and within the period", () => {
+    // A partial first week, labelled with the period's first day (a Friday).
+    assert.deepEqual(zoomTo('2024-03-01', 'week', TODAY), { period: 'custom', from: '2024-03-01', to: '2024-03-03' })
+    // The last week of February stops at the month's end.
+    assert.deepEqual(zoomTo('2024-02-26', 'week', TODAY, '2024-02-29'), { period: 'custom', from: '2024-02-26', to: '2024-02-29' })
+  })
+})
+
+describe('intervals', () => {
+  test('this month on its first day offers, and uses, a listed interval', () => {
+    var r = resolvePeriod({ ...DEFAULT_STATE, period: 'month' }, '2026-11-01')
+    assert.ok(r.intervals.includes(r.interval), `${r.interval} not in ${r.intervals}`)
+  })
 })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { countryName, flag, formatChange, formatCompact, formatDuration, formatLabel, formatMetric, formatMoney, formatPercent } from '../src/lib/format.js'
+import { countryCodeOf, countryName, flag, formatChange, formatCompact, formatDuration, formatLabel, formatMetric, formatMoney, formatPercent } from '../src/lib/format.js'
 
 // Intl writes narrow and non-breaking spaces in French: compare on plain ones.
 var plain = s => s.replace(/[\u00a0\u202f]/g, ' ')
@@ -66,5 +66,19 @@ describe('dates and places', () => {
     assert.equal(countryName('', 'fr'), '')
     assert.equal(flag('fr'), '🇫🇷')
     assert.equal(flag('XYZ'), '')
+  })
+
+  test('a country typed by code or name gives its code', () => {
+    for (var [text, lang, want] of [
+      ['fr', 'en', 'FR'],
+      ['France', 'en', 'FR'],
+      ['allemagne', 'fr', 'DE'],
+      ['  Belgique ', 'fr', 'BE'],
+      ['United Kingdom', 'en', 'GB'],
+      ['Atlantis', 'en', null],
+      ['', 'en', null],
+    ]) {
+      assert.equal(countryCodeOf(text, lang), want, `${text} (${lang})`)
+    }
   })
 })

@@ -42,6 +42,16 @@ describe('URL state', () => {
     assert.equal(encodeFilter(['is', 'visit:source', ['a,b|c']]), 'is,source,a\\,b\\|c')
   })
 
+  test('custom properties named with spaces, commas or accents survive', () => {
+    for (var name of ['Plan type', 'a,b', 'catégorie|x', 'back\\slash']) {
+      var f = ['is', 'event:props:' + name, ['v,1', 'w']]
+      var s = { ...DEFAULT_STATE, filters: [f], prop: name }
+      var back = parseState(serializeState(s))
+      assert.deepEqual(back.filters, [f], name)
+      assert.equal(back.prop, name)
+    }
+  })
+
   test('what is not understood is dropped, not guessed', () => {
     var s = parseState('period=fortnight&interval=minute&compare=yes&metric=revenue&f=is,nope,x&f=like,page,x&f=is,page&lang=de&from=2024-02-30')
     assert.deepEqual(s, DEFAULT_STATE)

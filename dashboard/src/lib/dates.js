@@ -151,7 +151,7 @@ export function resolvePeriod(state, today) {
   }
   var n = from ? daysIn(from, to) : 0
   var fallback = { '7d': 'day', year: 'month', '12mo': 'month', '6mo': 'month', all: 'month' }[id] || (n === 1 ? 'hour' : n > 93 ? 'month' : 'day')
-  var interval = intervals.includes(state.interval) ? state.interval : fallback
+  var interval = intervals.includes(state.interval) ? state.interval : intervals.includes(fallback) ? fallback : intervals[0]
   var dateRange = p.range || [from, to]
   return { id, dateRange, from, to, intervals, interval }
 }
@@ -165,11 +165,15 @@ export function needsToday(state) {
 }
 
 // The state to show when a point of the graph is clicked: the day, week or
-// month it stands for (never past today), or null for an hour.
-export function zoomTo(label, interval, today) {
+// month it stands for (never past today nor the period's last day), or null
+// for an hour. A week runs to its Sunday: the server labels a first,
+// partial week with the period's first day.
+export function zoomTo(label, interval, today, last) {
   var day = String(label).slice(0, 10)
   if (!isDay(day) || interval === 'hour') return null
-  var to = interval === 'day' ? day : interval === 'week' ? addDays(day, 6) : endOfMonth(day)
+  var monday = (new Date(day + 'T00:00:00Z').getUTCDay() + 6) % 7
+  var to = interval === 'day' ? day : interval === 'week' ? addDays(day, 6 - monday) : endOfMonth(day)
+  if (last && to > last) to = last
   if (to > today) to = today
   if (day > today) return null
   if (day === today && to === today) return { period: 'day', from: '', to: '' }

@@ -6,9 +6,10 @@ var EVENT_DIMS = ['page', 'goal', 'name', 'hostname']
 // 'source' -> 'visit:source', 'page' -> 'event:page', 'props:plan' ->
 // 'event:props:plan'; null for a name that is not one.
 export function longDim(short) {
-  if (typeof short !== 'string' || !/^[a-z_]+(:[^\s]+)?$/.test(short)) return null
-  if (short.startsWith('props:')) return short.length > 6 ? 'event:' + short : null
-  if (short.includes(':')) return null
+  if (typeof short !== 'string') return null
+  // A custom property's name is the site's own: any text.
+  if (short.startsWith('props:')) return short.length > 6 && short.length <= 306 ? 'event:' + short : null
+  if (!/^[a-z_]+$/.test(short)) return null
   if (EVENT_DIMS.includes(short)) return 'event:' + short
   if (!VISIT_DIMS.includes(short)) return null
   return 'visit:' + short
@@ -32,6 +33,7 @@ export var VISIT_DIMS = [
   'country',
   'region',
   'city',
+  'city_name',
   'device',
   'browser',
   'browser_version',

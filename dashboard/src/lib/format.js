@@ -136,6 +136,31 @@ export function countryName(code, lang) {
   }
 }
 
+// Codes Intl names that no visitor's country has: withdrawn ones (East
+// Germany, Burma, Zaire…) and groupings (European Union, United Nations).
+var NOT_COUNTRIES = ['AN', 'BU', 'CS', 'DD', 'EU', 'EZ', 'FX', 'NT', 'QO', 'SU', 'TP', 'UN', 'YD', 'YU', 'ZR', 'ZZ']
+
+// The alpha-2 code of a country typed by its code or its name in the
+// reader's language (a whole name first, then a part of one); null when
+// none matches.
+export function countryCodeOf(text, lang) {
+  var v = String(text || '').trim()
+  if (/^[A-Za-z]{2}$/.test(v)) return v.toUpperCase()
+  var want = v.toLowerCase()
+  if (!want) return null
+  var part = null
+  for (var a = 65; a < 91; a++) {
+    for (var b = 65; b < 91; b++) {
+      var code = String.fromCharCode(a, b)
+      var name = countryName(code, lang)
+      if (name === code || NOT_COUNTRIES.includes(code)) continue
+      if (name.toLowerCase() === want) return code
+      if (!part && name.toLowerCase().includes(want)) part = code
+    }
+  }
+  return part
+}
+
 // The flag emoji of an alpha-2 code: two regional indicator symbols.
 export function flag(code) {
   if (!/^[A-Za-z]{2}$/.test(code || '')) return ''

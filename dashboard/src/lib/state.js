@@ -44,20 +44,25 @@ function splitEscaped(s, sep) {
   return parts
 }
 
-// ['is', 'visit:source', ['Google']] -> 'is,source,Google'
+// ['is', 'visit:source', ['Google']] -> 'is,source,Google'. A custom
+// property's name may hold a ',' too: it is escaped like a value.
 export function encodeFilter([op, dim, values]) {
-  return op + ',' + shortDim(dim) + ',' + values.map(escapeValue).join('|')
+  return op + ',' + escapeValue(shortDim(dim)) + ',' + values.map(escapeValue).join('|')
 }
 
 // The reverse of encodeFilter; null for a malformed filter.
 export function decodeFilter(s) {
   var first = s.indexOf(',')
-  var second = s.indexOf(',', first + 1)
-  if (first < 0 || second < 0) return null
+  if (first < 0) return null
   var op = s.slice(0, first)
-  var dim = longDim(s.slice(first + 1, second))
+  // The dimension ends at the first ',' that no '\' escapes.
+  var rest = s.slice(first + 1)
+  var end = 0
+  while (end < rest.length && rest[end] !== ',') end += rest[end] === '\\' ? 2 : 1
+  if (end >= rest.length) return null
+  var dim = longDim(splitEscaped(rest.slice(0, end), ',')[0])
   if (!OPERATORS.includes(op) || !dim) return null
-  var values = splitEscaped(s.slice(second + 1), '|')
+  var values = splitEscaped(rest.slice(end + 1), '|')
   if (values.length === 1 && values[0] === '') return null
   return [op, dim, values]
 }
@@ -83,7 +88,7 @@ export function parseState(search) {
     if (filter) s.filters.push(filter)
   }
   var prop = q.get('prop')
-  if (prop && /^[^\s,|]{1,300}$/.test(prop)) s.prop = prop
+  if (prop && prop.length <= 300 && prop.trim() === prop) s.prop = prop
   if (LANGS.includes(q.get('lang'))) s.lang = q.get('lang')
   return s
 }

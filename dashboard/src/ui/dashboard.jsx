@@ -3,7 +3,7 @@
 // URL's query string (lib/state.js); the shared-link page shows the same
 // view read-only.
 import { createContext } from 'preact'
-import { useContext, useEffect, useRef, useState } from 'preact/hooks'
+import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { needsToday, PERIODS, resolvePeriod, todayIn, zoomTo } from '../lib/dates.js'
 import { dimKey, LOWER_IS_BETTER, RATE_METRICS } from '../lib/dims.js'
 import { countryName, flag, formatChange, formatCompact, formatDay, formatMetric, formatPercent } from '../lib/format.js'
@@ -403,9 +403,11 @@ function GraphCard() {
   var metric = graphMetric(state)
   var q = timeseriesQuery(domain, state, today)
   var res = useLoad(() => (ready ? stats(q, 1) : new Promise(() => {})), [JSON.stringify(q), tick, ready])
-  var series = res.data ? seriesFromResults(res.data, res.data.meta && res.data.meta.time_labels) : null
+  // Kept while the answer is the same: a new object would rebuild the
+  // graph (and lose its cursor) at every render, as each live tick makes.
+  var series = useMemo(() => (res.data ? seriesFromResults(res.data, res.data.meta && res.data.meta.time_labels) : null), [res.data])
   var zoom = label => {
-    var z = zoomTo(label, r.interval, today)
+    var z = zoomTo(label, r.interval, today, r.to)
     if (z) set(z)
   }
   var href = exportPath(domain, state, today)

@@ -4,7 +4,7 @@
 // that adds a filter by hand.
 import { useEffect, useState } from 'preact/hooks'
 import { detailMetrics, longDim } from '../lib/dims.js'
-import { formatMetric, formatNumber, formatPercent } from '../lib/format.js'
+import { countryCodeOf, formatMetric, formatNumber, formatPercent } from '../lib/format.js'
 import { breakdownQuery, chosen, hasGoalFilter, withFilter } from '../lib/query.js'
 import { OPERATORS } from '../lib/state.js'
 import { settingsPath } from '../lib/routes.js'
@@ -185,7 +185,8 @@ function LocationsPanel() {
   var { t } = useApp()
   var [tab, setTab] = useTab('locations', ['map', 'country', 'region', 'city'])
   var [details, setDetails] = useState(false)
-  var dim = 'visit:' + (tab === 'map' ? 'country' : tab)
+  // Cities by name: the server's visit:city is a GeoNames id.
+  var dim = 'visit:' + ({ map: 'country', city: 'city_name' }[tab] || tab)
   var tabs = [
     { id: 'map', label: t('tab.map') },
     { id: 'country', label: t('tab.countries') },
@@ -524,7 +525,7 @@ export function Details({ dim, title, onClose }) {
 var FILTER_GROUPS = [
   ['panel.pages', ['page', 'entry_page', 'exit_page']],
   ['panel.sources', ['channel', 'source', 'referrer', 'utm_medium', 'utm_source', 'utm_campaign', 'utm_term', 'utm_content']],
-  ['panel.locations', ['country', 'region', 'city']],
+  ['panel.locations', ['country', 'region', 'city_name']],
   ['panel.devices', ['browser', 'browser_version', 'os', 'os_version', 'device']],
   ['panel.goals', ['goal']],
 ]
@@ -543,21 +544,40 @@ export function FilterDialog({ onClose }) {
     return () => clearTimeout(id)
   }, [value])
   // Values to suggest: the dimension's top values matching what is typed.
+  // Countries are stored as codes and typed as names: their suggestions
+  // are the site's countries, matched here by name.
+  var byName = dim === 'visit:country'
   var suggest = useLoad(
-    () => (dim && ready ? stats(breakdownQuery(domain, { ...state, filters: state.filters.filter(f => f[1] !== dim) }, today, { dimension: dim, metrics: ['visitors'], limit: 20, search: typed })) : null),
-    [dim, typed, ready]
+    () =>
+      dim && ready
+        ? stats(
+            breakdownQuery(domain, { ...state, filters: state.filters.filter(f => f[1] !== dim) }, today, {
+              dimension: dim,
+              metrics: ['visitors'],
+              limit: byName ? 300 : 20,
+              search: byName ? '' : typed,
+            })
+          )
+        : null,
+    [dim, byName ? '' : typed, ready]
   )
-  var options = (suggest.data && suggest.data.results) || []
+  var options = ((suggest.data && suggest.data.results) || []).filter(
+    r => !byName || displayValue(dim, r.dimensions[0], lang, t).toLowerCase().includes(typed.toLowerCase())
+  )
+  var [unknown, setUnknown] = useState(false)
   var submit = e => {
     e.preventDefault()
     var v = value.trim()
     if (!dim || !v) return
-    // A country may be typed by name: the suggestion's code is used.
-    if (dim === 'visit:country') {
-      var hit = options.find(r => displayValue(dim, r.dimensions[0], lang, t).toLowerCase().includes(v.toLowerCase()))
-      if (hit && !/^[A-Za-z]{2}$/.test(v)) v = String(hit.dimensions[0])
+    var o = op
+    if (byName) {
+      // A code is whole: "contains" a name means that country.
+      var code = countryCodeOf(v, lang)
+      if (!code) return setUnknown(true)
+      v = code
+      o = op === 'contains' ? 'is' : op === 'contains_not' ? 'is_not' : op
     }
-    set({ filters: withFilter(state.filters, dim, v, op) })
+    set({ filters: withFilter(state.filters, dim, v, o) })
     onClose()
   }
   return (
@@ -596,7 +616,21 @@ export function FilterDialog({ onClose }) {
         </div>
         <div class="field">
           <label for="f-value">{t('filters.value')}</label>
-          <input id="f-value" list="f-values" value={value} onInput={e => setValue(e.target.value)} required autocomplete="off" />
+          <input
+            id="f-value"
+            list="f-values"
+            value={value}
+            onInput={e => (setValue(e.target.value), setUnknown(false))}
+            required
+            autocomplete="off"
+            aria-invalid={unknown ? 'true' : undefined}
+            aria-describedby={unknown ? 'f-value-error' : undefined}
+          />
+          {unknown && (
+            <p id="f-value-error" class="error" role="alert">
+              {t('filters.unknown_country')}
+            </p>
+          )}
           <datalist id="f-values">
             {options.map(r => (
               <option key={String(r.dimensions[0])} value={String(r.dimensions[0])}>
