@@ -9,23 +9,27 @@ export var DOWNLOADS =
   'pdf,xlsx,docx,txt,rtf,csv,exe,key,pps,ppt,pptx,7z,pkg,rar,gz,zip,avi,mov,mp4,mpeg,wmv,midi,mp3,wav,wma,dmg,iso,msi'
 
 // A RegExp for the comma-separated path patterns of `data-exclude`
-// ("/admin/*, /preview/**"): each is anchored at both ends, `*` stands for
-// anything within one path segment, `**` for anything at all, every other
-// character (but spaces, dropped) for itself.
+// ("/admin/*, /preview/**"): each is anchored at both ends (a trailing
+// slash allowed, as the collector drops it), `*` stands for anything within
+// one path segment, `**` for anything at all, every other character (but
+// spaces, dropped) for itself.
 export var exclusion = s =>
   RegExp(
     '^(' +
-      s
-        .replace(/\s/g, '')
-        .replace(/[^\w*/,-]/g, '\\$&')
-        .replace(/\*\*?/g, m => (m[1] ? '.*' : '[^/]*'))
-        .replace(/,/g, '|') +
-      ')$'
+      (
+        s
+          .replace(/\s/g, '')
+          .replace(/[^\w*/,-]/g, '\\$&')
+          .replace(/\*\*?/g, m => (m[1] ? '.*' : '[^/]*'))
+          .match(/[^,]+/g) || ['$^']
+      ).join('|') +
+      ')/?$'
   )
 
 // A RegExp testing whether a path ends in one of the extensions listed in
-// `s` ("pdf, zip"), whatever their case.
-export var extensions = s => RegExp('\\.(' + s.replace(/\W+/g, '|') + ')$', 'i')
+// `s` ("pdf, zip" or ".pdf,.zip"), whatever their case; none when `s`
+// lists none.
+export var extensions = s => RegExp('\\.(' + (s.match(/\w+/g) || ['$^']).join('|') + ')$', 'i')
 
 // Reads a class attribute such as
 //   "btn sillage-event-name=Signup sillage-event-plan=Pro+yearly"

@@ -124,8 +124,11 @@ try {
     // download's, else an outbound link's. A click that navigates this tab
     // to an http(s) link waits for the request, 150 ms at most. `a` is the
     // closest link, kept when http(s) (an <a> without href has protocol
-    // ':'), tags are looked for on the target and three levels above.
-    click = (e, t = e.target, a = t.closest('a'), name, props, i = 4, go, done) => {
+    // ':'), tags are looked for on the target and three levels above. A
+    // click in a label is left to the click the browser then sends to its
+    // control, which would otherwise count it a second time.
+    click = (e, t = e.target, a = t.closest('a'), name, props, i = 4, go, done, b = t.closest('label')) => {
+      if (b && b.control && b.control != t) return
       for (; !name && t && i--; t = t.parentElement) name = tagged(t.getAttribute('class'), (props = {}))
       a = /^http/.test(a && a.protocol) && a
       if (!name && a) {

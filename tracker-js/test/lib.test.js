@@ -23,6 +23,8 @@ describe('exclusion', () => {
     ['/file.html', '/fileXhtml', false],
     ['/a+(b)?[c]$^|{1}\\', '/a+(b)?[c]$^|{1}\\', true],
     ['/a+b', '/aab', false],
+    ['/thank-you', '/thank-you/', true],
+    ['/admin/*', '/admin/users/', true],
   ]
   for (var [pattern, path, want] of cases)
     test(`${pattern} ${want ? 'matches' : 'does not match'} ${path}`, () => {
@@ -55,6 +57,10 @@ describe('extensions', () => {
     var re = extensions('epub, .mobi,AZW3')
     assert.ok(re.test('/b.epub') && re.test('/b.mobi') && re.test('/b.azw3'))
     assert.ok(!re.test('/b.pdf'))
+    // Dots and a trailing comma make no empty extension.
+    re = extensions('.pdf,.zip,')
+    assert.ok(re.test('/a.pdf') && !re.test('/a.') && !re.test('/a.x'))
+    assert.ok(!extensions(' , ').test('/a.'))
   })
 
   test('the default list is the documented one', () => {

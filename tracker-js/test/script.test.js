@@ -416,6 +416,21 @@ describe('clicks', () => {
     assert.equal(ev.defaultPrevented, false)
   })
 
+  test('a click on a tagged label counts once, not again for its control', () => {
+    var b = browser()
+    var tag = b.element('div', { class: 'sillage-event-name=Accept' })
+    var label = b.element('label', {}, tag)
+    var box = b.element('input', { type: 'checkbox' }, label)
+    label.control = box
+    // The browser sends the label's click, then one to its control.
+    b.click(b.element('span', {}, label))
+    b.click(box)
+    assert.deepEqual(
+      b.sent.map(s => s.body.n),
+      ['pageview', 'Accept']
+    )
+  })
+
   test('tags are seen on the target and up to three levels above it', () => {
     for (var [levels, sent] of [
       [0, 2],

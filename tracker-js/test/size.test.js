@@ -30,9 +30,11 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 //   i: 0 and keepalive: 1.
 // So the target is tracked as a todo, and CEILING, just above the current
 // size, stops the script from growing unnoticed. Lower CEILING whenever the
-// script shrinks.
+// script shrinks. (1720 → 1770 in the third session: exclusions that
+// allow a trailing slash, no empty download extension, one event for a
+// click on a tagged label, 50 B together.)
 var TARGET = 1024
-var CEILING = 1720
+var CEILING = 1770
 
 var js = readFileSync(new URL('../dist/script.js', import.meta.url))
 var gzip = gzipSync(js, { level: 9 }).length
