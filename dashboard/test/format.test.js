@@ -19,6 +19,7 @@ describe('numbers', () => {
     assert.equal(plain(formatPercent(45.25, 'fr')), '45,3 %')
     assert.equal(formatChange(12.5, 'en'), '+12.5%')
     assert.match(plain(formatChange(-3, 'fr')), /^[-\u2212]3 %$/)
+    assert.ok(!formatChange(12.5, 'fr').includes(' '), 'no breakable space before % in French')
     assert.equal(formatChange(0, 'en'), '0%')
     assert.equal(formatChange(null, 'en'), '–')
     assert.equal(formatChange(2.5, 'en', true), '+2.5')

@@ -79,7 +79,8 @@ export function formatMetric(metric, v, lang, { compact = true } = {}) {
 export function formatChange(c, lang, points) {
   if (c === null || c === undefined) return '–'
   var n = nf(lang, { maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(c)
-  return points ? n : n + (lang === 'fr' ? ' %' : '%')
+  // French puts a narrow no-break space before %, which keeps them on one line.
+  return points ? n : n + (lang === 'fr' ? '\u202f%' : '%')
 }
 
 var dfCache = new Map()
