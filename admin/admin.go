@@ -71,9 +71,12 @@ func ownedBySelf(path string) error {
 	if err != nil {
 		return err
 	}
-	sys, ok := st.Sys().(*syscall.Stat_t)
-	if !ok || int(sys.Uid) != os.Geteuid() || st.Mode()&os.ModeSymlink != 0 || st.Mode().Perm()&0o077 != 0 {
-		return fmt.Errorf("%s must belong to this user alone (it is %v, owner %d): remove it", path, st.Mode(), sys.Uid)
+	owner := -1
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		owner = int(sys.Uid)
+	}
+	if owner != os.Geteuid() || st.Mode()&os.ModeSymlink != 0 || st.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("%s must belong to this user alone (it is %v, owner %d): remove it", path, st.Mode(), owner)
 	}
 	return nil
 }

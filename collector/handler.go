@@ -128,7 +128,7 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 		}
 	}
 	if len(sites) == 0 {
-		if !c.sites.loaded.Load() {
+		if !c.sites.loaded() {
 			// The store has not given the site list yet: the domain may be a
 			// registered one, so refuse rather than drop it.
 			c.metrics.rejected.WithLabelValues("no_site_list").Inc()

@@ -20,7 +20,6 @@ type siteCache struct {
 
 	byDomain    atomic.Pointer[map[string]sillage.Site]
 	liveIDs     atomic.Pointer[map[uint32]bool] // nil until the list came from the store
-	loaded      atomic.Bool                     // the list came from the store at least once
 	mu          sync.Mutex
 	lastRefresh time.Time
 }
@@ -53,8 +52,10 @@ func (c *siteCache) refresh(ctx context.Context) {
 	}
 	c.byDomain.Store(&m)
 	c.liveIDs.Store(&ids)
-	c.loaded.Store(true)
 }
+
+// loaded reports whether the list ever came from the store.
+func (c *siteCache) loaded() bool { return c.liveIDs.Load() != nil }
 
 // deleted reports whether a site is gone from the store's list; false while
 // no list has loaded yet (an event is only accepted for a listed site, so a
