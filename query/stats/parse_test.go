@@ -56,7 +56,9 @@ func TestParseQueryErrors(t *testing.T) {
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","filters":[["is","visit:city",["Paris"]]]}`, "filters[0][2][0]", "GeoNames"},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","filters":[["has_done",["is","visit:source",["Google"]]]]}`, "filters[0][1]", "event dimensions"},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","filters":[["not",["not",["not",["not",["not",["not",["not",["not",["is","event:page",["/"]]]]]]]]]]]}`, "filters[0][1][1][1][1][1][1][1][1]", "deeper"},
-		{`{"site_id":"a.fr","metrics":["visits","bounce_rate"],"date_range":"day","dimensions":["event:goal"]}`, "metrics", "event:goal"},
+		{`{"site_id":"a.fr","metrics":["visits","bounce_rate"],"date_range":"day","dimensions":["event:goal"]}`, "metrics", "bounce_rate"},
+		// has_done picks visitors; it is not the goal filter conversion_rate needs.
+		{`{"site_id":"a.fr","metrics":["conversion_rate"],"date_range":"day","filters":[["has_done",["is","event:goal",["Signup"]]]]}`, "metrics", "conversion_rate"},
 		{`{"site_id":"a.fr","metrics":["visit_duration"],"date_range":"day","dimensions":["event:props:plan"]}`, "metrics", "event:props:plan"},
 		{`{"site_id":"a.fr","metrics":["conversion_rate"],"date_range":"day"}`, "metrics", "event:goal"},
 		{`{"site_id":"a.fr","metrics":["views_per_visit"],"date_range":"day","filters":[["is","event:page",["/"]]]}`, "metrics", "views_per_visit"},

@@ -380,11 +380,14 @@ func (q *Query) validateMetrics() error {
 			eventDims = append(eventDims, d)
 		}
 	}
-	goalFiltered := filtersUse(q.Filters, func(d string) bool { return d == "event:goal" })
-	pageFiltered := filtersUse(q.Filters, func(d string) bool { return d == "event:page" })
+	// has_done and has_not_done pick visitors: what they test is not a
+	// filter of the rows counted (as in Plausible).
+	goalFiltered := filtersUse(withoutBehavioural(q.Filters), func(d string) bool { return d == "event:goal" })
+	pageFiltered := filtersUse(withoutBehavioural(q.Filters), func(d string) bool { return d == "event:page" })
 	var session []string
 	for _, m := range q.Metrics {
-		if isSessionMetric(m) {
+		// Visits go with event dimensions: the sessions that had the event.
+		if isSessionMetric(m) && m != MVisits {
 			session = append(session, m)
 		}
 	}
@@ -445,6 +448,23 @@ func inDateBounds(t time.Time) bool {
 
 // filtersUse reports whether any filter, at any depth, is on a dimension
 // satisfying pred.
+// withoutBehavioural drops the has_done and has_not_done subtrees.
+func withoutBehavioural(fs []Filter) []Filter {
+	var out []Filter
+	for _, f := range fs {
+		switch {
+		case f.Op == "has_done" || f.Op == "has_not_done":
+		case len(f.Filters) > 0:
+			g := f
+			g.Filters = withoutBehavioural(f.Filters)
+			out = append(out, g)
+		default:
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 func filtersUse(fs []Filter, pred func(string) bool) bool {
 	for _, f := range fs {
 		if f.Dimension != "" && pred(f.Dimension) || filtersUse(f.Filters, pred) {

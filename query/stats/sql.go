@@ -513,6 +513,7 @@ type shape struct {
 	sessionOnlyDim                            bool // entry/exit page: events join merged sessions
 	pageDim                                   bool
 	goalDim                                   bool
+	eventDim                                  bool // visits are counted from events' sessions
 }
 
 func (p *plan) shape() shape {
@@ -526,6 +527,9 @@ func (p *plan) shape() shape {
 		}
 		if d == "event:page" {
 			s.pageDim = true
+		}
+		if strings.HasPrefix(d, "event:") {
+			s.eventDim = true
 		}
 	}
 	// The entry/exit pages report only needs sessions: count visitors and
@@ -541,8 +545,8 @@ func (p *plan) shape() shape {
 	for _, m := range p.metrics {
 		switch m {
 		case MVisits:
-			if s.pageDim {
-				s.events = true // visits that saw the page: distinct sessions of its events
+			if s.eventDim {
+				s.events = true // visits that saw the page (had the event): distinct sessions of its events
 			} else {
 				s.sessions = true
 			}
@@ -635,7 +639,7 @@ func (b *builder) eventsSub(sh shape) string {
 	var sel strings.Builder
 	sel.WriteString("SELECT " + b.selectDims(p.dims, ctxEvents))
 	fmt.Fprintf(&sel, "toUInt64(%s(visitor_id)) AS e_visitors, toUInt64(countIf(name = 'pageview')) AS e_pageviews, toUInt64(count()) AS e_events", p.uniq)
-	if sh.pageDim && slices.Contains(p.metrics, MVisits) {
+	if sh.eventDim && slices.Contains(p.metrics, MVisits) {
 		fmt.Fprintf(&sel, ", toUInt64(%s(session_id)) AS e_visits", p.uniq)
 	}
 	if slices.Contains(p.metrics, MTotalRevenue) || slices.Contains(p.metrics, MAverageRevenue) {
@@ -785,7 +789,7 @@ func (b *builder) metricExpr(m string, sh shape, total, convTotal string) string
 	case MEvents:
 		return "e_events"
 	case MVisits:
-		if sh.pageDim {
+		if sh.eventDim {
 			return "e_visits"
 		}
 		return "s_visits"
