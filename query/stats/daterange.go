@@ -160,7 +160,8 @@ func comparisonSpan(c *Comparisons, main span, today time.Time, loc *time.Locati
 }
 
 // autoTimeDim is what the "time" dimension means for a range: hours up to
-// two days, days up to 40, months beyond, as in Plausible.
+// two days, days up to 40, weeks up to 52 weeks, months beyond, as in
+// Plausible.
 func autoTimeDim(s span) string {
 	n := daysBetween(s.first, s.last) + 1
 	switch {
@@ -168,6 +169,8 @@ func autoTimeDim(s span) string {
 		return "time:hour"
 	case n <= 40:
 		return "time:day"
+	case n <= 52*7:
+		return "time:week"
 	default:
 		return "time:month"
 	}

@@ -290,7 +290,8 @@ func (e *Engine) newPlan(ctx context.Context, site sillage.Site, loc *time.Locat
 	p.order = q.OrderBy
 	if len(p.order) == 0 {
 		if i := slices.IndexFunc(p.dims, isTimeDim); i >= 0 {
-			p.order = []OrderBy{{p.dims[i], "asc"}}
+			// As Plausible: time first, then the largest groups of each bucket.
+			p.order = []OrderBy{{p.dims[i], "asc"}, {q.Metrics[0], "desc"}}
 		} else {
 			p.order = []OrderBy{{q.Metrics[0], "desc"}}
 		}

@@ -151,8 +151,11 @@ func TestTimeLabels(t *testing.T) {
 	if got := autoTimeDim(sp); got != "time:day" {
 		t.Errorf("auto over 34 days: %s", got)
 	}
-	if got := autoTimeDim(dateSpan(sp.first, sp.first.AddDate(0, 0, 40), paris)); got != "time:month" {
+	if got := autoTimeDim(dateSpan(sp.first, sp.first.AddDate(0, 0, 40), paris)); got != "time:week" {
 		t.Errorf("auto over 41 days: %s", got)
+	}
+	if got := autoTimeDim(dateSpan(sp.first, sp.first.AddDate(0, 0, 52*7), paris)); got != "time:month" {
+		t.Errorf("auto over 52 weeks and a day: %s", got)
 	}
 	// A datetime range off the hour lists each hour it touches.
 	hours := span{from: time.Date(2026, 6, 10, 6, 30, 0, 0, time.UTC), to: time.Date(2026, 6, 10, 9, 15, 0, 0, time.UTC)}
