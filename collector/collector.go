@@ -191,3 +191,8 @@ func (c *Collector) janitor(ctx context.Context) {
 		}
 	}
 }
+
+// Ready reports whether the collector can tell its sites' events from
+// others: the site list has come from the store at least once. It does not
+// depend on the store answering now; the write-ahead log covers outages.
+func (c *Collector) Ready() bool { return c.sites.loaded() }

@@ -345,7 +345,19 @@ func (rt *router) health(c *fasthttp.RequestCtx) {
 			c.SetBodyString("starting: migrations not applied yet\n")
 			return
 		}
-		pctx, cancel := context.WithTimeout(c, 2*time.Second)
+		// A collector stays ready while the engine is down: its write-ahead
+		// log takes the events meanwhile, which is what it is for, and a
+		// balancer that dropped it would lose them. It needs the site list.
+		if col := rt.collector.Load(); col != nil {
+			if !col.Ready() {
+				c.SetStatusCode(fasthttp.StatusServiceUnavailable)
+				c.SetBodyString("starting: the list of sites is not loaded yet\n")
+				return
+			}
+			c.SetBodyString("ready\n")
+			return
+		}
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(c), 2*time.Second)
 		defer cancel()
 		if err := rt.engine.Ping(pctx); err != nil {
 			c.SetStatusCode(fasthttp.StatusServiceUnavailable)

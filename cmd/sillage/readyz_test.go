@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/collector"
+	"github.com/sillage-analytics/sillage/store"
+)
+
+// downEngine is a store that does not answer, as during an outage.
+type downEngine struct{}
+
+var errDown = errors.New("engine unavailable")
+
+func (downEngine) Exec(context.Context, string, store.Params) error { return errDown }
+func (downEngine) Query(context.Context, string, store.Params) (store.Rows, error) {
+	return nil, errDown
+}
+func (downEngine) InsertEvents(context.Context, string, []sillage.Event) error { return errDown }
+func (downEngine) Ping(context.Context) error                                  { return errDown }
+func (downEngine) Kind() string                                                { return "server" }
+func (downEngine) Close() error                                                { return nil }
+
+type oneSite struct{ loaded bool }
+
+func (o *oneSite) Sites(context.Context) ([]sillage.Site, error) {
+	if !o.loaded {
+		return nil, errDown
+	}
+	return []sillage.Site{{ID: 1, Domain: "atelier.fr", Timezone: "Europe/Paris"}}, nil
+}
+
+func readyz(rt *router) int {
+	var ctx fasthttp.RequestCtx
+	ctx.Request.SetRequestURI("/readyz")
+	rt.health(&ctx)
+	return ctx.Response.StatusCode()
+}
+
+// A collector stays in the balancer while the engine is down (its log
+// takes the events); a query service does not. A collector without its
+// site list is not ready yet.
+func TestReadyzDuringAnOutage(t *testing.T) {
+	rt := &router{engine: downEngine{}}
+	rt.ready.Store(true)
+	if got := readyz(rt); got != fasthttp.StatusServiceUnavailable {
+		t.Errorf("query service, engine down: /readyz %d, want 503", got)
+	}
+	sites := &oneSite{}
+	col, err := collector.New(context.Background(), collector.Config{Dir: t.TempDir(), Logger: slog.New(slog.DiscardHandler)}, downEngine{}, sites)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		// The accepted event cannot reach the down engine: stop waiting.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		col.Close(ctx)
+	}()
+	rt.collector.Store(col)
+	if got := readyz(rt); got != fasthttp.StatusServiceUnavailable {
+		t.Errorf("collector without its site list: /readyz %d, want 503", got)
+	}
+	sites.loaded = true
+	for i := 0; i < 50 && !col.Ready(); i++ {
+		var ctx fasthttp.RequestCtx // an unknown domain makes the collector ask for the list again
+		ctx.Request.SetRequestURI("/api/event")
+		ctx.Request.Header.SetMethod("POST")
+		ctx.Request.Header.SetUserAgent("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0")
+		ctx.Request.SetBodyString(`{"n":"pageview","u":"https://atelier.fr/","d":"atelier.fr"}`)
+		col.Handle(&ctx)
+		time.Sleep(100 * time.Millisecond) // the list is asked for at most once a second
+	}
+	if got := readyz(rt); got != fasthttp.StatusOK {
+		t.Errorf("collector with its site list, engine down: /readyz %d, want 200", got)
+	}
+}
