@@ -253,8 +253,8 @@ func TestBotsAndUnknownDomains(t *testing.T) {
 		}
 	}
 	resp := e.send(request{body: `{"n":"pageview","u":"https://inconnu.fr/","d":"inconnu.fr"}`})
-	if resp.StatusCode() != 202 || string(resp.Header.Peek(DroppedHeader)) != "unknown-domain" {
-		t.Errorf("unknown domain: %d %q", resp.StatusCode(), resp.Header.Peek(DroppedHeader))
+	if resp.StatusCode() != 202 || string(resp.Header.Peek(DroppedHeader)) != "unknown-domain" || string(resp.Header.Peek("X-Plausible-Dropped")) != "1" {
+		t.Errorf("unknown domain: %d %q, X-Plausible-Dropped %q", resp.StatusCode(), resp.Header.Peek(DroppedHeader), resp.Header.Peek("X-Plausible-Dropped"))
 	}
 	resp = e.send(request{body: body})
 	if resp.StatusCode() != 202 || len(resp.Header.Peek(DroppedHeader)) != 0 {

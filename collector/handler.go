@@ -75,6 +75,8 @@ func jsonError(ctx *fasthttp.RequestCtx, status int, field, reason string) int {
 func accepted(ctx *fasthttp.RequestCtx, dropped string) int {
 	if dropped != "" {
 		ctx.Response.Header.Set(DroppedHeader, dropped)
+		// What Plausible's clients look for: the number of events dropped.
+		ctx.Response.Header.Set("X-Plausible-Dropped", "1")
 	}
 	ctx.SetStatusCode(fasthttp.StatusAccepted)
 	ctx.SetContentType("text/plain; charset=utf-8")
