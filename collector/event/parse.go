@@ -128,7 +128,15 @@ func Parse(body []byte, lim Limits) (Payload, error) {
 
 	var p Payload
 	var err error
-	if p.Name, err = stringField("name", f[kN], f[kName]); err != nil {
+	// An integer name is taken as its text, as Plausible does: servers
+	// send 404 for their not-found pages.
+	if v := firstPresent(f[kN], f[kName]); v.kind == kNumber {
+		n, ok := intValue(v)
+		if !ok {
+			return Payload{}, fieldErr("name", "must be a string or an integer")
+		}
+		p.Name = strconv.FormatInt(n, 10)
+	} else if p.Name, err = stringField("name", f[kN], f[kName]); err != nil {
 		return Payload{}, err
 	}
 	if p.URL, err = stringField("url", f[kU], f[kURL]); err != nil {
@@ -177,10 +185,10 @@ func Parse(body []byte, lim Limits) (Payload, error) {
 	p.ScrollDepth = -1
 	if f[kSD].present() {
 		sd, ok := intValue(f[kSD])
-		if !ok || sd < 0 || sd > 100 {
-			return Payload{}, fieldErr("sd", "must be an integer from 0 to 100")
+		if !ok || sd < 0 {
+			return Payload{}, fieldErr("sd", "must be a non-negative integer (a percentage)")
 		}
-		p.ScrollDepth = int(sd)
+		p.ScrollDepth = int(min(sd, 100)) // beyond the page's end counts as all of it, as in Plausible
 	}
 	if f[kE].present() {
 		e, ok := intValue(f[kE])
