@@ -306,29 +306,28 @@ func peakRSS(pid int) int64 {
 // load generator) during a load, per request answered 202: on a shared
 // 2-core machine it says where the cores went.
 type cpuUse struct {
-	pid            int
-	server0, wall0 time.Duration
-	server, wall   time.Duration
-	r              result
+	pid             int
+	server0, server time.Duration
+	r               result
 }
 
 func startCPU(pid int) *cpuUse {
-	return &cpuUse{pid: pid, server0: procCPU(pid), wall0: time.Duration(time.Now().UnixNano())}
+	return &cpuUse{pid: pid, server0: procCPU(pid)}
 }
 
 func (c *cpuUse) stop(r result) {
 	c.server = procCPU(c.pid) - c.server0
-	c.wall = time.Duration(time.Now().UnixNano()) - c.wall0
 	c.r = r
 }
 
 func (c *cpuUse) report() {
-	if c.r.accepted == 0 || c.wall <= 0 {
+	if c.r.accepted == 0 || c.r.elapsed <= 0 {
 		return
 	}
 	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1000 / float64(c.r.accepted) }
+	cores := func(d time.Duration) float64 { return d.Seconds() / c.r.elapsed.Seconds() }
 	fmt.Printf("  CPU per event: server %.1f µs (%.2f cores), load generator %.1f µs (%.2f cores)\n",
-		per(c.server), c.server.Seconds()/c.wall.Seconds(), per(c.r.generatorCPU), c.r.generatorCPU.Seconds()/c.wall.Seconds())
+		per(c.server), cores(c.server), per(c.r.generatorCPU), cores(c.r.generatorCPU))
 }
 
 // procCPU is a process's user + system time from /proc (clock ticks of
