@@ -302,9 +302,10 @@ func peakRSS(pid int) int64 {
 	return 0
 }
 
-// cpuUse measures the CPU time of the server process and of this one (the
-// load generator) during a load, per request answered 202: on a shared
-// 2-core machine it says where the cores went.
+// cpuUse measures the CPU time of the server process during a load, and
+// reports it beside the load generator's (this process, or wrk) per
+// request answered 202: on a shared 2-core machine it says where the
+// cores went.
 type cpuUse struct {
 	pid             int
 	server0, server time.Duration

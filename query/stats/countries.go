@@ -294,21 +294,18 @@ var countryNames = map[string]string{
 	"ZW": "Zimbabwe",
 }
 
-// countryCodes lists the codes countryNames knows, sorted.
-func countryCodes() []string {
-	codes := make([]string, 0, len(countryNames))
+// sortedCodes lists the codes countryNames knows, sorted, and sortedNames
+// their names in the same order: sorting by a country's name maps a code
+// through them. Built once.
+var sortedCodes, sortedNames = countryOrder()
+
+func countryOrder() (codes, names []string) {
 	for c := range countryNames {
 		codes = append(codes, c)
 	}
 	slices.Sort(codes)
-	return codes
-}
-
-// countryNamesOf gives each code's name.
-func countryNamesOf(codes []string) []string {
-	names := make([]string, len(codes))
-	for i, c := range codes {
-		names[i] = countryNames[c]
+	for _, c := range codes {
+		names = append(names, countryNames[c])
 	}
-	return names
+	return codes, names
 }

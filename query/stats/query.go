@@ -446,8 +446,6 @@ func inDateBounds(t time.Time) bool {
 	return !t.Before(lo) && t.Before(hi.AddDate(0, 0, 1))
 }
 
-// filtersUse reports whether any filter, at any depth, is on a dimension
-// satisfying pred.
 // withoutBehavioural drops the has_done and has_not_done subtrees.
 func withoutBehavioural(fs []Filter) []Filter {
 	var out []Filter
@@ -465,6 +463,8 @@ func withoutBehavioural(fs []Filter) []Filter {
 	return out
 }
 
+// filtersUse reports whether any filter, at any depth, is on a dimension
+// satisfying pred.
 func filtersUse(fs []Filter, pred func(string) bool) bool {
 	for _, f := range fs {
 		if f.Dimension != "" && pred(f.Dimension) || filtersUse(f.Filters, pred) {

@@ -917,7 +917,7 @@ func (b *builder) statement(maxSeconds int) (string, []outCol) {
 		dir := strings.ToUpper(o.Direction)
 		if i := slices.Index(p.dims, o.Key); i >= 0 && o.Key == "visit:country_name" {
 			// d is the ISO code: sort by the name shown.
-			order = append(order, fmt.Sprintf("transform(d%d, %s, %s, d%d) %s", i, b.arg("Array(String)", countryCodes()), b.arg("Array(String)", countryNamesOf(countryCodes())), i, dir))
+			order = append(order, fmt.Sprintf("transform(d%d, %s, %s, d%d) %s", i, b.arg("Array(String)", sortedCodes), b.arg("Array(String)", sortedNames), i, dir))
 		} else if i >= 0 {
 			order = append(order, fmt.Sprintf("d%d %s", i, dir))
 		} else if o.Key == MTotalRevenue || o.Key == MAverageRevenue {
