@@ -97,10 +97,15 @@ func (s *Service) UserBySession(ctx context.Context, token string) (sillage.User
 	return u, nil
 }
 
+// tombstoneStamp versions a deletion written by INSERT … SELECT: now, or
+// just after the row it hides, whichever is later, so a process whose clock
+// runs behind the one that wrote the row still deletes it.
+const tombstoneStamp = "greatest({now:DateTime64(6, 'UTC')}, updated_at + toIntervalMicrosecond(1))"
+
 // DeleteSession logs a session out. An unknown token is not an error.
 func (s *Service) DeleteSession(ctx context.Context, token string) error {
 	err := s.Engine.Exec(ctx, `INSERT INTO auth_sessions (token_hash, user_id, expires_at, updated_at, deleted)
-		SELECT token_hash, user_id, expires_at, greatest({now:DateTime64(6, 'UTC')}, updated_at + toIntervalMicrosecond(1)), 1 FROM auth_sessions FINAL
+		SELECT token_hash, user_id, expires_at, `+tombstoneStamp+`, 1 FROM auth_sessions FINAL
 		WHERE deleted = 0 AND token_hash = {h:String}`,
 		store.Params{"h": tokenHash(token), "now": s.stamp()})
 	if err != nil {
@@ -112,7 +117,7 @@ func (s *Service) DeleteSession(ctx context.Context, token string) error {
 // DeleteUserSessions logs a user out everywhere.
 func (s *Service) DeleteUserSessions(ctx context.Context, userID string) error {
 	err := s.Engine.Exec(ctx, `INSERT INTO auth_sessions (token_hash, user_id, expires_at, updated_at, deleted)
-		SELECT token_hash, user_id, expires_at, greatest({now:DateTime64(6, 'UTC')}, updated_at + toIntervalMicrosecond(1)), 1 FROM auth_sessions FINAL
+		SELECT token_hash, user_id, expires_at, `+tombstoneStamp+`, 1 FROM auth_sessions FINAL
 		WHERE deleted = 0 AND user_id = {user:UUID}`,
 		store.Params{"user": userID, "now": s.stamp()})
 	if err != nil {

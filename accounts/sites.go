@@ -154,7 +154,7 @@ func (s *Service) DeleteSite(ctx context.Context, siteID uint32) error {
 	}
 	for _, t := range tombstones {
 		q := "INSERT INTO " + t.table + " (" + t.columns + ", updated_at, deleted) SELECT " + t.columns +
-			", greatest({now:DateTime64(6, 'UTC')}, updated_at + toIntervalMicrosecond(1)), 1 FROM " + t.table + " FINAL WHERE site_id = {id:UInt32} AND deleted = 0"
+			", " + tombstoneStamp + ", 1 FROM " + t.table + " FINAL WHERE site_id = {id:UInt32} AND deleted = 0"
 		if err := s.Engine.Exec(ctx, q, store.Params{"id": site.ID, "now": s.stamp()}); err != nil {
 			return fmt.Errorf("delete %s of site %s: %w", t.table, site.Domain, err)
 		}
