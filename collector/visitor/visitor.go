@@ -75,18 +75,20 @@ func (s *Salts) Current(ctx context.Context) (today, yesterday *[SaltSize]byte) 
 	day := now.Truncate(24 * time.Hour)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.today != nil && s.day.Equal(day) && !s.local {
-		if len(s.rechecks) > 0 && !now.Before(s.rechecks[0]) {
-			s.rechecks = s.rechecks[1:]
-			if salt, err := s.read(ctx, day); err == nil && *salt != *s.today {
-				s.log.Info("visitor salts: another collector's salt of the day is earlier; using it")
-				s.today = salt
+	if s.today != nil && s.day.Equal(day) {
+		switch {
+		case !s.local:
+			if len(s.rechecks) > 0 && !now.Before(s.rechecks[0]) {
+				s.rechecks = s.rechecks[1:]
+				if salt, err := s.read(ctx, day); err == nil && *salt != *s.today {
+					s.log.Info("visitor salts: another collector's salt of the day is earlier; using it")
+					s.today = salt
+				}
 			}
+			return s.today, s.yesterday
+		case now.Before(s.retryAt):
+			return s.today, s.yesterday
 		}
-		return s.today, s.yesterday
-	}
-	if s.today != nil && s.day.Equal(day) && now.Before(s.retryAt) {
-		return s.today, s.yesterday
 	}
 	if !s.day.Equal(day) {
 		if s.today != nil && s.day.Equal(day.AddDate(0, 0, -1)) {
