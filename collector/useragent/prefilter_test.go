@@ -14,15 +14,7 @@ import (
 
 // reference is the parse without the prefilter: uap-go's own loops.
 func (p *Parser) reference(ua string) Agent {
-	b := p.uap.ParseUserAgent(ua)
-	o := p.uap.ParseOs(ua)
-	a := Agent{
-		Browser:        clean(b.Family),
-		BrowserVersion: version(b.Major, b.Minor),
-		OS:             clean(o.Family),
-		OSVersion:      version(o.Major, o.Minor),
-		Device:         deviceClass(ua, clean(o.Family)),
-	}
+	a := agent(ua, *p.uap.ParseUserAgent(ua), *p.uap.ParseOs(ua))
 	for _, re := range p.spiders {
 		if re.MatchString(ua) {
 			a.Spider, a.Device = true, "Bot"

@@ -107,15 +107,7 @@ func (p *Parser) Stats() (hits, misses uint64) { return p.hits.Load(), p.misses.
 
 func (p *Parser) parse(ua string) Agent {
 	folded := fold(ua)
-	b := p.parseUserAgent(ua, folded)
-	o := p.parseOS(ua, folded)
-	a := Agent{
-		Browser:        clean(b.Family),
-		BrowserVersion: version(b.Major, b.Minor),
-		OS:             clean(o.Family),
-		OSVersion:      version(o.Major, o.Minor),
-		Device:         deviceClass(ua, clean(o.Family)),
-	}
+	a := agent(ua, p.parseUserAgent(ua, folded), p.parseOS(ua, folded))
 	for i, re := range p.spiders {
 		if p.spiderNeeds[i].may(ua, folded) && re.MatchString(ua) {
 			a.Spider, a.Device = true, "Bot"
@@ -123,6 +115,18 @@ func (p *Parser) parse(ua string) Agent {
 		}
 	}
 	return a
+}
+
+// agent is what a user agent's browser and OS say, before the spider
+// check.
+func agent(ua string, b uaparser.UserAgent, o uaparser.Os) Agent {
+	return Agent{
+		Browser:        clean(b.Family),
+		BrowserVersion: version(b.Major, b.Minor),
+		OS:             clean(o.Family),
+		OSVersion:      version(o.Major, o.Minor),
+		Device:         deviceClass(ua, clean(o.Family)),
+	}
 }
 
 // parseUserAgent is uap-go's ParseUserAgent (without its cache and sort
