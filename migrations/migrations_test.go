@@ -13,6 +13,7 @@ import (
 
 	"github.com/sillage-analytics/sillage/migrations"
 	"github.com/sillage-analytics/sillage/store"
+	"github.com/sillage-analytics/sillage/store/embedded"
 	"github.com/sillage-analytics/sillage/store/storetest"
 )
 
@@ -182,20 +183,27 @@ func TestStatements(t *testing.T) {
 	}
 }
 
-// A down that fails half-way leaves the schema dirty one version lower, as
-// a failed up of that version would. Another down from there would revert
-// the wrong migrations (it dropped every table): it is refused until up
-// has finished the half-done one.
-func TestDownRefusesADirtySchema(t *testing.T) {
-	ctx := context.Background()
+// migratedUp is a new database with every migration applied.
+func migratedUp(t *testing.T) (*embedded.Engine, *migrations.Migrator) {
+	t.Helper()
 	e := storetest.Embedded(t)
-	m, err := migrations.New(ctx, e, migrations.Target{}, nil)
+	m, err := migrations.New(context.Background(), e, migrations.Target{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := m.Up(); err != nil {
 		t.Fatal(err)
 	}
+	return e, m
+}
+
+// A down that fails half-way leaves the schema dirty one version lower, as
+// a failed up of that version would. Another down from there would revert
+// the wrong migrations (it dropped every table): it is refused until up
+// has finished the half-done one.
+func TestDownRefusesADirtySchema(t *testing.T) {
+	ctx := context.Background()
+	e, m := migratedUp(t)
 	latest := migrations.Latest()
 	// The latest down stops half-way (its view is missing).
 	if err := e.Exec(ctx, "RENAME TABLE sessions_mv TO sessions_mv_aside", nil); err != nil {
@@ -231,14 +239,7 @@ func TestDownRefusesADirtySchema(t *testing.T) {
 // clock is behind the one that wrote the previous row.
 func TestVersionIgnoresClockSkew(t *testing.T) {
 	ctx := context.Background()
-	e := storetest.Embedded(t)
-	m, err := migrations.New(ctx, e, migrations.Target{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Up(); err != nil {
-		t.Fatal(err)
-	}
+	e, m := migratedUp(t)
 	// A row written a minute in the future, by a host whose clock is ahead.
 	if err := e.Exec(ctx, "INSERT INTO schema_migrations (version, dirty, sequence) SELECT version, dirty, sequence + 60000000000 FROM schema_migrations ORDER BY sequence DESC LIMIT 1", nil); err != nil {
 		t.Fatal(err)
