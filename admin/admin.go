@@ -28,9 +28,13 @@ import (
 
 // Ops are the operations the command line performs.
 type Ops interface {
-	AddSite(ctx context.Context, domain, timezone string) (sillage.Site, error)
+	// AddSite registers a domain; ownerEmail, when given, names the
+	// existing account that becomes its owner.
+	AddSite(ctx context.Context, domain, timezone, ownerEmail string) (sillage.Site, error)
 	Sites(ctx context.Context) ([]sillage.Site, error)
-	AddUser(ctx context.Context, email, password string) (sillage.User, error)
+	// AddUser creates an account, gives an account a role on a site, or
+	// both; see UserChange.
+	AddUser(ctx context.Context, c UserChange) (UserResult, error)
 	// Demo fills a site with synthetic traffic and returns the events added.
 	Demo(ctx context.Context, domain string, events uint64, days int) (uint64, error)
 	// CreateAPIKey makes a Stats API key for a site, owned by the account
@@ -84,11 +88,30 @@ func ownedBySelf(path string) error {
 type addSiteRequest struct {
 	Domain   string `json:"domain"`
 	Timezone string `json:"timezone"`
+	Owner    string `json:"owner,omitempty"`
 }
 
-type addUserRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
+// UserChange is what `sillage user add` asks for.
+type UserChange struct {
+	Email string `json:"email"`
+	// Create makes the account with Password; otherwise it must exist.
+	Create   bool   `json:"create"`
+	Password string `json:"password,omitempty"`
+	// Site and Role, together, give the account that role on the site (or
+	// change its role there).
+	Site string       `json:"site,omitempty"`
+	Role sillage.Role `json:"role,omitempty"`
+	// Operator makes the account an operator of the instance.
+	Operator bool `json:"operator,omitempty"`
+}
+
+// UserResult says what AddUser did.
+type UserResult struct {
+	User     sillage.User `json:"user"`
+	Created  bool         `json:"created"`
+	Site     string       `json:"site,omitempty"`
+	Role     sillage.Role `json:"role,omitempty"`
+	Operator bool         `json:"operator,omitempty"`
 }
 
 type demoRequest struct {
@@ -144,23 +167,25 @@ func Handler(ops Ops, log *slog.Logger) http.Handler {
 			reply(w, nil, err)
 			return
 		}
-		site, err := ops.AddSite(r.Context(), req.Domain, req.Timezone)
+		site, err := ops.AddSite(r.Context(), req.Domain, req.Timezone, req.Owner)
 		if err == nil {
-			log.Info("site added over the admin socket", "domain", site.Domain, "id", site.ID)
+			log.Info("site added over the admin socket", "domain", site.Domain, "id", site.ID, "owner", req.Owner != "")
 		}
 		reply(w, site, err)
 	})
 	mux.HandleFunc("POST /users", func(w http.ResponseWriter, r *http.Request) {
-		var req addUserRequest
+		var req UserChange
 		if err := decode(r, &req); err != nil {
 			reply(w, nil, err)
 			return
 		}
-		u, err := ops.AddUser(r.Context(), req.Email, req.Password)
+		res, err := ops.AddUser(r.Context(), req)
 		if err == nil {
-			log.Info("user added over the admin socket", "email", u.Email)
+			// The account's id, not its email: logs keep no personal data.
+			log.Info("user changed over the admin socket", "user", res.User.ID, "created", res.Created,
+				"site", res.Site, "role", res.Role, "operator", res.Operator)
 		}
-		reply(w, u, err)
+		reply(w, res, err)
 	})
 	mux.HandleFunc("POST /demo", func(w http.ResponseWriter, r *http.Request) {
 		var req demoRequest
@@ -280,9 +305,9 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 	return json.NewDecoder(resp.Body).Decode(out)
 }
 
-func (c *Client) AddSite(ctx context.Context, domain, timezone string) (sillage.Site, error) {
+func (c *Client) AddSite(ctx context.Context, domain, timezone, ownerEmail string) (sillage.Site, error) {
 	var s sillage.Site
-	err := c.call(ctx, http.MethodPost, "/sites", addSiteRequest{domain, timezone}, &s)
+	err := c.call(ctx, http.MethodPost, "/sites", addSiteRequest{domain, timezone, ownerEmail}, &s)
 	return s, err
 }
 
@@ -292,10 +317,10 @@ func (c *Client) Sites(ctx context.Context) ([]sillage.Site, error) {
 	return s, err
 }
 
-func (c *Client) AddUser(ctx context.Context, email, password string) (sillage.User, error) {
-	var u sillage.User
-	err := c.call(ctx, http.MethodPost, "/users", addUserRequest{email, password}, &u)
-	return u, err
+func (c *Client) AddUser(ctx context.Context, uc UserChange) (UserResult, error) {
+	var res UserResult
+	err := c.call(ctx, http.MethodPost, "/users", uc, &res)
+	return res, err
 }
 
 func (c *Client) Demo(ctx context.Context, domain string, events uint64, days int) (uint64, error) {

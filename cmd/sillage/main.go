@@ -33,8 +33,8 @@ func commands() []command {
 		{"collect", "run the collector alone, against a ClickHouse server", runCollect},
 		{"query", "run the query service and dashboard alone, against a ClickHouse server", runQuery},
 		{"migrate", "apply or revert schema migrations: up | down [N] | version", runMigrate},
-		{"site", "manage sites: add DOMAIN [--timezone TZ] | list", runSite},
-		{"user", "manage dashboard accounts: add --email E --password-stdin", runUser},
+		{"site", "manage sites: add DOMAIN --owner EMAIL [--timezone TZ] | list", runSite},
+		{"user", "manage accounts: add --email E [--password-stdin] [--site DOMAIN --role ROLE] [--operator] | reset-password --email E", runUser},
 		{"demo", "fill a site with realistic synthetic traffic: --site DOMAIN --events N --days D", runDemo},
 		{"apikey", "create a Stats API key: create --site DOMAIN [--email OWNER] [--name NAME]", runAPIKey},
 		{"version", "print the version", func(_ context.Context, _ []string, out io.Writer) error {
@@ -146,6 +146,14 @@ func (o *localOps) CreateAPIKey(ctx context.Context, domain, email, name string)
 	if email != "" {
 		u, err := o.UserByEmail(ctx, email)
 		if err != nil {
+			return "", err
+		}
+		// A key reads what its account may read: for an account that is
+		// no member of the site it would answer 403 to every query.
+		if _, err := o.RoleOf(ctx, u.ID, site.ID); errors.Is(err, accounts.ErrNotFound) {
+			return "", fmt.Errorf("%s cannot read %s: give it a role first with 'sillage user add --email %s --site %s --role viewer'",
+				u.Email, site.Domain, u.Email, site.Domain)
+		} else if err != nil {
 			return "", err
 		}
 		userID = u.ID

@@ -23,6 +23,12 @@ var binary string
 
 // TestMain builds the real binary once; these tests run it as ops would.
 func TestMain(m *testing.M) {
+	if helper := os.Getenv(childHelperEnv); helper != "" {
+		// This test binary re-run as a child process: the embedded engine
+		// serves one data folder per process, so a test that must prepare
+		// a folder of its own does it in a child.
+		os.Exit(runChildHelper(helper))
+	}
 	dir, err := os.MkdirTemp("", "sillage-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

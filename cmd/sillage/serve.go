@@ -19,7 +19,6 @@ import (
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
-	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/admin"
 	"github.com/sillage-analytics/sillage/clientip"
@@ -272,7 +271,10 @@ func (sf *serveFlags) schema(ctx context.Context, eng store.Engine, log *slog.Lo
 }
 
 // bootstrap creates the account and site asked for at start, the account
-// owning the site, so `make run` ends with something to log into.
+// owning the site, so `make run` ends with something to log into. A site
+// that exists already is kept; one whose events are stored without a site
+// row (a folder filled by bench/query) is registered under their id; the
+// account becomes owner of the site if it has none.
 func bootstrap(ctx context.Context, acc *accounts.Service, sf serveFlags, out io.Writer) error {
 	var owner string
 	if sf.bootstrapUser != "" {
@@ -288,20 +290,29 @@ func bootstrap(ctx context.Context, acc *accounts.Service, sf serveFlags, out io
 		}
 		owner = u.ID
 	}
-	if sf.bootstrapSite != "" {
-		var site sillage.Site
-		var err error
-		if owner != "" {
-			site, err = acc.AddSiteWithOwner(ctx, owner, sf.bootstrapSite, "Europe/Paris")
-		} else {
-			site, err = acc.AddSite(ctx, sf.bootstrapSite, "Europe/Paris")
+	if sf.bootstrapSite == "" {
+		return nil
+	}
+	const tz = "Europe/Paris"
+	site, err := acc.SiteByDomain(ctx, sf.bootstrapSite)
+	if errors.Is(err, accounts.ErrNotFound) {
+		site, err = acc.AdoptStoredSite(ctx, sf.bootstrapSite, tz)
+		if err == nil {
+			fmt.Fprintf(out, "Adopted the stored events of site %s (id %d, time zone %s).\n", site.Domain, site.ID, site.Timezone)
 		}
-		switch {
-		case errors.Is(err, accounts.ErrExists):
-		case err != nil:
-			return fmt.Errorf("bootstrap site: %w", err)
-		default:
+	}
+	if errors.Is(err, accounts.ErrNotFound) {
+		site, err = acc.AddSite(ctx, sf.bootstrapSite, tz)
+		if err == nil {
 			fmt.Fprintf(out, "Created site %s (time zone %s).\n", site.Domain, site.Timezone)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("bootstrap site: %w", err)
+	}
+	if owner != "" {
+		if _, err := acc.EnsureOwner(ctx, site.ID, owner); err != nil {
+			return fmt.Errorf("bootstrap site %s: give it an owner: %w", site.Domain, err)
 		}
 	}
 	return nil

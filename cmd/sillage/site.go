@@ -4,18 +4,22 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 )
 
 func runSite(ctx context.Context, args []string, out io.Writer) error {
 	var ef engineFlags
-	var tz string
-	f := newFlags("site", `Usage: sillage site add DOMAIN [--timezone TZ] | sillage site list [flags]
+	var tz, owner string
+	f := newFlags("site", `Usage: sillage site add DOMAIN --owner EMAIL [--timezone TZ] | sillage site list [flags]
 
-Adds or lists the sites whose events Sillage accepts. While a server runs
-on the same data folder, the command goes through its admin socket.`)
+Adds or lists the sites whose events Sillage accepts. The owner's account
+must exist (sillage user add); without --owner, the instance's first
+account adopts the site at its next login. While a server runs on the same
+data folder, the command goes through its admin socket.`)
 	ef.register(f)
 	f.stringVar(&tz, "timezone", "SILLAGE_SITE_TIMEZONE", "Europe/Paris", "IANA time zone for the site's days, weeks and months")
+	f.stringVar(&owner, "owner", "SILLAGE_SITE_OWNER", "", "email of the existing account that becomes the site's owner")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -30,14 +34,18 @@ on the same data folder, the command goes through its admin socket.`)
 			return err
 		}
 		defer done()
-		site, err := ops.AddSite(ctx, f.args[1], tz)
+		site, err := ops.AddSite(ctx, f.args[1], tz, owner)
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(out, "added site %s (id %d, time zone %s) through %s\n", site.Domain, site.ID, site.Timezone, where)
+		who := "no owner yet"
+		if owner != "" {
+			who = "owner " + strings.ToLower(strings.TrimSpace(owner))
+		}
+		_, err = fmt.Fprintf(out, "added site %s (id %d, time zone %s, %s) through %s\n", site.Domain, site.ID, site.Timezone, who, where)
 		return err
 	case action == "add":
-		return fmt.Errorf("usage: sillage site add DOMAIN [--timezone TZ]")
+		return fmt.Errorf("usage: sillage site add DOMAIN --owner EMAIL [--timezone TZ]")
 	case action == "list" && len(f.args) == 1:
 		ops, _, done, err := ef.ops(ctx, log)
 		if err != nil {

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/admin"
+)
+
+// AddSite registers a domain, owned by the account ownerEmail when given:
+// that account must exist, so a typo makes no site.
+func (o *localOps) AddSite(ctx context.Context, domain, timezone, ownerEmail string) (sillage.Site, error) {
+	if ownerEmail == "" {
+		return o.Service.AddSite(ctx, domain, timezone)
+	}
+	u, err := o.UserByEmail(ctx, ownerEmail)
+	if errors.Is(err, accounts.ErrNotFound) {
+		return sillage.Site{}, fmt.Errorf("no account %s: create it first with 'sillage user add --email %s --password-stdin'", ownerEmail, ownerEmail)
+	}
+	if err != nil {
+		return sillage.Site{}, err
+	}
+	return o.AddSiteWithOwner(ctx, u.ID, domain, timezone)
+}
+
+// AddUser checks everything it can before it creates an account, so a bad
+// role or an unknown site leaves no account behind.
+func (o *localOps) AddUser(ctx context.Context, c admin.UserChange) (admin.UserResult, error) {
+	var res admin.UserResult
+	switch {
+	case c.Email == "":
+		return res, errors.New("--email is required")
+	case c.Site != "" && c.Role == "":
+		return res, errors.New("--site needs --role owner, admin or viewer")
+	case c.Role != "" && c.Site == "":
+		return res, errors.New("--role needs --site DOMAIN")
+	case c.Role != "" && !accounts.ValidRole(c.Role):
+		return res, fmt.Errorf("invalid role %q: owner, admin or viewer", c.Role)
+	case !c.Create && c.Site == "" && !c.Operator:
+		return res, errors.New("nothing to do: give --password-stdin to create the account, --site and --role to give it a role, or --operator")
+	}
+	var site sillage.Site
+	if c.Site != "" {
+		var err error
+		if site, err = o.SiteByDomain(ctx, c.Site); err != nil {
+			return res, err
+		}
+	}
+	if c.Create {
+		u, err := o.Service.AddUser(ctx, c.Email, c.Password)
+		if errors.Is(err, accounts.ErrExists) && c.Site != "" {
+			return res, fmt.Errorf("%w: leave out --password-stdin to give it a role", err)
+		}
+		if err != nil {
+			return res, err
+		}
+		res.User, res.Created = u, true
+	} else {
+		u, err := o.UserByEmail(ctx, c.Email)
+		if errors.Is(err, accounts.ErrNotFound) {
+			return res, fmt.Errorf("no account %s: give --password-stdin to create it", c.Email)
+		}
+		if err != nil {
+			return res, err
+		}
+		res.User = u
+	}
+	if c.Site != "" {
+		m, err := o.AddMember(ctx, site.ID, res.User.Email, c.Role)
+		if errors.Is(err, accounts.ErrLastOwner) {
+			return res, fmt.Errorf("%s is the last owner of %s: make another account owner first", res.User.Email, site.Domain)
+		}
+		if err != nil {
+			return res, err
+		}
+		res.Site, res.Role = site.Domain, m.Role
+	}
+	if c.Operator {
+		if err := o.setOperator(ctx, res.User.ID); err != nil {
+			return res, err
+		}
+		res.Operator = true
+	}
+	return res, nil
+}
+
+// setOperator makes an account an operator of the instance.
+func (o *localOps) setOperator(ctx context.Context, userID string) error {
+	return errors.New("--operator: operators are not available in this version")
+}

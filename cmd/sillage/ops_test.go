@@ -1,0 +1,322 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sillage-analytics/sillage/demo"
+	"github.com/sillage-analytics/sillage/internal/proctest"
+	"github.com/sillage-analytics/sillage/migrations"
+	"github.com/sillage-analytics/sillage/store"
+	"github.com/sillage-analytics/sillage/store/embedded"
+)
+
+// childHelperEnv names the job a child run of the test binary does.
+const childHelperEnv = "SILLAGE_TEST_CHILD_HELPER"
+
+// runChildHelper does a child's job and returns its exit code.
+func runChildHelper(job string) int {
+	switch job {
+	case "bench-folder":
+		if err := benchFolder(os.Getenv("SILLAGE_TEST_DATA")); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return 0
+	}
+	fmt.Fprintf(os.Stderr, "unknown child helper %q\n", job)
+	return 2
+}
+
+const (
+	benchSiteID = 4242
+	benchDomain = "bench.example.fr"
+)
+
+// benchFolder fills a data folder as bench/query does: events of site id
+// 4242 for bench.example.fr, written straight into the engine, without a
+// row in the sites table. It prints the number of pageviews.
+func benchFolder(dir string) error {
+	ctx := context.Background()
+	eng, err := embedded.Open(ctx, embedded.Config{Dir: dir})
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	m, err := migrations.New(ctx, eng, migrations.Target{}, nil)
+	if err != nil {
+		return err
+	}
+	if err := m.Up(); err != nil {
+		return err
+	}
+	if _, err := demo.Generate(ctx, eng, demo.Options{SiteID: benchSiteID, Hostname: benchDomain, Events: 3000, Days: 3, Seed: 7}); err != nil {
+		return err
+	}
+	var pageviews uint64
+	if err := store.QueryRow(ctx, eng, "SELECT count() FROM events WHERE site_id = {s:UInt32} AND name = 'pageview'",
+		store.Params{"s": benchSiteID}, &pageviews); err != nil {
+		return err
+	}
+	fmt.Println(pageviews)
+	return nil
+}
+
+// statsQuery runs a Stats API query with a key and returns the first row's
+// metrics.
+func statsQuery(t *testing.T, addr, key, body string) []float64 {
+	t.Helper()
+	req, _ := http.NewRequest("POST", "http://"+addr+"/api/v2/query", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("stats query: %d %s", resp.StatusCode, b)
+	}
+	var out struct {
+		Results []struct {
+			Metrics []float64 `json:"metrics"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil || len(out.Results) != 1 {
+		t.Fatalf("stats query: %s (%v)", b, err)
+	}
+	return out.Results[0].Metrics
+}
+
+// A data folder filled by the query benchmark holds bench.example.fr's
+// events under site id 4242 with no site row. serve --bootstrap-site for
+// that domain takes the stored site over, owned by the bootstrap account,
+// instead of registering a second, empty one under a new id.
+func TestBootstrapAdoptsStoredSite(t *testing.T) {
+	data := t.TempDir()
+	child := exec.Command(os.Args[0], "-test.run=^$")
+	child.Env = append(proctest.CleanEnv(), childHelperEnv+"=bench-folder", "SILLAGE_TEST_DATA="+data)
+	out, err := child.Output()
+	if err != nil {
+		t.Fatalf("fill the folder as bench/query does: %v\n%s", err, out)
+	}
+	pageviews, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+	if err != nil || pageviews == 0 {
+		t.Fatalf("bench folder: %q pageviews (%v)", out, err)
+	}
+
+	args := []string{"--data", data, "--bootstrap-site", benchDomain, "--bootstrap-user", "ops@example.fr"}
+	stdout := withServe(t, args, func(addr string) {
+		r := runCLI(t, nil, "", "site", "list", "--data", data)
+		if r.code != 0 || strings.Count(r.stdout, benchDomain) != 1 || !strings.Contains(r.stdout, strconv.Itoa(benchSiteID)) {
+			t.Fatalf("site list: want %s once, with id %d: %+v", benchDomain, benchSiteID, r)
+		}
+		// The key defaults to the site's owner: the bootstrap account owns it.
+		r = runCLI(t, nil, "", "apikey", "create", "--site", benchDomain, "--data", data)
+		if r.code != 0 {
+			t.Fatalf("apikey create: %+v", r)
+		}
+		got := statsQuery(t, addr, strings.TrimSpace(r.stdout), `{"site_id":"bench.example.fr","metrics":["pageviews"],"date_range":"7d"}`)
+		if got[0] != pageviews {
+			t.Fatalf("pageviews through the API = %v, want the %v stored", got[0], pageviews)
+		}
+	})
+	if !strings.Contains(stdout, "Adopted the stored events of site "+benchDomain) {
+		t.Errorf("serve does not say it adopted the stored site: %q", stdout)
+	}
+	// A restart finds the site registered and changes nothing.
+	stdout = withServe(t, args, func(string) {})
+	if strings.Contains(stdout, "Adopted") || strings.Contains(stdout, "Created") {
+		t.Fatalf("second start touched the site or the account again: %q", stdout)
+	}
+}
+
+// withServe runs serve with args, calls fn once it is ready, stops it with
+// SIGTERM and returns what it printed.
+func withServe(t *testing.T, args []string, fn func(addr string)) string {
+	t.Helper()
+	addr := proctest.FreePort(t)
+	cmd := exec.Command(binary, append([]string{"serve", "--listen", addr, "--log-level", "warn"}, args...)...)
+	cmd.Env = proctest.CleanEnv()
+	var stdout, stderr proctest.SyncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve did not stop cleanly: %v\n%s", err, stderr.String())
+			}
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			t.Error("serve did not stop within 30 s of SIGTERM")
+		}
+	}
+	defer stop()
+	waitReady(t, addr)
+	fn(addr)
+	stop()
+	return stdout.String()
+}
+
+// loggedIn is a dashboard session of an account.
+type loggedIn struct {
+	t      *testing.T
+	addr   string
+	client *http.Client
+}
+
+func login(t *testing.T, addr, email, password string) (*loggedIn, int) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	b, _ := json.Marshal(map[string]string{"email": email, "password": password})
+	resp, err := c.Post("http://"+addr+"/api/auth/login", "application/json", strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return &loggedIn{t, addr, c}, resp.StatusCode
+}
+
+// roles lists the sites of the account with its role on each.
+func (l *loggedIn) roles() map[string]string {
+	l.t.Helper()
+	resp, err := l.client.Get("http://" + l.addr + "/api/sites")
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Sites []struct{ Domain, Role string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+		l.t.Fatalf("GET /api/sites: %d %v", resp.StatusCode, err)
+	}
+	m := map[string]string{}
+	for _, s := range out.Sites {
+		m[s.Domain] = s.Role
+	}
+	return m
+}
+
+func wantCLI(t *testing.T, what string, r result, ok bool, want string) {
+	t.Helper()
+	if (r.code == 0) != ok {
+		t.Fatalf("%s: exit %d, want success=%v: %+v", what, r.code, ok, r)
+	}
+	out := r.stdout
+	if !ok {
+		out = r.stderr
+		if strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			t.Fatalf("%s: want a one-line error: %q", what, r.stderr)
+		}
+	}
+	if !strings.Contains(out, want) {
+		t.Fatalf("%s: want %q in %+v", what, want, r)
+	}
+}
+
+// The ops commands against a running server, through its admin socket:
+// a client's site with its owner, accounts with a role, keys only for
+// accounts that may read the site.
+func TestOpsCommands(t *testing.T) {
+	data := t.TempDir()
+	addr, _ := startServe(t, "--data", data, "--bootstrap-user", "ops@example.fr")
+	cli := func(stdin string, args ...string) result {
+		return runCLI(t, nil, stdin, append(args, "--data", data)...)
+	}
+
+	wantCLI(t, "site add, unknown owner", cli("", "site", "add", "boulangerie.fr", "--owner", "claire@boulangerie.fr"), false, "claire@boulangerie.fr")
+	wantCLI(t, "no site made for an unknown owner", cli("", "site", "list"), true, "DOMAIN")
+	if r := cli("", "site", "list"); strings.Contains(r.stdout, "boulangerie.fr") {
+		t.Fatalf("a site was added for an unknown owner: %+v", r)
+	}
+	wantCLI(t, "user add", cli("pain au levain 1\n", "user", "add", "--email", "claire@boulangerie.fr", "--password-stdin"), true, "added user claire@boulangerie.fr")
+	wantCLI(t, "site add --owner", cli("", "site", "add", "boulangerie.fr", "--owner", "claire@boulangerie.fr"), true, "owner claire@boulangerie.fr")
+
+	// A new account with a role on the site.
+	wantCLI(t, "user add with a role", cli("sel et farine 22\n", "user", "add", "--email", "marc@agence.fr", "--password-stdin",
+		"--site", "boulangerie.fr", "--role", "viewer"), true, "viewer of boulangerie.fr")
+	// An existing account: the membership alone, no password asked.
+	wantCLI(t, "user add --site for an existing account", cli("", "user", "add", "--email", "ops@example.fr",
+		"--site", "boulangerie.fr", "--role", "admin"), true, "admin of boulangerie.fr")
+	wantCLI(t, "role change", cli("", "user", "add", "--email", "marc@agence.fr", "--site", "boulangerie.fr", "--role", "admin"),
+		true, "admin of boulangerie.fr")
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown account without a password", []string{"user", "add", "--email", "nobody@agence.fr", "--site", "boulangerie.fr", "--role", "viewer"}, "--password-stdin"},
+		{"unknown site", []string{"user", "add", "--email", "marc@agence.fr", "--site", "nope.fr", "--role", "viewer"}, "not found"},
+		{"bad role", []string{"user", "add", "--email", "marc@agence.fr", "--site", "boulangerie.fr", "--role", "god"}, "role"},
+		{"site without role", []string{"user", "add", "--email", "marc@agence.fr", "--site", "boulangerie.fr"}, "--role"},
+		{"role without site", []string{"user", "add", "--email", "marc@agence.fr", "--role", "viewer"}, "--site"},
+		{"last owner demoted", []string{"user", "add", "--email", "claire@boulangerie.fr", "--site", "boulangerie.fr", "--role", "viewer"}, "owner"},
+	} {
+		wantCLI(t, tt.name, cli("", tt.args...), false, tt.want)
+	}
+	// A bad role does not leave an account behind.
+	wantCLI(t, "new account, bad role", cli("mot de passe 333\n", "user", "add", "--email", "lea@agence.fr", "--password-stdin",
+		"--site", "boulangerie.fr", "--role", "god"), false, "role")
+	wantCLI(t, "the account was not made", cli("", "user", "add", "--email", "lea@agence.fr", "--site", "boulangerie.fr", "--role", "viewer"),
+		false, "--password-stdin")
+
+	claire, status := login(t, addr, "claire@boulangerie.fr", "pain au levain 1")
+	if status != 200 {
+		t.Fatalf("owner login: %d", status)
+	}
+	if got := claire.roles(); got["boulangerie.fr"] != "owner" {
+		t.Fatalf("claire's sites: %v", got)
+	}
+	marc, status := login(t, addr, "marc@agence.fr", "sel et farine 22")
+	if status != 200 {
+		t.Fatalf("viewer login: %d", status)
+	}
+	if got := marc.roles(); got["boulangerie.fr"] != "admin" || len(got) != 1 {
+		t.Fatalf("marc's sites: %v", got)
+	}
+
+	// Keys: only for an account that may read the site.
+	wantCLI(t, "user add", cli("un autre mot 4444\n", "user", "add", "--email", "outsider@ailleurs.fr", "--password-stdin"), true, "added user")
+	wantCLI(t, "apikey for a non-member", cli("", "apikey", "create", "--site", "boulangerie.fr", "--email", "outsider@ailleurs.fr"),
+		false, "outsider@ailleurs.fr cannot read boulangerie.fr")
+	r := cli("", "apikey", "create", "--site", "boulangerie.fr", "--email", "marc@agence.fr")
+	wantCLI(t, "apikey for a member", r, true, "sk_")
+	statsQuery(t, addr, strings.TrimSpace(r.stdout), `{"site_id":"boulangerie.fr","metrics":["visitors"],"date_range":"7d"}`)
+}
+
+// A key acts for its account: for an account that is not a member of the
+// site it would answer 403 to every query, so it is not made.
+func TestAPIKeyRefusesNonMember(t *testing.T) {
+	data := t.TempDir()
+	cli := func(stdin string, args ...string) result {
+		return runCLI(t, nil, stdin, append(args, "--data", data)...)
+	}
+	wantCLI(t, "site add", cli("", "site", "add", "atelier.fr"), true, "added site atelier.fr")
+	wantCLI(t, "user add", cli("un mot de passe 1\n", "user", "add", "--email", "paul@ailleurs.fr", "--password-stdin"), true, "added user")
+	wantCLI(t, "apikey for a non-member", cli("", "apikey", "create", "--site", "atelier.fr", "--email", "paul@ailleurs.fr"),
+		false, "paul@ailleurs.fr cannot read atelier.fr")
+}
