@@ -190,24 +190,45 @@ func (s *Service) SiteByDomain(ctx context.Context, domain string) (sillage.Site
 	return sites[0], nil
 }
 
-// AddUser creates an account with an argon2id password hash.
+// AddUser creates an account with an argon2id password hash. The
+// instance's first account becomes its operator.
 func (s *Service) AddUser(ctx context.Context, email, password string) (sillage.User, error) {
+	email, err := normalizeEmail(email)
+	if err != nil {
+		return sillage.User{}, err
+	}
+	// Hashing takes a while: done before the lock, not under it.
+	hash, err := HashPassword(password)
+	if err != nil {
+		return sillage.User{}, err
+	}
 	s.writes.Lock()
 	defer s.writes.Unlock()
+	return s.addUser(ctx, email, hash)
+}
+
+// normalizeEmail checks an address and lowercases it.
+func normalizeEmail(email string) (string, error) {
 	addr, err := mail.ParseAddress(strings.TrimSpace(email))
 	if err != nil || addr.Name != "" {
-		return sillage.User{}, invalidf("invalid email %q", email)
+		return "", invalidf("invalid email %q", email)
 	}
-	email = strings.ToLower(addr.Address)
+	return strings.ToLower(addr.Address), nil
+}
+
+// addUser creates an account with a password hash already made, under
+// s.writes. The first account of the instance becomes its operator.
+func (s *Service) addUser(ctx context.Context, email, hash string) (sillage.User, error) {
 	if _, err := s.UserByEmail(ctx, email); err == nil {
 		return sillage.User{}, fmt.Errorf("user %s: %w", email, ErrExists)
 	} else if !errors.Is(err, ErrNotFound) {
 		return sillage.User{}, err
 	}
-	hash, err := HashPassword(password)
+	first, err := s.HasUsers(ctx)
 	if err != nil {
 		return sillage.User{}, err
 	}
+	first = !first
 	now := s.stamp()
 	u := sillage.User{ID: uuid.NewString(), Email: email, CreatedAt: now.Truncate(time.Millisecond)}
 	err = s.Engine.Exec(ctx, `INSERT INTO users (id, email, password_hash, created_at, updated_at, deleted)
@@ -215,6 +236,11 @@ func (s *Service) AddUser(ctx context.Context, email, password string) (sillage.
 		store.Params{"id": u.ID, "email": email, "hash": hash, "created": u.CreatedAt, "now": now})
 	if err != nil {
 		return sillage.User{}, fmt.Errorf("add user %s: %w", email, err)
+	}
+	if first {
+		if err := s.setOperator(ctx, u.ID, true); err != nil {
+			return u, fmt.Errorf("make the first account operator: %w", err)
+		}
 	}
 	return u, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/store"
@@ -141,6 +142,11 @@ func (s *Service) ownerCount(ctx context.Context, siteID uint32) (uint64, error)
 func (s *Service) AddMember(ctx context.Context, siteID uint32, email string, role sillage.Role) (Member, error) {
 	s.writes.Lock()
 	defer s.writes.Unlock()
+	return s.addMember(ctx, siteID, email, role)
+}
+
+// addMember is AddMember under s.writes.
+func (s *Service) addMember(ctx context.Context, siteID uint32, email string, role sillage.Role) (Member, error) {
 	if !ValidRole(role) {
 		return Member{}, invalidf("invalid role %q: expected owner, admin or viewer", role)
 	}
@@ -219,9 +225,12 @@ func (s *Service) AdoptOrphanSites(ctx context.Context, userID string) ([]sillag
 	if err != nil {
 		return nil, fmt.Errorf("find the first account: %w", err)
 	}
+	// A site whose owner is invited is not an orphan: it waits for them.
 	rows, err := s.Engine.Query(ctx, "SELECT "+siteColumns+` FROM sites FINAL WHERE deleted = 0
 		AND id NOT IN (SELECT site_id FROM memberships FINAL WHERE deleted = 0 AND role = 'owner')
-		ORDER BY domain`, nil)
+		AND id NOT IN (SELECT site_id FROM account_tokens FINAL WHERE deleted = 0 AND used = 0
+			AND kind = 'invitation' AND role = 'owner' AND expires_at > {now:DateTime('UTC')})
+		ORDER BY domain`, store.Params{"now": s.Now().UTC().Truncate(time.Second)})
 	if err != nil {
 		return nil, fmt.Errorf("find sites without owner: %w", err)
 	}

@@ -141,11 +141,19 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next stri
 	if err != nil {
 		return err
 	}
-	err = s.Engine.Exec(ctx, `INSERT INTO users (id, email, password_hash, created_at, updated_at, deleted)
-		VALUES ({id:UUID}, {email:String}, {hash:String}, {created:DateTime64(3, 'UTC')}, {now:DateTime64(6, 'UTC')}, 0)`,
-		store.Params{"id": u.ID, "email": u.Email, "hash": newHash, "created": u.CreatedAt, "now": s.stamp()})
-	if err != nil {
-		return fmt.Errorf("change password of user %s: %w", u.Email, err)
+	if err := s.setPasswordHash(ctx, u, newHash); err != nil {
+		return err
 	}
 	return s.DeleteUserSessions(ctx, u.ID)
+}
+
+// setPasswordHash writes a new version of a user's row with a new hash.
+func (s *Service) setPasswordHash(ctx context.Context, u sillage.User, hash string) error {
+	err := s.Engine.Exec(ctx, `INSERT INTO users (id, email, password_hash, created_at, updated_at, deleted)
+		VALUES ({id:UUID}, {email:String}, {hash:String}, {created:DateTime64(3, 'UTC')}, {now:DateTime64(6, 'UTC')}, 0)`,
+		store.Params{"id": u.ID, "email": u.Email, "hash": hash, "created": u.CreatedAt, "now": s.stamp()})
+	if err != nil {
+		return fmt.Errorf("set password of user %s: %w", u.Email, err)
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"time"
 
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/store"
@@ -160,4 +161,23 @@ func (s *Service) DeleteSite(ctx context.Context, siteID uint32) error {
 		}
 	}
 	return s.DeleteSiteData(ctx, site.ID)
+}
+
+// EventsBeyondRetention counts a site's stored events that a retention of
+// days would delete: those whose date plus days is today or earlier, as
+// the events table's TTL reads it (UTC dates). 0 keeps everything.
+func (s *Service) EventsBeyondRetention(ctx context.Context, siteID uint32, days uint16) (uint64, error) {
+	if days == 0 {
+		return 0, nil
+	}
+	// Written on ts itself, not on its date, so the primary key prunes.
+	today := s.Now().UTC().Truncate(24 * time.Hour)
+	cutoff := today.AddDate(0, 0, 1-int(days))
+	var n uint64
+	err := store.QueryRow(ctx, s.Engine, `SELECT count() FROM events WHERE site_id = {site:UInt32} AND ts < {cutoff:DateTime64(3, 'UTC')}`,
+		store.Params{"site": siteID, "cutoff": cutoff}, &n)
+	if err != nil {
+		return 0, fmt.Errorf("count events of site %d older than %d days: %w", siteID, days, err)
+	}
+	return n, nil
 }

@@ -56,7 +56,7 @@ func TestUpDownUp(t *testing.T) {
 			t.Fatalf("tables = %s\nwant     %s", got, wantTables)
 		}
 	}
-	all := "api_keys,auth_sessions,events,funnels,goals,memberships,salts,schema_migrations,sessions,sessions_mv,shared_links,sites,users"
+	all := "account_tokens,api_keys,auth_sessions,events,funnels,goals,instance_settings,memberships,operators,salts,schema_migrations,sessions,sessions_mv,shared_links,sites,users"
 	check(0, "schema_migrations")
 	if err := m.Up(); err != nil {
 		t.Fatal(err)
@@ -204,8 +204,13 @@ func migratedUp(t *testing.T) (*embedded.Engine, *migrations.Migrator) {
 func TestDownRefusesADirtySchema(t *testing.T) {
 	ctx := context.Background()
 	e, m := migratedUp(t)
-	latest := migrations.Latest()
-	// The latest down stops half-way (its view is missing).
+	// Migration 3's down stops half-way (its view is missing).
+	const latest = 3
+	if n := int(migrations.Latest()) - latest; n > 0 {
+		if err := m.Down(n); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := e.Exec(ctx, "RENAME TABLE sessions_mv TO sessions_mv_aside", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +232,7 @@ func TestDownRefusesADirtySchema(t *testing.T) {
 	if err := m.Up(); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Down(1); err != nil {
+	if err := m.Down(int(migrations.Latest()) - latest + 1); err != nil {
 		t.Fatal(err)
 	}
 	if v, dirty, err := m.Version(); err != nil || dirty || v != latest-1 {
@@ -249,5 +254,50 @@ func TestVersionIgnoresClockSkew(t *testing.T) {
 	}
 	if v, _, err := m.Version(); err != nil || v != migrations.Latest()-1 {
 		t.Fatalf("version %d (%v) after one down, want %d", v, err, migrations.Latest()-1)
+	}
+}
+
+// Upgrading to migration 4 makes the oldest live account the operator, and
+// only that one; an interrupted run repeated adds no second operator.
+func TestTenancyUpgradeMakesTheOldestAccountOperator(t *testing.T) {
+	ctx := context.Background()
+	e, m := migratedUp(t)
+	if err := m.Down(int(migrations.Latest()) - 3); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []struct{ id, email, created string }{
+		{"00000000-0000-0000-0000-00000000000a", "gone@x.fr", "2024-01-01 00:00:00"},
+		{"00000000-0000-0000-0000-00000000000b", "first@x.fr", "2024-02-01 00:00:00"},
+		{"00000000-0000-0000-0000-00000000000c", "second@x.fr", "2024-03-01 00:00:00"},
+	} {
+		if err := e.Exec(ctx, `INSERT INTO users (id, email, password_hash, created_at, updated_at, deleted)
+			VALUES ({id:UUID}, {email:String}, '', {c:String}, now64(6), {del:UInt8})`,
+			store.Params{"id": u.id, "email": u.email, "c": u.created, "del": u.email == "gone@x.fr"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 { // the second up is the rerun of a dirty migration
+		if err := m.Up(); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := e.Query(ctx, "SELECT toString(user_id) FROM operators FINAL WHERE deleted = 0", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ops []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			ops = append(ops, id)
+		}
+		rows.Close()
+		if len(ops) != 1 || ops[0] != "00000000-0000-0000-0000-00000000000b" {
+			t.Fatalf("operators after upgrade = %v, want the oldest live account only", ops)
+		}
+		if err := e.Exec(ctx, "INSERT INTO schema_migrations (version, dirty, sequence) SELECT 4, 1, max(sequence) + 1 FROM schema_migrations", nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
