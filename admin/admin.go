@@ -35,6 +35,9 @@ type Ops interface {
 	// AddUser creates an account, gives an account a role on a site, or
 	// both; see UserChange.
 	AddUser(ctx context.Context, c UserChange) (UserResult, error)
+	// ResetPassword makes a single-use password reset link's token for
+	// the account email.
+	ResetPassword(ctx context.Context, email string) (PasswordReset, error)
 	// Demo fills a site with synthetic traffic and returns the events added.
 	Demo(ctx context.Context, domain string, events uint64, days int) (uint64, error)
 	// CreateAPIKey makes a Stats API key for a site, owned by the account
@@ -114,6 +117,19 @@ type UserResult struct {
 	Operator bool         `json:"operator,omitempty"`
 }
 
+type resetRequest struct {
+	Email string `json:"email"`
+}
+
+// PasswordReset is a reset link's token: it travels over the socket only,
+// to be printed once.
+type PasswordReset struct {
+	UserID  string    `json:"user_id"`
+	Email   string    `json:"email"`
+	Token   string    `json:"token"`
+	Expires time.Time `json:"expires"`
+}
+
 type demoRequest struct {
 	Domain string `json:"domain"`
 	Events uint64 `json:"events"`
@@ -184,6 +200,18 @@ func Handler(ops Ops, log *slog.Logger) http.Handler {
 			// The account's id, not its email: logs keep no personal data.
 			log.Info("user changed over the admin socket", "user", res.User.ID, "created", res.Created,
 				"site", res.Site, "role", res.Role, "operator", res.Operator)
+		}
+		reply(w, res, err)
+	})
+	mux.HandleFunc("POST /password-resets", func(w http.ResponseWriter, r *http.Request) {
+		var req resetRequest
+		if err := decode(r, &req); err != nil {
+			reply(w, nil, err)
+			return
+		}
+		res, err := ops.ResetPassword(r.Context(), req.Email)
+		if err == nil {
+			log.Info("password reset link made over the admin socket", "user", res.UserID, "expires", res.Expires)
 		}
 		reply(w, res, err)
 	})
@@ -320,6 +348,12 @@ func (c *Client) Sites(ctx context.Context) ([]sillage.Site, error) {
 func (c *Client) AddUser(ctx context.Context, uc UserChange) (UserResult, error) {
 	var res UserResult
 	err := c.call(ctx, http.MethodPost, "/users", uc, &res)
+	return res, err
+}
+
+func (c *Client) ResetPassword(ctx context.Context, email string) (PasswordReset, error) {
+	var res PasswordReset
+	err := c.call(ctx, http.MethodPost, "/password-resets", resetRequest{email}, &res)
 	return res, err
 }
 

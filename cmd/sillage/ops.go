@@ -89,5 +89,19 @@ func (o *localOps) AddUser(ctx context.Context, c admin.UserChange) (admin.UserR
 
 // setOperator makes an account an operator of the instance.
 func (o *localOps) setOperator(ctx context.Context, userID string) error {
-	return errors.New("--operator: operators are not available in this version")
+	return o.SetOperator(ctx, userID, true)
+}
+
+// ResetPassword makes a single-use link for an account to set a new
+// password; earlier links of the account stop working.
+func (o *localOps) ResetPassword(ctx context.Context, email string) (admin.PasswordReset, error) {
+	u, err := o.UserByEmail(ctx, email)
+	if err != nil {
+		return admin.PasswordReset{}, err
+	}
+	token, expires, err := o.CreatePasswordReset(ctx, u.ID)
+	if err != nil {
+		return admin.PasswordReset{}, err
+	}
+	return admin.PasswordReset{UserID: u.ID, Email: u.Email, Token: token, Expires: expires}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
 
@@ -14,9 +15,10 @@ import (
 
 func runUser(ctx context.Context, args []string, out io.Writer) error {
 	var ef engineFlags
-	var email, site, role string
+	var email, site, role, publicURL string
 	var fromStdin, operator bool
 	f := newFlags("user", `Usage: sillage user add --email E [--password-stdin] [--site DOMAIN --role ROLE] [--operator] [flags]
+       sillage user reset-password --email E --public-url URL [flags]
 
 Creates a dashboard account, gives an account a role on a site, or both.
 With --password-stdin the account is created; the password is read from
@@ -26,18 +28,26 @@ shell history:
 Without it the account must exist, and --site/--role give it that role
 (or change its role there):
   sillage user add --email marc@agence.fr --site example.fr --role viewer
---operator makes the account an operator of the instance.`)
+--operator makes the account an operator of the instance.
+
+reset-password prints a single-use link, valid for a limited time, where
+the account sets a new password; earlier reset links stop working. Pass it
+on to the account's owner by a channel you trust.`)
 	ef.register(f)
 	f.stringVar(&email, "email", "SILLAGE_USER_EMAIL", "", "the account's email address")
 	f.BoolVar(&fromStdin, "password-stdin", false, "create the account, with the password read from standard input")
 	f.stringVar(&site, "site", "SILLAGE_USER_SITE", "", "domain of a site to give the account a role on")
 	f.stringVar(&role, "role", "SILLAGE_USER_ROLE", "", "the account's role on --site: owner, admin or viewer")
 	f.BoolVar(&operator, "operator", false, "make the account an operator of the instance")
+	f.stringVar(&publicURL, "public-url", "SILLAGE_PUBLIC_URL", "", "the address users open the dashboard at, for links, e.g. https://stats.example.fr")
 	if err := f.parse(args); err != nil {
 		return err
 	}
+	if len(f.args) == 1 && f.args[0] == "reset-password" {
+		return resetPassword(ctx, ef, email, publicURL, out)
+	}
 	if len(f.args) != 1 || f.args[0] != "add" {
-		return fmt.Errorf("usage: sillage user add --email E [--password-stdin] [--site DOMAIN --role ROLE] [--operator]")
+		return fmt.Errorf("usage: sillage user add --email E [--password-stdin] [--site DOMAIN --role ROLE] [--operator] | reset-password --email E")
 	}
 	if email == "" {
 		return fmt.Errorf("--email is required")
@@ -75,4 +85,40 @@ Without it the account must exist, and --site/--role give it that role
 	}
 	_, err = fmt.Fprintf(out, "%s through %s\n", strings.Join(did, "; "), where)
 	return err
+}
+
+// resetPassword prints a password reset link for the account email.
+func resetPassword(ctx context.Context, ef engineFlags, email, publicURL string, out io.Writer) error {
+	if email == "" {
+		return fmt.Errorf("--email is required")
+	}
+	base, err := parsePublicURL(publicURL)
+	if err != nil {
+		return err
+	}
+	ops, _, done, err := ef.ops(ctx, cliLogger())
+	if err != nil {
+		return err
+	}
+	defer done()
+	res, err := ops.ResetPassword(ctx, email)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(out, "%s/reset/%s\nsingle use, for %s, valid until %s\n", base, res.Token, res.Email,
+		res.Expires.UTC().Format("2006-01-02 15:04 UTC"))
+	return err
+}
+
+// parsePublicURL checks the dashboard's address and returns it without a
+// trailing slash.
+func parsePublicURL(s string) (string, error) {
+	if s == "" {
+		return "", fmt.Errorf("--public-url is required: the address users open the dashboard at, e.g. https://stats.example.fr (or set SILLAGE_PUBLIC_URL)")
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("--public-url %q: expected http(s)://host[/path], e.g. https://stats.example.fr", s)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
 }
