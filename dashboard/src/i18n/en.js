@@ -353,8 +353,8 @@ export default {
   'retention.forever': 'Forever',
   'retention.confirm': 'Keep this site’s events for {period}?',
   'retention.confirmShorter': {
-    one: 'Keep events for {period} only? {events} stored event will be deleted for good. Type {domain} to confirm.',
-    other: 'Keep events for {period} only? {events} stored events will be deleted for good. Type {domain} to confirm.',
+    one: 'Keep events for {period} only? {events} stored event will be deleted for good.',
+    other: 'Keep events for {period} only? {events} stored events will be deleted for good.',
   },
 
   'danger.wipe': 'Delete all data',

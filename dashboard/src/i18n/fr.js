@@ -353,8 +353,8 @@ export default {
   'retention.forever': 'Sans limite',
   'retention.confirm': 'Conserver les événements de ce site {period} ?',
   'retention.confirmShorter': {
-    one: 'Ne conserver les événements que {period} ? {events} événement enregistré sera supprimé définitivement. Tapez {domain} pour confirmer.',
-    other: 'Ne conserver les événements que {period} ? {events} événements enregistrés seront supprimés définitivement. Tapez {domain} pour confirmer.',
+    one: 'Ne conserver les événements que {period} ? {events} événement enregistré sera supprimé définitivement.',
+    other: 'Ne conserver les événements que {period} ? {events} événements enregistrés seront supprimés définitivement.',
   },
 
   'danger.wipe': 'Supprimer toutes les données',

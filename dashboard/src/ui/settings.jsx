@@ -748,7 +748,7 @@ function Retention({ domain, site, reload }) {
       var n = Number(err.body.events_to_delete) || 0
       ask({
         title: t('settings.retention'),
-        message: t('retention.confirmShorter', { period: label(days), count: n, events: formatNumber(n, lang), domain }),
+        message: t('retention.confirmShorter', { period: label(days), count: n, events: formatNumber(n, lang) }),
         danger: true,
         typed: domain,
         confirmLabel: t('retention.shorten'),
