@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/sillage-analytics/sillage"
@@ -178,28 +179,41 @@ func TestMembers(t *testing.T) {
 	w := newWorld(t)
 	owner, admin := w.as(w.owner), w.as(w.admin)
 	type memberResp struct {
-		Member struct {
+		Member *struct {
 			UserID, Email string
 			Role          sillage.Role
 		}
-		Password string
+		Invitation *struct {
+			Email, Role string
+			HasAccount  bool `json:"has_account"`
+		}
+		Link string
 	}
-	// An existing account joins.
+	// An existing account is invited, and joins once it accepts.
 	r := admin.do("POST", "/api/sites/a.fr/members", map[string]string{"email": "owner@b.fr", "role": "viewer"})
-	wantStatus(t, "add existing account", r, 201)
+	wantStatus(t, "invite existing account", r, 201)
 	var m memberResp
-	if r.json(t, &m); m.Member.Email != "owner@b.fr" || m.Member.Role != "viewer" || m.Password != "" {
-		t.Fatalf("added %s", r)
-	}
-	wantStatus(t, "new member reads", w.as(w.outsider).do("GET", "/stats/a.fr", nil), 200)
-	// A new email gets an account and a password shown once.
-	r = admin.do("POST", "/api/sites/a.fr/members", map[string]string{"email": "New@A.fr", "role": "admin"})
-	wantStatus(t, "invite new email", r, 201)
-	if r.json(t, &m); m.Member.Email != "new@a.fr" || m.Password == "" {
+	if r.json(t, &m); m.Member != nil || m.Invitation == nil || m.Invitation.Email != "owner@b.fr" || !m.Invitation.HasAccount ||
+		!strings.HasPrefix(m.Link, w.srv.URL+"/invite/") {
 		t.Fatalf("invited %s", r)
 	}
-	if u, err := w.acc.Authenticate(context.Background(), "new@a.fr", m.Password); err != nil {
-		t.Fatalf("the invitation's password: %v", err)
+	outsider := w.as(w.outsider)
+	wantStatus(t, "invitee before accepting", outsider.do("GET", "/stats/a.fr", nil), 403)
+	tok := m.Link[strings.LastIndex(m.Link, "/")+1:]
+	wantStatus(t, "accept", outsider.do("POST", "/api/invitations/"+tok+"/accept", map[string]string{}), 200)
+	wantStatus(t, "new member reads", outsider.do("GET", "/stats/a.fr", nil), 200)
+	// A new email: the invitee chooses a password and is logged in.
+	r = admin.do("POST", "/api/sites/a.fr/members", map[string]string{"email": "New@A.fr", "role": "admin"})
+	wantStatus(t, "invite new email", r, 201)
+	if r.json(t, &m); m.Invitation == nil || m.Invitation.Email != "new@a.fr" || m.Invitation.HasAccount {
+		t.Fatalf("invited %s", r)
+	}
+	invitee := w.client()
+	tok = m.Link[strings.LastIndex(m.Link, "/")+1:]
+	wantStatus(t, "accept as a new account", invitee.do("POST", "/api/invitations/"+tok+"/accept", map[string]string{"password": "my own password"}), 201)
+	wantStatus(t, "new account reads", invitee.do("GET", "/stats/a.fr", nil), 200)
+	if u, err := w.acc.Authenticate(context.Background(), "new@a.fr", "my own password"); err != nil {
+		t.Fatalf("the invitee's password: %v", err)
 	} else if role, _ := w.acc.RoleOf(context.Background(), u.ID, w.a.ID); role != sillage.RoleAdmin {
 		t.Fatalf("role = %q", role)
 	}

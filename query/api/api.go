@@ -64,6 +64,8 @@ type API struct {
 	hashes chan struct{} // bounds concurrent argon2id checks (19 MiB each)
 	cop    *http.CrossOriginProtection
 	mux    *http.ServeMux
+
+	routeNeeds map[string]need // routes() fills it: the rules in one table
 }
 
 // New builds the API.
@@ -74,6 +76,8 @@ func New(o Options) *API {
 		hashes: make(chan struct{}, 4),
 		cop:    http.NewCrossOriginProtection(),
 		mux:    http.NewServeMux(),
+
+		routeNeeds: map[string]need{},
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -143,42 +147,62 @@ func (a *API) handle(pattern string, h handlerFunc) {
 	})
 }
 
+// routes is the table of who may do what: each route with the need
+// checked before its handler (roles.go). Keep query/api/API.md's table in
+// step with it.
 func (a *API) routes() {
-	a.handle("GET /api/auth/setup", a.getSetup)
-	a.handle("POST /api/auth/setup", a.postSetup)
-	a.handle("POST /api/auth/login", a.login)
-	a.handle("POST /api/auth/logout", a.logout)
-	a.handle("GET /api/auth/me", a.me)
-	a.handle("POST /api/auth/password", a.changePassword)
+	a.serve("GET /api/auth/setup", public, a.getSetup)
+	a.serve("POST /api/auth/setup", public, a.postSetup)
+	a.serve("POST /api/auth/login", public, a.login)
+	a.serve("POST /api/auth/logout", account, a.logout)
+	a.serve("GET /api/auth/me", account, a.me)
+	a.serve("POST /api/auth/password", account, a.changePassword)
+	a.serve("GET /api/auth/reset/{token}", public, a.getReset)
+	a.serve("POST /api/auth/reset", public, a.postReset)
 
-	a.handle("GET /api/sites", a.listSites)
-	a.handle("POST /api/sites", a.createSite)
-	a.handle("GET /api/sites/{domain}", a.getSite)
-	a.handle("PATCH /api/sites/{domain}", a.updateSite)
-	a.handle("DELETE /api/sites/{domain}", a.deleteSite)
-	a.handle("POST /api/sites/{domain}/delete-data", a.deleteSiteData)
-	a.handle("GET /api/sites/{domain}/status", a.siteStatus)
+	a.serve("GET /api/instance", operator, a.getInstance)
+	a.serve("PATCH /api/instance", operator, a.patchInstance)
 
-	a.handle("GET /api/sites/{domain}/members", a.listMembers)
-	a.handle("POST /api/sites/{domain}/members", a.addMember)
-	a.handle("DELETE /api/sites/{domain}/members/{email}", a.removeMember)
+	a.serve("GET /api/sites", account, a.listSites)
+	// Operators, or any account when the instance allows it (checked by
+	// the handler: it is an instance setting, not a role).
+	a.serve("POST /api/sites", account, a.createSite)
+	a.serve("GET /api/sites/{domain}", siteRead, a.getSite)
+	// Admins; shortening the retention takes an owner and a typed
+	// confirmation (the handler compares the old and new values).
+	a.serve("PATCH /api/sites/{domain}", siteAdmin, a.updateSite)
+	a.serve("DELETE /api/sites/{domain}", siteOwner, a.deleteSite)
+	a.serve("POST /api/sites/{domain}/delete-data", siteOwner, a.deleteSiteData)
+	a.serve("GET /api/sites/{domain}/status", siteRead, a.siteStatus)
 
-	a.handle("GET /api/sites/{domain}/goals", a.listGoals)
-	a.handle("POST /api/sites/{domain}/goals", a.addGoal)
-	a.handle("DELETE /api/sites/{domain}/goals/{id}", a.deleteGoal)
-	a.handle("GET /api/sites/{domain}/funnels", a.listFunnels)
-	a.handle("POST /api/sites/{domain}/funnels", a.addFunnel)
-	a.handle("DELETE /api/sites/{domain}/funnels/{id}", a.deleteFunnel)
+	// Admins manage viewers and admins; owners are made, unmade and
+	// invited by owners only (checked by the handlers, on the roles named).
+	a.serve("GET /api/sites/{domain}/members", siteAdmin, a.listMembers)
+	a.serve("POST /api/sites/{domain}/members", siteAdmin, a.addMember)
+	a.serve("DELETE /api/sites/{domain}/members/{email}", siteAdmin, a.removeMember)
+	a.serve("GET /api/sites/{domain}/invitations", siteAdmin, a.listInvitations)
+	a.serve("DELETE /api/sites/{domain}/invitations/{id}", siteAdmin, a.revokeInvitation)
+	a.serve("GET /api/invitations/{token}", public, a.getInvitation)
+	a.serve("POST /api/invitations/{token}/accept", public, a.acceptInvitation)
+	a.serve("POST /api/invitations/{token}/decline", account, a.declineInvitation)
 
-	a.handle("GET /api/sites/{domain}/shared-links", a.listSharedLinks)
-	a.handle("POST /api/sites/{domain}/shared-links", a.addSharedLink)
-	a.handle("DELETE /api/sites/{domain}/shared-links/{id}", a.deleteSharedLink)
-	a.handle("GET /api/share/{slug}", a.sharedLinkInfo)
-	a.handle("POST /api/share/{slug}/auth", a.sharedLinkAuth)
+	a.serve("GET /api/sites/{domain}/goals", siteRead, a.listGoals)
+	a.serve("POST /api/sites/{domain}/goals", siteAdminOrKey, a.addGoal)
+	a.serve("DELETE /api/sites/{domain}/goals/{id}", siteAdminOrKey, a.deleteGoal)
+	a.serve("GET /api/sites/{domain}/funnels", siteRead, a.listFunnels)
+	a.serve("POST /api/sites/{domain}/funnels", siteAdminOrKey, a.addFunnel)
+	a.serve("DELETE /api/sites/{domain}/funnels/{id}", siteAdminOrKey, a.deleteFunnel)
 
-	a.handle("GET /api/keys", a.listKeys)
-	a.handle("POST /api/keys", a.createKey)
-	a.handle("DELETE /api/keys/{id}", a.revokeKey)
+	a.serve("GET /api/sites/{domain}/shared-links", siteAdmin, a.listSharedLinks)
+	a.serve("POST /api/sites/{domain}/shared-links", siteAdmin, a.addSharedLink)
+	a.serve("DELETE /api/sites/{domain}/shared-links/{id}", siteAdmin, a.deleteSharedLink)
+	a.serve("GET /api/share/{slug}", public, a.sharedLinkInfo)
+	a.serve("POST /api/share/{slug}/auth", public, a.sharedLinkAuth)
+
+	// Keys belong to the account that made them.
+	a.serve("GET /api/keys", account, a.listKeys)
+	a.serve("POST /api/keys", account, a.createKey)
+	a.serve("DELETE /api/keys/{id}", account, a.revokeKey)
 }
 
 // clientIP is the client's address behind the trusted proxies.

@@ -50,15 +50,16 @@ func Status(err error) int {
 		return he.status
 	case errors.Is(err, ErrUnauthenticated):
 		return http.StatusUnauthorized
-	case errors.Is(err, ErrForbidden):
+	case errors.Is(err, ErrForbidden), errors.Is(err, accounts.ErrWrongAccount):
 		return http.StatusForbidden
-	case errors.Is(err, ErrNotFound), errors.Is(err, accounts.ErrNotFound):
+	case errors.Is(err, ErrNotFound), errors.Is(err, accounts.ErrNotFound), errors.Is(err, accounts.ErrBadToken):
 		return http.StatusNotFound
 	case errors.Is(err, ErrThrottled):
 		return http.StatusTooManyRequests
 	case errors.Is(err, accounts.ErrInvalid):
 		return http.StatusBadRequest
-	case errors.Is(err, accounts.ErrExists), errors.Is(err, accounts.ErrLastOwner), errors.Is(err, accounts.ErrInUse):
+	case errors.Is(err, accounts.ErrExists), errors.Is(err, accounts.ErrLastOwner), errors.Is(err, accounts.ErrInUse),
+		errors.Is(err, accounts.ErrLastOperator):
 		return http.StatusConflict
 	}
 	return http.StatusInternalServerError

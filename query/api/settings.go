@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
 )
 
@@ -30,10 +29,7 @@ type newGoal struct {
 }
 
 func (a *API) listGoals(w http.ResponseWriter, r *http.Request) error {
-	site, _, err := a.Authorize(r, r.PathValue("domain"))
-	if err != nil {
-		return err
-	}
+	site := granted(r).site
 	goals, err := a.acc.Goals(r.Context(), site.ID)
 	if err != nil {
 		return err
@@ -47,10 +43,7 @@ func (a *API) listGoals(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) addGoal(w http.ResponseWriter, r *http.Request) error {
-	site, _, err := a.manage(r, sillage.RoleAdmin, true)
-	if err != nil {
-		return err
-	}
+	site := granted(r).site
 	var req newGoal
 	if err := decode(w, r, &req); err != nil {
 		return err
@@ -65,10 +58,7 @@ func (a *API) addGoal(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) deleteGoal(w http.ResponseWriter, r *http.Request) error {
-	site, _, err := a.manage(r, sillage.RoleAdmin, true)
-	if err != nil {
-		return err
-	}
+	site := granted(r).site
 	if err := a.acc.DeleteGoal(r.Context(), site.ID, r.PathValue("id")); err != nil {
 		return err
 	}
@@ -90,10 +80,7 @@ type newFunnel struct {
 }
 
 func (a *API) listFunnels(w http.ResponseWriter, r *http.Request) error {
-	site, _, err := a.Authorize(r, r.PathValue("domain"))
-	if err != nil {
-		return err
-	}
+	site := granted(r).site
 	funnels, err := a.acc.Funnels(r.Context(), site.ID)
 	if err != nil {
 		return err
@@ -107,10 +94,7 @@ func (a *API) listFunnels(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) addFunnel(w http.ResponseWriter, r *http.Request) error {
-	site, _, err := a.manage(r, sillage.RoleAdmin, true)
-	if err != nil {
-		return err
-	}
+	site := granted(r).site
 	var req newFunnel
 	if err := decode(w, r, &req); err != nil {
 		return err
@@ -125,10 +109,7 @@ func (a *API) addFunnel(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) deleteFunnel(w http.ResponseWriter, r *http.Request) error {
-	site, _, err := a.manage(r, sillage.RoleAdmin, true)
-	if err != nil {
-		return err
-	}
+	site := granted(r).site
 	if err := a.acc.DeleteFunnel(r.Context(), site.ID, r.PathValue("id")); err != nil {
 		return err
 	}
@@ -155,10 +136,7 @@ type newSharedLink struct {
 // Shared links are access grants, so only those who manage the site see
 // and make them.
 func (a *API) listSharedLinks(w http.ResponseWriter, r *http.Request) error {
-	site, _, err := a.manage(r, sillage.RoleAdmin, false)
-	if err != nil {
-		return err
-	}
+	site := granted(r).site
 	links, err := a.acc.SharedLinks(r.Context(), site.ID)
 	if err != nil {
 		return err
@@ -172,10 +150,8 @@ func (a *API) listSharedLinks(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) addSharedLink(w http.ResponseWriter, r *http.Request) error {
-	site, acc, err := a.manage(r, sillage.RoleAdmin, false)
-	if err != nil {
-		return err
-	}
+	g := granted(r)
+	site, acc := g.site, g.acc
 	var req newSharedLink
 	if err := decode(w, r, &req); err != nil {
 		return err
@@ -195,10 +171,8 @@ func (a *API) addSharedLink(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) deleteSharedLink(w http.ResponseWriter, r *http.Request) error {
-	site, acc, err := a.manage(r, sillage.RoleAdmin, false)
-	if err != nil {
-		return err
-	}
+	g := granted(r)
+	site, acc := g.site, g.acc
 	if err := a.acc.DeleteSharedLink(r.Context(), site.ID, r.PathValue("id")); err != nil {
 		return err
 	}

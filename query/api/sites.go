@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -37,38 +38,100 @@ func (a *API) listSites(w http.ResponseWriter, r *http.Request) error {
 	for _, st := range sites {
 		out = append(out, toSiteJSON(st.Site, st.Role))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sites": out})
+	op, err := a.acc.IsOperator(r.Context(), s.user.ID)
+	if err != nil {
+		return err
+	}
+	can, err := a.acc.CanAddSites(r.Context(), s.user.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sites": out, "operator": op, "can_add_sites": can})
 	return nil
 }
 
 type newSite struct {
 	Domain   string `json:"domain"`
 	Timezone string `json:"timezone"`
+	// Owner, for operators only: the email that will own the site. An
+	// account becomes owner at once; an email without one gets an owner
+	// invitation. Without it, whoever adds the site owns it.
+	Owner string `json:"owner"`
 }
 
+type createdSite struct {
+	siteJSON
+	Invitation *invitationJSON `json:"invitation,omitempty"`
+	Link       string          `json:"link,omitempty"`
+}
+
+// createSite adds a site: operators always, other accounts when the
+// instance allows it (off by default: on a shared instance, anyone could
+// otherwise claim a client's domain before the client does).
 func (a *API) createSite(w http.ResponseWriter, r *http.Request) error {
-	s, err := a.requireSession(r)
-	if err != nil {
-		return err
-	}
+	s := granted(r).sess
 	var req newSite
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	site, err := a.acc.AddSiteWithOwner(r.Context(), s.user.ID, req.Domain, req.Timezone)
+	ctx := r.Context()
+	op, err := a.acc.IsOperator(ctx, s.user.ID)
 	if err != nil {
 		return err
 	}
-	a.log.Info("site added", "domain", site.Domain, "id", site.ID, "user", s.user.ID)
-	writeJSON(w, http.StatusCreated, toSiteJSON(site, sillage.RoleOwner))
+	if !op {
+		can, err := a.acc.CanAddSites(ctx, s.user.ID)
+		if err != nil {
+			return err
+		}
+		if !can {
+			return forbidden("only an operator of this instance can add sites")
+		}
+		if req.Owner != "" {
+			return forbidden("only an operator can name another owner")
+		}
+	}
+	if req.Owner == "" {
+		site, err := a.acc.AddSiteWithOwner(ctx, s.user.ID, req.Domain, req.Timezone)
+		if err != nil {
+			return err
+		}
+		a.log.Info("site added", "domain", site.Domain, "id", site.ID, "user", s.user.ID)
+		writeJSON(w, http.StatusCreated, createdSite{siteJSON: toSiteJSON(site, sillage.RoleOwner)})
+		return nil
+	}
+	// An operator adds a site for someone else and stays out of it.
+	owner, err := a.acc.UserByEmail(ctx, req.Owner)
+	if err != nil && !errors.Is(err, accounts.ErrNotFound) {
+		return err
+	}
+	if err == nil {
+		site, err := a.acc.AddSiteWithOwner(ctx, owner.ID, req.Domain, req.Timezone)
+		if err != nil {
+			return err
+		}
+		a.log.Info("site added for an owner", "domain", site.Domain, "id", site.ID, "owner", owner.ID, "by", s.user.ID)
+		writeJSON(w, http.StatusCreated, createdSite{siteJSON: toSiteJSON(site, "")})
+		return nil
+	}
+	site, err := a.acc.AddSite(ctx, req.Domain, req.Timezone)
+	if err != nil {
+		return err
+	}
+	inv, tok, err := a.acc.CreateInvitation(ctx, site.ID, req.Owner, sillage.RoleOwner, s.user.ID)
+	if err != nil {
+		// The site stays, without owner: an operator can invite again.
+		return err
+	}
+	a.log.Info("site added; its owner is invited", "domain", site.Domain, "id", site.ID, "invitation", inv.ID, "by", s.user.ID)
+	j := toInvitationJSON(inv)
+	writeJSON(w, http.StatusCreated, createdSite{siteJSON: toSiteJSON(site, ""), Invitation: &j, Link: a.link(r, "/invite/"+tok)})
 	return nil
 }
 
 func (a *API) getSite(w http.ResponseWriter, r *http.Request) error {
-	site, acc, err := a.Authorize(r, r.PathValue("domain"))
-	if err != nil {
-		return err
-	}
+	g := granted(r)
+	site, acc := g.site, g.acc
 	role := acc.Role
 	if acc.Via == ViaSharedLink {
 		role = "" // a shared dashboard is nobody's membership
@@ -80,13 +143,30 @@ func (a *API) getSite(w http.ResponseWriter, r *http.Request) error {
 type siteChange struct {
 	Timezone      *string `json:"timezone"`
 	RetentionDays *int    `json:"retention_days"`
+	// Confirm is the site's domain, typed again to shorten the retention.
+	Confirm string `json:"confirm"`
 }
 
+// retentionConfirmation is the 409 that asks for the typed confirmation.
+type retentionConfirmation struct {
+	Error          string `json:"error"`
+	Confirm        string `json:"confirm"`
+	EventsToDelete uint64 `json:"events_to_delete"`
+}
+
+// shortens reports whether a new retention deletes events the current one
+// keeps: any limit after "forever" (0), or a smaller one.
+func shortens(current, next uint16) bool {
+	return next != 0 && (current == 0 || next < current)
+}
+
+// updateSite changes a site's settings. Admins change the time zone and
+// lengthen the retention; shortening it deletes history, so it takes an
+// owner and the domain typed again, and the answer that asks for it says
+// how many stored events the new limit deletes.
 func (a *API) updateSite(w http.ResponseWriter, r *http.Request) error {
-	site, acc, err := a.manage(r, sillage.RoleAdmin, false)
-	if err != nil {
-		return err
-	}
+	g := granted(r)
+	site, acc := g.site, g.acc
 	var req siteChange
 	if err := decode(w, r, &req); err != nil {
 		return err
@@ -98,22 +178,36 @@ func (a *API) updateSite(w http.ResponseWriter, r *http.Request) error {
 		}
 		d := uint16(*req.RetentionDays)
 		u.RetentionDays = &d
+		if shortens(site.RetentionDays, d) {
+			if acc.Role != sillage.RoleOwner {
+				return forbidden("shortening the retention deletes events: only an owner can")
+			}
+			if sillage.NormalizeDomain(req.Confirm) != site.Domain {
+				n, err := a.acc.EventsBeyondRetention(r.Context(), site.ID, d)
+				if err != nil {
+					return err
+				}
+				writeJSON(w, http.StatusConflict, retentionConfirmation{
+					Error: fmt.Sprintf("a retention of %d days deletes %d stored events of %s for good: send {\"confirm\": %q} to go ahead",
+						d, n, site.Domain, site.Domain),
+					Confirm: site.Domain, EventsToDelete: n})
+				return nil
+			}
+		}
 	}
 	updated, err := a.acc.UpdateSite(r.Context(), site.ID, u)
 	if err != nil {
 		return err
 	}
 	a.log.Info("site settings changed", "domain", site.Domain, "timezone", updated.Timezone,
-		"retention_days", updated.RetentionDays, "user", acc.UserID)
+		"retention_days", updated.RetentionDays, "previous_retention_days", site.RetentionDays, "user", acc.UserID)
 	writeJSON(w, http.StatusOK, toSiteJSON(updated, acc.Role))
 	return nil
 }
 
 func (a *API) deleteSite(w http.ResponseWriter, r *http.Request) error {
-	site, acc, err := a.manage(r, sillage.RoleOwner, false)
-	if err != nil {
-		return err
-	}
+	g := granted(r)
+	site, acc := g.site, g.acc
 	if err := a.acc.DeleteSite(r.Context(), site.ID); err != nil {
 		return err
 	}
@@ -127,10 +221,8 @@ type deleteDataRequest struct {
 }
 
 func (a *API) deleteSiteData(w http.ResponseWriter, r *http.Request) error {
-	site, acc, err := a.manage(r, sillage.RoleOwner, false)
-	if err != nil {
-		return err
-	}
+	g := granted(r)
+	site, acc := g.site, g.acc
 	var req deleteDataRequest
 	if err := decode(w, r, &req); err != nil {
 		return err
@@ -155,14 +247,11 @@ type siteStatus struct {
 // siteStatus tells the "waiting for the first event" screen whether the
 // tracker works.
 func (a *API) siteStatus(w http.ResponseWriter, r *http.Request) error {
-	site, _, err := a.Authorize(r, r.PathValue("domain"))
-	if err != nil {
-		return err
-	}
+	site := granted(r).site
 	// The newest day first, in primary key order: the engine reads the
 	// site's last day only, however much history there is.
 	var last time.Time
-	err = store.QueryRow(r.Context(), a.engine, `SELECT ts FROM events WHERE site_id = {site:UInt32}
+	err := store.QueryRow(r.Context(), a.engine, `SELECT ts FROM events WHERE site_id = {site:UInt32}
 		ORDER BY toDate(ts) DESC, ts DESC LIMIT 1`, store.Params{"site": site.ID}, &last)
 	var out siteStatus
 	switch {
@@ -184,10 +273,7 @@ type memberJSON struct {
 }
 
 func (a *API) listMembers(w http.ResponseWriter, r *http.Request) error {
-	site, _, err := a.manage(r, sillage.RoleAdmin, false)
-	if err != nil {
-		return err
-	}
+	site := granted(r).site
 	members, err := a.acc.Members(r.Context(), site.ID)
 	if err != nil {
 		return err
@@ -205,21 +291,25 @@ type newMember struct {
 	Role  sillage.Role `json:"role"`
 }
 
-type addedMember struct {
-	Member memberJSON `json:"member"`
-	// Password is set once when the email had no account yet: there is no
-	// mail server to send an invitation, so the inviter passes it on and
-	// the new member changes it.
-	Password string `json:"password,omitempty"`
+// memberAnswer is either a member whose role changed, or an invitation
+// with its link. It never holds a password: the invitee chooses theirs.
+type memberAnswer struct {
+	Member     *memberJSON     `json:"member,omitempty"`
+	Invitation *invitationJSON `json:"invitation,omitempty"`
+	// Link is the invitation's single-use link, shown to the inviter once
+	// (to pass on until invitations go by email); a new invitation of the
+	// same email replaces it.
+	Link string `json:"link,omitempty"`
 }
 
-// addMember invites an account or changes its role. Admins manage viewers
-// and admins; making or unmaking an owner takes an owner.
+// addMember changes a member's role (200), or invites an email that is
+// not a member (201): the invitee accepts through the link, with a new
+// account or logged in as the invited one; nobody is added silently.
+// Admins manage viewers and admins; owners are made, unmade and invited by
+// owners only.
 func (a *API) addMember(w http.ResponseWriter, r *http.Request) error {
-	site, acc, err := a.manage(r, sillage.RoleAdmin, false)
-	if err != nil {
-		return err
-	}
+	g := granted(r)
+	site, acc := g.site, g.acc
 	var req newMember
 	if err := decode(w, r, &req); err != nil {
 		return err
@@ -231,46 +321,44 @@ func (a *API) addMember(w http.ResponseWriter, r *http.Request) error {
 		return forbidden("only an owner can make or unmake owners")
 	}
 	ctx := r.Context()
-	var password string
 	u, err := a.acc.UserByEmail(ctx, req.Email)
+	var current sillage.Role
 	switch {
-	case errors.Is(err, accounts.ErrNotFound):
-		password = accounts.RandomPassword()
-		var addErr error
-		if err := a.slowCheck(ctx, func() { u, addErr = a.acc.AddUser(ctx, req.Email, password) }); err != nil {
+	case err == nil:
+		current, err = a.acc.RoleOf(ctx, u.ID, site.ID)
+		if err != nil && !errors.Is(err, accounts.ErrNotFound) {
 			return err
 		}
-		if addErr != nil {
-			return addErr
+	case !errors.Is(err, accounts.ErrNotFound):
+		return err
+	}
+	if current != "" {
+		// A member already: a new role grants nothing to a stranger.
+		if current == sillage.RoleOwner && acc.Role != sillage.RoleOwner {
+			return forbidden("only an owner can make or unmake owners")
 		}
-		a.log.Info("account created by invitation", "user", u.ID, "site", site.Domain, "by", acc.UserID)
-	case err != nil:
-		return err
+		m, err := a.acc.AddMember(ctx, site.ID, u.Email, req.Role)
+		if err != nil {
+			return err
+		}
+		a.log.Info("member role changed", "site", site.Domain, "user", u.ID, "role", m.Role, "by", acc.UserID)
+		mj := memberJSON(m)
+		writeJSON(w, http.StatusOK, memberAnswer{Member: &mj})
+		return nil
 	}
-	current, err := a.acc.RoleOf(ctx, u.ID, site.ID)
-	if err != nil && !errors.Is(err, accounts.ErrNotFound) {
-		return err
-	}
-	if current == sillage.RoleOwner && acc.Role != sillage.RoleOwner {
-		return forbidden("only an owner can make or unmake owners")
-	}
-	m, err := a.acc.AddMember(ctx, site.ID, u.Email, req.Role)
+	inv, tok, err := a.acc.CreateInvitation(ctx, site.ID, req.Email, req.Role, acc.UserID)
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if current == "" {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, addedMember{Member: memberJSON(m), Password: password})
+	a.log.Info("invitation created", "site", site.Domain, "invitation", inv.ID, "role", inv.Role, "by", acc.UserID)
+	j := toInvitationJSON(inv)
+	writeJSON(w, http.StatusCreated, memberAnswer{Invitation: &j, Link: a.link(r, "/invite/"+tok)})
 	return nil
 }
 
 func (a *API) removeMember(w http.ResponseWriter, r *http.Request) error {
-	site, acc, err := a.manage(r, sillage.RoleAdmin, false)
-	if err != nil {
-		return err
-	}
+	g := granted(r)
+	site, acc := g.site, g.acc
 	ctx := r.Context()
 	u, err := a.acc.UserByEmail(ctx, r.PathValue("email"))
 	if errors.Is(err, accounts.ErrNotFound) {

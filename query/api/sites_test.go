@@ -51,7 +51,7 @@ func TestSites(t *testing.T) {
 		tz   string
 		ret  uint16
 	}{
-		{"retention", map[string]any{"retention_days": 365}, 200, "Europe/Paris", 365},
+		{"retention", map[string]any{"retention_days": 365, "confirm": "fromagerie.fr"}, 200, "Europe/Paris", 365},
 		{"time zone", map[string]any{"timezone": "America/Montreal"}, 200, "America/Montreal", 365},
 		{"negative retention", map[string]any{"retention_days": -1}, 400, "America/Montreal", 365},
 		{"huge retention", map[string]any{"retention_days": 70000}, 400, "America/Montreal", 365},

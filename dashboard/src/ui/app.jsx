@@ -6,7 +6,7 @@ import { route } from '../lib/routes.js'
 import { get, post, setCsrf, setUnauthorizedHandler } from './api.js'
 import { AppContext, Notices, Spinner, store, useApp } from './common.jsx'
 import { Link, navigate, useLocation, withParam } from './router.jsx'
-import { Login, Setup } from './auth.jsx'
+import { Invite, Login, Reset, Setup } from './auth.jsx'
 import { Page } from './frame.jsx'
 import { Sites, NewSite } from './sites.jsx'
 import { Dashboard, prefetchDashboard } from './dashboard.jsx'
@@ -117,6 +117,9 @@ export function App() {
   var page
   if (r.name === 'share') page = <Shared slug={r.slug} />
   else if (session === undefined) page = <Spinner />
+  // The links of invitations and password resets open logged in or not.
+  else if (r.name === 'invite') page = <Invite token={r.token} />
+  else if (r.name === 'reset') page = <Reset token={r.token} />
   else if (!session) page = r.name === 'setup' ? <Setup /> : <Login />
   else page = <LoggedIn r={r} />
 

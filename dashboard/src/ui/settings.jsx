@@ -2,7 +2,7 @@
 // before it is sent, and told when done.
 import { useRef, useState } from 'preact/hooks'
 import { dashboardPath, settingsPath } from '../lib/routes.js'
-import { formatDateTime } from '../lib/format.js'
+import { formatDateTime, formatNumber } from '../lib/format.js'
 import { del, get, list, patch, post, sitePath } from './api.js'
 import { CopyButton, ErrorBox, Icon, notify, SkeletonRows, useApp, useConfirm, useLoad } from './common.jsx'
 import { Page } from './frame.jsx'
@@ -499,12 +499,14 @@ function SharedLinks({ domain }) {
 var ROLES = ['viewer', 'admin', 'owner']
 
 function Members({ domain }) {
-  var { t } = useApp()
+  var { t, lang } = useApp()
   var members = useLoad(() => get(sitePath(domain, '/members')).then(d => list(d, 'members')), [domain])
+  var invitations = useLoad(() => get(sitePath(domain, '/invitations')).then(d => list(d, 'invitations')), [domain])
   var [email, setEmail] = useState('')
   var [role, setRole] = useState('viewer')
   var [confirmEl, ask] = useConfirm()
   var roleName = r => (ROLES.includes(r) || r === 'editor' ? t('role.' + r) : r)
+  // The invitation's link, shown once to pass on: never a password.
   var [invited, setInvited] = useState(null)
   var add = e => {
     e.preventDefault()
@@ -513,11 +515,11 @@ function Members({ domain }) {
       message: t('members.confirmAdd', { email: email.trim(), role: roleName(role) }),
       onConfirm: async () => {
         var res = await post(sitePath(domain, '/members'), { email: email.trim(), role })
-        // A new account's first password comes back once.
-        setInvited(res && res.password ? { email: email.trim(), password: res.password } : null)
+        setInvited(res && res.link ? { email: res.invitation ? res.invitation.email : email.trim(), link: res.link } : null)
         setEmail('')
-        notify(t('members.added'))
+        notify(res && res.link ? t('members.invited') : t('members.roleChanged'))
         members.reload()
+        invitations.reload()
       },
     })
   }
@@ -529,16 +531,24 @@ function Members({ domain }) {
       reload: members.reload,
       confirmLabel: t('members.remove'),
     })
+  var revoke = i =>
+    confirmDelete(ask, t, {
+      prefix: 'invitations',
+      vars: { email: i.email },
+      path: sitePath(domain, '/invitations/' + encodeURIComponent(i.id)),
+      reload: invitations.reload,
+      confirmLabel: t('invitations.revoke'),
+    })
   return (
     <>
       <Section title={t('settings.members')} intro={t('members.intro')}>
         {invited && (
           <div class="callout ok" role="status">
-            <p>{t('members.password', { email: invited.email })}</p>
-            <pre class="code">
-              <code>{invited.password}</code>
-            </pre>
-            <CopyButton text={invited.password} />
+            <p>{t('members.inviteLink', { email: invited.email })}</p>
+            <p class="break">
+              <code data-invite-link>{invited.link}</code>
+            </p>
+            <CopyButton text={invited.link} />
           </div>
         )}
         {members.error ? (
@@ -558,6 +568,27 @@ function Members({ domain }) {
             onDelete={remove}
             canDelete={m => m.role !== 'owner'}
             deleteLabel={m => t('members.deleteNamed', { email: m.email })}
+          />
+        )}
+      </Section>
+      <Section title={t('invitations.title')} intro={t('invitations.intro')}>
+        {invitations.error ? (
+          <ErrorBox error={invitations.error} retry={invitations.reload} />
+        ) : !invitations.data ? (
+          <SkeletonRows rows={1} />
+        ) : (
+          <ItemList
+            items={invitations.data}
+            empty={t('invitations.none')}
+            render={i => (
+              <>
+                <strong>{i.email}</strong>
+                <span class="badge">{roleName(i.role)}</span>
+                <span class="muted">{t('invitations.expires', { date: formatDateTime(i.expires_at, lang) })}</span>
+              </>
+            )}
+            onDelete={revoke}
+            deleteLabel={i => t('invitations.revokeNamed', { email: i.email })}
           />
         )}
       </Section>
@@ -690,19 +721,43 @@ function Retention({ domain, site, reload }) {
   var [confirmEl, ask] = useConfirm()
   var label = d => (d ? new Intl.NumberFormat(lang, { style: 'unit', unit: d % 365 === 0 ? 'year' : 'day', unitDisplay: 'long' }).format(d % 365 === 0 ? d / 365 : d) : t('retention.forever'))
   var options = RETENTION.includes(days) ? RETENTION : RETENTION.concat(days)
-  var save = e => {
+  var done = () => {
+    notify(t('common.saved'))
+    reload()
+  }
+  var save = async e => {
     e.preventDefault()
     var shorter = days && (!site.retention_days || days < site.retention_days)
-    ask({
-      title: t('settings.retention'),
-      message: shorter ? t('retention.confirmShorter', { period: label(days) }) : t('retention.confirm', { period: label(days) }),
-      danger: !!shorter,
-      onConfirm: async () => {
-        await patch(sitePath(domain), { retention_days: days })
-        notify(t('common.saved'))
-        reload()
-      },
-    })
+    if (!shorter) {
+      return ask({
+        title: t('settings.retention'),
+        message: t('retention.confirm', { period: label(days) }),
+        onConfirm: async () => {
+          await patch(sitePath(domain), { retention_days: days })
+          done()
+        },
+      })
+    }
+    // Shortening deletes history: the server says how many events, and
+    // the owner types the domain to go ahead.
+    try {
+      await patch(sitePath(domain), { retention_days: days })
+      return done() // nothing to confirm after all
+    } catch (err) {
+      if (err.status !== 409 || !err.body) return notify(err.message, 'error')
+      var n = Number(err.body.events_to_delete) || 0
+      ask({
+        title: t('settings.retention'),
+        message: t('retention.confirmShorter', { period: label(days), count: n, events: formatNumber(n, lang) }),
+        danger: true,
+        typed: domain,
+        confirmLabel: t('retention.shorten'),
+        onConfirm: async () => {
+          await patch(sitePath(domain), { retention_days: days, confirm: domain })
+          done()
+        },
+      })
+    }
   }
   return (
     <Section title={t('settings.retention')} intro={t('retention.intro')}>

@@ -4,41 +4,86 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { dashboardPath, settingsPath } from '../lib/routes.js'
 import { formatCompact, formatDateTime } from '../lib/format.js'
 import { seriesFromResults } from '../lib/query.js'
-import { get, list, post, sitePath, stats } from './api.js'
-import { browserZone, CopyButton, ErrorBox, Icon, SkeletonRows, timeZones, useApp, useLoad } from './common.jsx'
+import { get, list, patch, post, sitePath, stats } from './api.js'
+import { browserZone, CopyButton, ErrorBox, Icon, notify, SkeletonRows, timeZones, useApp, useLoad } from './common.jsx'
 import { Link, navigate, useLocation } from './router.jsx'
 import { Page } from './frame.jsx'
 
 export function Sites() {
   var { t } = useApp()
-  var sites = useLoad(() => get('/api/sites').then(d => list(d, 'sites')), [])
+  // The answer also says whether this account may add sites and runs the
+  // instance (operators).
+  var sites = useLoad(() => get('/api/sites').then(d => ({ list: list(d, 'sites'), canAdd: !!(d && d.can_add_sites), operator: !!(d && d.operator) })), [])
+  var canAdd = sites.data && sites.data.canAdd
   return (
     <Page>
       <div class="page-head">
         <h1>{t('sites.title')}</h1>
-        <Link href="/sites/new" class="btn primary">
-          <Icon name="plus" /> {t('sites.add')}
-        </Link>
+        {canAdd && (
+          <Link href="/sites/new" class="btn primary">
+            <Icon name="plus" /> {t('sites.add')}
+          </Link>
+        )}
       </div>
       {sites.error ? (
         <ErrorBox error={sites.error} retry={sites.reload} />
       ) : !sites.data ? (
         <SkeletonRows rows={3} />
-      ) : sites.data.length === 0 ? (
+      ) : sites.data.list.length === 0 ? (
         <div class="card empty">
-          <p>{t('sites.none')}</p>
-          <Link href="/sites/new" class="btn primary">
-            {t('sites.addFirst')}
-          </Link>
+          <p>{canAdd ? t('sites.none') : t('sites.noneAsk')}</p>
+          {canAdd && (
+            <Link href="/sites/new" class="btn primary">
+              {t('sites.addFirst')}
+            </Link>
+          )}
         </div>
       ) : (
         <ul class="site-list">
-          {sites.data.map(s => (
+          {sites.data.list.map(s => (
             <SiteCard key={s.domain} site={s} />
           ))}
         </ul>
       )}
+      {sites.data && sites.data.operator && <Instance />}
     </Page>
+  )
+}
+
+// The instance's settings, for its operators.
+function Instance() {
+  var { t } = useApp()
+  var inst = useLoad(() => get('/api/instance'), [])
+  var [busy, setBusy] = useState(false)
+  var toggle = async e => {
+    var on = e.target.checked
+    setBusy(true)
+    try {
+      await patch('/api/instance', { members_add_sites: on })
+      notify(t('common.saved'))
+      inst.reload()
+    } catch (err) {
+      notify(err.message, 'error')
+    } finally {
+      setBusy(false)
+    }
+  }
+  return (
+    <section class="card section instance">
+      <h2>{t('instance.title')}</h2>
+      <p class="muted">{t('instance.intro')}</p>
+      {inst.error ? (
+        <ErrorBox error={inst.error} retry={inst.reload} />
+      ) : !inst.data ? (
+        <SkeletonRows rows={1} />
+      ) : (
+        <div class="checks">
+          <label>
+            <input type="checkbox" name="members_add_sites" checked={!!inst.data.members_add_sites} disabled={busy} onChange={toggle} /> {t('instance.membersAddSites')}
+          </label>
+        </div>
+      )}
+    </section>
   )
 }
 

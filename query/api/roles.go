@@ -1,0 +1,105 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/sillage-analytics/sillage"
+)
+
+// need is what a route asks of its caller. Every route of the API names
+// one in the table of routes(), and serve checks it before the handler
+// runs: the rules of who may do what live there, in one place, and in the
+// table of query/api/API.md. A handler adds only the rules that depend on
+// the request's content (an owner to make owners, an owner to shorten
+// retention).
+type need int
+
+const (
+	// public routes take no credentials; the handler checks what the
+	// request carries instead (a password, a link's token).
+	public need = iota
+	// account: any logged-in account, by session cookie (and CSRF token).
+	account
+	// operator: an operator of the instance, by session. Operators manage
+	// the instance; they read no site's stats unless they are members.
+	operator
+	// siteRead: any member of the site by session, an API key scoped to
+	// the site whose owner is still a member, or one of its shared links.
+	siteRead
+	// siteAdmin: an admin or owner of the site, by session.
+	siteAdmin
+	// siteAdminOrKey: an admin or owner, by session or by their API key.
+	siteAdminOrKey
+	// siteOwner: an owner of the site, by session.
+	siteOwner
+)
+
+func (n need) String() string {
+	return [...]string{"public", "account", "operator", "site read", "site admin", "site admin or key", "site owner"}[n]
+}
+
+// grant is what serve established about the caller of a route.
+type grant struct {
+	sess session      // for account, operator and site routes by session
+	site sillage.Site // for site routes
+	acc  Access       // for site routes
+}
+
+type grantKey struct{}
+
+// granted returns the grant serve checked for this request.
+func granted(r *http.Request) grant {
+	g, _ := r.Context().Value(grantKey{}).(grant)
+	return g
+}
+
+// check enforces a route's need and returns what it established.
+func (a *API) check(r *http.Request, n need) (grant, error) {
+	var g grant
+	var err error
+	switch n {
+	case public:
+	case account:
+		g.sess, err = a.requireSession(r)
+	case operator:
+		if g.sess, err = a.requireSession(r); err != nil {
+			break
+		}
+		var op bool
+		if op, err = a.acc.IsOperator(r.Context(), g.sess.user.ID); err == nil && !op {
+			err = forbidden("only an operator of this instance can do this")
+		}
+	case siteRead:
+		g.site, g.acc, err = a.Authorize(r, r.PathValue("domain"))
+	case siteAdmin:
+		g.site, g.acc, err = a.manage(r, sillage.RoleAdmin, false)
+	case siteAdminOrKey:
+		g.site, g.acc, err = a.manage(r, sillage.RoleAdmin, true)
+	case siteOwner:
+		g.site, g.acc, err = a.manage(r, sillage.RoleOwner, false)
+	}
+	return g, err
+}
+
+// serve registers a route behind its need.
+func (a *API) serve(pattern string, n need, h handlerFunc) {
+	a.routeNeeds[pattern] = n
+	a.handle(pattern, func(w http.ResponseWriter, r *http.Request) error {
+		g, err := a.check(r, n)
+		if err != nil {
+			return err
+		}
+		return h(w, r.WithContext(context.WithValue(r.Context(), grantKey{}, g)))
+	})
+}
+
+// RouteNeeds lists every route with what it asks of its caller, for the
+// documentation and the tests that hold the API to it.
+func (a *API) RouteNeeds() map[string]string {
+	out := make(map[string]string, len(a.routeNeeds))
+	for p, n := range a.routeNeeds {
+		out[p] = n.String()
+	}
+	return out
+}

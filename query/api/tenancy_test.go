@@ -1,0 +1,122 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/store"
+	"github.com/sillage-analytics/sillage/store/storetest"
+)
+
+// The account takeover of issue 11: a tenant invites an email that has no
+// account yet, and must never learn a way into that account; when another
+// tenant later invites the same email, the first one must not see the
+// second tenant's site.
+func TestInvitationCannotTakeOverAnAccount(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	attacker := w.user("attacker@evil.fr")
+	evil, err := w.acc.AddSiteWithOwner(ctx, attacker.ID, "evil.fr", "Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = evil
+	mallory := w.as(attacker)
+
+	// The attacker invites the victim's email: the answer carries no password.
+	r := mallory.do("POST", "/api/sites/evil.fr/members", map[string]string{"email": "victim@client.fr", "role": "viewer"})
+	if r.status >= 300 {
+		t.Fatalf("invite: %d %s", r.status, r)
+	}
+	var invited struct {
+		Password string `json:"password"`
+		Link     string `json:"link"`
+	}
+	r.json(t, &invited)
+	if invited.Password != "" || strings.Contains(strings.ToLower(r.String()), "password\"") {
+		t.Fatalf("the invitation answered with a password: %s", r)
+	}
+	// Accepting its own link, the attacker creates the account with a
+	// password of its choice (there is no email to verify yet) …
+	tok := invited.Link[strings.LastIndex(invited.Link, "/")+1:]
+	wantStatus(t, "attacker accepts its own link", w.client().do("POST", "/api/invitations/"+tok+"/accept",
+		map[string]string{"password": "attacker's choice"}), 201)
+
+	// … and the victim's real tenant invites the same email later.
+	r = w.as(w.outsider).do("POST", "/api/sites/b.fr/members", map[string]string{"email": "victim@client.fr", "role": "admin"})
+	if r.status >= 300 {
+		t.Fatalf("second tenant invites: %d %s", r.status, r)
+	}
+	if strings.Contains(strings.ToLower(r.String()), "password\"") {
+		t.Fatalf("the second invitation answered with a password: %s", r)
+	}
+	// The existing account is not added silently: logged in as it, the
+	// attacker sees nothing of b.fr.
+	asVictim := w.client()
+	wantStatus(t, "attacker logs in as the victim", asVictim.login("victim@client.fr", "attacker's choice"), 200)
+	wantStatus(t, "b.fr stats", asVictim.do("GET", "/stats/b.fr", nil), 403)
+	var list struct{ Sites []siteResp }
+	asVictim.do("GET", "/api/sites", nil).json(t, &list)
+	for _, s := range list.Sites {
+		if s.Domain == "b.fr" {
+			t.Fatalf("the account joined b.fr without accepting: %+v", list.Sites)
+		}
+	}
+}
+
+// The admin of issue 11 who erased a site's history by shortening its
+// retention: shortening is the owner's, with a typed confirmation that
+// says how many events it deletes.
+func TestShorteningRetentionIsTheOwners(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	var events []sillage.Event
+	for _, daysAgo := range []int{0, 5, 40} {
+		for _, e := range storetest.Fixture(today.AddDate(0, 0, -daysAgo)) {
+			e.SiteID = w.a.ID
+			events = append(events, e)
+		}
+	}
+	if err := w.acc.Engine.InsertEvents(ctx, "", events); err != nil {
+		t.Fatal(err)
+	}
+	perDay := len(storetest.Fixture(today))
+	admin, owner := w.as(w.admin), w.as(w.owner)
+
+	wantStatus(t, "admin shortens retention", admin.do("PATCH", "/api/sites/a.fr", map[string]any{"retention_days": 1}), 403)
+	wantStatus(t, "admin shortens retention, confirmed", admin.do("PATCH", "/api/sites/a.fr", map[string]any{"retention_days": 1, "confirm": "a.fr"}), 403)
+	wantStatus(t, "admin changes the time zone", admin.do("PATCH", "/api/sites/a.fr", map[string]any{"timezone": "Europe/Berlin"}), 200)
+
+	// The owner is told what it costs before anything happens.
+	r := owner.do("PATCH", "/api/sites/a.fr", map[string]any{"retention_days": 30})
+	wantStatus(t, "owner shortens without confirmation", r, 409)
+	var ask struct {
+		Confirm        string `json:"confirm"`
+		EventsToDelete uint64 `json:"events_to_delete"`
+	}
+	if r.json(t, &ask); ask.Confirm != "a.fr" || ask.EventsToDelete != uint64(perDay) {
+		t.Fatalf("confirmation request = %s, want %d events", r, perDay)
+	}
+	wantStatus(t, "owner confirms with the wrong domain", owner.do("PATCH", "/api/sites/a.fr", map[string]any{"retention_days": 30, "confirm": "b.fr"}), 409)
+	var ret uint16
+	if err := store.QueryRow(ctx, w.acc.Engine, "SELECT retention_days FROM sites FINAL WHERE id = {id:UInt32}", store.Params{"id": w.a.ID}, &ret); err != nil || ret != 0 {
+		t.Fatalf("retention after refusals = %d, %v", ret, err)
+	}
+	wantStatus(t, "owner confirms", owner.do("PATCH", "/api/sites/a.fr", map[string]any{"retention_days": 30, "confirm": "A.fr"}), 200)
+
+	// Lengthening destroys nothing: an admin may.
+	wantStatus(t, "admin lengthens retention", admin.do("PATCH", "/api/sites/a.fr", map[string]any{"retention_days": 60}), 200)
+	wantStatus(t, "admin keeps forever", admin.do("PATCH", "/api/sites/a.fr", map[string]any{"retention_days": 0}), 200)
+	wantStatus(t, "admin from forever to a limit", admin.do("PATCH", "/api/sites/a.fr", map[string]any{"retention_days": 36500}), 403)
+	r = owner.do("PATCH", "/api/sites/a.fr", map[string]any{"retention_days": 36500})
+	if r.json(t, &ask); r.status != 409 || ask.EventsToDelete != 0 {
+		t.Fatalf("forever to 100 years: %d %s", r.status, r)
+	}
+	wantStatus(t, "viewer", w.as(w.viewer).do("PATCH", "/api/sites/a.fr", map[string]any{"retention_days": 60}), 403)
+	_ = http.StatusOK
+}
