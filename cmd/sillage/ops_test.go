@@ -320,3 +320,49 @@ func TestAPIKeyRefusesNonMember(t *testing.T) {
 	wantCLI(t, "apikey for a non-member", cli("", "apikey", "create", "--site", "atelier.fr", "--email", "paul@ailleurs.fr"),
 		false, "paul@ailleurs.fr cannot read atelier.fr")
 }
+
+// An operator named from the command line, and a password reset link that
+// works once.
+func TestOperatorAndResetPassword(t *testing.T) {
+	data := t.TempDir()
+	addr, _ := startServe(t, "--data", data, "--bootstrap-user", "first@example.fr")
+	cli := func(stdin string, args ...string) result {
+		return runCLI(t, nil, stdin, append(args, "--data", data)...)
+	}
+	wantCLI(t, "user add --operator", cli("mot de passe op 1\n", "user", "add", "--email", "op2@example.fr", "--password-stdin", "--operator"),
+		true, "op2@example.fr is an operator")
+	op, status := login(t, addr, "op2@example.fr", "mot de passe op 1")
+	if status != 200 {
+		t.Fatalf("login: %d", status)
+	}
+	resp, err := op.client.Get("http://" + addr + "/api/instance")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /api/instance as the new operator: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
+	wantCLI(t, "reset without --public-url", cli("", "user", "reset-password", "--email", "op2@example.fr"), false, "--public-url")
+	wantCLI(t, "reset of an unknown account", cli("", "user", "reset-password", "--email", "nobody@example.fr", "--public-url", "https://stats.example.fr"), false, "not found")
+	r := cli("", "user", "reset-password", "--email", "op2@example.fr", "--public-url", "https://stats.example.fr/")
+	wantCLI(t, "reset-password", r, true, "https://stats.example.fr/reset/")
+	link := strings.Fields(r.stdout)[0]
+	token := strings.TrimPrefix(link, "https://stats.example.fr/reset/")
+	reset := func() int {
+		b, _ := json.Marshal(map[string]string{"token": token, "password": "un tout nouveau mot"})
+		resp, err := http.Post("http://"+addr+"/api/auth/reset", "application/json", strings.NewReader(string(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if s := reset(); s != 204 {
+		t.Fatalf("reset with the printed link: %d", s)
+	}
+	if s := reset(); s == 204 {
+		t.Fatal("the reset link worked twice")
+	}
+	if _, status := login(t, addr, "op2@example.fr", "un tout nouveau mot"); status != 200 {
+		t.Fatalf("login with the new password: %d", status)
+	}
+}
