@@ -59,7 +59,8 @@ type API struct {
 	csrfKey  []byte
 	shareKey []byte
 
-	logins *throttle     // failed logins, password changes and shared-link passwords
+	logins *throttle     // failed guesses per client network (and password changes per account)
+	slow   *slowdown     // failed guesses per account and shared link
 	setup  sync.Mutex    // one first-run setup at a time
 	hashes chan struct{} // bounds concurrent argon2id checks (19 MiB each)
 	cop    *http.CrossOriginProtection
@@ -99,6 +100,7 @@ func New(o Options) *API {
 	a.csrfKey = deriveKey(secret, "sillage api csrf token")
 	a.shareKey = deriveKey(secret, "sillage api shared link cookie")
 	a.logins = newThrottle(a.now, throttleLimit, throttleWindow)
+	a.slow = newSlowdown(a.now, slowdownFree, slowdownBase, slowdownMax, throttleWindow)
 	a.routes()
 	return a
 }

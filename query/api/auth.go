@@ -177,30 +177,20 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("email and password are required")
 	}
 	ctx := r.Context()
-	emailKey, netKey := "email:"+email, networkKey(a.clientIP(r))
-	if wait := a.logins.take(emailKey, netKey); wait > 0 {
-		// No address or email in the log: it would be personal data kept
-		// for no use once the window has passed.
-		a.log.Info("login throttled", "retry_after", wait.Round(time.Second).String())
-		return throttled(w, wait)
-	}
 	var u sillage.User
-	var authErr error
-	if err := a.slowCheck(ctx, func() { u, authErr = a.acc.Authenticate(ctx, email, req.Password) }); err != nil {
-		a.logins.forgive(emailKey, netKey)
-		return err
-	}
-	if errors.Is(authErr, accounts.ErrBadCredentials) {
+	err := a.guarded(ctx, w, r, "email:"+email, func() error {
+		var authErr error
+		if err := a.slowCheck(ctx, func() { u, authErr = a.acc.Authenticate(ctx, email, req.Password) }); err != nil {
+			return err
+		}
+		return authErr
+	}, isBadCredentials)
+	if errors.Is(err, accounts.ErrBadCredentials) {
 		return unauthenticated(accounts.ErrBadCredentials.Error())
 	}
-	if authErr != nil {
-		a.logins.forgive(emailKey, netKey)
-		return authErr
+	if err != nil {
+		return err
 	}
-	// A success clears the account's count, not the network's: one valid
-	// account must not reset a sweep over others.
-	a.logins.reset(emailKey)
-	a.logins.forgive(netKey)
 	a.adopt(ctx, u)
 	// Never reuse a token that existed before the login.
 	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
@@ -210,6 +200,8 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	return a.startSession(w, r, u, http.StatusOK)
 }
+
+func isBadCredentials(err error) bool { return errors.Is(err, accounts.ErrBadCredentials) }
 
 func (a *API) logout(w http.ResponseWriter, r *http.Request) error {
 	s, err := a.requireSession(r)
