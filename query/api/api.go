@@ -45,6 +45,10 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	Now            func() time.Time
 	Logger         *slog.Logger
+
+	// RequireTOTP makes two-factor authentication mandatory: a session of
+	// an account without it may only enrol (or log out).
+	RequireTOTP bool
 }
 
 // API is the dashboard's JSON API.
@@ -59,6 +63,9 @@ type API struct {
 	csrfKey  []byte
 	shareKey []byte
 
+	pendingKey []byte // signs the tokens of logins that await a second factor
+	mustTOTP   bool
+
 	logins *throttle     // failed guesses per client network (and password changes per account)
 	slow   *slowdown     // failed guesses per account and shared link
 	setup  sync.Mutex    // one first-run setup at a time
@@ -71,7 +78,7 @@ type API struct {
 func New(o Options) *API {
 	a := &API{
 		acc: o.Accounts, engine: o.Engine, secure: o.SecureCookies, proxies: o.TrustedProxies,
-		now: o.Now, log: o.Logger,
+		now: o.Now, log: o.Logger, mustTOTP: o.RequireTOTP,
 		hashes: make(chan struct{}, 4),
 		cop:    http.NewCrossOriginProtection(),
 		mux:    http.NewServeMux(),
@@ -99,6 +106,7 @@ func New(o Options) *API {
 	// for a shared-link cookie signature.
 	a.csrfKey = deriveKey(secret, "sillage api csrf token")
 	a.shareKey = deriveKey(secret, "sillage api shared link cookie")
+	a.pendingKey = deriveKey(secret, "sillage api pending login")
 	a.logins = newThrottle(a.now, throttleLimit, throttleWindow)
 	a.slow = newSlowdown(a.now, slowdownFree, slowdownBase, slowdownMax, throttleWindow)
 	a.routes()
@@ -152,6 +160,11 @@ func (a *API) routes() {
 	a.handle("POST /api/auth/logout", a.logout)
 	a.handle("GET /api/auth/me", a.me)
 	a.handle("POST /api/auth/password", a.changePassword)
+	a.handle("POST /api/auth/login/totp", a.loginTOTP)
+	a.handle("GET /api/auth/totp", a.getTOTP)
+	a.handle("POST /api/auth/totp/enrol", a.enrolTOTP)
+	a.handle("POST /api/auth/totp/confirm", a.confirmTOTP)
+	a.handle("POST /api/auth/totp/disable", a.disableTOTP)
 
 	a.handle("GET /api/sites", a.listSites)
 	a.handle("POST /api/sites", a.createSite)
