@@ -184,3 +184,26 @@ func TestStatus(t *testing.T) {
 		t.Fatalf("500 body %q", rec.Body.String())
 	}
 }
+
+// BenchmarkGuess is the throttle's share of every password or code check:
+// the network's count, the account's slowdown, and taking a success back.
+func BenchmarkGuess(b *testing.B) {
+	now := time.Now()
+	logins := newThrottle(func() time.Time { return now }, throttleLimit, throttleWindow)
+	slow := newSlowdown(func() time.Time { return now }, slowdownFree, slowdownBase, slowdownMax, throttleWindow)
+	keys := make([]string, 1024)
+	for i := range keys {
+		keys[i] = networkKey(netip.AddrFrom4([4]byte{198, 51, byte(i >> 8), byte(i)}))
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		k := keys[i%len(keys)]
+		i++
+		if logins.take(k) == 0 {
+			slow.take("email:claire@example.fr")
+			logins.forgive(k)
+			slow.forgive("email:claire@example.fr")
+		}
+	}
+}
