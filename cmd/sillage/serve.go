@@ -45,6 +45,7 @@ type serveFlags struct {
 	trustedProxies string
 	secret         string
 	sampleAbove    int64
+	require2FA     bool
 	logLevel       string
 	logFormat      string
 	bootstrapSite  string
@@ -85,6 +86,8 @@ func runRoles(ctx context.Context, args []string, out io.Writer, r roles, usage 
 			"key for CSRF tokens and shared-link cookies, the same on every query process (default: a random one kept in DATA/secret)")
 		f.int64Var(&sf.sampleAbove, "sample-above", "SILLAGE_SAMPLE_ABOVE", stats.DefaultSampleAbove,
 			"events in a date range above which a query reads a sample of the visitors and scales its counts, saying so (0: never sample)")
+		f.boolVar(&sf.require2FA, "require-2fa", "SILLAGE_REQUIRE_2FA", false,
+			"every account must use two-factor authentication (TOTP): one without it must enrol right after logging in")
 	}
 	f.stringVar(&sf.logLevel, "log-level", "SILLAGE_LOG_LEVEL", "info", "debug, info, warn or error")
 	f.stringVar(&sf.logFormat, "log-format", "SILLAGE_LOG_FORMAT", "text", "text or json")

@@ -45,6 +45,10 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	Now            func() time.Time
 	Logger         *slog.Logger
+
+	// RequireTOTP makes two-factor authentication mandatory: a session of
+	// an account without it may only enrol (or log out).
+	RequireTOTP bool
 }
 
 // API is the dashboard's JSON API.
@@ -59,7 +63,11 @@ type API struct {
 	csrfKey  []byte
 	shareKey []byte
 
-	logins *throttle     // failed logins, password changes and shared-link passwords
+	pendingKey []byte // signs the tokens of logins that await a second factor
+	mustTOTP   bool
+
+	logins *throttle     // failed guesses per client network (and password changes per account)
+	slow   *slowdown     // failed guesses per account and shared link
 	setup  sync.Mutex    // one first-run setup at a time
 	hashes chan struct{} // bounds concurrent argon2id checks (19 MiB each)
 	cop    *http.CrossOriginProtection
@@ -72,7 +80,7 @@ type API struct {
 func New(o Options) *API {
 	a := &API{
 		acc: o.Accounts, engine: o.Engine, secure: o.SecureCookies, proxies: o.TrustedProxies,
-		now: o.Now, log: o.Logger,
+		now: o.Now, log: o.Logger, mustTOTP: o.RequireTOTP,
 		hashes: make(chan struct{}, 4),
 		cop:    http.NewCrossOriginProtection(),
 		mux:    http.NewServeMux(),
@@ -102,7 +110,9 @@ func New(o Options) *API {
 	// for a shared-link cookie signature.
 	a.csrfKey = deriveKey(secret, "sillage api csrf token")
 	a.shareKey = deriveKey(secret, "sillage api shared link cookie")
+	a.pendingKey = deriveKey(secret, "sillage api pending login")
 	a.logins = newThrottle(a.now, throttleLimit, throttleWindow)
+	a.slow = newSlowdown(a.now, slowdownFree, slowdownBase, slowdownMax, throttleWindow)
 	a.routes()
 	return a
 }
@@ -159,6 +169,11 @@ func (a *API) routes() {
 	a.serve("POST /api/auth/password", account, a.changePassword)
 	a.serve("GET /api/auth/reset/{token}", public, a.getReset)
 	a.serve("POST /api/auth/reset", public, a.postReset)
+	a.serve("POST /api/auth/login/totp", public, a.loginTOTP)
+	a.serve("GET /api/auth/totp", account, a.getTOTP)
+	a.serve("POST /api/auth/totp/enrol", account, a.enrolTOTP)
+	a.serve("POST /api/auth/totp/confirm", account, a.confirmTOTP)
+	a.serve("POST /api/auth/totp/disable", account, a.disableTOTP)
 
 	a.serve("GET /api/instance", operator, a.getInstance)
 	a.serve("PATCH /api/instance", operator, a.patchInstance)

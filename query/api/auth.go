@@ -33,6 +33,9 @@ type userJSON struct {
 type sessionJSON struct {
 	User      userJSON `json:"user"`
 	CSRFToken string   `json:"csrf_token"`
+	// TOTP says whether the account has a second factor, and whether the
+	// instance requires one (then the session can do nothing but enrol).
+	TOTP totpStatusJSON `json:"totp"`
 }
 
 type session struct {
@@ -71,7 +74,7 @@ func (a *API) requireSession(r *http.Request) (session, error) {
 	if err != nil || c.Value == "" {
 		return session{}, unauthenticated("log in first")
 	}
-	u, err := a.acc.UserBySession(ctx, c.Value)
+	u, err := a.sessionUser(r, c.Value)
 	if errors.Is(err, accounts.ErrNotFound) {
 		return session{}, unauthenticated("session expired: log in again")
 	}
@@ -96,7 +99,15 @@ func (a *API) startSession(w http.ResponseWriter, r *http.Request, u sillage.Use
 		Expires: expires, MaxAge: int(expires.Sub(a.now()).Seconds()),
 		HttpOnly: true, Secure: a.secureRequest(r), SameSite: http.SameSiteLaxMode,
 	})
-	writeJSON(w, status, sessionJSON{User: userJSON{u.ID, u.Email}, CSRFToken: a.csrfToken(token)})
+	return a.writeSession(w, r, status, u, token)
+}
+
+func (a *API) writeSession(w http.ResponseWriter, r *http.Request, status int, u sillage.User, token string) error {
+	st, err := a.totpStatus(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, status, sessionJSON{User: userJSON{u.ID, u.Email}, CSRFToken: a.csrfToken(token), TOTP: st})
 	return nil
 }
 
@@ -180,30 +191,29 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("email and password are required")
 	}
 	ctx := r.Context()
-	emailKey, netKey := "email:"+email, networkKey(a.clientIP(r))
-	if wait := a.logins.take(emailKey, netKey); wait > 0 {
-		// No address or email in the log: it would be personal data kept
-		// for no use once the window has passed.
-		a.log.Info("login throttled", "retry_after", wait.Round(time.Second).String())
-		return throttled(w, wait)
-	}
 	var u sillage.User
-	var authErr error
-	if err := a.slowCheck(ctx, func() { u, authErr = a.acc.Authenticate(ctx, email, req.Password) }); err != nil {
-		a.logins.forgive(emailKey, netKey)
-		return err
-	}
-	if errors.Is(authErr, accounts.ErrBadCredentials) {
+	err := a.guarded(ctx, w, r, "email:"+email, func() error {
+		var authErr error
+		if err := a.slowCheck(ctx, func() { u, authErr = a.acc.Authenticate(ctx, email, req.Password) }); err != nil {
+			return err
+		}
+		return authErr
+	}, isBadCredentials)
+	if errors.Is(err, accounts.ErrBadCredentials) {
 		return unauthenticated(accounts.ErrBadCredentials.Error())
 	}
-	if authErr != nil {
-		a.logins.forgive(emailKey, netKey)
-		return authErr
+	if err != nil {
+		return err
 	}
-	// A success clears the account's count, not the network's: one valid
-	// account must not reset a sweep over others.
-	a.logins.reset(emailKey)
-	a.logins.forgive(netKey)
+	if asked, err := a.askSecondFactor(w, r, u); asked || err != nil {
+		return err
+	}
+	return a.finishLogin(w, r, u)
+}
+
+// finishLogin starts the session of a login whose every factor is right.
+func (a *API) finishLogin(w http.ResponseWriter, r *http.Request, u sillage.User) error {
+	ctx := r.Context()
 	a.adopt(ctx, u)
 	// Never reuse a token that existed before the login.
 	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
@@ -213,6 +223,8 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	return a.startSession(w, r, u, http.StatusOK)
 }
+
+func isBadCredentials(err error) bool { return errors.Is(err, accounts.ErrBadCredentials) }
 
 func (a *API) logout(w http.ResponseWriter, r *http.Request) error {
 	s, err := a.requireSession(r)
@@ -232,8 +244,7 @@ func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, sessionJSON{User: userJSON{s.user.ID, s.user.Email}, CSRFToken: a.csrfToken(s.token)})
-	return nil
+	return a.writeSession(w, r, http.StatusOK, s.user, s.token)
 }
 
 type passwordChange struct {

@@ -102,7 +102,7 @@ func (a *API) Authorize(r *http.Request, domain string) (sillage.Site, Access, e
 	}
 	var sess *session
 	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
-		u, err := a.acc.UserBySession(ctx, c.Value)
+		u, err := a.sessionUser(r, c.Value)
 		switch {
 		case err == nil:
 			sess = &session{user: u, token: c.Value}

@@ -103,6 +103,15 @@ func matrixRows() []matrixRow {
 			return map[string]string{"token": f.resetToken, "password": newPassword}
 		}, want: public(204)},
 
+		// A pending login's token is signed: a made-up one is refused.
+		{pattern: "POST /api/auth/login/totp", body: body(map[string]string{"pending_token": "made.up", "code": "000000"}), want: public(401)},
+		{pattern: "GET /api/auth/totp", want: account(200)},
+		{pattern: "POST /api/auth/totp/enrol", want: account(200)},
+		// Without an enrolment begun there is nothing to confirm, and
+		// without a second factor no code disables one.
+		{pattern: "POST /api/auth/totp/confirm", body: body(map[string]string{"code": "000000"}), want: account(404)},
+		{pattern: "POST /api/auth/totp/disable", body: body(map[string]string{"password": password, "code": "000000"}), want: account(403)},
+
 		{pattern: "GET /api/instance", want: operatorOnly(200)},
 		{pattern: "PATCH /api/instance", body: body(map[string]bool{"members_add_sites": true}), want: operatorOnly(200)},
 

@@ -216,6 +216,8 @@ type sharePassword struct {
 	Password string `json:"password"`
 }
 
+var errWrongSharePassword = errors.New("wrong shared link password")
+
 // sharedLinkAuth checks a shared link's password and sets the cookie that
 // opens the link's site for ShareCookieLifetime. A link without password
 // opens with any.
@@ -226,28 +228,33 @@ func (a *API) sharedLinkAuth(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	slug := r.PathValue("slug")
-	linkKey, netKey := "share:"+slug, networkKey(a.clientIP(r))
-	if wait := a.logins.take(linkKey, netKey); wait > 0 {
-		return throttled(w, wait)
-	}
-	l, err := a.acc.SharedLinkBySlug(ctx, slug)
+	var l accounts.SharedLink
+	err := a.guarded(ctx, w, r, "share:"+slug, func() error {
+		var err error
+		if l, err = a.acc.SharedLinkBySlug(ctx, slug); err != nil {
+			return err
+		}
+		var ok bool
+		if err := a.slowCheck(ctx, func() { ok = l.CheckPassword(req.Password) }); err != nil {
+			return err
+		}
+		if !ok {
+			return errWrongSharePassword
+		}
+		return nil
+	}, func(err error) bool {
+		// An unknown slug counts too: slugs are guessed like passwords.
+		return errors.Is(err, errWrongSharePassword) || errors.Is(err, accounts.ErrNotFound)
+	})
 	if errors.Is(err, accounts.ErrNotFound) {
 		return notFound("unknown shared link")
 	}
-	if err != nil {
-		a.logins.forgive(linkKey, netKey)
-		return err
-	}
-	var ok bool
-	if err := a.slowCheck(ctx, func() { ok = l.CheckPassword(req.Password) }); err != nil {
-		a.logins.forgive(linkKey, netKey)
-		return err
-	}
-	if !ok {
+	if errors.Is(err, errWrongSharePassword) {
 		return unauthenticated("wrong password")
 	}
-	a.logins.reset(linkKey)
-	a.logins.forgive(netKey)
+	if err != nil {
+		return err
+	}
 	site, err := a.acc.SiteByID(ctx, l.SiteID)
 	if err != nil {
 		return err

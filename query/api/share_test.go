@@ -201,13 +201,29 @@ func TestSharedLinks(t *testing.T) {
 	wantStatus(t, "delete link", admin.do("DELETE", "/api/sites/a.fr/shared-links/"+open.ID, nil), 204)
 	wantStatus(t, "deleted link", visitor(open.Slug).do("GET", "/stats/a.fr", nil), 401)
 
-	// Password guesses are throttled per link.
-	for i := range 5 {
-		c := w.client()
-		c.header.Set("X-Forwarded-For", "198.51.100."+strconv.Itoa(i))
-		wantStatus(t, "guess", c.do("POST", "/api/share/"+locked.Slug+"/auth", map[string]string{"password": "guess"}), 401)
+	// Password guesses are throttled per address; the link itself is only
+	// slowed down, so a stranger's guesses never shut out its visitors.
+	auth := func(c *client, pw string) response {
+		return c.do("POST", "/api/share/"+locked.Slug+"/auth", map[string]string{"password": pw})
 	}
-	wantStatus(t, "guess throttled", v.do("POST", "/api/share/"+locked.Slug+"/auth", map[string]string{"password": "mot de passe du client"}), 429)
+	guesser := w.client()
+	guesser.header.Set("X-Forwarded-For", "198.51.100.1")
+	for range 5 {
+		wantStatus(t, "guess", auth(guesser, "guess"), 401)
+	}
+	r = auth(guesser, "mot de passe du client")
+	wantStatus(t, "guesser throttled", r, 429)
+	if ra, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || ra <= 0 || ra > 900 {
+		t.Fatalf("Retry-After = %q", r.header.Get("Retry-After"))
+	}
+	for i := range 3 {
+		c := w.client()
+		c.header.Set("X-Forwarded-For", "198.51.100."+strconv.Itoa(10+i))
+		wantStatus(t, "guess from elsewhere", auth(c, "guess"), 401)
+	}
+	client := w.client()
+	client.header.Set("X-Forwarded-For", "203.0.113.9")
+	wantStatus(t, "the link's visitor after a stranger's guesses", auth(client, "mot de passe du client"), 200)
 }
 
 func TestAPIKeys(t *testing.T) {

@@ -1,20 +1,39 @@
 package api
 
 import (
+	"context"
+	"fmt"
+	"net/http"
 	"net/netip"
 	"sync"
 	"time"
 )
 
-// Login throttling: this many failures per key within the window, then the
-// key waits until the oldest of them leaves the window.
+// Login throttling has two halves, so that a stranger cannot turn it
+// against an account's owner:
+//
+//   - a network (an IPv4 address, an IPv6 /64) that failed throttleLimit
+//     times within throttleWindow, over any accounts, is refused (429 with
+//     Retry-After) until its oldest failure leaves the window;
+//   - an account is never refused: once it has slowdownFree recent
+//     failures, from wherever, each attempt on it waits before its check,
+//     twice as long per further failure, up to slowdownMax.
+//
+// So the right password from a network that has not been guessing always
+// logs in, at worst slowdownMax later; a botnet spraying one account gets
+// throttleLimit guesses per network per window, each one slowdownMax long
+// and an argon2id check besides.
 const (
 	throttleLimit  = 5
 	throttleWindow = 15 * time.Minute
+
+	slowdownFree = 5
+	slowdownBase = 250 * time.Millisecond
+	slowdownMax  = 4 * time.Second
 )
 
-// throttle counts recent failures per key (an email, a client network, a
-// shared link) in memory. Each process counts alone: behind N query
+// throttle counts recent failures per key (a client network, an account,
+// a shared link) in memory. Each process counts alone: behind N query
 // processes an attacker gets N times the budget, still tiny against
 // argon2id.
 type throttle struct {
@@ -51,13 +70,29 @@ func (t *throttle) take(keys ...string) time.Duration {
 		return longest
 	}
 	for _, k := range keys {
-		f := append(t.recent(k, now), now)
-		if len(f) > t.limit {
-			f = f[len(f)-t.limit:]
-		}
-		t.fails[k] = f
+		t.add(k, now)
 	}
 	return 0
+}
+
+// record counts an attempt for key up front, whatever came before, and
+// returns how many recent failures it already had (at most limit).
+func (t *throttle) record(key string) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	t.sweep(now)
+	n := len(t.recent(key, now))
+	t.add(key, now)
+	return n
+}
+
+func (t *throttle) add(key string, now time.Time) {
+	f := append(t.recent(key, now), now)
+	if len(f) > t.limit {
+		f = f[len(f)-t.limit:]
+	}
+	t.fails[key] = f
 }
 
 // forgive takes back the newest attempt of each key.
@@ -108,6 +143,61 @@ func (t *throttle) sweep(now time.Time) {
 	}
 }
 
+// slowdown delays the attempts on a key that failed often, and never
+// refuses one: the key is something a stranger can name (an account's
+// email, a shared link's slug), so a refusal would be theirs to impose on
+// the owner.
+type slowdown struct {
+	t    *throttle
+	free int
+	base time.Duration
+	max  time.Duration
+}
+
+func newSlowdown(now func() time.Time, free int, base, most, window time.Duration) *slowdown {
+	// Keep just enough failures per key to reach the longest delay.
+	steps := 0
+	for d := base; d < most; d *= 2 {
+		steps++
+	}
+	return &slowdown{t: newThrottle(now, free+steps+1, window), free: free, base: base, max: most}
+}
+
+// take records an attempt on key as a failure up front (forgive takes a
+// success back) and returns how long it waits before its check.
+func (s *slowdown) take(key string) time.Duration {
+	return s.delay(s.t.record(key))
+}
+
+// delay after n recent failures.
+func (s *slowdown) delay(n int) time.Duration {
+	if n < s.free {
+		return 0
+	}
+	d := s.base
+	for i := s.free; i < n && d < s.max; i++ {
+		d *= 2
+	}
+	return min(d, s.max)
+}
+
+func (s *slowdown) forgive(key string) { s.t.forgive(key) }
+
+// wait sleeps for d unless ctx ends first.
+func wait(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // networkKey groups an address with its neighbours that one client is
 // likely to control: itself for IPv4, its /64 for IPv6.
 func networkKey(ip netip.Addr) string {
@@ -116,4 +206,30 @@ func networkKey(ip netip.Addr) string {
 		return "net:" + p.String()
 	}
 	return "net:" + ip.Unmap().String()
+}
+
+// guarded runs check, a guess at a secret (a password, a code), under
+// both halves of the throttle: the client's network may be refused (429),
+// accountKey is only slowed down. It returns check's error; only the
+// errors that wrong calls a wrong guess count as failures, so a success or
+// an engine error costs nobody anything.
+func (a *API) guarded(ctx context.Context, w http.ResponseWriter, r *http.Request, accountKey string, check func() error, wrong func(error) bool) error {
+	netKey := networkKey(a.clientIP(r))
+	if d := a.logins.take(netKey); d > 0 {
+		// No address or account in the log: it would be personal data kept
+		// for no use once the window has passed.
+		a.log.Info("guess throttled", "retry_after", d.Round(time.Second).String())
+		return throttled(w, d)
+	}
+	err := wait(ctx, a.slow.take(accountKey))
+	if err != nil {
+		err = fmt.Errorf("wait before checking a secret: %w", err)
+	} else {
+		err = check()
+	}
+	if err == nil || !wrong(err) {
+		a.logins.forgive(netKey)
+		a.slow.forgive(accountKey)
+	}
+	return err
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -44,6 +45,69 @@ func TestThrottle(t *testing.T) {
 	th.take("c")
 	if len(th.fails) != 1 {
 		t.Fatalf("%d keys kept after a sweep: %v", len(th.fails), th.fails)
+	}
+}
+
+func TestSlowdown(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := newSlowdown(func() time.Time { return now }, 3, 100*time.Millisecond, time.Second, 10*time.Minute)
+	steps := []struct {
+		name    string
+		advance time.Duration
+		do      func() time.Duration
+		want    time.Duration
+	}{
+		{"1st", 0, func() time.Duration { return s.take("a") }, 0},
+		{"2nd", time.Minute, func() time.Duration { return s.take("a") }, 0},
+		{"3rd", time.Minute, func() time.Duration { return s.take("a") }, 0},
+		{"4th waits the base delay", 0, func() time.Duration { return s.take("a") }, 100 * time.Millisecond},
+		{"5th twice as long", 0, func() time.Duration { return s.take("a") }, 200 * time.Millisecond},
+		{"6th", 0, func() time.Duration { return s.take("a") }, 400 * time.Millisecond},
+		{"7th", 0, func() time.Duration { return s.take("a") }, 800 * time.Millisecond},
+		{"8th reaches the cap", 0, func() time.Duration { return s.take("a") }, time.Second},
+		{"never more than the cap", 0, func() time.Duration { return s.take("a") }, time.Second},
+		{"still never refused", 0, func() time.Duration { s.take("a"); s.take("a"); return s.take("a") }, time.Second},
+		{"another key is free", 0, func() time.Duration { return s.take("b") }, 0},
+		{"a forgiven success does not count", 0, func() time.Duration { s.forgive("b"); s.take("b"); s.forgive("b"); return s.take("b") }, 0},
+		{"failures leave the window", 10 * time.Minute, func() time.Duration { return s.take("a") }, 0},
+	}
+	for _, st := range steps {
+		now = now.Add(st.advance)
+		if got := st.do(); got != st.want {
+			t.Fatalf("%s: delay %v, want %v", st.name, got, st.want)
+		}
+	}
+	// A key keeps no more failures than the cap needs.
+	if n := len(s.t.fails["a"]); n > s.t.limit {
+		t.Fatalf("%d failures kept, limit %d", n, s.t.limit)
+	}
+}
+
+func TestSlowdownDelay(t *testing.T) {
+	s := newSlowdown(time.Now, slowdownFree, slowdownBase, slowdownMax, throttleWindow)
+	tests := []struct {
+		failures int
+		want     time.Duration
+	}{
+		{0, 0}, {slowdownFree - 1, 0},
+		{slowdownFree, slowdownBase}, {slowdownFree + 1, 2 * slowdownBase},
+		{slowdownFree + 4, slowdownMax}, {s.t.limit, slowdownMax}, {1 << 20, slowdownMax},
+	}
+	for _, tt := range tests {
+		if got := s.delay(tt.failures); got != tt.want {
+			t.Errorf("delay(%d) = %v, want %v", tt.failures, got, tt.want)
+		}
+	}
+}
+
+func TestWaitEndsWithContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := wait(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Fatalf("wait = %v", err)
+	}
+	if err := wait(ctx, 0); err != nil {
+		t.Fatalf("no wait = %v", err)
 	}
 }
 
@@ -118,5 +182,28 @@ func TestStatus(t *testing.T) {
 	WriteError(rec, nil, httptest.NewRequest("GET", "/", nil), errors.New("SELECT secret FROM table"))
 	if rec.Code != 500 || rec.Body.String() != "{\"error\":\"internal error\"}\n" {
 		t.Fatalf("500 body %q", rec.Body.String())
+	}
+}
+
+// BenchmarkGuess is the throttle's share of every password or code check:
+// the network's count, the account's slowdown, and taking a success back.
+func BenchmarkGuess(b *testing.B) {
+	now := time.Now()
+	logins := newThrottle(func() time.Time { return now }, throttleLimit, throttleWindow)
+	slow := newSlowdown(func() time.Time { return now }, slowdownFree, slowdownBase, slowdownMax, throttleWindow)
+	keys := make([]string, 1024)
+	for i := range keys {
+		keys[i] = networkKey(netip.AddrFrom4([4]byte{198, 51, byte(i >> 8), byte(i)}))
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		k := keys[i%len(keys)]
+		i++
+		if logins.take(k) == 0 {
+			slow.take("email:claire@example.fr")
+			logins.forgive(k)
+			slow.forgive("email:claire@example.fr")
+		}
 	}
 }

@@ -4,7 +4,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks'
 import { makeT, pickLang, LANGS } from '../lib/i18n.js'
 import { route } from '../lib/routes.js'
 import { get, post, setCsrf, setUnauthorizedHandler } from './api.js'
-import { AppContext, Notices, Spinner, store, useApp } from './common.jsx'
+import { AppContext, LazyTOTP, Notices, Spinner, store, useApp } from './common.jsx'
 import { Link, navigate, useLocation, withParam } from './router.jsx'
 import { Invite, Login, Reset, Setup } from './auth.jsx'
 import { Page } from './frame.jsx'
@@ -112,7 +112,14 @@ export function App() {
     navigate('/login')
   }
 
-  var ctx = { lang, t, setLang, theme, toggleTheme, session, login, logout }
+  // After enrolling or turning off a second factor, the session says so.
+  var refreshSession = () =>
+    get('/api/auth/me', { quiet401: true }).then(
+      s => login(s),
+      e => e.status === 401 && setSession(null)
+    )
+
+  var ctx = { lang, t, setLang, theme, toggleTheme, session, login, logout, refreshSession }
 
   var page
   if (r.name === 'share') page = <Shared slug={r.slug} />
@@ -121,6 +128,7 @@ export function App() {
   else if (r.name === 'invite') page = <Invite token={r.token} />
   else if (r.name === 'reset') page = <Reset token={r.token} />
   else if (!session) page = r.name === 'setup' ? <Setup /> : <Login />
+  else if (session.totp && session.totp.required && !session.totp.enabled) page = <LazyTOTP part="ForcedEnrolment" />
   else page = <LoggedIn r={r} />
 
   return (

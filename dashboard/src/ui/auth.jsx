@@ -23,6 +23,8 @@ export function Login() {
   var [password, setPassword] = useState('')
   var [error, setError] = useState('')
   var [busy, setBusy] = useState(false)
+  // Set when the password was right and the account asks for a code.
+  var [pending, setPending] = useState('')
   useEffect(() => {
     if (location.pathname === '/') navigate('/login', { replace: true })
     get('/api/auth/setup', { quiet401: true }).then(
@@ -36,13 +38,33 @@ export function Login() {
     setError('')
     try {
       var s = await post('/api/auth/login', { email: email.trim(), password }, { quiet401: true })
-      login(s)
-      if (location.pathname === '/login' || location.pathname === '/' || location.pathname === '/setup') navigate('/sites', { replace: true })
+      if (s && s.second_factor) {
+        setPassword('')
+        setPending(s.pending_token)
+        setBusy(false)
+        return
+      }
+      loggedIn(s)
     } catch (err) {
-      setError(err.status === 401 || err.status === 403 ? t('login.wrong') : err.message)
+      setError(err.status === 401 || err.status === 403 ? t('login.wrong') : err.status === 429 ? t('login.throttled') : err.message)
       setBusy(false)
     }
   }
+  var loggedIn = s => {
+    login(s)
+    if (location.pathname === '/login' || location.pathname === '/' || location.pathname === '/setup') navigate('/sites', { replace: true })
+  }
+  if (pending)
+    return (
+      <SecondFactor
+        token={pending}
+        onDone={loggedIn}
+        onRestart={() => {
+          setPending('')
+          setError('')
+        }}
+      />
+    )
   return (
     <AuthCard title={t('login.title')}>
       <form onSubmit={submit} class="stack" aria-describedby={error ? 'login-error' : undefined}>
@@ -61,6 +83,47 @@ export function Login() {
         )}
         <button type="submit" class="btn primary" disabled={busy}>
           {t('login.submit')}
+        </button>
+      </form>
+    </AuthCard>
+  )
+}
+
+// The login's second step: a code of the authenticator app, or a recovery
+// code.
+function SecondFactor({ token, onDone, onRestart }) {
+  var { t } = useApp()
+  var [code, setCode] = useState('')
+  var [error, setError] = useState('')
+  var [busy, setBusy] = useState(false)
+  var submit = async e => {
+    e.preventDefault()
+    setBusy(true)
+    setError('')
+    try {
+      onDone(await post('/api/auth/login/totp', { pending_token: token, code: code.trim() }, { quiet401: true }))
+    } catch (err) {
+      setError(err.status === 401 ? t('totp.wrong') : err.status === 429 ? t('login.throttled') : err.message)
+      setBusy(false)
+    }
+  }
+  return (
+    <AuthCard title={t('login.title')} intro={t('login.codeIntro')}>
+      <form onSubmit={submit} class="stack" data-second-factor>
+        <label class="field">
+          <span>{t('totp.codeOrRecovery')}</span>
+          <input name="code" autocomplete="one-time-code" required autoFocus maxLength={20} value={code} onInput={e => setCode(e.target.value)} />
+        </label>
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" class="btn primary" disabled={busy}>
+          {t('login.submit')}
+        </button>
+        <button type="button" class="btn ghost" onClick={onRestart}>
+          {t('login.restart')}
         </button>
       </form>
     </AuthCard>

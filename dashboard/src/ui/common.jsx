@@ -185,6 +185,17 @@ export function SkeletonRows({ rows = 9 }) {
   )
 }
 
+// The two-factor pages load on demand: most sessions never open them.
+var totpModule = null
+export function LazyTOTP({ part, ...props }) {
+  var [mod, setMod] = useState(totpModule)
+  useEffect(() => {
+    if (!mod) import('./totp.jsx').then(m => setMod((totpModule = m)))
+  }, [])
+  var C = mod && mod[part]
+  return C ? <C {...props} /> : part === 'ForcedEnrolment' ? <Spinner /> : null
+}
+
 export function Spinner() {
   var { t } = useApp()
   return (

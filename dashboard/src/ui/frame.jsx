@@ -2,7 +2,7 @@
 // account menu) and the main landmark; the password dialog.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { post } from './api.js'
-import { Icon, Modal, notify, useApp } from './common.jsx'
+import { Icon, LazyTOTP, Modal, notify, useApp } from './common.jsx'
 import { Link } from './router.jsx'
 
 export function Page({ children, head, wide }) {
@@ -107,11 +107,13 @@ export function PasswordDialog({ onClose }) {
   )
 }
 
-// A menu button: who is logged in, change password, log out.
+// A menu button: who is logged in, change password, two-factor
+// authentication, log out.
 export function AccountMenu() {
   var { t, session, logout } = useApp()
   var [open, setOpen] = useState(false)
   var [pw, setPw] = useState(false)
+  var [totp, setTotp] = useState(false)
   var ref = useRef()
   useEffect(() => {
     if (!open) return
@@ -144,12 +146,23 @@ export function AccountMenu() {
           >
             {t('password.title')}
           </button>
+          <button
+            type="button"
+            onClick={() => {
+              setOpen(false)
+              setTotp(true)
+            }}
+            data-totp-menu
+          >
+            {t('totp.title')}
+          </button>
           <button type="button" onClick={logout} data-logout>
             {t('account.logout')}
           </button>
         </div>
       )}
       {pw && <PasswordDialog onClose={() => setPw(false)} />}
+      {totp && <LazyTOTP part="TOTPDialog" onClose={() => setTotp(false)} />}
     </div>
   )
 }

@@ -31,12 +31,12 @@ export function freePort() {
   })
 }
 
-// Starts `sillage serve`; resolves once it answers, with its URL, the
-// admin's password and a stop function.
-export async function startServer() {
+// Starts `sillage serve` (with extra flags, if any); resolves once it
+// answers, with its URL, the admin's password and a stop function.
+export async function startServer(extra = []) {
   var port = await freePort()
   var data = mkdtempSync(join(tmpdir(), 'sillage-browser-'))
-  var args = ['serve', '--listen', '127.0.0.1:' + port, '--data', data, '--bootstrap-site', SITE, '--bootstrap-user', USER]
+  var args = ['serve', '--listen', '127.0.0.1:' + port, '--data', data, '--bootstrap-site', SITE, '--bootstrap-user', USER, ...extra]
   // The embedded engine's library, which `make chdb` puts in tools/chdb/,
   // is found from the repository root; this runs from dashboard/.
   var env = { ...process.env }
