@@ -156,6 +156,7 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 	}
 
 	ipText := ip.String()
+	network := c.tracker.Network(ip)
 	var recs [][]byte
 	for _, site := range sites {
 		vid := visitor.ID(today, site.ID, ipText, ua)
@@ -166,7 +167,7 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 			}
 		}
 		extend := !p.IsEngagement()
-		s, ok := c.tracker.Touch(site.ID, vid, now, extend, newAttrs)
+		s, ok := c.tracker.Touch(site.ID, vid, network, now, extend, newAttrs)
 		if !ok {
 			continue // an engagement event without a live session
 		}
