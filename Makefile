@@ -7,7 +7,7 @@ CHDB_LIB := tools/chdb/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so
 DATA ?= ./data
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all build chdb js-deps run test test-go test-js lint bench bench-ingest bench-query fuzz clean
+.PHONY: all build chdb js-deps run test test-go test-js lint bench bench-ingest bench-flood bench-query fuzz clean
 
 all: build
 
@@ -54,6 +54,12 @@ bench: chdb
 # BENCHMARKS.md by hand.
 bench-ingest: chdb build
 	$(GO) run ./bench/ingest --bin bin/sillage --duration 30s --conns 50
+
+# Peak memory of the collector under a flood of new sessions (new user
+# agents from one address, new IPv6 /64s), real visitors beside it.
+bench-flood: chdb build
+	$(GO) run ./bench/ingest --bin bin/sillage --flood ipv6 --duration 180s --conns 50
+	$(GO) run ./bench/ingest --bin bin/sillage --flood ua --duration 120s --conns 50
 
 # The dashboard's queries at 10 M and 100 M events of one site (the data
 # folders are kept in bench-data/ to run again without regenerating).

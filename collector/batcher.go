@@ -229,16 +229,19 @@ func (c *Collector) kick() {
 // restoreSessions reloads sessions alive in the last 30 minutes, from the
 // events: a session lives on its last event other than engagement (which
 // joins a session but does not extend it), and the sessions table's last
-// time counts engagement too.
+// time counts engagement too. In order of last event, so the tracker's
+// lists take them in order; with their number of events, so that a session
+// of one event is the first ended past the memory budget.
 func (c *Collector) restoreSessions(ctx context.Context) error {
 	rows, err := c.engine.Query(ctx, `SELECT site_id, visitor_id, session_id, min(session_start), max(ts),
 			any(referrer), any(referrer_source), any(channel), any(utm_source), any(utm_medium), any(utm_campaign),
 			any(utm_term), any(utm_content), any(click_id_param), toString(any(country_code)), any(region), any(city),
-			any(city_geoname_id), any(browser), any(browser_version), any(os), any(os_version), any(device)
+			any(city_geoname_id), any(browser), any(browser_version), any(os), any(os_version), any(device), count()
 		FROM events
 		WHERE toDate(ts) >= toDate({since:DateTime64(3, 'UTC')}) AND ts >= {since:DateTime64(3, 'UTC')}
 			AND name != 'engagement'
-		GROUP BY site_id, visitor_id, session_id`,
+		GROUP BY site_id, visitor_id, session_id
+		ORDER BY max(ts)`,
 		store.Params{"since": c.cfg.Now().Add(-session.Timeout)})
 	if err != nil {
 		return err
@@ -247,17 +250,17 @@ func (c *Collector) restoreSessions(ctx context.Context) error {
 	n := 0
 	for rows.Next() {
 		var site uint32
-		var vis uint64
+		var vis, events uint64
 		s := session.Session{Attrs: &session.Attrs{}}
 		a := s.Attrs
 		if err := rows.Scan(&site, &vis, &s.ID, &s.Start, &s.Last,
 			&a.Referrer, &a.ReferrerSource, &a.Channel, &a.UTMSource, &a.UTMMedium, &a.UTMCampaign,
 			&a.UTMTerm, &a.UTMContent, &a.ClickIDParam, &a.CountryCode, &a.Region, &a.City,
-			&a.CityGeonameID, &a.Browser, &a.BrowserVersion, &a.OS, &a.OSVersion, &a.Device); err != nil {
+			&a.CityGeonameID, &a.Browser, &a.BrowserVersion, &a.OS, &a.OSVersion, &a.Device, &events); err != nil {
 			return err
 		}
 		a.CountryCode = strings.TrimRight(a.CountryCode, "\x00")
-		c.tracker.Restore(site, vis, s)
+		c.tracker.Restore(site, vis, s, events)
 		n++
 	}
 	if err := rows.Err(); err != nil {

@@ -53,9 +53,12 @@ type Config struct {
 	URL   enrich.URLOptions
 	// UACacheSize bounds the user-agent cache (default 50 000).
 	UACacheSize int
-	Now         func() time.Time
-	Logger      *slog.Logger
-	Registerer  prometheus.Registerer
+	// Sessions bounds the live sessions' memory: a byte budget and a cap
+	// per site and client network (see session.Config).
+	Sessions   session.Config
+	Now        func() time.Time
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
 }
 
 func (c *Config) defaults() {
@@ -126,7 +129,7 @@ func New(ctx context.Context, cfg Config, eng store.Engine, sites SiteLister) (*
 	c := &Collector{
 		cfg: cfg, log: cfg.Logger, engine: eng, wal: w, walID: walID, ua: ua,
 		salts:    visitor.NewSalts(eng, cfg.Now, cfg.Logger),
-		tracker:  session.NewTracker(),
+		tracker:  session.NewTracker(cfg.Sessions),
 		sites:    newSiteCache(sites, cfg.Now, cfg.Logger),
 		script:   newScript(),
 		flushNow: make(chan struct{}, 1),
@@ -186,7 +189,7 @@ func (c *Collector) janitor(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			c.metrics.liveSessions.Set(float64(c.tracker.Expire(c.cfg.Now())))
+			c.tracker.Expire(c.cfg.Now())
 			c.salts.Current(ctx)
 		}
 	}

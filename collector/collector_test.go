@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/valyala/fasthttp"
 
 	"github.com/sillage-analytics/sillage"
@@ -620,5 +621,52 @@ func TestScript(t *testing.T) {
 	}
 	if nf := get("/js/script.deadbeef.js", "", ""); nf.StatusCode() != 404 {
 		t.Fatalf("unknown version: %d", nf.StatusCode())
+	}
+}
+
+// A flood of new user agents from one address, or of addresses from one
+// IPv6 /64, ends that network's own sessions past --session-network-cap:
+// the collector hands the tracker the client's network, counts the
+// evictions in /metrics, and another visitor's visit stays one session.
+func TestFloodFromOneNetworkIsCapped(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	e := newEnv(t, storetest.Embedded(t), func(c *Config) {
+		c.Sessions.PerNetwork = 20
+		c.Registerer = reg
+	})
+	real := func(path string) {
+		e.send(request{body: `{"n":"pageview","u":"https://atelier.fr` + path + `","d":"atelier.fr"}`, peer: "90.12.1.2"})
+	}
+	real("/real/1")
+	for i := range 100 {
+		ua := fmt.Sprintf("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.%d.0 Safari/537.36", i)
+		e.send(request{body: `{"n":"pageview","u":"https://atelier.fr/flood","d":"atelier.fr"}`, ua: ua, peer: "81.65.1.2"})
+		e.send(request{body: `{"n":"pageview","u":"https://atelier.fr/flood","d":"atelier.fr"}`, peer: fmt.Sprintf("2a01:cb00:1:2::%x", i+1)})
+	}
+	e.clock.advance(10 * time.Minute)
+	real("/real/2")
+	e.flush()
+	if n := e.count("startsWith(pathname, '/real/')", nil); n != 2 {
+		t.Fatalf("%d events of the real visitor stored, want 2", n)
+	}
+	var sessions uint64
+	store.QueryRow(context.Background(), e.engine, "SELECT uniqExact(session_id) FROM events WHERE startsWith(pathname, '/real/')", nil, &sessions)
+	if sessions != 1 {
+		t.Fatalf("the real visitor's visit is %d sessions, want 1", sessions)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	evicted := map[string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() == "sillage_sessions_evicted_total" {
+			for _, m := range mf.GetMetric() {
+				evicted[m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
+			}
+		}
+	}
+	if evicted["network_cap"] != 2*(100-20) || evicted["budget"] != 0 {
+		t.Fatalf("sillage_sessions_evicted_total = %v, want network_cap %d and budget 0", evicted, 2*(100-20))
 	}
 }

@@ -32,12 +32,28 @@ func (c *Collector) Handle(ctx *fasthttp.RequestCtx) bool {
 	switch {
 	case string(path) == "/api/event":
 		c.serveEvent(ctx)
-	case bytes.HasPrefix(path, []byte("/js/script")):
+	case isScript(path):
 		c.script.serve(ctx)
 	default:
 		return false
 	}
 	return true
+}
+
+func isScript(path []byte) bool { return bytes.HasPrefix(path, []byte("/js/script")) }
+
+// IsRoute reports whether path is one of the collector's routes.
+func IsRoute(path []byte) bool { return string(path) == "/api/event" || isScript(path) }
+
+// ServeStarting answers a request to the collector's routes that came
+// before the collector exists (the listener opens first, so health checks
+// answer while migrations run and sessions are restored): 503 with
+// Retry-After, which a client retries, where a 404 would lose the event.
+func ServeStarting(ctx *fasthttp.RequestCtx) {
+	// Readable by the tracker's cross-origin request.
+	ctx.Response.Header.Set("Access-Control-Allow-Origin", "*")
+	ctx.Response.Header.Set("Retry-After", "5")
+	jsonError(ctx, fasthttp.StatusServiceUnavailable, "server", "starting, retry later")
 }
 
 func (c *Collector) serveEvent(ctx *fasthttp.RequestCtx) {
@@ -156,6 +172,7 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 	}
 
 	ipText := ip.String()
+	network := c.tracker.Network(ip)
 	var recs [][]byte
 	for _, site := range sites {
 		vid := visitor.ID(today, site.ID, ipText, ua)
@@ -166,7 +183,7 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 			}
 		}
 		extend := !p.IsEngagement()
-		s, ok := c.tracker.Touch(site.ID, vid, now, extend, newAttrs)
+		s, ok := c.tracker.Touch(site.ID, vid, network, now, extend, newAttrs)
 		if !ok {
 			continue // an engagement event without a live session
 		}

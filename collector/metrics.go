@@ -2,6 +2,8 @@ package collector
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sillage-analytics/sillage/collector/session"
 )
 
 type metrics struct {
@@ -14,7 +16,6 @@ type metrics struct {
 	insertErrors  prometheus.Counter
 	insertSeconds prometheus.Histogram
 	latency       prometheus.Histogram
-	liveSessions  prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer, c *Collector) *metrics {
@@ -48,12 +49,17 @@ func newMetrics(reg prometheus.Registerer, c *Collector) *metrics {
 			Name: "sillage_event_request_seconds", Help: "Duration of POST /api/event, write-ahead log included.",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
 		}),
-		liveSessions: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "sillage_live_sessions", Help: "Sessions alive in memory after the last expiry pass.",
-		}),
 	}
 	reg.MustRegister(m.requests, m.accepted, m.stored, m.dropped, m.invalid, m.rejected,
-		m.insertErrors, m.insertSeconds, m.latency, m.liveSessions,
+		m.insertErrors, m.insertSeconds, m.latency,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "sillage_live_sessions", Help: "Sessions in memory (those idle for 30 minutes leave within a minute).",
+		}, func() float64 { return float64(c.tracker.Stats().Sessions) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "sillage_live_session_bytes", Help: "Memory charged for the live sessions against --session-max-bytes.",
+		}, func() float64 { return float64(c.tracker.Stats().Bytes) }),
+		sessionsEvicted(c, "budget", session.EvictedBudget),
+		sessionsEvicted(c, "network_cap", session.EvictedNetwork),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "sillage_wal_pending_bytes", Help: "Bytes of accepted events not yet in the store.",
 		}, func() float64 { return float64(c.wal.Size()) }),
@@ -68,4 +74,15 @@ func newMetrics(reg prometheus.Registerer, c *Collector) *metrics {
 		}, func() float64 { _, m := c.ua.Stats(); return float64(m) }),
 	)
 	return m
+}
+
+// sessionsEvicted counts the sessions ended before their 30 minutes for one
+// reason: the byte budget (--session-max-bytes) or the cap per client
+// network (--session-network-cap).
+func sessionsEvicted(c *Collector, reason string, i int) prometheus.CounterFunc {
+	return prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name:        "sillage_sessions_evicted_total",
+		Help:        "Live sessions ended before their time to bound memory, by reason (budget, network_cap).",
+		ConstLabels: prometheus.Labels{"reason": reason},
+	}, func() float64 { return float64(c.tracker.Stats().Evicted[i]) })
 }

@@ -39,6 +39,8 @@ func main() {
 	conns := flag.Int("conns", 50, "concurrent connections")
 	walAck := flag.String("wal-ack", "fsync", "the collector's --wal-ack: fsync or write")
 	gen := flag.String("load", "wrk", "load generator: wrk (Debian package wrk, 2 threads) or go (a fasthttp client in this process)")
+	flood := flag.String("flood", "", "instead of realistic traffic, a flood of new sessions: ua (a new user agent each, one address), ipv6 (a new IPv6 /64 each) or ipv6-64 (a new address each in one /64)")
+	serveArgs := flag.String("serve-args", "", "more flags for sillage serve, separated by spaces (e.g. \"--session-max-bytes 67108864\")")
 	baselineOnly := flag.Bool("baseline-server", false, "internal: run the do-nothing server")
 	addrFlag := flag.String("addr", "", "internal: address for the do-nothing server")
 	flag.Parse()
@@ -48,6 +50,10 @@ func main() {
 	}
 	if *duration > 10*time.Minute {
 		log.Fatal("duration is capped at 10 minutes")
+	}
+	if *flood != "" {
+		runFlood(*bin, *flood, *walAck, *conns, *duration, strings.Fields(*serveArgs))
+		return
 	}
 
 	fmt.Printf("machine: %d CPUs; load: %d connections for %s per target from %s on the same machine\n\n", numCPU(), *conns, *duration, *gen)

@@ -11,6 +11,7 @@ import (
 	"github.com/sillage-analytics/sillage/collector/enrich"
 	"github.com/sillage-analytics/sillage/collector/event"
 	"github.com/sillage-analytics/sillage/collector/geo"
+	"github.com/sillage-analytics/sillage/collector/session"
 )
 
 type collectorFlags struct {
@@ -23,6 +24,8 @@ type collectorFlags struct {
 	geoIPDB       string
 	keepQuery     bool
 	keepSlash     bool
+	sessionBytes  int64
+	sessionNetCap int
 }
 
 func (c *collectorFlags) register(f *flags) {
@@ -36,12 +39,19 @@ func (c *collectorFlags) register(f *flags) {
 	f.intVar(&c.maxBodyBytes, "max-event-bytes", "SILLAGE_MAX_EVENT_BYTES", event.DefaultMaxBodyBytes, "largest accepted event body")
 	f.stringVar(&c.geoIPDB, "geoip-db", "SILLAGE_GEOIP_DB", "", "MMDB city database for countries, regions and cities (e.g. GeoLite2-City.mmdb)")
 	f.boolVar(&c.keepQuery, "keep-query", "SILLAGE_KEEP_QUERY", false, "keep page URLs' query strings (UTM and click ids are read either way)")
+	f.int64Var(&c.sessionBytes, "session-max-bytes", "SILLAGE_SESSION_MAX_BYTES", session.DefaultMaxBytes,
+		"memory budget of the live sessions; past it the least recently active are ended, those of a single event first")
+	f.intVar(&c.sessionNetCap, "session-network-cap", "SILLAGE_SESSION_NETWORK_CAP", session.DefaultPerNetwork,
+		"most live sessions of one site from one IPv4 address or IPv6 /64; past it that network's least recently active are ended")
 	f.boolVar(&c.keepSlash, "keep-trailing-slash", "SILLAGE_KEEP_TRAILING_SLASH", false, "count /page/ and /page as different pages")
 }
 
 func (c *collectorFlags) config(log *slog.Logger, data string, proxies []netip.Prefix) (collector.Config, error) {
 	if c.walAck != "fsync" && c.walAck != "write" {
 		return collector.Config{}, fmt.Errorf("--wal-ack must be fsync or write, not %q", c.walAck)
+	}
+	if c.sessionBytes < 1<<20 || c.sessionNetCap < 1 {
+		return collector.Config{}, fmt.Errorf("--session-max-bytes must be at least 1 MiB (%d) and --session-network-cap at least 1 (%d)", c.sessionBytes, c.sessionNetCap)
 	}
 	cfg := collector.Config{
 		Dir:            c.walDir,
@@ -52,6 +62,7 @@ func (c *collectorFlags) config(log *slog.Logger, data string, proxies []netip.P
 		Limits:         event.Limits{MaxBodyBytes: c.maxBodyBytes},
 		TrustedProxies: proxies,
 		URL:            enrich.URLOptions{KeepQuery: c.keepQuery, KeepTrailingSlash: c.keepSlash},
+		Sessions:       session.Config{MaxBytes: c.sessionBytes, PerNetwork: c.sessionNetCap},
 		Logger:         log,
 	}
 	if cfg.Dir == "" {

@@ -82,3 +82,37 @@ func TestReadyzDuringAnOutage(t *testing.T) {
 		t.Errorf("collector with its site list, engine down: /readyz %d, want 200", got)
 	}
 }
+
+// Before the collector exists, its routes answer 503 with Retry-After in a
+// process that runs one; other paths, and a process without a collector,
+// are not affected.
+func TestCollectorRoutesWhileStarting(t *testing.T) {
+	tests := []struct {
+		collects bool
+		method   string
+		path     string
+		want     int
+	}{
+		{true, "POST", "/api/event", fasthttp.StatusServiceUnavailable},
+		{true, "OPTIONS", "/api/event", fasthttp.StatusServiceUnavailable},
+		{true, "GET", "/js/script.js", fasthttp.StatusServiceUnavailable},
+		{true, "GET", "/js/script.outbound-links.js", fasthttp.StatusServiceUnavailable},
+		{true, "GET", "/api/stats/aggregate", fasthttp.StatusNotFound},
+		{false, "POST", "/api/event", fasthttp.StatusNotFound},
+	}
+	for _, tt := range tests {
+		rt := &router{engine: downEngine{}, collects: tt.collects}
+		var ctx fasthttp.RequestCtx
+		ctx.Request.Header.SetMethod(tt.method)
+		ctx.Request.SetRequestURI(tt.path)
+		rt.handle(&ctx)
+		got := ctx.Response.StatusCode()
+		if got != tt.want {
+			t.Errorf("collects=%v %s %s: %d, want %d", tt.collects, tt.method, tt.path, got, tt.want)
+		}
+		if got == fasthttp.StatusServiceUnavailable &&
+			(len(ctx.Response.Header.Peek("Retry-After")) == 0 || string(ctx.Response.Header.Peek("Access-Control-Allow-Origin")) != "*") {
+			t.Errorf("%s %s: 503 without Retry-After or CORS header: %s", tt.method, tt.path, ctx.Response.Header.String())
+		}
+	}
+}

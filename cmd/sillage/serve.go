@@ -149,7 +149,7 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	ccfg.Registerer = reg
-	rt := &router{engine: eng, metrics: fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))}
+	rt := &router{engine: eng, collects: sf.collector, metrics: fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))}
 	srv := &fasthttp.Server{
 		Handler:            rt.handle,
 		Name:               "sillage",
@@ -325,6 +325,7 @@ func bootstrap(ctx context.Context, acc *accounts.Service, sf serveFlags, out io
 // to the collector and the query service.
 type router struct {
 	engine    store.Engine
+	collects  bool // the process runs a collector, maybe not built yet
 	ready     atomic.Bool
 	collector atomic.Pointer[collector.Collector]
 	query     atomic.Pointer[fasthttp.RequestHandler]
@@ -332,7 +333,12 @@ type router struct {
 }
 
 func (rt *router) handle(c *fasthttp.RequestCtx) {
-	if col := rt.collector.Load(); col != nil && col.Handle(c) {
+	if col := rt.collector.Load(); col != nil {
+		if col.Handle(c) {
+			return
+		}
+	} else if rt.collects && collector.IsRoute(c.Path()) {
+		collector.ServeStarting(c)
 		return
 	}
 	switch string(c.Path()) {

@@ -20,9 +20,9 @@ func TestSessionBoundaries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tr := NewTracker()
-			first, _ := tr.Touch(1, 42, t0, true, attrs)
-			second, _ := tr.Touch(1, 42, t0.Add(tt.gap), true, func() *Attrs { return &Attrs{ReferrerSource: "Bing"} })
+			tr := NewTracker(Config{})
+			first, _ := tr.Touch(1, 42, 1, t0, true, attrs)
+			second, _ := tr.Touch(1, 42, 1, t0.Add(tt.gap), true, func() *Attrs { return &Attrs{ReferrerSource: "Bing"} })
 			if (first.ID == second.ID) != tt.sameSes {
 				t.Fatalf("same session = %v, want %v", first.ID == second.ID, tt.sameSes)
 			}
@@ -37,12 +37,12 @@ func TestSessionBoundaries(t *testing.T) {
 }
 
 func TestActivityKeepsSessionAlive(t *testing.T) {
-	tr := NewTracker()
+	tr := NewTracker(Config{})
 	t0 := time.Date(2026, 11, 26, 23, 40, 0, 0, time.UTC)
 	a := func() *Attrs { return &Attrs{} }
-	s, _ := tr.Touch(1, 7, t0, true, a)
+	s, _ := tr.Touch(1, 7, 1, t0, true, a)
 	for i := 1; i <= 4; i++ { // every 20 minutes, across midnight
-		got, _ := tr.Touch(1, 7, t0.Add(time.Duration(i)*20*time.Minute), true, a)
+		got, _ := tr.Touch(1, 7, 1, t0.Add(time.Duration(i)*20*time.Minute), true, a)
 		if got.ID != s.ID {
 			t.Fatalf("event %d started a new session", i)
 		}
@@ -50,14 +50,14 @@ func TestActivityKeepsSessionAlive(t *testing.T) {
 }
 
 func TestNonExtendingEvents(t *testing.T) {
-	tr := NewTracker()
+	tr := NewTracker(Config{})
 	t0 := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	a := func() *Attrs { return &Attrs{} }
-	if _, ok := tr.Touch(1, 7, t0, false, a); ok {
+	if _, ok := tr.Touch(1, 7, 1, t0, false, a); ok {
 		t.Fatal("an engagement event must not start a session")
 	}
-	s, _ := tr.Touch(1, 7, t0, true, a)
-	if got, ok := tr.Touch(1, 7, t0.Add(20*time.Minute), false, a); !ok || got.ID != s.ID {
+	s, _ := tr.Touch(1, 7, 1, t0, true, a)
+	if got, ok := tr.Touch(1, 7, 1, t0.Add(20*time.Minute), false, a); !ok || got.ID != s.ID {
 		t.Fatal("an engagement event joins the live session")
 	}
 	if tr.Active(1, 7, t0.Add(35*time.Minute)) {
@@ -66,33 +66,35 @@ func TestNonExtendingEvents(t *testing.T) {
 }
 
 func TestSitesAndVisitorsAreSeparate(t *testing.T) {
-	tr := NewTracker()
+	tr := NewTracker(Config{})
 	t0 := time.Now()
 	a := func() *Attrs { return &Attrs{} }
-	x, _ := tr.Touch(1, 7, t0, true, a)
-	y, _ := tr.Touch(2, 7, t0, true, a)
-	z, _ := tr.Touch(1, 8, t0, true, a)
+	x, _ := tr.Touch(1, 7, 1, t0, true, a)
+	y, _ := tr.Touch(2, 7, 1, t0, true, a)
+	z, _ := tr.Touch(1, 8, 1, t0, true, a)
 	if x.ID == y.ID || x.ID == z.ID {
 		t.Fatal("sessions leak across sites or visitors")
 	}
 }
 
 func TestRestoreAndExpire(t *testing.T) {
-	tr := NewTracker()
+	tr := NewTracker(Config{})
 	t0 := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
-	tr.Restore(1, 7, Session{ID: 99, Start: t0, Last: t0.Add(10 * time.Minute), Attrs: &Attrs{Channel: "Direct"}})
-	got, _ := tr.Touch(1, 7, t0.Add(20*time.Minute), true, func() *Attrs { return &Attrs{} })
+	tr.Restore(1, 7, Session{ID: 99, Start: t0, Last: t0.Add(10 * time.Minute), Attrs: &Attrs{Channel: "Direct"}}, 2)
+	got, _ := tr.Touch(1, 7, 1, t0.Add(20*time.Minute), true, func() *Attrs { return &Attrs{} })
 	if got.ID != 99 || got.Attrs.Channel != "Direct" {
 		t.Fatalf("a restored session is not continued: %+v", got)
 	}
-	tr.Restore(1, 8, Session{ID: 5, Start: t0, Last: t0, Attrs: &Attrs{}})
+	tr.Restore(1, 8, Session{ID: 5, Start: t0, Last: t0, Attrs: &Attrs{}}, 1)
 	if left := tr.Expire(t0.Add(45 * time.Minute)); left != 1 {
 		t.Fatalf("%d sessions left after expiry, want 1", left)
 	}
 }
 
+// BenchmarkTouch is the hot path without eviction: 50 000 live visitors,
+// each from its own network, under the default budget.
 func BenchmarkTouch(b *testing.B) {
-	tr := NewTracker()
+	tr := NewTracker(Config{})
 	t0 := time.Now()
 	a := &Attrs{}
 	attrs := func() *Attrs { return a }
@@ -100,7 +102,8 @@ func BenchmarkTouch(b *testing.B) {
 		i := uint64(0)
 		for pb.Next() {
 			i++
-			tr.Touch(1, i%50_000, t0, true, attrs)
+			v := i % 50_000
+			tr.Touch(1, v, v+1, t0, true, attrs)
 		}
 	})
 }
