@@ -118,6 +118,8 @@ func TestNoSiteListYet(t *testing.T) {
 	body := `{"n":"pageview","u":"https://atelier.fr/","d":"atelier.fr"}`
 	if r := e.send(request{body: body}); r.StatusCode() != 503 || len(r.Header.Peek("Retry-After")) == 0 {
 		t.Fatalf("without a site list: %d, Retry-After %q; want 503 with Retry-After", r.StatusCode(), r.Header.Peek("Retry-After"))
+	} else if got := string(r.Header.Peek("Access-Control-Expose-Headers")); got != "Retry-After" {
+		t.Fatalf("without a site list: Access-Control-Expose-Headers %q; the tracker cannot read Retry-After", got)
 	}
 	down.Store(false)
 	deadline := time.Now().Add(5 * time.Second)

@@ -50,8 +50,10 @@ func IsRoute(path []byte) bool { return string(path) == "/api/event" || isScript
 // answer while migrations run and sessions are restored): 503 with
 // Retry-After, which a client retries, where a 404 would lose the event.
 func ServeStarting(ctx *fasthttp.RequestCtx) {
-	// Readable by the tracker's cross-origin request.
+	// Readable by the tracker's cross-origin request, Retry-After included
+	// (the tracker waits that long before it sends the event again).
 	ctx.Response.Header.Set("Access-Control-Allow-Origin", "*")
+	ctx.Response.Header.Set("Access-Control-Expose-Headers", "Retry-After")
 	ctx.Response.Header.Set("Retry-After", "5")
 	jsonError(ctx, fasthttp.StatusServiceUnavailable, "server", "starting, retry later")
 }
@@ -59,6 +61,9 @@ func ServeStarting(ctx *fasthttp.RequestCtx) {
 func (c *Collector) serveEvent(ctx *fasthttp.RequestCtx) {
 	h := &ctx.Response.Header
 	h.Set("Access-Control-Allow-Origin", "*")
+	// Without it, a cross-origin script cannot read the Retry-After of a
+	// 503 and falls back to its own backoff.
+	h.Set("Access-Control-Expose-Headers", "Retry-After")
 	switch {
 	case ctx.IsOptions():
 		h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")

@@ -60,6 +60,11 @@ func TestNoEventIs404AtStart(t *testing.T) {
 			if resp.Header.Get("Retry-After") == "" {
 				t.Fatal("503 without Retry-After")
 			}
+			// The tracker runs cross-origin: it reads the 503 and its
+			// Retry-After only if CORS lets it.
+			if o, x := resp.Header.Get("Access-Control-Allow-Origin"), resp.Header.Get("Access-Control-Expose-Headers"); o != "*" || x != "Retry-After" {
+				t.Fatalf("503 with Access-Control-Allow-Origin %q, Access-Control-Expose-Headers %q", o, x)
+			}
 		default:
 			t.Fatalf("POST /api/event answered %d while starting (answers so far: %v)", resp.StatusCode, counts)
 		}

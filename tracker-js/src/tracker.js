@@ -56,7 +56,36 @@ try {
     // Sends an event (parameters after `p` are locals): `o` holds the
     // options of sillage(), `p` properties that `o.props` override.
     // `Object` is a callback that takes anything and does nothing.
-    track = (name, o = {}, p, cb = o.callback || Object, u = new URL(o.u || l, l), why, body) => {
+    track = (
+      name,
+      o = {},
+      p,
+      cb = o.callback || Object,
+      u = new URL(o.u || l, l),
+      why,
+      body,
+      k = 0,
+      go = () => {
+        try {
+          // No Content-Type: a string body goes as text/plain;charset=UTF-8.
+          // A failed request has no status: 0.
+          fetch(api, { method: 'POST', body, keepalive: !0 }).then(
+            r => done(r.status, r.headers.get('Retry-After')),
+            e => done(0)
+          )
+        } catch (e) {
+          n.sendBeacon(api, body)
+          cb({})
+        }
+      },
+      // A 503, a 429 or a network error: sent again after Retry-After (10 s
+      // at most), else after 1, 2, then 3 s. Any other answer is final (a
+      // 2xx is never sent twice): the callback gets it.
+      done = (status, after, again = !status || status == 429 || status == 503) =>
+        again && k++ < tries
+          ? held ? held.push(go) : setTimeout(() => (held.map(f => f()), (held = 0)), Math.min(10, after || k) * 1e3, (held = [go]))
+          : ((tries = again ? 0 : 3), cb({ status }))
+    ) => {
       why = off || (exclude.test(u.pathname) && 'excluded')
       u = u.href
       if (name == 'pageview') {
@@ -83,18 +112,19 @@ try {
         sd: o.sd,
         e: o.e,
       }).replace(',"p":{}', '')
-      try {
-        // No Content-Type: a string body goes as text/plain;charset=UTF-8.
-        // A failed request has no status: 0.
-        fetch(api, { method: 'POST', body, keepalive: !0 }).then(
-          r => cb({ status: r.status }),
-          e => cb({ status: 0 })
-        )
-      } catch (e) {
-        n.sendBeacon(api, body)
-        cb({})
-      }
+      // Sends it, or, while earlier events wait to be sent again, puts it
+      // in line behind them: the collector gets a pageview before the
+      // events that follow it.
+      held ? held.push(go) : go()
     },
+    // While events wait to be sent again: they and the events sent
+    // meanwhile, oldest first (each a function that sends it), all sent
+    // again, in order, when the first one's wait is over.
+    held,
+    // How many times an event is sent again: 3; 0 once one gave up (the
+    // endpoint is blocked or down: later events then fail at once, nothing
+    // waits behind them) until an event gets another answer.
+    tries = 3,
     // Counts the ms since the last call if the page was visible and focused
     // meanwhile, notes whether it is now, measures the scroll depth; then,
     // when `now` is truthy (pagehide's event, a new SPA page) or the page is

@@ -191,12 +191,18 @@ export function browser(opt = {}) {
   }
 
   var fetchMode = opt.fetch || 'ok'
+  // `answers`: the answers to the next requests, in order (then 202): a
+  // status, [status, Retry-After], or 'reject' (a network error).
+  b.answers = opt.answers || []
   var fetch = (u, options) => {
     if (fetchMode == 'throw') throw new TypeError('fetch failed')
     b.sent.push({ via: 'fetch', url: u, options, body: JSON.parse(options.body) })
     if (fetchMode == 'pending') return new Promise(() => {})
-    if (fetchMode == 'reject') return Promise.reject(new TypeError('network'))
-    return Promise.resolve({ status: 202 })
+    var a = b.answers.length ? b.answers.shift() : fetchMode == 'reject' ? 'reject' : 202
+    if (a == 'reject') return Promise.reject(new TypeError('network'))
+    var [status, after = null] = [].concat(a)
+    var headers = { get: k => (k.toLowerCase() == 'retry-after' && after != null ? String(after) : null) }
+    return Promise.resolve({ status, headers })
   }
 
   var win = {

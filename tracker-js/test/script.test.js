@@ -144,12 +144,18 @@ describe('custom events and the JS API', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(got)), [{ status: 202 }])
   })
 
-  test('the callback gets status 0 when the request fails', async () => {
-    var b = browser({ fetch: 'reject' })
+  test('the callback gets status 0 when the request fails, after the retries', async () => {
+    var b = browser({ data: { manual: '' }, fetch: 'reject' })
     var got = []
     b.sillage('Signup', { callback: r => got.push(r) })
+    for (var i = 0; i < 3; i++) {
+      await b.settle()
+      assert.deepEqual(got, [])
+      b.runTimers()
+    }
     await b.settle()
     assert.deepEqual(JSON.parse(JSON.stringify(got)), [{ status: 0 }])
+    assert.deepEqual(b.names(), ['Signup', 'Signup', 'Signup', 'Signup'])
   })
 
   test('the queue stub is replayed after the pageview, in order', async () => {
@@ -559,6 +565,104 @@ describe('forms', () => {
     var c = browser()
     c.dispatch('submit', { target: c.element('form') })
     assert.equal(c.sent.length, 1)
+  })
+})
+
+describe('retries', () => {
+  // A page with data-manual (no automatic pageview) whose next requests get
+  // `answers`; `calls` collects what the callbacks got.
+  var page = answers => {
+    var b = browser({ data: { manual: '' }, answers })
+    b.calls = []
+    b.send = name => b.sillage(name, { callback: r => b.calls.push([name, JSON.parse(JSON.stringify(r))]) })
+    b.delays = () => b.timers.map(t => t.ms)
+    return b
+  }
+
+  test('503, 429 and network errors are sent again, after Retry-After (10 s at most) or 1, 2, 3 s', async () => {
+    for (var [answers, delays, status] of [
+      [[[503, 1]], [1000], 202],
+      [[[429, 2]], [2000], 202],
+      [[[503, 60]], [10000], 202],
+      [['reject'], [1000], 202],
+      [[503, 'reject', [503, 'soon']], [1000, 2000, NaN], 202],
+      [[[503, 5], [503, 5], [503, 5], [503, 5]], [5000, 5000, 5000], 503],
+      [['reject', 'reject', 'reject', 'reject'], [1000, 2000, 3000], 0],
+    ]) {
+      var what = JSON.stringify(answers)
+      var b = page(answers)
+      b.send('Signup')
+      var seen = []
+      for (;;) {
+        await b.settle()
+        if (!b.timers.length) break
+        seen.push(...b.delays())
+        b.runTimers()
+      }
+      assert.deepEqual(seen, delays, what)
+      assert.equal(b.sent.length, delays.length + 1, what)
+      assert.deepEqual(b.calls, [['Signup', { status }]], what)
+      assert.ok(b.sent.every(s => s.options.keepalive && s.options.body == b.sent[0].options.body), what)
+    }
+  })
+
+  test('other answers are final: a 2xx, a 4xx other than 429, a 500', async () => {
+    for (var status of [200, 202, 204, 400, 404, 413, 500, 502]) {
+      var b = page([status])
+      b.send('Signup')
+      await b.settle()
+      assert.deepEqual(b.timers, [], String(status))
+      assert.deepEqual(b.calls, [['Signup', { status }]])
+      assert.equal(b.sent.length, 1)
+    }
+  })
+
+  test('events sent while one waits go after it, in order; each once', async () => {
+    var b = page([[503, 1]])
+    b.send('pageview')
+    await b.settle()
+    // Waiting: what comes next is held back, the engagement too.
+    b.send('Signup')
+    b.advance(5000)
+    b.hide()
+    assert.deepEqual(b.names(), ['pageview'])
+    b.runTimers()
+    assert.deepEqual(b.names(), ['pageview', 'pageview', 'Signup', 'engagement'])
+    await b.settle()
+    assert.deepEqual(b.calls, [['pageview', { status: 202 }], ['Signup', { status: 202 }]])
+    // Nothing waits any more: the next one goes at once, and nothing is sent twice.
+    b.send('Late')
+    await b.settle()
+    assert.deepEqual(b.timers, [])
+    assert.deepEqual(b.names(), ['pageview', 'pageview', 'Signup', 'engagement', 'Late'])
+  })
+
+  test('after an event gave up, later ones are not retried until one gets an answer', async () => {
+    var b = page(['reject', 'reject', 'reject', 'reject', 'reject', [503, 1]])
+    b.send('First')
+    for (var i = 0; i < 3; i++) await b.settle(), b.runTimers()
+    await b.settle()
+    assert.deepEqual(b.calls, [['First', { status: 0 }]])
+    // The endpoint looks blocked: the next event's callback is not kept waiting.
+    b.send('Second')
+    await b.settle()
+    assert.deepEqual(b.timers, [])
+    assert.deepEqual(b.calls.at(-1), ['Second', { status: 0 }])
+    // A 503 is an answer, but not a final one: still none retried...
+    b.send('Third')
+    await b.settle()
+    assert.deepEqual(b.calls.at(-1), ['Third', { status: 503 }])
+    // ...until an event gets through.
+    b.send('Fourth')
+    await b.settle()
+    b.answers.push([503, 1])
+    b.send('Fifth')
+    await b.settle()
+    assert.deepEqual(b.delays(), [1000])
+    b.runTimers()
+    await b.settle()
+    assert.deepEqual(b.calls.at(-1), ['Fifth', { status: 202 }])
+    assert.deepEqual(b.names(), ['First', 'First', 'First', 'First', 'Second', 'Third', 'Fourth', 'Fifth', 'Fifth'])
   })
 })
 

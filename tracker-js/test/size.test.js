@@ -32,9 +32,13 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 // size, stops the script from growing unnoticed. Lower CEILING whenever the
 // script shrinks. (1720 → 1770 in the third session: exclusions that
 // allow a trailing slash, no empty download extension, one event for a
-// click on a tagged label, 50 B together.)
+// click on a tagged label, 50 B together. 1770 → 1881 in the fourth: an
+// event answered 503 or 429, or lost to a network error, is sent again,
+// at most three times, after Retry-After or a backoff, with later events
+// held behind it and no retry once one gave up: 117 B on the 1764 B build,
+// after trying a queue sending one event at a time, 18 B more.)
 var TARGET = 1024
-var CEILING = 1770
+var CEILING = 1881
 
 var js = readFileSync(new URL('../dist/script.js', import.meta.url))
 var gzip = gzipSync(js, { level: 9 }).length
