@@ -78,10 +78,11 @@ try {
           cb({})
         }
       },
-      // A 503, a 429 or a network error: sent again after Retry-After (10 s
-      // at most), else after 1, 2, then 3 s. Any other answer is final (a
-      // 2xx is never sent twice): the callback gets it.
-      done = (status, after, again = !status || status == 429 || status == 503) =>
+      // A 502, 503 or 504 (the server, or the proxy in front of it, while
+      // it restarts), a 429 or a network error: sent again after
+      // Retry-After (10 s at most), else after 1, 2, then 3 s. Any other
+      // answer is final (a 2xx is never sent twice): the callback gets it.
+      done = (status, after, again = !status || status == 429 || (status > 501 && status < 505)) =>
         again && k++ < tries
           ? held ? held.push(go) : setTimeout(() => (held.map(f => f()), (held = 0)), Math.min(10, after || k) * 1e3, (held = [go]))
           : ((tries = again ? 0 : 3), cb({ status }))

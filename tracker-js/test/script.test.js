@@ -579,10 +579,12 @@ describe('retries', () => {
     return b
   }
 
-  test('503, 429 and network errors are sent again, after Retry-After (10 s at most) or 1, 2, 3 s', async () => {
+  test('502, 503, 504, 429 and network errors are sent again, after Retry-After (10 s at most) or 1, 2, 3 s', async () => {
     for (var [answers, delays, status] of [
       [[[503, 1]], [1000], 202],
       [[[429, 2]], [2000], 202],
+      [[502], [1000], 202],
+      [[[504, 3]], [3000], 202],
       [[[503, 60]], [10000], 202],
       [['reject'], [1000], 202],
       [[503, 'reject', [503, 'soon']], [1000, 2000, NaN], 202],
@@ -606,8 +608,8 @@ describe('retries', () => {
     }
   })
 
-  test('other answers are final: a 2xx, a 4xx other than 429, a 500', async () => {
-    for (var status of [200, 202, 204, 400, 404, 413, 500, 502]) {
+  test('other answers are final: a 2xx, a 4xx other than 429, a 500, a 501, a 505', async () => {
+    for (var status of [200, 202, 204, 400, 404, 413, 500, 501, 505]) {
       var b = page([status])
       b.send('Signup')
       await b.settle()

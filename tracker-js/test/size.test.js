@@ -36,9 +36,10 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 // event answered 503 or 429, or lost to a network error, is sent again,
 // at most three times, after Retry-After or a backoff, with later events
 // held behind it and no retry once one gave up: 117 B on the 1764 B build,
-// after trying a queue sending one event at a time, 18 B more.)
+// after trying a queue sending one event at a time, 18 B more; 1886 with
+// 502 and 504 retried too, what a proxy answers while the server restarts.)
 var TARGET = 1024
-var CEILING = 1881
+var CEILING = 1886
 
 var js = readFileSync(new URL('../dist/script.js', import.meta.url))
 var gzip = gzipSync(js, { level: 9 }).length
