@@ -122,6 +122,9 @@ func (c *Collector) pending() uint64 {
 func (c *Collector) flushOnce(ctx context.Context) error {
 	c.flushMu.Lock()
 	defer c.flushMu.Unlock()
+	if err := c.applyErasures(ctx); err != nil {
+		return err
+	}
 	from := c.wal.FirstUnflushed()
 	last := c.wal.LastSeq()
 	if from > last {
@@ -142,6 +145,9 @@ func (c *Collector) insertRange(ctx context.Context, from, to uint64) error {
 	events := make([]sillage.Event, 0, to-from+1)
 	var decodeErr error
 	_, err := c.wal.Read(from, int(to-from+1), func(seq uint64, rec []byte) error {
+		if blankRecord(rec) {
+			return nil // erased, or lost to damage (the log said so when it opened)
+		}
 		e, err := decodeEvent(rec)
 		if err != nil {
 			// A record that passed its checksum but does not decode was
@@ -160,11 +166,17 @@ func (c *Collector) insertRange(ctx context.Context, from, to uint64) error {
 		c.log.Error("skipping undecodable write-ahead log record", "error", decodeErr)
 	}
 	// Events accepted just before their site was deleted would outlive its
-	// data: they are not stored.
+	// data, and those accepted before its data was erased would bring it
+	// back: they are not stored.
 	if n := len(events); n > 0 {
 		events = slices.DeleteFunc(events, func(e sillage.Event) bool { return c.sites.deleted(e.SiteID) })
 		if gone := n - len(events); gone > 0 {
 			c.metrics.dropped.WithLabelValues("deleted_site").Add(float64(gone))
+		}
+		n = len(events)
+		events = slices.DeleteFunc(events, func(e sillage.Event) bool { return c.erase.erased(&e) })
+		if gone := n - len(events); gone > 0 {
+			c.metrics.dropped.WithLabelValues("erased").Add(float64(gone))
 		}
 	}
 	if err := writeFileSync(filepath.Join(c.cfg.Dir, intentFile), []byte(fmt.Sprintf("%d %d\n", from, to))); err != nil {
@@ -177,6 +189,7 @@ func (c *Collector) insertRange(ctx context.Context, from, to uint64) error {
 	}
 	c.metrics.insertSeconds.Observe(time.Since(start).Seconds())
 	c.metrics.stored.Add(float64(len(events)))
+	c.erase.noteStored(events)
 	if err := c.wal.Commit(to); err != nil {
 		return fmt.Errorf("commit write-ahead log to %d: %w", to, err)
 	}

@@ -95,6 +95,7 @@ type Collector struct {
 	salts   *visitor.Salts
 	tracker *session.Tracker
 	sites   *siteCache
+	erase   *erasures
 	metrics *metrics
 	script  *script
 
@@ -128,6 +129,7 @@ func New(ctx context.Context, cfg Config, eng store.Engine, sites SiteLister) (*
 		salts:    visitor.NewSalts(eng, cfg.Now, cfg.Logger),
 		tracker:  session.NewTracker(),
 		sites:    newSiteCache(sites, cfg.Now, cfg.Logger),
+		erase:    newErasures(eraserOf(sites)),
 		script:   newScript(),
 		flushNow: make(chan struct{}, 1),
 	}

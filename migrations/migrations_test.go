@@ -3,6 +3,7 @@ package migrations_test
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -56,7 +57,7 @@ func TestUpDownUp(t *testing.T) {
 			t.Fatalf("tables = %s\nwant     %s", got, wantTables)
 		}
 	}
-	all := "api_keys,auth_sessions,events,funnels,goals,memberships,salts,schema_migrations,sessions,sessions_mv,shared_links,sites,users"
+	all := "api_keys,auth_sessions,erasures,events,funnels,goals,memberships,salts,schema_migrations,sessions,sessions_mv,shared_links,sites,users"
 	check(0, "schema_migrations")
 	if err := m.Up(); err != nil {
 		t.Fatal(err)
@@ -204,8 +205,14 @@ func migratedUp(t *testing.T) (*embedded.Engine, *migrations.Migrator) {
 func TestDownRefusesADirtySchema(t *testing.T) {
 	ctx := context.Background()
 	e, m := migratedUp(t)
-	latest := migrations.Latest()
-	// The latest down stops half-way (its view is missing).
+	// From version 3, whose down alters the sessions view, that down stops
+	// half-way (the view is missing).
+	const latest = 3
+	for v, _, _ := m.Version(); v > latest; v, _, _ = m.Version() {
+		if err := m.Down(1); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := e.Exec(ctx, "RENAME TABLE sessions_mv TO sessions_mv_aside", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +237,7 @@ func TestDownRefusesADirtySchema(t *testing.T) {
 	if err := m.Down(1); err != nil {
 		t.Fatal(err)
 	}
-	if v, dirty, err := m.Version(); err != nil || dirty || v != latest-1 {
+	if v, dirty, err := m.Version(); err != nil || dirty || v != previousVersion(t) {
 		t.Fatalf("after up then down: version %d dirty=%v err=%v", v, dirty, err)
 	}
 }
@@ -247,7 +254,27 @@ func TestVersionIgnoresClockSkew(t *testing.T) {
 	if err := m.Down(1); err != nil {
 		t.Fatal(err)
 	}
-	if v, _, err := m.Version(); err != nil || v != migrations.Latest()-1 {
-		t.Fatalf("version %d (%v) after one down, want %d", v, err, migrations.Latest()-1)
+	if v, _, err := m.Version(); err != nil || v != previousVersion(t) {
+		t.Fatalf("version %d (%v) after one down, want %d", v, err, previousVersion(t))
 	}
+}
+
+// previousVersion is the version before the latest; numbers may have gaps.
+func previousVersion(t *testing.T) uint {
+	t.Helper()
+	names, err := fs.Glob(migrations.Files, "*.up.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prev uint
+	for _, n := range names {
+		var v uint
+		if _, err := fmt.Sscanf(n, "%d_", &v); err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		if v < migrations.Latest() && v > prev {
+			prev = v
+		}
+	}
+	return prev
 }

@@ -112,8 +112,9 @@ type WAL struct {
 	lock *os.File
 
 	// Lock order: commitMu, then rmu, then mu.
-	commitMu sync.Mutex   // serialises Commit
-	rmu      sync.RWMutex // Read holds it shared; Commit exclusively while deleting files
+	commitMu  sync.Mutex   // serialises Commit and Erase
+	lastSweep time.Time    // of damaged/, under commitMu
+	rmu       sync.RWMutex // Read holds it shared; Commit exclusively while deleting files
 
 	mu        sync.Mutex
 	closed    bool
@@ -284,7 +285,8 @@ func (w *WAL) load() error {
 	}
 	active := w.segs[len(w.segs)-1]
 	w.syncedSeq, w.syncedSegFirst, w.syncedOff = w.lastSeq, active.first, active.size
-	return nil
+	w.lastSweep = time.Now()
+	return w.sweepDamaged(damagedKeep)
 }
 
 // scanSegment verifies one segment and builds its index; it also returns the
@@ -800,6 +802,10 @@ func (w *WAL) Commit(upTo uint64) error {
 			// Open deletes it next time; only disk space is at stake.
 			errs = append(errs, fmt.Errorf("remove committed wal segment: %w", err))
 		}
+	}
+	if time.Since(w.lastSweep) > time.Hour {
+		w.lastSweep = time.Now()
+		errs = append(errs, w.sweepDamaged(damagedKeep))
 	}
 	return errors.Join(errs...)
 }
