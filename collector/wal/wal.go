@@ -12,7 +12,10 @@
 // fail-stop; every later Append returns that error. After a failed fsync the
 // kernel may have dropped the dirty pages, so retrying could acknowledge data
 // that is not on disk; the process must restart and reopen, which replays
-// what is really there.
+// what is really there. A crash may tear the last record of the last
+// segment, which Open cuts away; damage anywhere else (a bad sector, a
+// stray write) costs only the records it hit: Open keeps every record that
+// still verifies and keeps the damaged file aside (see Open).
 package wal
 
 import (
