@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -165,20 +164,7 @@ func (c *Collector) insertRange(ctx context.Context, from, to uint64) error {
 	if decodeErr != nil {
 		c.log.Error("skipping undecodable write-ahead log record", "error", decodeErr)
 	}
-	// Events accepted just before their site was deleted would outlive its
-	// data, and those accepted before its data was erased would bring it
-	// back: they are not stored.
-	if n := len(events); n > 0 {
-		events = slices.DeleteFunc(events, func(e sillage.Event) bool { return c.sites.deleted(e.SiteID) })
-		if gone := n - len(events); gone > 0 {
-			c.metrics.dropped.WithLabelValues("deleted_site").Add(float64(gone))
-		}
-		n = len(events)
-		events = slices.DeleteFunc(events, func(e sillage.Event) bool { return c.erase.erased(&e) })
-		if gone := n - len(events); gone > 0 {
-			c.metrics.dropped.WithLabelValues("erased").Add(float64(gone))
-		}
-	}
+	events = c.keepStorable(events)
 	if err := writeFileSync(filepath.Join(c.cfg.Dir, intentFile), []byte(fmt.Sprintf("%d %d\n", from, to))); err != nil {
 		return fmt.Errorf("write batch intent: %w", err)
 	}

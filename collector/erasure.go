@@ -40,6 +40,7 @@ type erasures struct {
 	loaded bool
 	read   time.Time            // when they were last read
 	known  map[uint32]time.Time // per site: events until then are not stored
+	latest time.Time            // the latest of known: most events are after it
 	purged map[uint32]time.Time // per site: the log holds none of its events until then
 	stored map[uint32]time.Time // per site: earliest event stored since the last read
 }
@@ -50,6 +51,9 @@ func newErasures(src Eraser) *erasures {
 
 // erased reports whether an event belongs to data its site has erased.
 func (x *erasures) erased(e *sillage.Event) bool {
+	if e.Timestamp.After(x.latest) {
+		return false
+	}
 	at, ok := x.known[e.SiteID]
 	return ok && !e.Timestamp.After(at)
 }
@@ -57,11 +61,19 @@ func (x *erasures) erased(e *sillage.Event) bool {
 // noteStored records the sites of a stored batch, for an erasure learnt of
 // only later (see applyErasures).
 func (x *erasures) noteStored(events []sillage.Event) {
+	var site uint32
+	var earliest time.Time
 	for i := range events {
 		e := &events[i]
-		if t, ok := x.stored[e.SiteID]; !ok || e.Timestamp.Before(t) {
-			x.stored[e.SiteID] = e.Timestamp
+		if i > 0 && e.SiteID == site && !e.Timestamp.Before(earliest) {
+			continue // a run of one site's events, in time order: the common case
 		}
+		site, earliest = e.SiteID, e.Timestamp
+		if t, ok := x.stored[site]; ok && !e.Timestamp.Before(t) {
+			earliest = t
+			continue
+		}
+		x.stored[site] = e.Timestamp
 	}
 }
 
@@ -105,6 +117,9 @@ func (c *Collector) applyErasures(ctx context.Context) error {
 			c.log.Info("deleted again events stored before the erasure was known", "site_id", site, "erased_at", at)
 		}
 		x.known[site] = at
+		if at.After(x.latest) {
+			x.latest = at
+		}
 	}
 	x.loaded, x.read = true, now
 	clear(x.stored)
@@ -143,6 +158,35 @@ func (c *Collector) applyErasures(ctx context.Context) error {
 		c.log.Info("erased events of erased sites from the write-ahead log", "events", n)
 	}
 	return nil
+}
+
+// keepStorable removes from a batch the events that must not be stored:
+// those of a site deleted since they were accepted would outlive its data,
+// and those accepted before their site's data was erased would bring it
+// back. One pass, and no copy until the first removal.
+func (c *Collector) keepStorable(events []sillage.Event) []sillage.Event {
+	var deleted, erased int
+	kept := events[:0]
+	for i := range events {
+		e := &events[i]
+		switch {
+		case c.sites.deleted(e.SiteID):
+			deleted++
+		case c.erase.erased(e):
+			erased++
+		case len(kept) == i:
+			kept = kept[:i+1]
+		default:
+			kept = append(kept, *e)
+		}
+	}
+	if deleted > 0 {
+		c.metrics.dropped.WithLabelValues("deleted_site").Add(float64(deleted))
+	}
+	if erased > 0 {
+		c.metrics.dropped.WithLabelValues("erased").Add(float64(erased))
+	}
+	return kept
 }
 
 // peekSiteTime reads the site and time (Unix ms) of an event record
