@@ -168,6 +168,8 @@ func (c *Collector) insertRange(ctx context.Context, from, to uint64) error {
 	if err := writeFileSync(filepath.Join(c.cfg.Dir, intentFile), []byte(fmt.Sprintf("%d %d\n", from, to))); err != nil {
 		return fmt.Errorf("write batch intent: %w", err)
 	}
+	// Noted before the insert: one that fails may still have landed.
+	c.erase.noteStored(events)
 	start := time.Now()
 	if err := c.engine.InsertEvents(ctx, c.token(from, to), events); err != nil {
 		c.metrics.insertErrors.Inc()
@@ -175,7 +177,6 @@ func (c *Collector) insertRange(ctx context.Context, from, to uint64) error {
 	}
 	c.metrics.insertSeconds.Observe(time.Since(start).Seconds())
 	c.metrics.stored.Add(float64(len(events)))
-	c.erase.noteStored(events)
 	if err := c.wal.Commit(to); err != nil {
 		return fmt.Errorf("commit write-ahead log to %d: %w", to, err)
 	}

@@ -42,7 +42,7 @@ type erasures struct {
 	known  map[uint32]time.Time // per site: events until then are not stored
 	latest time.Time            // the latest of known: most events are after it
 	purged map[uint32]time.Time // per site: the log holds none of its events until then
-	stored map[uint32]time.Time // per site: earliest event stored since the last read
+	stored map[uint32]time.Time // per site: earliest event sent to the store since the last read
 }
 
 func newErasures(src Eraser) *erasures {
@@ -58,8 +58,8 @@ func (x *erasures) erased(e *sillage.Event) bool {
 	return ok && !e.Timestamp.After(at)
 }
 
-// noteStored records the sites of a stored batch, for an erasure learnt of
-// only later (see applyErasures).
+// noteStored records the sites of a batch sent to the store, for an erasure
+// learnt of only later (see applyErasures).
 func (x *erasures) noteStored(events []sillage.Event) {
 	var site uint32
 	var earliest time.Time
