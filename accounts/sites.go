@@ -117,8 +117,12 @@ func (s *Service) localTable(table string) string {
 
 // DeleteSiteData deletes every stored event and session of a site, at once
 // for readers (a lightweight DELETE masks the rows; merges reclaim the
-// space later). The site and its settings stay.
+// space later). The site and its settings stay. The erasure is recorded
+// first, for the collectors' write-ahead logs.
 func (s *Service) DeleteSiteData(ctx context.Context, siteID uint32) error {
+	if err := s.recordErasure(ctx, siteID); err != nil {
+		return err
+	}
 	for _, table := range siteDataTables {
 		if err := s.Engine.Exec(ctx, "DELETE FROM "+s.localTable(table)+" WHERE site_id = {id:UInt32}",
 			store.Params{"id": siteID}); err != nil {

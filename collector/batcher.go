@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -122,6 +121,9 @@ func (c *Collector) pending() uint64 {
 func (c *Collector) flushOnce(ctx context.Context) error {
 	c.flushMu.Lock()
 	defer c.flushMu.Unlock()
+	if err := c.applyErasures(ctx); err != nil {
+		return err
+	}
 	from := c.wal.FirstUnflushed()
 	last := c.wal.LastSeq()
 	if from > last {
@@ -142,6 +144,9 @@ func (c *Collector) insertRange(ctx context.Context, from, to uint64) error {
 	events := make([]sillage.Event, 0, to-from+1)
 	var decodeErr error
 	_, err := c.wal.Read(from, int(to-from+1), func(seq uint64, rec []byte) error {
+		if blankRecord(rec) {
+			return nil // erased, or lost to damage (the log said so when it opened)
+		}
 		e, err := decodeEvent(rec)
 		if err != nil {
 			// A record that passed its checksum but does not decode was
@@ -159,17 +164,12 @@ func (c *Collector) insertRange(ctx context.Context, from, to uint64) error {
 	if decodeErr != nil {
 		c.log.Error("skipping undecodable write-ahead log record", "error", decodeErr)
 	}
-	// Events accepted just before their site was deleted would outlive its
-	// data: they are not stored.
-	if n := len(events); n > 0 {
-		events = slices.DeleteFunc(events, func(e sillage.Event) bool { return c.sites.deleted(e.SiteID) })
-		if gone := n - len(events); gone > 0 {
-			c.metrics.dropped.WithLabelValues("deleted_site").Add(float64(gone))
-		}
-	}
+	events = c.keepStorable(events)
 	if err := writeFileSync(filepath.Join(c.cfg.Dir, intentFile), []byte(fmt.Sprintf("%d %d\n", from, to))); err != nil {
 		return fmt.Errorf("write batch intent: %w", err)
 	}
+	// Noted before the insert: one that fails may still have landed.
+	c.erase.noteStored(events)
 	start := time.Now()
 	if err := c.engine.InsertEvents(ctx, c.token(from, to), events); err != nil {
 		c.metrics.insertErrors.Inc()

@@ -98,6 +98,7 @@ type Collector struct {
 	salts   *visitor.Salts
 	tracker *session.Tracker
 	sites   *siteCache
+	erase   *erasures
 	metrics *metrics
 	script  *script
 
@@ -131,6 +132,7 @@ func New(ctx context.Context, cfg Config, eng store.Engine, sites SiteLister) (*
 		salts:    visitor.NewSalts(eng, cfg.Now, cfg.Logger),
 		tracker:  session.NewTracker(cfg.Sessions),
 		sites:    newSiteCache(sites, cfg.Now, cfg.Logger),
+		erase:    newErasures(eraserOf(sites)),
 		script:   newScript(),
 		flushNow: make(chan struct{}, 1),
 	}

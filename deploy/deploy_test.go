@@ -293,6 +293,13 @@ func runHelper(mode string) int {
 			return 1
 		}
 		fmt.Println(n)
+	case "salts":
+		var n uint64
+		if err := store.QueryRow(ctx, e, "SELECT count() FROM salts", nil, &n); err != nil {
+			fmt.Fprintln(os.Stderr, "salts:", err)
+			return 1
+		}
+		fmt.Println(n)
 	case "jit":
 		// The same aggregate query, again and again: the engine compiles an
 		// expression to machine code once it has seen it a few times
@@ -412,6 +419,34 @@ func tree(t *testing.T, root string) map[string]fileState {
 	return out
 }
 
+// saltPartPaths returns the paths, relative to the data folder, of the
+// parts of the salts table: its data, without the table's own files.
+func saltPartPaths(t *testing.T, data string) []string {
+	t.Helper()
+	links, err := filepath.Glob(filepath.Join(data, "engine", "data", "*", "salts"))
+	if err != nil || len(links) == 0 {
+		t.Fatalf("no salts table under %s/engine/data: %v", data, err)
+	}
+	var out []string
+	for _, l := range links {
+		dir, err := filepath.EvalSymlinks(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.IsDir() && e.Name() != "detached" {
+				rel, _ := filepath.Rel(data, filepath.Join(dir, e.Name()))
+				out = append(out, rel)
+			}
+		}
+	}
+	return out
+}
+
 func TestBackupRestoreEmbedded(t *testing.T) {
 	lib := engineLib(t)
 	if _, err := exec.LookPath("flock"); err != nil {
@@ -445,9 +480,29 @@ func TestBackupRestoreEmbedded(t *testing.T) {
 		t.Fatalf("healthcheck.sh succeeds with no server: %+v", r)
 	}
 
+	// The day's salt is in the folder; a backup must not keep it, or the
+	// archive would outlive the promise that it is deleted after 48 hours.
+	if r := helper(t, "salts", data, lib); r.code != 0 || strings.TrimSpace(r.stdout) == "0" {
+		t.Fatalf("salts in the data folder before the backup: %+v", r)
+	}
 	before := tree(t, data)
 	if _, ok := before["engine"]; !ok {
 		t.Fatalf("no engine/ in the data folder: %v", before)
+	}
+	old := filepath.Join(work, "old.tar.gz") // as archives were made before
+	if r := run(t, nil, "tar", "-C", data, "-czf", old, "--exclude=./sillage.lock", "."); r.code != 0 {
+		t.Fatalf("tar: %+v", r)
+	}
+	saltParts := saltPartPaths(t, data)
+	if len(saltParts) == 0 {
+		t.Fatal("no part of the salts table found in the data folder")
+	}
+	for p := range before {
+		for _, sp := range saltParts {
+			if p == sp || strings.HasPrefix(p, sp+"/") {
+				delete(before, p)
+			}
+		}
 	}
 	r := run(t, nil, backupSh, "--data", data, "--output", archives, "--keep", "3")
 	if r.code != 0 {
@@ -504,6 +559,9 @@ func TestBackupRestoreEmbedded(t *testing.T) {
 	if r.code != 0 || strings.TrimSpace(r.stdout) != strconv.Itoa(events) {
 		t.Fatalf("events in the restored folder: want %d, got %+v", events, r)
 	}
+	if lst := run(t, nil, "tar", "-tzf", archive); lst.code != 0 || strings.Contains(lst.stdout, "./"+saltParts[0]) {
+		t.Fatalf("the archive holds a part of the salts table (%s): %+v", saltParts[0], lst)
+	}
 
 	// --force replaces; without it, the previous folder is kept aside.
 	if r := run(t, nil, restoreSh, "--data", data, archive); r.code != 0 || !strings.Contains(r.stderr, "kept as") {
@@ -512,6 +570,19 @@ func TestBackupRestoreEmbedded(t *testing.T) {
 	aside, _ := filepath.Glob(data + ".before-restore-*")
 	if len(aside) != 1 {
 		t.Fatalf("want the previous folder kept aside, got %v", aside)
+	}
+
+	// An archive made before backups left the salts out: restore deletes
+	// them.
+	fromOld := filepath.Join(work, "from-old")
+	if r := run(t, nil, restoreSh, "--data", fromOld, old); r.code != 0 || !strings.Contains(r.stderr, "salts") {
+		t.Fatalf("restore of an archive holding salts: %+v", r)
+	}
+	if r := helper(t, "salts", fromOld, lib); r.code != 0 || strings.TrimSpace(r.stdout) != "0" {
+		t.Fatalf("salts after restoring an archive that held them: want 0, got %+v", r)
+	}
+	if r := helper(t, "count", fromOld, lib); r.code != 0 || strings.TrimSpace(r.stdout) != strconv.Itoa(events) {
+		t.Fatalf("events after restoring an archive that held salts: want %d, got %+v", events, r)
 	}
 }
 

@@ -261,3 +261,136 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
+
+// damagedDir, inside the log's directory, keeps segments found damaged, as
+// they were, once their intact records are recovered.
+const damagedDir = "damaged"
+
+// run is a stretch of consecutive records that verify: seqs [seq, seq+n)
+// in bytes [off, end) of a segment.
+type run struct {
+	seq, n   uint64
+	off, end int64
+}
+
+// parseAt checks the record at off of a segment held in data against the
+// seq it must carry, and returns its end.
+func parseAt(data []byte, off int64, seq uint64) (int64, bool) {
+	if int64(len(data))-off < headerSize {
+		return 0, false
+	}
+	h := data[off : off+headerSize]
+	n := int64(binary.LittleEndian.Uint32(h[0:4]))
+	if binary.LittleEndian.Uint64(h[8:16]) != seq || n > maxRecordBytes || n > int64(len(data))-off-headerSize {
+		return 0, false
+	}
+	end := off + headerSize + n
+	if crc32.Checksum(data[off+headerSize:end], castagnoli) != binary.LittleEndian.Uint32(h[4:8]) {
+		return 0, false
+	}
+	return end, true
+}
+
+// salvage finds the records that still verify in a segment (data) after a
+// bad record at off, which should have carried seq want. next is the first
+// seq of the following segment, or 0 for the last segment.
+//
+// It looks for a record header at every byte after the damage. A candidate
+// must carry a seq the lost bytes can account for (each lost record took at
+// least a header's worth) and below next, and its payload must match its
+// checksum; a false match needs a 32-bit checksum collision on top of an
+// exact seq, so records are not invented from garbage. From each match it
+// follows the records that come after it for as long as they verify.
+func salvage(data []byte, off int64, want, next uint64) []run {
+	var runs []run
+	size := int64(len(data))
+	expect, lostFrom := want, off
+	for p := off + 1; p+headerSize <= size; p++ {
+		seq := binary.LittleEndian.Uint64(data[p+8 : p+16])
+		if seq < expect || seq-expect > uint64(p-lostFrom)/headerSize || (next != 0 && seq >= next) {
+			continue
+		}
+		end, ok := parseAt(data, p, seq)
+		if !ok {
+			continue
+		}
+		r := run{seq: seq, n: 1, off: p}
+		for {
+			e, ok := parseAt(data, end, seq+r.n)
+			if !ok || (next != 0 && seq+r.n >= next) {
+				break
+			}
+			end = e
+			r.n++
+		}
+		r.end = end
+		runs = append(runs, r)
+		expect, lostFrom = seq+r.n, end
+		p = end // the loop's p++ resumes one byte past it
+		if end == size {
+			break
+		}
+	}
+	return runs
+}
+
+// rebuild writes a segment from the records before the damage (data[:off]),
+// the runs salvage found and, for every seq in between that was lost, an
+// empty placeholder record, so the sequence stays whole and offsets of the
+// index stay meaningful. Up to next (0: the last segment, where what follows
+// the last run is a torn tail) the lost seqs at the end get placeholders
+// too. It returns the new content and how many records were lost.
+func rebuild(data []byte, off int64, want, next uint64, runs []run) ([]byte, uint64) {
+	out := make([]byte, 0, len(data))
+	out = append(out, data[:off]...)
+	var lost uint64
+	fillTo := func(seq uint64) {
+		for ; want < seq; want++ {
+			out = appendRecord(out, want, nil)
+			lost++
+		}
+	}
+	for _, r := range runs {
+		fillTo(r.seq)
+		out = append(out, data[r.off:r.end]...)
+		want = r.seq + r.n
+	}
+	if next != 0 {
+		fillTo(next)
+	}
+	return out, lost
+}
+
+// tmpSuffix marks a segment being rewritten; Open deletes leftovers.
+const tmpSuffix = ".tmp"
+
+// writeFileSync writes a file and fsyncs it (not its directory).
+func writeFileSync(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// removeStaleTemps deletes segment rewrites a crash interrupted; the segment
+// they were to replace is still in place.
+func removeStaleTemps(dir string) error {
+	m, err := filepath.Glob(filepath.Join(dir, "*"+segmentSuffix+tmpSuffix))
+	if err != nil {
+		return fmt.Errorf("list wal directory %s: %w", dir, err)
+	}
+	for _, p := range m {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove unfinished wal segment rewrite: %w", err)
+		}
+	}
+	return nil
+}

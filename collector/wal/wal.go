@@ -12,7 +12,10 @@
 // fail-stop; every later Append returns that error. After a failed fsync the
 // kernel may have dropped the dirty pages, so retrying could acknowledge data
 // that is not on disk; the process must restart and reopen, which replays
-// what is really there.
+// what is really there. A crash may tear the last record of the last
+// segment, which Open cuts away; damage anywhere else (a bad sector, a
+// stray write) costs only the records it hit: Open keeps every record that
+// still verifies and keeps the damaged file aside (see Open).
 package wal
 
 import (
@@ -112,8 +115,9 @@ type WAL struct {
 	lock *os.File
 
 	// Lock order: commitMu, then rmu, then mu.
-	commitMu sync.Mutex   // serialises Commit
-	rmu      sync.RWMutex // Read holds it shared; Commit exclusively while deleting files
+	commitMu  sync.Mutex   // serialises Commit and Erase
+	lastSweep time.Time    // of damaged/, under commitMu
+	rmu       sync.RWMutex // Read holds it shared; Commit exclusively while deleting files
 
 	mu        sync.Mutex
 	closed    bool
@@ -140,10 +144,11 @@ type WAL struct {
 }
 
 // Open opens the log in dir, creating dir if needed. It verifies every
-// record's checksum and sequence; a bad record in the last segment is taken
-// for a write torn by a crash and the segment is truncated there (and
-// logged); a bad record in any older segment, which was fsync'ed before its
-// successor was created, is real damage and Open refuses it.
+// record's checksum and sequence. A bad record at the end of the last
+// segment, with nothing that verifies after it, is taken for a write torn by
+// a crash and the segment is truncated there (and logged). A bad record
+// anywhere else is damage: the records that still verify are kept, the loss
+// is logged and the damaged file is kept in damaged/ for inspection.
 func Open(dir string, opts Options) (*WAL, error) {
 	opts = opts.withDefaults()
 	if err := os.MkdirAll(dir, 0o750); err != nil {
@@ -189,6 +194,9 @@ func (w *WAL) load() error {
 	if err := os.Remove(filepath.Join(w.dir, commitTmpFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove stale wal commit mark: %w", err)
 	}
+	if err := removeStaleTemps(w.dir); err != nil {
+		return err
+	}
 	committed, err := readCommitMark(w.dir)
 	if err != nil {
 		return err
@@ -215,12 +223,15 @@ func (w *WAL) load() error {
 
 	next := committed + 1 // seq the next scanned record must carry
 	for i, first := range firsts {
-		last := i == len(firsts)-1
 		if first != next && i > 0 {
 			return fmt.Errorf("wal segment %s should start at sequence %d (where %s ends): refusing to open",
 				segmentName(first), next, segmentName(firsts[i-1]))
 		}
-		seg, end, err := w.scanSegment(first, last)
+		var following uint64
+		if i+1 < len(firsts) {
+			following = firsts[i+1]
+		}
+		seg, end, err := w.scanSegment(first, following, false)
 		if err != nil {
 			return err
 		}
@@ -277,14 +288,23 @@ func (w *WAL) load() error {
 	}
 	active := w.segs[len(w.segs)-1]
 	w.syncedSeq, w.syncedSegFirst, w.syncedOff = w.lastSeq, active.first, active.size
-	return nil
+	w.lastSweep = time.Now()
+	return w.sweepDamaged(damagedKeep)
 }
 
 // scanSegment verifies one segment and builds its index; it also returns the
-// seq after its last record. A damaged last segment is truncated after its
-// last good record.
-func (w *WAL) scanSegment(first uint64, last bool) (*segment, uint64, error) {
+// seq after its last record. next is the first seq of the following
+// segment, 0 for the last one.
+//
+// A bad record is handled by what follows it. In the last segment, with no
+// record that verifies after it, it is a write torn by a crash: the segment
+// is cut there, as the failure model expects. Anywhere else it is damage
+// (a bad sector, a stray write): the records that still verify are kept, a
+// placeholder takes the seq of each lost one, the damaged file is kept in
+// damaged/ and the loss is logged (see recoverSegment).
+func (w *WAL) scanSegment(first, next uint64, recovered bool) (*segment, uint64, error) {
 	name := segmentName(first)
+	last := next == 0
 	flag := os.O_RDONLY
 	if last {
 		flag = os.O_RDWR
@@ -307,20 +327,32 @@ func (w *WAL) scanSegment(first uint64, last bool) (*segment, uint64, error) {
 			break
 		}
 		var ce *corruptError
-		if errors.As(err, &ce) && last {
-			w.log.Warn("cut the torn tail of the last wal segment",
-				"segment", name, "offset", off, "bytes_cut", fi.Size()-off,
-				"records_kept", seq-first, "reason", ce.reason)
-			if err := f.Truncate(off); err != nil {
-				return nil, 0, fmt.Errorf("truncate wal segment %s: %w", name, err)
+		if errors.As(err, &ce) {
+			if recovered {
+				return nil, 0, fmt.Errorf("wal segment %s still has a %w after its recovery", name, ce)
 			}
-			if err := f.Sync(); err != nil {
-				return nil, 0, fmt.Errorf("sync wal segment %s: %w", name, err)
+			data, err := os.ReadFile(w.path(first))
+			if err != nil {
+				return nil, 0, fmt.Errorf("read damaged wal segment %s: %w", name, err)
 			}
-			break
-		}
-		if ce != nil {
-			return nil, 0, fmt.Errorf("wal segment %s is not the last segment yet has a %w; this is damage, not a torn write: refusing to open (move the file aside to recover what precedes it)", name, ce)
+			runs := salvage(data, off, seq, next)
+			if last && len(runs) == 0 {
+				w.log.Warn("cut the torn tail of the last wal segment",
+					"segment", name, "offset", off, "bytes_cut", fi.Size()-off,
+					"records_kept", seq-first, "reason", ce.reason)
+				if err := f.Truncate(off); err != nil {
+					return nil, 0, fmt.Errorf("truncate wal segment %s: %w", name, err)
+				}
+				if err := f.Sync(); err != nil {
+					return nil, 0, fmt.Errorf("sync wal segment %s: %w", name, err)
+				}
+				break
+			}
+			f.Close()
+			if err := w.recoverSegment(first, next, data, off, seq, runs, ce); err != nil {
+				return nil, 0, err
+			}
+			return w.scanSegment(first, next, true)
 		}
 		if err != nil {
 			return nil, 0, fmt.Errorf("read wal segment %s: %w", name, err)
@@ -331,6 +363,65 @@ func (w *WAL) scanSegment(first uint64, last bool) (*segment, uint64, error) {
 		seg.size = r.off
 	}
 	return seg, r.seq, nil
+}
+
+// recoverSegment replaces a damaged segment by its records that verify,
+// with placeholders for the lost ones (see rebuild), after keeping the
+// damaged file in damaged/. Each step is durable before the next, and the
+// replacement is a rename: a crash leaves the damaged or the recovered
+// segment in place, never neither, and the next Open carries on.
+func (w *WAL) recoverSegment(first, next uint64, data []byte, off int64, want uint64, runs []run, ce *corruptError) error {
+	name := segmentName(first)
+	if next != 0 {
+		// Placeholders stand for records the damaged bytes held; more seqs
+		// missing than those bytes could hold is not damage but lost data.
+		end, expect := off, want
+		if len(runs) > 0 {
+			end, expect = runs[len(runs)-1].end, runs[len(runs)-1].seq+runs[len(runs)-1].n
+		}
+		if next-expect > uint64(int64(len(data))-end)/headerSize {
+			return fmt.Errorf("wal segment %s is not the last segment yet has a %w, and records %d to %d cannot all have been in its %d bytes after it: refusing to open (move the file aside to recover what precedes it)",
+				name, ce, expect, next-1, int64(len(data))-end)
+		}
+	}
+	out, lost := rebuild(data, off, want, next, runs)
+	var recoveredRecs uint64
+	var recoveredBytes int64
+	for _, r := range runs {
+		recoveredRecs += r.n
+		recoveredBytes += r.end - r.off
+	}
+	bytesLost := int64(len(data)) - off - recoveredBytes
+
+	dd := filepath.Join(w.dir, damagedDir)
+	if err := os.MkdirAll(dd, 0o750); err != nil {
+		return fmt.Errorf("create %s: %w", dd, err)
+	}
+	keptPath := filepath.Join(dd, name)
+	if _, err := os.Stat(keptPath); err == nil {
+		keptPath = filepath.Join(dd, fmt.Sprintf("%s.%d", name, time.Now().UnixNano()))
+	}
+	if err := writeFileSync(keptPath, data); err != nil {
+		return fmt.Errorf("keep damaged wal segment %s aside: %w", name, err)
+	}
+	if err := syncDir(dd); err != nil {
+		return err
+	}
+	tmp := w.path(first) + tmpSuffix
+	if err := writeFileSync(tmp, out); err != nil {
+		return fmt.Errorf("write recovered wal segment %s: %w", name, err)
+	}
+	if err := os.Rename(tmp, w.path(first)); err != nil {
+		return fmt.Errorf("replace damaged wal segment %s: %w", name, err)
+	}
+	if err := syncDir(w.dir); err != nil {
+		return err
+	}
+	w.log.Error("wal segment damaged: recovered the records that verify, lost the others",
+		"segment", name, "offset", off, "reason", ce.reason,
+		"events_lost", lost, "bytes_lost", bytesLost,
+		"events_recovered_after_damage", recoveredRecs, "kept_at", keptPath)
+	return nil
 }
 
 // endOf returns the offset just past record seq, which must be in the
@@ -714,6 +805,10 @@ func (w *WAL) Commit(upTo uint64) error {
 			// Open deletes it next time; only disk space is at stake.
 			errs = append(errs, fmt.Errorf("remove committed wal segment: %w", err))
 		}
+	}
+	if time.Since(w.lastSweep) > time.Hour {
+		w.lastSweep = time.Now()
+		errs = append(errs, w.sweepDamaged(damagedKeep))
 	}
 	return errors.Join(errs...)
 }

@@ -19,8 +19,11 @@
 #
 # Output: OUTPUT/sillage-YYYYmmddTHHMMSSZ.tar.gz and a .sha256 beside it; the
 # archive's path is printed on stdout. The WAL (DATA/collector) and the
-# engine (DATA/engine) are both inside; the lock file and the admin socket
-# are left out. Restore with sillage-restore.sh.
+# engine (DATA/engine) are both inside; the lock file, the admin socket and
+# the rows of the daily salts are left out: a salt is deleted two days after
+# its day so that a visitor id can never be recomputed, and an archive kept
+# longer must not bring it back (the restored sillage draws a new one).
+# Restore with sillage-restore.sh.
 #
 # While sillage is stopped, events sent by browsers are not received (the
 # tracker does not retry): run it at a quiet hour. A future `sillage backup`
@@ -92,10 +95,29 @@ fi
 
 tar_opts=(--numeric-owner --exclude=./sillage.lock --exclude=./admin.sock)
 
+# The salts table's parts (folders beside its format_version.txt, and any
+# under detached/); the table itself stays, empty.
+salt_parts() { # ROOT: prints the parts' paths relative to ROOT, NUL-separated
+    local root="$1" link dir
+    for link in "$root"/engine/data/*/salts; do
+        [ -e "$link" ] || continue
+        dir="$(readlink -f "$link")"
+        find "$dir" -mindepth 1 -maxdepth 1 -type d ! -name detached -printf "${dir#"$root"/}/%f\0"
+        if [ -d "$dir/detached" ]; then
+            find "$dir/detached" -mindepth 1 -maxdepth 1 -printf "${dir#"$root"/}/detached/%f\0"
+        fi
+    done
+}
+mapfile -d '' salts < <(salt_parts "$data")
+for p in "${salts[@]}"; do
+    tar_opts+=("--exclude=./$p")
+done
+
 if [ -n "$restart" ]; then
     # Copy locally under the lock, give the folder back, then compress.
     staging="$(mktemp -d "$output/.staging-$stamp.XXXXXX")"
     cp -a --reflink=auto "$data/." "$staging/"
+    for p in "${salts[@]}"; do rm -rf "${staging:?}/$p"; done
     flock -u 9
     exec 9>&-
     systemctl start "$unit"

@@ -13,8 +13,10 @@
 # data folder); unpacks it next to the data folder; then, holding the data
 # folder's lock (so no sillage runs on it), moves the current folder aside to
 # DATA.before-restore-STAMP (or deletes it with --force) and the restored one
-# into place. Start sillage afterwards: it replays whatever the restored
-# write-ahead log still holds.
+# into place. Rows of the daily salts found in the archive (one made before
+# backups left them out) are deleted before anything is moved: a salt must
+# not outlive its two days. Start sillage afterwards: it replays whatever
+# the restored write-ahead log still holds, and draws a new salt for today.
 set -euo pipefail
 
 data="${SILLAGE_DATA:-/var/lib/sillage}"
@@ -53,6 +55,18 @@ trap 'rm -rf "$incoming"' EXIT
 
 # Unpack first (the slow part), with owners and modes as they were.
 tar -C "$incoming" --numeric-owner -xzpf "$archive"
+for link in "$incoming"/engine/data/*/salts; do
+    [ -e "$link" ] || continue
+    dir="$(readlink -f "$link")"
+    case "$dir/" in "$incoming"/*) ;; *) die "the salts table of $archive points outside it: $dir" ;; esac
+    if [ -n "$(find "$dir" -mindepth 1 -maxdepth 1 -type d ! -name detached -print -quit)" ]; then
+        echo "sillage-restore: deleting the daily salts the archive holds" >&2
+    fi
+    find "$dir" -mindepth 1 -maxdepth 1 -type d ! -name detached -exec rm -rf {} +
+    if [ -d "$dir/detached" ]; then
+        find "$dir/detached" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+    fi
+done
 
 if [ -e "$data" ]; then
     [ -d "$data" ] || die "$data exists and is not a folder"

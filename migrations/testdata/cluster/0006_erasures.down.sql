@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS erasures ON CLUSTER sillage;
