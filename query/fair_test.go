@@ -3,16 +3,21 @@ package query
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
+	"time"
 
-	"github.com/sillage-analytics/sillage"
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/dashboard"
+	"github.com/sillage-analytics/sillage/query/admit"
 	"github.com/sillage-analytics/sillage/query/api"
 	"github.com/sillage-analytics/sillage/store"
 	"github.com/sillage-analytics/sillage/store/storetest"
@@ -23,7 +28,8 @@ import (
 // are about who waits for whom, not about numbers.
 type fairEnv struct {
 	eng     store.Engine
-	srv     *httptest.Server
+	srv     *Server
+	http    *httptest.Server
 	session string // the owner's session token
 	link    string // a shared link's slug
 }
@@ -59,14 +65,14 @@ func newFairEnv(t *testing.T, o Options) *fairEnv {
 	}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	return &fairEnv{eng: eng, srv: srv, session: token, link: link.Slug}
+	return &fairEnv{eng: eng, srv: s, http: srv, session: token, link: link.Slug}
 }
 
 // as sends a request as the owner (via "session") or as a visitor of the
 // shared link (via "link").
 func (f *fairEnv) do(t *testing.T, via, method, path, body string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, f.srv.URL+path, bytes.NewReader([]byte(body)))
+	req, err := http.NewRequest(method, f.http.URL+path, bytes.NewReader([]byte(body)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +82,7 @@ func (f *fairEnv) do(t *testing.T, via, method, path, body string) (*http.Respon
 	case "link":
 		req.Header.Set(api.SharedLinkHeader, f.link)
 	}
-	resp, err := f.srv.Client().Do(req)
+	resp, err := f.http.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,4 +106,67 @@ func TestMeDoesNotWaitForStats(t *testing.T) {
 	storetest.StillRunning(t, done, "GET /api/auth/me")
 }
 
-var _ = sillage.Site{}
+// A shared link that spent its engine time is refused with 429, a
+// Retry-After and a JSON error, on every stats endpoint, while the site's
+// member is still served.
+func TestCallerOverLimitGets429(t *testing.T) {
+	// A millisecond a minute: one query spends it all.
+	reg := prometheus.NewRegistry()
+	f := newFairEnv(t, Options{Registerer: reg, Limits: Limits{SharedLink: admit.Limit{Concurrent: 1, Queue: 4, Budget: time.Millisecond}}})
+	const q = `{"site_id":"boutique.fr","metrics":["visitors"],"date_range":"7d"}`
+	resp, body := f.do(t, "link", "POST", "/api/v2/query", q)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("first query through the link: %d %s", resp.StatusCode, body)
+	}
+	for _, r := range []struct{ method, path, body string }{
+		{"POST", "/api/v2/query", q},
+		{"GET", "/api/v1/stats/realtime/visitors?site_id=boutique.fr", ""},
+		{"GET", "/api/sites/boutique.fr/export", ""},
+	} {
+		resp, body := f.do(t, "link", r.method, r.path, r.body)
+		if resp.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("%s %s through the spent link: %d %s", r.method, r.path, resp.StatusCode, body)
+		}
+		if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || secs < 1 {
+			t.Errorf("%s: Retry-After %q, want whole seconds", r.path, resp.Header.Get("Retry-After"))
+		}
+		var e struct {
+			Error string `json:"error"`
+		}
+		if err := json.Unmarshal(body, &e); err != nil || e.Error == "" {
+			t.Errorf("%s: body %s, want {\"error\": …}", r.path, body)
+		}
+	}
+	resp, body = f.do(t, "session", "POST", "/api/v2/query", q)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the member meanwhile: %d %s", resp.StatusCode, body)
+	}
+	if got := refused(t, reg, "shared_link", admit.ReasonBudget); got != 3 {
+		t.Errorf("refusals counted: %v, want 3", got)
+	}
+}
+
+// refused reads sillage_stats_refused_total for a kind of caller and a
+// reason.
+func refused(t *testing.T, reg *prometheus.Registry, caller, reason string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "sillage_stats_refused_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["caller"] == caller && labels["reason"] == reason {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
+}
