@@ -46,6 +46,7 @@ type serveFlags struct {
 	trustedProxies string
 	secret         string
 	sampleAbove    int64
+	statsFlags
 	logLevel       string
 	logFormat      string
 	bootstrapSite  string
@@ -86,6 +87,7 @@ func runRoles(ctx context.Context, args []string, out io.Writer, r roles, usage 
 			"key for CSRF tokens and shared-link cookies, the same on every query process (default: a random one kept in DATA/secret)")
 		f.int64Var(&sf.sampleAbove, "sample-above", "SILLAGE_SAMPLE_ABOVE", stats.DefaultSampleAbove,
 			"events in a date range above which a query reads a sample of the visitors and scales its counts, saying so (0: never sample)")
+		sf.statsFlags.register(f, &sf.engineFlags)
 	}
 	f.stringVar(&sf.logLevel, "log-level", "SILLAGE_LOG_LEVEL", "info", "debug, info, warn or error")
 	f.stringVar(&sf.logFormat, "log-format", "SILLAGE_LOG_FORMAT", "text", "text or json")
@@ -180,7 +182,7 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 		rt.collector.Store(col)
 	}
 	if sf.query {
-		h, err := sf.queryHandler(eng, acc, proxies, log)
+		h, err := sf.queryHandler(eng, acc, proxies, reg, log)
 		if err != nil {
 			srv.Shutdown()
 			if col != nil {

@@ -57,7 +57,11 @@ func ParseLimit(s string) (Limit, error) {
 }
 
 func (l Limit) String() string {
-	return fmt.Sprintf("%d,%d,%s", l.Concurrent, l.Queue, l.Budget)
+	b := l.Budget.String()
+	if l.Budget%time.Second == 0 {
+		b = fmt.Sprintf("%ds", l.Budget/time.Second) // 60s rather than 1m0s
+	}
+	return fmt.Sprintf("%d,%d,%s", l.Concurrent, l.Queue, b)
 }
 
 // Reasons a query is refused.
