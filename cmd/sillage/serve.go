@@ -46,12 +46,12 @@ type serveFlags struct {
 	trustedProxies string
 	secret         string
 	sampleAbove    int64
-	statsFlags
 	logLevel       string
 	logFormat      string
 	bootstrapSite  string
 	bootstrapUser  string
 	pprofListen    string
+	statsFlags
 }
 
 func runServe(ctx context.Context, args []string, out io.Writer) error {
