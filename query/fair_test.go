@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,8 +142,25 @@ func TestCallerOverLimitGets429(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("the member meanwhile: %d %s", resp.StatusCode, body)
 	}
-	if got := refused(t, reg, "shared_link", admit.ReasonBudget); got != 3 {
-		t.Errorf("refusals counted: %v, want 3", got)
+	// The first refusal looked the link up; the next two were recalled by
+	// the request's credentials, before any statement.
+	if got := refused(t, reg, "shared_link", admit.ReasonBudget); got != 1 {
+		t.Errorf("budget refusals of the link: %v, want 1", got)
+	}
+	if got := refused(t, reg, "recalled", admit.ReasonRecalled); got != 2 {
+		t.Errorf("recalled refusals: %v, want 2", got)
+	}
+	// The budget is the link's, whatever else the request carries.
+	req, _ := http.NewRequest("POST", f.http.URL+"/api/v2/query", strings.NewReader(q))
+	req.Header.Set(api.SharedLinkHeader, f.link)
+	req.AddCookie(&http.Cookie{Name: "unrelated", Value: "x"})
+	other, err := f.http.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Body.Close()
+	if other.StatusCode != http.StatusTooManyRequests || refused(t, reg, "shared_link", admit.ReasonBudget) != 2 {
+		t.Errorf("the spent link with another cookie: %d, want 429 after looking the link up", other.StatusCode)
 	}
 }
 

@@ -5,6 +5,7 @@
 package query
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -105,7 +106,7 @@ func New(o Options) (*Server, error) {
 	}
 	refusals := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "sillage_stats_refused_total",
-		Help: "Stats requests refused with 429 because their caller was over its limits, by kind of caller and limit (queue, budget).",
+		Help: "Stats requests refused with 429 because their caller was over its limits, by kind of caller (member, api_key, shared_link; recalled when refused again before being looked up) and reason (queue, budget, recalled).",
 	}, []string{"caller", "reason"})
 	if o.Registerer != nil {
 		if err := o.Registerer.Register(refusals); err != nil {
@@ -118,11 +119,44 @@ func New(o Options) (*Server, error) {
 	}, nil
 }
 
+// refuse answers 429 with Retry-After. kind is the caller's, or empty for
+// a refusal recalled by fingerprint, before the caller was looked up.
+func (s *Server) refuse(w http.ResponseWriter, kind string, busy *admit.Busy) {
+	if kind == "" {
+		kind = "recalled"
+	}
+	s.refusals.WithLabelValues(kind, busy.Reason).Inc()
+	w.Header().Set("Retry-After", strconv.Itoa(int(busy.RetryAfter/time.Second)))
+	writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": busy.Error()})
+}
+
+// fingerprint hashes the credentials a request presents (an API key, a
+// shared link, cookies), so that a caller just refused is refused again
+// without a statement (admit.Limiter.Remember). The hash keeps no secret
+// in memory.
+func fingerprint(r *http.Request) string {
+	h := sha256.New()
+	for _, v := range [][]string{r.Header.Values("Authorization"), r.Header.Values(api.SharedLinkHeader), r.Header.Values("Cookie")} {
+		for _, x := range v {
+			io.WriteString(h, x)
+			h.Write([]byte{0})
+		}
+		h.Write([]byte{1})
+	}
+	return string(h.Sum(nil))
+}
+
 // authorize decides whether a request may read a site's stats, then waits
 // for its caller's turn (see Limits). When it returns ok, the request runs
 // and must call release when its statements are done; otherwise the
-// answer (401, 403, 404, 429…) is written.
+// answer (401, 403, 404, 429…) is written. A caller refused moments ago
+// is refused again before Authorize runs any statement.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, domain string) (site sillage.Site, release func(), ok bool) {
+	fp := fingerprint(r)
+	if busy := s.admit.Recall(fp); busy != nil {
+		s.refuse(w, "", busy)
+		return sillage.Site{}, nil, false
+	}
 	site, acc, err := s.o.API.Authorize(r, domain)
 	if err != nil {
 		s.fail(w, r, err)
@@ -141,9 +175,8 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, domain string
 	release, err = s.admit.Acquire(r.Context(), key, lim)
 	var busy *admit.Busy
 	if errors.As(err, &busy) {
-		s.refusals.WithLabelValues(kind, busy.Reason).Inc()
-		w.Header().Set("Retry-After", strconv.Itoa(int(busy.RetryAfter/time.Second)))
-		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": busy.Error()})
+		s.admit.Remember(fp, busy)
+		s.refuse(w, kind, busy)
 		return sillage.Site{}, nil, false
 	}
 	if err != nil {

@@ -66,8 +66,9 @@ func (l Limit) String() string {
 
 // Reasons a query is refused.
 const (
-	ReasonQueue  = "queue" // the caller's queue is full
-	ReasonBudget = "budget"
+	ReasonQueue    = "queue" // the caller's queue is full
+	ReasonBudget   = "budget"
+	ReasonRecalled = "recalled" // refused moments ago, and told when to come back
 )
 
 // Busy refuses a query: the caller is over one of its limits.
@@ -77,6 +78,9 @@ type Busy struct {
 }
 
 func (b *Busy) Error() string {
+	if b.Reason == ReasonRecalled {
+		return fmt.Sprintf("this caller is over its limits; retry in %d s", int(b.RetryAfter/time.Second))
+	}
 	if b.Reason == ReasonBudget {
 		return fmt.Sprintf("this caller has used its engine time for now; retry in %d s", int(b.RetryAfter/time.Second))
 	}
@@ -90,7 +94,12 @@ type Limiter struct {
 	mu        sync.Mutex
 	callers   map[string]*caller
 	lastSweep time.Time
+	refused   map[string]time.Time // Remember: until when a request is refused
 }
+
+// maxRefused bounds Remember's memory: past it, refusals are not
+// remembered (they are still refused, only after the full check).
+const maxRefused = 10_000
 
 type caller struct {
 	limit   Limit
@@ -114,7 +123,7 @@ func New(now func() time.Time) *Limiter {
 	if now == nil {
 		now = time.Now
 	}
-	return &Limiter{now: now, callers: map[string]*caller{}}
+	return &Limiter{now: now, callers: map[string]*caller{}, refused: map[string]time.Time{}}
 }
 
 // Acquire waits for the caller's turn under lim: it returns a release
@@ -235,6 +244,7 @@ func (l *Limiter) sweep(now time.Time) {
 		return
 	}
 	l.lastSweep = now
+	l.purgeRefused(now)
 	for k, c := range l.callers {
 		if c.running > 0 || len(c.waiting) > 0 {
 			continue
@@ -244,6 +254,49 @@ func (l *Limiter) sweep(now time.Time) {
 			delete(l.callers, k)
 		}
 	}
+}
+
+// Remember keeps a refusal for its RetryAfter under a request's
+// fingerprint (a hash of the credentials it presented), so that Recall
+// refuses the same caller's next requests before anything is looked up:
+// a client that ignores Retry-After then costs no statement of the
+// interactive lane. Only a fingerprint that was authenticated and refused
+// is remembered, so nobody can get another caller refused this way.
+func (l *Limiter) Remember(fingerprint string, b *Busy) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.refused) >= maxRefused {
+		l.purgeRefused(l.now())
+		if len(l.refused) >= maxRefused {
+			return
+		}
+	}
+	l.refused[fingerprint] = l.now().Add(b.RetryAfter)
+}
+
+func (l *Limiter) purgeRefused(now time.Time) {
+	for k, until := range l.refused {
+		if !until.After(now) {
+			delete(l.refused, k)
+		}
+	}
+}
+
+// Recall returns the refusal Remember kept for a fingerprint, with the
+// time left, or nil.
+func (l *Limiter) Recall(fingerprint string) *Busy {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	until, ok := l.refused[fingerprint]
+	if !ok {
+		return nil
+	}
+	left := until.Sub(l.now())
+	if left <= 0 {
+		delete(l.refused, fingerprint)
+		return nil
+	}
+	return &Busy{Reason: ReasonRecalled, RetryAfter: time.Duration(math.Ceil(left.Seconds())) * time.Second}
 }
 
 // Callers is how many callers the Limiter remembers (for tests and metrics).

@@ -227,6 +227,37 @@ func TestSweep(t *testing.T) {
 	}
 }
 
+// A remembered refusal refuses the same fingerprint until its time is up,
+// counting down, and no other fingerprint.
+func TestRememberRecall(t *testing.T) {
+	l, clk := newLimiter()
+	if b := l.Recall("fp1"); b != nil {
+		t.Fatalf("nothing remembered yet: %v", b)
+	}
+	l.Remember("fp1", &Busy{Reason: ReasonBudget, RetryAfter: 10 * time.Second})
+	clk.advance(3500 * time.Millisecond)
+	wantBusy(t, l.Recall("fp1"), ReasonRecalled, 7*time.Second)
+	if b := l.Recall("fp2"); b != nil {
+		t.Fatalf("another fingerprint: %v", b)
+	}
+	clk.advance(6500 * time.Millisecond)
+	if b := l.Recall("fp1"); b != nil {
+		t.Fatalf("after its time: %v", b)
+	}
+	for i := range maxRefused + 10 {
+		l.Remember(fmt.Sprint("flood", i), &Busy{Reason: ReasonQueue, RetryAfter: time.Second})
+	}
+	l.mu.Lock()
+	n := len(l.refused)
+	l.mu.Unlock()
+	if n > maxRefused {
+		t.Fatalf("%d refusals remembered, bound %d", n, maxRefused)
+	}
+	clk.advance(2 * time.Second)
+	l.Remember("late", &Busy{Reason: ReasonQueue, RetryAfter: time.Second})
+	wantBusy(t, l.Recall("late"), ReasonRecalled, time.Second)
+}
+
 func TestParseLimit(t *testing.T) {
 	tests := []struct {
 		in   string
