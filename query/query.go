@@ -5,6 +5,7 @@
 package query
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,10 +13,14 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/query/admit"
 	"github.com/sillage-analytics/sillage/query/api"
 	"github.com/sillage-analytics/sillage/query/stats"
 	"github.com/sillage-analytics/sillage/store"
@@ -32,15 +37,42 @@ type Options struct {
 	ScriptPath, Integrity string
 	// SampleAbove is stats.Engine.SampleAbove: 0 for the default.
 	SampleAbove uint64
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// MaxMemory is stats.Engine.MaxMemory: 0 for the default.
+	MaxMemory int64
+	// Limits queue each caller's stats requests; a zero field takes its
+	// default from DefaultLimits.
+	Limits Limits
+	// Registerer receives the service's metrics; nil keeps them private.
+	Registerer prometheus.Registerer
+	Now        func() time.Time
+	Logger     *slog.Logger
+}
+
+// Limits bound the stats requests of each kind of caller (see package
+// admit). Shared links and API keys, which anyone holding them may use
+// from anywhere, get less than the members who log in.
+type Limits struct {
+	Member, APIKey, SharedLink admit.Limit
+}
+
+// DefaultLimits suit the embedded engine on 2 cores, whose stats lane runs
+// two statements at once (embedded.DefaultStatsConns): a member may use
+// both, and about as much engine time as one of them has; a shared link or
+// an API key one at a time, and a third of that time. The queues fit the
+// dashboard, which asks for about ten panels at once.
+var DefaultLimits = Limits{
+	Member:     admit.Limit{Concurrent: 2, Queue: 16, Budget: time.Minute},
+	APIKey:     admit.Limit{Concurrent: 1, Queue: 4, Budget: 20 * time.Second},
+	SharedLink: admit.Limit{Concurrent: 1, Queue: 16, Budget: 20 * time.Second},
 }
 
 // Server serves the query service.
 type Server struct {
-	o      Options
-	stats  *stats.Engine
-	static *static
+	o        Options
+	stats    *stats.Engine
+	static   *static
+	admit    *admit.Limiter
+	refusals *prometheus.CounterVec
 }
 
 // New checks the options and builds the server.
@@ -55,7 +87,103 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
-	return &Server{o: o, stats: &stats.Engine{Store: o.Engine, Now: o.Now, SampleAbove: o.SampleAbove}, static: st}, nil
+	for _, l := range []*admit.Limit{&o.Limits.Member, &o.Limits.APIKey, &o.Limits.SharedLink} {
+		if *l == (admit.Limit{}) {
+			continue
+		}
+		if l.Concurrent < 1 || l.Queue < 0 || l.Budget < 0 {
+			return nil, fmt.Errorf("stats limit %s: want at least 1 concurrent query, a queue and a budget of 0 or more", l)
+		}
+	}
+	if o.Limits.Member == (admit.Limit{}) {
+		o.Limits.Member = DefaultLimits.Member
+	}
+	if o.Limits.APIKey == (admit.Limit{}) {
+		o.Limits.APIKey = DefaultLimits.APIKey
+	}
+	if o.Limits.SharedLink == (admit.Limit{}) {
+		o.Limits.SharedLink = DefaultLimits.SharedLink
+	}
+	refusals := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sillage_stats_refused_total",
+		Help: "Stats requests refused with 429 because their caller was over its limits, by kind of caller (member, api_key, shared_link; recalled when refused again before being looked up) and reason (queue, budget, recalled).",
+	}, []string{"caller", "reason"})
+	if o.Registerer != nil {
+		if err := o.Registerer.Register(refusals); err != nil {
+			return nil, fmt.Errorf("register query metrics: %w", err)
+		}
+	}
+	return &Server{
+		o: o, static: st, admit: admit.New(o.Now), refusals: refusals,
+		stats: &stats.Engine{Store: o.Engine, Now: o.Now, SampleAbove: o.SampleAbove, MaxMemory: o.MaxMemory},
+	}, nil
+}
+
+// refuse answers 429 with Retry-After. kind is the caller's, or empty for
+// a refusal recalled by fingerprint, before the caller was looked up.
+func (s *Server) refuse(w http.ResponseWriter, kind string, busy *admit.Busy) {
+	if kind == "" {
+		kind = "recalled"
+	}
+	s.refusals.WithLabelValues(kind, busy.Reason).Inc()
+	w.Header().Set("Retry-After", strconv.Itoa(int(busy.RetryAfter/time.Second)))
+	writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": busy.Error()})
+}
+
+// fingerprint hashes the credentials a request presents (an API key, a
+// shared link, cookies), so that a caller just refused is refused again
+// without a statement (admit.Limiter.Remember). The hash keeps no secret
+// in memory.
+func fingerprint(r *http.Request) string {
+	h := sha256.New()
+	for _, v := range [][]string{r.Header.Values("Authorization"), r.Header.Values(api.SharedLinkHeader), r.Header.Values("Cookie")} {
+		for _, x := range v {
+			io.WriteString(h, x)
+			h.Write([]byte{0})
+		}
+		h.Write([]byte{1})
+	}
+	return string(h.Sum(nil))
+}
+
+// authorize decides whether a request may read a site's stats, then waits
+// for its caller's turn (see Limits). When it returns ok, the request runs
+// and must call release when its statements are done; otherwise the
+// answer (401, 403, 404, 429…) is written. A caller refused moments ago
+// is refused again before Authorize runs any statement.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, domain string) (site sillage.Site, release func(), ok bool) {
+	fp := fingerprint(r)
+	if busy := s.admit.Recall(fp); busy != nil {
+		s.refuse(w, "", busy)
+		return sillage.Site{}, nil, false
+	}
+	site, acc, err := s.o.API.Authorize(r, domain)
+	if err != nil {
+		s.fail(w, r, err)
+		return sillage.Site{}, nil, false
+	}
+	var key, kind string
+	var lim admit.Limit
+	switch acc.Via {
+	case api.ViaAPIKey:
+		key, kind, lim = "key:"+acc.APIKeyID, "api_key", s.o.Limits.APIKey
+	case api.ViaSharedLink:
+		key, kind, lim = "link:"+acc.SharedLinkID, "shared_link", s.o.Limits.SharedLink
+	default:
+		key, kind, lim = "user:"+acc.UserID, "member", s.o.Limits.Member
+	}
+	release, err = s.admit.Acquire(r.Context(), key, lim)
+	var busy *admit.Busy
+	if errors.As(err, &busy) {
+		s.admit.Remember(fp, busy)
+		s.refuse(w, kind, busy)
+		return sillage.Site{}, nil, false
+	}
+	if err != nil {
+		// The client left while it waited: nobody reads an answer.
+		return sillage.Site{}, nil, false
+	}
+	return site, release, true
 }
 
 // Handler routes the service's requests.
@@ -138,11 +266,11 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	site, _, err := s.o.API.Authorize(r, q.SiteID)
-	if err != nil {
-		s.fail(w, r, err)
+	site, release, ok := s.authorize(w, r, q.SiteID)
+	if !ok {
 		return
 	}
+	defer release()
 	goals, err := s.goals(r, site)
 	if err != nil {
 		s.fail(w, r, err)
@@ -157,11 +285,11 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) realtime(w http.ResponseWriter, r *http.Request) {
-	site, _, err := s.o.API.Authorize(r, r.URL.Query().Get("site_id"))
-	if err != nil {
-		s.fail(w, r, err)
+	site, release, ok := s.authorize(w, r, r.URL.Query().Get("site_id"))
+	if !ok {
 		return
 	}
+	defer release()
 	n, err := s.stats.Realtime(r.Context(), site)
 	if err != nil {
 		s.fail(w, r, err)
@@ -185,12 +313,11 @@ func exportQuery(r *http.Request, domain string) (*stats.Query, error) {
 }
 
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
-	domain := r.PathValue("domain")
-	site, _, err := s.o.API.Authorize(r, domain)
-	if err != nil {
-		s.fail(w, r, err)
+	site, release, ok := s.authorize(w, r, r.PathValue("domain"))
+	if !ok {
 		return
 	}
+	defer release()
 	q, err := exportQuery(r, site.Domain)
 	if err != nil {
 		s.fail(w, r, err)
@@ -211,11 +338,11 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) funnel(w http.ResponseWriter, r *http.Request) {
-	site, _, err := s.o.API.Authorize(r, r.PathValue("domain"))
-	if err != nil {
-		s.fail(w, r, err)
+	site, release, ok := s.authorize(w, r, r.PathValue("domain"))
+	if !ok {
 		return
 	}
+	defer release()
 	f, err := s.o.Accounts.Funnel(r.Context(), site.ID, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)

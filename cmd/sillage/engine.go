@@ -22,6 +22,7 @@ type engineFlags struct {
 	clickhouseWait time.Duration
 	chdbLib        string
 	cluster        string
+	statsConns     int // the embedded engine's stats lane; 0 for its default
 }
 
 func (e *engineFlags) register(f *flags) {
@@ -43,7 +44,7 @@ func (e *engineFlags) open(ctx context.Context, log *slog.Logger) (store.Engine,
 	if st, err := os.Stat(e.data); err == nil && !st.IsDir() {
 		return nil, fmt.Errorf("data folder %s is not a folder", e.data)
 	}
-	return embedded.Open(ctx, embedded.Config{Dir: e.data, LibPath: e.chdbLib})
+	return embedded.Open(ctx, embedded.Config{Dir: e.data, LibPath: e.chdbLib, StatsConns: e.statsConns})
 }
 
 func (e *engineFlags) migrator(ctx context.Context, eng store.Engine, log *slog.Logger) (*migrations.Migrator, error) {

@@ -12,14 +12,18 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/dashboard"
 	"github.com/sillage-analytics/sillage/query"
+	"github.com/sillage-analytics/sillage/query/admit"
 	"github.com/sillage-analytics/sillage/query/api"
+	"github.com/sillage-analytics/sillage/query/stats"
 	"github.com/sillage-analytics/sillage/store"
+	"github.com/sillage-analytics/sillage/store/embedded"
 	trackerjs "github.com/sillage-analytics/sillage/tracker-js"
 	"io/fs"
 )
@@ -36,7 +40,7 @@ every query process the same --secret.`)
 
 // queryHandler builds the query service and wraps it for fasthttp, with
 // compression for the dashboard's assets and the API's JSON.
-func (sf *serveFlags) queryHandler(eng store.Engine, acc *accounts.Service, proxies []netip.Prefix, log *slog.Logger) (fasthttp.RequestHandler, error) {
+func (sf *serveFlags) queryHandler(eng store.Engine, acc *accounts.Service, proxies []netip.Prefix, reg prometheus.Registerer, log *slog.Logger) (fasthttp.RequestHandler, error) {
 	secret, err := sf.loadSecret(log)
 	if err != nil {
 		return nil, err
@@ -54,8 +58,13 @@ func (sf *serveFlags) queryHandler(eng store.Engine, acc *accounts.Service, prox
 	case sf.sampleAbove == 0:
 		sampleAbove = math.MaxUint64
 	}
+	limits, maxMemory, err := sf.statsFlags.options()
+	if err != nil {
+		return nil, err
+	}
 	srv, err := query.New(query.Options{Engine: eng, Accounts: acc, API: a, Dashboard: dist,
-		ScriptPath: path, Integrity: integrity, SampleAbove: sampleAbove, Logger: log})
+		ScriptPath: path, Integrity: integrity, SampleAbove: sampleAbove, MaxMemory: maxMemory,
+		Limits: limits, Registerer: reg, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -91,4 +100,49 @@ func (sf *serveFlags) loadSecret(log *slog.Logger) ([]byte, error) {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	return b, nil
+}
+
+// statsFlags bound the engine time that stats queries take, per statement
+// and per caller.
+type statsFlags struct {
+	limitMember, limitAPIKey, limitSharedLink string
+	maxMemory                                 int64
+}
+
+func (s *statsFlags) register(f *flags, e *engineFlags) {
+	f.intVar(&e.statsConns, "stats-connections", "SILLAGE_STATS_CONNECTIONS", embedded.DefaultStatsConns,
+		"embedded engine: connections that run stats queries, apart from the one for logins and settings")
+	f.stringVar(&s.limitMember, "stats-limit-member", "SILLAGE_STATS_LIMIT_MEMBER", query.DefaultLimits.Member.String(),
+		"stats queries of one logged-in member: CONCURRENT,QUEUE,BUDGET (engine time per minute); past the queue or the budget, 429")
+	f.stringVar(&s.limitAPIKey, "stats-limit-api-key", "SILLAGE_STATS_LIMIT_API_KEY", query.DefaultLimits.APIKey.String(),
+		"stats queries of one API key, as --stats-limit-member")
+	f.stringVar(&s.limitSharedLink, "stats-limit-shared-link", "SILLAGE_STATS_LIMIT_SHARED_LINK", query.DefaultLimits.SharedLink.String(),
+		"stats queries of one shared link (all its visitors together), as --stats-limit-member")
+	f.int64Var(&s.maxMemory, "stats-max-memory", "SILLAGE_STATS_MAX_MEMORY", stats.DefaultMaxMemory,
+		"bytes of memory one stats statement may use before it fails (0: the engine's own bound)")
+}
+
+func (s *statsFlags) options() (query.Limits, int64, error) {
+	var l query.Limits
+	for _, x := range []struct {
+		flag, value string
+		dst         *admit.Limit
+	}{
+		{"--stats-limit-member", s.limitMember, &l.Member},
+		{"--stats-limit-api-key", s.limitAPIKey, &l.APIKey},
+		{"--stats-limit-shared-link", s.limitSharedLink, &l.SharedLink},
+	} {
+		v, err := admit.ParseLimit(x.value)
+		if err != nil {
+			return query.Limits{}, 0, fmt.Errorf("%s: %w", x.flag, err)
+		}
+		*x.dst = v
+	}
+	switch {
+	case s.maxMemory < 0:
+		return query.Limits{}, 0, fmt.Errorf("--stats-max-memory must be 0 or more, not %d", s.maxMemory)
+	case s.maxMemory == 0:
+		return l, -1, nil // stats.Engine: negative leaves the engine's bound
+	}
+	return l, s.maxMemory, nil
 }

@@ -51,6 +51,7 @@ type serveFlags struct {
 	bootstrapSite  string
 	bootstrapUser  string
 	pprofListen    string
+	statsFlags
 }
 
 func runServe(ctx context.Context, args []string, out io.Writer) error {
@@ -88,6 +89,7 @@ func runRoles(ctx context.Context, args []string, out io.Writer, r roles, usage 
 			"events in a date range above which a query reads a sample of the visitors and scales its counts, saying so (0: never sample)")
 		f.boolVar(&sf.require2FA, "require-2fa", "SILLAGE_REQUIRE_2FA", false,
 			"every account must use two-factor authentication (TOTP): one without it must enrol right after logging in")
+		sf.statsFlags.register(f, &sf.engineFlags)
 	}
 	f.stringVar(&sf.logLevel, "log-level", "SILLAGE_LOG_LEVEL", "info", "debug, info, warn or error")
 	f.stringVar(&sf.logFormat, "log-format", "SILLAGE_LOG_FORMAT", "text", "text or json")
@@ -182,7 +184,7 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 		rt.collector.Store(col)
 	}
 	if sf.query {
-		h, err := sf.queryHandler(eng, acc, proxies, log)
+		h, err := sf.queryHandler(eng, acc, proxies, reg, log)
 		if err != nil {
 			srv.Shutdown()
 			if col != nil {

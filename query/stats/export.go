@@ -179,7 +179,7 @@ func (e *Engine) exportProps(ctx context.Context, site sillage.Site, goals []Goa
 	}
 	p := &plan{siteID: site.ID, tz: loc.String(), loc: loc, span: sp, filters: q.Filters, goals: goals, uniq: "uniqExact"}
 	b := newBuilder(p)
-	rows, err := e.Store.Query(ctx, b.propKeys(maxExportProps, e.maxSeconds()), b.params)
+	rows, err := e.store().Query(ctx, b.propKeys(maxExportProps, e.limits()), b.params)
 	if err != nil {
 		return fmt.Errorf("stats: export custom_props.csv: %w", err)
 	}

@@ -16,7 +16,7 @@ func (e *Engine) Realtime(ctx context.Context, site sillage.Site) (uint64, error
 	now := e.now().UTC()
 	since := now.Add(-5 * time.Minute)
 	var n uint64
-	err := store.QueryRow(ctx, e.Store, realtimeSQL, store.Params{
+	err := store.QueryRow(ctx, e.store(), realtimeSQL, store.Params{
 		// A few seconds of slack for collectors whose clocks run ahead.
 		"site": site.ID, "since": since, "until": now.Add(5 * time.Second), "day": since.Format(dateLayout),
 	}, &n)
@@ -88,13 +88,13 @@ func (e *Engine) Funnel(ctx context.Context, site sillage.Site, steps []Goal, wi
 		return nil, err
 	}
 	b := newBuilder(p)
-	sql := b.funnel(steps, window, e.maxSeconds())
+	sql := b.funnel(steps, window, e.limits())
 	counts := make([]uint64, len(steps)+1)
 	dest := make([]any, len(counts))
 	for i := range counts {
 		dest[i] = &counts[i]
 	}
-	if err := store.QueryRow(ctx, e.Store, sql, b.params, dest...); err != nil {
+	if err := store.QueryRow(ctx, e.store(), sql, b.params, dest...); err != nil {
 		return nil, engineErr(err)
 	}
 	for i := range counts {

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/store"
+	"github.com/sillage-analytics/sillage/store/embedded"
+	"github.com/sillage-analytics/sillage/store/storetest"
 )
 
 // TestHostileFilters proves request values never reach SQL as text: each
@@ -128,17 +131,65 @@ func TestHostileFilters(t *testing.T) {
 	}
 }
 
-func TestStatementsBoundTheirTime(t *testing.T) {
+func TestStatementsBoundTheirTimeAndMemory(t *testing.T) {
 	p := &plan{siteID: 1, tz: "UTC", span: dateSpan(scenarioDay, scenarioDay, paris), uniq: "uniqExact",
 		metrics: []string{MVisitors, MVisits}, limit: 10}
 	b := newBuilder(p)
-	if sql, _ := b.statement(7); !strings.Contains(sql, "SETTINGS max_execution_time = 7,") {
-		t.Fatalf("statement does not bound its time: %s", sql)
+	lim := limits{seconds: 7, memory: 1 << 20}
+	const want = "SETTINGS max_execution_time = 7, max_memory_usage = 1048576,"
+	if sql, _ := b.statement(lim); !strings.Contains(sql, want) {
+		t.Fatalf("statement does not bound its time and memory: %s", sql)
 	}
-	if sql := b.funnel(scenarioGoals[:2], time.Hour, 7); !strings.Contains(sql, "SETTINGS max_execution_time = 7,") {
-		t.Fatalf("funnel does not bound its time: %s", sql)
+	if sql := b.funnel(scenarioGoals[:2], time.Hour, lim); !strings.Contains(sql, want) {
+		t.Fatalf("funnel does not bound its time and memory: %s", sql)
+	}
+	if sql := b.propKeys(10, lim); !strings.Contains(sql, want) {
+		t.Fatalf("property keys do not bound their time and memory: %s", sql)
 	}
 	if got := (&Engine{Timeout: 2500 * time.Millisecond}).maxSeconds(); got != 2 {
 		t.Fatalf("maxSeconds = %d", got)
 	}
+	for _, tt := range []struct {
+		set, want int64
+	}{{0, DefaultMaxMemory}, {-1, 0}, {5 << 20, 5 << 20}} {
+		if got := (&Engine{MaxMemory: tt.set}).limits().memory; got != tt.want {
+			t.Errorf("MaxMemory %d: statements get max_memory_usage %d, want %d", tt.set, got, tt.want)
+		}
+	}
+}
+
+// The memory bound reaches the engine: a statement over it fails there,
+// and the same query runs under the default bound.
+func TestMemoryBoundReachesEngine(t *testing.T) {
+	e := loaded(t, scenario(), at(20, 0))
+	q := &Query{SiteID: "example.fr", Metrics: []string{MVisitors}, DateRange: DateRange{Period: "day"}, Date: "2026-06-10",
+		Dimensions: []string{"event:page"}}
+	site := sillage.Site{ID: 1, Timezone: "Europe/Paris"}
+	if _, err := e.Run(context.Background(), site, nil, q); err != nil {
+		t.Fatalf("under the default bound: %v", err)
+	}
+	e.MaxMemory = 1024
+	_, err := e.Run(context.Background(), site, nil, q)
+	if err == nil || !strings.Contains(err.Error(), "MEMORY_LIMIT_EXCEEDED") {
+		t.Fatalf("under a 1 KiB bound: want the engine's memory limit error, got %v", err)
+	}
+}
+
+// Stats statements run in the engine's stats lane: with every stats
+// connection held by a long statement, a query waits (here until its
+// deadline) while an account statement still runs.
+func TestStatementsUseStatsLane(t *testing.T) {
+	e := loaded(t, scenario(), at(20, 0))
+	done := storetest.StartSlowStats(t, e.Store, embedded.DefaultStatsConns)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	q := &Query{SiteID: "example.fr", Metrics: []string{MVisitors}, DateRange: DateRange{Period: "day"}, Date: "2026-06-10"}
+	if _, err := e.Run(ctx, sillage.Site{ID: 1, Timezone: "Europe/Paris"}, nil, q); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("with the stats lane full: want a wait until the deadline, got %v", err)
+	}
+	var n uint64
+	if err := store.QueryRow(context.Background(), e.Store, "SELECT count() FROM users", nil, &n); err != nil {
+		t.Fatal(err)
+	}
+	storetest.StillRunning(t, done, "the account statement")
 }

@@ -30,6 +30,11 @@ type Engine struct {
 	SampleAbove uint64
 	// Timeout bounds each statement (max_execution_time); 0 means 30 s.
 	Timeout time.Duration
+	// MaxMemory bounds the memory of each statement in bytes
+	// (max_memory_usage): past it the statement fails instead of taking
+	// the process's memory from everyone. 0 means DefaultMaxMemory; a
+	// negative value leaves the engine's own bound.
+	MaxMemory int64
 
 	mu        sync.Mutex
 	estimates map[estimateKey]estimate // range sizes, cached for estimateTTL
@@ -70,6 +75,43 @@ func (e *Engine) maxSeconds() int {
 		return 30
 	}
 	return max(1, int(e.Timeout/time.Second))
+}
+
+// DefaultMaxMemory is the memory one stats statement may take: 2 GiB, far
+// above what the dashboard's queries take over 10 M events (which is where
+// sampling starts), so that only a runaway statement meets it.
+const DefaultMaxMemory = 2 << 30
+
+// limits bound one statement.
+type limits struct {
+	seconds int
+	memory  int64 // bytes; 0 for the engine's own bound
+}
+
+func (e *Engine) limits() limits {
+	l := limits{seconds: e.maxSeconds(), memory: e.MaxMemory}
+	switch {
+	case l.memory == 0:
+		l.memory = DefaultMaxMemory
+	case l.memory < 0:
+		l.memory = 0
+	}
+	return l
+}
+
+// store is the engine's store with every statement in the stats lane, so
+// that the engine runs account and session statements on connections that
+// a long stats query never holds (see store.LaneStats).
+func (e *Engine) store() store.Engine { return statsLane{e.Store} }
+
+type statsLane struct{ store.Engine }
+
+func (s statsLane) Exec(ctx context.Context, query string, params store.Params) error {
+	return s.Engine.Exec(store.WithLane(ctx, store.LaneStats), query, params)
+}
+
+func (s statsLane) Query(ctx context.Context, query string, params store.Params) (store.Rows, error) {
+	return s.Engine.Query(store.WithLane(ctx, store.LaneStats), query, params)
 }
 
 // Response is the Stats API v2 answer.
@@ -237,7 +279,7 @@ func (e *Engine) resolve(ctx context.Context, site sillage.Site, q *Query) (*tim
 func (e *Engine) firstDay(ctx context.Context, siteID uint32, loc *time.Location) (time.Time, error) {
 	var day string
 	var n uint64
-	err := store.QueryRow(ctx, e.Store, `SELECT toString(toDate(min(ts), {tz:String})), toUInt64(count()) FROM events
+	err := store.QueryRow(ctx, e.store(), `SELECT toString(toDate(min(ts), {tz:String})), toUInt64(count()) FROM events
 		WHERE site_id = {site:UInt32} AND toDate(ts) = (SELECT toDate(ts) AS d FROM events WHERE site_id = {site:UInt32} ORDER BY site_id, d LIMIT 1)`,
 		store.Params{"site": siteID, "tz": loc.String()}, &day, &n)
 	if err != nil {
@@ -355,7 +397,7 @@ func (e *Engine) counting(ctx context.Context, p *plan) error {
 
 // estimate asks the primary index how many events a range holds.
 func (e *Engine) estimate(ctx context.Context, b *builder) (uint64, error) {
-	rows, err := e.Store.Query(ctx, "EXPLAIN ESTIMATE SELECT 1 FROM events WHERE site_id = {site:UInt32} AND toDate(ts) BETWEEN {dfrom:Date} AND {dto:Date}", b.params)
+	rows, err := e.store().Query(ctx, "EXPLAIN ESTIMATE SELECT 1 FROM events WHERE site_id = {site:UInt32} AND toDate(ts) BETWEEN {dfrom:Date} AND {dto:Date}", b.params)
 	if err != nil {
 		return 0, fmt.Errorf("stats: estimate range size: %w", err)
 	}
@@ -378,8 +420,8 @@ func (e *Engine) estimate(ctx context.Context, b *builder) (uint64, error) {
 // execute runs a plan and turns its rows into results.
 func (e *Engine) execute(ctx context.Context, p *plan, metrics []string, warnings map[string]Warning) ([]Result, uint64, error) {
 	b := newBuilder(p)
-	sql, cols := b.statement(e.maxSeconds())
-	rows, err := e.Store.Query(ctx, sql, b.params)
+	sql, cols := b.statement(e.limits())
+	rows, err := e.store().Query(ctx, sql, b.params)
 	if err != nil {
 		return nil, 0, engineErr(err)
 	}

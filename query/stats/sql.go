@@ -497,13 +497,17 @@ func splitPushdown(fs []Filter) (push, rest []Filter) {
 
 // ---- the statement ----
 
-// settings end every statement: a time bound; no primary-key analysis of
+// settings end every statement: bounds of time and memory; no primary-key analysis of
 // semi-join sets (sessions.session_id is in the sort key, and checking a
 // million-id set against every granule costs more than the scan it saves);
 // and FINAL merging within a partition only, since a session's rows share
 // their month partition.
-func settings(maxSeconds int) string {
-	return " SETTINGS max_execution_time = " + strconv.Itoa(maxSeconds) + ", use_index_for_in_with_subqueries = 0, do_not_merge_across_partitions_select_final = 1"
+func settings(lim limits) string {
+	s := " SETTINGS max_execution_time = " + strconv.Itoa(lim.seconds)
+	if lim.memory > 0 {
+		s += ", max_memory_usage = " + strconv.FormatInt(lim.memory, 10)
+	}
+	return s + ", use_index_for_in_with_subqueries = 0, do_not_merge_across_partitions_select_final = 1"
 }
 
 // shape says which subqueries a plan needs.
@@ -819,7 +823,7 @@ func (b *builder) metricExpr(m string, sh shape, total, convTotal string) string
 
 // statement builds the whole query: one subquery per table the metrics
 // need, joined on the dimensions, sorted and paginated.
-func (b *builder) statement(maxSeconds int) (string, []outCol) {
+func (b *builder) statement(lim limits) (string, []outCol) {
 	p := b.p
 	sh := p.shape()
 	n := len(p.dims)
@@ -940,13 +944,13 @@ func (b *builder) statement(maxSeconds int) (string, []outCol) {
 		q += " ORDER BY " + strings.Join(order, ", ")
 	}
 	q += " LIMIT " + b.arg("UInt64", uint64(p.limit)) + " OFFSET " + b.arg("UInt64", uint64(p.offset))
-	q += settings(maxSeconds)
+	q += settings(lim)
 	return q, cols
 }
 
 // funnel counts, per visitor, how far windowFunnel got through the steps
 // within window (milliseconds), then how many visitors reached each step.
-func (b *builder) funnel(steps []Goal, window time.Duration, maxSeconds int) string {
+func (b *builder) funnel(steps []Goal, window time.Duration, lim limits) string {
 	conds := make([]string, len(steps))
 	for i, s := range steps {
 		conds[i] = b.goalCond(s)
@@ -970,13 +974,13 @@ func (b *builder) funnel(steps []Goal, window time.Duration, maxSeconds int) str
 		" FROM (SELECT visitor_id, windowFunnel(" + b.arg("UInt64", uint64(window/time.Millisecond)) +
 		")(toUInt64(toUnixTimestamp64Milli(ts)), " + strings.Join(conds, ", ") + ") AS level FROM " + b.events() +
 		" PREWHERE visitor_id IN (SELECT visitor_id FROM " + b.events() + " WHERE " + where + " AND " + conds[1] + ")" +
-		" WHERE " + where + " AND (" + strings.Join(conds, " OR ") + ") GROUP BY visitor_id)) AS f" + settings(maxSeconds)
+		" WHERE " + where + " AND (" + strings.Join(conds, " OR ") + ") GROUP BY visitor_id)) AS f" + settings(lim)
 }
 
 // propKeys lists the custom property names events in range carry.
-func (b *builder) propKeys(limit, maxSeconds int) string {
+func (b *builder) propKeys(limit int, lim limits) string {
 	return "SELECT DISTINCT arrayJoin(mapKeys(props)) AS k FROM events WHERE " + eventsRange + " AND " + notEngagement +
-		" AND " + b.where(b.p.filters, ctxEvents) + " ORDER BY k LIMIT " + strconv.Itoa(limit) + settings(maxSeconds)
+		" AND " + b.where(b.p.filters, ctxEvents) + " ORDER BY k LIMIT " + strconv.Itoa(limit) + settings(lim)
 }
 
 // realtimeSQL counts the visitors with an event in [since, until).

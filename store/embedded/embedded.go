@@ -23,11 +23,26 @@ type Config struct {
 	Dir      string // data folder
 	LibPath  string // libchdb.so; empty searches the usual places
 	Database string // default "sillage"
+	// StatsConns is how many connections run Stats API statements (the
+	// stats lane, see store.LaneStats); 0 means DefaultStatsConns.
+	StatsConns int
 }
+
+// DefaultStatsConns is the stats lane's size: on 2 cores, two statements
+// of a few seconds each already keep the engine's threads busy, and a
+// third would only slow the other two down.
+const DefaultStatsConns = 2
 
 // Engine is the embedded store.Engine.
 type Engine struct {
+	// conn runs the interactive lane: accounts, sessions, settings and
+	// everything else that does not ask for the stats lane. It is a
+	// connection of its own, so a login never waits for a stats query.
 	conn *chdb.Conn
+	// stats holds the stats lane's idle connections; a statement takes
+	// one and gives it back, and waits while all are busy.
+	stats    chan *chdb.Conn
+	statsAll []*chdb.Conn
 	// ins streams inserts; a connection with an open insert stream runs
 	// nothing else, so inserts get their own and take turns.
 	ins   *chdb.Conn
@@ -70,7 +85,14 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		lock.Close()
 		return nil, err
 	}
-	e, err := connect(ctx, lib, dir, cfg.Database)
+	if cfg.StatsConns < 0 {
+		lock.Close()
+		return nil, fmt.Errorf("stats connections must be 0 or more, not %d", cfg.StatsConns)
+	}
+	if cfg.StatsConns == 0 {
+		cfg.StatsConns = DefaultStatsConns
+	}
+	e, err := connect(ctx, lib, dir, cfg.Database, cfg.StatsConns)
 	if err != nil {
 		lock.Close()
 		return nil, err
@@ -79,12 +101,12 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-func connect(ctx context.Context, lib, dir, db string) (*Engine, error) {
+func connect(ctx context.Context, lib, dir, db string, statsConns int) (*Engine, error) {
 	conn, err := chdb.Connect(lib, filepath.Join(dir, "engine"))
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{conn: conn, lib: lib, dir: dir, db: db}
+	e := &Engine{conn: conn, lib: lib, dir: dir, db: db, stats: make(chan *chdb.Conn, statsConns)}
 	e.bufs.New = func() any { b := make([]byte, 0, 1<<20); return &b }
 	if err := e.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db, nil); err != nil {
 		e.Close()
@@ -94,7 +116,16 @@ func connect(ctx context.Context, lib, dir, db string) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
-	for _, c := range []*chdb.Conn{e.conn, e.ins} {
+	for range statsConns {
+		c, err := chdb.Connect(lib, filepath.Join(dir, "engine"))
+		if err != nil {
+			e.Close()
+			return nil, err
+		}
+		e.statsAll = append(e.statsAll, c)
+		e.stats <- c
+	}
+	for _, c := range append([]*chdb.Conn{e.conn, e.ins}, e.statsAll...) {
 		if _, err := c.Query(ctx, "USE "+db, "TabSeparated", nil, nil); err != nil {
 			e.Close()
 			return nil, fmt.Errorf("use database %s: %w", db, err)
@@ -110,7 +141,7 @@ func (e *Engine) Session(ctx context.Context, database string) (*Engine, error) 
 	if !dbName.MatchString(database) {
 		return nil, fmt.Errorf("invalid database name %q", database)
 	}
-	return connect(ctx, e.lib, e.dir, database)
+	return connect(ctx, e.lib, e.dir, database, cap(e.stats))
 }
 
 // Lock takes the data folder's lock file, or says who holds it.
@@ -140,7 +171,17 @@ func (e *Engine) run(ctx context.Context, query, format string, params store.Par
 	if err != nil {
 		return nil, err
 	}
-	return e.conn.Query(ctx, query, format, names, values)
+	if store.LaneOf(ctx) != store.LaneStats {
+		return e.conn.Query(ctx, query, format, names, values)
+	}
+	var c *chdb.Conn
+	select {
+	case c = <-e.stats:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { e.stats <- c }()
+	return c.Query(ctx, query, format, names, values)
 }
 
 func (e *Engine) Exec(ctx context.Context, query string, params store.Params) error {
@@ -213,6 +254,9 @@ func (e *Engine) insertEvents(ctx context.Context, tok string, events []sillage.
 func (e *Engine) Close() error {
 	if e.ins != nil {
 		e.ins.Close()
+	}
+	for _, c := range e.statsAll {
+		c.Close()
 	}
 	err := e.conn.Close()
 	if e.lock != nil {

@@ -27,7 +27,9 @@ type Config struct {
 	Logger      *slog.Logger
 }
 
-// Engine is the server store.Engine.
+// Engine is the server store.Engine. It ignores a statement's lane
+// (store.LaneOf): its connection pool already runs statements side by
+// side, so a long stats query does not hold the connection a login needs.
 type Engine struct {
 	conn driver.Conn
 }
