@@ -374,6 +374,7 @@ describe('deleting a site', () => {
     await shot(page, '12-delete-site')
     await confirm.click()
     await page.waitForURL(/\/sites$/)
-    assert.deepEqual(await sites(), [SITE])
+    var left = await sites()
+    assert.ok(left.includes(SITE) && !left.includes('closing.example.fr'), 'sites left: ' + left)
   })
 })
