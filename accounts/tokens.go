@@ -134,10 +134,12 @@ func (s *Service) liveToken(ctx context.Context, secret, kind string) (token, er
 
 // pending lists the live tokens matching where (written in this package).
 func (s *Service) pending(ctx context.Context, where string, params store.Params) ([]token, error) {
+	// A pending token was written once, so its version orders tokens made
+	// in the same millisecond (or under a stopped clock) as they were made.
 	params["now"] = s.nowSecond()
 	rows, err := s.Engine.Query(ctx, "SELECT "+tokenColumns+` FROM account_tokens FINAL
 		WHERE deleted = 0 AND used = 0 AND expires_at > {now:DateTime('UTC')} AND `+where+`
-		ORDER BY created_at, id`, params)
+		ORDER BY created_at, updated_at, id`, params)
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}

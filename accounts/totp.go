@@ -263,3 +263,27 @@ func recoveryHash(code string) string {
 	c := strings.ToLower(strings.NewReplacer(" ", "", "-", "").Replace(code))
 	return tokenHash("recovery:" + c)
 }
+
+// RemoveTOTP takes the second factor off an account without its code: the
+// way back, through an operator, for someone who lost both the
+// authenticator and the recovery codes. Every session of the account ends
+// too, so whoever may have used the factor is out. It tells whether there
+// was a second factor (an unfinished enrolment counts as none, and goes
+// too).
+func (s *Service) RemoveTOTP(ctx context.Context, userID string) (bool, error) {
+	if _, err := s.UserByID(ctx, userID); err != nil {
+		return false, err
+	}
+	s.writes.Lock()
+	defer s.writes.Unlock()
+	r, ok, err := s.totpRow(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	if ok {
+		if err := s.writeTOTP(ctx, userID, totpRow{}, true); err != nil {
+			return false, err
+		}
+	}
+	return ok && r.confirmed, s.DeleteUserSessions(ctx, userID)
+}

@@ -163,3 +163,97 @@ func BenchmarkCheckSecondFactor(b *testing.B) {
 		}
 	}
 }
+
+// enableTOTP turns the second factor of u on and returns its secret and
+// recovery codes.
+func enableTOTP(t *testing.T, s *accounts.Service, userID string) (string, []string) {
+	t.Helper()
+	ctx := context.Background()
+	e, err := s.BeginTOTP(ctx, userID, "Sillage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes, err := s.ConfirmTOTP(ctx, userID, totpCode(t, e.Secret, s.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.Secret, codes
+}
+
+// An operator removes the second factor of an account whose owner lost
+// both the phone and the recovery codes: the account logs in with its
+// password alone, every session of it ends, and it may enrol again.
+func TestRemoveTOTP(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newService(t)
+	u := mustUser(t, s, "claire@example.fr")
+	other := mustUser(t, s, "marc@example.fr")
+	_, codes := enableTOTP(t, s, u.ID)
+	session, _, err := s.CreateSession(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherSession, _, err := s.CreateSession(ctx, other.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, otherCodes := enableTOTP(t, s, other.ID)
+
+	had, err := s.RemoveTOTP(ctx, u.ID)
+	if err != nil || !had {
+		t.Fatalf("remove: had %v, %v", had, err)
+	}
+	if st, err := s.TOTPStatus(ctx, u.ID); err != nil || st.Enabled {
+		t.Fatalf("status after removal: %+v %v", st, err)
+	}
+	if _, err := s.UserBySession(ctx, session); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("a session outlived the removal: %v", err)
+	}
+	if err := s.CheckSecondFactor(ctx, u.ID, codes[0]); !errors.Is(err, accounts.ErrBadCode) {
+		t.Fatalf("a recovery code after the removal: %v", err)
+	}
+	// Another account keeps its second factor and its session.
+	if st, err := s.TOTPStatus(ctx, other.ID); err != nil || st != (accounts.TOTPStatus{Enabled: true, RecoveryCodesLeft: accounts.RecoveryCodes}) {
+		t.Fatalf("the other account's status: %+v %v", st, err)
+	}
+	if _, err := s.UserBySession(ctx, otherSession); err != nil {
+		t.Fatalf("the other account's session: %v", err)
+	}
+	if err := s.CheckSecondFactor(ctx, other.ID, otherCodes[0]); err != nil {
+		t.Fatalf("the other account's recovery code: %v", err)
+	}
+
+	// Again: nothing to remove, and no error (sessions end all the same).
+	if had, err := s.RemoveTOTP(ctx, u.ID); err != nil || had {
+		t.Fatalf("remove again: had %v, %v", had, err)
+	}
+	enableTOTP(t, s, u.ID)
+	if st, err := s.TOTPStatus(ctx, u.ID); err != nil || !st.Enabled {
+		t.Fatalf("enrol again after the removal: %+v %v", st, err)
+	}
+	if _, err := s.RemoveTOTP(ctx, "00000000-0000-0000-0000-000000000001"); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("remove for no account: %v", err)
+	}
+}
+
+// A password reset link proves access to the mailbox only: the second
+// factor stays, so a stolen mailbox does not open the account.
+func TestPasswordResetKeepsTheSecondFactor(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newService(t)
+	u := mustUser(t, s, "claire@example.fr")
+	_, codes := enableTOTP(t, s, u.ID)
+	tok, _, err := s.CreatePasswordReset(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ResetPassword(ctx, tok, "a brand new password"); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := s.TOTPStatus(ctx, u.ID); err != nil || st != (accounts.TOTPStatus{Enabled: true, RecoveryCodesLeft: accounts.RecoveryCodes}) {
+		t.Fatalf("status after a password reset: %+v %v", st, err)
+	}
+	if err := s.CheckSecondFactor(ctx, u.ID, codes[0]); err != nil {
+		t.Fatalf("a recovery code after a password reset: %v", err)
+	}
+}

@@ -38,6 +38,9 @@ type Ops interface {
 	// ResetPassword makes a single-use password reset link's token for
 	// the account email.
 	ResetPassword(ctx context.Context, email string) (PasswordReset, error)
+	// ResetTOTP removes the second factor of the account email and ends
+	// its sessions.
+	ResetTOTP(ctx context.Context, email string) (TOTPReset, error)
 	// Demo fills a site with synthetic traffic and returns the events added.
 	Demo(ctx context.Context, domain string, events uint64, days int) (uint64, error)
 	// CreateAPIKey makes a Stats API key for a site, owned by the account
@@ -130,6 +133,14 @@ type PasswordReset struct {
 	Expires time.Time `json:"expires"`
 }
 
+// TOTPReset says whose second factor ResetTOTP removed, and whether the
+// account had one.
+type TOTPReset struct {
+	UserID string `json:"user_id"`
+	Email  string `json:"email"`
+	Had    bool   `json:"had"`
+}
+
 type demoRequest struct {
 	Domain string `json:"domain"`
 	Events uint64 `json:"events"`
@@ -212,6 +223,18 @@ func Handler(ops Ops, log *slog.Logger) http.Handler {
 		res, err := ops.ResetPassword(r.Context(), req.Email)
 		if err == nil {
 			log.Info("password reset link made over the admin socket", "user", res.UserID, "expires", res.Expires)
+		}
+		reply(w, res, err)
+	})
+	mux.HandleFunc("POST /totp-resets", func(w http.ResponseWriter, r *http.Request) {
+		var req resetRequest
+		if err := decode(r, &req); err != nil {
+			reply(w, nil, err)
+			return
+		}
+		res, err := ops.ResetTOTP(r.Context(), req.Email)
+		if err == nil {
+			log.Info("second factor removed over the admin socket; every session ended", "user", res.UserID, "had", res.Had)
 		}
 		reply(w, res, err)
 	})
@@ -354,6 +377,12 @@ func (c *Client) AddUser(ctx context.Context, uc UserChange) (UserResult, error)
 func (c *Client) ResetPassword(ctx context.Context, email string) (PasswordReset, error) {
 	var res PasswordReset
 	err := c.call(ctx, http.MethodPost, "/password-resets", resetRequest{email}, &res)
+	return res, err
+}
+
+func (c *Client) ResetTOTP(ctx context.Context, email string) (TOTPReset, error) {
+	var res TOTPReset
+	err := c.call(ctx, http.MethodPost, "/totp-resets", resetRequest{email}, &res)
 	return res, err
 }
 

@@ -34,7 +34,7 @@ func commands() []command {
 		{"query", "run the query service and dashboard alone, against a ClickHouse server", runQuery},
 		{"migrate", "apply or revert schema migrations: up | down [N] | version", runMigrate},
 		{"site", "manage sites: add DOMAIN --owner EMAIL [--timezone TZ] | list", runSite},
-		{"user", "manage accounts: add --email E [--password-stdin] [--site DOMAIN --role ROLE] [--operator] | reset-password --email E", runUser},
+		{"user", "manage accounts: add --email E [--password-stdin] [--site DOMAIN --role ROLE] [--operator] | reset-password --email E | reset-2fa --email E", runUser},
 		{"demo", "fill a site with realistic synthetic traffic: --site DOMAIN --events N --days D", runDemo},
 		{"apikey", "create a Stats API key: create --site DOMAIN [--email OWNER] [--name NAME]", runAPIKey},
 		{"version", "print the version", func(_ context.Context, _ []string, out io.Writer) error {

@@ -72,6 +72,14 @@ func runCLI(t *testing.T, env []string, stdin string, args ...string) result {
 // startServe runs `sillage serve` until the test ends and waits for /readyz.
 func startServe(t *testing.T, args ...string) (addr string, stdout *proctest.SyncBuffer) {
 	t.Helper()
+	addr, stdout, _ = startServeLogged(t, args...)
+	return addr, stdout
+}
+
+// startServeLogged is startServe that also keeps what serve logs.
+func startServeLogged(t *testing.T, args ...string) (addr string, stdout, logs *proctest.SyncBuffer) {
+	t.Helper()
+	logs = &proctest.SyncBuffer{}
 	addr = proctest.FreePort(t)
 	cmd := exec.Command(binary, append([]string{"serve", "--listen", addr}, args...)...)
 	cmd.Env = proctest.CleanEnv()
@@ -87,6 +95,7 @@ func startServe(t *testing.T, args ...string) (addr string, stdout *proctest.Syn
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			t.Log(sc.Text())
+			fmt.Fprintln(logs, sc.Text())
 		}
 	}()
 	t.Cleanup(func() {
@@ -106,7 +115,7 @@ func startServe(t *testing.T, args ...string) (addr string, stdout *proctest.Syn
 		}
 	})
 	waitReady(t, addr)
-	return addr, stdout
+	return addr, stdout, logs
 }
 
 func TestServeHealthAndAdminSocket(t *testing.T) {

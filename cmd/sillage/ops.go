@@ -105,3 +105,17 @@ func (o *localOps) ResetPassword(ctx context.Context, email string) (admin.Passw
 	}
 	return admin.PasswordReset{UserID: u.ID, Email: u.Email, Token: token, Expires: expires}, nil
 }
+
+// ResetTOTP removes the second factor of an account that lost it, and
+// ends the account's sessions.
+func (o *localOps) ResetTOTP(ctx context.Context, email string) (admin.TOTPReset, error) {
+	u, err := o.UserByEmail(ctx, email)
+	if err != nil {
+		return admin.TOTPReset{}, err
+	}
+	had, err := o.RemoveTOTP(ctx, u.ID)
+	if err != nil {
+		return admin.TOTPReset{}, err
+	}
+	return admin.TOTPReset{UserID: u.ID, Email: u.Email, Had: had}, nil
+}

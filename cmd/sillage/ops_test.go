@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
 	"github.com/sillage-analytics/sillage/demo"
 	"github.com/sillage-analytics/sillage/internal/proctest"
 	"github.com/sillage-analytics/sillage/migrations"
@@ -365,4 +367,105 @@ func TestOperatorAndResetPassword(t *testing.T) {
 	if _, status := login(t, addr, "op2@example.fr", "un tout nouveau mot"); status != 200 {
 		t.Fatalf("login with the new password: %d", status)
 	}
+}
+
+// call sends a JSON request with the session's CSRF token and decodes the
+// answer into out (when given); it returns the status.
+func (l *loggedIn) call(method, path, csrf string, body, out any) int {
+	l.t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, "http://"+l.addr+path, strings.NewReader(string(b)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", csrf)
+	resp, err := l.client.Do(req)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			l.t.Fatalf("%s %s: %v", method, path, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// loginAnswer is what POST /api/auth/login says.
+type loginAnswer struct {
+	CSRFToken    string `json:"csrf_token"`
+	SecondFactor string `json:"second_factor"`
+}
+
+func loginAnswering(t *testing.T, addr, email, password string) (*loggedIn, loginAnswer) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	l := &loggedIn{t, addr, &http.Client{Jar: jar}}
+	var a loginAnswer
+	if s := l.call("POST", "/api/auth/login", "", map[string]string{"email": email, "password": password}, &a); s != 200 {
+		t.Fatalf("login %s: %d", email, s)
+	}
+	return l, a
+}
+
+// A member who lost both the phone and the recovery codes: an operator
+// removes the second factor from the command line, through the running
+// server; the member's sessions end and the password alone logs in again.
+// The server logs the account's id, not its email.
+func TestResetTwoFactor(t *testing.T) {
+	data := t.TempDir()
+	addr, _, logs := startServeLogged(t, "--data", data)
+	cli := func(stdin string, args ...string) result {
+		return runCLI(t, nil, stdin, append(args, "--data", data)...)
+	}
+	wantCLI(t, "user add", cli("pain au levain 1\n", "user", "add", "--email", "claire@boulangerie.fr", "--password-stdin"), true, "added user")
+
+	claire, a := loginAnswering(t, addr, "claire@boulangerie.fr", "pain au levain 1")
+	var e struct{ Secret string }
+	if s := claire.call("POST", "/api/auth/totp/enrol", a.CSRFToken, nil, &e); s != 200 || e.Secret == "" {
+		t.Fatalf("enrol: %d %+v", s, e)
+	}
+	code, err := totp.GenerateCode(e.Secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := claire.call("POST", "/api/auth/totp/confirm", a.CSRFToken, map[string]string{"code": code}, nil); s != 200 {
+		t.Fatalf("confirm: %d", s)
+	}
+	if _, a := loginAnswering(t, addr, "claire@boulangerie.fr", "pain au levain 1"); a.SecondFactor != "totp" || a.CSRFToken != "" {
+		t.Fatalf("login with the second factor on: %+v", a)
+	}
+
+	wantCLI(t, "reset-2fa without --email", cli("", "user", "reset-2fa"), false, "--email")
+	wantCLI(t, "reset-2fa of an unknown account", cli("", "user", "reset-2fa", "--email", "nobody@boulangerie.fr"), false, "not found")
+	r := cli("", "user", "reset-2fa", "--email", "claire@boulangerie.fr")
+	wantCLI(t, "reset-2fa", r, true, "removed the second factor of claire@boulangerie.fr; its sessions ended through")
+	if s := claire.call("GET", "/api/auth/me", "", nil, nil); s != 401 {
+		t.Fatalf("the session before the reset: GET /api/auth/me %d, want 401", s)
+	}
+	if _, a := loginAnswering(t, addr, "claire@boulangerie.fr", "pain au levain 1"); a.SecondFactor != "" || a.CSRFToken == "" {
+		t.Fatalf("login after reset-2fa: %+v", a)
+	}
+	wantCLI(t, "reset-2fa again", cli("", "user", "reset-2fa", "--email", "claire@boulangerie.fr"), true,
+		"claire@boulangerie.fr had no second factor; its sessions ended through")
+
+	var line string
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "second factor removed") {
+			line = l
+			break
+		}
+	}
+	if line == "" || strings.Contains(line, "claire") || !strings.Contains(line, "user=") {
+		t.Fatalf("the removal's log line: %q", line)
+	}
+}
+
+// Without a running server, reset-2fa opens the data folder itself.
+func TestResetTwoFactorOffline(t *testing.T) {
+	data := t.TempDir()
+	cli := func(stdin string, args ...string) result {
+		return runCLI(t, nil, stdin, append(args, "--data", data)...)
+	}
+	wantCLI(t, "user add", cli("un mot de passe 1\n", "user", "add", "--email", "paul@atelier.fr", "--password-stdin"), true, "added user")
+	wantCLI(t, "reset-2fa", cli("", "user", "reset-2fa", "--email", "paul@atelier.fr"), true, "paul@atelier.fr had no second factor")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"testing"
 	"time"
 
@@ -84,35 +85,62 @@ func TestReadyzDuringAnOutage(t *testing.T) {
 }
 
 // Before the collector exists, its routes answer 503 with Retry-After in a
-// process that runs one; other paths, and a process without a collector,
-// are not affected.
-func TestCollectorRoutesWhileStarting(t *testing.T) {
+// process that runs one; before the query handler exists, so do the
+// dashboard's and the API's routes in a process that runs the query
+// service. A process without the part answers 404, and the health
+// endpoints answer all along.
+func TestRoutesWhileStarting(t *testing.T) {
 	tests := []struct {
-		collects bool
-		method   string
-		path     string
-		want     int
+		collects, queries bool
+		method            string
+		path              string
+		want              int
 	}{
-		{true, "POST", "/api/event", fasthttp.StatusServiceUnavailable},
-		{true, "OPTIONS", "/api/event", fasthttp.StatusServiceUnavailable},
-		{true, "GET", "/js/script.js", fasthttp.StatusServiceUnavailable},
-		{true, "GET", "/js/script.outbound-links.js", fasthttp.StatusServiceUnavailable},
-		{true, "GET", "/api/stats/aggregate", fasthttp.StatusNotFound},
-		{false, "POST", "/api/event", fasthttp.StatusNotFound},
+		{true, false, "POST", "/api/event", fasthttp.StatusServiceUnavailable},
+		{true, false, "OPTIONS", "/api/event", fasthttp.StatusServiceUnavailable},
+		{true, false, "GET", "/js/script.js", fasthttp.StatusServiceUnavailable},
+		{true, false, "GET", "/js/script.outbound-links.js", fasthttp.StatusServiceUnavailable},
+		{true, false, "GET", "/api/stats/aggregate", fasthttp.StatusNotFound},
+		{false, false, "POST", "/api/event", fasthttp.StatusNotFound},
+		{true, true, "POST", "/api/event", fasthttp.StatusServiceUnavailable},
+		{true, true, "GET", "/api/stats/aggregate", fasthttp.StatusServiceUnavailable},
+		{false, true, "GET", "/", fasthttp.StatusServiceUnavailable},
+		{false, true, "GET", "/sites/atelier.fr", fasthttp.StatusServiceUnavailable},
+		{false, true, "GET", "/api/auth/me", fasthttp.StatusServiceUnavailable},
+		{false, true, "POST", "/api/v2/query", fasthttp.StatusServiceUnavailable},
+		{false, true, "GET", "/share/abc", fasthttp.StatusServiceUnavailable},
+		{false, true, "GET", "/healthz", fasthttp.StatusOK},
+		{true, true, "GET", "/healthz", fasthttp.StatusOK},
 	}
 	for _, tt := range tests {
-		rt := &router{engine: downEngine{}, collects: tt.collects}
+		rt := &router{engine: downEngine{}, collects: tt.collects, queries: tt.queries}
 		var ctx fasthttp.RequestCtx
 		ctx.Request.Header.SetMethod(tt.method)
 		ctx.Request.SetRequestURI(tt.path)
 		rt.handle(&ctx)
 		got := ctx.Response.StatusCode()
 		if got != tt.want {
-			t.Errorf("collects=%v %s %s: %d, want %d", tt.collects, tt.method, tt.path, got, tt.want)
+			t.Errorf("collects=%v queries=%v %s %s: %d, want %d", tt.collects, tt.queries, tt.method, tt.path, got, tt.want)
 		}
-		if got == fasthttp.StatusServiceUnavailable &&
-			(len(ctx.Response.Header.Peek("Retry-After")) == 0 || string(ctx.Response.Header.Peek("Access-Control-Allow-Origin")) != "*") {
-			t.Errorf("%s %s: 503 without Retry-After or CORS header: %s", tt.method, tt.path, ctx.Response.Header.String())
+		if got != fasthttp.StatusServiceUnavailable {
+			continue
 		}
+		if ra, err := strconv.Atoi(string(ctx.Response.Header.Peek("Retry-After"))); err != nil || ra <= 0 {
+			t.Errorf("%s %s: 503 without a Retry-After in seconds: %s", tt.method, tt.path, ctx.Response.Header.String())
+		}
+		if collector.IsRoute([]byte(tt.path)) && string(ctx.Response.Header.Peek("Access-Control-Allow-Origin")) != "*" {
+			t.Errorf("%s %s: 503 without CORS header: %s", tt.method, tt.path, ctx.Response.Header.String())
+		}
+	}
+
+	// Once the handler is there, it answers.
+	rt := &router{engine: downEngine{}, queries: true}
+	var h fasthttp.RequestHandler = func(c *fasthttp.RequestCtx) { c.SetStatusCode(fasthttp.StatusUnauthorized) }
+	rt.query.Store(&h)
+	var ctx fasthttp.RequestCtx
+	ctx.Request.SetRequestURI("/api/auth/me")
+	rt.handle(&ctx)
+	if got := ctx.Response.StatusCode(); got != fasthttp.StatusUnauthorized {
+		t.Errorf("GET /api/auth/me once the query handler is set: %d, want its 401", got)
 	}
 }

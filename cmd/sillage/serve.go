@@ -151,7 +151,7 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	ccfg.Registerer = reg
-	rt := &router{engine: eng, collects: sf.collector, metrics: fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))}
+	rt := &router{engine: eng, collects: sf.collector, queries: sf.query, metrics: fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))}
 	srv := &fasthttp.Server{
 		Handler:            rt.handle,
 		Name:               "sillage",
@@ -328,6 +328,7 @@ func bootstrap(ctx context.Context, acc *accounts.Service, sf serveFlags, out io
 type router struct {
 	engine    store.Engine
 	collects  bool // the process runs a collector, maybe not built yet
+	queries   bool // the process runs the query service, maybe not built yet
 	ready     atomic.Bool
 	collector atomic.Pointer[collector.Collector]
 	query     atomic.Pointer[fasthttp.RequestHandler]
@@ -352,7 +353,23 @@ func (rt *router) handle(c *fasthttp.RequestCtx) {
 		(*q)(c)
 		return
 	}
+	if rt.queries {
+		queryStarting(c)
+		return
+	}
 	rt.health(c)
+}
+
+// queryStarting answers the dashboard's and the API's routes before the
+// query service exists (the listener opens first, while migrations run):
+// 503 with Retry-After, which a browser, a client or a balancer retries,
+// where a 404 would tell them the page or the endpoint does not exist.
+func queryStarting(c *fasthttp.RequestCtx) {
+	c.Response.Header.Set("Retry-After", "5")
+	c.Response.Header.Set("Cache-Control", "no-store")
+	c.SetContentType("application/json")
+	c.SetStatusCode(fasthttp.StatusServiceUnavailable)
+	c.SetBodyString(`{"error":"starting, retry later"}` + "\n")
 }
 
 func (rt *router) health(c *fasthttp.RequestCtx) {

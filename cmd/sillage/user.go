@@ -19,6 +19,7 @@ func runUser(ctx context.Context, args []string, out io.Writer) error {
 	var fromStdin, operator bool
 	f := newFlags("user", `Usage: sillage user add --email E [--password-stdin] [--site DOMAIN --role ROLE] [--operator] [flags]
        sillage user reset-password --email E --public-url URL [flags]
+       sillage user reset-2fa --email E [flags]
 
 Creates a dashboard account, gives an account a role on a site, or both.
 With --password-stdin the account is created; the password is read from
@@ -32,7 +33,13 @@ Without it the account must exist, and --site/--role give it that role
 
 reset-password prints a single-use link, valid for a limited time, where
 the account sets a new password; earlier reset links stop working. Pass it
-on to the account's owner by a channel you trust.`)
+on to the account's owner by a channel you trust. A reset link keeps the
+account's second factor.
+
+reset-2fa removes the account's second factor (its authenticator app and
+recovery codes) and ends its sessions: for someone who lost both. Check who
+asks first; the account then logs in with its password alone and may set
+up a new authenticator.`)
 	ef.register(f)
 	f.stringVar(&email, "email", "SILLAGE_USER_EMAIL", "", "the account's email address")
 	f.BoolVar(&fromStdin, "password-stdin", false, "create the account, with the password read from standard input")
@@ -46,8 +53,11 @@ on to the account's owner by a channel you trust.`)
 	if len(f.args) == 1 && f.args[0] == "reset-password" {
 		return resetPassword(ctx, ef, email, publicURL, out)
 	}
+	if len(f.args) == 1 && f.args[0] == "reset-2fa" {
+		return resetTOTP(ctx, ef, email, out)
+	}
 	if len(f.args) != 1 || f.args[0] != "add" {
-		return fmt.Errorf("usage: sillage user add --email E [--password-stdin] [--site DOMAIN --role ROLE] [--operator] | reset-password --email E")
+		return fmt.Errorf("usage: sillage user add --email E [--password-stdin] [--site DOMAIN --role ROLE] [--operator] | reset-password --email E | reset-2fa --email E")
 	}
 	if email == "" {
 		return fmt.Errorf("--email is required")
@@ -107,6 +117,28 @@ func resetPassword(ctx context.Context, ef engineFlags, email, publicURL string,
 	}
 	_, err = fmt.Fprintf(out, "%s/reset/%s\nsingle use, for %s, valid until %s\n", base, res.Token, res.Email,
 		res.Expires.UTC().Format("2006-01-02 15:04 UTC"))
+	return err
+}
+
+// resetTOTP removes the second factor of the account email.
+func resetTOTP(ctx context.Context, ef engineFlags, email string, out io.Writer) error {
+	if email == "" {
+		return fmt.Errorf("--email is required")
+	}
+	ops, where, done, err := ef.ops(ctx, cliLogger())
+	if err != nil {
+		return err
+	}
+	defer done()
+	res, err := ops.ResetTOTP(ctx, email)
+	if err != nil {
+		return err
+	}
+	if res.Had {
+		_, err = fmt.Fprintf(out, "removed the second factor of %s; its sessions ended through %s\n", res.Email, where)
+	} else {
+		_, err = fmt.Fprintf(out, "%s had no second factor; its sessions ended through %s\n", res.Email, where)
+	}
 	return err
 }
 

@@ -27,7 +27,7 @@ func privateRoutes(goalID, funnelID, linkID, keyID string) []route {
 		{"POST", "/api/sites", map[string]string{"domain": "new.fr", "timezone": "Europe/Paris"}},
 		{"GET", "/api/sites/a.fr", nil},
 		{"PATCH", "/api/sites/a.fr", map[string]any{"retention_days": 30}},
-		{"DELETE", "/api/sites/a.fr", nil},
+		{"DELETE", "/api/sites/a.fr", map[string]string{"confirm": "a.fr"}},
 		{"POST", "/api/sites/a.fr/delete-data", map[string]string{"confirm": "a.fr"}},
 		{"GET", "/api/sites/a.fr/status", nil},
 		{"GET", "/api/sites/a.fr/members", nil},
@@ -166,11 +166,20 @@ func TestRoles(t *testing.T) {
 	// Only an owner deletes a site or its data; admins and viewers cannot.
 	for _, role := range []sillage.Role{sillage.RoleAdmin, sillage.RoleViewer} {
 		wantStatus(t, string(role)+" deletes data", clients[role].do("POST", "/api/sites/a.fr/delete-data", map[string]string{"confirm": "a.fr"}), 403)
-		wantStatus(t, string(role)+" deletes site", clients[role].do("DELETE", "/api/sites/a.fr", nil), 403)
+		wantStatus(t, string(role)+" deletes site", clients[role].do("DELETE", "/api/sites/a.fr", map[string]string{"confirm": "a.fr"}), 403)
 	}
-	wantStatus(t, "outsider deletes site", outsider.do("DELETE", "/api/sites/a.fr", nil), 403)
+	wantStatus(t, "outsider deletes site", outsider.do("DELETE", "/api/sites/a.fr", map[string]string{"confirm": "a.fr"}), 403)
 	wantStatus(t, "owner deletes data", clients[sillage.RoleOwner].do("POST", "/api/sites/a.fr/delete-data", map[string]string{"confirm": "A.fr"}), 204)
-	wantStatus(t, "owner deletes site", clients[sillage.RoleOwner].do("DELETE", "/api/sites/a.fr", nil), 204)
+	// The domain typed again is the confirmation; without it, the answer
+	// says what to send, and the site stays.
+	r := clients[sillage.RoleOwner].do("DELETE", "/api/sites/a.fr", nil)
+	wantStatus(t, "owner deletes site unconfirmed", r, 400)
+	if !strings.Contains(r.String(), `{\"confirm\": \"a.fr\"}`) {
+		t.Fatalf("unconfirmed deletion: %s", r)
+	}
+	wantStatus(t, "owner deletes site, another domain typed", clients[sillage.RoleOwner].do("DELETE", "/api/sites/a.fr", map[string]string{"confirm": "b.fr"}), 400)
+	wantStatus(t, "site still there", clients[sillage.RoleViewer].do("GET", "/api/sites/a.fr", nil), 200)
+	wantStatus(t, "owner deletes site", clients[sillage.RoleOwner].do("DELETE", "/api/sites/a.fr", map[string]string{"confirm": "A.fr"}), 204)
 	wantStatus(t, "site gone", clients[sillage.RoleViewer].do("GET", "/api/sites/a.fr", nil), 404)
 	wantStatus(t, "other site stays", outsider.do("GET", "/api/sites/b.fr", nil), 200)
 }

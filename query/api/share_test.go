@@ -271,7 +271,7 @@ func TestAPIKeys(t *testing.T) {
 	wantStatus(t, "key adds a goal", prog.do("POST", "/api/sites/a.fr/goals", map[string]string{"event_name": "Signup"}), 201)
 	for _, rt := range []route{
 		{"PATCH", "/api/sites/a.fr", map[string]int{"retention_days": 1}},
-		{"DELETE", "/api/sites/a.fr", nil},
+		{"DELETE", "/api/sites/a.fr", map[string]string{"confirm": "a.fr"}},
 		{"GET", "/api/sites/a.fr/members", nil},
 		{"GET", "/api/keys", nil},
 		{"POST", "/api/keys", map[string]any{"name": "x", "sites": []string{"a.fr"}}},

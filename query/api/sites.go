@@ -205,9 +205,26 @@ func (a *API) updateSite(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// deleteSiteRequest is the body of DELETE /api/sites/{domain}.
+type deleteSiteRequest struct {
+	// Confirm is the site's domain, typed again.
+	Confirm string `json:"confirm"`
+}
+
 func (a *API) deleteSite(w http.ResponseWriter, r *http.Request) error {
 	g := granted(r)
 	site, acc := g.site, g.acc
+	var req deleteSiteRequest
+	// A request without a body is an unconfirmed one: it gets the
+	// instruction below rather than a complaint about its content type.
+	if r.ContentLength != 0 {
+		if err := decode(w, r, &req); err != nil {
+			return err
+		}
+	}
+	if sillage.NormalizeDomain(req.Confirm) != site.Domain {
+		return badRequest("to delete %s, its members, goals, links and every event, send {\"confirm\": %q}", site.Domain, site.Domain)
+	}
 	if err := a.acc.DeleteSite(r.Context(), site.ID); err != nil {
 		return err
 	}

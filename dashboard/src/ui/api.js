@@ -78,7 +78,7 @@ async function send(method, path, body, quiet401) {
 export var get = (path, opts) => api('GET', path, undefined, opts)
 export var post = (path, body, opts) => api('POST', path, body === undefined ? {} : body, opts)
 export var patch = (path, body) => api('PATCH', path, body)
-export var del = path => api('DELETE', path)
+export var del = (path, body) => api('DELETE', path, body)
 
 // A Stats API query. `stage` orders the dashboard's first requests (see
 // turn); a query asked by prefetch and not yet taken is answered from it.

@@ -806,7 +806,8 @@ function Danger({ domain }) {
       typed: domain,
       confirmLabel: t('danger.delete'),
       onConfirm: async () => {
-        await del(sitePath(domain))
+        // The server wants the domain typed again too.
+        await del(sitePath(domain), { confirm: domain })
         notify(t('danger.deleted', { domain }))
         navigate('/sites')
       },

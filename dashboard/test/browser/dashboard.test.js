@@ -348,3 +348,33 @@ describe('the dashboard', () => {
     assert.equal(res, 401)
   })
 })
+
+describe('deleting a site', () => {
+  test('takes the domain typed again, then the site is gone', async () => {
+    await page.goto(server.url + '/')
+    if ((await page.evaluate(() => fetch('/api/auth/me').then(r => r.status))) === 401) await login(page, server)
+    var sites = () => page.evaluate(async () => (await (await fetch('/api/sites')).json()).sites.map(s => s.domain))
+    var added = await page.evaluate(async () => {
+      var csrf = (await (await fetch('/api/auth/me')).json()).csrf_token
+      var res = await fetch('/api/sites', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+        body: JSON.stringify({ domain: 'closing.example.fr', timezone: 'Europe/Paris' }),
+      })
+      return res.status
+    })
+    assert.equal(added, 201)
+    await open(page, '/closing.example.fr/settings/danger')
+    await page.getByRole('button', { name: 'Delete the site' }).click()
+    var dialog = page.getByRole('dialog')
+    var confirm = dialog.locator('[data-confirm]')
+    await dialog.getByLabel('Type closing.example.fr to confirm').fill('closing.example')
+    assert.equal(await confirm.isDisabled(), true, 'a wrong domain enables the button')
+    await dialog.getByLabel('Type closing.example.fr to confirm').fill('closing.example.fr')
+    await shot(page, '12-delete-site')
+    await confirm.click()
+    await page.waitForURL(/\/sites$/)
+    var left = await sites()
+    assert.ok(left.includes(SITE) && !left.includes('closing.example.fr'), 'sites left: ' + left)
+  })
+})

@@ -55,7 +55,7 @@ export async function startServer(extra = []) {
     if (child.exitCode === null) child.kill('SIGKILL')
     rmSync(data, { recursive: true, force: true })
   }
-  // Ready once the dashboard API answers (it may 404 while starting).
+  // Ready once the dashboard API answers (503 while it starts).
   var deadline = Date.now() + 60000
   var password = null
   var status = 0
