@@ -149,6 +149,17 @@ func (a *API) authorizeKey(ctx context.Context, token, domain string) (sillage.S
 	if err != nil {
 		return sillage.Site{}, Access{}, err
 	}
+	if a.mustTOTP {
+		// A key acts for its owner, who is held to the instance's rule
+		// like their sessions are, keys made before the rule included.
+		st, err := a.acc.TOTPStatus(ctx, k.UserID)
+		if err != nil {
+			return sillage.Site{}, Access{}, err
+		}
+		if !st.Enabled {
+			return sillage.Site{}, Access{}, forbidden("this instance requires two-factor authentication: the owner of this API key must set it up before the key works again")
+		}
+	}
 	site, err := a.site(ctx, domain)
 	if err != nil {
 		return sillage.Site{}, Access{}, err

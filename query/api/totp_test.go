@@ -254,3 +254,35 @@ func TestRequireTOTP(t *testing.T) {
 	other.csrf = st.CSRFToken
 	wantStatus(t, "sites", other.do("GET", "/api/sites", nil), 200)
 }
+
+// An API key acts for its owner, so an instance that requires a second
+// factor refuses the keys of accounts without one, keys made before the
+// rule included.
+func TestRequireTOTPCoversAPIKeys(t *testing.T) {
+	w := requireEnv(t)
+	ctx := t.Context()
+	_, viewerKey, err := w.acc.CreateAPIKey(ctx, w.viewer.ID, "old script", []uint32{w.a.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ownerKey, err := w.acc.CreateAPIKey(ctx, w.owner.ID, "report", []uint32{w.a.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyed := func(key string) *client {
+		c := w.client()
+		c.bearer = key
+		return c
+	}
+	r := keyed(viewerKey).do("GET", "/stats/a.fr", nil)
+	wantStatus(t, "key of an account without a second factor", r, 403)
+	if !strings.Contains(r.String(), "two-factor") {
+		t.Fatalf("refusal %s", r)
+	}
+	wantStatus(t, "goal through such a key", keyed(viewerKey).do("POST", "/api/sites/a.fr/goals", map[string]string{"event_name": "Signup"}), 403)
+	wantStatus(t, "key of the owner before enrolment", keyed(ownerKey).do("GET", "/stats/a.fr", nil), 403)
+	c := w.client()
+	wantStatus(t, "login", c.login(w.owner.Email, password), 200)
+	c.enrol()
+	wantStatus(t, "key of the owner after enrolment", keyed(ownerKey).do("GET", "/stats/a.fr", nil), 200)
+}
