@@ -68,6 +68,7 @@ type API struct {
 
 	logins *throttle     // failed guesses per client network (and password changes per account)
 	slow   *slowdown     // failed guesses per account and shared link
+	codes  *throttle     // wrong second-factor codes per account, hard
 	setup  sync.Mutex    // one first-run setup at a time
 	hashes chan struct{} // bounds concurrent argon2id checks (19 MiB each)
 	cop    *http.CrossOriginProtection
@@ -113,6 +114,7 @@ func New(o Options) *API {
 	a.pendingKey = deriveKey(secret, "sillage api pending login")
 	a.logins = newThrottle(a.now, throttleLimit, throttleWindow)
 	a.slow = newSlowdown(a.now, slowdownFree, slowdownBase, slowdownMax, throttleWindow)
+	a.codes = newThrottle(a.now, CodeLimit, throttleWindow)
 	a.routes()
 	return a
 }

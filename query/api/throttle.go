@@ -27,6 +27,11 @@ const (
 	throttleLimit  = 5
 	throttleWindow = 15 * time.Minute
 
+	// CodeLimit is the hard limit of wrong second-factor codes per
+	// account per throttleWindow, over every network: only someone who
+	// holds the password (or a session) can spend it.
+	CodeLimit = 10
+
 	slowdownFree = 5
 	slowdownBase = 250 * time.Millisecond
 	slowdownMax  = 4 * time.Second
@@ -230,6 +235,26 @@ func (a *API) guarded(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	if err == nil || !wrong(err) {
 		a.logins.forgive(netKey)
 		a.slow.forgive(accountKey)
+	}
+	return err
+}
+
+// guardedCode runs check, a guess at an account's second-factor code,
+// under guarded and under a hard limit per account (CodeLimit): the
+// network throttle alone lets whoever knows the password spread guesses
+// over many networks. The attempt is counted before the check, as take
+// does, so parallel guesses cannot all pass; only a wrong code
+// (isBadCode) stays counted. A refusal here is the owner's too, which only
+// someone holding the password can cause.
+func (a *API) guardedCode(ctx context.Context, w http.ResponseWriter, r *http.Request, userID string, check func() error, wrong func(error) bool) error {
+	key := "totp:" + userID
+	if d := a.codes.take(key); d > 0 {
+		a.log.Info("second-factor codes throttled", "user", userID, "retry_after", d.Round(time.Second).String())
+		return throttled(w, d)
+	}
+	err := a.guarded(ctx, w, r, key, check, wrong)
+	if !isBadCode(err) {
+		a.codes.forgive(key)
 	}
 	return err
 }
