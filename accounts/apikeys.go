@@ -33,10 +33,10 @@ const (
 	// what it is.
 	APIKeyPrefix = "sk_live_"
 	// apiKeyShown is how much of a key stays visible in lists.
-	apiKeyShown  = len(APIKeyPrefix) + 4
+	apiKeyShown = len(APIKeyPrefix) + 4
 	// MaxAPIKeys is how many live keys an account may have: each is a
 	// caller of the stats lane, so a tenant may not make them at will.
-	MaxAPIKeys = 50
+	MaxAPIKeys   = 50
 	maxKeySites  = 1000
 	apiKeyLength = len(APIKeyPrefix) + 52 // 32 bytes in unpadded base32
 )
