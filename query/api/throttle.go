@@ -2,11 +2,14 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/sillage-analytics/sillage/accounts"
 )
 
 // Login throttling has two halves, so that a stranger cannot turn it
@@ -31,6 +34,12 @@ const (
 	// account per throttleWindow, over every network: only someone who
 	// holds the password (or a session) can spend it.
 	CodeLimit = 10
+
+	// UnknownCredentialLimit is how many unknown credentials (session
+	// cookies, API keys, shared-link slugs) a network may present per
+	// unknownWindow before its requests that carry one get 429 unlooked-up.
+	UnknownCredentialLimit = 50
+	unknownWindow          = 5 * time.Minute
 
 	slowdownFree = 5
 	slowdownBase = 250 * time.Millisecond
@@ -258,3 +267,33 @@ func (a *API) guardedCode(ctx context.Context, w http.ResponseWriter, r *http.Re
 	}
 	return err
 }
+
+// throttledError is a 429 whose wait WriteError puts in Retry-After, for
+// the refusals decided where the response is not at hand.
+type throttledError struct{ wait time.Duration }
+
+func (e *throttledError) Error() string { return ErrThrottled.Error() }
+func (e *throttledError) Unwrap() error { return ErrThrottled }
+
+// lookup runs find, the look-up of a credential the client presented (a
+// session cookie, an API key, a shared link's slug), under its network's
+// budget of unknown credentials. Anyone may make credentials up, and each
+// look-up holds the engine's interactive connection, which logins wait
+// for: a network past UnknownCredentialLimit gets 429 before any
+// statement. The attempt is counted first, as take does, and taken back
+// unless find says unknown, so valid callers spend nothing.
+func (a *API) lookup(r *http.Request, find func() error, unknown func(error) bool) error {
+	key := networkKey(a.clientIP(r))
+	if d := a.unknown.take(key); d > 0 {
+		// No address in the log, as for guesses.
+		a.log.Info("unknown credentials throttled", "retry_after", d.Round(time.Second).String())
+		return &throttledError{d}
+	}
+	err := find()
+	if !unknown(err) {
+		a.unknown.forgive(key)
+	}
+	return err
+}
+
+func isNotFound(err error) bool { return errors.Is(err, accounts.ErrNotFound) }

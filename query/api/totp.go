@@ -136,7 +136,12 @@ var errMustEnrol = forbidden("this instance requires two-factor authentication: 
 // sessionUser finds the account of a session token, and holds it to the
 // instance's second-factor rule.
 func (a *API) sessionUser(r *http.Request, token string) (sillage.User, error) {
-	u, err := a.acc.UserBySession(r.Context(), token)
+	var u sillage.User
+	err := a.lookup(r, func() error {
+		var err error
+		u, err = a.acc.UserBySession(r.Context(), token)
+		return err
+	}, isNotFound)
 	if err != nil || !a.mustTOTP || totpAllowed[r.Pattern] {
 		return u, err
 	}
