@@ -70,11 +70,12 @@ type API struct {
 	slow   *slowdown // failed guesses per account and shared link
 	codes  *throttle // wrong second-factor codes per account, hard
 	// unknown counts the unknown credentials presented per client network.
-	unknown *throttle
-	setup   sync.Mutex    // one first-run setup at a time
-	hashes  chan struct{} // bounds concurrent argon2id checks (19 MiB each)
-	cop     *http.CrossOriginProtection
-	mux     *http.ServeMux
+	unknown     *throttle
+	unknownSeen *negativeCache // unknown credentials of the last minute, by hash
+	setup       sync.Mutex     // one first-run setup at a time
+	hashes      chan struct{}  // bounds concurrent argon2id checks (19 MiB each)
+	cop         *http.CrossOriginProtection
+	mux         *http.ServeMux
 
 	routeNeeds map[string]need // routes() fills it: the rules in one table
 }
@@ -118,6 +119,7 @@ func New(o Options) *API {
 	a.slow = newSlowdown(a.now, slowdownFree, slowdownBase, slowdownMax, throttleWindow)
 	a.codes = newThrottle(a.now, CodeLimit, throttleWindow)
 	a.unknown = newThrottle(a.now, UnknownCredentialLimit, unknownWindow)
+	a.unknownSeen = newNegativeCache(a.now, negativeTTL, negativeMax)
 	a.routes()
 	return a
 }

@@ -288,7 +288,7 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
 // against the client's network (lookup).
 func (a *API) key(r *http.Request, token string) (accounts.APIKey, error) {
 	var k accounts.APIKey
-	err := a.lookup(r, func() error {
+	err := a.lookup(r, "key\x00"+token, func() error {
 		var err error
 		k, err = a.acc.KeyByToken(r.Context(), token)
 		return err

@@ -199,7 +199,7 @@ func (a *API) presentedLinks(r *http.Request) ([]accounts.SharedLink, error) {
 	var headerErr error
 	if slug := r.Header.Get(SharedLinkHeader); slug != "" {
 		var l accounts.SharedLink
-		err := a.lookup(r, func() error {
+		err := a.lookup(r, "link\x00"+slug, func() error {
 			var err error
 			l, err = a.acc.SharedLinkBySlug(ctx, slug)
 			return err

@@ -78,6 +78,18 @@ func TestUnknownCredentialsThrottled(t *testing.T) {
 		return c
 	}
 	kinds := []string{"cookie", "key", "link"}
+	// A browser whose session expired sends its stale cookie again and
+	// again: it costs one look-up and counts once.
+	stale := madeUp(from("192.0.2.44"), "cookie")
+	wantStatus(t, "a stale cookie", stale.do("GET", "/stats/a.fr", nil), 401)
+	before := eng.n.Load()
+	for range 2 * api.UnknownCredentialLimit {
+		wantStatus(t, "the stale cookie again", stale.do("GET", "/stats/a.fr", nil), 401)
+	}
+	if got := eng.n.Load() - before; got != 0 {
+		t.Fatalf("the stale cookie again ran %d statements, want none", got)
+	}
+	wantStatus(t, "another unknown cookie of that network", madeUp(from("192.0.2.44"), "cookie").do("GET", "/stats/a.fr", nil), 401)
 	const flood = "198.51.100.7"
 	// Valid callers of the same network are not counted.
 	owner := w.as(w.owner)

@@ -194,7 +194,7 @@ func (a *API) sharedLinkInfo(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	slug := r.PathValue("slug")
 	var l accounts.SharedLink
-	err := a.lookup(r, func() error {
+	err := a.lookup(r, "link\x00"+slug, func() error {
 		var err error
 		l, err = a.acc.SharedLinkBySlug(ctx, slug)
 		return err

@@ -137,7 +137,7 @@ var errMustEnrol = forbidden("this instance requires two-factor authentication: 
 // instance's second-factor rule.
 func (a *API) sessionUser(r *http.Request, token string) (sillage.User, error) {
 	var u sillage.User
-	err := a.lookup(r, func() error {
+	err := a.lookup(r, "session\x00"+token, func() error {
 		var err error
 		u, err = a.acc.UserBySession(r.Context(), token)
 		return err
