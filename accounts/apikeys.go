@@ -33,7 +33,10 @@ const (
 	// what it is.
 	APIKeyPrefix = "sk_live_"
 	// apiKeyShown is how much of a key stays visible in lists.
-	apiKeyShown  = len(APIKeyPrefix) + 4
+	apiKeyShown = len(APIKeyPrefix) + 4
+	// MaxAPIKeys is how many live keys an account may have: each is a
+	// caller of the stats lane, so a tenant may not make them at will.
+	MaxAPIKeys   = 50
 	maxKeySites  = 1000
 	apiKeyLength = len(APIKeyPrefix) + 52 // 32 bytes in unpadded base32
 )
@@ -57,6 +60,16 @@ func (s *Service) CreateAPIKey(ctx context.Context, userID, name string, siteIDs
 	}
 	if _, err := s.UserByID(ctx, userID); err != nil {
 		return APIKey{}, "", err
+	}
+	// Two creations at once may both pass: the cap bounds a tenant's
+	// share of the stats lane, which one key more does not change.
+	var live uint64
+	if err := store.QueryRow(ctx, s.Engine, `SELECT count() FROM api_keys FINAL
+		WHERE deleted = 0 AND user_id = {user:UUID}`, store.Params{"user": userID}, &live); err != nil {
+		return APIKey{}, "", fmt.Errorf("count API keys of user %s: %w", userID, err)
+	}
+	if live >= MaxAPIKeys {
+		return APIKey{}, "", invalidf("an account has at most %d API keys: revoke one you no longer use first", MaxAPIKeys)
 	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {

@@ -189,3 +189,75 @@ func otherCase(s string) string {
 	}
 	panic("otherCase: no ASCII letter in " + s)
 }
+
+// An account has at most MaxAPIKeys live keys and a site MaxSharedLinks
+// links: each is a caller of the stats lane, so unlimited ones would be an
+// unlimited share of it. Revoking one makes room again; another account or
+// site has its own allowance.
+func TestKeyAndLinkCaps(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newService(t)
+	site, err := s.AddSite(ctx, "primeur.fr", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.AddSite(ctx, "fromager.fr", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.AddUser(ctx, "claire@primeur.fr", "long enough password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.AddUser(ctx, "paul@primeur.fr", "long enough password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first accounts.APIKey
+	for i := range accounts.MaxAPIKeys {
+		k, _, err := s.CreateAPIKey(ctx, u.ID, "key", []uint32{site.ID})
+		if err != nil {
+			t.Fatalf("key %d: %v", i+1, err)
+		}
+		if i == 0 {
+			first = k
+		}
+	}
+	_, _, err = s.CreateAPIKey(ctx, u.ID, "one too many", []uint32{site.ID})
+	if !errors.Is(err, accounts.ErrInvalid) || !strings.Contains(err.Error(), "revoke") {
+		t.Fatalf("key past the cap: %v, want ErrInvalid saying to revoke one", err)
+	}
+	if _, _, err := s.CreateAPIKey(ctx, v.ID, "another account", []uint32{site.ID}); err != nil {
+		t.Fatalf("another account's key: %v", err)
+	}
+	if err := s.RevokeAPIKey(ctx, u.ID, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CreateAPIKey(ctx, u.ID, "after a revocation", []uint32{site.ID}); err != nil {
+		t.Fatalf("key after a revocation: %v", err)
+	}
+
+	var firstLink accounts.SharedLink
+	for i := range accounts.MaxSharedLinks {
+		l, err := s.AddSharedLink(ctx, site.ID, "link", "")
+		if err != nil {
+			t.Fatalf("link %d: %v", i+1, err)
+		}
+		if i == 0 {
+			firstLink = l
+		}
+	}
+	_, err = s.AddSharedLink(ctx, site.ID, "one too many", "")
+	if !errors.Is(err, accounts.ErrInvalid) || !strings.Contains(err.Error(), "delete") {
+		t.Fatalf("link past the cap: %v, want ErrInvalid saying to delete one", err)
+	}
+	if _, err := s.AddSharedLink(ctx, other.ID, "another site", ""); err != nil {
+		t.Fatalf("another site's link: %v", err)
+	}
+	if err := s.DeleteSharedLink(ctx, site.ID, firstLink.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddSharedLink(ctx, site.ID, "after a deletion", ""); err != nil {
+		t.Fatalf("link after a deletion: %v", err)
+	}
+}

@@ -37,6 +37,10 @@ func (l SharedLink) CheckPassword(password string) bool {
 // URL-safe characters.
 const slugBytes = 16
 
+// MaxSharedLinks is how many links a site may have, for the same reason
+// as MaxAPIKeys.
+const MaxSharedLinks = 100
+
 // AddSharedLink creates a link to a site's dashboard with a random slug,
 // protected by password unless it is empty.
 func (s *Service) AddSharedLink(ctx context.Context, siteID uint32, name, password string) (SharedLink, error) {
@@ -49,6 +53,14 @@ func (s *Service) AddSharedLink(ctx context.Context, siteID uint32, name, passwo
 	}
 	if _, err := s.SiteByID(ctx, siteID); err != nil {
 		return SharedLink{}, err
+	}
+	var live uint64
+	if err := store.QueryRow(ctx, s.Engine, `SELECT count() FROM shared_links FINAL
+		WHERE deleted = 0 AND site_id = {site:UInt32}`, store.Params{"site": siteID}, &live); err != nil {
+		return SharedLink{}, fmt.Errorf("count shared links of site %d: %w", siteID, err)
+	}
+	if live >= MaxSharedLinks {
+		return SharedLink{}, invalidf("a site has at most %d shared links: delete one you no longer use first", MaxSharedLinks)
 	}
 	l := SharedLink{ID: uuid.NewString(), SiteID: siteID, Name: name}
 	if password != "" {

@@ -33,6 +33,9 @@ type fairEnv struct {
 	http    *httptest.Server
 	session string // the owner's session token
 	link    string // a shared link's slug
+	acc     *accounts.Service
+	userID  string // the owner's
+	siteID  uint32
 }
 
 func newFairEnv(t *testing.T, o Options) *fairEnv {
@@ -66,11 +69,12 @@ func newFairEnv(t *testing.T, o Options) *fairEnv {
 	}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	return &fairEnv{eng: eng, srv: s, http: srv, session: token, link: link.Slug}
+	return &fairEnv{eng: eng, srv: s, http: srv, session: token, link: link.Slug, acc: acc, userID: u.ID, siteID: site.ID}
 }
 
-// as sends a request as the owner (via "session") or as a visitor of the
-// shared link (via "link").
+// do sends a request as the owner (via "session"), as a visitor of the
+// shared link (via "link") or of another ("link:<slug>"), or with an API
+// key ("key:<secret>").
 func (f *fairEnv) do(t *testing.T, via, method, path, body string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, f.http.URL+path, bytes.NewReader([]byte(body)))
@@ -82,6 +86,12 @@ func (f *fairEnv) do(t *testing.T, via, method, path, body string) (*http.Respon
 		req.AddCookie(&http.Cookie{Name: api.SessionCookie, Value: f.session})
 	case "link":
 		req.Header.Set(api.SharedLinkHeader, f.link)
+	default:
+		if slug, ok := strings.CutPrefix(via, "link:"); ok {
+			req.Header.Set(api.SharedLinkHeader, slug)
+		} else if key, ok := strings.CutPrefix(via, "key:"); ok {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
 	}
 	resp, err := f.http.Client().Do(req)
 	if err != nil {
@@ -187,4 +197,46 @@ func refused(t *testing.T, reg *prometheus.Registry, caller, reason string) floa
 		}
 	}
 	return 0
+}
+
+// One account's API keys share one allowance, and one site's shared links
+// another: making more keys or links does not multiply a tenant's share
+// of the stats lane.
+func TestKeysShareTheirOwnersLimitLinksTheirSites(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	spent := admit.Limit{Concurrent: 1, Queue: 4, Budget: time.Millisecond}
+	f := newFairEnv(t, Options{Registerer: reg, Limits: Limits{APIKey: spent, SharedLink: spent}})
+	ctx := t.Context()
+	const q = `{"site_id":"boutique.fr","metrics":["visitors"],"date_range":"7d"}`
+	var keys []string
+	for _, name := range []string{"first", "second"} {
+		_, secret, err := f.acc.CreateAPIKey(ctx, f.userID, name, []uint32{f.siteID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, secret)
+	}
+	second, err := f.acc.AddSharedLink(ctx, f.siteID, "another", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ first, next, kind string }{
+		{"key:" + keys[0], "key:" + keys[1], "api_key"},
+		{"link", "link:" + second.Slug, "shared_link"},
+	} {
+		if resp, body := f.do(t, c.first, "POST", "/api/v2/query", q); resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: first query: %d %s", c.kind, resp.StatusCode, body)
+		}
+		resp, body := f.do(t, c.next, "POST", "/api/v2/query", q)
+		if resp.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("%s: a second one of the same tenant after the first spent the budget: %d %s, want 429", c.kind, resp.StatusCode, body)
+		}
+		if got := refused(t, reg, c.kind, admit.ReasonBudget); got != 1 {
+			t.Errorf("%s: budget refusals %v, want 1", c.kind, got)
+		}
+	}
+	// The member's own allowance is apart from their keys'.
+	if resp, body := f.do(t, "session", "POST", "/api/v2/query", q); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the member meanwhile: %d %s", resp.StatusCode, body)
+	}
 }

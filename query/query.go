@@ -49,16 +49,17 @@ type Options struct {
 }
 
 // Limits bound the stats requests of each kind of caller (see package
-// admit). Shared links and API keys, which anyone holding them may use
-// from anywhere, get less than the members who log in.
+// admit): a member's sessions, an account's API keys together, a site's
+// shared links together. Shared links and API keys, which anyone holding
+// them may use from anywhere, get less than the members who log in.
 type Limits struct {
 	Member, APIKey, SharedLink admit.Limit
 }
 
 // DefaultLimits suit the embedded engine on 2 cores, whose stats lane runs
 // two statements at once (embedded.DefaultStatsConns): a member may use
-// both, and about as much engine time as one of them has; a shared link or
-// an API key one at a time, and a third of that time. The queues fit the
+// both, and about as much engine time as one of them has; a site's shared
+// links or an account's API keys one at a time, and a third of that time. The queues fit the
 // dashboard, which asks for about ten panels at once.
 var DefaultLimits = Limits{
 	Member:     admit.Limit{Concurrent: 2, Queue: 16, Budget: time.Minute},
@@ -162,13 +163,16 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, domain string
 		s.fail(w, r, err)
 		return sillage.Site{}, nil, false
 	}
+	// A tenant makes keys and links at will: counting each alone would
+	// multiply its share, so all of an account's keys queue together, and
+	// all of a site's links.
 	var key, kind string
 	var lim admit.Limit
 	switch acc.Via {
 	case api.ViaAPIKey:
-		key, kind, lim = "key:"+acc.APIKeyID, "api_key", s.o.Limits.APIKey
+		key, kind, lim = "keys:"+acc.UserID, "api_key", s.o.Limits.APIKey
 	case api.ViaSharedLink:
-		key, kind, lim = "link:"+acc.SharedLinkID, "shared_link", s.o.Limits.SharedLink
+		key, kind, lim = "links:"+strconv.FormatUint(uint64(site.ID), 10), "shared_link", s.o.Limits.SharedLink
 	default:
 		key, kind, lim = "user:"+acc.UserID, "member", s.o.Limits.Member
 	}

@@ -115,9 +115,9 @@ func (s *statsFlags) register(f *flags, e *engineFlags) {
 	f.stringVar(&s.limitMember, "stats-limit-member", "SILLAGE_STATS_LIMIT_MEMBER", query.DefaultLimits.Member.String(),
 		"stats queries of one logged-in member: CONCURRENT,QUEUE,BUDGET (engine time per minute); past the queue or the budget, 429")
 	f.stringVar(&s.limitAPIKey, "stats-limit-api-key", "SILLAGE_STATS_LIMIT_API_KEY", query.DefaultLimits.APIKey.String(),
-		"stats queries of one API key, as --stats-limit-member")
+		"stats queries of one account's API keys (all of them together), as --stats-limit-member")
 	f.stringVar(&s.limitSharedLink, "stats-limit-shared-link", "SILLAGE_STATS_LIMIT_SHARED_LINK", query.DefaultLimits.SharedLink.String(),
-		"stats queries of one shared link (all its visitors together), as --stats-limit-member")
+		"stats queries of one site's shared links (all of them and their visitors together), as --stats-limit-member")
 	f.int64Var(&s.maxMemory, "stats-max-memory", "SILLAGE_STATS_MAX_MEMORY", stats.DefaultMaxMemory,
 		"bytes of memory one stats statement may use before it fails (0: the engine's own bound)")
 }

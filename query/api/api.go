@@ -66,12 +66,16 @@ type API struct {
 	pendingKey []byte // signs the tokens of logins that await a second factor
 	mustTOTP   bool
 
-	logins *throttle     // failed guesses per client network (and password changes per account)
-	slow   *slowdown     // failed guesses per account and shared link
-	setup  sync.Mutex    // one first-run setup at a time
-	hashes chan struct{} // bounds concurrent argon2id checks (19 MiB each)
-	cop    *http.CrossOriginProtection
-	mux    *http.ServeMux
+	logins *throttle // failed guesses per client network (and password changes per account)
+	slow   *slowdown // failed guesses per account and shared link
+	codes  *throttle // wrong second-factor codes per account, hard
+	// unknown counts the unknown credentials presented per client network.
+	unknown     *throttle
+	unknownSeen *negativeCache // unknown credentials of the last minute, by hash
+	setup       sync.Mutex     // one first-run setup at a time
+	hashes      chan struct{}  // bounds concurrent argon2id checks (19 MiB each)
+	cop         *http.CrossOriginProtection
+	mux         *http.ServeMux
 
 	routeNeeds map[string]need // routes() fills it: the rules in one table
 }
@@ -113,6 +117,9 @@ func New(o Options) *API {
 	a.pendingKey = deriveKey(secret, "sillage api pending login")
 	a.logins = newThrottle(a.now, throttleLimit, throttleWindow)
 	a.slow = newSlowdown(a.now, slowdownFree, slowdownBase, slowdownMax, throttleWindow)
+	a.codes = newThrottle(a.now, CodeLimit, throttleWindow)
+	a.unknown = newThrottle(a.now, UnknownCredentialLimit, unknownWindow)
+	a.unknownSeen = newNegativeCache(a.now, negativeTTL, negativeMax)
 	a.routes()
 	return a
 }

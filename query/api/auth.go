@@ -60,12 +60,11 @@ func safeMethod(m string) bool {
 // CSRF token of a state-changing request. A request with an API key gets
 // 403 (valid key) or 401 (bad key): these routes are for people.
 func (a *API) requireSession(r *http.Request) (session, error) {
-	ctx := r.Context()
 	if g := granted(r); g.sess.token != "" { // checked already by serve
 		return g.sess, nil
 	}
 	if tok, ok := bearerToken(r); ok {
-		if _, err := a.key(ctx, tok); err != nil {
+		if _, err := a.key(r, tok); err != nil {
 			return session{}, err
 		}
 		return session{}, forbidden("API keys cannot do this: log in to the dashboard")
@@ -285,11 +284,20 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
 	return a.startSession(w, r, s.user, http.StatusOK)
 }
 
-// key finds an API key; every failure is the same 401.
-func (a *API) key(ctx context.Context, token string) (accounts.APIKey, error) {
-	k, err := a.acc.KeyByToken(ctx, token)
+// key finds an API key; every failure is the same 401, and counts
+// against the client's network (lookup).
+func (a *API) key(r *http.Request, token string) (accounts.APIKey, error) {
+	var k accounts.APIKey
+	err := a.lookup(r, "key\x00"+token, func() error {
+		var err error
+		k, err = a.acc.KeyByToken(r.Context(), token)
+		return err
+	}, func(err error) bool { return errors.Is(err, accounts.ErrBadKey) })
 	if errors.Is(err, accounts.ErrBadKey) {
 		return k, unauthenticated("invalid API key")
+	}
+	if errors.Is(err, ErrThrottled) {
+		return k, err
 	}
 	if err != nil {
 		return k, fmt.Errorf("check API key: %w", err)

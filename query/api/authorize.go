@@ -98,7 +98,7 @@ func bearerToken(r *http.Request) (token string, present bool) {
 func (a *API) Authorize(r *http.Request, domain string) (sillage.Site, Access, error) {
 	ctx := r.Context()
 	if tok, ok := bearerToken(r); ok {
-		return a.authorizeKey(ctx, tok, domain)
+		return a.authorizeKey(r, tok, domain)
 	}
 	var sess *session
 	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
@@ -144,10 +144,22 @@ func (a *API) Authorize(r *http.Request, domain string) (sillage.Site, Access, e
 	return sillage.Site{}, Access{}, forbidden("no access to " + site.Domain)
 }
 
-func (a *API) authorizeKey(ctx context.Context, token, domain string) (sillage.Site, Access, error) {
-	k, err := a.key(ctx, token)
+func (a *API) authorizeKey(r *http.Request, token, domain string) (sillage.Site, Access, error) {
+	ctx := r.Context()
+	k, err := a.key(r, token)
 	if err != nil {
 		return sillage.Site{}, Access{}, err
+	}
+	if a.mustTOTP {
+		// A key acts for its owner, who is held to the instance's rule
+		// like their sessions are, keys made before the rule included.
+		st, err := a.acc.TOTPStatus(ctx, k.UserID)
+		if err != nil {
+			return sillage.Site{}, Access{}, err
+		}
+		if !st.Enabled {
+			return sillage.Site{}, Access{}, forbidden("this instance requires two-factor authentication: the owner of this API key must set it up before the key works again")
+		}
 	}
 	site, err := a.site(ctx, domain)
 	if err != nil {
@@ -186,7 +198,12 @@ func (a *API) presentedLinks(r *http.Request) ([]accounts.SharedLink, error) {
 	var links []accounts.SharedLink
 	var headerErr error
 	if slug := r.Header.Get(SharedLinkHeader); slug != "" {
-		l, err := a.acc.SharedLinkBySlug(ctx, slug)
+		var l accounts.SharedLink
+		err := a.lookup(r, "link\x00"+slug, func() error {
+			var err error
+			l, err = a.acc.SharedLinkBySlug(ctx, slug)
+			return err
+		}, isNotFound)
 		switch {
 		case errors.Is(err, accounts.ErrNotFound):
 			headerErr = unauthenticated("unknown shared link")
@@ -261,7 +278,7 @@ func (a *API) manage(r *http.Request, min sillage.Role, keys bool) (sillage.Site
 	var acc Access
 	if tok, ok := bearerToken(r); ok && keys {
 		var err error
-		if site, acc, err = a.authorizeKey(ctx, tok, domain); err != nil {
+		if site, acc, err = a.authorizeKey(r, tok, domain); err != nil {
 			return sillage.Site{}, Access{}, err
 		}
 	} else {

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"mime"
 	"net/http"
+	"strconv"
 
 	"github.com/sillage-analytics/sillage/accounts"
 )
@@ -74,6 +76,10 @@ type errorBody struct {
 func WriteError(w http.ResponseWriter, log *slog.Logger, r *http.Request, err error) {
 	status := Status(err)
 	msg := err.Error()
+	var te *throttledError
+	if errors.As(err, &te) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(te.wait.Seconds()))))
+	}
 	if status == http.StatusInternalServerError {
 		if log != nil {
 			log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "error", err)

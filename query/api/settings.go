@@ -193,7 +193,12 @@ type sharedLinkInfo struct {
 func (a *API) sharedLinkInfo(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	slug := r.PathValue("slug")
-	l, err := a.acc.SharedLinkBySlug(ctx, slug)
+	var l accounts.SharedLink
+	err := a.lookup(r, "link\x00"+slug, func() error {
+		var err error
+		l, err = a.acc.SharedLinkBySlug(ctx, slug)
+		return err
+	}, isNotFound)
 	if errors.Is(err, accounts.ErrNotFound) {
 		return notFound("unknown shared link")
 	}

@@ -2,11 +2,15 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/sillage-analytics/sillage/accounts"
 )
 
 // Login throttling has two halves, so that a stranger cannot turn it
@@ -26,6 +30,17 @@ import (
 const (
 	throttleLimit  = 5
 	throttleWindow = 15 * time.Minute
+
+	// CodeLimit is the hard limit of wrong second-factor codes per
+	// account per throttleWindow, over every network: only someone who
+	// holds the password (or a session) can spend it.
+	CodeLimit = 10
+
+	// UnknownCredentialLimit is how many unknown credentials (session
+	// cookies, API keys, shared-link slugs) a network may present per
+	// unknownWindow before its requests that carry one get 429 unlooked-up.
+	UnknownCredentialLimit = 50
+	unknownWindow          = 5 * time.Minute
 
 	slowdownFree = 5
 	slowdownBase = 250 * time.Millisecond
@@ -233,3 +248,126 @@ func (a *API) guarded(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	}
 	return err
 }
+
+// guardedCode runs check, a guess at an account's second-factor code,
+// under guarded and under a hard limit per account (CodeLimit): the
+// network throttle alone lets whoever knows the password spread guesses
+// over many networks. The attempt is counted before the check, as take
+// does, so parallel guesses cannot all pass; only a wrong code
+// (isBadCode) stays counted. A refusal here is the owner's too, which only
+// someone holding the password can cause.
+func (a *API) guardedCode(ctx context.Context, w http.ResponseWriter, r *http.Request, userID string, check func() error, wrong func(error) bool) error {
+	key := "totp:" + userID
+	if d := a.codes.take(key); d > 0 {
+		a.log.Info("second-factor codes throttled", "user", userID, "retry_after", d.Round(time.Second).String())
+		return throttled(w, d)
+	}
+	err := a.guarded(ctx, w, r, key, check, wrong)
+	if !isBadCode(err) {
+		a.codes.forgive(key)
+	}
+	return err
+}
+
+// throttledError is a 429 whose wait WriteError puts in Retry-After, for
+// the refusals decided where the response is not at hand.
+type throttledError struct{ wait time.Duration }
+
+func (e *throttledError) Error() string { return ErrThrottled.Error() }
+func (e *throttledError) Unwrap() error { return ErrThrottled }
+
+// lookup runs find, the look-up of credential (a session cookie, an API
+// key, a shared link's slug) that the client presented, under its
+// network's budget of unknown credentials. Anyone may make credentials
+// up, and each look-up holds the engine's interactive connection, which
+// logins wait for: a network past UnknownCredentialLimit gets 429 before
+// any statement. The attempt is counted first, as take does, and taken
+// back unless find says unknown, so valid callers spend nothing. An
+// unknown credential is remembered for a while (a browser sends its
+// expired session cookie again and again): its repeats are answered
+// without a look-up and count no more.
+func (a *API) lookup(r *http.Request, credential string, find func() error, unknown func(error) bool) error {
+	if err := a.unknownSeen.get(credential); err != nil {
+		return err
+	}
+	key := networkKey(a.clientIP(r))
+	if d := a.unknown.take(key); d > 0 {
+		// No address in the log, as for guesses.
+		a.log.Info("unknown credentials throttled", "retry_after", d.Round(time.Second).String())
+		return &throttledError{d}
+	}
+	err := find()
+	if unknown(err) {
+		a.unknownSeen.put(credential, err)
+	} else {
+		a.unknown.forgive(key)
+	}
+	return err
+}
+
+// negativeCache remembers unknown credentials by hash, never the secrets
+// themselves, with the error their look-up gave (a sentinel, nothing
+// secret). A credential unknown now stays so: sessions, keys and slugs
+// are drawn at random when they are made.
+type negativeCache struct {
+	now func() time.Time
+	ttl time.Duration
+	max int
+
+	mu      sync.Mutex
+	entries map[[32]byte]negativeEntry
+}
+
+type negativeEntry struct {
+	err     error
+	expires time.Time
+}
+
+// negativeTTL and negativeMax bound the cache: an expired cookie is sent
+// with each request of a dashboard left open, and a flood of made-up
+// credentials is throttled long before it fills the cache.
+const (
+	negativeTTL = time.Minute
+	negativeMax = 10000
+)
+
+func newNegativeCache(now func() time.Time, ttl time.Duration, most int) *negativeCache {
+	return &negativeCache{now: now, ttl: ttl, max: most, entries: map[[32]byte]negativeEntry{}}
+}
+
+func (c *negativeCache) get(credential string) error {
+	h := sha256.Sum256([]byte(credential))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[h]
+	if !ok {
+		return nil
+	}
+	if !c.now().Before(e.expires) {
+		delete(c.entries, h)
+		return nil
+	}
+	return e.err
+}
+
+func (c *negativeCache) put(credential string, err error) {
+	h := sha256.Sum256([]byte(credential))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	if len(c.entries) >= c.max {
+		for k, e := range c.entries {
+			if !now.Before(e.expires) {
+				delete(c.entries, k)
+			}
+		}
+		if len(c.entries) >= c.max {
+			// Still full: forget everything rather than grow; the
+			// network throttle still holds.
+			clear(c.entries)
+		}
+	}
+	c.entries[h] = negativeEntry{err: err, expires: now.Add(c.ttl)}
+}
+
+func isNotFound(err error) bool { return errors.Is(err, accounts.ErrNotFound) }

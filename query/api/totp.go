@@ -23,7 +23,8 @@ import (
 // Two-factor authentication. A login whose password is right but whose
 // account has TOTP on gets no session: it gets a pending token, signed and
 // short-lived, to send with a code to POST /api/auth/login/totp. Codes are
-// throttled like passwords: per client network hard, per account slowed.
+// throttled like passwords, per client network hard and per account
+// slowed, and besides have a hard limit per account (guardedCode).
 
 // PendingLoginLifetime is how long a right password waits for its code.
 const PendingLoginLifetime = 5 * time.Minute
@@ -102,7 +103,7 @@ func (a *API) loginTOTP(w http.ResponseWriter, r *http.Request) error {
 		return unauthenticated("this login has expired: enter your password again")
 	}
 	ctx := r.Context()
-	err := a.guarded(ctx, w, r, "totp:"+userID, func() error { return a.acc.CheckSecondFactor(ctx, userID, req.Code) }, isBadCode)
+	err := a.guardedCode(ctx, w, r, userID, func() error { return a.acc.CheckSecondFactor(ctx, userID, req.Code) }, isBadCode)
 	if isBadCode(err) {
 		return unauthenticated(accounts.ErrBadCode.Error())
 	}
@@ -135,7 +136,12 @@ var errMustEnrol = forbidden("this instance requires two-factor authentication: 
 // sessionUser finds the account of a session token, and holds it to the
 // instance's second-factor rule.
 func (a *API) sessionUser(r *http.Request, token string) (sillage.User, error) {
-	u, err := a.acc.UserBySession(r.Context(), token)
+	var u sillage.User
+	err := a.lookup(r, "session\x00"+token, func() error {
+		var err error
+		u, err = a.acc.UserBySession(r.Context(), token)
+		return err
+	}, isNotFound)
 	if err != nil || !a.mustTOTP || totpAllowed[r.Pattern] {
 		return u, err
 	}
@@ -238,7 +244,7 @@ func (a *API) confirmTOTP(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	var codes []string
-	err = a.guarded(ctx, w, r, "totp:"+s.user.ID, func() error {
+	err = a.guardedCode(ctx, w, r, s.user.ID, func() error {
 		var err error
 		codes, err = a.acc.ConfirmTOTP(ctx, s.user.ID, req.Code)
 		return err
@@ -271,7 +277,7 @@ func (a *API) disableTOTP(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	err = a.guarded(ctx, w, r, "totp:"+s.user.ID, func() error {
+	err = a.guardedCode(ctx, w, r, s.user.ID, func() error {
 		var disableErr error
 		if err := a.slowCheck(ctx, func() { disableErr = a.acc.DisableTOTP(ctx, s.user.ID, req.Password, req.Code) }); err != nil {
 			return err

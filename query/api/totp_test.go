@@ -1,12 +1,14 @@
 package api_test
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -253,4 +255,115 @@ func TestRequireTOTP(t *testing.T) {
 	}
 	other.csrf = st.CSRFToken
 	wantStatus(t, "sites", other.do("GET", "/api/sites", nil), 200)
+}
+
+// An API key acts for its owner, so an instance that requires a second
+// factor refuses the keys of accounts without one, keys made before the
+// rule included.
+func TestRequireTOTPCoversAPIKeys(t *testing.T) {
+	w := requireEnv(t)
+	ctx := t.Context()
+	_, viewerKey, err := w.acc.CreateAPIKey(ctx, w.viewer.ID, "old script", []uint32{w.a.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ownerKey, err := w.acc.CreateAPIKey(ctx, w.owner.ID, "report", []uint32{w.a.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyed := func(key string) *client {
+		c := w.client()
+		c.bearer = key
+		return c
+	}
+	r := keyed(viewerKey).do("GET", "/stats/a.fr", nil)
+	wantStatus(t, "key of an account without a second factor", r, 403)
+	if !strings.Contains(r.String(), "two-factor") {
+		t.Fatalf("refusal %s", r)
+	}
+	wantStatus(t, "goal through such a key", keyed(viewerKey).do("POST", "/api/sites/a.fr/goals", map[string]string{"event_name": "Signup"}), 403)
+	wantStatus(t, "key of the owner before enrolment", keyed(ownerKey).do("GET", "/stats/a.fr", nil), 403)
+	c := w.client()
+	wantStatus(t, "login", c.login(w.owner.Email, password), 200)
+	c.enrol()
+	wantStatus(t, "key of the owner after enrolment", keyed(ownerKey).do("GET", "/stats/a.fr", nil), 200)
+}
+
+// Whoever knows the password may guess codes from many networks at once:
+// an account's codes have a hard limit of their own, counted before the
+// check so that parallel guesses cannot all pass it. It holds for the
+// login's second step, for turning TOTP off and for confirming an
+// enrolment.
+func TestTOTPCodesHardLimit(t *testing.T) {
+	e := newEnv(t)
+	u := e.user("claire@example.fr")
+	owner := e.as(u)
+	secret, _ := owner.enrol()
+	// enrol tried one wrong code; let it leave the window.
+	e.clock.Advance(15 * time.Minute)
+	from := func(ip string) *client {
+		c := e.client()
+		c.header.Set("X-Forwarded-For", ip)
+		return c
+	}
+	pending := func() string {
+		t.Helper()
+		r := from("203.0.113.200").login(u.Email, password)
+		wantStatus(t, "password", r, 200)
+		var a sessionAnswer
+		r.json(t, &a)
+		return a.PendingToken
+	}
+	tok := pending()
+	second := func(c *client, code string) response {
+		return c.do("POST", "/api/auth/login/totp", map[string]string{"pending_token": tok, "code": code})
+	}
+	const guesses = 2 * api.CodeLimit
+	statuses := make(chan int, guesses)
+	bad := wrong(e, secret)
+	var wg sync.WaitGroup
+	for i := range guesses {
+		wg.Go(func() {
+			// Each guess from a network of its own, none of them throttled.
+			r := second(from(fmt.Sprintf("2001:db8:%x::1", i)), bad)
+			statuses <- r.status
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	if count[401] != api.CodeLimit || count[429] != guesses-api.CodeLimit {
+		t.Fatalf("%d parallel wrong codes from as many networks: %v, want %d × 401 and the rest 429", guesses, count, api.CodeLimit)
+	}
+	e.nextStep()
+	r := second(from("198.51.100.77"), e.code(secret, 0))
+	wantStatus(t, "the right code, once the account's codes are spent", r, 429)
+	if ra, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || ra <= 0 || ra > 900 {
+		t.Fatalf("Retry-After = %q", r.header.Get("Retry-After"))
+	}
+	wantStatus(t, "turning TOTP off meanwhile", owner.do("POST", "/api/auth/totp/disable", map[string]string{"password": password, "code": e.code(secret, 0)}), 429)
+
+	// The window passes: the owner logs in with a code.
+	e.clock.Advance(15 * time.Minute)
+	e.nextStep()
+	tok = pending()
+	wantStatus(t, "the right code after the window", second(from("198.51.100.78"), e.code(secret, 0)), 200)
+
+	// Confirming an enrolment counts too.
+	other := e.as(e.user("paul@example.fr"))
+	r = other.do("POST", "/api/auth/totp/enrol", nil)
+	wantStatus(t, "enrol", r, 200)
+	var en struct {
+		Secret string `json:"secret"`
+	}
+	r.json(t, &en)
+	for i := range api.CodeLimit {
+		c := from(fmt.Sprintf("2001:db8:ff:%x::1", i))
+		c.cookies, c.csrf = other.cookies, other.csrf
+		wantStatus(t, "wrong confirmation", c.do("POST", "/api/auth/totp/confirm", map[string]string{"code": wrong(e, en.Secret)}), 400)
+	}
+	wantStatus(t, "right confirmation past the limit", other.do("POST", "/api/auth/totp/confirm", map[string]string{"code": e.code(en.Secret, 0)}), 429)
 }
