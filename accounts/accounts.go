@@ -207,6 +207,9 @@ func (s *Service) AddUser(ctx context.Context, email, password string) (sillage.
 	return s.addUser(ctx, email, hash)
 }
 
+// NormalizeEmail checks an address and lowercases it (ErrInvalid).
+func NormalizeEmail(email string) (string, error) { return normalizeEmail(email) }
+
 // normalizeEmail checks an address and lowercases it.
 func normalizeEmail(email string) (string, error) {
 	addr, err := mail.ParseAddress(strings.TrimSpace(email))

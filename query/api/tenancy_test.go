@@ -120,3 +120,46 @@ func TestShorteningRetentionIsTheOwners(t *testing.T) {
 	wantStatus(t, "viewer", w.as(w.viewer).do("PATCH", "/api/sites/a.fr", map[string]any{"retention_days": 60}), 403)
 	_ = http.StatusOK
 }
+
+// The squat of the security review: an admin of one site invites an email
+// that has no account, opens the link itself and chooses the password.
+// When an operator later adds that email's own site naming it as owner,
+// the account must get an invitation, not the site.
+func TestOperatorNamingASquattedOwnerOnlyInvites(t *testing.T) {
+	w := newWorld(t)
+	squatter := w.as(w.admin)
+	r := squatter.do("POST", "/api/sites/a.fr/members", map[string]string{"email": "ceo@client.fr", "role": "viewer"})
+	wantStatus(t, "squatter invites", r, 201)
+	var invited struct{ Link string }
+	r.json(t, &invited)
+	tok := invited.Link[strings.LastIndex(invited.Link, "/")+1:]
+	wantStatus(t, "squatter accepts its own link", w.client().do("POST", "/api/invitations/"+tok+"/accept",
+		map[string]string{"password": "squatter's choice"}), 201)
+
+	// The operator (the instance's first account) adds client.fr for its CEO.
+	r = w.as(w.owner).do("POST", "/api/sites", map[string]string{"domain": "client.fr", "timezone": "Europe/Paris", "owner": "ceo@client.fr"})
+	wantStatus(t, "operator adds client.fr", r, 201)
+	var created struct {
+		Domain     string
+		Invitation *struct{ Email, Role string }
+		Link       string
+	}
+	if r.json(t, &created); created.Invitation == nil || created.Invitation.Email != "ceo@client.fr" ||
+		created.Invitation.Role != "owner" || !strings.HasPrefix(created.Link, w.srv.URL+"/invite/") {
+		t.Fatalf("the owner of an existing account was not invited: %s", r)
+	}
+	asCEO := w.client()
+	wantStatus(t, "squatter logs in as the CEO", asCEO.login("ceo@client.fr", "squatter's choice"), 200)
+	wantStatus(t, "client.fr stats before accepting", asCEO.do("GET", "/stats/client.fr", nil), 403)
+	var list struct{ Sites []siteResp }
+	asCEO.do("GET", "/api/sites", nil).json(t, &list)
+	for _, s := range list.Sites {
+		if s.Domain == "client.fr" {
+			t.Fatalf("the account owns client.fr without the link: %+v", list.Sites)
+		}
+	}
+	// The link, handed to the real person, is what grants the site.
+	tok = created.Link[strings.LastIndex(created.Link, "/")+1:]
+	wantStatus(t, "accept the owner invitation", asCEO.do("POST", "/api/invitations/"+tok+"/accept", map[string]string{}), 200)
+	wantStatus(t, "client.fr stats after accepting", asCEO.do("GET", "/stats/client.fr", nil), 200)
+}
