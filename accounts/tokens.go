@@ -206,6 +206,13 @@ func (s *Service) CreateInvitation(ctx context.Context, siteID uint32, email str
 			return Invitation{}, "", err
 		}
 	}
+	if role == sillage.RoleOwner {
+		// The site waits for its invitee, or for another invitation, even
+		// if this one lapses: the first account no longer adopts it.
+		if err := s.markAdoptable(ctx, siteID, false); err != nil {
+			return Invitation{}, "", err
+		}
+	}
 	secret, t, err := s.newToken(kindInvitation, InvitationLifetime)
 	if err != nil {
 		return Invitation{}, "", err
@@ -333,7 +340,7 @@ func (s *Service) AcceptInvitationNewAccount(ctx context.Context, secret, passwo
 	if err := s.writeToken(ctx, t, true, false); err != nil {
 		return sillage.User{}, Invitation{}, err
 	}
-	u, err := s.addUser(ctx, t.email, hash)
+	u, err := s.addUser(ctx, t.email, hash, OriginInvitation)
 	if err != nil {
 		return sillage.User{}, Invitation{}, err
 	}
