@@ -163,3 +163,38 @@ func TestOperatorNamingASquattedOwnerOnlyInvites(t *testing.T) {
 	wantStatus(t, "accept the owner invitation", asCEO.do("POST", "/api/invitations/"+tok+"/accept", map[string]string{}), 200)
 	wantStatus(t, "client.fr stats after accepting", asCEO.do("GET", "/stats/client.fr", nil), 200)
 }
+
+// An inviter must not learn which emails have an account on the instance:
+// neither the invitation's answer nor the list of pending invitations
+// tells it. Only the link's holder learns it, to log in or to choose a
+// password.
+func TestInviterDoesNotLearnWhoHasAnAccount(t *testing.T) {
+	w := newWorld(t)
+	admin := w.as(w.admin)
+	var links []string
+	for _, email := range []string{"owner@b.fr", "nobody@b.fr"} { // an account, and none
+		r := admin.do("POST", "/api/sites/a.fr/members", map[string]string{"email": email, "role": "viewer"})
+		wantStatus(t, "invite "+email, r, 201)
+		if strings.Contains(r.String(), "has_account") {
+			t.Fatalf("the invitation's answer tells whether %s has an account: %s", email, r)
+		}
+		var m struct{ Link string }
+		r.json(t, &m)
+		links = append(links, m.Link[strings.LastIndex(m.Link, "/")+1:])
+	}
+	r := admin.do("GET", "/api/sites/a.fr/invitations", nil)
+	wantStatus(t, "list invitations", r, 200)
+	if strings.Contains(r.String(), "has_account") {
+		t.Fatalf("the list of invitations tells who has an account: %s", r)
+	}
+	for i, want := range []bool{true, false} {
+		r := w.client().do("GET", "/api/invitations/"+links[i], nil)
+		wantStatus(t, "the link's page", r, 200)
+		var inv struct {
+			HasAccount *bool `json:"has_account"`
+		}
+		if r.json(t, &inv); inv.HasAccount == nil || *inv.HasAccount != want {
+			t.Fatalf("the link's holder must learn has_account=%v: %s", want, r)
+		}
+	}
+}
