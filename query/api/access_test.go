@@ -184,7 +184,7 @@ func TestMembers(t *testing.T) {
 			Role          sillage.Role
 		}
 		Invitation *struct{ Email, Role string }
-		Link string
+		Link       string
 	}
 	// An existing account is invited, and joins once it accepts.
 	r := admin.do("POST", "/api/sites/a.fr/members", map[string]string{"email": "owner@b.fr", "role": "viewer"})
