@@ -341,7 +341,13 @@ func (a *API) addMember(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusOK, memberAnswer{Member: &mj})
 		return nil
 	}
-	inv, tok, err := a.acc.CreateInvitation(ctx, site.ID, req.Email, req.Role, acc.UserID)
+	invite := a.acc.CreateInvitation
+	if acc.Role != sillage.RoleOwner {
+		// An admin must not cancel an owner's pending owner invitation by
+		// replacing it with a lesser one.
+		invite = a.acc.CreateInvitationKeepingOwners
+	}
+	inv, tok, err := invite(ctx, site.ID, req.Email, req.Role, acc.UserID)
 	if err != nil {
 		return err
 	}

@@ -198,3 +198,31 @@ func TestInviterDoesNotLearnWhoHasAnAccount(t *testing.T) {
 		}
 	}
 }
+
+// An admin cannot cancel an owner's pending owner invitation by inviting
+// the same email again with a lower role (a new invitation replaces the
+// pending one); the owner can.
+func TestAdminCannotReplaceAnOwnerInvitation(t *testing.T) {
+	w := newWorld(t)
+	owner, admin := w.as(w.owner), w.as(w.admin)
+	r := owner.do("POST", "/api/sites/a.fr/members", map[string]string{"email": "partner@c.fr", "role": "owner"})
+	wantStatus(t, "owner invites an owner", r, 201)
+	var m struct{ Link string }
+	r.json(t, &m)
+	tok := m.Link[strings.LastIndex(m.Link, "/")+1:]
+	wantStatus(t, "admin re-invites as viewer", admin.do("POST", "/api/sites/a.fr/members",
+		map[string]string{"email": "Partner@C.fr", "role": "viewer"}), 403)
+	r = w.client().do("GET", "/api/invitations/"+tok, nil)
+	wantStatus(t, "the owner invitation still works", r, 200)
+	var inv struct{ Role string }
+	if r.json(t, &inv); inv.Role != "owner" {
+		t.Fatalf("invitation now %s", r)
+	}
+	// Other emails are still the admin's to invite, and the owner may
+	// replace its own invitation.
+	wantStatus(t, "admin invites another email", admin.do("POST", "/api/sites/a.fr/members",
+		map[string]string{"email": "other@c.fr", "role": "viewer"}), 201)
+	wantStatus(t, "owner replaces the owner invitation", owner.do("POST", "/api/sites/a.fr/members",
+		map[string]string{"email": "partner@c.fr", "role": "admin"}), 201)
+	wantStatus(t, "the replaced link", w.client().do("GET", "/api/invitations/"+tok, nil), 404)
+}
