@@ -58,6 +58,10 @@ func (s *Service) MadeDirectly(ctx context.Context, userID string) (bool, error)
 	return origin == OriginFirst || origin == OriginDirect, err
 }
 
+// ErrInviteFirst refuses to give a site directly to an account that
+// neither the command line nor setup made: invite it instead.
+var ErrInviteFirst = errors.New("this account was not made from the command line: invite it to the site instead")
+
 // markAdoptable records whether the first account may adopt a site (one
 // added without owner from the command line), or no longer may (its owner
 // was invited).

@@ -382,3 +382,38 @@ func TestEventsBeyondRetention(t *testing.T) {
 		t.Fatalf("another site: %d %v", got, err)
 	}
 }
+
+// --bootstrap-user makes its account owner of --bootstrap-site when the
+// site has none, as the command line does: only for an account the
+// command line or setup made, not one made by accepting an invitation
+// link, which may be held by whoever had the link.
+func TestEnsureOwnerOnlyOfAccountsMadeDirectly(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newService(t)
+	first := mustUser(t, s, "first@example.fr")
+	a, err := s.AddSiteWithOwner(ctx, first.ID, "a.fr", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tok, err := s.CreateInvitation(ctx, a.ID, "ceo@client.fr", sillage.RoleViewer, first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ceo, _, err := s.AcceptInvitationNewAccount(ctx, tok, "the squatter's choice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := s.AddOwnerlessSite(ctx, "client.fr", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if made, err := s.EnsureOwner(ctx, site.ID, ceo.ID); made || !errors.Is(err, accounts.ErrInviteFirst) {
+		t.Fatalf("EnsureOwner of an account made by a link = %v, %v; want ErrInviteFirst", made, err)
+	}
+	if _, err := s.RoleOf(ctx, ceo.ID, site.ID); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("the account made by a link got the site: %v", err)
+	}
+	if made, err := s.EnsureOwner(ctx, site.ID, first.ID); !made || err != nil {
+		t.Fatalf("EnsureOwner of the first account = %v, %v", made, err)
+	}
+}

@@ -324,7 +324,14 @@ func bootstrap(ctx context.Context, acc *accounts.Service, sf serveFlags, out io
 		}
 	}
 	if owner != "" {
-		if _, err := acc.EnsureOwner(ctx, site.ID, owner); err != nil {
+		_, err := acc.EnsureOwner(ctx, site.ID, owner)
+		if errors.Is(err, accounts.ErrInviteFirst) {
+			// Not fatal: the server starts, the site waits for an owner.
+			fmt.Fprintf(out, "Not making %s owner of %s: %v (sillage user add --email %s --site %s --role owner prints a link).\n",
+				sf.bootstrapUser, site.Domain, err, sf.bootstrapUser, site.Domain)
+			return nil
+		}
+		if err != nil {
 			return fmt.Errorf("bootstrap site %s: give it an owner: %w", site.Domain, err)
 		}
 	}
