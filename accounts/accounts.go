@@ -204,8 +204,11 @@ func (s *Service) AddUser(ctx context.Context, email, password string) (sillage.
 	}
 	s.writes.Lock()
 	defer s.writes.Unlock()
-	return s.addUser(ctx, email, hash)
+	return s.addUser(ctx, email, hash, OriginDirect)
 }
+
+// NormalizeEmail checks an address and lowercases it (ErrInvalid).
+func NormalizeEmail(email string) (string, error) { return normalizeEmail(email) }
 
 // normalizeEmail checks an address and lowercases it.
 func normalizeEmail(email string) (string, error) {
@@ -217,8 +220,10 @@ func normalizeEmail(email string) (string, error) {
 }
 
 // addUser creates an account with a password hash already made, under
-// s.writes. The first account of the instance becomes its operator.
-func (s *Service) addUser(ctx context.Context, email, hash string) (sillage.User, error) {
+// s.writes, and records its origin (OriginDirect or OriginInvitation). The
+// first account of the instance becomes its operator, of origin
+// OriginFirst.
+func (s *Service) addUser(ctx context.Context, email, hash, origin string) (sillage.User, error) {
 	if _, err := s.UserByEmail(ctx, email); err == nil {
 		return sillage.User{}, fmt.Errorf("user %s: %w", email, ErrExists)
 	} else if !errors.Is(err, ErrNotFound) {
@@ -236,6 +241,14 @@ func (s *Service) addUser(ctx context.Context, email, hash string) (sillage.User
 		store.Params{"id": u.ID, "email": email, "hash": hash, "created": u.CreatedAt, "now": now})
 	if err != nil {
 		return sillage.User{}, fmt.Errorf("add user %s: %w", email, err)
+	}
+	if first {
+		origin = OriginFirst
+	}
+	// Before the operator row: an account whose origin failed to record
+	// is only treated as unknown (given sites through invitations).
+	if err := s.setOrigin(ctx, u.ID, origin); err != nil {
+		return u, err
 	}
 	if first {
 		if err := s.setOperator(ctx, u.ID, true); err != nil {

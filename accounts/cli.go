@@ -58,12 +58,20 @@ func (s *Service) AdoptStoredSite(ctx context.Context, domain, timezone string) 
 }
 
 // EnsureOwner makes userID an owner of a site that has none and reports
-// whether it did; a site with an owner is left as it is.
+// whether it did; a site with an owner is left as it is. The account must
+// have been made by the command line or setup (ErrInviteFirst): one made
+// by accepting an invitation link may be held by whoever had the link.
 func (s *Service) EnsureOwner(ctx context.Context, siteID uint32, userID string) (bool, error) {
 	s.writes.Lock()
 	defer s.writes.Unlock()
 	if _, err := s.UserByID(ctx, userID); err != nil {
 		return false, err
+	}
+	switch direct, err := s.MadeDirectly(ctx, userID); {
+	case err != nil:
+		return false, err
+	case !direct:
+		return false, ErrInviteFirst
 	}
 	n, err := s.ownerCount(ctx, siteID)
 	if err != nil || n > 0 {

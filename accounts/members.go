@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/store"
@@ -212,25 +211,21 @@ func (s *Service) RemoveMember(ctx context.Context, siteID uint32, email string)
 }
 
 // AdoptOrphanSites makes the instance's first account (the one made by
-// first-run setup or --bootstrap-user) owner of every site that has no
-// owner, such as sites added from the command line, which knows no user.
-// For any other account it does nothing. It returns the adopted sites.
+// first-run setup or --bootstrap-user, recorded as OriginFirst) owner of
+// every site added without owner from the command line (site add without
+// --owner, --bootstrap-site) that still has none and never had an owner
+// invitation. A site whose owner invitation lapsed or was declined stays
+// without owner until an operator invites again. For any other account it
+// does nothing. It returns the adopted sites.
 func (s *Service) AdoptOrphanSites(ctx context.Context, userID string) ([]sillage.Site, error) {
-	var first string
-	err := store.QueryRow(ctx, s.Engine, `SELECT toString(id) FROM users FINAL WHERE deleted = 0
-		ORDER BY created_at, id LIMIT 1`, nil, &first)
-	if errors.Is(err, store.ErrNoRows) || err == nil && first != userID {
-		return nil, nil
+	origin, err := s.Origin(ctx, userID)
+	if err != nil || origin != OriginFirst {
+		return nil, err
 	}
-	if err != nil {
-		return nil, fmt.Errorf("find the first account: %w", err)
-	}
-	// A site whose owner is invited is not an orphan: it waits for them.
 	rows, err := s.Engine.Query(ctx, "SELECT "+siteColumns+` FROM sites FINAL WHERE deleted = 0
+		AND id IN (SELECT site_id FROM adoptable_sites FINAL WHERE deleted = 0)
 		AND id NOT IN (SELECT site_id FROM memberships FINAL WHERE deleted = 0 AND role = 'owner')
-		AND id NOT IN (SELECT site_id FROM account_tokens FINAL WHERE deleted = 0 AND used = 0
-			AND kind = 'invitation' AND role = 'owner' AND expires_at > {now:DateTime('UTC')})
-		ORDER BY domain`, store.Params{"now": s.Now().UTC().Truncate(time.Second)})
+		ORDER BY domain`, nil)
 	if err != nil {
 		return nil, fmt.Errorf("find sites without owner: %w", err)
 	}

@@ -142,7 +142,7 @@ func TestMemberships(t *testing.T) {
 func TestAdoptOrphanSites(t *testing.T) {
 	ctx := context.Background()
 	s, c := newService(t)
-	cli, err := s.AddSite(ctx, "boulangerie.fr", "Europe/Paris") // from the command line: no owner
+	cli, err := s.AddOwnerlessSite(ctx, "boulangerie.fr", "Europe/Paris") // from the command line: no owner
 	if err != nil {
 		t.Fatal(err)
 	}

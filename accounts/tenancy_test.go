@@ -3,6 +3,7 @@ package accounts_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -156,6 +157,7 @@ func TestInvitations(t *testing.T) {
 	}
 	first, replaced, _ := s.CreateInvitation(ctx, site.ID, "later@d.fr", sillage.RoleViewer, owner.ID)
 	second, current, _ := s.CreateInvitation(ctx, site.ID, "later@d.fr", sillage.RoleAdmin, owner.ID)
+	c.Advance(time.Millisecond) // listed oldest first: no tie on created_at
 	if _, err := s.InvitationByToken(ctx, replaced); !errors.Is(err, accounts.ErrBadToken) {
 		t.Fatalf("replaced link: %v", err)
 	}
@@ -277,11 +279,11 @@ func TestAdoptionSkipsSitesAwaitingTheirOwner(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newService(t)
 	op := mustUser(t, s, "op@example.fr")
-	waiting, err := s.AddSite(ctx, "waiting.fr", "")
+	waiting, err := s.AddOwnerlessSite(ctx, "waiting.fr", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AddSite(ctx, "orphan.fr", ""); err != nil {
+	if _, err := s.AddOwnerlessSite(ctx, "orphan.fr", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := s.CreateInvitation(ctx, waiting.ID, "client@waiting.fr", sillage.RoleOwner, op.ID); err != nil {
@@ -290,6 +292,61 @@ func TestAdoptionSkipsSitesAwaitingTheirOwner(t *testing.T) {
 	adopted, err := s.AdoptOrphanSites(ctx, op.ID)
 	if err != nil || len(adopted) != 1 || adopted[0].Domain != "orphan.fr" {
 		t.Fatalf("adopted %+v, %v", adopted, err)
+	}
+}
+
+// The first account adopts only the sites the command line added without
+// owner and whose owner was never invited: a site whose owner invitation
+// lapsed or was declined, or that an operator added for an owner through
+// the API, waits for a new invitation. And the first account is the one
+// setup made, not whichever sorts first among accounts made at the same
+// instant.
+func TestAdoptionOnlyOfCommandLineSitesNeverOffered(t *testing.T) {
+	ctx := context.Background()
+	s, c := newService(t)
+	// Accounts made at one instant: created_at ties.
+	first := mustUser(t, s, "first@example.fr")
+	var later []sillage.User
+	for i := range 6 {
+		later = append(later, mustUser(t, s, fmt.Sprintf("later%d@example.fr", i)))
+	}
+	orphan, err := s.AddOwnerlessSite(ctx, "orphan.fr", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lapsed, err := s.AddOwnerlessSite(ctx, "lapsed.fr", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CreateInvitation(ctx, lapsed.ID, "client@lapsed.fr", sillage.RoleOwner, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	declined, err := s.AddSite(ctx, "declined.fr", "") // an operator's, through the API
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tok, err := s.CreateInvitation(ctx, declined.ID, later[0].Email, sillage.RoleOwner, first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeclineInvitation(ctx, tok, later[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(accounts.InvitationLifetime + time.Hour)
+
+	for _, u := range later {
+		if got, err := s.AdoptOrphanSites(ctx, u.ID); err != nil || len(got) != 0 {
+			t.Fatalf("%s, made at the same instant as the first account, adopted %+v (%v)", u.Email, got, err)
+		}
+	}
+	got, err := s.AdoptOrphanSites(ctx, first.ID)
+	if err != nil || len(got) != 1 || got[0].ID != orphan.ID {
+		t.Fatalf("the first account adopted %+v (%v), want only %s", got, err, orphan.Domain)
+	}
+	for _, site := range []sillage.Site{lapsed, declined} {
+		if n, err := s.Members(ctx, site.ID); err != nil || len(n) != 0 {
+			t.Fatalf("%s has members %+v (%v), want none until an operator invites again", site.Domain, n, err)
+		}
 	}
 }
 
@@ -323,5 +380,40 @@ func TestEventsBeyondRetention(t *testing.T) {
 	}
 	if got, err := s.EventsBeyondRetention(ctx, site.ID+1, 1); err != nil || got != 0 {
 		t.Fatalf("another site: %d %v", got, err)
+	}
+}
+
+// --bootstrap-user makes its account owner of --bootstrap-site when the
+// site has none, as the command line does: only for an account the
+// command line or setup made, not one made by accepting an invitation
+// link, which may be held by whoever had the link.
+func TestEnsureOwnerOnlyOfAccountsMadeDirectly(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newService(t)
+	first := mustUser(t, s, "first@example.fr")
+	a, err := s.AddSiteWithOwner(ctx, first.ID, "a.fr", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tok, err := s.CreateInvitation(ctx, a.ID, "ceo@client.fr", sillage.RoleViewer, first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ceo, _, err := s.AcceptInvitationNewAccount(ctx, tok, "the squatter's choice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := s.AddOwnerlessSite(ctx, "client.fr", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if made, err := s.EnsureOwner(ctx, site.ID, ceo.ID); made || !errors.Is(err, accounts.ErrInviteFirst) {
+		t.Fatalf("EnsureOwner of an account made by a link = %v, %v; want ErrInviteFirst", made, err)
+	}
+	if _, err := s.RoleOf(ctx, ceo.ID, site.ID); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("the account made by a link got the site: %v", err)
+	}
+	if made, err := s.EnsureOwner(ctx, site.ID, first.ID); !made || err != nil {
+		t.Fatalf("EnsureOwner of the first account = %v, %v", made, err)
 	}
 }

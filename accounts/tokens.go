@@ -35,6 +35,9 @@ var (
 	// ErrWrongAccount refuses an invitation accepted by an account with
 	// another email than the invited one.
 	ErrWrongAccount = errors.New("this invitation is for another email: log in as the invited account")
+	// ErrOwnerInvited refuses to replace a pending owner invitation on
+	// behalf of an inviter who is not an owner.
+	ErrOwnerInvited = errors.New("this email has a pending owner invitation: only an owner can replace or revoke it")
 )
 
 // Invitation is an offer of a role on a site to an email, waiting for the
@@ -177,6 +180,18 @@ func (s *Service) toInvitation(ctx context.Context, t token) (Invitation, error)
 // An email that is already a member fails with ErrExists: change its role
 // with AddMember instead.
 func (s *Service) CreateInvitation(ctx context.Context, siteID uint32, email string, role sillage.Role, inviterID string) (Invitation, string, error) {
+	return s.createInvitation(ctx, siteID, email, role, inviterID, true)
+}
+
+// CreateInvitationKeepingOwners is CreateInvitation for an inviter who is
+// not an owner of the site: while the email has a pending owner
+// invitation, which a new one would replace, it fails with
+// ErrOwnerInvited. Checked under the same lock as the replacement.
+func (s *Service) CreateInvitationKeepingOwners(ctx context.Context, siteID uint32, email string, role sillage.Role, inviterID string) (Invitation, string, error) {
+	return s.createInvitation(ctx, siteID, email, role, inviterID, false)
+}
+
+func (s *Service) createInvitation(ctx context.Context, siteID uint32, email string, role sillage.Role, inviterID string, replaceOwners bool) (Invitation, string, error) {
 	if !ValidRole(role) {
 		return Invitation{}, "", invalidf("invalid role %q: expected owner, admin or viewer", role)
 	}
@@ -204,7 +219,19 @@ func (s *Service) CreateInvitation(ctx context.Context, siteID uint32, email str
 		return Invitation{}, "", err
 	}
 	for _, t := range earlier {
+		if t.role == string(sillage.RoleOwner) && !replaceOwners {
+			return Invitation{}, "", fmt.Errorf("%s: %w", email, ErrOwnerInvited)
+		}
+	}
+	for _, t := range earlier {
 		if err := s.writeToken(ctx, t, false, true); err != nil {
+			return Invitation{}, "", err
+		}
+	}
+	if role == sillage.RoleOwner {
+		// The site waits for its invitee, or for another invitation, even
+		// if this one lapses: the first account no longer adopts it.
+		if err := s.markAdoptable(ctx, siteID, false); err != nil {
 			return Invitation{}, "", err
 		}
 	}
@@ -335,7 +362,7 @@ func (s *Service) AcceptInvitationNewAccount(ctx context.Context, secret, passwo
 	if err := s.writeToken(ctx, t, true, false); err != nil {
 		return sillage.User{}, Invitation{}, err
 	}
-	u, err := s.addUser(ctx, t.email, hash)
+	u, err := s.addUser(ctx, t.email, hash, OriginInvitation)
 	if err != nil {
 		return sillage.User{}, Invitation{}, err
 	}

@@ -29,8 +29,9 @@ import (
 // Ops are the operations the command line performs.
 type Ops interface {
 	// AddSite registers a domain; ownerEmail, when given, names the
-	// existing account that becomes its owner.
-	AddSite(ctx context.Context, domain, timezone, ownerEmail string) (sillage.Site, error)
+	// existing account that becomes its owner, or that is invited to be
+	// (see SiteResult).
+	AddSite(ctx context.Context, domain, timezone, ownerEmail string) (SiteResult, error)
 	Sites(ctx context.Context) ([]sillage.Site, error)
 	// AddUser creates an account, gives an account a role on a site, or
 	// both; see UserChange.
@@ -111,13 +112,35 @@ type UserChange struct {
 	Operator bool `json:"operator,omitempty"`
 }
 
-// UserResult says what AddUser did.
+// UserResult says what AddUser did: Site and Role when the account got
+// the role, Invited instead when it was invited to the site.
 type UserResult struct {
 	User     sillage.User `json:"user"`
 	Created  bool         `json:"created"`
 	Site     string       `json:"site,omitempty"`
 	Role     sillage.Role `json:"role,omitempty"`
+	Invited  *Invited     `json:"invited,omitempty"`
 	Operator bool         `json:"operator,omitempty"`
+}
+
+// SiteResult is an added site, and the invitation of its owner when the
+// owner's account is not one the command line may grant a site directly.
+type SiteResult struct {
+	sillage.Site
+	Invited *Invited `json:"invited,omitempty"`
+}
+
+// Invited is an invitation made instead of a direct grant, for an account
+// made by accepting an invitation link (held by whoever had that link,
+// maybe not the person its email names) or older than the record of
+// origins. Its token travels over the socket only, to be printed once and
+// handed to the person meant.
+type Invited struct {
+	Email   string       `json:"email"`
+	Domain  string       `json:"domain"`
+	Role    sillage.Role `json:"role"`
+	Token   string       `json:"token"`
+	Expires time.Time    `json:"expires"`
 }
 
 type resetRequest struct {
@@ -196,7 +219,8 @@ func Handler(ops Ops, log *slog.Logger) http.Handler {
 		}
 		site, err := ops.AddSite(r.Context(), req.Domain, req.Timezone, req.Owner)
 		if err == nil {
-			log.Info("site added over the admin socket", "domain", site.Domain, "id", site.ID, "owner", req.Owner != "")
+			log.Info("site added over the admin socket", "domain", site.Domain, "id", site.ID, "owner", req.Owner != "",
+				"owner_invited", site.Invited != nil)
 		}
 		reply(w, site, err)
 	})
@@ -210,7 +234,7 @@ func Handler(ops Ops, log *slog.Logger) http.Handler {
 		if err == nil {
 			// The account's id, not its email: logs keep no personal data.
 			log.Info("user changed over the admin socket", "user", res.User.ID, "created", res.Created,
-				"site", res.Site, "role", res.Role, "operator", res.Operator)
+				"site", res.Site, "role", res.Role, "invited", res.Invited != nil, "operator", res.Operator)
 		}
 		reply(w, res, err)
 	})
@@ -356,8 +380,8 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 	return json.NewDecoder(resp.Body).Decode(out)
 }
 
-func (c *Client) AddSite(ctx context.Context, domain, timezone, ownerEmail string) (sillage.Site, error) {
-	var s sillage.Site
+func (c *Client) AddSite(ctx context.Context, domain, timezone, ownerEmail string) (SiteResult, error) {
+	var s SiteResult
 	err := c.call(ctx, http.MethodPost, "/sites", addSiteRequest{domain, timezone, ownerEmail}, &s)
 	return s, err
 }

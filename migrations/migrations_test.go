@@ -56,7 +56,7 @@ func TestUpDownUp(t *testing.T) {
 			t.Fatalf("tables = %s\nwant     %s", got, wantTables)
 		}
 	}
-	all := "account_tokens,api_keys,auth_sessions,erasures,events,funnels,goals,instance_settings,memberships,operators,salts,schema_migrations,sessions,sessions_mv,shared_links,sites,totp,users"
+	all := "account_origins,account_tokens,adoptable_sites,api_keys,auth_sessions,erasures,events,funnels,goals,instance_settings,memberships,operators,salts,schema_migrations,sessions,sessions_mv,shared_links,sites,totp,users"
 	check(0, "schema_migrations")
 	if err := m.Up(); err != nil {
 		t.Fatal(err)
@@ -295,6 +295,61 @@ func TestTenancyUpgradeMakesTheOldestAccountOperator(t *testing.T) {
 			t.Fatalf("operators after upgrade = %v, want the oldest live account only", ops)
 		}
 		if err := e.Exec(ctx, "INSERT INTO schema_migrations (version, dirty, sequence) SELECT 4, 1, max(sequence) + 1 FROM schema_migrations", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Upgrading to migration 7 records the oldest live operator as the first
+// account (the one that adopts sites the command line added without
+// owner), and no other account; a rerun adds nothing.
+func TestOriginsUpgradeRecordsTheFirstOperator(t *testing.T) {
+	ctx := context.Background()
+	e, m := migratedUp(t)
+	if err := m.Down(migrations.VersionsAbove(6)); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []struct {
+		id, email, created string
+		operator           bool
+	}{
+		{"00000000-0000-0000-0000-00000000000a", "older-member@x.fr", "2024-01-01 00:00:00", false},
+		{"00000000-0000-0000-0000-00000000000b", "first@x.fr", "2024-02-01 00:00:00", true},
+		{"00000000-0000-0000-0000-00000000000c", "second-op@x.fr", "2024-03-01 00:00:00", true},
+	} {
+		if err := e.Exec(ctx, `INSERT INTO users (id, email, password_hash, created_at, updated_at, deleted)
+			VALUES ({id:UUID}, {email:String}, '', {c:String}, now64(6), 0)`,
+			store.Params{"id": u.id, "email": u.email, "c": u.created}); err != nil {
+			t.Fatal(err)
+		}
+		if u.operator {
+			if err := e.Exec(ctx, `INSERT INTO operators (user_id, updated_at, deleted) VALUES ({id:UUID}, now64(6), 0)`,
+				store.Params{"id": u.id}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for range 2 { // the second up is the rerun of a dirty migration
+		if err := m.Up(); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := e.Query(ctx, "SELECT toString(user_id), origin FROM account_origins FINAL ORDER BY user_id", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for rows.Next() {
+			var id, origin string
+			if err := rows.Scan(&id, &origin); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, id+" "+origin)
+		}
+		rows.Close()
+		if len(got) != 1 || got[0] != "00000000-0000-0000-0000-00000000000b first" {
+			t.Fatalf("origins after upgrade = %v, want the oldest operator as first only", got)
+		}
+		if err := e.Exec(ctx, "INSERT INTO schema_migrations (version, dirty, sequence) SELECT 7, 1, max(sequence) + 1 FROM schema_migrations", nil); err != nil {
 			t.Fatal(err)
 		}
 	}

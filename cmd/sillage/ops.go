@@ -11,19 +11,51 @@ import (
 )
 
 // AddSite registers a domain, owned by the account ownerEmail when given:
-// that account must exist, so a typo makes no site.
-func (o *localOps) AddSite(ctx context.Context, domain, timezone, ownerEmail string) (sillage.Site, error) {
+// that account must exist, so a typo makes no site. An account made from
+// the command line or by first-run setup becomes owner at once; any other
+// (made by accepting an invitation link, or older than the record of
+// origins) is invited instead, and the link printed: an account made by a
+// link belongs to whoever held it, maybe not the person the operator
+// means. Without an owner, the first account adopts the site.
+func (o *localOps) AddSite(ctx context.Context, domain, timezone, ownerEmail string) (admin.SiteResult, error) {
 	if ownerEmail == "" {
-		return o.Service.AddSite(ctx, domain, timezone)
+		site, err := o.AddOwnerlessSite(ctx, domain, timezone)
+		return admin.SiteResult{Site: site}, err
 	}
 	u, err := o.UserByEmail(ctx, ownerEmail)
 	if errors.Is(err, accounts.ErrNotFound) {
-		return sillage.Site{}, fmt.Errorf("no account %s: create it first with 'sillage user add --email %s --password-stdin'", ownerEmail, ownerEmail)
+		return admin.SiteResult{}, fmt.Errorf("no account %s: create it first with 'sillage user add --email %s --password-stdin'", ownerEmail, ownerEmail)
 	}
 	if err != nil {
-		return sillage.Site{}, err
+		return admin.SiteResult{}, err
 	}
-	return o.AddSiteWithOwner(ctx, u.ID, domain, timezone)
+	direct, err := o.MadeDirectly(ctx, u.ID)
+	if err != nil {
+		return admin.SiteResult{}, err
+	}
+	if direct {
+		site, err := o.AddSiteWithOwner(ctx, u.ID, domain, timezone)
+		return admin.SiteResult{Site: site}, err
+	}
+	site, err := o.Service.AddSite(ctx, domain, timezone)
+	if err != nil {
+		return admin.SiteResult{}, err
+	}
+	inv, err := o.invite(ctx, site, u.Email, sillage.RoleOwner)
+	if err != nil {
+		// The site stays, without owner: the operator can invite again.
+		return admin.SiteResult{Site: site}, fmt.Errorf("site %s added, but its owner's invitation failed: %w", site.Domain, err)
+	}
+	return admin.SiteResult{Site: site, Invited: &inv}, nil
+}
+
+// invite makes an invitation from the command line (no inviter).
+func (o *localOps) invite(ctx context.Context, site sillage.Site, email string, role sillage.Role) (admin.Invited, error) {
+	inv, token, err := o.CreateInvitation(ctx, site.ID, email, role, "")
+	if err != nil {
+		return admin.Invited{}, err
+	}
+	return admin.Invited{Email: inv.Email, Domain: site.Domain, Role: inv.Role, Token: token, Expires: inv.ExpiresAt}, nil
 }
 
 // AddUser checks everything it can before it creates an account, so a bad
@@ -68,7 +100,28 @@ func (o *localOps) AddUser(ctx context.Context, c admin.UserChange) (admin.UserR
 		}
 		res.User = u
 	}
-	if c.Site != "" {
+	if c.Site != "" && !res.Created {
+		// Access for an account that is not yet a member goes through an
+		// invitation, unless the command line or setup made the account;
+		// a member's role changes directly.
+		_, err := o.RoleOf(ctx, res.User.ID, site.ID)
+		member := err == nil
+		if err != nil && !errors.Is(err, accounts.ErrNotFound) {
+			return res, err
+		}
+		direct, err := o.MadeDirectly(ctx, res.User.ID)
+		if err != nil {
+			return res, err
+		}
+		if !member && !direct {
+			inv, err := o.invite(ctx, site, res.User.Email, c.Role)
+			if err != nil {
+				return res, err
+			}
+			res.Invited = &inv
+		}
+	}
+	if c.Site != "" && res.Invited == nil {
 		m, err := o.AddMember(ctx, site.ID, res.User.Email, c.Role)
 		if errors.Is(err, accounts.ErrLastOwner) {
 			return res, fmt.Errorf("%s is the last owner of %s: make another account owner first", res.User.Email, site.Domain)

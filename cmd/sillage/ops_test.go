@@ -17,6 +17,7 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
+	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/demo"
 	"github.com/sillage-analytics/sillage/internal/proctest"
 	"github.com/sillage-analytics/sillage/migrations"
@@ -32,6 +33,12 @@ func runChildHelper(job string) int {
 	switch job {
 	case "bench-folder":
 		if err := benchFolder(os.Getenv("SILLAGE_TEST_DATA")); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return 0
+	case "squatted-account":
+		if err := squattedFolder(os.Getenv("SILLAGE_TEST_DATA")); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
@@ -73,6 +80,75 @@ func benchFolder(dir string) error {
 	}
 	fmt.Println(pageviews)
 	return nil
+}
+
+// squattedFolder fills a data folder with the squat of the security
+// review: ops@example.fr (made from the command line) owns a.fr and
+// invited ceo@client.fr there as a viewer; whoever held the link accepted
+// it and chose the account's password.
+func squattedFolder(dir string) error {
+	ctx := context.Background()
+	eng, err := embedded.Open(ctx, embedded.Config{Dir: dir})
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	m, err := migrations.New(ctx, eng, migrations.Target{}, nil)
+	if err != nil {
+		return err
+	}
+	if err := m.Up(); err != nil {
+		return err
+	}
+	o := newOps(eng, "")
+	ops, err := o.Service.AddUser(ctx, "ops@example.fr", "le mot de passe ops")
+	if err != nil {
+		return err
+	}
+	a, err := o.AddSiteWithOwner(ctx, ops.ID, "a.fr", "Europe/Paris")
+	if err != nil {
+		return err
+	}
+	_, tok, err := o.CreateInvitation(ctx, a.ID, "ceo@client.fr", sillage.RoleViewer, ops.ID)
+	if err != nil {
+		return err
+	}
+	_, _, err = o.AcceptInvitationNewAccount(ctx, tok, "the squatter's choice")
+	return err
+}
+
+// An account made by accepting an invitation link gets a site from the
+// command line only through a new invitation, whose link the command
+// prints; a member's role still changes at once.
+func TestOpsPrintInvitationForAnAccountMadeByALink(t *testing.T) {
+	data := t.TempDir()
+	child := exec.Command(os.Args[0], "-test.run=^$")
+	child.Env = append(proctest.CleanEnv(), childHelperEnv+"=squatted-account", "SILLAGE_TEST_DATA="+data)
+	if out, err := child.CombinedOutput(); err != nil {
+		t.Fatalf("fill the folder: %v\n%s", err, out)
+	}
+	cli := func(args ...string) result {
+		return runCLI(t, nil, "", append(args, "--data", data)...)
+	}
+	r := cli("site", "add", "client.fr", "--owner", "ceo@client.fr", "--public-url", "https://stats.example.fr")
+	wantCLI(t, "site add --owner of an account made by a link", r, true, "owner ceo@client.fr invited")
+	if !strings.Contains(r.stdout, "\nhttps://stats.example.fr/invite/") {
+		t.Fatalf("site add --owner: no invitation link printed: %+v", r)
+	}
+	wantCLI(t, "the invitee is not a member yet", cli("apikey", "create", "--site", "client.fr", "--email", "ceo@client.fr"),
+		false, "cannot read client.fr")
+	wantCLI(t, "site add", cli("site", "add", "client2.fr"), true, "no owner yet")
+	r = cli("user", "add", "--email", "ceo@client.fr", "--site", "client2.fr", "--role", "owner")
+	wantCLI(t, "user add --site of an account made by a link", r, true, "ceo@client.fr is invited as owner of client2.fr")
+	if !strings.Contains(r.stdout, "\n<dashboard address>/invite/") {
+		t.Fatalf("user add without --public-url: no link's path printed: %+v", r)
+	}
+	wantCLI(t, "still not a member", cli("apikey", "create", "--site", "client2.fr", "--email", "ceo@client.fr"),
+		false, "cannot read client2.fr")
+	wantCLI(t, "a member's role changes at once", cli("user", "add", "--email", "ceo@client.fr", "--site", "a.fr", "--role", "admin"),
+		true, "ceo@client.fr is admin of a.fr")
+	wantCLI(t, "a command line account is added at once", cli("user", "add", "--email", "ops@example.fr", "--site", "client2.fr", "--role", "owner"),
+		true, "ops@example.fr is owner of client2.fr")
 }
 
 // statsQuery runs a Stats API query with a key and returns the first row's

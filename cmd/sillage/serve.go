@@ -300,6 +300,7 @@ func bootstrap(ctx context.Context, acc *accounts.Service, sf serveFlags, out io
 	}
 	const tz = "Europe/Paris"
 	site, err := acc.SiteByDomain(ctx, sf.bootstrapSite)
+	created := errors.Is(err, accounts.ErrNotFound)
 	if errors.Is(err, accounts.ErrNotFound) {
 		site, err = acc.AdoptStoredSite(ctx, sf.bootstrapSite, tz)
 		if err == nil {
@@ -315,8 +316,22 @@ func bootstrap(ctx context.Context, acc *accounts.Service, sf serveFlags, out io
 	if err != nil {
 		return fmt.Errorf("bootstrap site: %w", err)
 	}
+	if created {
+		// Added without an owner from the command line: the first account
+		// adopts it if nobody owns it.
+		if err := acc.MarkAdoptable(ctx, site.ID); err != nil {
+			return fmt.Errorf("bootstrap site %s: %w", site.Domain, err)
+		}
+	}
 	if owner != "" {
-		if _, err := acc.EnsureOwner(ctx, site.ID, owner); err != nil {
+		_, err := acc.EnsureOwner(ctx, site.ID, owner)
+		if errors.Is(err, accounts.ErrInviteFirst) {
+			// Not fatal: the server starts, the site waits for an owner.
+			fmt.Fprintf(out, "Not making %s owner of %s: %v (sillage user add --email %s --site %s --role owner prints a link).\n",
+				sf.bootstrapUser, site.Domain, err, sf.bootstrapUser, site.Domain)
+			return nil
+		}
+		if err != nil {
 			return fmt.Errorf("bootstrap site %s: give it an owner: %w", site.Domain, err)
 		}
 	}

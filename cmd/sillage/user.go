@@ -29,6 +29,11 @@ shell history:
 Without it the account must exist, and --site/--role give it that role
 (or change its role there):
   sillage user add --email marc@agence.fr --site example.fr --role viewer
+An account made from the command line or by first-run setup gets the role
+at once. Any other account that is not yet a member (one made by accepting
+an invitation link, which may belong to whoever held that link) gets an
+invitation instead, and the command prints its single-use link: hand it to
+the person you mean. A member's role always changes at once.
 --operator makes the account an operator of the instance.
 
 reset-password prints a single-use link, valid for a limited time, where
@@ -90,10 +95,35 @@ up a new authenticator.`)
 	if res.Site != "" {
 		did = append(did, fmt.Sprintf("%s is %s of %s", res.User.Email, res.Role, res.Site))
 	}
+	if res.Invited != nil {
+		did = append(did, fmt.Sprintf("%s is invited as %s of %s", res.Invited.Email, res.Invited.Role, res.Invited.Domain))
+	}
 	if res.Operator {
 		did = append(did, res.User.Email+" is an operator")
 	}
-	_, err = fmt.Fprintf(out, "%s through %s\n", strings.Join(did, "; "), where)
+	if _, err = fmt.Fprintf(out, "%s through %s\n", strings.Join(did, "; "), where); err != nil {
+		return err
+	}
+	return printInvited(out, res.Invited, publicURL)
+}
+
+// printInvited prints an invitation's single-use link, shown this once.
+// Without --public-url it prints the link's path on the dashboard's
+// address: the token cannot be shown again.
+func printInvited(out io.Writer, inv *admin.Invited, publicURL string) error {
+	if inv == nil {
+		return nil
+	}
+	base := "<dashboard address>"
+	if publicURL != "" {
+		b, err := parsePublicURL(publicURL)
+		if err != nil {
+			return fmt.Errorf("%w (the invitation's link: /invite/%s)", err, inv.Token)
+		}
+		base = b
+	}
+	_, err := fmt.Fprintf(out, "%s/invite/%s\nsingle use, for %s to accept logged in as that account, valid until %s\n",
+		base, inv.Token, inv.Email, inv.Expires.UTC().Format("2006-01-02 15:04 UTC"))
 	return err
 }
 

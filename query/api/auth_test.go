@@ -20,7 +20,7 @@ func TestSetup(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	// A site added from the command line before anyone logged in.
-	cli, err := e.acc.AddSite(ctx, "cli.fr", "Europe/Paris")
+	cli, err := e.acc.AddOwnerlessSite(ctx, "cli.fr", "Europe/Paris")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,7 +52,7 @@ func Status(err error) int {
 		return he.status
 	case errors.Is(err, ErrUnauthenticated):
 		return http.StatusUnauthorized
-	case errors.Is(err, ErrForbidden), errors.Is(err, accounts.ErrWrongAccount):
+	case errors.Is(err, ErrForbidden), errors.Is(err, accounts.ErrWrongAccount), errors.Is(err, accounts.ErrOwnerInvited):
 		return http.StatusForbidden
 	case errors.Is(err, ErrNotFound), errors.Is(err, accounts.ErrNotFound), errors.Is(err, accounts.ErrBadToken):
 		return http.StatusNotFound

@@ -119,7 +119,11 @@ func matrixRows() []matrixRow {
 		// Only operators add sites while the instance setting is off.
 		{pattern: "POST /api/sites", body: body(map[string]string{"domain": "new.fr", "timezone": "Europe/Paris"}),
 			want: expect{201, 403, 403, 403, 401, 403, 403, 401}},
+		// Naming an owner, an operator always makes an owner invitation,
+		// for an existing account as for an email without one.
 		{pattern: "POST /api/sites", variant: "for an owner", body: body(map[string]string{"domain": "new.fr", "timezone": "Europe/Paris", "owner": "viewer@a.fr"}),
+			want: expect{201, 403, 403, 403, 401, 403, 403, 401}},
+		{pattern: "POST /api/sites", variant: "for an owner without an account", body: body(map[string]string{"domain": "new.fr", "timezone": "Europe/Paris", "owner": "ceo@new.fr"}),
 			want: expect{201, 403, 403, 403, 401, 403, 403, 401}},
 		{pattern: "GET /api/sites/{domain}", path: fixed("/api/sites/a.fr"), want: siteRead(200)},
 		{pattern: "PATCH /api/sites/{domain}", variant: "time zone", path: fixed("/api/sites/a.fr"),
@@ -147,6 +151,10 @@ func matrixRows() []matrixRow {
 			body: body(map[string]string{"email": "new@x.fr", "role": "viewer"}), want: siteAdmin(201)},
 		{pattern: "POST /api/sites/{domain}/members", variant: "invite an owner", path: fixed("/api/sites/a.fr/members"),
 			body: body(map[string]string{"email": "new@x.fr", "role": "owner"}), want: siteOwner(201)},
+		// A new invitation replaces the pending one: an admin must not
+		// cancel an owner invitation so.
+		{pattern: "POST /api/sites/{domain}/members", variant: "re-invite an email invited as owner", path: fixed("/api/sites/a.fr/members"),
+			body: body(map[string]string{"email": "future-owner@x.fr", "role": "viewer"}), want: siteOwner(201)},
 		{pattern: "DELETE /api/sites/{domain}/members/{email}", path: fixed("/api/sites/a.fr/members/viewer@a.fr"), want: siteAdmin(204)},
 		{pattern: "GET /api/sites/{domain}/invitations", path: fixed("/api/sites/a.fr/invitations"), want: siteAdmin(200)},
 		{pattern: "DELETE /api/sites/{domain}/invitations/{id}", path: func(f *matrixFixture) string {
@@ -285,6 +293,8 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	_, otherSecret, err := acc.CreateAPIKey(ctx, other.ID, "k", []uint32{siteB.ID})
 	must(err)
 	inv, invToken, err := acc.CreateInvitation(ctx, siteA.ID, "invitee@x.fr", sillage.RoleViewer, owner.ID)
+	must(err)
+	_, _, err = acc.CreateInvitation(ctx, siteA.ID, "future-owner@x.fr", sillage.RoleOwner, owner.ID)
 	must(err)
 	resetToken, _, err := acc.CreatePasswordReset(ctx, viewer.ID)
 	must(err)

@@ -53,9 +53,10 @@ func (a *API) listSites(w http.ResponseWriter, r *http.Request) error {
 type newSite struct {
 	Domain   string `json:"domain"`
 	Timezone string `json:"timezone"`
-	// Owner, for operators only: the email that will own the site. An
-	// account becomes owner at once; an email without one gets an owner
-	// invitation. Without it, whoever adds the site owns it.
+	// Owner, for operators only: the email that will own the site. It
+	// gets an owner invitation, whether it has an account or not; the
+	// site has no owner until the link is accepted. Without it, whoever
+	// adds the site owns it.
 	Owner string `json:"owner"`
 }
 
@@ -100,19 +101,13 @@ func (a *API) createSite(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusCreated, createdSite{siteJSON: toSiteJSON(site, sillage.RoleOwner)})
 		return nil
 	}
-	// An operator adds a site for someone else and stays out of it.
-	owner, err := a.acc.UserByEmail(ctx, req.Owner)
-	if err != nil && !errors.Is(err, accounts.ErrNotFound) {
-		return err
-	}
-	if err == nil {
-		site, err := a.acc.AddSiteWithOwner(ctx, owner.ID, req.Domain, req.Timezone)
-		if err != nil {
-			return err
-		}
-		a.log.Info("site added for an owner", "domain", site.Domain, "id", site.ID, "owner", owner.ID, "by", s.user.ID)
-		writeJSON(w, http.StatusCreated, createdSite{siteJSON: toSiteJSON(site, "")})
-		return nil
+	// An operator adds a site for someone else and stays out of it. The
+	// owner is always invited, even an existing account: an account made
+	// by accepting some other site's invitation may belong to whoever held
+	// that link, not to the person the operator means, and only the link
+	// handed to that person grants the site.
+	if _, err := accounts.NormalizeEmail(req.Owner); err != nil {
+		return err // before the site: a typo adds nothing
 	}
 	site, err := a.acc.AddSite(ctx, req.Domain, req.Timezone)
 	if err != nil {
@@ -363,7 +358,13 @@ func (a *API) addMember(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusOK, memberAnswer{Member: &mj})
 		return nil
 	}
-	inv, tok, err := a.acc.CreateInvitation(ctx, site.ID, req.Email, req.Role, acc.UserID)
+	invite := a.acc.CreateInvitation
+	if acc.Role != sillage.RoleOwner {
+		// An admin must not cancel an owner's pending owner invitation by
+		// replacing it with a lesser one.
+		invite = a.acc.CreateInvitationKeepingOwners
+	}
+	inv, tok, err := invite(ctx, site.ID, req.Email, req.Role, acc.UserID)
 	if err != nil {
 		return err
 	}

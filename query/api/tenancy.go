@@ -57,19 +57,28 @@ func (a *API) patchInstance(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// invitationJSON is an invitation as its inviter sees it: whether the
+// email has an account is left out, or any admin could test which emails
+// have one on the instance.
 type invitationJSON struct {
-	ID         string       `json:"id"`
-	Email      string       `json:"email"`
-	Role       sillage.Role `json:"role"`
-	Domain     string       `json:"domain"`
-	CreatedAt  time.Time    `json:"created_at"`
-	ExpiresAt  time.Time    `json:"expires_at"`
-	HasAccount bool         `json:"has_account"`
+	ID        string       `json:"id,omitempty"`
+	Email     string       `json:"email"`
+	Role      sillage.Role `json:"role"`
+	Domain    string       `json:"domain"`
+	CreatedAt time.Time    `json:"created_at"`
+	ExpiresAt time.Time    `json:"expires_at"`
 }
 
 func toInvitationJSON(inv accounts.Invitation) invitationJSON {
 	return invitationJSON{ID: inv.ID, Email: inv.Email, Role: inv.Role, Domain: inv.Domain,
-		CreatedAt: inv.CreatedAt, ExpiresAt: inv.ExpiresAt, HasAccount: inv.HasAccount}
+		CreatedAt: inv.CreatedAt, ExpiresAt: inv.ExpiresAt}
+}
+
+// inviteeJSON is an invitation as the link's holder sees it: HasAccount
+// tells them to log in as the invited email or to choose a password.
+type inviteeJSON struct {
+	invitationJSON
+	HasAccount bool `json:"has_account"`
 }
 
 // listInvitations shows a site's pending invitations, without their links:
@@ -114,7 +123,7 @@ func (a *API) getInvitation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	j := toInvitationJSON(inv)
+	j := inviteeJSON{invitationJSON: toInvitationJSON(inv), HasAccount: inv.HasAccount}
 	j.ID = "" // the id revokes; the invitee has no use for it
 	writeJSON(w, http.StatusOK, j)
 	return nil

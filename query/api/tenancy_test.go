@@ -120,3 +120,109 @@ func TestShorteningRetentionIsTheOwners(t *testing.T) {
 	wantStatus(t, "viewer", w.as(w.viewer).do("PATCH", "/api/sites/a.fr", map[string]any{"retention_days": 60}), 403)
 	_ = http.StatusOK
 }
+
+// The squat of the security review: an admin of one site invites an email
+// that has no account, opens the link itself and chooses the password.
+// When an operator later adds that email's own site naming it as owner,
+// the account must get an invitation, not the site.
+func TestOperatorNamingASquattedOwnerOnlyInvites(t *testing.T) {
+	w := newWorld(t)
+	squatter := w.as(w.admin)
+	r := squatter.do("POST", "/api/sites/a.fr/members", map[string]string{"email": "ceo@client.fr", "role": "viewer"})
+	wantStatus(t, "squatter invites", r, 201)
+	var invited struct{ Link string }
+	r.json(t, &invited)
+	tok := invited.Link[strings.LastIndex(invited.Link, "/")+1:]
+	wantStatus(t, "squatter accepts its own link", w.client().do("POST", "/api/invitations/"+tok+"/accept",
+		map[string]string{"password": "squatter's choice"}), 201)
+
+	// The operator (the instance's first account) adds client.fr for its CEO.
+	r = w.as(w.owner).do("POST", "/api/sites", map[string]string{"domain": "client.fr", "timezone": "Europe/Paris", "owner": "ceo@client.fr"})
+	wantStatus(t, "operator adds client.fr", r, 201)
+	var created struct {
+		Domain     string
+		Invitation *struct{ Email, Role string }
+		Link       string
+	}
+	if r.json(t, &created); created.Invitation == nil || created.Invitation.Email != "ceo@client.fr" ||
+		created.Invitation.Role != "owner" || !strings.HasPrefix(created.Link, w.srv.URL+"/invite/") {
+		t.Fatalf("the owner of an existing account was not invited: %s", r)
+	}
+	asCEO := w.client()
+	wantStatus(t, "squatter logs in as the CEO", asCEO.login("ceo@client.fr", "squatter's choice"), 200)
+	wantStatus(t, "client.fr stats before accepting", asCEO.do("GET", "/stats/client.fr", nil), 403)
+	var list struct{ Sites []siteResp }
+	asCEO.do("GET", "/api/sites", nil).json(t, &list)
+	for _, s := range list.Sites {
+		if s.Domain == "client.fr" {
+			t.Fatalf("the account owns client.fr without the link: %+v", list.Sites)
+		}
+	}
+	// The link, handed to the real person, is what grants the site.
+	tok = created.Link[strings.LastIndex(created.Link, "/")+1:]
+	wantStatus(t, "accept the owner invitation", asCEO.do("POST", "/api/invitations/"+tok+"/accept", map[string]string{}), 200)
+	wantStatus(t, "client.fr stats after accepting", asCEO.do("GET", "/stats/client.fr", nil), 200)
+}
+
+// An inviter must not learn which emails have an account on the instance:
+// neither the invitation's answer nor the list of pending invitations
+// tells it. Only the link's holder learns it, to log in or to choose a
+// password.
+func TestInviterDoesNotLearnWhoHasAnAccount(t *testing.T) {
+	w := newWorld(t)
+	admin := w.as(w.admin)
+	var links []string
+	for _, email := range []string{"owner@b.fr", "nobody@b.fr"} { // an account, and none
+		r := admin.do("POST", "/api/sites/a.fr/members", map[string]string{"email": email, "role": "viewer"})
+		wantStatus(t, "invite "+email, r, 201)
+		if strings.Contains(r.String(), "has_account") {
+			t.Fatalf("the invitation's answer tells whether %s has an account: %s", email, r)
+		}
+		var m struct{ Link string }
+		r.json(t, &m)
+		links = append(links, m.Link[strings.LastIndex(m.Link, "/")+1:])
+	}
+	r := admin.do("GET", "/api/sites/a.fr/invitations", nil)
+	wantStatus(t, "list invitations", r, 200)
+	if strings.Contains(r.String(), "has_account") {
+		t.Fatalf("the list of invitations tells who has an account: %s", r)
+	}
+	for i, want := range []bool{true, false} {
+		r := w.client().do("GET", "/api/invitations/"+links[i], nil)
+		wantStatus(t, "the link's page", r, 200)
+		var inv struct {
+			HasAccount *bool `json:"has_account"`
+		}
+		if r.json(t, &inv); inv.HasAccount == nil || *inv.HasAccount != want {
+			t.Fatalf("the link's holder must learn has_account=%v: %s", want, r)
+		}
+	}
+}
+
+// An admin cannot cancel an owner's pending owner invitation by inviting
+// the same email again with a lower role (a new invitation replaces the
+// pending one); the owner can.
+func TestAdminCannotReplaceAnOwnerInvitation(t *testing.T) {
+	w := newWorld(t)
+	owner, admin := w.as(w.owner), w.as(w.admin)
+	r := owner.do("POST", "/api/sites/a.fr/members", map[string]string{"email": "partner@c.fr", "role": "owner"})
+	wantStatus(t, "owner invites an owner", r, 201)
+	var m struct{ Link string }
+	r.json(t, &m)
+	tok := m.Link[strings.LastIndex(m.Link, "/")+1:]
+	wantStatus(t, "admin re-invites as viewer", admin.do("POST", "/api/sites/a.fr/members",
+		map[string]string{"email": "Partner@C.fr", "role": "viewer"}), 403)
+	r = w.client().do("GET", "/api/invitations/"+tok, nil)
+	wantStatus(t, "the owner invitation still works", r, 200)
+	var inv struct{ Role string }
+	if r.json(t, &inv); inv.Role != "owner" {
+		t.Fatalf("invitation now %s", r)
+	}
+	// Other emails are still the admin's to invite, and the owner may
+	// replace its own invitation.
+	wantStatus(t, "admin invites another email", admin.do("POST", "/api/sites/a.fr/members",
+		map[string]string{"email": "other@c.fr", "role": "viewer"}), 201)
+	wantStatus(t, "owner replaces the owner invitation", owner.do("POST", "/api/sites/a.fr/members",
+		map[string]string{"email": "partner@c.fr", "role": "admin"}), 201)
+	wantStatus(t, "the replaced link", w.client().do("GET", "/api/invitations/"+tok, nil), 404)
+}
