@@ -33,11 +33,10 @@ func (c *countingEngine) Query(ctx context.Context, q string, p store.Params) (s
 	return c.Engine.Query(ctx, q, p)
 }
 
-// A network that keeps presenting unknown credentials (a made-up session
-// cookie, API key or shared link) is refused with 429 before any
-// statement, since each look-up takes the engine's interactive connection;
-// other networks, and valid credentials, are served as before.
-func TestUnknownCredentialsThrottled(t *testing.T) {
+// countingWorld is a world whose API counts the statements it runs and
+// believes X-Forwarded-For from the test client, so each request can come
+// from another network.
+func countingWorld(t *testing.T) (*world, *countingEngine) {
 	w := newWorld(t)
 	eng := &countingEngine{Engine: w.acc.Engine}
 	a := api.New(api.Options{
@@ -58,6 +57,15 @@ func TestUnknownCredentialsThrottled(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	w.srv, w.api = srv, a
+	return w, eng
+}
+
+// A network that keeps presenting unknown credentials (a made-up session
+// cookie, API key or shared link) is refused with 429 before any
+// statement, since each look-up takes the engine's interactive connection;
+// other networks, and valid credentials, are served as before.
+func TestUnknownCredentialsThrottled(t *testing.T) {
+	w, eng := countingWorld(t)
 
 	from := func(ip string) *client {
 		c := w.client()
@@ -123,4 +131,44 @@ func TestUnknownCredentialsThrottled(t *testing.T) {
 	viewer := w.as(w.viewer)
 	viewer.header.Set("X-Forwarded-For", "203.0.113.8")
 	wantStatus(t, "a member elsewhere", viewer.do("GET", "/stats/a.fr", nil), 200)
+}
+
+// Invitation and reset links are credentials too: a network that keeps
+// trying made-up ones is refused before any statement, like one trying
+// made-up sessions; another network is served.
+func TestUnknownLinkTokensThrottled(t *testing.T) {
+	w, eng := countingWorld(t)
+	from := func(ip string) *client {
+		c := w.client()
+		c.header.Set("X-Forwarded-For", ip)
+		return c
+	}
+	const flood = "198.51.100.9"
+	tries := []func(c *client, i int) response{
+		func(c *client, i int) response {
+			return c.do("GET", fmt.Sprintf("/api/invitations/made-up-%d", i), nil)
+		},
+		func(c *client, i int) response {
+			return c.do("POST", fmt.Sprintf("/api/invitations/made-up-%d/accept", i), map[string]string{"password": "a long new password"})
+		},
+		func(c *client, i int) response { return c.do("GET", fmt.Sprintf("/api/auth/reset/made-up-%d", i), nil) },
+		func(c *client, i int) response {
+			return c.do("POST", "/api/auth/reset", map[string]string{"token": fmt.Sprintf("made-up-%d", i), "password": "a long new password"})
+		},
+	}
+	for i := range api.UnknownCredentialLimit {
+		r := tries[i%len(tries)](from(flood), i)
+		if r.status == 429 {
+			t.Fatalf("made-up link %d refused as throttled before the limit", i)
+		}
+	}
+	for j, try := range tries {
+		before := eng.n.Load()
+		r := try(from(flood), 1000+j)
+		wantStatus(t, fmt.Sprintf("made-up link of kind %d past the limit", j), r, 429)
+		if got := eng.n.Load() - before; got != 0 {
+			t.Fatalf("made-up link of kind %d past the limit ran %d statements, want none", j, got)
+		}
+	}
+	wantStatus(t, "a made-up invitation from elsewhere", tries[0](from("203.0.113.9"), 2000), 404)
 }

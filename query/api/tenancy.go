@@ -119,7 +119,7 @@ func (a *API) revokeInvitation(w http.ResponseWriter, r *http.Request) error {
 // getInvitation shows the invitee what the link offers, and whether to
 // choose a password (no account yet) or to log in as the invited email.
 func (a *API) getInvitation(w http.ResponseWriter, r *http.Request) error {
-	inv, err := a.acc.InvitationByToken(r.Context(), r.PathValue("token"))
+	inv, err := a.invitationByToken(r, r.PathValue("token"))
 	if err != nil {
 		return err
 	}
@@ -150,12 +150,12 @@ func (a *API) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	secret := r.PathValue("token")
 	// Cheap check first: a wrong link costs no password hash.
-	inv, err := a.acc.InvitationByToken(ctx, secret)
+	inv, err := a.invitationByToken(r, secret)
 	if err != nil {
 		return err
 	}
 	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
-		switch _, err := a.acc.UserBySession(ctx, c.Value); {
+		switch _, err := a.sessionUser(r, c.Value); {
 		case err == nil:
 			s, err := a.requireSession(r)
 			if err != nil {
@@ -204,7 +204,7 @@ type resetJSON struct {
 
 // getReset tells the reset page whose password the link sets.
 func (a *API) getReset(w http.ResponseWriter, r *http.Request) error {
-	u, exp, err := a.acc.PasswordResetByToken(r.Context(), r.PathValue("token"))
+	u, exp, err := a.resetByToken(r, r.PathValue("token"))
 	if err != nil {
 		return err
 	}
@@ -225,7 +225,7 @@ func (a *API) postReset(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	if _, _, err := a.acc.PasswordResetByToken(ctx, req.Token); err != nil {
+	if _, _, err := a.resetByToken(r, req.Token); err != nil {
 		return err // before hashing: a wrong link costs no password hash
 	}
 	var u sillage.User
@@ -240,3 +240,30 @@ func (a *API) postReset(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// invitationByToken reads an invitation link's offer. A link is a
+// credential: a made-up one counts against the client's network like an
+// unknown session (lookup), so guessing cannot tie up the engine.
+func (a *API) invitationByToken(r *http.Request, token string) (accounts.Invitation, error) {
+	var inv accounts.Invitation
+	err := a.lookup(r, "invitation\x00"+token, func() error {
+		var err error
+		inv, err = a.acc.InvitationByToken(r.Context(), token)
+		return err
+	}, isBadToken)
+	return inv, err
+}
+
+// resetByToken reads a reset link's account, counted like invitationByToken.
+func (a *API) resetByToken(r *http.Request, token string) (sillage.User, time.Time, error) {
+	var u sillage.User
+	var exp time.Time
+	err := a.lookup(r, "reset\x00"+token, func() error {
+		var err error
+		u, exp, err = a.acc.PasswordResetByToken(r.Context(), token)
+		return err
+	}, isBadToken)
+	return u, exp, err
+}
+
+func isBadToken(err error) bool { return errors.Is(err, accounts.ErrBadToken) }
