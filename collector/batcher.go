@@ -148,6 +148,12 @@ func (c *Collector) insertRange(ctx context.Context, from, to uint64) error {
 			return nil // erased, or lost to damage (the log said so when it opened)
 		}
 		e, err := decodeEvent(rec)
+		if newer := (*newerRecordError)(nil); errors.As(err, &newer) {
+			// After a downgrade: the record stays in the log, and so do
+			// the ones after it, until a release that reads it is back.
+			return fmt.Errorf("record %d: %w: reinstall that release or a later one to deliver it and the %d events after it",
+				seq, err, c.wal.LastSeq()-seq)
+		}
 		if err != nil {
 			// A record that passed its checksum but does not decode was
 			// written by an incompatible version; keep the rest flowing.
@@ -159,7 +165,7 @@ func (c *Collector) insertRange(ctx context.Context, from, to uint64) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("read write-ahead log from %d: %w", from, err)
+		return fmt.Errorf("deliver write-ahead log from %d: %w", from, err)
 	}
 	if decodeErr != nil {
 		c.log.Error("skipping undecodable write-ahead log record", "error", decodeErr)

@@ -190,9 +190,10 @@ func (c *Collector) keepStorable(events []sillage.Event) []sillage.Event {
 }
 
 // peekSiteTime reads the site and time (Unix ms) of an event record
-// without decoding the rest.
+// without decoding the rest. Every record version begins with them, a
+// newer one than this release reads too.
 func peekSiteTime(rec []byte) (uint32, int64, bool) {
-	if len(rec) == 0 || rec[0] != recordVersion {
+	if len(rec) == 0 || rec[0] == 0 {
 		return 0, 0, false
 	}
 	site, n := binary.Uvarint(rec[1:])

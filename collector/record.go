@@ -4,16 +4,33 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sillage-analytics/sillage"
 )
 
 // A WAL record is one enriched event in a compact binary form: it holds no
-// IP address and no user agent, only what the store keeps.
+// IP address and no user agent, only what the store keeps. Its first byte
+// is its version. Events wait in the log across an upgrade, so a release
+// reads every version ever written (decodeEvent) and writes only the
+// latest (encodeEvent); testdata/wal-v* holds a segment of each, replayed
+// by TestGoldenLog. Every version begins, after its version byte, with the
+// site id (uvarint) and the time (varint Unix ms): an erasure finds its
+// records by them, even those of a newer release after a downgrade.
 const recordVersion = 1
 
 var errTruncated = errors.New("truncated event record")
+
+// newerRecordError is a record written by a later release than this one
+// (after a downgrade): it is kept in the log, never dropped, until a
+// release that reads it delivers it.
+type newerRecordError struct{ version byte }
+
+func (e *newerRecordError) Error() string {
+	return fmt.Sprintf("event record version %d was written by a newer release; this one reads versions 1 to %d",
+		e.version, recordVersion)
+}
 
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
@@ -38,8 +55,21 @@ func encodeEvent(b []byte, e *sillage.Event) []byte {
 	}
 	b = binary.AppendUvarint(b, uint64(e.CityGeonameID))
 	b = binary.AppendUvarint(b, uint64(len(e.Props)))
-	for k, v := range e.Props {
-		b = appendString(appendString(b, k), v)
+	if len(e.Props) == 1 {
+		for k, v := range e.Props {
+			b = appendString(appendString(b, k), v)
+		}
+	} else if len(e.Props) > 1 {
+		// In key order, so an event has one encoding: the golden test
+		// compares bytes. A stack buffer holds the keys of most events.
+		keys := make([]string, 0, 16)
+		for k := range e.Props {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			b = appendString(appendString(b, k), e.Props[k])
+		}
 	}
 	b = binary.AppendVarint(b, e.RevenueMilli)
 	var flags byte
@@ -113,12 +143,27 @@ func (r *reader) string() string {
 	return s
 }
 
-// decodeEvent reads a record written by encodeEvent.
+// decodeEvent reads a record of any version this release knows. A record
+// of a later version returns a *newerRecordError.
 func decodeEvent(b []byte) (sillage.Event, error) {
-	r := &reader{b: b}
-	if v := r.byte(); r.err == nil && v != recordVersion {
+	if len(b) == 0 {
+		return sillage.Event{}, errTruncated
+	}
+	switch v := b[0]; {
+	case v == 1:
+		return decodeV1(b[1:])
+	// A release that adds a field adds a case here for its version and
+	// keeps every older one; see "Record versions" in README.md.
+	case v > recordVersion:
+		return sillage.Event{}, &newerRecordError{version: v}
+	default:
 		return sillage.Event{}, fmt.Errorf("unknown event record version %d", v)
 	}
+}
+
+// decodeV1 reads the body of a version 1 record (the first release's).
+func decodeV1(b []byte) (sillage.Event, error) {
+	r := &reader{b: b}
 	var e sillage.Event
 	e.SiteID = uint32(r.uvarint())
 	e.Timestamp = time.UnixMilli(r.varint()).UTC()
