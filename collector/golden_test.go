@@ -43,7 +43,7 @@ func goldenEventsV1() []sillage.Event {
 			Channel: "Organic Search", UTMSource: "lettre", UTMMedium: "e-mail", UTMCampaign: "noël", UTMTerm: "pain d’épices",
 			UTMContent: "bannière", ClickIDParam: "gclid", CountryCode: "FR", Region: "FR-IDF", City: "Évry-Courcouronnes",
 			CityGeonameID: 1<<32 - 1, Browser: "Firefox", BrowserVersion: "133.0", OS: "GNU/Linux", OSVersion: "6.1",
-			Device: "Desktop",
+			Device:       "Desktop",
 			Props:        map[string]string{"plan": "pro", "": "clé vide", "vide": "", "日本語": "値", "b": "2", "a": "1"},
 			RevenueMilli: 1_234_567_890_123, RevenueCurrency: "EUR",
 			Interactive: true, ScrollDepth: 100, EngagementMS: 1<<32 - 1, RetentionDays: 1<<16 - 1,
@@ -316,4 +316,78 @@ func parseMilli(t *testing.T, s string) int64 {
 		n = -n
 	}
 	return n
+}
+
+// After a downgrade, a record of a newer version than this release reads
+// is neither stored nor dropped: it and the events after it wait in the
+// log, and the log says why.
+func TestNewerRecordVersionWaitsInLog(t *testing.T) {
+	ctx := context.Background()
+	eng := storetest.Migrated(t)
+	events := goldenEventsV1()
+	dir := t.TempDir()
+	w, err := wal.Open(filepath.Join(dir, "wal"), wal.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer := encodeEvent(nil, &events[1])
+	newer[0] = recordVersion + 1
+	if _, err := w.Append(ctx, encodeEvent(nil, &events[0]), newer, encodeEvent(nil, &events[2])); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	var logs syncBuffer
+	c, err := New(ctx, Config{Dir: dir, FlushInterval: time.Hour, Logger: slog.New(slog.NewTextHandler(&logs, nil))},
+		eng, accounts.New(eng))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("record 2: event record version %d was written by a newer release; this one reads versions 1 to %d",
+		recordVersion+1, recordVersion)
+	if !strings.Contains(logs.String(), want) {
+		t.Fatalf("the log does not say %q:\n%s", want, logs.String())
+	}
+	if got := c.pending(); got != 3 {
+		t.Fatalf("%d events pending in the log, want 3", got)
+	}
+	if n := len(storedEvents(t, eng)); n != 0 {
+		t.Fatalf("%d events stored, want none until the record can be read", n)
+	}
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if err := c.Close(short); err == nil || !strings.Contains(err.Error(), "3 events left in the write-ahead log") {
+		t.Fatalf("Close = %v, want the 3 events left in the log", err)
+	}
+
+	// They are all still in the log, the newer record as it was written.
+	w, err = wal.Open(filepath.Join(dir, "wal"), wal.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var kept [][]byte
+	if _, err := w.Read(w.FirstUnflushed(), 0, func(_ uint64, rec []byte) error {
+		kept = append(kept, bytes.Clone(rec))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(kept) != 3 || !bytes.Equal(kept[1], newer) {
+		t.Fatalf("after the downgrade the log holds %d records (the newer one intact: %t), want 3", len(kept), len(kept) == 3 && bytes.Equal(kept[1], newer))
+	}
+}
+
+// An erasure finds the records of a newer version too: every version
+// begins with the site and the time.
+func TestPeekSiteTimeOfNewerRecord(t *testing.T) {
+	e := goldenEventsV1()[1]
+	rec := encodeEvent(nil, &e)
+	rec[0] = recordVersion + 1
+	site, ms, ok := peekSiteTime(rec)
+	if !ok || site != e.SiteID || ms != e.Timestamp.UnixMilli() {
+		t.Fatalf("peekSiteTime = %d, %d, %t; want %d, %d", site, ms, ok, e.SiteID, e.Timestamp.UnixMilli())
+	}
 }
