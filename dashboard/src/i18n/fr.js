@@ -6,6 +6,7 @@ export default {
   'lang.switch': 'Switch to English',
   'theme.dark': 'Passer au thème sombre',
   'theme.light': 'Passer au thème clair',
+  'footer.geoip': 'Géolocalisation IP par DB-IP',
 
   'common.apply': 'Appliquer',
   'common.cancel': 'Annuler',

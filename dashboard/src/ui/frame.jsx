@@ -1,17 +1,25 @@
 // The page frame: header (brand, the page's own tools, language, theme,
-// account menu) and the main landmark; the password dialog.
+// account menu), the main landmark and the footer; the password dialog.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { post } from './api.js'
 import { Icon, LazyTOTP, Modal, notify, useApp } from './common.jsx'
 import { Link } from './router.jsx'
 
 export function Page({ children, head, wide }) {
+  var { t } = useApp()
   return (
     <>
       <Header>{head}</Header>
       <main id="main" class={'main' + (wide ? ' wide' : '')} tabIndex={-1}>
         {children}
       </main>
+      {/* Countries come from DB-IP's free database by default, whose
+          licence (CC BY 4.0) asks for this link on pages that show them. */}
+      <footer class="footer">
+        <a href="https://db-ip.com" data-geoip-credit>
+          {t('footer.geoip')}
+        </a>
+      </footer>
     </>
   )
 }

@@ -277,6 +277,10 @@ describe('the dashboard', () => {
     // Like the theme, the page's language is set after the render.
     await page.waitForFunction(() => document.documentElement.lang === 'fr')
     await page.getByText('Visiteurs uniques').first().waitFor()
+    // The attribution DB-IP's licence asks for, in the page's language.
+    var credit = page.locator('footer a[data-geoip-credit]')
+    assert.equal(await credit.textContent(), 'Géolocalisation IP par DB-IP')
+    assert.equal(await credit.getAttribute('href'), 'https://db-ip.com')
     var before = await page.locator('html').getAttribute('data-theme')
     await page.locator('[data-theme-toggle]').click()
     // The theme is applied after the render the click causes.
@@ -296,6 +300,7 @@ describe('the dashboard', () => {
     await page.locator('[data-theme-toggle]').click()
     await page.locator('[data-lang-switch]').click()
     await page.getByRole('heading', { name: 'Your sites' }).waitFor()
+    await page.getByRole('link', { name: 'IP Geolocation by DB-IP' }).waitFor()
   })
 
   test('exports the view as CSV', async () => {
