@@ -2,7 +2,10 @@ package migrations_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -10,7 +13,10 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/migrations"
 	"github.com/sillage-analytics/sillage/store"
 	"github.com/sillage-analytics/sillage/store/embedded"
@@ -352,5 +358,104 @@ func TestOriginsUpgradeRecordsTheFirstOperator(t *testing.T) {
 		if err := e.Exec(ctx, "INSERT INTO schema_migrations (version, dirty, sequence) SELECT 7, 1, max(sequence) + 1 FROM schema_migrations", nil); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// What the previous release (schema version 3) wrote reads back after the
+// upgrade to every migration of this one: its account logs in with its
+// password and stays logged in, its site keeps its owner, settings and
+// goals, and its events and sessions are all there. The rows are written
+// as that release wrote them, statement for statement.
+func TestPreviousReleaseDataReadsBack(t *testing.T) {
+	ctx := context.Background()
+	e, m := migratedUp(t)
+	if err := m.Down(migrations.VersionsAbove(3)); err != nil {
+		t.Fatal(err)
+	}
+	const (
+		userID   = "00000000-0000-0000-0000-0000000000a1"
+		goalID   = "00000000-0000-0000-0000-0000000000b1"
+		siteID   = uint32(4242)
+		password = "the previous release's password"
+		token    = "a session token the previous release handed out"
+	)
+	hash, err := accounts.HashPassword(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(token))
+	now := time.Now().UTC()
+	for _, w := range []struct {
+		sql    string
+		params store.Params
+	}{
+		{`INSERT INTO users (id, email, password_hash, created_at, updated_at, deleted)
+			VALUES ({id:UUID}, 'claire@boulangerie.fr', {hash:String}, {now:DateTime64(3, 'UTC')}, {now:DateTime64(6, 'UTC')}, 0)`,
+			store.Params{"id": userID, "hash": hash, "now": now}},
+		{`INSERT INTO sites (id, domain, timezone, retention_days, created_at, updated_at, deleted)
+			VALUES ({id:UInt32}, 'boulangerie.fr', 'Europe/Paris', 760, {now:DateTime64(3, 'UTC')}, {now:DateTime64(6, 'UTC')}, 0)`,
+			store.Params{"id": siteID, "now": now}},
+		{`INSERT INTO memberships (site_id, user_id, role, updated_at, deleted)
+			VALUES ({site:UInt32}, {user:UUID}, 'owner', {now:DateTime64(6, 'UTC')}, 0)`,
+			store.Params{"site": siteID, "user": userID, "now": now}},
+		{`INSERT INTO goals (site_id, id, event_name, page_path, currency, display_name, updated_at, deleted)
+			VALUES ({site:UInt32}, {id:UUID}, 'Commande', '', 'EUR', 'Commande', {now:DateTime64(6, 'UTC')}, 0)`,
+			store.Params{"site": siteID, "id": goalID, "now": now}},
+		{`INSERT INTO auth_sessions (token_hash, user_id, expires_at, updated_at, deleted)
+			VALUES ({hash:String}, {user:UUID}, {exp:DateTime('UTC')}, {now:DateTime64(6, 'UTC')}, 0)`,
+			store.Params{"hash": hex.EncodeToString(sum[:]), "user": userID, "exp": now.Add(24 * time.Hour).Truncate(time.Second), "now": now}},
+	} {
+		if err := e.Exec(ctx, w.sql, w.params); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Two visits of two pageviews and one of one, stored through the
+	// insert path of both releases (the events table is unchanged since 3).
+	start := now.Add(-time.Hour).Truncate(time.Millisecond)
+	var events []sillage.Event
+	for v := range 3 {
+		for p := range 2 - v/2 {
+			events = append(events, sillage.Event{SiteID: siteID, Timestamp: start.Add(time.Duration(v*10+p) * time.Minute),
+				Name: sillage.EventPageview, VisitorID: uint64(100 + v), SessionID: uint64(200 + v),
+				SessionStart: start.Add(time.Duration(v*10) * time.Minute), Hostname: "boulangerie.fr",
+				Pathname: fmt.Sprintf("/page-%d", p), Interactive: true, RetentionDays: 760})
+		}
+	}
+	if err := e.InsertEvents(ctx, "", events); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	acc := accounts.New(e)
+	u, err := acc.Authenticate(ctx, "claire@boulangerie.fr", password)
+	if err != nil || u.ID != userID {
+		t.Fatalf("the previous release's account after the upgrade: %+v, %v", u, err)
+	}
+	if s, err := acc.UserBySession(ctx, token); err != nil || s.ID != userID {
+		t.Fatalf("the previous release's session after the upgrade: %+v, %v", s, err)
+	}
+	if op, err := acc.IsOperator(ctx, userID); err != nil || !op {
+		t.Fatalf("the only account is operator after the upgrade: %v, %v", op, err)
+	}
+	site, err := acc.SiteByDomain(ctx, "boulangerie.fr")
+	if err != nil || site.ID != siteID || site.Timezone != "Europe/Paris" || site.RetentionDays != 760 {
+		t.Fatalf("site after the upgrade: %+v, %v", site, err)
+	}
+	if role, err := acc.RoleOf(ctx, userID, siteID); err != nil || role != sillage.RoleOwner {
+		t.Fatalf("role after the upgrade: %q, %v", role, err)
+	}
+	if goals, err := acc.Goals(ctx, siteID); err != nil || len(goals) != 1 || goals[0].ID != goalID || goals[0].EventName != "Commande" {
+		t.Fatalf("goals after the upgrade: %+v, %v", goals, err)
+	}
+	var stored, sessions, pageviews uint64
+	if err := store.QueryRow(ctx, e, `SELECT (SELECT count() FROM events WHERE site_id = {s:UInt32}),
+		count(), sum(pageviews) FROM sessions FINAL WHERE site_id = {s:UInt32}`,
+		store.Params{"s": siteID}, &stored, &sessions, &pageviews); err != nil {
+		t.Fatal(err)
+	}
+	if stored != 5 || sessions != 3 || pageviews != 5 {
+		t.Fatalf("after the upgrade: %d events, %d sessions of %d pageviews; want 5, 3 of 5", stored, sessions, pageviews)
 	}
 }
