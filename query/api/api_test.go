@@ -56,13 +56,25 @@ func newEnv(t *testing.T) *env {
 	eng := storetest.Migrated(t)
 	// Near the real time: the engine expires login sessions by its own clock.
 	c := &clock{t: time.Now().UTC().Truncate(time.Second)}
-	acc := &accounts.Service{Engine: eng, Now: c.Now}
-	a := api.New(api.Options{
-		Accounts: acc, Engine: eng, Secret: []byte("a test secret of thirty-two bytes"), Now: c.Now,
-		// The tests pose as clients at many addresses through X-Forwarded-For.
-		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")},
-		Logger:         slog.New(slog.DiscardHandler),
-	})
+	e := &env{t: t, acc: &accounts.Service{Engine: eng, Now: c.Now}, clock: c}
+	e.serve(api.Options{})
+	return e
+}
+
+// serve builds the API from o, the env's accounts, clock and test settings
+// filling what o leaves out, and serves it in place of the one before.
+func (e *env) serve(o api.Options) {
+	e.t.Helper()
+	if o.Accounts == nil {
+		o.Accounts = e.acc
+	}
+	if o.Engine == nil {
+		o.Engine = o.Accounts.Engine
+	}
+	o.Secret, o.Now, o.Logger = []byte("a test secret of thirty-two bytes"), e.clock.Now, slog.New(slog.DiscardHandler)
+	// The tests pose as clients at many addresses through X-Forwarded-For.
+	o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}
+	a := api.New(o)
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a.Handler())
 	mux.HandleFunc("GET /stats/{domain}", func(w http.ResponseWriter, r *http.Request) {
@@ -75,9 +87,11 @@ func newEnv(t *testing.T) *env {
 		json.NewEncoder(w).Encode(map[string]any{"domain": site.Domain, "via": acc.Via.String(), "role": acc.Role,
 			"user": acc.UserID, "key": acc.APIKeyID, "link": acc.SharedLinkID, "manage": acc.CanManage()})
 	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return &env{t: t, acc: acc, api: a, srv: srv, clock: c}
+	if e.srv != nil {
+		e.srv.Close()
+	}
+	e.srv, e.api = httptest.NewServer(mux), a
+	e.t.Cleanup(e.srv.Close)
 }
 
 // client is one browser or program: its cookies, CSRF token, API key and

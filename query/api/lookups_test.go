@@ -3,10 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"net/netip"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -39,24 +36,7 @@ func (c *countingEngine) Query(ctx context.Context, q string, p store.Params) (s
 func countingWorld(t *testing.T) (*world, *countingEngine) {
 	w := newWorld(t)
 	eng := &countingEngine{Engine: w.acc.Engine}
-	a := api.New(api.Options{
-		Accounts: &accounts.Service{Engine: eng, Now: w.clock.Now}, Engine: eng,
-		Secret: []byte("a test secret of thirty-two bytes"), Now: w.clock.Now,
-		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
-		Logger:         slog.New(slog.DiscardHandler),
-	})
-	mux := http.NewServeMux()
-	mux.Handle("/api/", a.Handler())
-	mux.HandleFunc("GET /stats/{domain}", func(rw http.ResponseWriter, r *http.Request) {
-		if _, _, err := a.Authorize(r, r.PathValue("domain")); err != nil {
-			api.WriteError(rw, nil, r, err)
-			return
-		}
-		rw.WriteHeader(http.StatusOK)
-	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	w.srv, w.api = srv, a
+	w.serve(api.Options{Accounts: &accounts.Service{Engine: eng, Now: w.clock.Now}})
 	return w, eng
 }
 

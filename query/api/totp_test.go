@@ -2,10 +2,6 @@ package api_test
 
 import (
 	"fmt"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -186,23 +182,7 @@ func TestTOTPLogin(t *testing.T) {
 // requireEnv is newWorld served by an API with RequireTOTP.
 func requireEnv(t *testing.T) *world {
 	w := newWorld(t)
-	a := api.New(api.Options{
-		Accounts: w.acc, Secret: []byte("a test secret of thirty-two bytes"), Now: w.clock.Now, RequireTOTP: true,
-		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
-		Logger:         slog.New(slog.DiscardHandler),
-	})
-	mux := http.NewServeMux()
-	mux.Handle("/api/", a.Handler())
-	mux.HandleFunc("GET /stats/{domain}", func(rw http.ResponseWriter, r *http.Request) {
-		if _, _, err := a.Authorize(r, r.PathValue("domain")); err != nil {
-			api.WriteError(rw, nil, r, err)
-			return
-		}
-		rw.WriteHeader(http.StatusOK)
-	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	w.srv, w.api = srv, a
+	w.serve(api.Options{RequireTOTP: true})
 	return w
 }
 
