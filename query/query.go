@@ -299,7 +299,7 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) realtime(w http.ResponseWriter, r *http.Request) {
-	site, release, ok := s.v1Authorize(w, r)
+	site, release, ok := s.v1Authorize(w, r, r.URL.Query().Get("site_id"))
 	if !ok {
 		return
 	}

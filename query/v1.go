@@ -23,12 +23,17 @@ func (s *Server) v1(endpoint string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		// Parameters first, as POST /api/v2/query: a malformed request
 		// costs no statement.
-		v, err := stats.ParseV1(endpoint, r.URL.Query())
+		params, err := stats.ParseV1Params(r.URL.RawQuery)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		site, release, ok := s.v1Authorize(w, r)
+		v, err := stats.ParseV1(endpoint, params)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		site, release, ok := s.v1Authorize(w, r, v.Query.SiteID)
 		if !ok {
 			return
 		}
@@ -51,8 +56,7 @@ func (s *Server) v1(endpoint string) http.HandlerFunc {
 // and an API key that does not open the site, or names a site that does
 // not exist, a 401 (v1 answers "invalid API key or site ID" alike for
 // both). Sessions and shared links keep their 403 and 404.
-func (s *Server) v1Authorize(w http.ResponseWriter, r *http.Request) (sillage.Site, func(), bool) {
-	domain := r.URL.Query().Get("site_id")
+func (s *Server) v1Authorize(w http.ResponseWriter, r *http.Request, domain string) (sillage.Site, func(), bool) {
 	if domain == "" {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "site_id: required: the domain of the site, as configured"})
 		return sillage.Site{}, nil, false
