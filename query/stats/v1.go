@@ -415,6 +415,12 @@ var v1Ops = []struct{ tok, op string }{{"==", "is"}, {"!=", "is_not"}, {"!~", "c
 func parseV1Condition(cond string) (Filter, error) {
 	key, op, raw := "", "", ""
 	for i := 0; i < len(cond) && op == ""; i++ {
+		// Skip to the next byte that may start an operator.
+		j := strings.IndexAny(cond[i:], "=!~")
+		if j < 0 {
+			break
+		}
+		i += j
 		for _, o := range v1Ops {
 			if strings.HasPrefix(cond[i:], o.tok) {
 				key, op, raw = strings.TrimSpace(cond[:i]), o.op, strings.TrimSpace(cond[i+len(o.tok):])

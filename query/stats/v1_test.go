@@ -489,7 +489,7 @@ func jsonOf(v any) string {
 // work.
 func BenchmarkParseV1(b *testing.B) {
 	raw := "site_id=example.fr&period=custom&date=2026-01-01,2026-01-31&property=event:page&metrics=visitors,pageviews,bounce_rate" +
-		"&limit=50&page=2&filters=" + url.QueryEscape(`visit:browser==Firefox|Chrome;event:page==/blog/**;visit:country!=FR;event:props:plan==pro\|max`)
+		"&limit=50&page=2&filters=" + url.QueryEscape(`visit:browser==Firefox|Chrome;event:page==/blog/**;visit:country!=FR;visit:utm_campaign==spring\|summer`)
 	b.ReportAllocs()
 	for b.Loop() {
 		vals, err := ParseV1Params(raw)
