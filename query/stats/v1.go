@@ -384,8 +384,8 @@ func v1CheckMetrics(metrics, dims []string, filters []Filter) error {
 // "\|" is a literal "|"). With == and !=, a value with "*" is a wildcard
 // ("*" and "**" match any characters, "/" included, the value anchored at
 // both ends): event:page==/blog/**. Goals are matched by name, never as
-// wildcards (a page goal is named "Visit /blog/**"). The result is a list
-// of v2 filters, ANDed; its errors are *QueryError.
+// wildcards (a page goal is named "Visit /blog/**"), and never negated.
+// The result is a list of v2 filters, ANDed; its errors are *QueryError.
 func ParseV1Filters(expr string) ([]Filter, error) {
 	if len(expr) > maxV1Filter {
 		return nil, qerr("filters", "longer than %d bytes", maxV1Filter)
@@ -439,6 +439,11 @@ func parseV1Condition(cond string) (Filter, error) {
 		if v == "" {
 			return Filter{}, qerr("filters", "filter %s has an empty value", clipString(cond))
 		}
+	}
+	if key == "event:goal" && (op == "is_not" || op == "contains_not") {
+		// As v1 documents: a negated goal would count the visitors with
+		// any other event, which is never what was meant.
+		return Filter{}, qerr("filters", "event:goal takes == or ~, not != or !~, in %s", clipString(cond))
 	}
 	f := Filter{Op: op, Dimension: key, Values: values}
 	if key == "visit:country" && (op == "is" || op == "is_not") {

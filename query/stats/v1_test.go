@@ -38,6 +38,7 @@ func TestParseV1Filters(t *testing.T) {
 		// A page goal's name holds its pattern: matched by name, not as a wildcard.
 		{"event:goal==Signup|Visit /blog/**", []Filter{leaf("is", "event:goal", "Signup", "Visit /blog/**")}},
 		{"event:goal==Outbound Link: Click", []Filter{leaf("is", "event:goal", "Outbound Link: Click")}},
+		{"event:goal~Sign", []Filter{leaf("contains", "event:goal", "Sign")}},
 		{"event:props:method==HTTP", []Filter{leaf("is", "event:props:method", "HTTP")}},
 		{"event:props:method==(none)", []Filter{leaf("is", "event:props:method", "(none)")}},
 		{"event:page~blog", []Filter{leaf("contains", "event:page", "blog")}},
@@ -74,6 +75,8 @@ func TestParseV1FiltersErrors(t *testing.T) {
 		"visit:source==A||B",       // an empty alternative
 		"visit:browser==",          // an empty value
 		"event:props:==x",          // no property name
+		"event:goal!=Signup",       // goals are not negated
+		"event:goal!~Sign",
 		"visit:browser==Firefox;visit:os",
 		strings.Repeat("visit:os==Linux;", 101),
 		"visit:os==" + strings.Repeat("x", maxV1Filter),
