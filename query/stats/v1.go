@@ -204,7 +204,9 @@ func ParseV1(endpoint string, params url.Values) (*V1Query, error) {
 		}
 		q.Dimensions = []string{dim}
 		q.Include.TimeLabels = true
-		q.Pagination.Limit = MaxLimit
+		// Every bucket is listed: a page of v2 rows would turn the days
+		// past it into empty ones.
+		q.Pagination.Limit, q.maxLimit = maxTimeBuckets, maxTimeBuckets
 	case V1Breakdown:
 		limit, page := V1DefaultLimit, 1
 		if s, ok := get("limit"); ok {
@@ -217,7 +219,7 @@ func ParseV1(endpoint string, params url.Values) (*V1Query, error) {
 		if s, ok := get("page"); ok {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 1 || n > MaxLimit {
-				return nil, qerr("page", "expected a positive number (pages start at 1), got %s", clipString(s))
+				return nil, qerr("page", "expected a number between 1 and %d (pages start at 1), got %s", MaxLimit, clipString(s))
 			}
 			page = n
 		}

@@ -9,6 +9,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/store/storetest"
 )
 
 // The Stats API v1, from the examples of Plausible's v1 documentation,
@@ -373,6 +377,39 @@ func TestV1Scenario(t *testing.T) {
 	}
 	if !strings.HasSuffix(got, `"visitors":1}]}`) {
 		t.Errorf("goals: not by visitors: %s", got)
+	}
+}
+
+// A daily series with more days of data than a v2 page holds (10 000
+// rows) shows the last days with their numbers, not as empty days.
+func TestV1LongSeries(t *testing.T) {
+	first := time.Date(1999, 1, 1, 12, 0, 0, 0, paris)
+	const days = MaxLimit + 5
+	var events []sillage.Event
+	for d := range days {
+		events = append(events, newVisit(1, uint64(d+1), uint64(d+1), first.AddDate(0, 0, d), nil).pv(0, "/").events...)
+	}
+	last := first.AddDate(0, 0, days-1)
+	// The events table is partitioned by month: at most 100 a statement.
+	st := storetest.Migrated(t)
+	for i := 0; i < len(events); i += 2000 {
+		if err := st.InsertEvents(context.Background(), "", events[i:min(i+2000, len(events))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := &Engine{Store: st, Now: func() time.Time { return last.AddDate(0, 0, 1) }}
+	got := runV1(t, e, V1Timeseries, "period=custom&date=1999-01-01,"+last.Format(dateLayout)+"&interval=date")
+	var resp struct{ Results []map[string]any }
+	if err := json.Unmarshal([]byte(got), &resp); err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Results) != days {
+		t.Fatalf("%d rows, want %d", len(resp.Results), days)
+	}
+	for _, r := range resp.Results {
+		if r["visitors"] != float64(1) {
+			t.Fatalf("row %v, want 1 visitor every day", r)
+		}
 	}
 }
 
