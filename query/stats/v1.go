@@ -73,7 +73,7 @@ func ParseV1Params(raw string) (url.Values, error) {
 		}
 		val, err := url.QueryUnescape(v)
 		if err != nil {
-			return nil, qerr(key, "invalid escape in value %s", clipString(v))
+			return nil, qerr("query", "invalid escape in the value of %s: %s", clipString(key), clipString(v))
 		}
 		vals[key] = append(vals[key], val)
 	}

@@ -132,6 +132,46 @@ func FuzzParseV1Filters(f *testing.F) {
 	})
 }
 
+// FuzzParseV1 feeds whole query strings to every endpoint: an answer is a
+// v2 query that validates, or a QueryError, never a panic.
+func FuzzParseV1(f *testing.F) {
+	for _, s := range []string{
+		"site_id=a.fr&period=6mo&metrics=visitors,pageviews,bounce_rate,visit_duration",
+		"site_id=a.fr&period=custom&date=2021-01-01,2021-01-31&interval=month&filters=event:goal==Signup&metrics=conversion_rate",
+		"site_id=a.fr&property=event:props:method&filters=event:goal%3D%3DDownload;visit:country!=FR&limit=5&page=2",
+		"site_id=a.fr&property=visit:browser_version&compare=previous_period&with_imported=true",
+		"site_id=a.fr&period=day&date=2026-06-10&metrics=time_on_page&filters=event:page==/blog/**",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		vals, err := ParseV1Params(raw)
+		if err != nil {
+			var qe *QueryError
+			if !errors.As(err, &qe) {
+				t.Fatalf("%q: %v is not a QueryError", raw, err)
+			}
+			return
+		}
+		for _, endpoint := range []string{V1Aggregate, V1Timeseries, V1Breakdown} {
+			v, err := ParseV1(endpoint, vals)
+			if err != nil {
+				var qe *QueryError
+				if !errors.As(err, &qe) || qe.Field == "" {
+					t.Fatalf("%s?%q: %v is not a QueryError naming a field", endpoint, raw, err)
+				}
+				continue
+			}
+			if err := v.Query.Validate(); err != nil {
+				t.Fatalf("%s?%q: the translation does not validate again: %v", endpoint, raw, err)
+			}
+			if len(v.Query.Metrics) < len(v.Metrics) {
+				t.Fatalf("%s?%q: %d v2 metrics for %d v1 metrics", endpoint, raw, len(v.Query.Metrics), len(v.Metrics))
+			}
+		}
+	})
+}
+
 func parseV1(t *testing.T, endpoint, params string) *V1Query {
 	t.Helper()
 	vals, err := ParseV1Params(params)
@@ -278,6 +318,13 @@ func TestParseV1Errors(t *testing.T) {
 		var qe *QueryError
 		if !errors.As(err, &qe) || !strings.HasPrefix(qe.Field, tt.field) {
 			t.Errorf("%s?%s: %v, want a QueryError on %s", tt.endpoint, tt.params, err, tt.field)
+		}
+	}
+	for _, raw := range []string{"site_id=a.fr&filters=%zz", "site_id=a.fr&%zz=1"} {
+		_, err := ParseV1Params(raw)
+		var qe *QueryError
+		if !errors.As(err, &qe) || qe.Field != "query" {
+			t.Errorf("%s: %v, want a QueryError on query", raw, err)
 		}
 	}
 }
