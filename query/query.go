@@ -153,12 +153,21 @@ func fingerprint(r *http.Request) string {
 // answer (401, 403, 404, 429…) is written. A caller refused moments ago
 // is refused again before Authorize runs any statement.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, domain string) (site sillage.Site, release func(), ok bool) {
+	return s.admitted(w, r, domain, nil)
+}
+
+// admitted is authorize whose authorization errors pass through mapErr
+// first, when it is not nil.
+func (s *Server) admitted(w http.ResponseWriter, r *http.Request, domain string, mapErr func(error) error) (site sillage.Site, release func(), ok bool) {
 	fp := fingerprint(r)
 	if busy := s.admit.Recall(fp); busy != nil {
 		s.refuse(w, "", busy)
 		return sillage.Site{}, nil, false
 	}
 	site, acc, err := s.o.API.Authorize(r, domain)
+	if err != nil && mapErr != nil {
+		err = mapErr(err)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return sillage.Site{}, nil, false
@@ -195,6 +204,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v2/query", s.query)
 	mux.HandleFunc("GET /api/v1/stats/realtime/visitors", s.realtime)
+	s.v1Routes(mux)
 	mux.HandleFunc("GET /api/sites/{domain}/export", s.export)
 	mux.HandleFunc("POST /api/sites/{domain}/funnels/{id}/report", s.funnel)
 	mux.HandleFunc("GET /api/sites/{domain}/snippet", s.snippet)
@@ -289,7 +299,7 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) realtime(w http.ResponseWriter, r *http.Request) {
-	site, release, ok := s.authorize(w, r, r.URL.Query().Get("site_id"))
+	site, release, ok := s.v1Authorize(w, r, r.URL.Query().Get("site_id"))
 	if !ok {
 		return
 	}

@@ -157,8 +157,8 @@ func TestRealtimeExportSnippet(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("realtime: %d %s", resp.StatusCode, body)
 	}
-	if resp, _ := get(t, f.srv.URL+"/api/v1/stats/realtime/visitors?site_id=boutique.fr", f.other); resp.StatusCode != 403 {
-		t.Fatalf("realtime with another site's key: %d", resp.StatusCode)
+	if resp, _ := get(t, f.srv.URL+"/api/v1/stats/realtime/visitors?site_id=boutique.fr", f.other); resp.StatusCode != 401 {
+		t.Fatalf("realtime with another site's key: %d, want 401 as v1 answers", resp.StatusCode)
 	}
 
 	resp, body = get(t, f.srv.URL+"/api/sites/boutique.fr/export?query="+

@@ -60,6 +60,10 @@ func operatorOnly(s int) expect { return expect{s, 403, 403, 403, 401, 403, 403,
 // siteRead: members, the site's shared links and keys.
 func siteRead(s int) expect { return expect{403, s, s, s, s, s, 403, 401} }
 
+// v1Read: siteRead, except that the Stats API v1 answers 401 to an API
+// key that does not open the site, as Plausible's v1 does.
+func v1Read(s int) expect { return expect{403, s, s, s, s, s, 401, 401} }
+
 func siteAdmin(s int) expect { return expect{403, s, s, 403, 401, 403, 403, 401} }
 
 // siteAdminOrKey: admins and owners, by login or by their key.
@@ -207,7 +211,10 @@ func matrixRows() []matrixRow {
 		// The stats endpoints (query/query.go).
 		{pattern: "POST /api/v2/query", body: body(map[string]any{"site_id": "a.fr", "metrics": []string{"visitors", "pageviews"}, "date_range": "7d"}),
 			want: siteRead(200)},
-		{pattern: "GET /api/v1/stats/realtime/visitors", path: fixed("/api/v1/stats/realtime/visitors?site_id=a.fr"), want: siteRead(200)},
+		{pattern: "GET /api/v1/stats/realtime/visitors", path: fixed("/api/v1/stats/realtime/visitors?site_id=a.fr"), want: v1Read(200)},
+		{pattern: "GET /api/v1/stats/aggregate", path: fixed("/api/v1/stats/aggregate?site_id=a.fr&period=7d&metrics=visitors,bounce_rate&compare=previous_period"), want: v1Read(200)},
+		{pattern: "GET /api/v1/stats/timeseries", path: fixed("/api/v1/stats/timeseries?site_id=a.fr&period=30d&filters=visit:country==FR;event:page==/blog/**"), want: v1Read(200)},
+		{pattern: "GET /api/v1/stats/breakdown", path: fixed("/api/v1/stats/breakdown?site_id=a.fr&property=event:goal&metrics=visitors,conversion_rate"), want: v1Read(200)},
 		{pattern: "GET /api/sites/{domain}/export", path: fixed("/api/sites/a.fr/export"), want: siteRead(200)},
 		{pattern: "POST /api/sites/{domain}/funnels/{id}/report", path: func(f *matrixFixture) string {
 			return "/api/sites/a.fr/funnels/" + f.funnelID + "/report"

@@ -1,0 +1,82 @@
+package query
+
+import (
+	"net/http"
+
+	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/query/api"
+	"github.com/sillage-analytics/sillage/query/stats"
+)
+
+// The Stats API v1 (see query/README.md): GET endpoints whose parameters
+// are translated into a v2 query (stats.ParseV1), authorized and admitted
+// like POST /api/v2/query, and answered in v1's shapes.
+
+// v1Routes registers v1's stats endpoints; the realtime one is in Handler.
+func (s *Server) v1Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/v1/stats/aggregate", s.v1(stats.V1Aggregate))
+	mux.HandleFunc("GET /api/v1/stats/timeseries", s.v1(stats.V1Timeseries))
+	mux.HandleFunc("GET /api/v1/stats/breakdown", s.v1(stats.V1Breakdown))
+}
+
+func (s *Server) v1(endpoint string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		// Parameters first, as POST /api/v2/query: a malformed request
+		// costs no statement.
+		params, err := stats.ParseV1Params(r.URL.RawQuery)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v, err := stats.ParseV1(endpoint, params)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		site, release, ok := s.v1Authorize(w, r, v.Query.SiteID)
+		if !ok {
+			return
+		}
+		defer release()
+		goals, err := s.goals(r, site)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		resp, err := s.stats.RunV1(r.Context(), site, goals, v)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, resp)
+	}
+}
+
+// v1Authorize is authorize with v1's answers: a missing site_id is a 400,
+// and an API key that does not open the site, or names a site that does
+// not exist, a 401 (v1 answers "invalid API key or site ID" alike for
+// both). Sessions and shared links keep their 403 and 404.
+func (s *Server) v1Authorize(w http.ResponseWriter, r *http.Request, domain string) (sillage.Site, func(), bool) {
+	if domain == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "site_id: required: the domain of the site, as configured"})
+		return sillage.Site{}, nil, false
+	}
+	return s.admitted(w, r, domain, func(err error) error {
+		if r.Header.Get("Authorization") == "" {
+			return err
+		}
+		if st := api.Status(err); st == http.StatusForbidden || st == http.StatusNotFound {
+			return &v1AuthError{err}
+		}
+		return err
+	})
+}
+
+// v1AuthError is an error of Authorize that v1 answers with 401.
+type v1AuthError struct{ err error }
+
+func (e *v1AuthError) Error() string {
+	return "invalid API key or site ID: " + e.err.Error()
+}
+
+func (e *v1AuthError) Unwrap() error { return api.ErrUnauthenticated }
