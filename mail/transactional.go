@@ -43,8 +43,8 @@ type PasswordReset struct {
 
 type texts struct {
 	inviteSubject, inviteBody, resetSubject, resetBody, testSubject, testBody, by, footer string
-	roles                                                                               map[string]string
-	date                                                                                string
+	roles                                                                                 map[string]string
+	date                                                                                  string
 }
 
 var langs = map[string]texts{
