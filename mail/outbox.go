@@ -83,7 +83,8 @@ type OutboxOptions struct {
 //     before it recorded "sent" leaves the attempt claimed: once its
 //     lease ends (Lease, default 2 min), another process retries and the
 //     recipient may get the message twice. Both copies carry the same
-//     Message-ID (derived from the key).
+//     Message-ID (derived from the key). Leases are compared on each
+//     process's own clock: keep the machines' clocks in sync (NTP).
 //   - Keys are remembered 30 days (the tables' TTL): a key sent again
 //     after that is sent again.
 //   - A message given up (MaxAttempts failed deliveries) stays failed:
