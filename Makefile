@@ -31,7 +31,7 @@ build:
 	$(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/sillage ./cmd/sillage
 
 run: chdb geoip build
-	bin/sillage serve --data $(DATA) --listen $(LISTEN) \
+	bin/sillage serve --data $(DATA) --listen $(LISTEN) --public-url http://$(LISTEN) \
 		--bootstrap-site demo.sillage.localhost --bootstrap-user admin@sillage.localhost
 
 js-deps: tracker-js/node_modules/.package-lock.json dashboard/node_modules/.package-lock.json
