@@ -26,6 +26,10 @@ type Service struct {
 	// migrations.Target); mutations of events and sessions then go to the
 	// local tables ON CLUSTER. Empty on one node.
 	Cluster string
+	// SitesChanged, when set, is called after a site is added, changed or
+	// deleted: a collector in this process then counts a new site's first
+	// event at once. Set it before the Service is used.
+	SitesChanged func()
 
 	mu        sync.Mutex
 	lastStamp time.Time
@@ -107,7 +111,14 @@ func (s *Service) AddSite(ctx context.Context, domain, timezone string) (sillage
 	if err != nil {
 		return sillage.Site{}, fmt.Errorf("add site %s: %w", domain, err)
 	}
+	s.sitesChanged()
 	return site, nil
+}
+
+func (s *Service) sitesChanged() {
+	if s.SitesChanged != nil {
+		s.SitesChanged()
+	}
 }
 
 // stamp returns the version (updated_at) of a row written now. Versions

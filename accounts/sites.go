@@ -84,6 +84,7 @@ func (s *Service) UpdateSite(ctx context.Context, siteID uint32, u SiteUpdate) (
 	if err != nil {
 		return sillage.Site{}, fmt.Errorf("update site %s: %w", site.Domain, err)
 	}
+	s.sitesChanged()
 	if retentionChanged {
 		for _, table := range siteDataTables {
 			// Asynchronous: rewriting a column of a large table can take
@@ -151,6 +152,7 @@ func (s *Service) DeleteSite(ctx context.Context, siteID uint32) error {
 	if err != nil {
 		return fmt.Errorf("delete site %s: %w", site.Domain, err)
 	}
+	s.sitesChanged()
 	tombstones := []struct{ table, columns string }{
 		{"memberships", "site_id, user_id, role"},
 		{"goals", "site_id, id, event_name, page_path, currency, display_name"},

@@ -145,9 +145,13 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 	}
 
 	var sites []sillage.Site
+	var lookupErr error
 	for _, d := range p.Domains {
-		if s, ok := c.sites.lookup(ctx, d); ok {
+		s, ok, err := c.sites.lookup(ctx, d)
+		if ok {
 			sites = append(sites, s)
+		} else if err != nil {
+			lookupErr = err
 		}
 	}
 	if len(sites) == 0 {
@@ -157,6 +161,14 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 			c.metrics.rejected.WithLabelValues("no_site_list").Inc()
 			ctx.Response.Header.Set("Retry-After", "10")
 			return jsonError(ctx, fasthttp.StatusServiceUnavailable, "server", "the list of sites is not loaded yet, retry later")
+		}
+		if lookupErr != nil {
+			// The store could not say whether the domain is registered (a
+			// site added a moment ago may be): refuse rather than drop. The
+			// failed read is logged once, by the cache.
+			c.metrics.rejected.WithLabelValues("site_lookup").Inc()
+			ctx.Response.Header.Set("Retry-After", "10")
+			return jsonError(ctx, fasthttp.StatusServiceUnavailable, "server", "cannot read the list of sites now, retry later")
 		}
 		c.metrics.dropped.WithLabelValues("unknown_domain").Inc()
 		return accepted(ctx, "unknown-domain")
