@@ -83,7 +83,8 @@ func (s *Service) validateSite(ctx context.Context, domain, timezone string) err
 	return nil
 }
 
-// AddSite registers a domain with its time zone.
+// AddSite registers a domain with its time zone, keeping its events
+// DefaultRetentionDays (25 months).
 func (s *Service) AddSite(ctx context.Context, domain, timezone string) (sillage.Site, error) {
 	s.writes.Lock()
 	defer s.writes.Unlock()
@@ -104,10 +105,10 @@ func (s *Service) AddSite(ctx context.Context, domain, timezone string) (sillage
 		return sillage.Site{}, err
 	}
 	now := s.stamp()
-	site := sillage.Site{ID: id, Domain: domain, Timezone: timezone, CreatedAt: now.Truncate(time.Millisecond)}
+	site := sillage.Site{ID: id, Domain: domain, Timezone: timezone, RetentionDays: DefaultRetentionDays, CreatedAt: now.Truncate(time.Millisecond)}
 	err = s.Engine.Exec(ctx, `INSERT INTO sites (id, domain, timezone, retention_days, created_at, updated_at, deleted)
-		VALUES ({id:UInt32}, {domain:String}, {tz:String}, 0, {created:DateTime64(3, 'UTC')}, {now:DateTime64(6, 'UTC')}, 0)`,
-		store.Params{"id": id, "domain": domain, "tz": timezone, "created": site.CreatedAt, "now": now})
+		VALUES ({id:UInt32}, {domain:String}, {tz:String}, {ret:UInt16}, {created:DateTime64(3, 'UTC')}, {now:DateTime64(6, 'UTC')}, 0)`,
+		store.Params{"id": id, "domain": domain, "tz": timezone, "ret": site.RetentionDays, "created": site.CreatedAt, "now": now})
 	if err != nil {
 		return sillage.Site{}, fmt.Errorf("add site %s: %w", domain, err)
 	}
