@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/valyala/fasthttp"
 
 	"github.com/sillage-analytics/sillage"
@@ -216,7 +217,6 @@ func TestValidation(t *testing.T) {
 		{"31 props", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{` + strings.Join(props, ",") + `}}`, 400, "props"},
 		{"long prop key", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{"` + strings.Repeat("k", 301) + `":"v"}}`, 400, "props"},
 		{"long prop value", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{"k":"` + strings.Repeat("v", 2001) + `"}}`, 400, "props"},
-		{"bad currency", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","$":{"amount":1,"currency":"EURO"}}`, 400, "revenue.currency"},
 		{"too large", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{"k":"` + strings.Repeat("v", 9000) + `"}}`, 413, "body"},
 		{"invalid UTF-8", "{\"n\":\"x\xff\",\"u\":\"https://atelier.fr/\",\"d\":\"atelier.fr\"}", 400, "body"},
 	}
@@ -234,6 +234,30 @@ func TestValidation(t *testing.T) {
 	e.flush()
 	if n := e.count("1", nil); n != 0 {
 		t.Fatalf("%d invalid events stored", n)
+	}
+}
+
+// An invalid revenue drops the revenue, not the event: 202, stored without
+// revenue, and counted.
+func TestInvalidRevenueKeepsEvent(t *testing.T) {
+	e := newEnv(t, storetest.Embedded(t))
+	for _, body := range []string{
+		`{"n":"Achat","u":"https://atelier.fr/a","d":"atelier.fr","$":{"amount":1,"currency":"EURO"}}`,
+		`{"n":"Achat","u":"https://atelier.fr/b","d":"atelier.fr","revenue":{"amount":"12€","currency":"EUR"}}`,
+	} {
+		r := e.send(request{body: body})
+		if r.StatusCode() != 202 || len(r.Header.Peek(DroppedHeader)) != 0 {
+			t.Fatalf("%s: %d %q %s", body, r.StatusCode(), r.Header.Peek(DroppedHeader), r.Body())
+		}
+	}
+	e.flush()
+	if n := e.count("name = 'Achat' AND revenue_amount = 0 AND revenue_currency != 'EUR'", nil); n != 2 {
+		t.Fatalf("%d events stored without revenue, want 2", n)
+	}
+	for field, want := range map[string]float64{"revenue.currency": 1, "revenue.amount": 1} {
+		if got := counterValue(t, e.c.metrics.revenueDropped.WithLabelValues(field)); got != want {
+			t.Errorf("sillage_revenue_dropped_total{field=%q} = %v, want %v", field, got, want)
+		}
 	}
 }
 
@@ -669,4 +693,13 @@ func TestFloodFromOneNetworkIsCapped(t *testing.T) {
 	if evicted["network_cap"] != 2*(100-20) || evicted["budget"] != 0 {
 		t.Fatalf("sillage_sessions_evicted_total = %v, want network_cap %d and budget 0", evicted, 2*(100-20))
 	}
+}
+
+func counterValue(t *testing.T, c prometheus.Counter) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
 }

@@ -127,6 +127,9 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 		c.metrics.invalid.WithLabelValues("body").Inc()
 		return jsonError(ctx, fasthttp.StatusBadRequest, "body", err.Error())
 	}
+	if p.RevenueInvalid != "" {
+		c.metrics.revenueDropped.WithLabelValues(p.RevenueInvalid).Inc()
+	}
 	host, path, query, err := enrich.ParseURL(p.URL, p.HashMode, c.cfg.URL)
 	if err != nil {
 		c.metrics.invalid.WithLabelValues("url").Inc()
