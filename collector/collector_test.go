@@ -84,6 +84,7 @@ func newEnv(t *testing.T, eng store.Engine, opts ...option) *env {
 type request struct {
 	method, contentType, body, ua, xff string
 	peer                               string
+	noUA                               bool // send no User-Agent header
 }
 
 func (e *env) send(r request) *fasthttp.Response {
@@ -100,7 +101,11 @@ func (e *env) send(r request) *fasthttp.Response {
 	if r.ua == "" {
 		r.ua = firefox
 	}
-	req.Header.SetUserAgent(r.ua)
+	if !r.noUA {
+		req.Header.SetUserAgent(r.ua)
+	} else {
+		req.Header.Del("User-Agent")
+	}
 	for _, line := range strings.Split(r.xff, "\n") { // one header line each
 		if line != "" {
 			req.Header.Add("X-Forwarded-For", line)
@@ -261,6 +266,25 @@ func TestInvalidRevenueKeepsEvent(t *testing.T) {
 	}
 }
 
+// A server-side sender may send no User-Agent: Plausible stores its
+// events, without browser, OS or device; a known bot's are still dropped.
+func TestNoUserAgentIsStored(t *testing.T) {
+	e := newEnv(t, storetest.Embedded(t))
+	if r := e.send(request{body: `{"n":"Commande","u":"https://atelier.fr/serveur","d":"atelier.fr"}`, noUA: true}); r.StatusCode() != 202 || len(r.Header.Peek(DroppedHeader)) != 0 {
+		t.Fatalf("no User-Agent: %d dropped=%q", r.StatusCode(), r.Header.Peek(DroppedHeader))
+	}
+	if r := e.send(request{body: `{"n":"Commande","u":"https://atelier.fr/vide","d":"atelier.fr"}`, ua: " ", peer: "81.65.1.3"}); r.StatusCode() != 202 || len(r.Header.Peek(DroppedHeader)) != 0 {
+		t.Fatalf("blank User-Agent: %d dropped=%q", r.StatusCode(), r.Header.Peek(DroppedHeader))
+	}
+	if r := e.send(request{body: `{"n":"Commande","u":"https://atelier.fr/bot","d":"atelier.fr"}`, ua: "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"}); string(r.Header.Peek(DroppedHeader)) != "bot" {
+		t.Fatalf("a known bot was not dropped: %q", r.Header.Peek(DroppedHeader))
+	}
+	e.flush()
+	if n := e.count("name = 'Commande' AND browser = '' AND os = '' AND device = ''", nil); n != 2 {
+		t.Fatalf("%d events without user agent stored, want 2", n)
+	}
+}
+
 func TestBotsAndUnknownDomains(t *testing.T) {
 	e := newEnv(t, storetest.Embedded(t))
 	body := `{"n":"pageview","u":"https://atelier.fr/","d":"atelier.fr"}`
@@ -270,7 +294,6 @@ func TestBotsAndUnknownDomains(t *testing.T) {
 		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36",
 		"curl/8.5.0",
 		"python-requests/2.32.3",
-		" ",
 	} {
 		resp := e.send(request{body: body, ua: ua})
 		if resp.StatusCode() != 202 || string(resp.Header.Peek(DroppedHeader)) != "bot" {
