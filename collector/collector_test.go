@@ -285,6 +285,28 @@ func TestNoUserAgentIsStored(t *testing.T) {
 	}
 }
 
+// An event whose referrer is on the referrer-spam list, or a subdomain of
+// a listed domain, is answered 202, dropped and counted.
+func TestReferrerSpamIsDroppedAndCounted(t *testing.T) {
+	e := newEnv(t, storetest.Embedded(t))
+	for _, ref := range []string{"https://semalt.com/", "https://www.buttons-for-website.com/x"} {
+		r := e.send(request{body: `{"n":"pageview","u":"https://atelier.fr/","d":"atelier.fr","r":"` + ref + `"}`})
+		if r.StatusCode() != 202 || string(r.Header.Peek(DroppedHeader)) != "referrer-spam" || string(r.Header.Peek("X-Plausible-Dropped")) != "1" {
+			t.Fatalf("%s: %d dropped=%q", ref, r.StatusCode(), r.Header.Peek(DroppedHeader))
+		}
+	}
+	if r := e.send(request{body: `{"n":"pageview","u":"https://atelier.fr/","d":"atelier.fr","r":"https://www.qwant.com/"}`}); len(r.Header.Peek(DroppedHeader)) != 0 {
+		t.Fatalf("a real referrer was dropped: %q", r.Header.Peek(DroppedHeader))
+	}
+	e.flush()
+	if n := e.count("1", nil); n != 1 {
+		t.Fatalf("%d events stored, want only the real referrer's", n)
+	}
+	if got := counterValue(t, e.c.metrics.dropped.WithLabelValues("referrer_spam")); got != 2 {
+		t.Fatalf("sillage_events_dropped_total{reason=\"referrer_spam\"} = %v, want 2", got)
+	}
+}
+
 func TestBotsAndUnknownDomains(t *testing.T) {
 	e := newEnv(t, storetest.Embedded(t))
 	body := `{"n":"pageview","u":"https://atelier.fr/","d":"atelier.fr"}`

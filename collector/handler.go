@@ -147,6 +147,13 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 		return accepted(ctx, "bot")
 	}
 
+	// Before the site lookup, as in Plausible: spam never costs a read of
+	// the site list.
+	if enrich.IsReferrerSpam(p.Referrer) {
+		c.metrics.dropped.WithLabelValues("referrer_spam").Inc()
+		return accepted(ctx, "referrer-spam")
+	}
+
 	var sites []sillage.Site
 	var lookupErr error
 	for _, d := range p.Domains {
