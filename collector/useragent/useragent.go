@@ -20,7 +20,7 @@ type Agent struct {
 	BrowserVersion string // major.minor
 	OS             string
 	OSVersion      string // major.minor
-	Device         string // Desktop, Mobile, Tablet or Bot
+	Device         string // Desktop, Mobile, Tablet or Bot (bots are dropped)
 	Spider         bool   // uap-go's device family "Spider"
 }
 
@@ -117,16 +117,17 @@ func (p *Parser) parse(ua string) Agent {
 	return a
 }
 
-// agent is what a user agent's browser and OS say, before the spider
-// check.
+// agent is what a user agent's browser and OS say, with Plausible's
+// names (plausible.go), before the spider check.
 func agent(ua string, b uaparser.UserAgent, o uaparser.Os) Agent {
-	return Agent{
-		Browser:        clean(b.Family),
-		BrowserVersion: version(b.Major, b.Minor),
-		OS:             clean(o.Family),
-		OSVersion:      version(o.Major, o.Minor),
-		Device:         deviceClass(ua, clean(o.Family)),
+	a := Agent{
+		OS:        clean(o.Family),
+		OSVersion: version(o.Major, o.Minor),
+		Device:    deviceClass(ua, clean(o.Family)),
 	}
+	a.Browser, a.BrowserVersion = plausibleBrowser(clean(b.Family), version(b.Major, b.Minor))
+	a.OS = plausibleOS(a.OS, a.OSVersion, a.Device)
+	return a
 }
 
 // parseUserAgent is uap-go's ParseUserAgent (without its cache and sort
