@@ -107,7 +107,11 @@ func (p *Parser) Stats() (hits, misses uint64) { return p.hits.Load(), p.misses.
 
 func (p *Parser) parse(ua string) Agent {
 	folded := fold(ua)
-	a := agent(ua, p.parseUserAgent(ua, folded), p.parseOS(ua, folded))
+	b := p.parseUserAgent(ua, folded)
+	a := agent(ua, b, p.parseOS(ua, folded))
+	if notSpider(b.Family) {
+		return a
+	}
 	for i, re := range p.spiders {
 		if p.spiderNeeds[i].may(ua, folded) && re.MatchString(ua) {
 			a.Spider, a.Device = true, "Bot"
@@ -197,3 +201,8 @@ func deviceClass(ua, os string) string {
 	}
 	return "Desktop"
 }
+
+// notSpider reports a browser family that uap-go's spider patterns
+// match by mistake: Amazon's tablet browser (the generic pattern holds
+// "silk"), which would drop every Fire tablet's visits as a bot's.
+func notSpider(family string) bool { return family == "Amazon Silk" }

@@ -72,6 +72,9 @@ var agents = []struct {
 		Agent{Browser: "Mobile App", OS: "iOS", OSVersion: "17.6", Device: "Mobile"}},
 	{"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 YaBrowser/24.12.0.0 Safari/537.36",
 		Agent{Browser: "Yandex Browser", BrowserVersion: "24.12", OS: "Windows", OSVersion: "10", Device: "Desktop"}},
+	// An Amazon Fire tablet: uap-go's generic spider pattern holds "silk".
+	{"Mozilla/5.0 (Linux; Android 11; KFTRWI) AppleWebKit/537.36 (KHTML, like Gecko) Silk/131.1.1 like Chrome/131.0.6778.135 Safari/537.36",
+		Agent{Browser: "Mobile Silk", BrowserVersion: "131.1", OS: "Android", OSVersion: "11", Device: "Tablet"}},
 	{"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
 		Agent{Browser: "Googlebot", BrowserVersion: "2.1", Device: "Bot", Spider: true}},
 }
