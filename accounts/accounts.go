@@ -26,6 +26,10 @@ type Service struct {
 	// migrations.Target); mutations of events and sessions then go to the
 	// local tables ON CLUSTER. Empty on one node.
 	Cluster string
+	// SitesChanged, when set, is called after a site is added, changed or
+	// deleted: a collector in this process then counts a new site's first
+	// event at once. Set it before the Service is used.
+	SitesChanged func()
 
 	mu        sync.Mutex
 	lastStamp time.Time
@@ -79,7 +83,8 @@ func (s *Service) validateSite(ctx context.Context, domain, timezone string) err
 	return nil
 }
 
-// AddSite registers a domain with its time zone.
+// AddSite registers a domain with its time zone, keeping its events
+// DefaultRetentionDays (25 months).
 func (s *Service) AddSite(ctx context.Context, domain, timezone string) (sillage.Site, error) {
 	s.writes.Lock()
 	defer s.writes.Unlock()
@@ -100,14 +105,21 @@ func (s *Service) AddSite(ctx context.Context, domain, timezone string) (sillage
 		return sillage.Site{}, err
 	}
 	now := s.stamp()
-	site := sillage.Site{ID: id, Domain: domain, Timezone: timezone, CreatedAt: now.Truncate(time.Millisecond)}
+	site := sillage.Site{ID: id, Domain: domain, Timezone: timezone, RetentionDays: DefaultRetentionDays, CreatedAt: now.Truncate(time.Millisecond)}
 	err = s.Engine.Exec(ctx, `INSERT INTO sites (id, domain, timezone, retention_days, created_at, updated_at, deleted)
-		VALUES ({id:UInt32}, {domain:String}, {tz:String}, 0, {created:DateTime64(3, 'UTC')}, {now:DateTime64(6, 'UTC')}, 0)`,
-		store.Params{"id": id, "domain": domain, "tz": timezone, "created": site.CreatedAt, "now": now})
+		VALUES ({id:UInt32}, {domain:String}, {tz:String}, {ret:UInt16}, {created:DateTime64(3, 'UTC')}, {now:DateTime64(6, 'UTC')}, 0)`,
+		store.Params{"id": id, "domain": domain, "tz": timezone, "ret": site.RetentionDays, "created": site.CreatedAt, "now": now})
 	if err != nil {
 		return sillage.Site{}, fmt.Errorf("add site %s: %w", domain, err)
 	}
+	s.sitesChanged()
 	return site, nil
+}
+
+func (s *Service) sitesChanged() {
+	if s.SitesChanged != nil {
+		s.SitesChanged()
+	}
 }
 
 // stamp returns the version (updated_at) of a row written now. Versions

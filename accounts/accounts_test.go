@@ -103,3 +103,37 @@ func TestPasswordHash(t *testing.T) {
 		}
 	}
 }
+
+// New sites keep their events 25 months, the longest the CNIL's exemption
+// for audience measurement without consent allows; a site stored before
+// keeps the retention it has.
+func TestNewSiteRetentionDefault(t *testing.T) {
+	ctx := context.Background()
+	eng := storetest.Migrated(t)
+	s := accounts.New(eng)
+	if err := eng.Exec(ctx, `INSERT INTO sites (id, domain, timezone, retention_days, created_at, updated_at, deleted)
+		VALUES (77, 'ancien.fr', 'Europe/Paris', 0, now64(3), now64(6), 0)`, nil); err != nil {
+		t.Fatal(err)
+	}
+	site, err := s.AddSite(ctx, "nouveau.fr", "Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if site.RetentionDays != accounts.DefaultRetentionDays {
+		t.Fatalf("AddSite returned retention %d, want %d", site.RetentionDays, accounts.DefaultRetentionDays)
+	}
+	for domain, want := range map[string]uint16{"nouveau.fr": 758, "ancien.fr": 0} {
+		got, err := s.SiteByDomain(ctx, domain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.RetentionDays != want {
+			t.Errorf("%s keeps its events %d days, want %d", domain, got.RetentionDays, want)
+		}
+	}
+	// 25 calendar months are 758 to 762 days: 758 never keeps an event
+	// past 25 months; 13 months likewise.
+	if accounts.DefaultRetentionDays != accounts.Retention25Months || accounts.Retention25Months != 758 || accounts.Retention13Months != 393 {
+		t.Fatalf("retention constants %d %d %d", accounts.DefaultRetentionDays, accounts.Retention25Months, accounts.Retention13Months)
+	}
+}

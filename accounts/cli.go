@@ -54,6 +54,7 @@ func (s *Service) AdoptStoredSite(ctx context.Context, domain, timezone string) 
 	if err != nil {
 		return sillage.Site{}, fmt.Errorf("adopt site %s (id %d): %w", domain, id, err)
 	}
+	s.sitesChanged()
 	return site, nil
 }
 

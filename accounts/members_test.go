@@ -220,11 +220,11 @@ func TestUpdateSite(t *testing.T) {
 		tz   string
 		ret  uint16
 	}{
-		{"nothing", accounts.SiteUpdate{}, nil, "Europe/Paris", 0},
-		{"time zone", accounts.SiteUpdate{Timezone: ptr("America/Montreal")}, nil, "America/Montreal", 0},
-		{"bad time zone", accounts.SiteUpdate{Timezone: ptr("Europe/Atlantis")}, accounts.ErrInvalid, "America/Montreal", 0},
-		{"a zone Go loads and the engine does not", accounts.SiteUpdate{Timezone: ptr("right/UTC")}, accounts.ErrInvalid, "America/Montreal", 0},
-		{"too long", accounts.SiteUpdate{RetentionDays: days(accounts.MaxRetentionDays + 1)}, accounts.ErrInvalid, "America/Montreal", 0},
+		{"nothing", accounts.SiteUpdate{}, nil, "Europe/Paris", accounts.DefaultRetentionDays},
+		{"time zone", accounts.SiteUpdate{Timezone: ptr("America/Montreal")}, nil, "America/Montreal", accounts.DefaultRetentionDays},
+		{"bad time zone", accounts.SiteUpdate{Timezone: ptr("Europe/Atlantis")}, accounts.ErrInvalid, "America/Montreal", accounts.DefaultRetentionDays},
+		{"a zone Go loads and the engine does not", accounts.SiteUpdate{Timezone: ptr("right/UTC")}, accounts.ErrInvalid, "America/Montreal", accounts.DefaultRetentionDays},
+		{"too long", accounts.SiteUpdate{RetentionDays: days(accounts.MaxRetentionDays + 1)}, accounts.ErrInvalid, "America/Montreal", accounts.DefaultRetentionDays},
 		{"retention", accounts.SiteUpdate{RetentionDays: days(180)}, nil, "America/Montreal", 180},
 		{"both", accounts.SiteUpdate{Timezone: ptr("Europe/Paris"), RetentionDays: days(400)}, nil, "Europe/Paris", 400},
 	}

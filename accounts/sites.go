@@ -14,6 +14,19 @@ import (
 // is a UInt16).
 const MaxRetentionDays = 36500
 
+// Retentions in days that never keep an event longer than 13 or 25
+// calendar months (which last 393 to 397 and 758 to 762 days). The CNIL
+// exempts audience measurement from consent when, among its conditions,
+// the data collected are kept 25 months at most.
+const (
+	Retention13Months = 393
+	Retention25Months = 758
+)
+
+// DefaultRetentionDays is a new site's retention: the CNIL's 25 months.
+// Sites stored before keep theirs.
+const DefaultRetentionDays = Retention25Months
+
 // SiteByID finds a site by its id.
 func (s *Service) SiteByID(ctx context.Context, id uint32) (sillage.Site, error) {
 	rows, err := s.Engine.Query(ctx, "SELECT "+siteColumns+" FROM sites FINAL WHERE deleted = 0 AND id = {id:UInt32}",
@@ -84,6 +97,7 @@ func (s *Service) UpdateSite(ctx context.Context, siteID uint32, u SiteUpdate) (
 	if err != nil {
 		return sillage.Site{}, fmt.Errorf("update site %s: %w", site.Domain, err)
 	}
+	s.sitesChanged()
 	if retentionChanged {
 		for _, table := range siteDataTables {
 			// Asynchronous: rewriting a column of a large table can take
@@ -151,6 +165,7 @@ func (s *Service) DeleteSite(ctx context.Context, siteID uint32) error {
 	if err != nil {
 		return fmt.Errorf("delete site %s: %w", site.Domain, err)
 	}
+	s.sitesChanged()
 	tombstones := []struct{ table, columns string }{
 		{"memberships", "site_id, user_id, role"},
 		{"goals", "site_id, id, event_name, page_path, currency, display_name"},

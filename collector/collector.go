@@ -197,6 +197,12 @@ func (c *Collector) janitor(ctx context.Context) {
 	}
 }
 
+// SitesChanged tells the collector that a site was added, changed or
+// deleted in this process (accounts.Service.SitesChanged): it reads the
+// list again before its next event, so a new site counts its first one
+// even if its domain was found unknown a moment before.
+func (c *Collector) SitesChanged() { c.sites.changed() }
+
 // Ready reports whether the collector can tell its sites' events from
 // others: the site list has come from the store at least once. It does not
 // depend on the store answering now; the write-ahead log covers outages.

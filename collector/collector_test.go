@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/valyala/fasthttp"
 
 	"github.com/sillage-analytics/sillage"
@@ -83,6 +84,7 @@ func newEnv(t *testing.T, eng store.Engine, opts ...option) *env {
 type request struct {
 	method, contentType, body, ua, xff string
 	peer                               string
+	noUA                               bool // send no User-Agent header
 }
 
 func (e *env) send(r request) *fasthttp.Response {
@@ -99,7 +101,11 @@ func (e *env) send(r request) *fasthttp.Response {
 	if r.ua == "" {
 		r.ua = firefox
 	}
-	req.Header.SetUserAgent(r.ua)
+	if !r.noUA {
+		req.Header.SetUserAgent(r.ua)
+	} else {
+		req.Header.Del("User-Agent")
+	}
 	for _, line := range strings.Split(r.xff, "\n") { // one header line each
 		if line != "" {
 			req.Header.Add("X-Forwarded-For", line)
@@ -216,7 +222,6 @@ func TestValidation(t *testing.T) {
 		{"31 props", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{` + strings.Join(props, ",") + `}}`, 400, "props"},
 		{"long prop key", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{"` + strings.Repeat("k", 301) + `":"v"}}`, 400, "props"},
 		{"long prop value", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{"k":"` + strings.Repeat("v", 2001) + `"}}`, 400, "props"},
-		{"bad currency", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","$":{"amount":1,"currency":"EURO"}}`, 400, "revenue.currency"},
 		{"too large", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{"k":"` + strings.Repeat("v", 9000) + `"}}`, 413, "body"},
 		{"invalid UTF-8", "{\"n\":\"x\xff\",\"u\":\"https://atelier.fr/\",\"d\":\"atelier.fr\"}", 400, "body"},
 	}
@@ -237,6 +242,71 @@ func TestValidation(t *testing.T) {
 	}
 }
 
+// An invalid revenue drops the revenue, not the event: 202, stored without
+// revenue, and counted.
+func TestInvalidRevenueKeepsEvent(t *testing.T) {
+	e := newEnv(t, storetest.Embedded(t))
+	for _, body := range []string{
+		`{"n":"Achat","u":"https://atelier.fr/a","d":"atelier.fr","$":{"amount":1,"currency":"EURO"}}`,
+		`{"n":"Achat","u":"https://atelier.fr/b","d":"atelier.fr","revenue":{"amount":"12€","currency":"EUR"}}`,
+	} {
+		r := e.send(request{body: body})
+		if r.StatusCode() != 202 || len(r.Header.Peek(DroppedHeader)) != 0 {
+			t.Fatalf("%s: %d %q %s", body, r.StatusCode(), r.Header.Peek(DroppedHeader), r.Body())
+		}
+	}
+	e.flush()
+	if n := e.count("name = 'Achat' AND revenue_amount = 0 AND revenue_currency != 'EUR'", nil); n != 2 {
+		t.Fatalf("%d events stored without revenue, want 2", n)
+	}
+	for field, want := range map[string]float64{"revenue.currency": 1, "revenue.amount": 1} {
+		if got := counterValue(t, e.c.metrics.revenueDropped.WithLabelValues(field)); got != want {
+			t.Errorf("sillage_revenue_dropped_total{field=%q} = %v, want %v", field, got, want)
+		}
+	}
+}
+
+// A server-side sender may send no User-Agent: Plausible stores its
+// events, without browser, OS or device; a known bot's are still dropped.
+func TestNoUserAgentIsStored(t *testing.T) {
+	e := newEnv(t, storetest.Embedded(t))
+	if r := e.send(request{body: `{"n":"Commande","u":"https://atelier.fr/serveur","d":"atelier.fr"}`, noUA: true}); r.StatusCode() != 202 || len(r.Header.Peek(DroppedHeader)) != 0 {
+		t.Fatalf("no User-Agent: %d dropped=%q", r.StatusCode(), r.Header.Peek(DroppedHeader))
+	}
+	if r := e.send(request{body: `{"n":"Commande","u":"https://atelier.fr/vide","d":"atelier.fr"}`, ua: " ", peer: "81.65.1.3"}); r.StatusCode() != 202 || len(r.Header.Peek(DroppedHeader)) != 0 {
+		t.Fatalf("blank User-Agent: %d dropped=%q", r.StatusCode(), r.Header.Peek(DroppedHeader))
+	}
+	if r := e.send(request{body: `{"n":"Commande","u":"https://atelier.fr/bot","d":"atelier.fr"}`, ua: "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"}); string(r.Header.Peek(DroppedHeader)) != "bot" {
+		t.Fatalf("a known bot was not dropped: %q", r.Header.Peek(DroppedHeader))
+	}
+	e.flush()
+	if n := e.count("name = 'Commande' AND browser = '' AND os = '' AND device = ''", nil); n != 2 {
+		t.Fatalf("%d events without user agent stored, want 2", n)
+	}
+}
+
+// An event whose referrer is on the referrer-spam list, or a subdomain of
+// a listed domain, is answered 202, dropped and counted.
+func TestReferrerSpamIsDroppedAndCounted(t *testing.T) {
+	e := newEnv(t, storetest.Embedded(t))
+	for _, ref := range []string{"https://semalt.com/", "https://www.buttons-for-website.com/x"} {
+		r := e.send(request{body: `{"n":"pageview","u":"https://atelier.fr/","d":"atelier.fr","r":"` + ref + `"}`})
+		if r.StatusCode() != 202 || string(r.Header.Peek(DroppedHeader)) != "referrer-spam" || string(r.Header.Peek("X-Plausible-Dropped")) != "1" {
+			t.Fatalf("%s: %d dropped=%q", ref, r.StatusCode(), r.Header.Peek(DroppedHeader))
+		}
+	}
+	if r := e.send(request{body: `{"n":"pageview","u":"https://atelier.fr/","d":"atelier.fr","r":"https://www.qwant.com/"}`}); len(r.Header.Peek(DroppedHeader)) != 0 {
+		t.Fatalf("a real referrer was dropped: %q", r.Header.Peek(DroppedHeader))
+	}
+	e.flush()
+	if n := e.count("1", nil); n != 1 {
+		t.Fatalf("%d events stored, want only the real referrer's", n)
+	}
+	if got := counterValue(t, e.c.metrics.dropped.WithLabelValues("referrer_spam")); got != 2 {
+		t.Fatalf("sillage_events_dropped_total{reason=\"referrer_spam\"} = %v, want 2", got)
+	}
+}
+
 func TestBotsAndUnknownDomains(t *testing.T) {
 	e := newEnv(t, storetest.Embedded(t))
 	body := `{"n":"pageview","u":"https://atelier.fr/","d":"atelier.fr"}`
@@ -246,7 +316,6 @@ func TestBotsAndUnknownDomains(t *testing.T) {
 		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36",
 		"curl/8.5.0",
 		"python-requests/2.32.3",
-		" ",
 	} {
 		resp := e.send(request{body: body, ua: ua})
 		if resp.StatusCode() != 202 || string(resp.Header.Peek(DroppedHeader)) != "bot" {
@@ -669,4 +738,13 @@ func TestFloodFromOneNetworkIsCapped(t *testing.T) {
 	if evicted["network_cap"] != 2*(100-20) || evicted["budget"] != 0 {
 		t.Fatalf("sillage_sessions_evicted_total = %v, want network_cap %d and budget 0", evicted, 2*(100-20))
 	}
+}
+
+func counterValue(t *testing.T, c prometheus.Counter) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
 }

@@ -127,6 +127,9 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 		c.metrics.invalid.WithLabelValues("body").Inc()
 		return jsonError(ctx, fasthttp.StatusBadRequest, "body", err.Error())
 	}
+	if p.RevenueInvalid != "" {
+		c.metrics.revenueDropped.WithLabelValues(p.RevenueInvalid).Inc()
+	}
 	host, path, query, err := enrich.ParseURL(p.URL, p.HashMode, c.cfg.URL)
 	if err != nil {
 		c.metrics.invalid.WithLabelValues("url").Inc()
@@ -144,10 +147,21 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 		return accepted(ctx, "bot")
 	}
 
+	// Before the site lookup, as in Plausible: spam never costs a read of
+	// the site list.
+	if enrich.IsReferrerSpam(p.Referrer) {
+		c.metrics.dropped.WithLabelValues("referrer_spam").Inc()
+		return accepted(ctx, "referrer-spam")
+	}
+
 	var sites []sillage.Site
+	var lookupErr error
 	for _, d := range p.Domains {
-		if s, ok := c.sites.lookup(ctx, d); ok {
+		s, ok, err := c.sites.lookup(ctx, d)
+		if ok {
 			sites = append(sites, s)
+		} else if err != nil {
+			lookupErr = err
 		}
 	}
 	if len(sites) == 0 {
@@ -157,6 +171,14 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 			c.metrics.rejected.WithLabelValues("no_site_list").Inc()
 			ctx.Response.Header.Set("Retry-After", "10")
 			return jsonError(ctx, fasthttp.StatusServiceUnavailable, "server", "the list of sites is not loaded yet, retry later")
+		}
+		if lookupErr != nil {
+			// The store could not say whether the domain is registered (a
+			// site added a moment ago may be): refuse rather than drop. The
+			// failed read is logged once, by the cache.
+			c.metrics.rejected.WithLabelValues("site_lookup").Inc()
+			ctx.Response.Header.Set("Retry-After", "10")
+			return jsonError(ctx, fasthttp.StatusServiceUnavailable, "server", "cannot read the list of sites now, retry later")
 		}
 		c.metrics.dropped.WithLabelValues("unknown_domain").Inc()
 		return accepted(ctx, "unknown-domain")

@@ -7,15 +7,16 @@ import (
 )
 
 type metrics struct {
-	requests      *prometheus.CounterVec
-	accepted      prometheus.Counter
-	stored        prometheus.Counter
-	dropped       *prometheus.CounterVec
-	invalid       *prometheus.CounterVec
-	rejected      *prometheus.CounterVec
-	insertErrors  prometheus.Counter
-	insertSeconds prometheus.Histogram
-	latency       prometheus.Histogram
+	requests       *prometheus.CounterVec
+	accepted       prometheus.Counter
+	stored         prometheus.Counter
+	dropped        *prometheus.CounterVec
+	invalid        *prometheus.CounterVec
+	rejected       *prometheus.CounterVec
+	revenueDropped *prometheus.CounterVec
+	insertErrors   prometheus.Counter
+	insertSeconds  prometheus.Histogram
+	latency        prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer, c *Collector) *metrics {
@@ -38,6 +39,9 @@ func newMetrics(reg prometheus.Registerer, c *Collector) *metrics {
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sillage_events_rejected_total", Help: "Events refused with a 503, by reason.",
 		}, []string{"reason"}),
+		revenueDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sillage_revenue_dropped_total", Help: "Events kept without their invalid revenue, by the field at fault.",
+		}, []string{"field"}),
 		insertErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sillage_store_insert_errors_total", Help: "Failed batch inserts (retried).",
 		}),
@@ -50,7 +54,7 @@ func newMetrics(reg prometheus.Registerer, c *Collector) *metrics {
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
 		}),
 	}
-	reg.MustRegister(m.requests, m.accepted, m.stored, m.dropped, m.invalid, m.rejected,
+	reg.MustRegister(m.requests, m.accepted, m.stored, m.dropped, m.invalid, m.rejected, m.revenueDropped,
 		m.insertErrors, m.insertSeconds, m.latency,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "sillage_live_sessions", Help: "Sessions in memory (those idle for 30 minutes leave within a minute).",

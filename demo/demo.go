@@ -96,11 +96,11 @@ WITH
      ('FR', 'FR-OCC', 'Toulouse', 2972315), ('FR', 'FR-NAQ', 'Bordeaux', 3031582), ('BE', 'BE-BRU', 'Brussels', 2800866),
      ('CH', 'CH-GE', 'Geneva', 2660646), ('CA', 'CA-QC', 'Montreal', 6077243), ('DE', 'DE-BE', 'Berlin', 2950159),
      ('US', 'US-NY', 'New York', 5128581), ('GB', 'GB-ENG', 'London', 2643743), ('ES', 'ES-MD', 'Madrid', 3117735)] AS places,
-    [('Chrome', '131.0', 'Windows', '10', 'Desktop'), ('Mobile Safari', '18.1', 'iOS', '18.1', 'Mobile'),
-     ('Chrome Mobile', '131.0', 'Android', '14', 'Mobile'), ('Safari', '18.1', 'Mac OS X', '10.15', 'Desktop'),
-     ('Firefox', '133.0', 'Windows', '10', 'Desktop'), ('Edge', '131.0', 'Windows', '10', 'Desktop'),
-     ('Samsung Internet', '26.0', 'Android', '14', 'Mobile'), ('Mobile Safari', '17.6', 'iOS', '17.6', 'Tablet'),
-     ('Firefox', '133.0', 'Linux', '', 'Desktop'), ('Chrome', '131.0', 'Chrome OS', '14541', 'Desktop')] AS agents,
+    [('Chrome', '131.0', 'Windows', '10', 'Desktop'), ('Safari', '18.1', 'iOS', '18.1', 'Mobile'),
+     ('Chrome', '131.0', 'Android', '14', 'Mobile'), ('Safari', '18.1', 'Mac', '10.15', 'Desktop'),
+     ('Firefox', '133.0', 'Windows', '10', 'Desktop'), ('Microsoft Edge', '131.0', 'Windows', '10', 'Desktop'),
+     ('Samsung Browser', '26.0', 'Android', '14', 'Mobile'), ('Safari', '17.6', 'iPadOS', '17.6', 'Tablet'),
+     ('Firefox', '133.0', 'GNU/Linux', '', 'Desktop'), ('Chrome', '131.0', 'Chrome OS', '14541.0', 'Desktop')] AS agents,
     ['/', '/produits', '/a-propos', '/contact', '/blog', '/panier', '/commande', '/blog/savoir-faire', '/atelier', '/livraison'] AS named
 SELECT
     {site:UInt32} AS site_id,

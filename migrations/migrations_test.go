@@ -459,3 +459,60 @@ func TestPreviousReleaseDataReadsBack(t *testing.T) {
 		t.Fatalf("after the upgrade: %d events, %d sessions of %d pageviews; want 5, 3 of 5", stored, sessions, pageviews)
 	}
 }
+
+// Rows stored with uap-go's names before migration 12 get the names the
+// collector gives now (Plausible's), in events and in sessions; the
+// mutation runs in the background, so this polls until it is done.
+func TestPlausibleNamesUpgrade(t *testing.T) {
+	ctx := context.Background()
+	e, m := migratedUp(t)
+	if err := m.Down(migrations.VersionsAbove(11)); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)
+	old := []struct{ browser, version, os, osVersion, device string }{
+		{"Mobile Safari", "18.1", "iOS", "18.1", "Mobile"},
+		{"Mobile Safari", "17.6", "iOS", "17.6", "Tablet"},
+		{"Chrome Mobile", "131.0", "Android", "14", "Mobile"},
+		{"Chrome", "131.0", "Mac OS X", "10.15", "Desktop"},
+		{"Firefox", "133.0", "Linux", "", "Desktop"},
+		{"Edge", "131.0", "Windows", "10", "Desktop"},
+		{"Samsung Internet", "26.0", "Android", "14", "Mobile"},
+		{"Facebook", "489.0", "iOS", "17.6", "Mobile"},
+	}
+	var events []sillage.Event
+	for i, o := range old {
+		events = append(events, sillage.Event{SiteID: 7, Timestamp: start.Add(time.Duration(i) * time.Minute),
+			Name: sillage.EventPageview, VisitorID: uint64(100 + i), SessionID: uint64(200 + i), SessionStart: start.Add(time.Duration(i) * time.Minute),
+			Hostname: "a.fr", Pathname: "/", Interactive: true,
+			Browser: o.browser, BrowserVersion: o.version, OS: o.os, OSVersion: o.osVersion, Device: o.device})
+	}
+	if err := e.InsertEvents(ctx, "", events); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	want := "Safari 18.1 iOS|Safari 17.6 iPadOS|Chrome 131.0 Android|Chrome 131.0 Mac|Firefox 133.0 GNU/Linux|" +
+		"Microsoft Edge 131.0 Windows|Samsung Browser 26.0 Android|Mobile App  iOS"
+	for _, table := range []string{"events", "sessions FINAL"} {
+		order := "ts"
+		if table != "events" {
+			order = "session_start"
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			var got string
+			if err := store.QueryRow(ctx, e, "SELECT arrayStringConcat(groupArray(concat(toString(browser), ' ', toString(browser_version), ' ', toString(os))), '|') FROM (SELECT * FROM "+table+" ORDER BY "+order+")", nil, &got); err != nil {
+				t.Fatal(err)
+			}
+			if got == want {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s after the upgrade:\n%s\nwant\n%s", table, got, want)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}

@@ -189,6 +189,8 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 			return err
 		}
 		rt.collector.Store(col)
+		// Sites added here (dashboard, admin socket) count at once.
+		acc.SitesChanged = col.SitesChanged
 	}
 	if sf.query {
 		h, box, err := sf.queryHandler(eng, acc, proxies, reg, log)

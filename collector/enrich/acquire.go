@@ -32,10 +32,28 @@ func Acquire(query url.Values, referrerURL, siteHost string) Acquisition {
 		Channel: Channel(ChannelInput{Source: src, UTMSource: c.Source, UTMMedium: c.Medium,
 			UTMCampaign: c.Name, ClickIDParam: c.ClickIDParam}),
 		UTMSource:    c.Source,
-		UTMMedium:    c.Medium,
+		UTMMedium:    inferMedium(c.Medium, src, c.ClickIDParam),
 		UTMCampaign:  c.Name,
 		UTMTerm:      c.Term,
 		UTMContent:   c.Content,
 		ClickIDParam: c.ClickIDParam,
 	}
+}
+
+// inferMedium gives an untagged ad click the medium Plausible gives it, so
+// a filter such as utm_medium is (gclid) means the same on both: "(gclid)"
+// for a visit from Google with a gclid, "(msclkid)" from Bing with an
+// msclkid. Plausible infers no medium for other click ids (fbclid…): they
+// are kept as the click-id parameter's name alone (and its channel).
+func inferMedium(medium, source, clickIDParam string) string {
+	if medium != "" {
+		return medium
+	}
+	switch {
+	case source == "Google" && clickIDParam == "gclid":
+		return "(gclid)"
+	case source == "Bing" && clickIDParam == "msclkid":
+		return "(msclkid)"
+	}
+	return ""
 }

@@ -13,8 +13,21 @@ func TestAcquire(t *testing.T) {
 		{"direct", "https://example.fr/", "", Acquisition{Channel: ChannelDirect}},
 		{"organic search", "https://example.fr/", "https://www.google.fr/",
 			Acquisition{Referrer: "google.fr", ReferrerSource: "Google", Channel: ChannelOrganicSearch}},
+		// Plausible infers the medium of an untagged ad click: "(gclid)"
+		// from Google, "(msclkid)" from Bing; a tagged medium stays, and
+		// other click ids (fbclid…) name their parameter only.
 		{"google ads", "https://example.fr/?gclid=Cj0K", "https://www.google.com/",
-			Acquisition{Referrer: "google.com", ReferrerSource: "Google", Channel: ChannelPaidSearch, ClickIDParam: "gclid"}},
+			Acquisition{Referrer: "google.com", ReferrerSource: "Google", Channel: ChannelPaidSearch, UTMMedium: "(gclid)", ClickIDParam: "gclid"}},
+		{"microsoft ads", "https://example.fr/?msclkid=abc", "https://www.bing.com/",
+			Acquisition{Referrer: "bing.com", ReferrerSource: "Bing", Channel: ChannelPaidSearch, UTMMedium: "(msclkid)", ClickIDParam: "msclkid"}},
+		{"google ads, tagged medium", "https://example.fr/?gclid=Cj0K&utm_medium=cpc", "https://www.google.com/",
+			Acquisition{Referrer: "google.com", ReferrerSource: "Google", Channel: ChannelPaidSearch, UTMMedium: "cpc", ClickIDParam: "gclid"}},
+		{"gclid without a Google referrer", "https://example.fr/?gclid=Cj0K", "",
+			Acquisition{Channel: ChannelDirect, ClickIDParam: "gclid"}},
+		{"msclkid from Google", "https://example.fr/?msclkid=abc", "https://www.google.com/",
+			Acquisition{Referrer: "google.com", ReferrerSource: "Google", Channel: ChannelOrganicSearch, ClickIDParam: "msclkid"}},
+		{"facebook ad click", "https://example.fr/?fbclid=IwAR", "https://l.facebook.com/",
+			Acquisition{Referrer: "l.facebook.com", ReferrerSource: "Facebook", Channel: ChannelOrganicSocial, ClickIDParam: "fbclid"}},
 		{"tag wins over referrer", "https://example.fr/?utm_source=fb&utm_medium=paid_social&utm_campaign=spring", "https://l.facebook.com/",
 			Acquisition{Referrer: "l.facebook.com", ReferrerSource: "Facebook", Channel: ChannelPaidSocial,
 				UTMSource: "fb", UTMMedium: "paid_social", UTMCampaign: "spring"}},

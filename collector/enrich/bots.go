@@ -17,7 +17,6 @@ var crawlersGen string
 
 // Reasons BotReason gives, from the most to the least specific.
 const (
-	BotEmpty      = "empty"       // no user agent at all
 	BotHeadless   = "headless"    // a headless browser
 	BotAutomation = "automation"  // browser automation, audits (Lighthouse)
 	BotPreview    = "preview"     // link preview fetchers of social apps
@@ -67,10 +66,12 @@ var botMarkers = []struct{ reason, pattern string }{
 // BotReason tells whether a user agent is a bot's, by the public
 // crawler-user-agents list and Sillage's own markers: "" for what may be a
 // person, else why not (BotCrawler, BotHeadless…). It does no device
-// parsing; the user-agent parser's spider family is checked elsewhere.
+// parsing; the user-agent parser's spider family is checked elsewhere. No
+// user agent at all is no bot: server-side senders often send none, and
+// Plausible stores their events.
 func BotReason(userAgent string) string {
-	if strings.TrimSpace(userAgent) == "" || userAgent == "-" {
-		return BotEmpty
+	if strings.TrimSpace(userAgent) == "" {
+		return ""
 	}
 	return loadBots().match(userAgent)
 }

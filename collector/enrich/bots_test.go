@@ -22,7 +22,9 @@ func TestBotReasonTable(t *testing.T) {
 		{"python-requests", "python-requests/2.32.3", BotHTTPClient},
 		{"HeadlessChrome", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36", BotHeadless},
 		{"Lighthouse", "Mozilla/5.0 (Linux; Android 11; moto g power (2022)) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36 Chrome-Lighthouse", BotAutomation},
-		{"empty", "", BotEmpty},
+		// No user agent: a server-side sender (Plausible stores those).
+		{"empty", "", ""},
+		{"blank", "  ", ""},
 		{"long browser UA past the stack buffer", strings.Repeat("Mozilla/5.0 (Windows NT 10.0) ", 40), ""},
 		{"long bot UA past the stack buffer", strings.Repeat("x", 600) + " Googlebot/2.1", BotCrawler},
 		{"regexp pattern", "Mozilla/5.0 (compatible; AdsBot-Google; +http://www.google.com/adsbot.html)", BotCrawler},

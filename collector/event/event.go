@@ -54,11 +54,15 @@ type Payload struct {
 	Props               map[string]string
 	RevenueMilli        int64  // thousandths of RevenueCurrency's unit
 	RevenueCurrency     string // ISO 4217, uppercase; empty without revenue
-	HashMode            bool
-	Interactive         bool
-	ScrollDepth         int // percent; -1 if absent
-	EngagementMS        int64
-	TrackerVersion      int // "v"; 0 if absent or not an integer
+	// RevenueInvalid names the revenue field at fault ("revenue.amount")
+	// when a revenue was sent but is invalid: as Plausible does, the
+	// event is kept without it.
+	RevenueInvalid string
+	HashMode       bool
+	Interactive    bool
+	ScrollDepth    int // percent; -1 if absent
+	EngagementMS   int64
+	TrackerVersion int // "v"; 0 if absent or not an integer
 }
 
 // IsEngagement reports whether the payload is an engagement event, which

@@ -1,6 +1,7 @@
 package event
 
 import (
+	"errors"
 	"math"
 	"net/netip"
 	"strconv"
@@ -167,7 +168,12 @@ func Parse(body []byte, lim Limits) (Payload, error) {
 		return Payload{}, err
 	}
 	if p.RevenueMilli, p.RevenueCurrency, err = parseRevenue(firstPresent(f[kRev], f[kRevenue])); err != nil {
-		return Payload{}, err
+		var fe *FieldError
+		if !errors.As(err, &fe) {
+			return Payload{}, err
+		}
+		// Plausible keeps the event and drops the revenue.
+		p.RevenueMilli, p.RevenueCurrency, p.RevenueInvalid = 0, "", fe.Field
 	}
 
 	p.HashMode = truthy(firstPresent(f[kH], f[kHashMode]))

@@ -134,17 +134,6 @@ func TestParseRefuses(t *testing.T) {
 		{"too many props", `{"n":"x","u":"https://e.fr","d":"e.fr","p":{` + strings.Join(manyProps, ",") + `}}`, "props", Limits{}},
 		{"prop key too long", `{"n":"x","u":"https://e.fr","d":"e.fr","p":{"` + strings.Repeat("k", 301) + `":"v"}}`, "props", Limits{}},
 		{"prop value too long", `{"n":"x","u":"https://e.fr","d":"e.fr","p":{"k":"` + strings.Repeat("v", 2001) + `"}}`, "props", Limits{}},
-		{"revenue not object", `{"n":"x","u":"https://e.fr","d":"e.fr","revenue":12}`, "revenue", Limits{}},
-		{"revenue bad JSON string", `{"n":"x","u":"https://e.fr","d":"e.fr","$":"{amount"}`, "revenue", Limits{}},
-		{"revenue no amount", `{"n":"x","u":"https://e.fr","d":"e.fr","revenue":{"currency":"EUR"}}`, "revenue.amount", Limits{}},
-		{"revenue amount text", `{"n":"x","u":"https://e.fr","d":"e.fr","revenue":{"amount":"12€","currency":"EUR"}}`, "revenue.amount", Limits{}},
-		{"revenue amount bool", `{"n":"x","u":"https://e.fr","d":"e.fr","revenue":{"amount":true,"currency":"EUR"}}`, "revenue.amount", Limits{}},
-		{"revenue too large", `{"n":"x","u":"https://e.fr","d":"e.fr","revenue":{"amount":1e12,"currency":"EUR"}}`, "revenue.amount", Limits{}},
-		{"revenue rounds to limit", `{"n":"x","u":"https://e.fr","d":"e.fr","revenue":{"amount":"-999999999999.9995","currency":"EUR"}}`, "revenue.amount", Limits{}},
-		{"revenue no currency", `{"n":"x","u":"https://e.fr","d":"e.fr","revenue":{"amount":1}}`, "revenue.currency", Limits{}},
-		{"revenue unknown currency", `{"n":"x","u":"https://e.fr","d":"e.fr","revenue":{"amount":1,"currency":"EUX"}}`, "revenue.currency", Limits{}},
-		{"revenue currency straddling codes", `{"n":"x","u":"https://e.fr","d":"e.fr","revenue":{"amount":1,"currency":"EDA"}}`, "revenue.currency", Limits{}},
-		{"revenue currency number", `{"n":"x","u":"https://e.fr","d":"e.fr","revenue":{"amount":1,"currency":978}}`, "revenue.currency", Limits{}},
 		{"scroll depth negative", `{"n":"engagement","u":"https://e.fr","d":"e.fr","sd":-1}`, "sd", Limits{}},
 		{"scroll depth fraction", `{"n":"engagement","u":"https://e.fr","d":"e.fr","sd":50.5}`, "sd", Limits{}},
 		{"engaged time negative", `{"n":"engagement","u":"https://e.fr","d":"e.fr","e":-1}`, "e", Limits{}},
@@ -275,4 +264,39 @@ func BenchmarkParse(b *testing.B) {
 			}
 		}
 	})
+}
+
+// An invalid revenue does not refuse the event (Plausible answers 202 and
+// keeps it): the revenue is dropped and the field at fault is reported.
+func TestInvalidRevenueKeepsEvent(t *testing.T) {
+	tests := []struct{ name, body, field string }{
+		{"revenue not object", `{"n":"x","u":"https://e.fr","d":"e.fr","revenue":12}`, "revenue"},
+		{"revenue bad JSON string", `{"n":"x","u":"https://e.fr","d":"e.fr","$":"{amount"}`, "revenue"},
+		{"revenue no amount", `{"n":"x","u":"https://e.fr","d":"e.fr","revenue":{"currency":"EUR"}}`, "revenue.amount"},
+		{"revenue amount text", `{"n":"x","u":"https://e.fr","d":"e.fr","revenue":{"amount":"12€","currency":"EUR"}}`, "revenue.amount"},
+		{"revenue amount bool", `{"n":"x","u":"https://e.fr","d":"e.fr","revenue":{"amount":true,"currency":"EUR"}}`, "revenue.amount"},
+		{"revenue too large", `{"n":"x","u":"https://e.fr","d":"e.fr","revenue":{"amount":1e12,"currency":"EUR"}}`, "revenue.amount"},
+		{"revenue rounds to limit", `{"n":"x","u":"https://e.fr","d":"e.fr","revenue":{"amount":"-999999999999.9995","currency":"EUR"}}`, "revenue.amount"},
+		{"revenue no currency", `{"n":"x","u":"https://e.fr","d":"e.fr","revenue":{"amount":1}}`, "revenue.currency"},
+		{"revenue unknown currency", `{"n":"x","u":"https://e.fr","d":"e.fr","revenue":{"amount":1,"currency":"EUX"}}`, "revenue.currency"},
+		{"revenue currency straddling codes", `{"n":"x","u":"https://e.fr","d":"e.fr","revenue":{"amount":1,"currency":"EDA"}}`, "revenue.currency"},
+		{"revenue currency number", `{"n":"x","u":"https://e.fr","d":"e.fr","revenue":{"amount":1,"currency":978}}`, "revenue.currency"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse([]byte(tt.body), Limits{})
+			if err != nil {
+				t.Fatalf("Parse refused the event: %v", err)
+			}
+			if p.RevenueMilli != 0 || p.RevenueCurrency != "" {
+				t.Errorf("revenue kept: %d %q", p.RevenueMilli, p.RevenueCurrency)
+			}
+			if p.RevenueInvalid != tt.field {
+				t.Errorf("RevenueInvalid = %q, want %q", p.RevenueInvalid, tt.field)
+			}
+			if p.Name != "x" || len(p.Domains) != 1 {
+				t.Errorf("event = %+v", p)
+			}
+		})
+	}
 }

@@ -14,7 +14,11 @@ import (
 
 // reference is the parse without the prefilter: uap-go's own loops.
 func (p *Parser) reference(ua string) Agent {
-	a := agent(ua, *p.uap.ParseUserAgent(ua), *p.uap.ParseOs(ua))
+	b := *p.uap.ParseUserAgent(ua)
+	a := agent(ua, b, *p.uap.ParseOs(ua))
+	if notSpider(b.Family) {
+		return a
+	}
 	for _, re := range p.spiders {
 		if re.MatchString(ua) {
 			a.Spider, a.Device = true, "Bot"

@@ -20,7 +20,7 @@ type Agent struct {
 	BrowserVersion string // major.minor
 	OS             string
 	OSVersion      string // major.minor
-	Device         string // Desktop, Mobile, Tablet or Bot
+	Device         string // Desktop, Mobile, Tablet or Bot (bots are dropped)
 	Spider         bool   // uap-go's device family "Spider"
 }
 
@@ -107,7 +107,11 @@ func (p *Parser) Stats() (hits, misses uint64) { return p.hits.Load(), p.misses.
 
 func (p *Parser) parse(ua string) Agent {
 	folded := fold(ua)
-	a := agent(ua, p.parseUserAgent(ua, folded), p.parseOS(ua, folded))
+	b := p.parseUserAgent(ua, folded)
+	a := agent(ua, b, p.parseOS(ua, folded))
+	if notSpider(b.Family) {
+		return a
+	}
 	for i, re := range p.spiders {
 		if p.spiderNeeds[i].may(ua, folded) && re.MatchString(ua) {
 			a.Spider, a.Device = true, "Bot"
@@ -117,16 +121,17 @@ func (p *Parser) parse(ua string) Agent {
 	return a
 }
 
-// agent is what a user agent's browser and OS say, before the spider
-// check.
+// agent is what a user agent's browser and OS say, with Plausible's
+// names (plausible.go), before the spider check.
 func agent(ua string, b uaparser.UserAgent, o uaparser.Os) Agent {
-	return Agent{
-		Browser:        clean(b.Family),
-		BrowserVersion: version(b.Major, b.Minor),
-		OS:             clean(o.Family),
-		OSVersion:      version(o.Major, o.Minor),
-		Device:         deviceClass(ua, clean(o.Family)),
+	a := Agent{
+		OS:        clean(o.Family),
+		OSVersion: version(o.Major, o.Minor),
+		Device:    deviceClass(ua, clean(o.Family)),
 	}
+	a.Browser, a.BrowserVersion = plausibleBrowser(clean(b.Family), version(b.Major, b.Minor))
+	a.OS = plausibleOS(a.OS, a.OSVersion, a.Device)
+	return a
 }
 
 // parseUserAgent is uap-go's ParseUserAgent (without its cache and sort
@@ -196,3 +201,8 @@ func deviceClass(ua, os string) string {
 	}
 	return "Desktop"
 }
+
+// notSpider reports a browser family that uap-go's spider patterns
+// match by mistake: Amazon's tablet browser (the generic pattern holds
+// "silk"), which would drop every Fire tablet's visits as a bot's.
+func notSpider(family string) bool { return family == "Amazon Silk" }

@@ -104,7 +104,7 @@ func TestShorteningRetentionIsTheOwners(t *testing.T) {
 	}
 	wantStatus(t, "owner confirms with the wrong domain", owner.do("PATCH", "/api/sites/a.fr", map[string]any{"retention_days": 30, "confirm": "b.fr"}), 409)
 	var ret uint16
-	if err := store.QueryRow(ctx, w.acc.Engine, "SELECT retention_days FROM sites FINAL WHERE id = {id:UInt32}", store.Params{"id": w.a.ID}, &ret); err != nil || ret != 0 {
+	if err := store.QueryRow(ctx, w.acc.Engine, "SELECT retention_days FROM sites FINAL WHERE id = {id:UInt32}", store.Params{"id": w.a.ID}, &ret); err != nil || ret != 758 { // a new site: 25 months
 		t.Fatalf("retention after refusals = %d, %v", ret, err)
 	}
 	wantStatus(t, "owner confirms", owner.do("PATCH", "/api/sites/a.fr", map[string]any{"retention_days": 30, "confirm": "A.fr"}), 200)

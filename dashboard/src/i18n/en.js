@@ -372,6 +372,8 @@ export default {
   'retention.intro': 'Events older than this are deleted every day.',
   'retention.keep': 'Keep events for',
   'retention.forever': 'Forever',
+  'retention.cnil': 'New sites keep their events 25 months: in France, the CNIL exempts audience measurement from consent only if, among other conditions, it produces anonymous statistics for this site alone, shares them with nobody, and keeps the data collected 25 months at most. Keep that (or 13 months) to stay within its conditions.',
+  'retention.foreverMeans': '“Forever” deletes nothing: events stay until you shorten the retention or delete the site’s data, so measurement no longer meets the CNIL’s conditions for doing without consent.',
   'retention.confirm': 'Keep this site’s events for {period}?',
   'retention.confirmShorter': {
     one: 'Keep events for {period} only? {events} stored event will be deleted for good.',

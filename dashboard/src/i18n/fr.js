@@ -372,6 +372,8 @@ export default {
   'retention.intro': 'Les événements plus anciens sont supprimés chaque jour.',
   'retention.keep': 'Conserver les événements',
   'retention.forever': 'Sans limite',
+  'retention.cnil': 'Les nouveaux sites conservent leurs événements 25 mois : la CNIL dispense la mesure d’audience de consentement seulement si, entre autres conditions, elle produit des statistiques anonymes pour ce seul site, ne les partage avec personne et ne conserve pas les données collectées plus de 25 mois. Gardez cette durée (ou 13 mois) pour rester dans ses conditions.',
+  'retention.foreverMeans': '« Sans limite » ne supprime rien : les événements restent jusqu’à ce que vous raccourcissiez la conservation ou supprimiez les données du site, et la mesure ne remplit plus les conditions de la CNIL pour se passer de consentement.',
   'retention.confirm': 'Conserver les événements de ce site {period} ?',
   'retention.confirmShorter': {
     one: 'Ne conserver les événements que {period} ? {events} événement enregistré sera supprimé définitivement.',

@@ -720,13 +720,22 @@ function ApiKeys({ domain }) {
   )
 }
 
-var RETENTION = [90, 180, 365, 730, 1095, 1825, 0]
+// Days; 393 and 758 are 13 and 25 months (accounts.Retention13Months and
+// Retention25Months: never longer than that many calendar months). 758 is
+// a new site's default, the CNIL's bound for measurement without consent.
+var MONTHS = { 393: 13, 758: 25 }
+var RETENTION = [90, 180, 365, 393, 730, 758, 1095, 1825, 0]
 
 function Retention({ domain, site, reload }) {
   var { t, lang } = useApp()
   var [days, setDays] = useState(Number(site.retention_days) || 0)
   var [confirmEl, ask] = useConfirm()
-  var label = d => (d ? new Intl.NumberFormat(lang, { style: 'unit', unit: d % 365 === 0 ? 'year' : 'day', unitDisplay: 'long' }).format(d % 365 === 0 ? d / 365 : d) : t('retention.forever'))
+  var unit = (n, u) => new Intl.NumberFormat(lang, { style: 'unit', unit: u, unitDisplay: 'long' }).format(n)
+  var label = d => {
+    if (!d) return t('retention.forever')
+    if (MONTHS[d]) return unit(MONTHS[d], 'month')
+    return d % 365 === 0 ? unit(d / 365, 'year') : unit(d, 'day')
+  }
   var options = RETENTION.includes(days) ? RETENTION : RETENTION.concat(days)
   var done = () => {
     notify(t('common.saved'))
@@ -779,6 +788,8 @@ function Retention({ domain, site, reload }) {
             ))}
           </select>
         </label>
+        <p class="muted" data-testid="retention-cnil">{t('retention.cnil')}</p>
+        <p class="muted" data-testid="retention-forever">{t('retention.foreverMeans')}</p>
         <div class="actions">
           <button type="submit" class="btn primary" disabled={days === (Number(site.retention_days) || 0)}>
             {t('common.save')}
