@@ -100,7 +100,7 @@ type Collector struct {
 	sites   *siteCache
 	erase   *erasures
 	metrics *metrics
-	script  *script
+	script  *scripts
 
 	flushNow chan struct{}
 	flushMu  sync.Mutex

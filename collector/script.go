@@ -5,6 +5,12 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
 
 	"github.com/andybalholm/brotli"
 	"github.com/valyala/fasthttp"
@@ -12,72 +18,213 @@ import (
 	trackerjs "github.com/sillage-analytics/sillage/tracker-js"
 )
 
-// script serves the tracker precompressed. /js/script.js may change with a
-// release, so it is cached for a day and revalidated by ETag; the versioned
-// name /js/script.<hash>.js never changes and is cached for a year.
-type script struct {
+// scripts serves the tracker's variants precompressed, every path under
+// /js/, and answers 404 to the rest of /js/ (never the dashboard's page):
+//
+//	/js/script.js              every feature (dist/script.js)
+//	/js/core.js, /js/core+f.js a variant of dist/ as built
+//	/js/script.<ext>….js       Plausible's legacy names (also plausible.<ext>….js):
+//	/js/plausible.js           the smallest variant that holds the extensions'
+//	                           features, with their options baked in
+//
+// Each is also served at a versioned name, the path with the first 12 hex
+// digits of its content's SHA-256 before ".js", which never changes and is
+// cached for a year; the plain names may change with a release, so they
+// are cached for a day and revalidated by ETag.
+type scripts struct {
+	variants []trackerjs.Variant // smallest first
+	mu       sync.Mutex
+	files    map[string]*scriptFile // by canonical path (no version)
+}
+
+// scriptFile is one served file.
+type scriptFile struct {
 	raw, gz, br   []byte
 	etag          string
 	versionedPath string
 	integrity     string
 }
 
-func newScript() *script {
-	sum := sha256.Sum256(trackerjs.Script)
-	s := &script{raw: trackerjs.Script, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
-	s.versionedPath, s.integrity = trackerjs.Versioned()
+// legacyExtensions are Plausible's script extensions: the features each
+// needs and the options (data-* names, as dataset spells them) it turns on.
+var legacyExtensions = map[string]struct {
+	feature string
+	option  string
+}{
+	"hash":           {"hash", "hash"},
+	"outbound-links": {"outbound", "outboundLinks"},
+	"file-downloads": {"downloads", "fileDownloads"},
+	"tagged-events":  {"tagged", ""},
+	"revenue":        {"revenue", ""},
+	"pageview-props": {"props", ""},
+	"exclusions":     {"", ""}, // data-exclude and data-include are in the core
+	"local":          {"", "allowLocalhost"},
+	"manual":         {"", "manual"},
+	"compat":         {"", ""}, // the tracker needs no compatibility mode
+}
+
+// legacyBase is what every Plausible script carries: engagement events.
+var legacyBase = []string{"engagement"}
+
+func newScripts() (*scripts, error) {
+	vs, err := trackerjs.Variants()
+	if err != nil {
+		return nil, fmt.Errorf("tracker variants: %w", err)
+	}
+	slices.SortStableFunc(vs, func(a, b trackerjs.Variant) int { return len(a.Code) - len(b.Code) })
+	s := &scripts{variants: vs, files: map[string]*scriptFile{}}
+	if _, err := s.file("/js/script.js"); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func compress(raw []byte) *scriptFile {
+	sum := sha256.Sum256(raw)
+	f := &scriptFile{raw: raw, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
 	var b bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
-	zw.Write(s.raw)
+	zw.Write(raw)
 	zw.Close()
-	s.gz = append([]byte(nil), b.Bytes()...)
+	f.gz = append([]byte(nil), b.Bytes()...)
 	b.Reset()
 	bw := brotli.NewWriterLevel(&b, brotli.BestCompression)
-	bw.Write(s.raw)
+	bw.Write(raw)
 	bw.Close()
-	s.br = append([]byte(nil), b.Bytes()...)
-	return s
+	f.br = append([]byte(nil), b.Bytes()...)
+	return f
+}
+
+var versionSuffix = regexp.MustCompile(`\.[0-9a-f]{12}\.js$`)
+
+// errNoScript: the path names no script.
+var errNoScript = fmt.Errorf("no such script")
+
+// compose returns the content served at a path without version, or
+// errNoScript.
+func (s *scripts) compose(path string) ([]byte, error) {
+	name, ok := strings.CutPrefix(path, "/js/")
+	if !ok || !strings.HasSuffix(name, ".js") || strings.Contains(name, "/") {
+		return nil, errNoScript
+	}
+	for _, v := range s.variants {
+		if v.Name == name {
+			return bytes.Replace(v.Code, []byte(trackerjs.Placeholder), []byte("{}"), 1), nil
+		}
+	}
+	parts := strings.Split(strings.TrimSuffix(name, ".js"), ".")
+	if parts[0] != "script" && parts[0] != "plausible" {
+		return nil, errNoScript
+	}
+	need := slices.Clone(legacyBase)
+	opts := map[string]string{}
+	seen := map[string]bool{}
+	for _, ext := range parts[1:] {
+		e, ok := legacyExtensions[ext]
+		if !ok || seen[ext] {
+			return nil, errNoScript
+		}
+		seen[ext] = true
+		if e.feature != "" {
+			need = append(need, e.feature)
+		}
+		if e.option != "" {
+			opts[e.option] = ""
+		}
+	}
+	for _, v := range s.variants {
+		if v.Has(need) {
+			js, err := json.Marshal(opts)
+			if err != nil {
+				return nil, fmt.Errorf("options of %s: %w", path, err)
+			}
+			return bytes.Replace(v.Code, []byte(trackerjs.Placeholder), js, 1), nil
+		}
+	}
+	return nil, fmt.Errorf("no variant holds %v", need)
+}
+
+// file returns the file served at path (without version), built once.
+func (s *scripts) file(path string) (*scriptFile, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f, ok := s.files[path]; ok {
+		return f, nil
+	}
+	raw, err := s.compose(path)
+	if err != nil {
+		return nil, err
+	}
+	f := compress(raw)
+	f.versionedPath, f.integrity = trackerjs.VersionedName(path, raw)
+	// The paths are few (Plausible's extensions in a canonical order
+	// would be 1024 sets; orders multiply that), but bound the cache: past
+	// it, files are built per request.
+	if len(s.files) < 4096 {
+		s.files[path] = f
+	}
+	return f, nil
 }
 
 // ScriptVersioned returns the versioned path and the integrity attribute of
 // the tracker, for the snippet site owners paste.
 func (c *Collector) ScriptVersioned() (path, integrity string) {
-	return c.script.versionedPath, c.script.integrity
+	f, _ := c.script.file("/js/script.js")
+	return f.versionedPath, f.integrity
 }
 
-func (s *script) serve(ctx *fasthttp.RequestCtx) {
+func (s *scripts) serve(ctx *fasthttp.RequestCtx) {
 	path := string(ctx.Path())
-	h := &ctx.Response.Header
-	switch path {
-	case "/js/script.js":
-		h.Set("Cache-Control", "public, max-age=86400, must-revalidate")
-	case s.versionedPath:
-		h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	default:
+	plain, versioned := path, false
+	if versionSuffix.MatchString(path) {
+		plain, versioned = path[:len(path)-len(".0123456789ab.js")]+".js", true
+	}
+	f, err := s.file(plain)
+	if err == nil && versioned && f.versionedPath != path {
+		err = errNoScript
+	}
+	if err != nil {
 		ctx.Error("not found", fasthttp.StatusNotFound)
 		return
+	}
+	h := &ctx.Response.Header
+	if versioned {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "public, max-age=86400, must-revalidate")
 	}
 	if !ctx.IsGet() && !ctx.IsHead() {
 		ctx.Error("method not allowed", fasthttp.StatusMethodNotAllowed)
 		return
 	}
-	h.Set("ETag", s.etag)
+	h.Set("ETag", f.etag)
 	h.Set("Vary", "Accept-Encoding")
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
 	h.SetContentType("application/javascript; charset=utf-8")
-	if string(ctx.Request.Header.Peek("If-None-Match")) == s.etag {
+	if string(ctx.Request.Header.Peek("If-None-Match")) == f.etag {
 		ctx.SetStatusCode(fasthttp.StatusNotModified)
 		return
 	}
 	switch {
 	case ctx.Request.Header.HasAcceptEncoding("br"):
 		h.Set("Content-Encoding", "br")
-		ctx.SetBody(s.br)
+		ctx.SetBody(f.br)
 	case ctx.Request.Header.HasAcceptEncoding("gzip"):
 		h.Set("Content-Encoding", "gzip")
-		ctx.SetBody(s.gz)
+		ctx.SetBody(f.gz)
 	default:
-		ctx.SetBody(s.raw)
+		ctx.SetBody(f.raw)
 	}
+}
+
+// newScript builds the script server from the embedded variants. They are
+// part of the binary and checked by tracker-js's tests, so a failure here
+// is a broken build, not a runtime condition.
+func newScript() *scripts {
+	s, err := newScripts()
+	if err != nil {
+		panic(fmt.Sprintf("embedded tracker: %v", err))
+	}
+	return s
 }

@@ -208,6 +208,13 @@ func TestDashboardServing(t *testing.T) {
 	if resp, _ := get(t, f.srv.URL+"/assets/missing.js", ""); resp.StatusCode != 404 {
 		t.Fatalf("missing asset: %d", resp.StatusCode)
 	}
+	// The tracker's paths are the collector's: without one (sillage query),
+	// they are 404, never the dashboard's page run as a script.
+	for _, path := range []string{"/js/script.outbound-links.js", "/js/nope.js", "/js/"} {
+		if resp, body := get(t, f.srv.URL+path, ""); resp.StatusCode != 404 || strings.Contains(string(body), "<html") {
+			t.Fatalf("%s: %d %.40q", path, resp.StatusCode, body)
+		}
+	}
 	// Every asset index.html names is served and cached for ever.
 	_, index := get(t, f.srv.URL+"/", "")
 	for _, m := range strings.Split(string(index), `"/assets/`)[1:] {

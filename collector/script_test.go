@@ -1,0 +1,162 @@
+package collector
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/valyala/fasthttp"
+
+	trackerjs "github.com/sillage-analytics/sillage/tracker-js"
+)
+
+// get asks the script server for path, as the collector's Handle does, and
+// reports whether Handle took it.
+func getScript(t testing.TB, c *Collector, s *scripts, path string) (*fasthttp.Response, bool) {
+	t.Helper()
+	var req fasthttp.Request
+	req.SetRequestURI(path)
+	var ctx fasthttp.RequestCtx
+	ctx.Init(&req, nil, nil)
+	handled := true
+	if c != nil {
+		handled = c.Handle(&ctx)
+	} else {
+		s.serve(&ctx)
+	}
+	var resp fasthttp.Response
+	ctx.Response.CopyTo(&resp)
+	return &resp, handled
+}
+
+// baked returns the options a served file carries and the variant it was
+// made from.
+func baked(t *testing.T, body []byte) (map[string]string, string) {
+	t.Helper()
+	vs, err := trackerjs.Variants()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vs {
+		before, after, _ := bytes.Cut(v.Code, []byte(trackerjs.Placeholder))
+		if bytes.HasPrefix(body, before) && bytes.HasSuffix(body, after) && len(body) >= len(before)+len(after) {
+			var opts map[string]string
+			if err := json.Unmarshal(body[len(before):len(body)-len(after)], &opts); err != nil {
+				t.Fatalf("baked options of %s: %v", v.Name, err)
+			}
+			return opts, v.Name
+		}
+	}
+	t.Fatalf("served file is no variant: %.80s", body)
+	return nil, ""
+}
+
+func TestScriptPaths(t *testing.T) {
+	s, err := newScripts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path    string
+		variant string
+		opts    map[string]string
+	}{
+		{"/js/script.js", "script.js", map[string]string{}},
+		{"/js/core.js", "core.js", map[string]string{}},
+		{"/js/core+hash.js", "core+hash.js", map[string]string{}},
+		{"/js/plausible.js", "core+engagement.js", map[string]string{}},
+		{"/js/script.hash.js", "core+engagement+hash.js", map[string]string{"hash": ""}},
+		{"/js/plausible.outbound-links.js", "core+engagement+outbound.js", map[string]string{"outboundLinks": ""}},
+		{"/js/script.manual.local.js", "core+engagement.js", map[string]string{"manual": "", "allowLocalhost": ""}},
+		{"/js/script.tagged-events.js", "core+engagement+tagged.js", map[string]string{}},
+		{"/js/script.exclusions.compat.js", "core+engagement.js", map[string]string{}},
+		{"/js/script.file-downloads.outbound-links.js", "script.js", map[string]string{"fileDownloads": "", "outboundLinks": ""}},
+		{"/js/script.outbound-links.file-downloads.js", "script.js", map[string]string{"fileDownloads": "", "outboundLinks": ""}},
+		{"/js/script.hash.outbound-links.file-downloads.tagged-events.revenue.pageview-props.exclusions.local.manual.compat.js", "script.js",
+			map[string]string{"hash": "", "outboundLinks": "", "fileDownloads": "", "allowLocalhost": "", "manual": ""}},
+	} {
+		resp, _ := getScript(t, nil, s, tc.path)
+		if resp.StatusCode() != 200 {
+			t.Errorf("%s: %d", tc.path, resp.StatusCode())
+			continue
+		}
+		opts, variant := baked(t, resp.Body())
+		if variant != tc.variant || len(opts) != len(tc.opts) {
+			t.Errorf("%s: %s with %v, want %s with %v", tc.path, variant, opts, tc.variant, tc.opts)
+		}
+		for k := range tc.opts {
+			if _, ok := opts[k]; !ok {
+				t.Errorf("%s: option %s not baked in: %v", tc.path, k, opts)
+			}
+		}
+		// Its versioned name serves the same bytes, cached for ever.
+		f, err := s.file(tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := getScript(t, nil, s, f.versionedPath)
+		if v.StatusCode() != 200 || !bytes.Equal(v.Body(), resp.Body()) || !strings.Contains(string(v.Header.Peek("Cache-Control")), "immutable") {
+			t.Errorf("%s: versioned %s: %d", tc.path, f.versionedPath, v.StatusCode())
+		}
+	}
+	for _, path := range []string{
+		"/js/script.unknown.js", "/js/script.hash.hash.js", "/js/script.hash.js.js", "/js/nope.js", "/js/", "/js/a/b.js",
+		"/js/core+nope.js", "/js/script.0123456789ab.js", "/js/script.hash.0123456789ab.js", "/js/script", "/js/script.js/",
+		"/js/plausible.Hash.js", "/js/core+hash+outbound.js",
+	} {
+		if resp, _ := getScript(t, nil, s, path); resp.StatusCode() != 404 {
+			t.Errorf("%s: %d, want 404", path, resp.StatusCode())
+		}
+	}
+}
+
+// Every path under /js/ is the collector's: an unknown one is a 404, not
+// left to the dashboard, which would answer its HTML page.
+func TestUnknownScriptIsNotFound(t *testing.T) {
+	c := &Collector{script: newScript()}
+	for _, path := range []string{"/js/nope.js", "/js/app.js", "/js/script.outbound.js"} {
+		resp, handled := getScript(t, c, nil, path)
+		if !handled || resp.StatusCode() != 404 {
+			t.Errorf("%s: handled %v, %d; want the collector's 404", path, handled, resp.StatusCode())
+		}
+	}
+	if !IsRoute([]byte("/js/nope.js")) {
+		t.Error("/js/nope.js is not the collector's route while it starts")
+	}
+}
+
+func FuzzScriptPath(f *testing.F) {
+	s, err := newScripts()
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, p := range []string{"/js/script.js", "/js/script.hash.outbound-links.js", "/js/core+hash.js", "/js/x", "/js/script..js", "/js/plausible.0123456789ab.js"} {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, path string) {
+		body, err := s.compose(path)
+		if err != nil {
+			return
+		}
+		if !bytes.Contains(body, []byte("/api/event")) || bytes.Contains(body, []byte(trackerjs.Placeholder)) {
+			t.Fatalf("%q: served a broken file", path)
+		}
+	})
+}
+
+func BenchmarkScriptServe(b *testing.B) {
+	s, err := newScripts()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var req fasthttp.Request
+	req.SetRequestURI("/js/script.hash.outbound-links.js")
+	req.Header.Set("Accept-Encoding", "gzip, br")
+	var ctx fasthttp.RequestCtx
+	b.ReportAllocs()
+	for b.Loop() {
+		ctx.Init(&req, nil, nil)
+		s.serve(&ctx)
+	}
+}
