@@ -109,7 +109,7 @@ func (s *scripts) compose(path string) ([]byte, error) {
 	}
 	for _, v := range s.variants {
 		if v.Name == name {
-			return bytes.Replace(v.Code, []byte(trackerjs.Placeholder), []byte("{}"), 1), nil
+			return v.Code, nil
 		}
 	}
 	parts := strings.Split(strings.TrimSuffix(name, ".js"), ".")
@@ -134,6 +134,10 @@ func (s *scripts) compose(path string) ([]byte, error) {
 	}
 	for _, v := range s.variants {
 		if v.Has(need) {
+			if len(opts) == 0 {
+				// Served as built: the placeholder reads as no option.
+				return v.Code, nil
+			}
 			js, err := json.Marshal(opts)
 			if err != nil {
 				return nil, fmt.Errorf("options of %s: %w", path, err)
