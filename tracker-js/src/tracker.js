@@ -177,7 +177,7 @@ try {
     // click in a label is left to the click the browser then sends to its
     // control, which would otherwise count it a second time.
     click = (e, t = e.target, a = t.closest('a'), name, props, i = 4, go, done, b = t.closest('label')) => {
-      if (b && b.control && b.control != t) return
+      if (F_TAGGED && b && b.control && b.control != t) return
       if (F_TAGGED) for (; !name && t && i--; t = t.parentElement) name = tagged(t.getAttribute('class'), (props = {}))
       a = /^http/.test(a && a.protocol) && a
       if (!name && a) {
