@@ -142,7 +142,8 @@ func (s *scripts) compose(path string) ([]byte, error) {
 			if err != nil {
 				return nil, fmt.Errorf("options of %s: %w", path, err)
 			}
-			return bytes.Replace(v.Code, []byte(trackerjs.Placeholder), js, 1), nil
+			// The object's members, in place of the placeholder's.
+			return bytes.Replace(v.Code, []byte(trackerjs.Placeholder), js[1:len(js)-1], 1), nil
 		}
 	}
 	return nil, fmt.Errorf("no variant holds %v", need)

@@ -42,10 +42,11 @@ func baked(t *testing.T, body []byte) (map[string]string, string) {
 		before, after, _ := bytes.Cut(v.Code, []byte(trackerjs.Placeholder))
 		if bytes.HasPrefix(body, before) && bytes.HasSuffix(body, after) && len(body) >= len(before)+len(after) {
 			opts := map[string]string{}
-			if middle := body[len(before) : len(body)-len(after)]; string(middle) == trackerjs.Placeholder {
+			middle := body[len(before) : len(body)-len(after)]
+			if string(middle) == trackerjs.Placeholder {
 				return opts, v.Name
 			}
-			if err := json.Unmarshal(body[len(before):len(body)-len(after)], &opts); err != nil {
+			if err := json.Unmarshal([]byte("{"+string(middle)+"}"), &opts); err != nil {
 				t.Fatalf("baked options of %s: %v", v.Name, err)
 			}
 			return opts, v.Name

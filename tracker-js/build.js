@@ -57,7 +57,7 @@ export async function variant(features) {
   for (var f of NAMES) define[FEATURES[f].flag] = String(features.includes(f))
   var out = await build({ ...options, define })
   var min = await minify(out.outputFiles[0].text, terser)
-  if (!min.code.includes('{_o:0}')) throw new Error('the options placeholder {_o:0} is gone from the build')
+  if (min.code.split('{_o:0,').length != 2) throw new Error('the options placeholder {_o:0, is not in the build once')
   return min.code
 }
 

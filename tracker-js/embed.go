@@ -29,9 +29,11 @@ var dist embed.FS
 // (embed_test.go checks they agree). dist/script.js has them all.
 var Features = []string{"hash", "outbound", "downloads", "forms", "tagged", "revenue", "engagement", "notfound", "props", "init", "retry"}
 
-// Placeholder is the literal every variant holds once, which the server
-// replaces with a JSON object of options read as data-* attributes.
-const Placeholder = "{_o:0}"
+// Placeholder is the object member every variant holds once, as the first
+// member of the object of its settings ({_o:0,...dataset}): the server
+// replaces it with JSON members of options read as data-* attributes
+// ("hash":"","domain":"example.fr"). Left as is, it reads as no option.
+const Placeholder = "_o:0"
 
 // Variant is one built file of dist/.
 type Variant struct {

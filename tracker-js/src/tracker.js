@@ -3,9 +3,8 @@
 // compositions between. Each `F_*` name is a feature's compile-time flag
 // (src/features.js): a variant without the feature has its code dropped.
 // Configured by the data-* attributes of its own <script> tag, by options
-// baked in by the server (the `{_o:0}` literal below, which the collector
-// replaces with a JSON object for /js/script.<ext>.js and per-site
-// scripts) and by Plausible's `plausible.init(options)`, called before the
+// baked in by the server (the `_o: 0` member below, which the collector
+// replaces with JSON members for /js/script.<ext>.js) and by Plausible's `plausible.init(options)`, called before the
 // script loads; README.md documents them, the payload and the JS API.
 //
 // Rules: never throw into the page (every entry point runs in try/catch);
@@ -32,13 +31,13 @@ try {
     l = location,
     n = navigator,
     s = d.currentScript,
-    // The settings: the options the server baked in (the literal {_o:0},
-    // replaced by the collector with data-* names: {"hash":"",
-    // "domain":"example.fr"}), under the tag's data-* attributes. With
+    // The settings: the options the server baked in (the member _o:0,
+    // replaced by the collector with JSON members of data-* names:
+    // "hash":"","domain":"example.fr"), under the tag's data-* attributes. With
     // F_INIT, Plausible's plausible.init(options), called before load
     // (its stub keeps them in plausible.o), read in the same names.
     P = w.plausible,
-    D = F_INIT ? init(P && P.o, Object.assign({ _o: 0 }, s.dataset)) : Object.assign({ _o: 0 }, s.dataset),
+    D = F_INIT ? init(P && P.o, { _o: 0, ...s.dataset }) : { _o: 0, ...s.dataset },
     // Every listener is on window: click, submit and visibilitychange bubble.
     on = (e, f) => addEventListener(e, safe(f)),
     hash = F_HASH && 'hash' in D,
@@ -85,11 +84,13 @@ try {
           // No Content-Type: a string body goes as text/plain;charset=UTF-8.
           // A failed request has no status: 0.
           fetch(api, { method: 'POST', body, keepalive: !0 }).then(
-            r => done(r.status, F_RETRY && r.headers.get('Retry-After')),
+            F_RETRY ? r => done(r.status, r.headers.get('Retry-After')) : r => done(r.status),
             e => done(0)
           )
         } catch (e) {
-          n.sendBeacon(api, body)
+          // Where fetch throws (a browser that runs this script has it):
+          // with the delivery feature, sendBeacon.
+          if (F_RETRY) n.sendBeacon(api, body)
           cb({})
         }
       },
@@ -125,7 +126,7 @@ try {
         u,
         d: D.domain || l.hostname,
         r: d.referrer || null,
-        p: F_PROPS || F_INIT ? Object.assign({}, dataProps, F_INIT && (typeof (c = D.cp) == 'function' ? c(name) : c), p, o.props) : Object.assign({}, p, o.props),
+        p: { ...(F_PROPS && dataProps), ...(F_INIT && (typeof (c = D.cp) == 'function' ? c(name) : c)), ...p, ...o.props },
         ...(F_REVENUE && { $: o.revenue }),
         ...(F_HASH && hash && { h: 1 }),
         i: o.interactive !== !1 && void 0,
@@ -163,7 +164,7 @@ try {
 
     // A pageview, unless the url did not change.
     nav = safe(k => {
-      k = l.href.replace(hash ? '' : /#.*/, '')
+      k = l.href.replace(F_HASH && hash ? '' : /#.*/, '')
       if (k != last) {
         last = k
         track('pageview')
@@ -176,11 +177,11 @@ try {
     // ':'), tags are looked for on the target and three levels above. A
     // click in a label is left to the click the browser then sends to its
     // control, which would otherwise count it a second time.
-    click = (e, t = e.target, a = t.closest('a'), name, props, i = 4, go, done, b = t.closest('label')) => {
-      if (F_TAGGED && b && b.control && b.control != t) return
+    click = (e, t = e.target, a = t.closest('a'), name, props, i = 4, go, done, b) => {
+      if (F_TAGGED && (b = t.closest('label')) && b.control && b.control != t) return
       if (F_TAGGED) for (; !name && t && i--; t = t.parentElement) name = tagged(t.getAttribute('class'), (props = {}))
       a = /^http/.test(a && a.protocol) && a
-      if (!name && a) {
+      if ((F_DOWNLOADS || F_OUTBOUND) && !name && a) {
         name =
           F_DOWNLOADS && downloads && downloads.test(a.pathname)
             ? 'File Download'
@@ -207,7 +208,8 @@ try {
       }
     },
     // The JS API: sillage(name, options); '404' comes with the page's path.
-    sillage = safe((name, o) => track(name, o, F_NOTFOUND && name == '404' && { path: l.pathname })),
+    // (safe passes two arguments: track's `p` is then undefined.)
+    sillage = safe(F_NOTFOUND ? (name, o) => track(name, o, name == '404' && { path: l.pathname }) : track),
     queue = [w.sillage, P]
 
   try {
@@ -246,8 +248,9 @@ try {
       }
     }
     on('popstate', nav)
-    // Without data-hash, nav drops the hash: a hash change sends nothing.
-    on('hashchange', nav)
+    // Without data-hash, nav drops the hash: a hash change sends nothing
+    // (nor is listened to without the feature).
+    if (F_HASH) on('hashchange', nav)
     // A page restored from the back/forward cache runs no script again:
     // it is shown anew, so it is a pageview (even for the same url).
     on('pageshow', e => e.persisted && nav((last = 0)))

@@ -83,7 +83,7 @@ describe("Plausible's API", () => {
 
 describe('variants', () => {
   test('options baked in by the server read as data-* attributes; the tag still wins', () => {
-    var code = dist('core+hash.js').replace('{_o:0}', '{"hash":"","domain":"baked.example.fr","manual":""}')
+    var code = dist('core+hash.js').replace('_o:0', '"hash":"","domain":"baked.example.fr","manual":""')
     var b = browser({ code, data: { domain: undefined } })
     assert.equal(b.sent.length, 0)
     b.sillage('pageview')
