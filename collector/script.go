@@ -3,14 +3,19 @@ package collector
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/andybalholm/brotli"
 	"github.com/valyala/fasthttp"
@@ -35,6 +40,105 @@ type scripts struct {
 	variants []trackerjs.Variant // smallest first
 	mu       sync.Mutex
 	files    map[string]*scriptFile // by canonical path (no version)
+
+	// Per-site scripts, /js/s/<token>.js: the settings come from `sites`
+	// (nil: none served), each file is kept siteScriptTTL.
+	sites     SiteScripts
+	siteFiles map[string]siteFile
+	now       func() time.Time
+	log       *slog.Logger
+}
+
+// SiteScripts finds a site's own script settings by the token of its
+// snippet (accounts.Service is one): the site's domain and the features
+// ticked; found is false for no live site's token.
+type SiteScripts interface {
+	SiteScriptSettings(ctx context.Context, token string) (domain string, features []string, found bool, err error)
+}
+
+// siteScriptTTL is how long a per-site script is served as built before its
+// settings are read again, and its Cache-Control max-age: a tick in the
+// settings shows within twice that.
+const siteScriptTTL = time.Minute
+
+type siteFile struct {
+	f       *scriptFile // nil: no such token
+	expires time.Time
+}
+
+// siteOptions are the settings a ticked feature turns on in a per-site
+// script, as data-* names (features that wait for their attribute).
+var siteOptions = map[string]string{"hash": "hash", "outbound": "outboundLinks", "downloads": "fileDownloads", "forms": "forms"}
+
+var siteToken = regexp.MustCompile(`^/js/s/([0-9a-f]{8,64})\.js$`)
+
+// siteScript returns the file of the per-site script at path, or
+// errNoScript.
+func (s *scripts) siteScript(ctx context.Context, path string) (*scriptFile, error) {
+	m := siteToken.FindStringSubmatch(path)
+	if m == nil || s.sites == nil {
+		return nil, errNoScript
+	}
+	token := m[1]
+	now := s.now()
+	s.mu.Lock()
+	sf, ok := s.siteFiles[token]
+	s.mu.Unlock()
+	if ok && now.Before(sf.expires) {
+		if sf.f == nil {
+			return nil, errNoScript
+		}
+		return sf.f, nil
+	}
+	domain, features, found, err := s.sites.SiteScriptSettings(ctx, token)
+	if err != nil {
+		return nil, fmt.Errorf("site script %s: %w", token, err)
+	}
+	sf = siteFile{expires: now.Add(siteScriptTTL)}
+	if found {
+		opts := map[string]string{"domain": domain}
+		for _, f := range features {
+			if o, ok := siteOptions[f]; ok {
+				opts[o] = ""
+			}
+		}
+		raw, err := s.bake(features, opts)
+		if err != nil {
+			return nil, fmt.Errorf("site script %s: %w", token, err)
+		}
+		sf.f = compress(raw)
+	}
+	s.mu.Lock()
+	if len(s.siteFiles) > 100_000 {
+		clear(s.siteFiles) // tokens made up by a client: start again
+	}
+	s.siteFiles[token] = sf
+	s.mu.Unlock()
+	if sf.f == nil {
+		return nil, errNoScript
+	}
+	return sf.f, nil
+}
+
+// bake returns the smallest variant that holds `need`, with `opts` baked
+// in (none: as built).
+func (s *scripts) bake(need []string, opts map[string]string) ([]byte, error) {
+	for _, v := range s.variants {
+		if !v.Has(need) {
+			continue
+		}
+		if len(opts) == 0 {
+			// Served as built: the placeholder reads as no option.
+			return v.Code, nil
+		}
+		js, err := json.Marshal(opts)
+		if err != nil {
+			return nil, fmt.Errorf("options %v: %w", opts, err)
+		}
+		// The object's members, in place of the placeholder's.
+		return bytes.Replace(v.Code, []byte(trackerjs.Placeholder), js[1:len(js)-1], 1), nil
+	}
+	return nil, fmt.Errorf("no variant holds %v", need)
 }
 
 // scriptFile is one served file.
@@ -72,7 +176,7 @@ func newScripts() (*scripts, error) {
 		return nil, fmt.Errorf("tracker variants: %w", err)
 	}
 	slices.SortStableFunc(vs, func(a, b trackerjs.Variant) int { return len(a.Code) - len(b.Code) })
-	s := &scripts{variants: vs, files: map[string]*scriptFile{}}
+	s := &scripts{variants: vs, files: map[string]*scriptFile{}, siteFiles: map[string]siteFile{}, now: time.Now, log: slog.Default()}
 	if _, err := s.file("/js/script.js"); err != nil {
 		return nil, err
 	}
@@ -132,21 +236,7 @@ func (s *scripts) compose(path string) ([]byte, error) {
 			opts[e.option] = ""
 		}
 	}
-	for _, v := range s.variants {
-		if v.Has(need) {
-			if len(opts) == 0 {
-				// Served as built: the placeholder reads as no option.
-				return v.Code, nil
-			}
-			js, err := json.Marshal(opts)
-			if err != nil {
-				return nil, fmt.Errorf("options of %s: %w", path, err)
-			}
-			// The object's members, in place of the placeholder's.
-			return bytes.Replace(v.Code, []byte(trackerjs.Placeholder), js[1:len(js)-1], 1), nil
-		}
-	}
-	return nil, fmt.Errorf("no variant holds %v", need)
+	return s.bake(need, opts)
 }
 
 // file returns the file served at path (without version), built once.
@@ -180,6 +270,10 @@ func (c *Collector) ScriptVersioned() (path, integrity string) {
 
 func (s *scripts) serve(ctx *fasthttp.RequestCtx) {
 	path := string(ctx.Path())
+	if strings.HasPrefix(path, "/js/s/") {
+		s.serveSite(ctx, path)
+		return
+	}
 	plain, versioned := path, false
 	if versionSuffix.MatchString(path) {
 		plain, versioned = path[:len(path)-len(".0123456789ab.js")]+".js", true
@@ -192,12 +286,36 @@ func (s *scripts) serve(ctx *fasthttp.RequestCtx) {
 		ctx.Error("not found", fasthttp.StatusNotFound)
 		return
 	}
-	h := &ctx.Response.Header
 	if versioned {
-		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		s.write(ctx, f, "public, max-age=31536000, immutable")
 	} else {
-		h.Set("Cache-Control", "public, max-age=86400, must-revalidate")
+		s.write(ctx, f, "public, max-age=86400, must-revalidate")
 	}
+}
+
+// serveSite serves a per-site script, /js/s/<token>.js.
+func (s *scripts) serveSite(ctx *fasthttp.RequestCtx, path string) {
+	f, err := s.siteScript(ctx, path)
+	if errors.Is(err, errNoScript) {
+		ctx.Error("not found", fasthttp.StatusNotFound)
+		return
+	}
+	if err != nil {
+		// The store is down: the page goes on without its script for now,
+		// and the browser asks again (no cache).
+		s.log.Warn("per-site script not served", "error", err)
+		ctx.Response.Header.Set("Retry-After", "5")
+		ctx.Response.Header.Set("Cache-Control", "no-store")
+		ctx.Error("settings unavailable", fasthttp.StatusServiceUnavailable)
+		return
+	}
+	s.write(ctx, f, "public, max-age="+strconv.Itoa(int(siteScriptTTL/time.Second)))
+}
+
+// write answers a script file with its caching, CORS and encoding.
+func (s *scripts) write(ctx *fasthttp.RequestCtx, f *scriptFile, cacheControl string) {
+	h := &ctx.Response.Header
+	h.Set("Cache-Control", cacheControl)
 	if !ctx.IsGet() && !ctx.IsHead() {
 		ctx.Error("method not allowed", fasthttp.StatusMethodNotAllowed)
 		return

@@ -2,9 +2,13 @@ package collector
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -167,5 +171,71 @@ func BenchmarkScriptServe(b *testing.B) {
 	for b.Loop() {
 		ctx.Init(&req, nil, nil)
 		s.serve(&ctx)
+	}
+}
+
+// fakeSiteScripts holds script settings by token, and counts lookups.
+type fakeSiteScripts struct {
+	mu      sync.Mutex
+	byToken map[string][]string
+	calls   int
+}
+
+func (f *fakeSiteScripts) SiteScriptSettings(ctx context.Context, token string) (string, []string, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	fs, ok := f.byToken[token]
+	if !ok {
+		return "", nil, false, nil
+	}
+	if fs == nil {
+		return "", nil, false, errors.New("store down")
+	}
+	return "librairie.fr", fs, true, nil
+}
+
+func TestSiteScript(t *testing.T) {
+	s, err := newScripts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return now }
+	sites := &fakeSiteScripts{byToken: map[string][]string{"0123456789abcdef": {"outbound"}, "deadbeefdeadbeef": nil}}
+	s.sites = sites
+	resp, _ := getScript(t, nil, s, "/js/s/0123456789abcdef.js")
+	opts, variant := baked(t, resp.Body())
+	if resp.StatusCode() != 200 || variant != "core+outbound.js" || opts["domain"] != "librairie.fr" || len(opts) != 2 {
+		t.Fatalf("site script: %d %s %v", resp.StatusCode(), variant, opts)
+	}
+	if _, ok := opts["outboundLinks"]; !ok {
+		t.Fatalf("outbound links not turned on: %v", opts)
+	}
+	if cc := string(resp.Header.Peek("Cache-Control")); cc != "public, max-age=60" {
+		t.Fatalf("Cache-Control %q", cc)
+	}
+	// A tick changes the file served at the same path once its minute is
+	// over, not before (one lookup per minute and token).
+	sites.mu.Lock()
+	sites.byToken["0123456789abcdef"] = []string{"engagement", "tagged"}
+	sites.mu.Unlock()
+	resp, _ = getScript(t, nil, s, "/js/s/0123456789abcdef.js")
+	if _, variant = baked(t, resp.Body()); variant != "core+outbound.js" || sites.calls != 1 {
+		t.Fatalf("within the minute: %s, %d lookups", variant, sites.calls)
+	}
+	now = now.Add(siteScriptTTL)
+	resp, _ = getScript(t, nil, s, "/js/s/0123456789abcdef.js")
+	if opts, variant = baked(t, resp.Body()); variant != "core+engagement+tagged.js" || len(opts) != 1 {
+		t.Fatalf("after the minute: %s %v", variant, opts)
+	}
+	for path, want := range map[string]int{
+		"/js/s/ffffffffffffffff.js": 404, // no such site
+		"/js/s/0123456789ABCDEF.js": 404, // tokens are lower-case hex
+		"/js/s/deadbeefdeadbeef.js": 503, // the store is down
+	} {
+		if resp, _ := getScript(t, nil, s, path); resp.StatusCode() != want {
+			t.Errorf("%s: %d, want %d", path, resp.StatusCode(), want)
+		}
 	}
 }
