@@ -120,12 +120,25 @@ func (s *scripts) siteScript(ctx context.Context, path string) (*scriptFile, err
 	return sf.f, nil
 }
 
+// unasked are the features that act without any setting, and the setting
+// that turns each off in a variant served in place of one without it.
+var unasked = map[string]string{"engagement": "noEngagement", "tagged": "noTagged"}
+
 // bake returns the smallest variant that holds `need`, with `opts` baked
-// in (none: as built).
+// in (none: as built), and the features it has beyond `need` that act
+// without a setting turned off.
 func (s *scripts) bake(need []string, opts map[string]string) ([]byte, error) {
 	for _, v := range s.variants {
 		if !v.Has(need) {
 			continue
+		}
+		for f, off := range unasked {
+			if v.Has([]string{f}) && !slices.Contains(need, f) {
+				if opts == nil {
+					opts = map[string]string{}
+				}
+				opts[off] = ""
+			}
 		}
 		if len(opts) == 0 {
 			// Served as built: the placeholder reads as no option.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -84,8 +85,9 @@ func TestScriptPaths(t *testing.T) {
 		{"/js/script.manual.local.js", "core+engagement.js", map[string]string{"manual": "", "allowLocalhost": ""}},
 		{"/js/script.tagged-events.js", "core+engagement+tagged.js", map[string]string{}},
 		{"/js/script.exclusions.compat.js", "core+engagement.js", map[string]string{}},
-		{"/js/script.file-downloads.outbound-links.js", "script.js", map[string]string{"fileDownloads": "", "outboundLinks": ""}},
-		{"/js/script.outbound-links.file-downloads.js", "script.js", map[string]string{"fileDownloads": "", "outboundLinks": ""}},
+		// No variant has just these: every feature, tagged elements off.
+		{"/js/script.file-downloads.outbound-links.js", "script.js", map[string]string{"fileDownloads": "", "outboundLinks": "", "noTagged": ""}},
+		{"/js/script.outbound-links.file-downloads.js", "script.js", map[string]string{"fileDownloads": "", "outboundLinks": "", "noTagged": ""}},
 		{"/js/script.hash.outbound-links.file-downloads.tagged-events.revenue.pageview-props.exclusions.local.manual.compat.js", "script.js",
 			map[string]string{"hash": "", "outboundLinks": "", "fileDownloads": "", "allowLocalhost": "", "manual": ""}},
 	} {
@@ -228,6 +230,18 @@ func TestSiteScript(t *testing.T) {
 	resp, _ = getScript(t, nil, s, "/js/s/0123456789abcdef.js")
 	if opts, variant = baked(t, resp.Body()); variant != "core+engagement+tagged.js" || len(opts) != 1 {
 		t.Fatalf("after the minute: %s %v", variant, opts)
+	}
+	// Ticks no variant has alone: every feature, the unticked that act
+	// without a setting turned off.
+	sites.mu.Lock()
+	sites.byToken["0123456789abcdef"] = []string{"outbound", "forms"}
+	sites.mu.Unlock()
+	now = now.Add(siteScriptTTL)
+	resp, _ = getScript(t, nil, s, "/js/s/0123456789abcdef.js")
+	opts, variant = baked(t, resp.Body())
+	want := map[string]string{"domain": "librairie.fr", "outboundLinks": "", "forms": "", "noEngagement": "", "noTagged": ""}
+	if variant != "script.js" || !maps.Equal(opts, want) {
+		t.Fatalf("two features: %s %v, want script.js %v", variant, opts, want)
 	}
 	for path, want := range map[string]int{
 		"/js/s/ffffffffffffffff.js": 404, // no such site

@@ -41,6 +41,11 @@ try {
     // Every listener is on window: click, submit and visibilitychange bubble.
     on = (e, f) => addEventListener(e, safe(f)),
     hash = F_HASH && 'hash' in D,
+    // Engagement and tagged elements need no attribute; a variant served in
+    // place of a smaller one that lacks them has them turned off by the
+    // server (settings noEngagement, noTagged).
+    engaged = F_ENGAGEMENT && !('noEngagement' in D),
+    tags = F_TAGGED && !('noTagged' in D),
     exclude = exclusion(D.exclude || ''),
     include = D.include && exclusion(D.include),
     downloads = F_DOWNLOADS && 'fileDownloads' in D && extensions(D.fileDownloads || DOWNLOADS),
@@ -109,7 +114,7 @@ try {
     ) => {
       why = off || ((exclude.test(u.pathname) || (include && !include.test(u.pathname))) && 'excluded')
       u = u.href
-      if (F_ENGAGEMENT && name == 'pageview') {
+      if (F_ENGAGEMENT && engaged && name == 'pageview') {
         engage(1)
         page = !why && u
         time = sent = depth = 0
@@ -178,8 +183,10 @@ try {
     // click in a label is left to the click the browser then sends to its
     // control, which would otherwise count it a second time.
     click = (e, t = e.target, a = t.closest('a'), name, props, i = 4, go, done, b) => {
-      if (F_TAGGED && (b = t.closest('label')) && b.control && b.control != t) return
-      if (F_TAGGED) for (; !name && t && i--; t = t.parentElement) name = tagged(t.getAttribute('class'), (props = {}))
+      if (F_TAGGED && tags) {
+        if ((b = t.closest('label')) && b.control && b.control != t) return
+        for (; !name && t && i--; t = t.parentElement) name = tagged(t.getAttribute('class'), (props = {}))
+      }
       a = /^http/.test(a && a.protocol) && a
       if ((F_DOWNLOADS || F_OUTBOUND) && !name && a) {
         name =
@@ -225,7 +232,7 @@ try {
   w.sillage = w.plausible = sillage
   if (F_INIT) sillage.init = o => init(o, D)
 
-  if (F_ENGAGEMENT) {
+  if (F_ENGAGEMENT && engaged) {
     on('visibilitychange', () => engage())
     on('focus', () => engage())
     on('blur', () => engage())

@@ -94,6 +94,16 @@ describe('variants', () => {
     assert.equal(b.sent[0].body.d, 'tag.example.fr')
   })
 
+  test('noEngagement and noTagged turn off what needs no attribute', () => {
+    var code = dist('script.js').replace('_o:0', '"noEngagement":"","noTagged":""')
+    var b = browser({ code })
+    b.click(b.element('button', { class: 'sillage-event-name=Tag' }))
+    b.advance(2000)
+    b.hide()
+    b.window.history.pushState({}, '', '/next')
+    assert.deepEqual(b.names(), ['pageview', 'pageview'])
+  })
+
   test('the core: pageviews, SPA, the API and its queue, exclusions; no feature of a module', () => {
     var b = browser({
       code: dist('core.js'),

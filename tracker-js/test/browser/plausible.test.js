@@ -171,3 +171,51 @@ describe("Plausible's official tracker (npm @plausible-analytics/tracker)", () =
     assert.deepEqual(rows[0].metrics, [{ value: 19.9, currency: 'EUR' }])
   })
 })
+
+describe("a site's own script, /js/s/<token>.js", () => {
+  test('carries the features ticked in the settings, with the domain baked in', async t => {
+    var got = await sillage.api2('GET', `/api/sites/${SITE}/script`)
+    assert.equal(got.status, 200, JSON.stringify(got.body))
+    assert.deepEqual(got.body.features, ['engagement', 'retry'])
+    var path = got.body.path
+    assert.match(path, /^\/js\/s\/[0-9a-f]{24}\.js$/)
+    // Ticked before the script is first asked for (the collector reads the
+    // settings again each minute: collector/script_test.go checks that).
+    got = await sillage.api2('PUT', `/api/sites/${SITE}/script`, { features: ['outbound', 'tagged'] })
+    assert.equal(got.status, 200, JSON.stringify(got.body))
+    assert.equal(got.body.path, path, 'the snippet does not change')
+    // The snippet's tag, with only what a test browser needs on top.
+    var away = fx.url('/site-script-partner', 'localhost')
+    var head = `<script defer data-allow-localhost data-allow-automation src="${sillage.origin}${path}"></script>`
+    var body = `<button id="cta" class="sillage-event-name=Cta">Go</button> <a id="out" href="${away}">partner</a>`
+    var url = fx.add('/site-script/page', { noTracker: true, head, body })
+    var v = await open(env)
+    await v.page.goto(url)
+    await v.wait(1)
+    await v.page.click('#cta')
+    await v.wait(2)
+    await v.page.click('#out')
+    await v.page.waitForURL(away)
+    await v.wait(3)
+    assert.deepEqual(
+      v.events.map(e => e.body),
+      [
+        { n: 'pageview', u: url, d: SITE, r: null },
+        { n: 'Cta', u: url, d: SITE, r: null },
+        { n: 'Outbound Link: Click', u: url, d: SITE, r: null, p: { url: away } },
+      ]
+    )
+    await finish(env, t, v)
+    var rows = await sillage.poll(
+      { metrics: ['events'], dimensions: ['event:name'], filters: [['is', 'event:page', ['/site-script/page']]] },
+      r => r.length == 3
+    )
+    assert.deepEqual(rows.byDim, { pageview: [1], Cta: [1], 'Outbound Link: Click': [1] })
+    // No variant has just those two: the one with every feature, with the
+    // domain, outbound links on and engagement off baked in.
+    var js = await (await fetch(sillage.origin + path)).text()
+    assert.match(js, /"domain":"shop\.example\.test"/)
+    assert.match(js, /"outboundLinks":""/)
+    assert.match(js, /"noEngagement":""/)
+  })
+})
