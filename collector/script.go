@@ -39,7 +39,8 @@ import (
 type scripts struct {
 	variants []trackerjs.Variant // smallest first
 	mu       sync.Mutex
-	files    map[string]*scriptFile // by canonical path (no version)
+	files    map[string]*scriptFile // by integrity (the content's SHA-256)
+	paths    map[string]servedPath  // by path (no version)
 
 	// Per-site scripts, /js/s/<token>.js: the settings come from `sites`
 	// (nil: none served), each file is kept siteScriptTTL.
@@ -156,10 +157,8 @@ func (s *scripts) bake(need []string, opts map[string]string) ([]byte, error) {
 
 // scriptFile is one served file.
 type scriptFile struct {
-	raw, gz, br   []byte
-	etag          string
-	versionedPath string
-	integrity     string
+	raw, gz, br []byte
+	etag        string
 }
 
 // legacyExtensions are Plausible's script extensions: the features each
@@ -189,8 +188,8 @@ func newScripts() (*scripts, error) {
 		return nil, fmt.Errorf("tracker variants: %w", err)
 	}
 	slices.SortStableFunc(vs, func(a, b trackerjs.Variant) int { return len(a.Code) - len(b.Code) })
-	s := &scripts{variants: vs, files: map[string]*scriptFile{}, siteFiles: map[string]siteFile{}, now: time.Now, log: slog.Default()}
-	if _, err := s.file("/js/script.js"); err != nil {
+	s := &scripts{variants: vs, files: map[string]*scriptFile{}, paths: map[string]servedPath{}, siteFiles: map[string]siteFile{}, now: time.Now, log: slog.Default()}
+	if _, _, _, err := s.file("/js/script.js"); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -252,33 +251,48 @@ func (s *scripts) compose(path string) ([]byte, error) {
 	return s.bake(need, opts)
 }
 
-// file returns the file served at path (without version), built once.
-func (s *scripts) file(path string) (*scriptFile, error) {
+// file returns the file served at path (without version), with its
+// versioned path and integrity. Composing is cheap; the compressed forms
+// are made once per content: the legacy names are countless (any order of
+// the extensions), their contents a few dozen (a variant and the options
+// baked in).
+func (s *scripts) file(path string) (f *scriptFile, versionedPath, integrity string, err error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if f, ok := s.files[path]; ok {
-		return f, nil
+	p, ok := s.paths[path]
+	s.mu.Unlock()
+	if ok {
+		return p.f, p.versionedPath, p.integrity, nil
 	}
 	raw, err := s.compose(path)
 	if err != nil {
-		return nil, err
+		return nil, "", "", err
 	}
-	f := compress(raw)
-	f.versionedPath, f.integrity = trackerjs.VersionedName(path, raw)
-	// The paths are few (Plausible's extensions in a canonical order
-	// would be 1024 sets; orders multiply that), but bound the cache: past
-	// it, files are built per request.
-	if len(s.files) < 4096 {
-		s.files[path] = f
+	versionedPath, integrity = trackerjs.VersionedName(path, raw)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok = s.files[integrity]
+	if !ok {
+		f = compress(raw)
+		s.files[integrity] = f
 	}
-	return f, nil
+	// The paths asked for, up to a bound (past it, names made up by a
+	// client are composed per request).
+	if len(s.paths) < 1024 {
+		s.paths[path] = servedPath{f, versionedPath, integrity}
+	}
+	return f, versionedPath, integrity, nil
+}
+
+type servedPath struct {
+	f                        *scriptFile
+	versionedPath, integrity string
 }
 
 // ScriptVersioned returns the versioned path and the integrity attribute of
 // the tracker, for the snippet site owners paste.
 func (c *Collector) ScriptVersioned() (path, integrity string) {
-	f, _ := c.script.file("/js/script.js")
-	return f.versionedPath, f.integrity
+	_, path, integrity, _ = c.script.file("/js/script.js")
+	return path, integrity
 }
 
 func (s *scripts) serve(ctx *fasthttp.RequestCtx) {
@@ -291,8 +305,8 @@ func (s *scripts) serve(ctx *fasthttp.RequestCtx) {
 	if versionSuffix.MatchString(path) {
 		plain, versioned = path[:len(path)-len(".0123456789ab.js")]+".js", true
 	}
-	f, err := s.file(plain)
-	if err == nil && versioned && f.versionedPath != path {
+	f, versionedPath, _, err := s.file(plain)
+	if err == nil && versioned && versionedPath != path {
 		err = errNoScript
 	}
 	if err != nil {

@@ -106,14 +106,24 @@ func TestScriptPaths(t *testing.T) {
 			}
 		}
 		// Its versioned name serves the same bytes, cached for ever.
-		f, err := s.file(tc.path)
+		_, versioned, _, err := s.file(tc.path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, _ := getScript(t, nil, s, f.versionedPath)
+		v, _ := getScript(t, nil, s, versioned)
 		if v.StatusCode() != 200 || !bytes.Equal(v.Body(), resp.Body()) || !strings.Contains(string(v.Header.Peek("Cache-Control")), "immutable") {
-			t.Errorf("%s: versioned %s: %d", tc.path, f.versionedPath, v.StatusCode())
+			t.Errorf("%s: versioned %s: %d", tc.path, versioned, v.StatusCode())
 		}
+	}
+	// Any order of the extensions is one file, compressed once.
+	before := len(s.files)
+	for _, p := range []string{"/js/script.revenue.hash.js", "/js/script.hash.revenue.js", "/js/plausible.hash.revenue.js"} {
+		if resp, _ := getScript(t, nil, s, p); resp.StatusCode() != 200 {
+			t.Fatalf("%s: %d", p, resp.StatusCode())
+		}
+	}
+	if n := len(s.files) - before; n != 1 {
+		t.Errorf("three orders of the same extensions made %d files, want 1", n)
 	}
 	for _, path := range []string{
 		"/js/script.unknown.js", "/js/script.hash.hash.js", "/js/script.hash.js.js", "/js/nope.js", "/js/", "/js/a/b.js",

@@ -117,7 +117,7 @@ function General({ domain, site, reload }) {
       <Section title={t('general.snippet')} intro={t('newsite.snippetIntro')}>
         <Snippet domain={domain} />
       </Section>
-      <TrackerFeatures domain={domain} />
+      <TrackerFeatures domain={domain} canEdit={site.role === 'owner' || site.role === 'admin'} />
       {confirmEl}
     </>
   )
@@ -125,7 +125,7 @@ function General({ domain, site, reload }) {
 
 // The features of the site's own script (/js/s/<token>.js): a tick changes
 // the file that snippet loads, never the snippet.
-function TrackerFeatures({ domain }) {
+function TrackerFeatures({ domain, canEdit }) {
   var { t } = useApp()
   var script = useLoad(() => get(sitePath(domain, '/script')), [domain])
   var [ticked, setTicked] = useState(null)
@@ -140,27 +140,29 @@ function TrackerFeatures({ domain }) {
     run(async () => {
       await api('PUT', sitePath(domain, '/script'), { features: have })
       notify(t('tracker.saved'))
-      setTicked(null)
+      // The ticks stay as they are until the reload has the same.
       script.reload()
     })
   }
   return (
     <Section title={t('tracker.title')} intro={t('tracker.intro')}>
       <form class="stack" onSubmit={save} data-tracker-features>
-        <fieldset class="checks">
+        <fieldset class="checks stack">
           <legend class="sr-only">{t('tracker.title')}</legend>
           {script.data.available.map(f => (
             <label key={f}>
-              <input type="checkbox" name={f} checked={have.includes(f)} disabled={busy} onChange={() => toggle(f)} /> {t('tracker.f.' + f)}
+              <input type="checkbox" name={f} checked={have.includes(f)} disabled={busy || !canEdit} onChange={() => toggle(f)} /> {t('tracker.f.' + f)}
             </label>
           ))}
         </fieldset>
         {errorEl}
-        <div class="actions">
-          <button type="submit" class="btn primary" disabled={!changed || busy}>
-            {t('common.save')}
-          </button>
-        </div>
+        {canEdit && (
+          <div class="actions">
+            <button type="submit" class="btn primary" disabled={!changed || busy}>
+              {t('common.save')}
+            </button>
+          </div>
+        )}
       </form>
     </Section>
   )
