@@ -100,7 +100,7 @@ type Collector struct {
 	sites   *siteCache
 	erase   *erasures
 	metrics *metrics
-	script  *script
+	script  *scripts
 
 	flushNow chan struct{}
 	flushMu  sync.Mutex
@@ -137,6 +137,10 @@ func New(ctx context.Context, cfg Config, eng store.Engine, sites SiteLister) (*
 		flushNow: make(chan struct{}, 1),
 	}
 	c.metrics = newMetrics(cfg.Registerer, c)
+	// Per-site scripts, when the sites come with their script settings.
+	if ss, ok := sites.(SiteScripts); ok {
+		c.script.sites, c.script.now, c.script.log = ss, cfg.Now, cfg.Logger
+	}
 	if err := c.deliverPending(ctx); err != nil {
 		c.log.Warn("events from the previous run not delivered yet; retrying in the background", "error", err)
 	}

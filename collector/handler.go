@@ -40,7 +40,9 @@ func (c *Collector) Handle(ctx *fasthttp.RequestCtx) bool {
 	return true
 }
 
-func isScript(path []byte) bool { return bytes.HasPrefix(path, []byte("/js/script")) }
+// isScript: every path under /js/ is the collector's, so that a name it
+// does not serve answers 404, never the dashboard's page.
+func isScript(path []byte) bool { return bytes.HasPrefix(path, []byte("/js/")) }
 
 // IsRoute reports whether path is one of the collector's routes.
 func IsRoute(path []byte) bool { return string(path) == "/api/event" || isScript(path) }

@@ -414,10 +414,19 @@ func (s *Server) snippet(w http.ResponseWriter, r *http.Request) {
 		scheme = "https"
 	}
 	origin := scheme + "://" + r.Host
-	// The plain snippet follows upgrades; the pinned one must be replaced
-	// after each upgrade, since the server only serves its own version.
+	// The site's own script carries the features ticked in its settings,
+	// its domain baked in: a tick changes the file, never this snippet.
+	sc, err := s.o.Accounts.SiteScript(r.Context(), site.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// The attribute-configured script.js snippet follows upgrades too; the
+	// pinned one must be replaced after each upgrade, since the server only
+	// serves its own version.
 	writeJSON(w, http.StatusOK, map[string]string{
-		"snippet": fmt.Sprintf(`<script defer data-domain="%s" src="%s/js/script.js"></script>`, site.Domain, origin),
+		"snippet":           fmt.Sprintf(`<script defer src="%s/js/s/%s.js"></script>`, origin, sc.Token),
+		"snippet_script_js": fmt.Sprintf(`<script defer data-domain="%s" src="%s/js/script.js"></script>`, site.Domain, origin),
 		"snippet_sri": fmt.Sprintf(`<script defer data-domain="%s" src="%s%s" integrity="%s" crossorigin="anonymous"></script>`,
 			site.Domain, origin, s.o.ScriptPath, s.o.Integrity),
 		"integrity": s.o.Integrity,

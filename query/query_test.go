@@ -28,6 +28,8 @@ type fixture struct {
 	key      string
 	other    string // a key for another site
 	visitors uint64
+	acc      *accounts.Service
+	siteID   uint32
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -82,7 +84,7 @@ func newFixture(t *testing.T) *fixture {
 	if visitors == 0 {
 		t.Fatal("no visitors in the fixture")
 	}
-	return &fixture{srv: srv, key: key, other: otherKey, visitors: visitors}
+	return &fixture{srv: srv, key: key, other: otherKey, visitors: visitors, acc: acc, siteID: site.ID}
 }
 
 func (f *fixture) post(t *testing.T, path, key, body string) (int, []byte) {
@@ -191,6 +193,18 @@ func TestRealtimeExportSnippet(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `data-domain=\"boutique.fr\"`) || !strings.Contains(string(body), "/js/script.js") {
 		t.Fatalf("snippet: %d %s", resp.StatusCode, body)
 	}
+	// The snippet is the site's own script, the path its settings give.
+	var snip map[string]string
+	if err := json.Unmarshal(body, &snip); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := f.acc.SiteScript(context.Background(), f.siteID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `<script defer src="` + f.srv.URL + `/js/s/` + sc.Token + `.js"></script>`; snip["snippet"] != want {
+		t.Fatalf("snippet %q, want %q", snip["snippet"], want)
+	}
 }
 
 func TestDashboardServing(t *testing.T) {
@@ -207,6 +221,13 @@ func TestDashboardServing(t *testing.T) {
 	}
 	if resp, _ := get(t, f.srv.URL+"/assets/missing.js", ""); resp.StatusCode != 404 {
 		t.Fatalf("missing asset: %d", resp.StatusCode)
+	}
+	// The tracker's paths are the collector's: without one (sillage query),
+	// they are 404, never the dashboard's page run as a script.
+	for _, path := range []string{"/js/script.outbound-links.js", "/js/nope.js", "/js/"} {
+		if resp, body := get(t, f.srv.URL+path, ""); resp.StatusCode != 404 || strings.Contains(string(body), "<html") {
+			t.Fatalf("%s: %d %.40q", path, resp.StatusCode, body)
+		}
 	}
 	// Every asset index.html names is served and cached for ever.
 	_, index := get(t, f.srv.URL+"/", "")

@@ -47,6 +47,13 @@ func (s *static) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	securityHeaders(w.Header())
 	name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
+	// /js/ is the tracker's (the collector serves it): a script name that
+	// does not exist there is a 404, never the dashboard's page, which a
+	// browser would run as a script and fail on.
+	if name == "js" || strings.HasPrefix(name, "js/") {
+		http.NotFound(w, r)
+		return
+	}
 	if name != "" && name != "index.html" {
 		if f, err := s.files.Open(name); err == nil {
 			st, err := f.Stat()

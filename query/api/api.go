@@ -215,6 +215,8 @@ func (a *API) routes() {
 	a.serve("DELETE /api/sites/{domain}", siteOwner, a.deleteSite)
 	a.serve("POST /api/sites/{domain}/delete-data", siteOwner, a.deleteSiteData)
 	a.serve("GET /api/sites/{domain}/status", siteRead, a.siteStatus)
+	a.serve("GET /api/sites/{domain}/script", siteRead, a.getSiteScript)
+	a.serve("PUT /api/sites/{domain}/script", siteAdminOrKey, a.putSiteScript)
 
 	// Admins manage viewers and admins; owners are made, unmade and
 	// invited by owners only (checked by the handlers, on the roles named).

@@ -155,6 +155,9 @@ func matrixRows() []matrixRow {
 		{pattern: "POST /api/sites/{domain}/delete-data", path: fixed("/api/sites/a.fr/delete-data"),
 			body: body(map[string]string{"confirm": "a.fr"}), want: siteOwner(204)},
 		{pattern: "GET /api/sites/{domain}/status", path: fixed("/api/sites/a.fr/status"), want: siteRead(200)},
+		{pattern: "GET /api/sites/{domain}/script", path: fixed("/api/sites/a.fr/script"), want: siteRead(200)},
+		{pattern: "PUT /api/sites/{domain}/script", path: fixed("/api/sites/a.fr/script"),
+			body: body(map[string][]string{"features": {"outbound", "downloads"}}), want: siteAdminOrKey(200)},
 
 		{pattern: "GET /api/sites/{domain}/members", path: fixed("/api/sites/a.fr/members"), want: siteAdmin(200)},
 		{pattern: "POST /api/sites/{domain}/members", variant: "invite", path: fixed("/api/sites/a.fr/members"),

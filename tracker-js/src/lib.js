@@ -33,11 +33,11 @@ export var extensions = s => RegExp('\\.(' + (s.match(/\w+/g) || ['$^']).join('|
 
 // Reads a class attribute such as
 //   "btn sillage-event-name=Signup sillage-event-plan=Pro+yearly"
-// into the event's name, 'Signup', returned (undefined when none is given),
+// (or Plausible's plausible-event-…, with = or --) into the event's name, 'Signup', returned (undefined when none is given),
 // and its properties, set in `p`: {plan: 'Pro yearly'} ('+' stands for a
 // space).
 export var tagged = (c, p, n) => (
-  (c + '').replace(/sillage-event-([^\s=]+)=(\S+)/g, (_, k, v) => {
+  (c + '').replace(/(?:sillage|plausible)-event-([^\s=]+?)(?:=|--)(\S+)/g, (_, k, v) => {
     v = v.replace(/\+/g, ' ')
     k == 'name' ? (n = v) : (p[k] = v)
   }),

@@ -1,6 +1,11 @@
-// Sillage's tracker, built by esbuild and terser (build.js) into
-// dist/script.js. Configured by the data-* attributes of its own <script>
-// tag; README.md documents them, the payload and the JS API.
+// Sillage's tracker, built by esbuild and terser (build.js) into every
+// variant of dist/: dist/core.js, dist/script.js (every feature) and the
+// compositions between. Each `F_*` name is a feature's compile-time flag
+// (src/features.js): a variant without the feature has its code dropped.
+// Configured by the data-* attributes of its own <script> tag, by options
+// baked in by the server (the `_o: 0` member below, which the collector
+// replaces with JSON members for /js/script.<ext>.js) and by Plausible's `plausible.init(options)`, called before the
+// script loads; README.md documents them, the payload and the JS API.
 //
 // Rules: never throw into the page (every entry point runs in try/catch);
 // never write a cookie or any storage; no eval, no inline code (strict CSP);
@@ -8,6 +13,7 @@
 // measure any change with `npm test` (gzip favours repeating the same
 // text: four on('x', () => engage()) lines are smaller than a loop).
 import { DOWNLOADS, exclusion, extensions, tagged } from './lib.js'
+import { init } from './features/init.js'
 
 // f, made to swallow whatever it throws (entry points take two arguments
 // at most).
@@ -25,12 +31,24 @@ try {
     l = location,
     n = navigator,
     s = d.currentScript,
-    D = s.dataset,
+    // The settings: the options the server baked in (the member _o:0,
+    // replaced by the collector with JSON members of data-* names:
+    // "hash":"","domain":"example.fr"), under the tag's data-* attributes. With
+    // F_INIT, Plausible's plausible.init(options), called before load
+    // (its stub keeps them in plausible.o), read in the same names.
+    P = w.plausible,
+    D = F_INIT ? init(P && P.o, { _o: 0, ...s.dataset }) : { _o: 0, ...s.dataset },
     // Every listener is on window: click, submit and visibilitychange bubble.
     on = (e, f) => addEventListener(e, safe(f)),
-    hash = 'hash' in D,
+    hash = F_HASH && 'hash' in D,
+    // Engagement and tagged elements need no attribute; a variant served in
+    // place of a smaller one that lacks them has them turned off by the
+    // server (settings noEngagement, noTagged).
+    engaged = F_ENGAGEMENT && !('noEngagement' in D),
+    tags = F_TAGGED && !('noTagged' in D),
     exclude = exclusion(D.exclude || ''),
-    downloads = 'fileDownloads' in D && extensions(D.fileDownloads || DOWNLOADS),
+    include = D.include && exclusion(D.include),
+    downloads = F_DOWNLOADS && 'fileDownloads' in D && extensions(D.fileDownloads || DOWNLOADS),
     api = D.api || new URL('/api/event', s.src).href,
     dataProps = {},
     // Why nothing is sent from this browser, whatever the page (or falsy);
@@ -64,17 +82,20 @@ try {
       u = new URL(o.u || l, l),
       why,
       body,
+      c,
       k = 0,
       go = () => {
         try {
           // No Content-Type: a string body goes as text/plain;charset=UTF-8.
           // A failed request has no status: 0.
           fetch(api, { method: 'POST', body, keepalive: !0 }).then(
-            r => done(r.status, r.headers.get('Retry-After')),
+            F_RETRY ? r => done(r.status, r.headers.get('Retry-After')) : r => done(r.status),
             e => done(0)
           )
         } catch (e) {
-          n.sendBeacon(api, body)
+          // Where fetch throws (a browser that runs this script has it):
+          // with the delivery feature, sendBeacon.
+          if (F_RETRY) n.sendBeacon(api, body)
           cb({})
         }
       },
@@ -82,14 +103,18 @@ try {
       // it restarts), a 429 or a network error: sent again after
       // Retry-After (10 s at most), else after 1, 2, then 3 s. Any other
       // answer is final (a 2xx is never sent twice): the callback gets it.
-      done = (status, after, again = !status || status == 429 || (status > 501 && status < 505)) =>
-        again && k++ < tries
-          ? held ? held.push(go) : setTimeout(() => (held.map(f => f()), (held = 0)), Math.min(10, after || k) * 1e3, (held = [go]))
-          : ((tries = again ? 0 : 3), cb({ status }))
+      done = F_RETRY
+        ? (status, after, again = !status || status == 429 || (status > 501 && status < 505)) =>
+            again && k++ < tries
+              ? held
+                ? held.push(go)
+                : setTimeout(() => (held.map(f => f()), (held = 0)), Math.min(10, after || k) * 1e3, (held = [go]))
+              : ((tries = again ? 0 : 3), cb({ status }))
+        : status => cb({ status })
     ) => {
-      why = off || (exclude.test(u.pathname) && 'excluded')
+      why = off || ((exclude.test(u.pathname) || (include && !include.test(u.pathname))) && 'excluded')
       u = u.href
-      if (name == 'pageview') {
+      if (F_ENGAGEMENT && engaged && name == 'pageview') {
         engage(1)
         page = !why && u
         time = sent = depth = 0
@@ -106,17 +131,16 @@ try {
         u,
         d: D.domain || l.hostname,
         r: d.referrer || null,
-        p: Object.assign({}, dataProps, p, o.props),
-        $: o.revenue,
-        h: hash ? 1 : void 0,
+        p: { ...(F_PROPS && dataProps), ...(F_INIT && (typeof (c = D.cp) == 'function' ? c(name) : c)), ...p, ...o.props },
+        ...(F_REVENUE && { $: o.revenue }),
+        ...(F_HASH && hash && { h: 1 }),
         i: o.interactive !== !1 && void 0,
-        sd: o.sd,
-        e: o.e,
+        ...(F_ENGAGEMENT && { sd: o.sd, e: o.e }),
       }).replace(',"p":{}', '')
       // Sends it, or, while earlier events wait to be sent again, puts it
       // in line behind them: the collector gets a pageview before the
       // events that follow it.
-      held ? held.push(go) : go()
+      F_RETRY && held ? held.push(go) : go()
     },
     // While events wait to be sent again: they and the events sent
     // meanwhile, oldest first (each a function that sends it), all sent
@@ -145,7 +169,7 @@ try {
 
     // A pageview, unless the url did not change.
     nav = safe(k => {
-      k = l.href.replace(hash ? '' : /#.*/, '')
+      k = l.href.replace(F_HASH && hash ? '' : /#.*/, '')
       if (k != last) {
         last = k
         track('pageview')
@@ -158,15 +182,17 @@ try {
     // ':'), tags are looked for on the target and three levels above. A
     // click in a label is left to the click the browser then sends to its
     // control, which would otherwise count it a second time.
-    click = (e, t = e.target, a = t.closest('a'), name, props, i = 4, go, done, b = t.closest('label')) => {
-      if (b && b.control && b.control != t) return
-      for (; !name && t && i--; t = t.parentElement) name = tagged(t.getAttribute('class'), (props = {}))
+    click = (e, t = e.target, a = t.closest('a'), name, props, i = 4, go, done, b) => {
+      if (F_TAGGED && tags) {
+        if ((b = t.closest('label')) && b.control && b.control != t) return
+        for (; !name && t && i--; t = t.parentElement) name = tagged(t.getAttribute('class'), (props = {}))
+      }
       a = /^http/.test(a && a.protocol) && a
-      if (!name && a) {
+      if ((F_DOWNLOADS || F_OUTBOUND) && !name && a) {
         name =
-          downloads && downloads.test(a.pathname)
+          F_DOWNLOADS && downloads && downloads.test(a.pathname)
             ? 'File Download'
-            : 'outboundLinks' in D && a.hostname != l.hostname && 'Outbound Link: Click'
+            : F_OUTBOUND && 'outboundLinks' in D && a.hostname != l.hostname && 'Outbound Link: Click'
         props = { url: a.href }
       }
       if (name && e.button < 2) {
@@ -189,26 +215,36 @@ try {
       }
     },
     // The JS API: sillage(name, options); '404' comes with the page's path.
-    sillage = safe((name, o) => track(name, o, name == '404' && { path: l.pathname })),
-    queue = w.sillage
+    // (safe passes two arguments: track's `p` is then undefined.)
+    sillage = safe(F_NOTFOUND ? (name, o) => track(name, o, name == '404' && { path: l.pathname }) : track),
+    queue = [w.sillage, P]
 
   try {
     off = off || (localStorage.sillage_ignore == 'true' && 'opt-out')
   } catch (e) {}
 
-  // data-props-NAME="value": NAME as written (dataset would camel-case it).
-  for (var a of s.attributes) a.name.replace(/^data-props-(.+)/, (_, k) => (dataProps[k] = a.value))
+  // data-props-NAME="value" and Plausible's event-NAME="value": NAME as
+  // written (dataset would camel-case it).
+  if (F_PROPS) for (var a of s.attributes) a.name.replace(/^(data-props|event)-(.+)/, (_, $, k) => (dataProps[k] = a.value))
 
-  w.sillage = sillage
+  // Plausible's API is the same function; plausible.init(options) after
+  // load adds options for the events to come.
+  w.sillage = w.plausible = sillage
+  if (F_INIT) sillage.init = o => init(o, D)
 
-  on('visibilitychange', () => engage())
-  on('focus', () => engage())
-  on('blur', () => engage())
-  on('scroll', () => engage())
-  on('pagehide', engage)
-  on('click', click)
-  on('auxclick', click)
-  if ('forms' in D) on('submit', () => track('Form: Submission', {}, { path: l.pathname }))
+  if (F_ENGAGEMENT && engaged) {
+    on('visibilitychange', () => engage())
+    on('focus', () => engage())
+    on('blur', () => engage())
+    on('scroll', () => engage())
+    on('pagehide', engage)
+  }
+  if (F_TAGGED || F_OUTBOUND || F_DOWNLOADS) {
+    on('click', click)
+    on('auxclick', click)
+  }
+  if (F_FORMS && 'forms' in D)
+    on('submit', () => track('Form: Submission', {}, { path: l.pathname }))
 
   if (!('manual' in D)) {
     for (let k of ['pushState', 'replaceState']) {
@@ -219,13 +255,14 @@ try {
       }
     }
     on('popstate', nav)
-    // Without data-hash, nav drops the hash: a hash change sends nothing.
-    on('hashchange', nav)
+    // Without data-hash, nav drops the hash: a hash change sends nothing
+    // (nor is listened to without the feature).
+    if (F_HASH) on('hashchange', nav)
     // A page restored from the back/forward cache runs no script again:
     // it is shown anew, so it is a pageview (even for the same url).
     on('pageshow', e => e.persisted && nav((last = 0)))
     nav()
   }
 
-  for (var q of (queue && queue.q) || []) sillage(...q)
+  for (var x of queue) for (var q of (x && x.q) || []) sillage(...q)
 } catch (e) {}

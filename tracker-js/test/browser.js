@@ -97,6 +97,8 @@ function storage(name, items, writes) {
 //   globals   extra window fields (Cypress…)
 //   fetch     'ok' (202), 'pending' (never settles), 'reject', 'throw', 'missing'
 //   noScript  document.currentScript is null
+//   attrs     other attributes of the script tag ({'event-author': 'Ana'})
+//   code      the script to run (default: dist/script.js)
 export function browser(opt = {}) {
   var b = {
     sent: [], // {via: 'fetch'|'beacon', url, options, body: parsed JSON}
@@ -147,8 +149,10 @@ export function browser(opt = {}) {
   }
 
   var data = { domain: 'example.fr', ...opt.data }
+  for (var k in data) if (data[k] === undefined) delete data[k]
   var attrs = { src: opt.src || 'https://stats.example.fr/js/script.js', defer: '' }
   for (var k in data) attrs['data-' + k] = data[k]
+  Object.assign(attrs, opt.attrs)
   var dataset = {}
   for (var k in data) dataset[k.replace(/-(\w)/g, (_, c) => c.toUpperCase())] = String(data[k])
   var script = {
@@ -231,7 +235,7 @@ export function browser(opt = {}) {
 
   b.run = code => vm.runInContext(code, b.window)
   if (opt.before) b.run(opt.before)
-  b.run(DIST)
+  b.run(opt.code || DIST)
 
   b.bodies = () => b.sent.map(s => s.body)
   b.names = () => b.sent.map(s => s.body.n)

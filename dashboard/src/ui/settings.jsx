@@ -3,7 +3,7 @@
 import { useRef, useState } from 'preact/hooks'
 import { dashboardPath, settingsPath } from '../lib/routes.js'
 import { formatDateTime, formatNumber } from '../lib/format.js'
-import { del, get, list, patch, post, sitePath } from './api.js'
+import { api, del, get, list, patch, post, sitePath } from './api.js'
 import { CopyButton, ErrorBox, Icon, notify, SkeletonRows, useApp, useConfirm, useLoad } from './common.jsx'
 import { Page } from './frame.jsx'
 import { Link, navigate } from './router.jsx'
@@ -117,8 +117,54 @@ function General({ domain, site, reload }) {
       <Section title={t('general.snippet')} intro={t('newsite.snippetIntro')}>
         <Snippet domain={domain} />
       </Section>
+      <TrackerFeatures domain={domain} canEdit={site.role === 'owner' || site.role === 'admin'} />
       {confirmEl}
     </>
+  )
+}
+
+// The features of the site's own script (/js/s/<token>.js): a tick changes
+// the file that snippet loads, never the snippet.
+function TrackerFeatures({ domain, canEdit }) {
+  var { t } = useApp()
+  var script = useLoad(() => get(sitePath(domain, '/script')), [domain])
+  var [ticked, setTicked] = useState(null)
+  var [run, busy, errorEl] = useAction()
+  if (script.error) return <ErrorBox error={script.error} retry={script.reload} />
+  if (!script.data) return <SkeletonRows rows={3} />
+  var have = ticked || script.data.features
+  var changed = ticked && ticked.slice().sort().join() !== script.data.features.slice().sort().join()
+  var toggle = f => setTicked(have.includes(f) ? have.filter(x => x !== f) : [...have, f])
+  var save = e => {
+    e.preventDefault()
+    run(async () => {
+      await api('PUT', sitePath(domain, '/script'), { features: have })
+      notify(t('tracker.saved'))
+      // The ticks stay as they are until the reload has the same.
+      script.reload()
+    })
+  }
+  return (
+    <Section title={t('tracker.title')} intro={t('tracker.intro')}>
+      <form class="stack" onSubmit={save} data-tracker-features>
+        <fieldset class="checks stack">
+          <legend class="sr-only">{t('tracker.title')}</legend>
+          {script.data.available.map(f => (
+            <label key={f}>
+              <input type="checkbox" name={f} checked={have.includes(f)} disabled={busy || !canEdit} onChange={() => toggle(f)} /> {t('tracker.f.' + f)}
+            </label>
+          ))}
+        </fieldset>
+        {errorEl}
+        {canEdit && (
+          <div class="actions">
+            <button type="submit" class="btn primary" disabled={!changed || busy}>
+              {t('common.save')}
+            </button>
+          </div>
+        )}
+      </form>
+    </Section>
   )
 }
 

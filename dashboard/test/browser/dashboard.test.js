@@ -87,14 +87,16 @@ describe('the dashboard', () => {
     assert.equal(tz, 'Europe/Paris', 'the time zone defaults to the browser’s')
     await page.getByRole('button', { name: 'Add the site' }).click()
     await page.waitForURL(/\/sites\/new\?domain=fixture\.example\.fr/)
+    // The snippet loads the site's own script, its domain baked in.
     var snippet = page.locator('.snippet pre code')
-    await assert.doesNotReject(() => snippet.filter({ hasText: 'data-domain' }).waitFor())
-    assert.match(await snippet.textContent(), /<script[^>]+data-domain="fixture\.example\.fr"/)
+    await assert.doesNotReject(() => snippet.filter({ hasText: '/js/s/' }).waitFor())
+    var src = (await snippet.textContent()).match(/^<script defer src="([^"]+\/js\/s\/[0-9a-f]{24}\.js)"><\/script>$/)?.[1]
+    assert.ok(src, 'snippet: ' + (await snippet.textContent()))
     var status = page.locator('[data-site-status]')
     assert.equal(await status.getAttribute('data-site-status'), 'waiting')
     await shot(page, '02-new-site-waiting')
 
-    var fixture = await fixtureServer(server, domain)
+    var fixture = await fixtureServer(server, domain, src)
     var visitor = await browser.newContext({ userAgent: VISITOR_UA })
     try {
       var vp = await visitor.newPage()
@@ -330,6 +332,27 @@ describe('the dashboard', () => {
     } finally {
       await phone.context().close()
     }
+  })
+
+  test("settings: ticking a script feature changes the site's script, not its snippet", async () => {
+    await open(page, '/' + SITE + '/settings/general')
+    var snippet = page.locator('.snippet pre code')
+    await snippet.filter({ hasText: '/js/s/' }).waitFor()
+    var before = await snippet.textContent()
+    var form = page.locator('[data-tracker-features]')
+    await form.getByLabel('Scroll depth and time on page').waitFor()
+    assert.equal(await form.getByLabel('Scroll depth and time on page').isChecked(), true)
+    await form.getByLabel('File downloads').check()
+    await form.getByRole('button', { name: 'Save' }).click()
+    await page.getByText('Script features saved').waitFor()
+    await shot(page, '11-settings-script-features')
+    var script = await page.evaluate(s => fetch('/api/sites/' + s + '/script').then(r => r.json()), SITE)
+    assert.deepEqual(script.features, ['downloads', 'engagement', 'retry'])
+    assert.ok(before.includes(script.path), 'the snippet names the same script')
+    await page.reload()
+    await snippet.filter({ hasText: '/js/s/' }).waitFor()
+    assert.equal(await snippet.textContent(), before)
+    assert.equal(await form.getByLabel('File downloads').isChecked(), true)
   })
 
   test('settings: a goal, confirmed, then the account menu logs out', async () => {

@@ -87,11 +87,12 @@ export function demo(data) {
   return r.stdout
 }
 
-// A page on another origin that carries the tracker, as a site owner's.
-export async function fixtureServer(server, domain) {
+// A page on another origin that carries the tracker, as a site owner's
+// (`src`: the script's url, by default the server's /js/script.js).
+export async function fixtureServer(server, domain, src = server.url + '/js/script.js') {
   var port = await freePort()
   var html = `<!doctype html><html><head><meta charset="utf-8"><title>Fixture</title>
-<script defer data-domain="${domain}" data-api="${server.url}/api/event" data-allow-localhost data-allow-automation src="${server.url}/js/script.js"></script>
+<script defer data-domain="${domain}" data-api="${server.url}/api/event" data-allow-localhost data-allow-automation src="${src}"></script>
 </head><body><h1>A site with Sillage</h1></body></html>`
   var s = createServer((req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })

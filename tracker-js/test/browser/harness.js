@@ -229,8 +229,14 @@ ${o.body || ''}
 // answers a plain page without the tracker (landing pages, "files").
 export async function startFixtures(sillage) {
   var pages = new Map()
+  var files = new Map()
   var server = createServer((req, res) => {
     var path = new URL(req.url, 'http://x').pathname
+    var f = files.get(path)
+    if (f) {
+      res.writeHead(200, { 'Content-Type': f.type, 'Cache-Control': 'no-store' })
+      return res.end(f.body)
+    }
     var p = pages.get(path)
     if (p) {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...p.headers })
@@ -259,6 +265,11 @@ export async function startFixtures(sillage) {
     // the response) and returns its url on 127.0.0.1.
     add(path, o = {}) {
       pages.set(path, { html: page(sillage, { title: path, ...o }), headers: o.headers || {} })
+      return origin + path
+    },
+    // Serves `body` at `path` as is, with Content-Type `type`.
+    file(path, body, type = 'text/javascript; charset=utf-8') {
+      files.set(path, { body, type })
       return origin + path
     },
     stop: () => new Promise(r => server.close(r)),

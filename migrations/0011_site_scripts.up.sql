@@ -1,0 +1,15 @@
+-- A site's own tracker script, /js/s/<token>.js: the token in its snippet
+-- (public, in every page of the site; not a secret) and the features its
+-- owner ticked. The collector serves the variant that holds them, with the
+-- site's domain and options baked in, so changing a tick changes the file
+-- served, never the snippet. A site without a row gets one (a new token,
+-- the default features) the first time its settings are read.
+CREATE TABLE IF NOT EXISTS site_scripts {{ on_cluster }}
+(
+    site_id    UInt32,
+    token      String,
+    features   Array(LowCardinality(String)),
+    updated_at DateTime64(6, 'UTC')
+)
+ENGINE = {{ engine "ReplacingMergeTree" "site_scripts" "global" "updated_at" }}
+ORDER BY site_id;

@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS site_scripts ON CLUSTER sillage;
