@@ -165,3 +165,22 @@ func (f *fixture) visit(start time.Time, source string, paths []string, custom .
 }
 
 var tokenInURL = regexp.MustCompile(`/api/reports/unsubscribe/([A-Za-z0-9_-]+)$`)
+
+// crowd inserts n one-pageview visits starting at start, a second apart,
+// in one batch.
+func (f *fixture) crowd(n int, start time.Time) {
+	f.t.Helper()
+	var evs []sillage.Event
+	for i := range n {
+		f.visitor++
+		ts := start.Add(time.Duration(i) * time.Second).UTC()
+		evs = append(evs, sillage.Event{SiteID: f.site.ID, VisitorID: f.visitor, SessionID: f.visitor*10 + 1, SessionStart: ts,
+			Timestamp: ts, Name: "pageview", Pathname: "/", Hostname: f.site.Domain, Props: map[string]string{}, Interactive: true})
+	}
+	if n == 0 {
+		return
+	}
+	if err := f.eng.InsertEvents(context.Background(), fmt.Sprint("c", f.visitor), evs); err != nil {
+		f.t.Fatal(err)
+	}
+}
