@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS mail_claims ON CLUSTER sillage;
+DROP TABLE IF EXISTS mail_outbox ON CLUSTER sillage;
