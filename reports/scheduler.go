@@ -185,7 +185,7 @@ func (sc *Scheduler) later(key string, now time.Time) {
 
 // sendReport sends a built report to one subscriber and records it.
 func (s *Service) sendReport(ctx context.Context, rep *Report, sub Subscription, key string) error {
-	tok, err := s.unsubscribeToken(ctx, sub)
+	tok, err := s.UnsubscribeToken(ctx, sub)
 	if err != nil {
 		return err
 	}

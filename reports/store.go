@@ -126,9 +126,9 @@ func (s *Service) Subscriptions(ctx context.Context, siteID uint32) ([]Subscript
 	return out, nil
 }
 
-// unsubscribeToken draws the token of a sent report's unsubscribe link and
+// UnsubscribeToken draws the token of a sent report's unsubscribe link and
 // stores its hash.
-func (s *Service) unsubscribeToken(ctx context.Context, sub Subscription) (string, error) {
+func (s *Service) UnsubscribeToken(ctx context.Context, sub Subscription) (string, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return "", fmt.Errorf("read random token: %w", err)

@@ -24,6 +24,7 @@ import (
 
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/clientip"
+	"github.com/sillage-analytics/sillage/reports"
 	"github.com/sillage-analytics/sillage/store"
 )
 
@@ -49,6 +50,9 @@ type Options struct {
 	// RequireTOTP makes two-factor authentication mandatory: a session of
 	// an account without it may only enrol (or log out).
 	RequireTOTP bool
+
+	// Reports keeps email reports and alerts; nil answers their routes 404.
+	Reports *reports.Service
 }
 
 // API is the dashboard's JSON API.
@@ -78,6 +82,8 @@ type API struct {
 	mux         *http.ServeMux
 
 	routeNeeds map[string]need // routes() fills it: the rules in one table
+
+	reports *reports.Service
 }
 
 // New builds the API.
@@ -90,6 +96,7 @@ func New(o Options) *API {
 		mux:    http.NewServeMux(),
 
 		routeNeeds: map[string]need{},
+		reports:    o.Reports,
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -225,6 +232,8 @@ func (a *API) routes() {
 	a.serve("GET /api/keys", account, a.listKeys)
 	a.serve("POST /api/keys", account, a.createKey)
 	a.serve("DELETE /api/keys/{id}", account, a.revokeKey)
+
+	a.reportRoutes()
 }
 
 // clientIP is the client's address behind the trusted proxies.
