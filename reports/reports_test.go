@@ -134,7 +134,7 @@ func TestReportMatchesStatsAPI(t *testing.T) {
 	s := newStatsAPI(t, f)
 	rng := []string{"2026-11-30", "2026-12-06"}
 	agg := s.query(map[string]any{"site_id": "a.fr", "date_range": rng,
-		"metrics":  []string{"visitors", "pageviews", "bounce_rate", "visit_duration"},
+		"metrics": []string{"visitors", "pageviews", "bounce_rate", "visit_duration"},
 		"include": map[string]any{"comparisons": map[string]any{"mode": "custom", "date_range": []string{"2026-11-23", "2026-11-29"}}}})
 	row := agg.Results[0]
 	for i, m := range []reports.Metric{rep.Visitors, rep.Pageviews, rep.BounceRate, rep.VisitDuration} {
