@@ -18,6 +18,7 @@ import (
 
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/dashboard"
+	"github.com/sillage-analytics/sillage/mail"
 	"github.com/sillage-analytics/sillage/query"
 	"github.com/sillage-analytics/sillage/query/admit"
 	"github.com/sillage-analytics/sillage/query/api"
@@ -40,36 +41,41 @@ every query process the same --secret.`)
 
 // queryHandler builds the query service and wraps it for fasthttp, with
 // compression for the dashboard's assets and the API's JSON.
-func (sf *serveFlags) queryHandler(eng store.Engine, acc *accounts.Service, proxies []netip.Prefix, reg prometheus.Registerer, log *slog.Logger) (fasthttp.RequestHandler, error) {
+func (sf *serveFlags) queryHandler(eng store.Engine, acc *accounts.Service, proxies []netip.Prefix, reg prometheus.Registerer, log *slog.Logger) (fasthttp.RequestHandler, *mail.Outbox, error) {
 	secret, err := sf.loadSecret(log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	a := api.New(api.Options{Accounts: acc, Engine: eng, Secret: secret, TrustedProxies: proxies, RequireTOTP: sf.require2FA, Logger: log})
+	box, publicURL, err := sf.mailFlags.outbox(eng, secret, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	a := api.New(api.Options{Accounts: acc, Engine: eng, Secret: secret, TrustedProxies: proxies, RequireTOTP: sf.require2FA, Logger: log,
+		Mail: box, PublicURL: publicURL})
 	dist, err := fs.Sub(dashboard.Dist, "dist")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	path, integrity := trackerjs.Versioned()
 	sampleAbove := uint64(sf.sampleAbove)
 	switch {
 	case sf.sampleAbove < 0:
-		return nil, fmt.Errorf("--sample-above must be 0 or more, not %d", sf.sampleAbove)
+		return nil, nil, fmt.Errorf("--sample-above must be 0 or more, not %d", sf.sampleAbove)
 	case sf.sampleAbove == 0:
 		sampleAbove = math.MaxUint64
 	}
 	limits, maxMemory, err := sf.statsFlags.options()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	srv, err := query.New(query.Options{Engine: eng, Accounts: acc, API: a, Dashboard: dist,
 		ScriptPath: path, Integrity: integrity, SampleAbove: sampleAbove, MaxMemory: maxMemory,
 		Limits: limits, Registerer: reg, Logger: log})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	h := fasthttpadaptor.NewFastHTTPHandler(srv.Handler())
-	return fasthttp.CompressHandlerBrotliLevel(h, fasthttp.CompressBrotliDefaultCompression, fasthttp.CompressDefaultCompression), nil
+	return fasthttp.CompressHandlerBrotliLevel(h, fasthttp.CompressBrotliDefaultCompression, fasthttp.CompressDefaultCompression), box, nil
 }
 
 // loadSecret returns --secret, or the data folder's own, created once.

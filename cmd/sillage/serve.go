@@ -52,6 +52,7 @@ type serveFlags struct {
 	bootstrapUser  string
 	pprofListen    string
 	statsFlags
+	mailFlags
 }
 
 func runServe(ctx context.Context, args []string, out io.Writer) error {
@@ -90,6 +91,7 @@ func runRoles(ctx context.Context, args []string, out io.Writer, r roles, usage 
 		f.boolVar(&sf.require2FA, "require-2fa", "SILLAGE_REQUIRE_2FA", false,
 			"every account must use two-factor authentication (TOTP): one without it must enrol right after logging in")
 		sf.statsFlags.register(f, &sf.engineFlags)
+		sf.mailFlags.register(f)
 	}
 	f.stringVar(&sf.logLevel, "log-level", "SILLAGE_LOG_LEVEL", "info", "debug, info, warn or error")
 	f.stringVar(&sf.logFormat, "log-format", "SILLAGE_LOG_FORMAT", "text", "text or json")
@@ -184,7 +186,7 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 		rt.collector.Store(col)
 	}
 	if sf.query {
-		h, err := sf.queryHandler(eng, acc, proxies, reg, log)
+		h, box, err := sf.queryHandler(eng, acc, proxies, reg, log)
 		if err != nil {
 			srv.Shutdown()
 			if col != nil {
@@ -193,6 +195,12 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 			return err
 		}
 		rt.query.Store(&h)
+		// Retries of failed deliveries: stopped with the server, before
+		// the engine closes.
+		mailCtx, stopMail := context.WithCancel(ctx)
+		mailDone := make(chan struct{})
+		go func() { box.Run(mailCtx); close(mailDone) }()
+		defer func() { stopMail(); <-mailDone }()
 	}
 
 	var adminSrv *http.Server

@@ -6,6 +6,7 @@ test('every path the server sends to the dashboard has its page', () => {
   assert.deepEqual(route('/'), { name: 'home' })
   assert.deepEqual(route('/login'), { name: 'login' })
   assert.deepEqual(route('/setup'), { name: 'setup' })
+  assert.deepEqual(route('/forgot'), { name: 'forgot' })
   assert.deepEqual(route('/sites'), { name: 'sites' })
   assert.deepEqual(route('/sites/new'), { name: 'newsite' })
   assert.deepEqual(route('/example.fr'), { name: 'dashboard', domain: 'example.fr' })

@@ -24,6 +24,7 @@ import (
 
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/clientip"
+	"github.com/sillage-analytics/sillage/mail"
 	"github.com/sillage-analytics/sillage/reports"
 	"github.com/sillage-analytics/sillage/store"
 )
@@ -51,6 +52,13 @@ type Options struct {
 	// an account without it may only enrol (or log out).
 	RequireTOTP bool
 
+	// Mail sends invitations, password resets and the settings' test
+	// email; nil, or an outbox without SMTP server, sends nothing.
+	Mail *mail.Outbox
+	// PublicURL is the address users open the dashboard at
+	// (https://stats.example.fr), for links in emails; "forgot password"
+	// needs it.
+	PublicURL string
 	// Reports keeps email reports and alerts; nil answers their routes 404.
 	Reports *reports.Service
 }
@@ -83,7 +91,10 @@ type API struct {
 
 	routeNeeds map[string]need // routes() fills it: the rules in one table
 
-	reports *reports.Service
+	mail      *mail.Outbox
+	publicURL string
+	forgot    *throttle // reset emails per address
+	reports   *reports.Service
 }
 
 // New builds the API.
@@ -96,7 +107,9 @@ func New(o Options) *API {
 		mux:    http.NewServeMux(),
 
 		routeNeeds: map[string]need{},
-		reports:    o.Reports,
+
+		mail: o.Mail, publicURL: normalizePublicURL(o.PublicURL),
+		reports: o.Reports,
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -127,6 +140,7 @@ func New(o Options) *API {
 	a.codes = newThrottle(a.now, CodeLimit, throttleWindow)
 	a.unknown = newThrottle(a.now, UnknownCredentialLimit, unknownWindow)
 	a.unknownSeen = newNegativeCache(a.now, negativeTTL, negativeMax)
+	a.forgot = newThrottle(a.now, forgotPerEmail, throttleWindow)
 	a.routes()
 	return a
 }
@@ -184,6 +198,7 @@ func (a *API) routes() {
 	a.serve("GET /api/auth/reset/{token}", public, a.getReset)
 	a.serve("POST /api/auth/reset", public, a.postReset)
 	a.serve("POST /api/auth/login/totp", public, a.loginTOTP)
+	a.serve("POST /api/auth/forgot", public, a.forgotPassword)
 	a.serve("GET /api/auth/totp", account, a.getTOTP)
 	a.serve("POST /api/auth/totp/enrol", account, a.enrolTOTP)
 	a.serve("POST /api/auth/totp/confirm", account, a.confirmTOTP)
@@ -191,6 +206,8 @@ func (a *API) routes() {
 
 	a.serve("GET /api/instance", operator, a.getInstance)
 	a.serve("PATCH /api/instance", operator, a.patchInstance)
+	a.serve("GET /api/settings/mail", operator, a.getMailSettings)
+	a.serve("POST /api/settings/mail/test", operator, a.sendTestMail)
 
 	a.serve("GET /api/sites", account, a.listSites)
 	// Operators, or any account when the instance allows it (checked by

@@ -106,6 +106,9 @@ func matrixRows() []matrixRow {
 
 		// A pending login's token is signed: a made-up one is refused.
 		{pattern: "POST /api/auth/login/totp", body: body(map[string]string{"pending_token": "made.up", "code": "000000"}), want: public(401)},
+		// This instance has no SMTP server: nobody gets a reset by email
+		// (mail_test.go covers it with one).
+		{pattern: "POST /api/auth/forgot", body: body(map[string]string{"email": "viewer@a.fr"}), want: public(503)},
 		{pattern: "GET /api/auth/totp", want: account(200)},
 		{pattern: "POST /api/auth/totp/enrol", want: account(200)},
 		// Without an enrolment begun there is nothing to confirm, and
@@ -115,6 +118,9 @@ func matrixRows() []matrixRow {
 
 		{pattern: "GET /api/instance", want: operatorOnly(200)},
 		{pattern: "PATCH /api/instance", body: body(map[string]bool{"members_add_sites": true}), want: operatorOnly(200)},
+		{pattern: "GET /api/settings/mail", want: operatorOnly(200)},
+		// No SMTP server: the operator is told so (409).
+		{pattern: "POST /api/settings/mail/test", want: operatorOnly(409)},
 
 		{pattern: "GET /api/sites", want: account(200)},
 		// Only operators add sites while the instance setting is off.

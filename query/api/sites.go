@@ -64,6 +64,9 @@ type createdSite struct {
 	siteJSON
 	Invitation *invitationJSON `json:"invitation,omitempty"`
 	Link       string          `json:"link,omitempty"`
+	// EmailStatus tells whether the link was mailed: sent, queued (to
+	// retry), failed, or empty when no SMTP server is configured.
+	EmailStatus string `json:"email_status,omitempty"`
 }
 
 // createSite adds a site: operators always, other accounts when the
@@ -120,7 +123,8 @@ func (a *API) createSite(w http.ResponseWriter, r *http.Request) error {
 	}
 	a.log.Info("site added; its owner is invited", "domain", site.Domain, "id", site.ID, "invitation", inv.ID, "by", s.user.ID)
 	j := toInvitationJSON(inv)
-	writeJSON(w, http.StatusCreated, createdSite{siteJSON: toSiteJSON(site, ""), Invitation: &j, Link: a.link(r, "/invite/"+tok)})
+	writeJSON(w, http.StatusCreated, createdSite{siteJSON: toSiteJSON(site, ""), Invitation: &j, Link: a.link(r, "/invite/"+tok),
+		EmailStatus: a.mailInvitation(r, inv, tok, s.user.ID)})
 	return nil
 }
 
@@ -309,9 +313,11 @@ type memberAnswer struct {
 	Member     *memberJSON     `json:"member,omitempty"`
 	Invitation *invitationJSON `json:"invitation,omitempty"`
 	// Link is the invitation's single-use link, shown to the inviter once
-	// (to pass on until invitations go by email); a new invitation of the
+	// (to pass on when no email was sent); a new invitation of the
 	// same email replaces it.
 	Link string `json:"link,omitempty"`
+	// EmailStatus tells whether the link was mailed, as for a new site.
+	EmailStatus string `json:"email_status,omitempty"`
 }
 
 // addMember changes a member's role (200), or invites an email that is
@@ -370,7 +376,8 @@ func (a *API) addMember(w http.ResponseWriter, r *http.Request) error {
 	}
 	a.log.Info("invitation created", "site", site.Domain, "invitation", inv.ID, "role", inv.Role, "by", acc.UserID)
 	j := toInvitationJSON(inv)
-	writeJSON(w, http.StatusCreated, memberAnswer{Invitation: &j, Link: a.link(r, "/invite/"+tok)})
+	writeJSON(w, http.StatusCreated, memberAnswer{Invitation: &j, Link: a.link(r, "/invite/"+tok),
+		EmailStatus: a.mailInvitation(r, inv, tok, acc.UserID)})
 	return nil
 }
 

@@ -10,7 +10,7 @@ export function route(path) {
   }
   var [a, b, c] = parts
   if (!a) return { name: 'home' }
-  if (parts.length === 1 && (a === 'login' || a === 'setup' || a === 'sites')) return { name: a }
+  if (parts.length === 1 && (a === 'login' || a === 'setup' || a === 'sites' || a === 'forgot')) return { name: a }
   if (a === 'sites') return b === 'new' && parts.length === 2 ? { name: 'newsite' } : { name: 'notfound' }
   if ((a === 'invite' || a === 'reset') && b && parts.length === 2) return { name: a, token: b }
   if (a === 'share') return b && parts.length === 2 ? { name: 'share', slug: b } : { name: 'notfound' }

@@ -5,9 +5,16 @@
 var csrf = ''
 var shared = ''
 var onUnauthorized = null
+var lang = ''
 
 export function setCsrf(token) {
   csrf = token || ''
+}
+
+// The dashboard's language, sent as Accept-Language: the server writes the
+// emails a request causes (an invitation, a reset link) in it.
+export function setLang(l) {
+  lang = l || ''
 }
 
 export function setShared(slug) {
@@ -33,6 +40,7 @@ export function headers(method, json) {
   if (json) h['Content-Type'] = 'application/json'
   if (method !== 'GET' && csrf) h['X-CSRF-Token'] = csrf
   if (shared) h['X-Shared-Link'] = shared
+  if (lang) h['Accept-Language'] = lang
   return h
 }
 

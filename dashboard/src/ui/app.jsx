@@ -3,8 +3,8 @@
 import { useEffect, useMemo, useState } from 'preact/hooks'
 import { makeT, pickLang, LANGS } from '../lib/i18n.js'
 import { route } from '../lib/routes.js'
-import { get, post, setCsrf, setUnauthorizedHandler } from './api.js'
-import { AppContext, LazyTOTP, Notices, Spinner, store, useApp } from './common.jsx'
+import { get, post, setCsrf, setLang as setApiLang, setUnauthorizedHandler } from './api.js'
+import { AppContext, LazyMail, LazyTOTP, Notices, Spinner, store, useApp } from './common.jsx'
 import { Link, navigate, useLocation, withParam } from './router.jsx'
 import { Invite, Login, Reset, Setup } from './auth.jsx'
 import { Page } from './frame.jsx'
@@ -67,6 +67,8 @@ export function App() {
   }, [lang])
 
   var t = useMemo(() => makeT(lang), [lang])
+  // Set while rendering, before any child's request goes out.
+  setApiLang(lang)
   useEffect(() => {
     document.title = t('app.title')
   }, [t, loc.path])
@@ -127,6 +129,7 @@ export function App() {
   // The links of invitations and password resets open logged in or not.
   else if (r.name === 'invite') page = <Invite token={r.token} />
   else if (r.name === 'reset') page = <Reset token={r.token} />
+  else if (r.name === 'forgot' && !session) page = <LazyMail part="Forgot" />
   else if (!session) page = r.name === 'setup' ? <Setup /> : <Login />
   else if (session.totp && session.totp.required && !session.totp.enabled) page = <LazyTOTP part="ForcedEnrolment" />
   else page = <LoggedIn r={r} />
@@ -143,7 +146,7 @@ export function App() {
 }
 
 function LoggedIn({ r }) {
-  var go = r.name === 'home' || r.name === 'login' || r.name === 'setup'
+  var go = r.name === 'home' || r.name === 'login' || r.name === 'setup' || r.name === 'forgot'
   useEffect(() => {
     if (go) navigate('/sites', { replace: true })
   }, [go])

@@ -2,10 +2,10 @@
 import { useEffect, useState } from 'preact/hooks'
 import { get, post } from './api.js'
 import { useApp } from './common.jsx'
-import { navigate } from './router.jsx'
+import { Link, navigate } from './router.jsx'
 import { Page } from './frame.jsx'
 
-function AuthCard({ title, intro, children }) {
+export function AuthCard({ title, intro, children }) {
   return (
     <Page>
       <div class="card narrow auth">
@@ -84,6 +84,11 @@ export function Login() {
         <button type="submit" class="btn primary" disabled={busy}>
           {t('login.submit')}
         </button>
+        <p class="muted">
+          <Link href="/forgot" data-forgot>
+            {t('login.forgot')}
+          </Link>
+        </p>
       </form>
     </AuthCard>
   )
@@ -357,7 +362,8 @@ function InviteLogin({ email, onLogin }) {
 }
 
 // /reset/<token>: a new password from a single-use link (printed by
-// `sillage user reset-password`). Every session of the account ends.
+// `sillage user reset-password` or mailed on /forgot). Every session of
+// the account ends.
 export function Reset({ token }) {
   var { t, logout } = useApp()
   var reset = useToken('/api/auth/reset/' + encodeURIComponent(token))

@@ -196,6 +196,17 @@ export function LazyTOTP({ part, ...props }) {
   return C ? <C {...props} /> : part === 'ForcedEnrolment' ? <Spinner /> : null
 }
 
+var mailModule = null
+// The email pages (mail.jsx), loaded when one is shown.
+export function LazyMail({ part, ...props }) {
+  var [mod, setMod] = useState(mailModule)
+  useEffect(() => {
+    if (!mod) import('./mail.jsx').then(m => setMod((mailModule = m)))
+  }, [])
+  var C = mod && mod[part]
+  return C ? <C {...props} /> : part === 'Forgot' ? <Spinner /> : null
+}
+
 export function Spinner() {
   var { t } = useApp()
   return (

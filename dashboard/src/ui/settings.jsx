@@ -515,9 +515,9 @@ function Members({ domain }) {
       message: t('members.confirmAdd', { email: email.trim(), role: roleName(role) }),
       onConfirm: async () => {
         var res = await post(sitePath(domain, '/members'), { email: email.trim(), role })
-        setInvited(res && res.link ? { email: res.invitation ? res.invitation.email : email.trim(), link: res.link } : null)
+        setInvited(res && res.link ? { email: res.invitation ? res.invitation.email : email.trim(), link: res.link, mailed: res.email_status } : null)
         setEmail('')
-        notify(res && res.link ? t('members.invited') : t('members.roleChanged'))
+        notify(res && res.link ? (res.email_status === 'sent' ? t('members.invitedMailed') : t('members.invited')) : t('members.roleChanged'))
         members.reload()
         invitations.reload()
       },
@@ -544,7 +544,14 @@ function Members({ domain }) {
       <Section title={t('settings.members')} intro={t('members.intro')}>
         {invited && (
           <div class="callout ok" role="status">
-            <p>{t('members.inviteLink', { email: invited.email })}</p>
+            {/* Mailed or not, the link is shown: without SMTP it is passed on by hand. */}
+            <p data-invite-mail={invited.mailed || 'none'}>
+              {invited.mailed === 'sent'
+                ? t('members.inviteMailed', { email: invited.email })
+                : invited.mailed === 'queued' || invited.mailed === 'failed'
+                  ? t('members.inviteMailLater', { email: invited.email })
+                  : t('members.inviteLink', { email: invited.email })}
+            </p>
             <p class="break">
               <code data-invite-link>{invited.link}</code>
             </p>

@@ -5,7 +5,7 @@ import { dashboardPath, settingsPath } from '../lib/routes.js'
 import { formatCompact, formatDateTime } from '../lib/format.js'
 import { seriesFromResults } from '../lib/query.js'
 import { get, list, patch, post, sitePath, stats } from './api.js'
-import { browserZone, CopyButton, ErrorBox, Icon, notify, SkeletonRows, timeZones, useApp, useLoad } from './common.jsx'
+import { browserZone, CopyButton, ErrorBox, Icon, LazyMail, notify, SkeletonRows, timeZones, useApp, useLoad } from './common.jsx'
 import { Link, navigate, useLocation } from './router.jsx'
 import { Page } from './frame.jsx'
 
@@ -46,6 +46,7 @@ export function Sites() {
         </ul>
       )}
       {sites.data && sites.data.operator && <Instance />}
+      {sites.data && sites.data.operator && <LazyMail part="MailSettings" />}
     </Page>
   )
 }

@@ -31,10 +31,12 @@ export function freePort() {
   })
 }
 
-// Starts `sillage serve` (with extra flags, if any); resolves once it
-// answers, with its URL, the admin's password and a stop function.
+// Starts `sillage serve` (with extra flags, if any, or a function of the
+// port that returns them); resolves once it answers, with its URL, the
+// admin's password and a stop function.
 export async function startServer(extra = []) {
   var port = await freePort()
+  if (typeof extra === 'function') extra = extra(port)
   var data = mkdtempSync(join(tmpdir(), 'sillage-browser-'))
   var args = ['serve', '--listen', '127.0.0.1:' + port, '--data', data, '--bootstrap-site', SITE, '--bootstrap-user', USER, ...extra]
   // The embedded engine's library, which `make chdb` puts in tools/chdb/,
@@ -190,4 +192,48 @@ export async function queriesDuring(page, fn) {
     page.off('request', on)
   }
   return seen
+}
+
+// Starts Mailpit, a real SMTP server with an HTTP API, built once by the Go
+// test harness (internal/mailtest); resolves with its SMTP URL for
+// --smtp-url, a poll for a message, and a stop function.
+export async function startMailpit() {
+  var repo = resolve(root, '..')
+  var built = spawnSync('go', ['run', './internal/mailtest/mailpitbin'], { cwd: repo, encoding: 'utf8', timeout: 600000 })
+  if (built.status !== 0) throw new Error(`building Mailpit failed: ${built.stdout}\n${built.stderr}`)
+  var smtp = await freePort()
+  var http = await freePort()
+  var db = mkdtempSync(join(tmpdir(), 'sillage-mailpit-'))
+  var child = spawn(built.stdout.trim(), ['--smtp', '127.0.0.1:' + smtp, '--listen', '127.0.0.1:' + http, '--database', join(db, 'mailpit.db'),
+    '--smtp-auth-accept-any', '--smtp-auth-allow-insecure', '--disable-version-check', '--quiet'], { stdio: 'ignore' })
+  var exited = new Promise(ok => child.on('exit', ok))
+  var api = 'http://127.0.0.1:' + http
+  var stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM')
+    await Promise.race([exited, new Promise(ok => setTimeout(ok, 10000))])
+    rmSync(db, { recursive: true, force: true })
+  }
+  var deadline = Date.now() + 60000
+  for (;;) {
+    var res = await fetch(api + '/api/v1/info').catch(() => null)
+    if (res && res.ok) break
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop()
+      throw new Error('Mailpit did not start')
+    }
+    await new Promise(ok => setTimeout(ok, 100))
+  }
+  // Polls until a message to `to` whose subject contains `subject` has
+  // arrived, and returns it in full (Subject, To, Text, HTML).
+  var waitFor = async (to, subject, timeoutMs = 30000) => {
+    var end = Date.now() + timeoutMs
+    for (;;) {
+      var list = await (await fetch(api + '/api/v1/messages')).json()
+      var m = (list.messages || []).find(m => m.Subject.includes(subject) && m.To.some(a => a.Address === to))
+      if (m) return (await fetch(api + '/api/v1/message/' + m.ID)).json()
+      if (Date.now() > end) throw new Error(`no email "${subject}" to ${to} after ${timeoutMs} ms; arrived: ${JSON.stringify((list.messages || []).map(m => m.Subject))}`)
+      await new Promise(ok => setTimeout(ok, 100))
+    }
+  }
+  return { smtpURL: 'smtp+plain://127.0.0.1:' + smtp, api, waitFor, stop }
 }
