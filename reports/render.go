@@ -24,7 +24,7 @@ var words = map[string]map[string]string{
 		"why":       "You receive this report of %s because you subscribed to it, or an owner of the site added your address.",
 		"unsub":     "Unsubscribe",
 		"sampled":   "Estimated from a %s sample of the visitors.",
-		"time_zone": "Times in %s.",
+		"time_zone": "Time zone: %s.",
 	},
 	"fr": {
 		"weekly": "Rapport hebdomadaire", "monthly": "Rapport mensuel",
@@ -39,7 +39,7 @@ var words = map[string]map[string]string{
 		"why":       "Vous recevez ce rapport de %s parce que vous y êtes abonné·e, ou qu'un propriétaire du site a ajouté votre adresse.",
 		"unsub":     "Se désabonner",
 		"sampled":   "Estimé sur un échantillon de %s des visiteurs.",
-		"time_zone": "Heures de %s.",
+		"time_zone": "Fuseau horaire : %s.",
 	},
 }
 
