@@ -43,8 +43,6 @@ var words = map[string]map[string]string{
 	},
 }
 
-func word(lang, key string) string { return words[Lang(lang)][key] }
-
 // Rendered is a report written for one recipient.
 type Rendered struct {
 	Subject, Text, HTML string

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/store"
 )
@@ -55,8 +53,8 @@ func (s *Service) stamp() time.Time {
 	return t
 }
 
-// Subscribe adds (or, deleted, removes) a subscription: a member's by
-// userID, or an address's by email.
+// setSubscription writes (or, deleted, ends) a subscription: a member's
+// by userID, or an address's by email.
 func (s *Service) setSubscription(ctx context.Context, sub Subscription, deleted bool) error {
 	if !ValidKind(sub.Kind) {
 		return fmt.Errorf("%w: unknown report kind %q", accounts.ErrInvalid, sub.Kind)
@@ -289,6 +287,3 @@ func (s *Service) Deliveries(ctx context.Context, siteID uint32) ([]Delivery, er
 	}
 	return out, rows.Err()
 }
-
-// isNil tells a nil UUID from a real one.
-func isNil(id string) bool { return id == "" || id == nilUUID || uuid.Validate(id) != nil }
