@@ -423,6 +423,36 @@ func TestMemberSubscriptionLapses(t *testing.T) {
 	}
 }
 
+// The subscriptions of a deleted site end at the next tick: the addresses
+// an owner added are not kept past the site.
+func TestDeletedSiteSubscriptionsEnd(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, "Europe/Paris", at(t, "2026-12-09T12:00:00+01:00"))
+	if err := f.svc.Subscribe(ctx, reports.Subscription{SiteID: f.site.ID, Kind: reports.Monthly, Email: "boss@client.fr"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.acc.DeleteSite(ctx, f.site.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := reports.NewScheduler(f.svc).Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.out.take()); n != 0 {
+		t.Errorf("%d reports of a deleted site", n)
+	}
+	var n uint64
+	rows, err := f.eng.Query(ctx, "SELECT count() FROM report_subscriptions FINAL WHERE deleted = 0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows.Next()
+	rows.Scan(&n)
+	rows.Close()
+	if n != 0 {
+		t.Errorf("%d live subscriptions of a deleted site", n)
+	}
+}
+
 // Without a Sender nothing is sent and nothing fails.
 func TestNoSender(t *testing.T) {
 	ctx := context.Background()

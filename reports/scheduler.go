@@ -102,6 +102,10 @@ func (sc *Scheduler) Tick(ctx context.Context) error {
 	for _, sub := range subs {
 		site, ok := byID[sub.SiteID]
 		if !ok {
+			// The site was deleted: its recipients' addresses go with it.
+			if err := s.Unsubscribe(ctx, sub); err != nil {
+				errs = append(errs, err)
+			}
 			continue
 		}
 		p, _ := Previous(sub.Kind, now, location(site))
