@@ -15,36 +15,6 @@ import (
 	"github.com/sillage-analytics/sillage/store"
 )
 
-// How a message is sent exactly once
-//
-// The Outbox records every message in the store (mail_outbox, one row per
-// key) before trying to deliver it, so a message survives a restart and
-// a failed delivery is retried with backoff by Run. Each delivery attempt
-// is claimed first in mail_claims: the process inserts a claim (key,
-// attempt number, its claimant id, a lease), waits Settle, then reads the
-// claims of that attempt back; the earliest by the engine's clock wins,
-// ties broken by claimant id, and only the winner talks to the SMTP
-// server. Within one process a lock per key serializes Send and the retry
-// loop.
-//
-// Limits, written down because no store without transactions removes
-// them:
-//   - A claim must be visible to every process within Settle of the
-//     engine stamping it (default 2 s on a ClickHouse server; 0 on the
-//     embedded engine, which one process alone can open). An insert
-//     delayed longer, or a cluster whose replicas lag more, can let two
-//     processes both win. On a cluster, send mail from query processes
-//     pointed at the same replica, or raise Settle above the lag.
-//   - A process that dies after the SMTP server accepted the message but
-//     before it recorded "sent" leaves the attempt claimed: once its
-//     lease ends (Lease, default 2 min), another process retries and the
-//     recipient may get the message twice. Both copies carry the same
-//     Message-ID (derived from the key).
-//   - Keys are remembered 30 days (the tables' TTL): a key sent again
-//     after that is sent again.
-//   - A message given up (MaxAttempts failed deliveries) stays failed:
-//     Send of its key returns ErrGaveUp and sends nothing.
-
 // ErrNotConfigured is returned by Send when no SMTP server is configured.
 var ErrNotConfigured = errors.New("no SMTP server configured (--smtp-url)")
 
@@ -90,6 +60,35 @@ type OutboxOptions struct {
 
 // Outbox is the Sender of the product: every message recorded in the
 // store, delivered once per key, retried with backoff.
+//
+// The Outbox records every message in the store (mail_outbox, one row per
+// key) before trying to deliver it, so a message survives a restart and
+// a failed delivery is retried with backoff by Run. Each delivery attempt
+// is claimed first in mail_claims: the process inserts a claim (key,
+// attempt number, its claimant id, a lease), waits Settle, then reads the
+// claims of that attempt back; the earliest by the engine's clock wins,
+// ties broken by claimant id, and only the winner talks to the SMTP
+// server. Within one process a lock per key serializes Send and the retry
+// loop.
+//
+// Limits, written down because no store without transactions removes
+// them:
+//   - A claim must be visible to every process within Settle of the
+//     engine stamping it (default 2 s on a ClickHouse server; 0 on the
+//     embedded engine, which one process alone can open). An insert
+//     delayed longer, or a cluster whose replicas lag more, can let two
+//     processes both win. On a cluster, send mail from query processes
+//     pointed at the same replica, or raise Settle above the lag.
+//   - A process that dies after the SMTP server accepted the message but
+//     before it recorded "sent" leaves the attempt claimed: once its
+//     lease ends (Lease, default 2 min), another process retries and the
+//     recipient may get the message twice. Both copies carry the same
+//     Message-ID (derived from the key). Leases are compared on each
+//     process's own clock: keep the machines' clocks in sync (NTP).
+//   - Keys are remembered 30 days (the tables' TTL): a key sent again
+//     after that is sent again.
+//   - A message given up (MaxAttempts failed deliveries) stays failed:
+//     Send of its key returns ErrGaveUp and sends nothing.
 type Outbox struct {
 	o      OutboxOptions
 	seal   sealer

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"log/slog"
 
 	"github.com/sillage-analytics/sillage/mail"
@@ -18,6 +19,23 @@ func (m *mailFlags) register(f *flags) {
 	f.stringVar(&m.smtpFrom, "smtp-from", "SILLAGE_SMTP_FROM", "", `the address email comes from, e.g. "Sillage <stats@example.fr>"`)
 	f.stringVar(&m.publicURL, "public-url", "SILLAGE_PUBLIC_URL", "",
 		"the address users open the dashboard at, for links in emails, e.g. https://stats.example.fr (a password reset by email needs it)")
+}
+
+// check refuses a malformed configuration before anything starts.
+func (m *mailFlags) check() error {
+	if m.publicURL != "" {
+		if _, err := parsePublicURL(m.publicURL); err != nil {
+			return err
+		}
+	}
+	if m.smtpURL != "" {
+		if _, err := mail.ParseConfig(m.smtpURL, m.smtpFrom); err != nil {
+			return err
+		}
+	} else if m.smtpFrom != "" {
+		return errors.New("--smtp-from without --smtp-url: no email would be sent")
+	}
+	return nil
 }
 
 // outbox builds the mail outbox; without --smtp-url it records and sends

@@ -238,6 +238,11 @@ func TestBadInput(t *testing.T) {
 		{"site without action", []string{"site"}, 1, "missing action"},
 		{"user without password", []string{"user", "add", "--email", "a@b.fr"}, 1, "--password-stdin"},
 		{"bad log level", []string{"serve", "--log-level", "loud"}, 1, "invalid log level"},
+		{"bad SMTP scheme", []string{"serve", "--smtp-url", "http://u:Pw0rd@h", "--smtp-from", "a@b.fr"}, 1, "expected smtp://"},
+		{"SMTP without from", []string{"query", "--smtp-url", "smtp://h"}, 1, "--smtp-from is required"},
+		{"from without SMTP", []string{"serve", "--smtp-from", "a@b.fr"}, 1, "--smtp-from without --smtp-url"},
+		{"bad SMTP port", []string{"serve", "--smtp-url", "smtps://u:Pw0rd@h:x", "--smtp-from", "a@b.fr"}, 1, "--smtp-url"},
+		{"bad public URL", []string{"serve", "--public-url", "stats.example.fr"}, 1, "--public-url"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -248,13 +253,17 @@ func TestBadInput(t *testing.T) {
 			if strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 				t.Fatalf("want a one-line error, got:\n%s", r.stderr)
 			}
+			if strings.Contains(r.stderr, "Pw0rd") {
+				t.Fatalf("the error shows the SMTP password: %s", r.stderr)
+			}
 		})
 	}
 }
 
 func TestHelp(t *testing.T) {
 	r := runCLI(t, nil, "", "serve", "--help")
-	if r.code != 0 || !strings.Contains(r.stdout, "--listen") || !strings.Contains(r.stdout, "SILLAGE_LISTEN") || !strings.Contains(r.stdout, "SILLAGE_CLICKHOUSE_URL") {
+	if r.code != 0 || !strings.Contains(r.stdout, "--listen") || !strings.Contains(r.stdout, "SILLAGE_LISTEN") || !strings.Contains(r.stdout, "SILLAGE_CLICKHOUSE_URL") ||
+		!strings.Contains(r.stdout, "SILLAGE_SMTP_URL") || !strings.Contains(r.stdout, "SILLAGE_SMTP_FROM") || !strings.Contains(r.stdout, "SILLAGE_PUBLIC_URL") {
 		t.Fatalf("serve --help: %+v", r)
 	}
 	r = runCLI(t, nil, "", "--help")

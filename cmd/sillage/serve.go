@@ -108,6 +108,11 @@ func runRoles(ctx context.Context, args []string, out io.Writer, r roles, usage 
 	if len(f.args) > 0 {
 		return fmt.Errorf("unexpected argument %q", f.args[0])
 	}
+	if r.query {
+		if err := sf.mailFlags.check(); err != nil {
+			return err
+		}
+	}
 	log, err := newLogger(os.Stderr, sf.logLevel, sf.logFormat)
 	if err != nil {
 		return err

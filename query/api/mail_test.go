@@ -92,6 +92,21 @@ func TestInvitationMailed(t *testing.T) {
 	if m.Subject != "You are invited to the statistics of a.fr" || !strings.Contains(m.Text, "as admin") {
 		t.Errorf("English invitation: %q %q", m.Subject, m.Text)
 	}
+
+	// An operator adds a site for someone else: its owner is mailed too.
+	if err := w.acc.SetOperator(context.Background(), w.outsider.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	r = w.as(w.outsider).do("POST", "/api/sites", map[string]string{"domain": "new.fr", "timezone": "Europe/Paris", "owner": "ceo@new.fr"})
+	wantStatus(t, "a site for an owner", r, 201)
+	if !strings.Contains(r.String(), `"email_status":"sent"`) {
+		t.Errorf("answer %s", r)
+	}
+	m = mp.WaitFor(t, 30*time.Second, mailtest.To("ceo@new.fr", "new.fr"))
+	if !strings.Contains(m.Text, "owner@b.fr invites you to the statistics of new.fr on Sillage, as owner.") {
+		t.Errorf("owner invitation: %q", m.Text)
+	}
+	mailedToken(t, m, "invite")
 }
 
 func TestInvitationWithoutMail(t *testing.T) {
