@@ -508,3 +508,41 @@ func TestFailedSendRetried(t *testing.T) {
 		t.Fatalf("deliveries %+v", ds)
 	}
 }
+
+// The week of the spring DST change in Paris (29 March 2026, 167 hours):
+// the report leaves at 07:00 summer time (05:00 UTC), and counts the visit
+// of Sunday 23:30 (21:30 UTC) but not that of Monday 00:30 (Sunday 22:30
+// UTC).
+func TestWeeklyReportAcrossDST(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, "Europe/Paris", at(t, "2026-03-30T04:59:00Z"))
+	f.visit(at(t, "2026-03-23T00:10:00+01:00"), "Google", []string{"/"})
+	f.visit(at(t, "2026-03-29T23:30:00+02:00"), "Google", []string{"/", "/prix"})
+	f.visit(at(t, "2026-03-30T00:30:00+02:00"), "Bing", []string{"/"})
+	// The week before, and the previous report already sent.
+	f.visit(at(t, "2026-03-18T12:00:00+01:00"), "Bing", []string{"/"})
+	if err := f.svc.Subscribe(ctx, reports.Subscription{SiteID: f.site.ID, Kind: reports.Weekly, Email: "boss@client.fr"}); err != nil {
+		t.Fatal(err)
+	}
+	sc := reports.NewScheduler(f.svc)
+	if err := sc.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.out.take(); len(got) != 1 || !strings.HasSuffix(got[0].key, ":weekly:2026-03-16") {
+		t.Fatalf("04:59 UTC sent %v, want the week of 16 March", keys(got))
+	}
+	f.clock.Set(at(t, "2026-03-30T05:00:00Z"))
+	if err := sc.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := f.out.take()
+	if len(got) != 1 || !strings.HasSuffix(got[0].key, ":weekly:2026-03-23") {
+		t.Fatalf("05:00 UTC sent %v, want the week of 23 March", keys(got))
+	}
+	if want := "Weekly report for a.fr: 2 visitors (+100%) · March 23 – March 29, 2026"; got[0].msg.Subject != want {
+		t.Errorf("subject %q, want %q", got[0].msg.Subject, want)
+	}
+	if !strings.Contains(got[0].msg.Text, "Pageviews            3") {
+		t.Errorf("want 3 pageviews in:\n%s", got[0].msg.Text)
+	}
+}
