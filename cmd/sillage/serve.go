@@ -53,6 +53,7 @@ type serveFlags struct {
 	pprofListen    string
 	statsFlags
 	mailFlags
+	reportsPart
 }
 
 func runServe(ctx context.Context, args []string, out io.Writer) error {
@@ -208,6 +209,8 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 		mailDone := make(chan struct{})
 		go func() { box.Run(mailCtx); close(mailDone) }()
 		defer func() { stopMail(); <-mailDone }()
+		// Reports and alerts: stopped before the mail retries.
+		defer sf.runReports(ctx)()
 	}
 
 	var adminSrv *http.Server

@@ -14,6 +14,8 @@ test('every path the server sends to the dashboard has its page', () => {
   assert.deepEqual(route('/example.fr/settings'), { name: 'settings', domain: 'example.fr', tab: 'general' })
   assert.deepEqual(route('/example.fr/settings/goals'), { name: 'settings', domain: 'example.fr', tab: 'goals' })
   assert.deepEqual(route('/share/AbC123'), { name: 'share', slug: 'AbC123' })
+  assert.deepEqual(route('/unsubscribe/Tok_en-1'), { name: 'unsubscribe', token: 'Tok_en-1' })
+  assert.deepEqual(route('/example.fr/settings/reports'), { name: 'settings', domain: 'example.fr', tab: 'reports' })
   assert.deepEqual(route('/example.fr/nope'), { name: 'notfound' })
   assert.deepEqual(route('/sites/new/x'), { name: 'notfound' })
   assert.deepEqual(route('/%E0%A4%A'), { name: 'notfound' })

@@ -25,6 +25,7 @@ import (
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/clientip"
 	"github.com/sillage-analytics/sillage/mail"
+	"github.com/sillage-analytics/sillage/reports"
 	"github.com/sillage-analytics/sillage/store"
 )
 
@@ -58,6 +59,8 @@ type Options struct {
 	// (https://stats.example.fr), for links in emails; "forgot password"
 	// needs it.
 	PublicURL string
+	// Reports keeps email reports and alerts; nil answers their routes 404.
+	Reports *reports.Service
 }
 
 // API is the dashboard's JSON API.
@@ -91,6 +94,7 @@ type API struct {
 	mail      *mail.Outbox
 	publicURL string
 	forgot    *throttle // reset emails per address
+	reports   *reports.Service
 }
 
 // New builds the API.
@@ -105,6 +109,7 @@ func New(o Options) *API {
 		routeNeeds: map[string]need{},
 
 		mail: o.Mail, publicURL: normalizePublicURL(o.PublicURL),
+		reports: o.Reports,
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -246,6 +251,8 @@ func (a *API) routes() {
 	a.serve("GET /api/keys", account, a.listKeys)
 	a.serve("POST /api/keys", account, a.createKey)
 	a.serve("DELETE /api/keys/{id}", account, a.revokeKey)
+
+	a.reportRoutes()
 }
 
 // clientIP is the client's address behind the trusted proxies.

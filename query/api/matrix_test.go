@@ -21,6 +21,7 @@ import (
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/query"
 	"github.com/sillage-analytics/sillage/query/api"
+	"github.com/sillage-analytics/sillage/reports"
 	"github.com/sillage-analytics/sillage/store"
 	"github.com/sillage-analytics/sillage/store/storetest"
 )
@@ -229,8 +230,32 @@ func matrixRows() []matrixRow {
 			return "/api/sites/a.fr/funnels/" + f.funnelID + "/report"
 		}, body: body(map[string]string{"date_range": "7d"}), want: siteRead(200)},
 		{pattern: "GET /api/sites/{domain}/snippet", path: fixed("/api/sites/a.fr/snippet"), want: siteRead(200)},
+
+		// Email reports: a member's own, by login; owners add and remove
+		// any address; admins set the alerts; the unsubscribe link is its
+		// own credential.
+		{pattern: "GET /api/sites/{domain}/reports", path: fixed("/api/sites/a.fr/reports"), want: memberBySession(200)},
+		{pattern: "PUT /api/sites/{domain}/reports/mine", path: fixed("/api/sites/a.fr/reports/mine"),
+			body: body(map[string]any{"weekly": true, "monthly": false, "lang": "fr"}), want: memberBySession(200)},
+		{pattern: "GET /api/sites/{domain}/reports/preview", path: fixed("/api/sites/a.fr/reports/preview?kind=weekly&lang=fr"), want: memberBySession(200)},
+		{pattern: "POST /api/sites/{domain}/reports/recipients", path: fixed("/api/sites/a.fr/reports/recipients"),
+			body: body(map[string]string{"kind": "monthly", "email": "cfo@client.fr", "lang": "en"}), want: siteOwner(201)},
+		{pattern: "DELETE /api/sites/{domain}/reports/recipients/{kind}/{email}", path: fixed("/api/sites/a.fr/reports/recipients/weekly/boss@client.fr"),
+			want: siteOwner(204)},
+		{pattern: "GET /api/sites/{domain}/alerts", path: fixed("/api/sites/a.fr/alerts"), want: siteAdmin(200)},
+		{pattern: "PUT /api/sites/{domain}/alerts", path: fixed("/api/sites/a.fr/alerts"),
+			body: body(map[string]any{"spike_visitors": 100, "drop": true, "cooldown_hours": 24, "lang": "en", "recipients": []string{"viewer@a.fr"}}),
+			want: siteAdmin(200)},
+		{pattern: "GET /api/reports/unsubscribe/{token}", path: func(f *matrixFixture) string { return "/api/reports/unsubscribe/" + f.unsubToken },
+			want: public(200)},
+		{pattern: "POST /api/reports/unsubscribe/{token}", path: func(f *matrixFixture) string { return "/api/reports/unsubscribe/" + f.unsubToken },
+			want: public(200)},
 	}
 }
+
+// memberBySession: members who logged in; the site's links and keys are
+// refused by the handler (403).
+func memberBySession(s int) expect { return expect{403, s, s, s, 403, 403, 403, 401} }
 
 // matrixFixture is one instance: an operator; a.fr with an owner, an
 // admin and a viewer, goals, a funnel, a shared link, the owner's key, a
@@ -244,6 +269,7 @@ type matrixFixture struct {
 
 	goalID, goalID2, goalID3, funnelID, linkID, linkSlug, keyID string
 	invitationID, invitationToken, resetToken                   string
+	unsubToken                                                  string
 
 	secrets []string // what no answer may contain
 	tables  []string // the tables reset() restores
@@ -256,8 +282,9 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	c := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	acc := &accounts.Service{Engine: eng, Now: c.Now}
 	log := slog.New(slog.DiscardHandler)
+	rs := &reports.Service{Engine: eng, Accounts: acc, Now: c.Now, Logger: log}
 	a := api.New(api.Options{Accounts: acc, Engine: eng, Secret: []byte("a test secret of thirty-two bytes"), Now: c.Now,
-		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}, Logger: log})
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}, Logger: log, Reports: rs})
 	q, err := query.New(query.Options{Engine: eng, Accounts: acc, API: a, Logger: log, Now: c.Now,
 		Dashboard: fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>Sillage</title>")}}})
 	if err != nil {
@@ -314,6 +341,11 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	must(err)
 	resetToken, _, err := acc.CreatePasswordReset(ctx, viewer.ID)
 	must(err)
+	boss := reports.Subscription{SiteID: siteA.ID, Kind: reports.Weekly, Email: "boss@client.fr"}
+	must(rs.Subscribe(ctx, boss))
+	unsubToken, err := rs.UnsubscribeToken(ctx, boss)
+	must(err)
+	f.unsubToken = unsubToken
 	f.goalID3 = g3.ID
 	f.goalID, f.goalID2, f.funnelID, f.linkID, f.linkSlug, f.keyID = g1.ID, g2.ID, fn.ID, link.ID, link.Slug, key.ID
 	f.invitationID, f.invitationToken, f.resetToken = inv.ID, invToken, resetToken
@@ -330,7 +362,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	f.clients[asOtherKey] = e.client()
 	f.clients[asOtherKey].bearer = otherSecret
 	f.clients[asAnonymous] = e.client()
-	f.secrets = append(f.secrets, keySecret, otherSecret, invToken, resetToken)
+	f.secrets = append(f.secrets, keySecret, otherSecret, invToken, resetToken, unsubToken)
 	for _, q := range []string{
 		"SELECT password_hash FROM users",
 		"SELECT password_hash FROM shared_links WHERE password_hash != ''",
@@ -503,7 +535,7 @@ func checkMatrixCoversRoutes(t *testing.T, rows []matrixRow) {
 		}
 	}
 	f := &matrixFixture{goalID: "g", goalID2: "g2", goalID3: "g3", funnelID: "f", linkID: "l", linkSlug: "s", keyID: "k",
-		invitationID: "i", invitationToken: "t", resetToken: "r"}
+		invitationID: "i", invitationToken: "t", resetToken: "r", unsubToken: "u"}
 	for _, row := range rows {
 		if !slices.Contains(registered, row.pattern) {
 			t.Errorf("the matrix has a row for %s, which the service does not register", row.pattern)

@@ -421,4 +421,6 @@ export default {
   'mail.test': 'Send me a test email',
   'mail.testSent': 'A test email was sent to {email}.',
   'mail.testFailed': 'The test email failed; it will be retried.',
+
+  'settings.reports': 'Reports & alerts',
 }

@@ -421,4 +421,6 @@ export default {
   'mail.test': 'M’envoyer un e-mail de test',
   'mail.testSent': 'Un e-mail de test a été envoyé à {email}.',
   'mail.testFailed': 'L’e-mail de test a échoué ; il sera réessayé.',
+
+  'settings.reports': 'Rapports et alertes',
 }

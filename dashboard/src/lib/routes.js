@@ -13,6 +13,7 @@ export function route(path) {
   if (parts.length === 1 && (a === 'login' || a === 'setup' || a === 'sites' || a === 'forgot')) return { name: a }
   if (a === 'sites') return b === 'new' && parts.length === 2 ? { name: 'newsite' } : { name: 'notfound' }
   if ((a === 'invite' || a === 'reset') && b && parts.length === 2) return { name: a, token: b }
+  if (a === 'unsubscribe' && b && parts.length === 2) return { name: a, token: b }
   if (a === 'share') return b && parts.length === 2 ? { name: 'share', slug: b } : { name: 'notfound' }
   if (parts.length === 1) return { name: 'dashboard', domain: a }
   if (b === 'settings' && parts.length <= 3) return { name: 'settings', domain: a, tab: c || 'general' }

@@ -129,6 +129,7 @@ export function App() {
   // The links of invitations and password resets open logged in or not.
   else if (r.name === 'invite') page = <Invite token={r.token} />
   else if (r.name === 'reset') page = <Reset token={r.token} />
+  else if (r.name === 'unsubscribe') page = <LazySettings part="Unsubscribe" token={r.token} />
   else if (r.name === 'forgot' && !session) page = <LazyMail part="Forgot" />
   else if (!session) page = r.name === 'setup' ? <Setup /> : <Login />
   else if (session.totp && session.totp.required && !session.totp.enabled) page = <LazyTOTP part="ForcedEnrolment" />
@@ -173,7 +174,8 @@ function LazySettings(props) {
   useEffect(() => {
     if (!mod) import('./settings.jsx').then(m => setMod((settings = m)))
   }, [])
-  return mod ? <mod.Settings {...props} /> : <Spinner />
+  var C = mod && mod[props.part || 'Settings']
+  return C ? <C {...props} /> : <Spinner />
 }
 
 function NotFound() {

@@ -8,14 +8,18 @@ import { CopyButton, ErrorBox, Icon, notify, SkeletonRows, useApp, useConfirm, u
 import { Page } from './frame.jsx'
 import { Link, navigate } from './router.jsx'
 import { Snippet, TimeZoneSelect } from './sites.jsx'
+import { Reports } from './reports.jsx'
+// The page of a report's unsubscribe link (logged in or not) loads with
+// the settings.
+export { Unsubscribe } from './unsubscribe.jsx'
 
-var TABS = ['general', 'goals', 'funnels', 'shared-links', 'members', 'api-keys', 'retention', 'danger']
+var TABS = ['general', 'goals', 'funnels', 'shared-links', 'members', 'reports', 'api-keys', 'retention', 'danger']
 
 export function Settings({ domain, tab }) {
   var { t } = useApp()
   var site = useLoad(() => get(sitePath(domain)), [domain])
   if (!TABS.includes(tab)) tab = 'general'
-  var Body = { general: General, goals: Goals, funnels: Funnels, 'shared-links': SharedLinks, members: Members, 'api-keys': ApiKeys, retention: Retention, danger: Danger }[tab]
+  var Body = { general: General, goals: Goals, funnels: Funnels, 'shared-links': SharedLinks, members: Members, reports: Reports, 'api-keys': ApiKeys, retention: Retention, danger: Danger }[tab]
   var head = (
     <div class="site-head">
       <Link href={dashboardPath(domain)} class="btn ghost small">
