@@ -1,5 +1,6 @@
 // Email pages, loaded on demand: the "forgot password" form and the
 // operator's email settings.
+import '../i18n/settings.js'
 import { useState } from 'preact/hooks'
 import { formatDateTime } from '../lib/format.js'
 import { get, post } from './api.js'

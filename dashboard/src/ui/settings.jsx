@@ -1,5 +1,6 @@
 // A site's settings, one tab per concern. Every change is confirmed
 // before it is sent, and told when done.
+import '../i18n/settings.js'
 import { useRef, useState } from 'preact/hooks'
 import { dashboardPath, settingsPath } from '../lib/routes.js'
 import { formatDateTime, formatNumber } from '../lib/format.js'

@@ -2,6 +2,7 @@
 // secret typed by hand, the recovery codes shown once, turning it off, and
 // the page an instance that requires it shows before anything else. Loaded
 // on demand.
+import '../i18n/settings.js'
 import { useEffect, useState } from 'preact/hooks'
 import { get, post } from './api.js'
 import { Modal, notify, Spinner, useApp } from './common.jsx'
