@@ -82,7 +82,9 @@ func WriteError(w http.ResponseWriter, log *slog.Logger, r *http.Request, err er
 	}
 	if status == http.StatusInternalServerError {
 		if log != nil {
-			log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+			// The route, not the path: the paths of invitation, reset and
+			// unsubscribe links carry their secret token.
+			log.Error("api request failed", "route", r.Pattern, "error", err)
 		}
 		msg = "internal error"
 	}
