@@ -93,8 +93,12 @@ type Cursor struct {
 	MaxDate string `json:"max,omitempty"`
 }
 
-// ErrNotFound is an import that does not exist for the site.
-var ErrNotFound = errors.New("no such import")
+// Errors of the job layer.
+var (
+	ErrNotFound      = errors.New("no such import")
+	ErrUnknownSource = errors.New("unknown import source")
+	ErrNotRunning    = errors.New("only a pending or running import can be cancelled")
+)
 
 // Manager runs import jobs and keeps their files.
 type Manager struct {
@@ -204,7 +208,7 @@ func (m *Manager) unfinished(ctx context.Context) ([]uint64, error) {
 func (m *Manager) Submit(ctx context.Context, siteID uint32, source, fileName string, r io.Reader, createdBy string) (job Job, existed bool, err error) {
 	m.init()
 	if !slices.Contains(Sources, source) {
-		return Job{}, false, fmt.Errorf("unknown import source %q (known: %s)", source, strings.Join(Sources, ", "))
+		return Job{}, false, fmt.Errorf("%w %q (known: %s)", ErrUnknownSource, source, strings.Join(Sources, ", "))
 	}
 	base := filepath.Base(fileName)
 	lower := strings.ToLower(base)
@@ -394,7 +398,7 @@ func (m *Manager) Cancel(ctx context.Context, siteID uint32, id uint64) (Job, er
 		return Job{}, err
 	}
 	if j.Status != Pending && j.Status != Running {
-		return j, fmt.Errorf("import %d is %s: only a pending or running import can be cancelled", id, j.Status)
+		return j, fmt.Errorf("import %d is %s: %w", id, j.Status, ErrNotRunning)
 	}
 	m.mu.Lock()
 	stop := m.running[id]

@@ -24,6 +24,7 @@ import (
 
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/clientip"
+	"github.com/sillage-analytics/sillage/imports"
 	"github.com/sillage-analytics/sillage/store"
 )
 
@@ -45,6 +46,10 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	Now            func() time.Time
 	Logger         *slog.Logger
+
+	// Imports runs the site's import jobs; nil answers 503 on the
+	// imports routes.
+	Imports *imports.Manager
 
 	// RequireTOTP makes two-factor authentication mandatory: a session of
 	// an account without it may only enrol (or log out).
@@ -78,13 +83,15 @@ type API struct {
 	mux         *http.ServeMux
 
 	routeNeeds map[string]need // routes() fills it: the rules in one table
+
+	imports *imports.Manager
 }
 
 // New builds the API.
 func New(o Options) *API {
 	a := &API{
 		acc: o.Accounts, engine: o.Engine, secure: o.SecureCookies, proxies: o.TrustedProxies,
-		now: o.Now, log: o.Logger, mustTOTP: o.RequireTOTP,
+		now: o.Now, log: o.Logger, mustTOTP: o.RequireTOTP, imports: o.Imports,
 		hashes: make(chan struct{}, 4),
 		cop:    http.NewCrossOriginProtection(),
 		mux:    http.NewServeMux(),
@@ -220,6 +227,12 @@ func (a *API) routes() {
 	a.serve("DELETE /api/sites/{domain}/shared-links/{id}", siteAdmin, a.deleteSharedLink)
 	a.serve("GET /api/share/{slug}", public, a.sharedLinkInfo)
 	a.serve("POST /api/share/{slug}/auth", public, a.sharedLinkAuth)
+
+	// Imports of history: admins and owners (query/api/imports.go).
+	a.serve("GET /api/sites/{domain}/imports", siteAdmin, a.listImports)
+	a.serve("POST /api/sites/{domain}/imports", siteAdmin, a.uploadImport)
+	a.serve("POST /api/sites/{domain}/imports/{id}/cancel", siteAdmin, a.cancelImport)
+	a.serve("DELETE /api/sites/{domain}/imports/{id}", siteAdmin, a.deleteImport)
 
 	// Keys belong to the account that made them.
 	a.serve("GET /api/keys", account, a.listKeys)

@@ -1,0 +1,134 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/sillage-analytics/sillage/imports"
+)
+
+// MaxUploadBytes bounds an uploaded import file. Plausible's export of a
+// large site over years is a few hundred MB; the file streams to disk.
+const MaxUploadBytes = 8 << 30
+
+type importJSON struct {
+	imports.Job
+	Progress float64 `json:"progress"`
+}
+
+func toImportJSON(j imports.Job) importJSON { return importJSON{Job: j, Progress: j.Progress()} }
+
+func (a *API) importer() (*imports.Manager, error) {
+	if a.imports == nil {
+		return nil, &httpError{http.StatusServiceUnavailable, "imports are not enabled on this server", nil}
+	}
+	return a.imports, nil
+}
+
+func (a *API) listImports(w http.ResponseWriter, r *http.Request) error {
+	m, err := a.importer()
+	if err != nil {
+		return err
+	}
+	jobs, err := m.List(r.Context(), granted(r).site.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]importJSON, 0, len(jobs))
+	for _, j := range jobs {
+		out = append(out, toImportJSON(j))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"imports": out})
+	return nil
+}
+
+// uploadImport takes the file as the request body, streamed to disk:
+// POST /api/sites/{domain}/imports?source=plausible&file_name=export.zip.
+// The same file again answers 200 with the import it already made.
+func (a *API) uploadImport(w http.ResponseWriter, r *http.Request) error {
+	m, err := a.importer()
+	if err != nil {
+		return err
+	}
+	g := granted(r)
+	source := r.URL.Query().Get("source")
+	if source == "" {
+		source = imports.SourcePlausible
+	}
+	name := r.URL.Query().Get("file_name")
+	if name == "" {
+		return badRequest("file_name: required (the uploaded file's name, e.g. export.zip)")
+	}
+	body := http.MaxBytesReader(w, r.Body, MaxUploadBytes)
+	job, existed, err := m.Submit(r.Context(), g.site.ID, source, name, body, g.acc.UserID)
+	var ie *imports.InputError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return &httpError{http.StatusRequestEntityTooLarge, "the file is larger than " + strconv.FormatInt(MaxUploadBytes>>30, 10) + " GiB", nil}
+	case errors.As(err, &ie):
+		return badRequest("%s", ie.Error())
+	case errors.Is(err, imports.ErrUnknownSource):
+		return badRequest("%s", err.Error())
+	case err != nil:
+		return err
+	}
+	status := http.StatusCreated
+	if existed {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, map[string]any{"import": toImportJSON(job), "existed": existed})
+	return nil
+}
+
+func importID(r *http.Request) (uint64, error) {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return 0, notFound("no such import")
+	}
+	return id, nil
+}
+
+func importErr(err error) error {
+	if errors.Is(err, imports.ErrNotFound) {
+		return notFound("no such import")
+	}
+	if errors.Is(err, imports.ErrNotRunning) {
+		return &httpError{http.StatusConflict, err.Error(), nil}
+	}
+	return err
+}
+
+func (a *API) cancelImport(w http.ResponseWriter, r *http.Request) error {
+	m, err := a.importer()
+	if err != nil {
+		return err
+	}
+	id, err := importID(r)
+	if err != nil {
+		return err
+	}
+	j, err := m.Cancel(r.Context(), granted(r).site.ID, id)
+	if err != nil {
+		return importErr(err)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"import": toImportJSON(j)})
+	return nil
+}
+
+func (a *API) deleteImport(w http.ResponseWriter, r *http.Request) error {
+	m, err := a.importer()
+	if err != nil {
+		return err
+	}
+	id, err := importID(r)
+	if err != nil {
+		return err
+	}
+	if err := m.Delete(r.Context(), granted(r).site.ID, id); err != nil {
+		return importErr(err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
