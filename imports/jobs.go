@@ -114,6 +114,9 @@ type Manager struct {
 	running map[uint64]context.CancelCauseFunc
 	queue   chan uint64
 	once    sync.Once
+	// OnProgress, when set, is called after each stored batch (the
+	// command line's progress line).
+	OnProgress func(Job)
 	// onBatch, when set (tests), is called after each stored batch.
 	onBatch func(Job)
 }
@@ -153,6 +156,7 @@ func (m *Manager) batchRows() int {
 // their cursor.
 func (m *Manager) Run(ctx context.Context) error {
 	m.init()
+	m.removeStalePartials()
 	left, err := m.unfinished(ctx)
 	if err != nil {
 		return err
@@ -217,7 +221,7 @@ func (m *Manager) Submit(ctx context.Context, siteID uint32, source, fileName st
 			return Job{}, false, &InputError{File: base, Msg: "not a Plausible export: expected a .zip or a CSV file named like imported_visitors_20230101_20231231.csv"}
 		}
 	}
-	if err := os.MkdirAll(m.Dir, 0o750); err != nil {
+	if err := os.MkdirAll(m.Dir, 0o700); err != nil {
 		return Job{}, false, fmt.Errorf("imports: folder %s: %w", m.Dir, err)
 	}
 	tmp, err := os.CreateTemp(m.Dir, "upload-*")
@@ -267,7 +271,9 @@ func (m *Manager) Submit(ctx context.Context, siteID uint32, source, fileName st
 	return job, false, nil
 }
 
-func (m *Manager) path(id uint64) string { return filepath.Join(m.Dir, strconv.FormatUint(id, 10)+".upload") }
+func (m *Manager) path(id uint64) string {
+	return filepath.Join(m.Dir, strconv.FormatUint(id, 10)+".upload")
+}
 
 // newID is random and below 2^53, so that JSON numbers carry it exactly.
 func newID() uint64 {
@@ -701,6 +707,9 @@ func (m *Manager) readSource(ctx context.Context, j *Job, fi int, s source, befo
 		}
 		if m.onBatch != nil {
 			m.onBatch(*j)
+		}
+		if m.OnProgress != nil {
+			m.OnProgress(*j)
 		}
 		buf, n = buf[:0], 0
 		return nil

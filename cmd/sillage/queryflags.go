@@ -45,7 +45,7 @@ func (sf *serveFlags) queryHandler(eng store.Engine, acc *accounts.Service, prox
 	if err != nil {
 		return nil, err
 	}
-	a := api.New(api.Options{Accounts: acc, Engine: eng, Secret: secret, TrustedProxies: proxies, RequireTOTP: sf.require2FA, Logger: log})
+	a := api.New(api.Options{Accounts: acc, Engine: eng, Secret: secret, TrustedProxies: proxies, RequireTOTP: sf.require2FA, Logger: log, Imports: sf.imports})
 	dist, err := fs.Sub(dashboard.Dist, "dist")
 	if err != nil {
 		return nil, err

@@ -45,7 +45,11 @@ func (a *API) listImports(w http.ResponseWriter, r *http.Request) error {
 
 // uploadImport takes the file as the request body, streamed to disk:
 // POST /api/sites/{domain}/imports?source=plausible&file_name=export.zip.
-// The same file again answers 200 with the import it already made.
+// A file larger than a request body may be (1 MB in sillage serve) comes
+// in chunks: ?chunked=1&offset=0 starts an upload and answers its
+// upload_id (202); each next chunk names it and its offset; the last one
+// adds final=1 and submits the file. The same file again answers 200 with
+// the import it already made.
 func (a *API) uploadImport(w http.ResponseWriter, r *http.Request) error {
 	m, err := a.importer()
 	if err != nil {
@@ -60,8 +64,32 @@ func (a *API) uploadImport(w http.ResponseWriter, r *http.Request) error {
 	if name == "" {
 		return badRequest("file_name: required (the uploaded file's name, e.g. export.zip)")
 	}
-	body := http.MaxBytesReader(w, r.Body, MaxUploadBytes)
-	job, existed, err := m.Submit(r.Context(), g.site.ID, source, name, body, g.acc.UserID)
+	q := r.URL.Query()
+	var job imports.Job
+	var existed bool
+	if q.Get("chunked") == "1" || q.Get("upload_id") != "" {
+		offset, perr := strconv.ParseInt(q.Get("offset"), 10, 64)
+		if perr != nil || offset < 0 {
+			return badRequest("offset: the chunk's position in the file, in bytes")
+		}
+		if offset+imports.MaxChunkBytes > MaxUploadBytes {
+			return &httpError{http.StatusRequestEntityTooLarge, "the file is larger than " + strconv.FormatInt(MaxUploadBytes>>30, 10) + " GiB", nil}
+		}
+		id, size, cerr := m.AppendChunk(g.site.ID, q.Get("upload_id"), offset, r.Body)
+		if cerr != nil {
+			if errors.Is(cerr, imports.ErrBadUpload) {
+				return badRequest("%s", cerr.Error())
+			}
+			return cerr
+		}
+		if q.Get("final") != "1" {
+			writeJSON(w, http.StatusAccepted, map[string]any{"upload_id": id, "received": size})
+			return nil
+		}
+		job, existed, err = m.SubmitUpload(r.Context(), g.site.ID, id, source, name, g.acc.UserID)
+	} else {
+		job, existed, err = m.Submit(r.Context(), g.site.ID, source, name, http.MaxBytesReader(w, r.Body, MaxUploadBytes), g.acc.UserID)
+	}
 	var ie *imports.InputError
 	var mbe *http.MaxBytesError
 	switch {
@@ -69,7 +97,7 @@ func (a *API) uploadImport(w http.ResponseWriter, r *http.Request) error {
 		return &httpError{http.StatusRequestEntityTooLarge, "the file is larger than " + strconv.FormatInt(MaxUploadBytes>>30, 10) + " GiB", nil}
 	case errors.As(err, &ie):
 		return badRequest("%s", ie.Error())
-	case errors.Is(err, imports.ErrUnknownSource):
+	case errors.Is(err, imports.ErrUnknownSource), errors.Is(err, imports.ErrBadUpload):
 		return badRequest("%s", err.Error())
 	case err != nil:
 		return err
