@@ -29,12 +29,12 @@ var exportSQL = map[string]string{
 			FROM events WHERE site_id = {site:UInt32} AND name != 'engagement' GROUP BY d) AS e
 		FULL OUTER JOIN (SELECT toDate(session_start, {tz:String}) AS d, count() AS visits, ` + bounces + ` AS bounces, ` + duration + ` AS visit_duration
 			FROM ` + sessionsFinal + ` GROUP BY d) AS s USING (d) ORDER BY date`,
-	"imported_sources": sessionsBy("referrer_source AS source, referrer, utm_source, utm_medium, utm_campaign, utm_content, utm_term",
+	"imported_sources": visitBy("toString(referrer_source) AS source, referrer, toString(utm_source) AS utm_source, toString(utm_medium) AS utm_medium, toString(utm_campaign) AS utm_campaign, toString(utm_content) AS utm_content, toString(utm_term) AS utm_term",
 		"pageviews, visitors, visits, visit_duration, bounces"),
 	"imported_pages": `SELECT toString(day) AS date, hostname, page, visits, visitors, pageviews, toUInt64(0) AS exits, toUInt64(0) AS time_on_page,
 		'' AS scroll_depth, toUInt64(0) AS pageleave_visitors FROM (SELECT toDate(ts, {tz:String}) AS day, toString(hostname) AS hostname,
-		pathname AS page, uniqExact(session_id) AS visits, uniqExact(visitor_id) AS visitors, count() AS pageviews
-		FROM events WHERE site_id = {site:UInt32} AND name = 'pageview' GROUP BY day, hostname, page) ORDER BY day, hostname, page`,
+		pathname AS page, uniqExact(session_id) AS visits, uniqExact(visitor_id) AS visitors, countIf(name = 'pageview') AS pageviews
+		FROM events WHERE site_id = {site:UInt32} AND name != 'engagement' GROUP BY day, hostname, page) ORDER BY day, hostname, page`,
 	"imported_entry_pages": sessionsBy("entry_page", "visitors, visits AS entrances, visit_duration, bounces, pageviews"),
 	"imported_exit_pages":  sessionsBy("exit_page", "visitors, visit_duration, visits AS exits, bounces, pageviews"),
 	"imported_custom_events": `SELECT toString(day) AS date, ev AS name, link_url, path, visitors, events FROM (SELECT toDate(ts, {tz:String}) AS day,
@@ -42,11 +42,11 @@ var exportSQL = map[string]string{
 		if(ev = '404', props['path'], '') AS path, uniqExact(visitor_id) AS visitors, count() AS events
 		FROM events WHERE site_id = {site:UInt32} AND name NOT IN ('pageview', 'engagement') GROUP BY day, ev, link_url, path)
 		ORDER BY day, name, link_url, path`,
-	"imported_locations": sessionsBy("if(empty(country_code), '', toString(country_code)) AS country, toString(region) AS region, city_geoname_id AS city",
+	"imported_locations": visitBy("if(empty(country_code), '', toString(country_code)) AS country, toString(region) AS region, city_geoname_id AS city",
 		"visitors, visits, visit_duration, bounces, pageviews"),
-	"imported_devices":  sessionsBy("toString(device) AS device", "visitors, visits, visit_duration, bounces, pageviews"),
-	"imported_browsers": sessionsBy("toString(browser) AS browser, toString(browser_version) AS browser_version", "visitors, visits, visit_duration, bounces, pageviews"),
-	"imported_operating_systems": sessionsBy("toString(os) AS operating_system, toString(os_version) AS operating_system_version",
+	"imported_devices":  visitBy("toString(device) AS device", "visitors, visits, visit_duration, bounces, pageviews"),
+	"imported_browsers": visitBy("toString(browser) AS browser, toString(browser_version) AS browser_version", "visitors, visits, visit_duration, bounces, pageviews"),
+	"imported_operating_systems": visitBy("toString(os) AS operating_system, toString(os_version) AS operating_system_version",
 		"visitors, visits, visit_duration, bounces, pageviews"),
 }
 
@@ -62,20 +62,59 @@ const (
 
 // sessionsBy groups sessions by day and dims; out names the metrics in
 // the table's column order, from visitors, visits, visit_duration,
-// bounces and pageviews.
+// bounces and pageviews. The entry and exit pages are known to sessions
+// only, and their visitors and pageviews come from there, as natively.
 func sessionsBy(dims, out string) string {
+	keys := aliases(dims)
+	// sum(pageviews) is named apart: bounces reads the column pageviews.
+	out = strings.Replace(out, "pageviews", "pv AS pageviews", 1)
+	return "SELECT toString(day) AS date, " + keys + ", " + out + " FROM (SELECT toDate(session_start, {tz:String}) AS day, " + dims +
+		", uniqExact(visitor_id) AS visitors, count() AS visits, " + duration + " AS visit_duration, " + bounces +
+		" AS bounces, sum(pageviews) AS pv FROM " + sessionsFinal + " GROUP BY day, " + keys + ") ORDER BY day, " + keys
+}
+
+// visitBy groups by day and session attributes: visitors and pageviews
+// from events by the event's day, visits, bounces and duration from
+// sessions by the session's first day, as the stats engine counts them.
+func visitBy(dims, out string) string {
+	keys := aliases(dims)
+	return "SELECT toString(day) AS date, " + keys + ", " + out + " FROM (SELECT toDate(ts, {tz:String}) AS day, " + dims +
+		", uniqExact(visitor_id) AS visitors, countIf(name = 'pageview') AS pageviews FROM events WHERE site_id = {site:UInt32} AND name != 'engagement'" +
+		" GROUP BY day, " + keys + ") AS e FULL OUTER JOIN (SELECT toDate(session_start, {tz:String}) AS day, " + dims +
+		", count() AS visits, " + duration + " AS visit_duration, " + bounces + " AS bounces FROM " + sessionsFinal +
+		" GROUP BY day, " + keys + ") AS s USING (day, " + keys + ") ORDER BY day, " + keys
+}
+
+// splitTop splits a select list at its top-level commas.
+func splitTop(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i, c := range s {
+		switch c {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ',':
+			if depth == 0 {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, s[start:])
+}
+
+func aliases(dims string) string {
 	var keys []string
-	for _, d := range strings.Split(dims, ",") {
+	for _, d := range splitTop(dims) {
 		d = strings.TrimSpace(d)
 		if i := strings.LastIndex(d, " AS "); i >= 0 {
 			d = d[i+4:]
 		}
 		keys = append(keys, d)
 	}
-	return "SELECT toString(day) AS date, " + strings.Join(keys, ", ") + ", " + out + " FROM (SELECT toDate(session_start, {tz:String}) AS day, " + dims +
-		", uniqExact(visitor_id) AS visitors, count() AS visits, " + duration + " AS visit_duration, " + bounces +
-		" AS bounces, sum(pageviews) AS pageviews FROM " + sessionsFinal + " GROUP BY day, " + strings.Join(keys, ", ") +
-		") ORDER BY day, " + strings.Join(keys, ", ")
+	return strings.Join(keys, ", ")
 }
 
 // ExportPlausible writes a site's aggregates as a zip of Plausible's CSV
