@@ -64,6 +64,9 @@ func TestIncludeImports(t *testing.T) {
 		}
 	}
 	// Without the flag, native only.
+	if r.Meta.ImportsEnd != "2025-03-03" {
+		t.Errorf("imports end %q, want the day before the first native day", r.Meta.ImportsEnd)
+	}
 	q2 := q
 	q2.Include.Imports = false
 	if r := run(q2); len(r.Results) != 2 || r.Meta.ImportsIncluded != nil {

@@ -233,6 +233,10 @@ func (a *API) routes() {
 	a.serve("POST /api/sites/{domain}/imports", siteAdmin, a.uploadImport)
 	a.serve("POST /api/sites/{domain}/imports/{id}/cancel", siteAdmin, a.cancelImport)
 	a.serve("DELETE /api/sites/{domain}/imports/{id}", siteAdmin, a.deleteImport)
+	// Exports: the aggregates in Plausible's format for admins, every
+	// stored event and session for owners.
+	a.serve("GET /api/sites/{domain}/export/plausible", siteAdmin, a.exportPlausible)
+	a.serve("GET /api/sites/{domain}/export/raw", siteOwner, a.exportRaw)
 
 	// Keys belong to the account that made them.
 	a.serve("GET /api/keys", account, a.listKeys)

@@ -2,7 +2,9 @@ package api
 
 import (
 	"errors"
+	"io"
 	"net/http"
+	"os"
 	"strconv"
 
 	"github.com/sillage-analytics/sillage/imports"
@@ -158,5 +160,60 @@ func (a *API) deleteImport(w http.ResponseWriter, r *http.Request) error {
 		return importErr(err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// exportPlausible streams the site's aggregates as Plausible's CSV export
+// (a zip), which an import here or in Plausible reads back.
+func (a *API) exportPlausible(w http.ResponseWriter, r *http.Request) error {
+	site := granted(r).site
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+site.Domain+`-plausible.zip"`)
+	if err := imports.ExportPlausible(r.Context(), a.engine, site, w); err != nil {
+		// Headers are gone once a byte is written: the zip is cut short,
+		// which the client sees as a broken archive; the log says why.
+		a.log.Error("export", "site", site.ID, "error", err)
+	}
+	return nil
+}
+
+// exportRaw sends every stored event and session of the site (owners):
+// the engine writes the files into the data folder, then they stream out.
+func (a *API) exportRaw(w http.ResponseWriter, r *http.Request) error {
+	m, err := a.importer()
+	if err != nil {
+		return err
+	}
+	site := granted(r).site
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = imports.FormatParquet
+	}
+	if format != imports.FormatParquet && format != imports.FormatCSV {
+		return badRequest("format: parquet or csv")
+	}
+	if err := os.MkdirAll(m.Dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(m.Dir, "export-*.zip")
+	if err != nil {
+		return err
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	if err := imports.ExportRaw(r.Context(), a.engine, site, tmp.Name(), format); err != nil {
+		return err
+	}
+	f, err := os.Open(tmp.Name())
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+site.Domain+`-raw-`+format+`.zip"`)
+	_, err = io.Copy(w, f)
+	if err != nil {
+		a.log.Warn("raw export: send", "site", site.ID, "error", err)
+	}
 	return nil
 }

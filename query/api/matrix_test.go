@@ -217,6 +217,9 @@ func matrixRows() []matrixRow {
 			return "/api/sites/a.fr/imports/" + f.importID
 		}, want: siteAdmin(204)},
 
+		{pattern: "GET /api/sites/{domain}/export/plausible", path: fixed("/api/sites/a.fr/export/plausible"), want: siteAdmin(200)},
+		{pattern: "GET /api/sites/{domain}/export/raw", path: fixed("/api/sites/a.fr/export/raw?format=csv"), want: siteOwner(200)},
+
 		// The stats endpoints (query/query.go).
 		{pattern: "POST /api/v2/query", body: body(map[string]any{"site_id": "a.fr", "metrics": []string{"visitors", "pageviews"}, "date_range": "7d"}),
 			want: siteRead(200)},

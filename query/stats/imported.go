@@ -103,6 +103,7 @@ type importsMeta struct {
 	included bool
 	reason   string
 	warning  string
+	end      string // the last imported day in the numbers, for the graph's marker
 }
 
 func filterDims(fs []Filter, out *[]string) bool {
@@ -212,7 +213,11 @@ func (e *Engine) planImports(ctx context.Context, p *plan) (importsMeta, error) 
 		return importsMeta{reason: reason, warning: "Imported stats are not included: " + why + "."}, nil
 	}
 	p.imp.cutoff = cutoff
-	return importsMeta{included: true}, nil
+	end := min(last, to)
+	if c, err := parseDate(cutoff); err == nil {
+		end = min(end, c.AddDate(0, 0, -1).Format(dateLayout))
+	}
+	return importsMeta{included: true, end: end}, nil
 }
 
 // importedFrom is the derived table of an imported table: the rows of

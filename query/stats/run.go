@@ -154,6 +154,9 @@ type Meta struct {
 	ImportsIncluded   *bool  `json:"imports_included,omitempty"`
 	ImportsSkipReason string `json:"imports_skip_reason,omitempty"`
 	ImportsWarning    string `json:"imports_warning,omitempty"`
+	// ImportsEnd is the last day of imported data in the numbers (Sillage's
+	// own: the dashboard marks it on the graph).
+	ImportsEnd string `json:"imports_end,omitempty"`
 }
 
 // Warning explains a null metric.
@@ -215,7 +218,7 @@ func (e *Engine) Run(ctx context.Context, site sillage.Site, goals []Goal, q *Qu
 	resp := &Response{Results: rows}
 	if q.Include.Imports {
 		resp.Meta.ImportsIncluded = &imp.included
-		resp.Meta.ImportsSkipReason, resp.Meta.ImportsWarning = imp.reason, imp.warning
+		resp.Meta.ImportsSkipReason, resp.Meta.ImportsWarning, resp.Meta.ImportsEnd = imp.reason, imp.warning, imp.end
 	}
 	resp.Meta.ApproximateVisitors = p.uniq != "uniqExact"
 	resp.Meta.SamplePercent = p.samplePercent()
