@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -731,11 +730,4 @@ func (m *Manager) readSource(ctx context.Context, j *Job, fi int, s source, befo
 		}
 	}
 	return flush()
-}
-
-// sortedTables returns the tables with rows in a job, in Tables' order.
-func (j Job) sortedTables() []string {
-	keys := slices.Collect(maps.Keys(j.Rows))
-	slices.Sort(keys)
-	return keys
 }
