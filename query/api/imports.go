@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -109,6 +111,17 @@ func (a *API) uploadImport(w http.ResponseWriter, r *http.Request) error {
 		status = http.StatusOK
 	}
 	writeJSON(w, status, map[string]any{"import": toImportJSON(job), "existed": existed})
+	return nil
+}
+
+// deleteImports removes a site's imports and their rows, with its data.
+func (a *API) deleteImports(ctx context.Context, siteID uint32) error {
+	if a.imports == nil {
+		return nil
+	}
+	if err := a.imports.DeleteSite(ctx, siteID); err != nil {
+		return fmt.Errorf("delete imports of site %d: %w", siteID, err)
+	}
 	return nil
 }
 
