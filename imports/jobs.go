@@ -161,6 +161,10 @@ func (m *Manager) Run(ctx context.Context) error {
 		return err
 	}
 	for _, id := range left {
+		// Another query process may hold the job's file: it resumes it.
+		if _, err := os.Stat(m.path(id)); err != nil {
+			continue
+		}
 		m.Log.Info("import: resuming", "import", id)
 		m.enqueue(id)
 	}
