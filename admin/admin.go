@@ -286,6 +286,9 @@ func Handler(ops Ops, log *slog.Logger) http.Handler {
 		}
 		reply(w, apiKeyResponse{key}, err)
 	})
+	if io, ok := ops.(ImportOps); ok {
+		handleImports(mux, io, log, reply, decode)
+	}
 	return mux
 }
 

@@ -36,6 +36,8 @@ func commands() []command {
 		{"site", "manage sites: add DOMAIN --owner EMAIL [--timezone TZ] | list", runSite},
 		{"user", "manage accounts: add --email E [--password-stdin] [--site DOMAIN --role ROLE] [--operator] | reset-password --email E | reset-2fa --email E", runUser},
 		{"demo", "fill a site with realistic synthetic traffic: --site DOMAIN --events N --days D", runDemo},
+		{"import", "import a site's history: --site DOMAIN --from plausible FILE", runImport},
+		{"export", "export a site: --site DOMAIN --out FILE.zip [--raw --format parquet|csv]", runExport},
 		{"apikey", "create a Stats API key: create --site DOMAIN [--email OWNER] [--name NAME]", runAPIKey},
 		{"version", "print the version", func(_ context.Context, _ []string, out io.Writer) error {
 			_, err := fmt.Fprintln(out, "sillage", version)

@@ -51,7 +51,7 @@ func (sf *serveFlags) queryHandler(eng store.Engine, acc *accounts.Service, prox
 		return nil, nil, err
 	}
 	a := api.New(api.Options{Accounts: acc, Engine: eng, Secret: secret, TrustedProxies: proxies, RequireTOTP: sf.require2FA, Logger: log,
-		Mail: box, PublicURL: publicURL, Reports: sf.buildReports(eng, acc, box, publicURL, log)})
+		Mail: box, PublicURL: publicURL, Reports: sf.buildReports(eng, acc, box, publicURL, log), Imports: sf.imports})
 	dist, err := fs.Sub(dashboard.Dist, "dist")
 	if err != nil {
 		return nil, nil, err

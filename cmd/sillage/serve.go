@@ -10,6 +10,7 @@ import (
 	"net/http"
 	_ "net/http/pprof"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/sillage-analytics/sillage/admin"
 	"github.com/sillage-analytics/sillage/clientip"
 	"github.com/sillage-analytics/sillage/collector"
+	"github.com/sillage-analytics/sillage/imports"
 	"github.com/sillage-analytics/sillage/migrations"
 	"github.com/sillage-analytics/sillage/query/stats"
 	"github.com/sillage-analytics/sillage/store"
@@ -54,6 +56,7 @@ type serveFlags struct {
 	statsFlags
 	mailFlags
 	reportsPart
+	imports *imports.Manager // set by runRoles for the query service
 }
 
 func runServe(ctx context.Context, args []string, out io.Writer) error {
@@ -194,6 +197,14 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 		acc.SitesChanged = col.SitesChanged
 	}
 	if sf.query {
+		// Imports run in the background, one at a time; jobs a stopped
+		// server left resume here.
+		sf.imports = &imports.Manager{Engine: eng, Dir: filepath.Join(sf.data, "imports"), Log: log}
+		go func() {
+			if err := sf.imports.Run(ctx); err != nil {
+				log.Error("imports", "error", err)
+			}
+		}()
 		h, box, err := sf.queryHandler(eng, acc, proxies, reg, log)
 		if err != nil {
 			srv.Shutdown()
@@ -221,7 +232,11 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 			srv.Shutdown()
 			return err
 		}
-		adminSrv = &http.Server{Handler: admin.Handler(&localOps{acc}, log), ReadHeaderTimeout: 5 * time.Second}
+		var ops admin.Ops = &localOps{acc}
+		if sf.imports != nil {
+			ops = &importOps{&localOps{acc}, sf.imports}
+		}
+		adminSrv = &http.Server{Handler: admin.Handler(ops, log), ReadHeaderTimeout: 5 * time.Second}
 		go func() {
 			if err := adminSrv.Serve(al); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("admin socket", "error", err)

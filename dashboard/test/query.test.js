@@ -15,14 +15,19 @@ describe('Stats API queries', () => {
       metrics: ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration'],
       date_range: '7d',
       filters: [['is', 'visit:source', ['Google']]],
-      include: { comparisons: { mode: 'previous_period' } },
+      include: { imports: true, comparisons: { mode: 'previous_period' } },
     })
   })
 
   test('top stats with a goal filter: conversions', () => {
     var q = topStatsQuery('example.fr', S({ filters: [['is', 'event:goal', ['Signup']]] }), TODAY)
     assert.deepEqual(q.metrics, ['visitors', 'events', 'conversion_rate'])
-    assert.equal(q.include, undefined)
+    assert.deepEqual(q.include, { imports: true })
+  })
+
+  test('imported data is asked for unless the view turns it off', () => {
+    assert.equal(topStatsQuery('a.fr', S({ imports: 'off' }), TODAY).include, undefined)
+    assert.deepEqual(timeseriesQuery('a.fr', S({ imports: 'off' }), TODAY).include, { time_labels: true })
   })
 
   test('the time series: the chosen metric at the interval, with time labels', () => {
@@ -32,7 +37,7 @@ describe('Stats API queries', () => {
       metrics: ['pageviews'],
       date_range: ['2024-03-14', '2024-03-14'],
       dimensions: ['time:hour'],
-      include: { time_labels: true, comparisons: { mode: 'year_over_year' } },
+      include: { imports: true, time_labels: true, comparisons: { mode: 'year_over_year' } },
     })
   })
 
@@ -54,6 +59,7 @@ describe('Stats API queries', () => {
       dimensions: ['visit:source'],
       order_by: [['visitors', 'desc']],
       pagination: { limit: 9, offset: 0 },
+      include: { imports: true },
     })
     var d = breakdownQuery('a.fr', S({ filters: [['is', 'visit:country', ['FR']]] }), TODAY, {
       dimension: 'event:page',
@@ -69,7 +75,7 @@ describe('Stats API queries', () => {
     ])
     assert.deepEqual(d.order_by, [['event:page', 'asc']])
     assert.deepEqual(d.pagination, { limit: 20, offset: 40 })
-    assert.deepEqual(d.include, { total_rows: true })
+    assert.deepEqual(d.include, { imports: true, total_rows: true })
   })
 
   test('queries do not share arrays with the state', () => {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/clientip"
+	"github.com/sillage-analytics/sillage/imports"
 	"github.com/sillage-analytics/sillage/mail"
 	"github.com/sillage-analytics/sillage/reports"
 	"github.com/sillage-analytics/sillage/store"
@@ -47,6 +48,10 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	Now            func() time.Time
 	Logger         *slog.Logger
+
+	// Imports runs the site's import jobs; nil answers 503 on the
+	// imports routes.
+	Imports *imports.Manager
 
 	// RequireTOTP makes two-factor authentication mandatory: a session of
 	// an account without it may only enrol (or log out).
@@ -95,13 +100,14 @@ type API struct {
 	publicURL string
 	forgot    *throttle // reset emails per address
 	reports   *reports.Service
+	imports   *imports.Manager
 }
 
 // New builds the API.
 func New(o Options) *API {
 	a := &API{
 		acc: o.Accounts, engine: o.Engine, secure: o.SecureCookies, proxies: o.TrustedProxies,
-		now: o.Now, log: o.Logger, mustTOTP: o.RequireTOTP,
+		now: o.Now, log: o.Logger, mustTOTP: o.RequireTOTP, imports: o.Imports,
 		hashes: make(chan struct{}, 4),
 		cop:    http.NewCrossOriginProtection(),
 		mux:    http.NewServeMux(),
@@ -246,6 +252,16 @@ func (a *API) routes() {
 	a.serve("DELETE /api/sites/{domain}/shared-links/{id}", siteAdmin, a.deleteSharedLink)
 	a.serve("GET /api/share/{slug}", public, a.sharedLinkInfo)
 	a.serve("POST /api/share/{slug}/auth", public, a.sharedLinkAuth)
+
+	// Imports of history: admins and owners (query/api/imports.go).
+	a.serve("GET /api/sites/{domain}/imports", siteAdmin, a.listImports)
+	a.serve("POST /api/sites/{domain}/imports", siteAdmin, a.uploadImport)
+	a.serve("POST /api/sites/{domain}/imports/{id}/cancel", siteAdmin, a.cancelImport)
+	a.serve("DELETE /api/sites/{domain}/imports/{id}", siteAdmin, a.deleteImport)
+	// Exports: the aggregates in Plausible's format for admins, every
+	// stored event and session for owners.
+	a.serve("GET /api/sites/{domain}/export/plausible", siteAdmin, a.exportPlausible)
+	a.serve("GET /api/sites/{domain}/export/raw", siteOwner, a.exportRaw)
 
 	// Keys belong to the account that made them.
 	a.serve("GET /api/keys", account, a.listKeys)

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/imports"
 	"github.com/sillage-analytics/sillage/query"
 	"github.com/sillage-analytics/sillage/query/api"
 	"github.com/sillage-analytics/sillage/reports"
@@ -218,6 +220,20 @@ func matrixRows() []matrixRow {
 		{pattern: "DELETE /api/keys/{id}", path: func(f *matrixFixture) string { return "/api/keys/" + f.keyID },
 			want: expect{404, 204, 404, 404, 401, 403, 403, 401}},
 
+		// Imports: admins and owners.
+		{pattern: "GET /api/sites/{domain}/imports", path: fixed("/api/sites/a.fr/imports"), want: siteAdmin(200)},
+		{pattern: "POST /api/sites/{domain}/imports", path: fixed("/api/sites/a.fr/imports?source=plausible&file_name=imported_visitors_20230101_20230102.csv"),
+			body: body("date,visitors\n2023-01-01,3\n"), want: siteAdmin(201)},
+		{pattern: "POST /api/sites/{domain}/imports/{id}/cancel", path: func(f *matrixFixture) string {
+			return "/api/sites/a.fr/imports/" + f.importID + "/cancel"
+		}, want: siteAdmin(200)},
+		{pattern: "DELETE /api/sites/{domain}/imports/{id}", path: func(f *matrixFixture) string {
+			return "/api/sites/a.fr/imports/" + f.importID
+		}, want: siteAdmin(204)},
+
+		{pattern: "GET /api/sites/{domain}/export/plausible", path: fixed("/api/sites/a.fr/export/plausible"), want: siteAdmin(200)},
+		{pattern: "GET /api/sites/{domain}/export/raw", path: fixed("/api/sites/a.fr/export/raw?format=csv"), want: siteOwner(200)},
+
 		// The stats endpoints (query/query.go).
 		{pattern: "POST /api/v2/query", body: body(map[string]any{"site_id": "a.fr", "metrics": []string{"visitors", "pageviews"}, "date_range": "7d"}),
 			want: siteRead(200)},
@@ -270,6 +286,7 @@ type matrixFixture struct {
 	goalID, goalID2, goalID3, funnelID, linkID, linkSlug, keyID string
 	invitationID, invitationToken, resetToken                   string
 	unsubToken                                                  string
+	importID                                                    string
 
 	secrets []string // what no answer may contain
 	tables  []string // the tables reset() restores
@@ -283,7 +300,9 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	acc := &accounts.Service{Engine: eng, Now: c.Now}
 	log := slog.New(slog.DiscardHandler)
 	rs := &reports.Service{Engine: eng, Accounts: acc, Now: c.Now, Logger: log}
-	a := api.New(api.Options{Accounts: acc, Engine: eng, Secret: []byte("a test secret of thirty-two bytes"), Now: c.Now,
+	// Jobs are queued, not run: a pending import to cancel or delete.
+	imp := &imports.Manager{Engine: eng, Dir: t.TempDir(), Log: log}
+	a := api.New(api.Options{Accounts: acc, Engine: eng, Secret: []byte("a test secret of thirty-two bytes"), Now: c.Now, Imports: imp,
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}, Logger: log, Reports: rs})
 	q, err := query.New(query.Options{Engine: eng, Accounts: acc, API: a, Logger: log, Now: c.Now,
 		Dashboard: fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>Sillage</title>")}}})
@@ -346,6 +365,9 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	unsubToken, err := rs.UnsubscribeToken(ctx, boss)
 	must(err)
 	f.unsubToken = unsubToken
+	job, _, err := imp.Submit(ctx, siteA.ID, imports.SourcePlausible, "imported_visitors_20220101_20220101.csv", strings.NewReader("date,visitors\n2022-01-01,1\n"), owner.ID)
+	must(err)
+	f.importID = strconv.FormatUint(job.ID, 10)
 	f.goalID3 = g3.ID
 	f.goalID, f.goalID2, f.funnelID, f.linkID, f.linkSlug, f.keyID = g1.ID, g2.ID, fn.ID, link.ID, link.Slug, key.ID
 	f.invitationID, f.invitationToken, f.resetToken = inv.ID, invToken, resetToken
@@ -535,7 +557,7 @@ func checkMatrixCoversRoutes(t *testing.T, rows []matrixRow) {
 		}
 	}
 	f := &matrixFixture{goalID: "g", goalID2: "g2", goalID3: "g3", funnelID: "f", linkID: "l", linkSlug: "s", keyID: "k",
-		invitationID: "i", invitationToken: "t", resetToken: "r", unsubToken: "u"}
+		invitationID: "i", invitationToken: "t", resetToken: "r", unsubToken: "u", importID: "1"}
 	for _, row := range rows {
 		if !slices.Contains(registered, row.pattern) {
 			t.Errorf("the matrix has a row for %s, which the service does not register", row.pattern)

@@ -227,6 +227,9 @@ func (a *API) deleteSite(w http.ResponseWriter, r *http.Request) error {
 	if err := a.acc.DeleteSite(r.Context(), site.ID); err != nil {
 		return err
 	}
+	if err := a.deleteImports(r.Context(), site.ID); err != nil {
+		return err
+	}
 	a.log.Info("site deleted", "domain", site.Domain, "id", site.ID, "user", acc.UserID)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -248,6 +251,9 @@ func (a *API) deleteSiteData(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("to delete every event of %s, send {\"confirm\": %q}", site.Domain, site.Domain)
 	}
 	if err := a.acc.DeleteSiteData(r.Context(), site.ID); err != nil {
+		return err
+	}
+	if err := a.deleteImports(r.Context(), site.ID); err != nil {
 		return err
 	}
 	a.log.Info("site data deleted", "domain", site.Domain, "id", site.ID, "user", acc.UserID)

@@ -94,7 +94,7 @@ func (o *OrderBy) UnmarshalJSON(b []byte) error {
 type Include struct {
 	TimeLabels  bool         `json:"time_labels,omitempty"`
 	TotalRows   bool         `json:"total_rows,omitempty"`
-	Imports     bool         `json:"imports,omitempty"` // accepted for compatibility; Sillage has no imported data
+	Imports     bool         `json:"imports,omitempty"` // add imported data where the query allows (imported.go)
 	Comparisons *Comparisons `json:"comparisons,omitempty"`
 }
 

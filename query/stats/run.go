@@ -148,6 +148,15 @@ type Meta struct {
 	// SamplePercent is set when the range was read through a sample of
 	// its visitors (see Engine.SampleAbove); counts are scaled estimates.
 	SamplePercent float64 `json:"sample_percent,omitempty"`
+	// With include.imports: whether imported data is in the numbers, and
+	// if not, why (Plausible's reasons) and, where the query's dimensions,
+	// filters or metrics are at fault, a warning naming them.
+	ImportsIncluded   *bool  `json:"imports_included,omitempty"`
+	ImportsSkipReason string `json:"imports_skip_reason,omitempty"`
+	ImportsWarning    string `json:"imports_warning,omitempty"`
+	// ImportsEnd is the last day of imported data in the numbers (Sillage's
+	// own: the dashboard marks it on the graph).
+	ImportsEnd string `json:"imports_end,omitempty"`
 }
 
 // Warning explains a null metric.
@@ -183,6 +192,12 @@ func (e *Engine) Run(ctx context.Context, site sillage.Site, goals []Goal, q *Qu
 	if err != nil {
 		return nil, err
 	}
+	var imp importsMeta
+	if q.Include.Imports {
+		if imp, err = e.planImports(ctx, p); err != nil {
+			return nil, err
+		}
+	}
 	for _, d := range p.dims {
 		if n := bucketCount(d, sp); n > maxTimeBuckets {
 			return nil, qerr("dimensions", "%s over this date range makes %d buckets, more than %d: use a coarser time dimension", d, n, maxTimeBuckets)
@@ -201,6 +216,10 @@ func (e *Engine) Run(ctx context.Context, site sillage.Site, goals []Goal, q *Qu
 		return nil, err
 	}
 	resp := &Response{Results: rows}
+	if q.Include.Imports {
+		resp.Meta.ImportsIncluded = &imp.included
+		resp.Meta.ImportsSkipReason, resp.Meta.ImportsWarning, resp.Meta.ImportsEnd = imp.reason, imp.warning, imp.end
+	}
 	resp.Meta.ApproximateVisitors = p.uniq != "uniqExact"
 	resp.Meta.SamplePercent = p.samplePercent()
 	if q.Include.TotalRows {
@@ -270,7 +289,18 @@ func (e *Engine) resolve(ctx context.Context, site sillage.Site, q *Query) (*tim
 	if q.Date != "" {
 		today, _ = parseDate(q.Date)
 	}
-	sp, err := resolveSpan(q.DateRange, today, loc, func() (time.Time, error) { return e.firstDay(ctx, site.ID, loc) })
+	sp, err := resolveSpan(q.DateRange, today, loc, func() (time.Time, error) {
+		first, err := e.firstDay(ctx, site.ID, loc)
+		if err != nil || !q.Include.Imports {
+			return first, err
+		}
+		// "all" begins with the imported history.
+		imported, err := e.firstImportedDay(ctx, site.ID)
+		if err == nil && !imported.IsZero() && (first.IsZero() || imported.Before(first)) {
+			first = imported
+		}
+		return first, err
+	})
 	return loc, today, sp, err
 }
 

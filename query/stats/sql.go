@@ -35,6 +35,7 @@ type plan struct {
 	uniq      string           // "uniqExact" or "uniq": a closed choice, see Engine.ExactBelow
 	sample    float64          // fraction of visitors read, 0 for all: see Engine.SampleAbove
 	restrict  map[int][]string // dimension index → allowed output values (comparisons)
+	imp       *importPlan      // imported data to add (imported.go); nil for none
 }
 
 // exactMoney: revenue is never estimated from a sample.
@@ -834,6 +835,11 @@ func (b *builder) statement(lim limits) (string, []outCol) {
 	}
 	if sh.sessions {
 		sources = append(sources, source{"s", b.sessionsSub(sh)})
+	}
+	if p.imp != nil {
+		for i, s := range sources {
+			sources[i].sql = b.withImported(s.sql, s.alias, sh)
+		}
 	}
 	if sh.engagement {
 		sources = append(sources, source{"g", b.engagementSub()})

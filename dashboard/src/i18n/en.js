@@ -291,4 +291,14 @@ export default {
   'login.forgot': 'Forgot your password?',
 
   'settings.reports': 'Reports & alerts',
+  'settings.imports': 'Imports & exports',
+  'imports.status.pending': 'Waiting',
+  'imports.status.completed': 'Completed',
+  'imports.status.failed': 'Failed',
+  'imports.status.cancelled': 'Cancelled',
+  'imports.confirmDelete': 'The import of {file} and its numbers will be deleted.',
+  'graph.imports': 'Imported data',
+  'graph.importsEnd': 'Imported data ends here',
+  'imports.delete': 'Delete the import',
+  'imports.deleted': 'Import deleted.',
 }

@@ -291,4 +291,14 @@ export default {
   'login.forgot': 'Mot de passe oublié ?',
 
   'settings.reports': 'Rapports et alertes',
+  'settings.imports': 'Imports et exports',
+  'imports.status.pending': 'En attente',
+  'imports.status.completed': 'Terminé',
+  'imports.status.failed': 'Échec',
+  'imports.status.cancelled': 'Annulé',
+  'imports.confirmDelete': 'L\'import de {file} et ses chiffres seront supprimés.',
+  'graph.imports': 'Données importées',
+  'graph.importsEnd': 'Fin des données importées',
+  'imports.delete': 'Supprimer l\'import',
+  'imports.deleted': 'Import supprimé.',
 }

@@ -24,6 +24,8 @@ function base(site, state, today) {
   var r = resolvePeriod(state, today)
   var q = { site_id: site, metrics: [], date_range: r.dateRange }
   if (state.filters.length) q.filters = state.filters.map(([op, dim, values]) => [op, dim, values.slice()])
+  // Imported history joins the numbers wherever the query allows.
+  if (state.imports !== 'off') q.include = { imports: true }
   return q
 }
 
@@ -45,7 +47,7 @@ export function timeseriesQuery(site, state, today) {
   var r = resolvePeriod(state, today)
   q.metrics = [graphMetric(state)]
   q.dimensions = ['time:' + r.interval]
-  q.include = { time_labels: true }
+  q.include = { ...q.include, time_labels: true }
   return withComparison(q, state)
 }
 
@@ -60,7 +62,7 @@ export function breakdownQuery(site, state, today, { dimension, metrics, limit =
   if (extra.length) q.filters = (q.filters || []).concat(extra)
   q.order_by = [orderBy || [metrics[0], 'desc']]
   q.pagination = { limit, offset }
-  if (offset || search || orderBy) q.include = { total_rows: true }
+  if (offset || search || orderBy) q.include = { ...q.include, total_rows: true }
   return q
 }
 

@@ -26,6 +26,7 @@ export var DEFAULT_STATE = {
   filters: [],
   prop: '',
   lang: '',
+  imports: '', // 'off' leaves imported data out (it is in by default, as in Plausible)
 }
 
 function escapeValue(v) {
@@ -90,6 +91,7 @@ export function parseState(search) {
   var prop = q.get('prop')
   if (prop && prop.length <= 300 && prop.trim() === prop) s.prop = prop
   if (LANGS.includes(q.get('lang'))) s.lang = q.get('lang')
+  if (q.get('imports') === 'off') s.imports = 'off'
   return s
 }
 
@@ -117,6 +119,7 @@ export function serializeState(state, { omit = [] } = {}) {
   if (!omit.includes('f')) for (var f of state.filters || []) out.push('f=' + enc(encodeFilter(f)))
   add('prop', state.prop)
   add('lang', state.lang)
+  add('imports', state.imports)
   return out.join('&')
 }
 

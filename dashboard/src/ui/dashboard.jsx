@@ -406,6 +406,7 @@ function GraphCard() {
   // Kept while the answer is the same: a new object would rebuild the
   // graph (and lose its cursor) at every render, as each live tick makes.
   var series = useMemo(() => (res.data ? seriesFromResults(res.data, res.data.meta && res.data.meta.time_labels) : null), [res.data])
+  var meta = (res.data && res.data.meta) || {}
   var zoom = label => {
     var z = zoomTo(label, r.interval, today, r.to)
     if (z) set(z)
@@ -439,6 +440,12 @@ function GraphCard() {
               ))}
             </select>
           </label>
+          {(state.imports === 'off' || (meta.imports_included !== undefined && meta.imports_skip_reason !== 'no_imported_data')) && (
+            <label class="check small" title={meta.imports_warning || ''}>
+              <input type="checkbox" checked={state.imports !== 'off'} onChange={e => set({ imports: e.target.checked ? '' : 'off' })} data-imports-toggle />{' '}
+              {t('graph.imports')}
+            </label>
+          )}
           <a class="btn small" href={href} download onClick={download} data-export>
             <Icon name="download" /> {t('export.csv')}
           </a>
@@ -447,7 +454,17 @@ function GraphCard() {
       {res.error ? (
         <ErrorBox error={res.error} retry={res.reload} />
       ) : (
-        <Graph series={series} metric={metric} interval={r.interval} lang={lang} onZoom={zoom} busy={res.loading} compare={state.compare} />
+        <Graph series={series} metric={metric} interval={r.interval} lang={lang} onZoom={zoom} busy={res.loading} compare={state.compare} importsEnd={meta.imports_included ? meta.imports_end : ''} />
+      )}
+      {meta.imports_included && meta.imports_end && (
+        <p class="muted small imports-end" data-imports-end={meta.imports_end}>
+          <i class="swatch sw-imports" /> {t('graph.importsEnd')} ({formatDay(meta.imports_end, lang)})
+        </p>
+      )}
+      {meta.imports_warning && (
+        <p class="muted small" data-imports-warning>
+          {meta.imports_warning}
+        </p>
       )}
     </section>
   )

@@ -14,7 +14,7 @@ function cssVar(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim()
 }
 
-export function Graph({ series, metric, interval, lang, onZoom, busy, compare }) {
+export function Graph({ series, metric, interval, lang, onZoom, busy, compare, importsEnd }) {
   var { t, theme } = useApp()
   var box = useRef()
   var plot = useRef()
@@ -68,6 +68,28 @@ export function Graph({ series, metric, interval, lang, onZoom, busy, compare })
       ],
       hooks: {
         setCursor: [u => setHover(u.cursor.idx === null || u.cursor.idx === undefined ? null : u.cursor.idx)],
+        // A dashed line after the last bucket of imported data.
+        draw: [
+          u => {
+            if (!importsEnd) return
+            var last = -1
+            labels.forEach((l, i) => {
+              if (String(l).slice(0, 10) <= importsEnd) last = i
+            })
+            if (last < 0 || last >= n - 1) return
+            var x = u.valToPos(last + 0.5, 'x', true)
+            var ctx = u.ctx
+            ctx.save()
+            ctx.strokeStyle = text
+            ctx.setLineDash([4, 4])
+            ctx.lineWidth = 1
+            ctx.beginPath()
+            ctx.moveTo(x, u.bbox.top)
+            ctx.lineTo(x, u.bbox.top + u.bbox.height)
+            ctx.stroke()
+            ctx.restore()
+          },
+        ],
       },
     }
     var u = new uPlot(opts, data, box.current)
@@ -88,7 +110,7 @@ export function Graph({ series, metric, interval, lang, onZoom, busy, compare })
       u.destroy()
       plot.current = null
     }
-  }, [series, metric, interval, lang, theme])
+  }, [series, metric, interval, lang, theme, importsEnd])
 
   var tip = null
   if (series && hover !== null && series.labels[hover] !== undefined) {

@@ -1,10 +1,10 @@
 // A site's settings, one tab per concern. Every change is confirmed
 // before it is sent, and told when done.
 import '../i18n/settings.js'
-import { useRef, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { dashboardPath, settingsPath } from '../lib/routes.js'
 import { formatDateTime, formatNumber } from '../lib/format.js'
-import { api, del, get, list, patch, post, sitePath } from './api.js'
+import { api, del, get, headers, list, patch, post, sitePath } from './api.js'
 import { CopyButton, ErrorBox, Icon, notify, SkeletonRows, useApp, useConfirm, useLoad } from './common.jsx'
 import { Page } from './frame.jsx'
 import { Link, navigate } from './router.jsx'
@@ -14,13 +14,13 @@ import { Reports } from './reports.jsx'
 // the settings.
 export { Unsubscribe } from './unsubscribe.jsx'
 
-var TABS = ['general', 'goals', 'funnels', 'shared-links', 'members', 'reports', 'api-keys', 'retention', 'danger']
+var TABS = ['general', 'goals', 'funnels', 'shared-links', 'members', 'reports', 'api-keys', 'imports', 'retention', 'danger']
 
 export function Settings({ domain, tab }) {
   var { t } = useApp()
   var site = useLoad(() => get(sitePath(domain)), [domain])
   if (!TABS.includes(tab)) tab = 'general'
-  var Body = { general: General, goals: Goals, funnels: Funnels, 'shared-links': SharedLinks, members: Members, reports: Reports, 'api-keys': ApiKeys, retention: Retention, danger: Danger }[tab]
+  var Body = { general: General, goals: Goals, funnels: Funnels, 'shared-links': SharedLinks, members: Members, reports: Reports, 'api-keys': ApiKeys, imports: Imports, retention: Retention, danger: Danger }[tab]
   var head = (
     <div class="site-head">
       <Link href={dashboardPath(domain)} class="btn ghost small">
@@ -903,5 +903,139 @@ function Danger({ domain }) {
       </div>
       {confirmEl}
     </Section>
+  )
+}
+
+// Imports of history and exports. A file is sent in chunks (a request
+// body is at most a megabyte); the import then runs on the server, and
+// the list follows its progress.
+var CHUNK = 512 * 1024
+
+async function upload(domain, file, onProgress) {
+  var base = sitePath(domain, '/imports') + '?source=plausible&file_name=' + encodeURIComponent(file.name)
+  var id = ''
+  for (var offset = 0; ; ) {
+    var end = Math.min(file.size, offset + CHUNK)
+    var final = end >= file.size
+    var url = base + '&chunked=1&offset=' + offset + (id ? '&upload_id=' + id : '') + (final ? '&final=1' : '')
+    var res = await fetch(url, { method: 'POST', headers: headers('POST'), body: file.slice(offset, end), credentials: 'same-origin' })
+    var data = await res.json().catch(() => ({}))
+    if (!res.ok) throw new Error(data.error || 'HTTP ' + res.status)
+    onProgress(end / Math.max(1, file.size))
+    if (final) return data
+    id = data.upload_id
+    offset = end
+  }
+}
+
+function Imports({ domain, site }) {
+  var { t, lang } = useApp()
+  var jobs = useLoad(() => get(sitePath(domain, '/imports')).then(d => list(d, 'imports')), [domain])
+  var [file, setFile] = useState(null)
+  var [sent, setSent] = useState(-1)
+  var [run, busy, errorEl] = useAction()
+  var [confirmEl, ask] = useConfirm()
+  var active = (jobs.data || []).some(j => j.status === 'pending' || j.status === 'running')
+  useEffect(() => {
+    if (!active) return
+    var id = setTimeout(jobs.reload, 700)
+    return () => clearTimeout(id)
+  }, [jobs.data, active])
+  var submit = e => {
+    e.preventDefault()
+    if (!file) return
+    run(async () => {
+      setSent(0)
+      try {
+        var res = await upload(domain, file, setSent)
+        notify(t(res.existed ? 'imports.existed' : 'imports.queued'))
+        setFile(null)
+        e.target.reset()
+        jobs.reload()
+      } finally {
+        setSent(-1)
+      }
+    })
+  }
+  var total = j => Object.values(j.rows || {}).reduce((a, b) => a + b, 0)
+  var raw = format => sitePath(domain, '/export/raw?format=' + format)
+  return (
+    <>
+      <Section title={t('imports.title')} intro={t('imports.intro')}>
+        <form class="stack" onSubmit={submit} data-import-form>
+          <label class="field">
+            <span>{t('imports.file')}</span>
+            <input type="file" accept=".zip,.csv" onChange={e => setFile(e.target.files[0] || null)} data-import-file />
+          </label>
+          <div class="actions">
+            <button type="submit" class="btn primary" disabled={!file || busy}>
+              {t('imports.upload')}
+            </button>
+            {sent >= 0 && <span class="muted">{t('imports.uploading', { percent: Math.round(sent * 100) })}</span>}
+          </div>
+          {errorEl}
+        </form>
+        {jobs.error ? (
+          <ErrorBox error={jobs.error} retry={jobs.reload} />
+        ) : !jobs.data ? (
+          <SkeletonRows rows={2} />
+        ) : !jobs.data.length ? (
+          <p class="muted">{t('imports.none')}</p>
+        ) : (
+          <ul class="items" data-imports>
+            {jobs.data.map(j => (
+              <li key={j.id} data-import={j.id} data-status={j.status}>
+                <div class="grow">
+                  <strong>{j.file_name}</strong> <span class="badge" data-import-status>{t('imports.status.' + j.status)}</span>
+                  <div class="muted small">
+                    {j.start_date && t('imports.range', { from: j.start_date, to: j.end_date }) + ' · '}
+                    {t('imports.rows', { rows: formatNumber(total(j), lang), pageviews: formatNumber(j.pageviews, lang) })}
+                    {' · '}
+                    {formatDateTime(j.created_at, lang)}
+                  </div>
+                  {(j.status === 'pending' || j.status === 'running') && <progress max="1" value={j.progress} aria-label={t('imports.status.running')} />}
+                  {j.error && (
+                    <p class="error" role="alert">
+                      {j.error}
+                    </p>
+                  )}
+                </div>
+                {(j.status === 'pending' || j.status === 'running') && (
+                  <button type="button" class="btn small" onClick={() => run(async () => (await post(sitePath(domain, '/imports/' + j.id + '/cancel')), jobs.reload()))}>
+                    {t('imports.cancel')}
+                  </button>
+                )}
+                <button
+                  type="button"
+                  class="btn small danger"
+                  data-import-delete
+                  onClick={() => confirmDelete(ask, t, { prefix: 'imports', vars: { file: j.file_name }, path: sitePath(domain, '/imports/' + j.id), reload: jobs.reload })}
+                >
+                  {t('common.delete')}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Section>
+      <Section title={t('exports.title')} intro={t('exports.intro')}>
+        <div class="actions">
+          <a class="btn" href={sitePath(domain, '/export/plausible')} download data-export-plausible>
+            {t('exports.plausible')}
+          </a>
+          {site.role === 'owner' && (
+            <>
+              <a class="btn" href={raw('parquet')} download>
+                {t('exports.raw', { format: 'Parquet' })}
+              </a>
+              <a class="btn" href={raw('csv')} download>
+                {t('exports.raw', { format: 'CSV' })}
+              </a>
+            </>
+          )}
+        </div>
+      </Section>
+      {confirmEl}
+    </>
   )
 }

@@ -1,0 +1,11 @@
+DROP TABLE IF EXISTS imported_visitors {{ on_cluster }};
+DROP TABLE IF EXISTS imported_sources {{ on_cluster }};
+DROP TABLE IF EXISTS imported_pages {{ on_cluster }};
+DROP TABLE IF EXISTS imported_entry_pages {{ on_cluster }};
+DROP TABLE IF EXISTS imported_exit_pages {{ on_cluster }};
+DROP TABLE IF EXISTS imported_custom_events {{ on_cluster }};
+DROP TABLE IF EXISTS imported_locations {{ on_cluster }};
+DROP TABLE IF EXISTS imported_devices {{ on_cluster }};
+DROP TABLE IF EXISTS imported_browsers {{ on_cluster }};
+DROP TABLE IF EXISTS imported_operating_systems {{ on_cluster }};
+DROP TABLE IF EXISTS imports {{ on_cluster }};

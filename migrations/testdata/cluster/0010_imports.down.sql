@@ -1,0 +1,11 @@
+DROP TABLE IF EXISTS imported_visitors ON CLUSTER sillage;
+DROP TABLE IF EXISTS imported_sources ON CLUSTER sillage;
+DROP TABLE IF EXISTS imported_pages ON CLUSTER sillage;
+DROP TABLE IF EXISTS imported_entry_pages ON CLUSTER sillage;
+DROP TABLE IF EXISTS imported_exit_pages ON CLUSTER sillage;
+DROP TABLE IF EXISTS imported_custom_events ON CLUSTER sillage;
+DROP TABLE IF EXISTS imported_locations ON CLUSTER sillage;
+DROP TABLE IF EXISTS imported_devices ON CLUSTER sillage;
+DROP TABLE IF EXISTS imported_browsers ON CLUSTER sillage;
+DROP TABLE IF EXISTS imported_operating_systems ON CLUSTER sillage;
+DROP TABLE IF EXISTS imports ON CLUSTER sillage;
