@@ -26,55 +26,52 @@ const (
 	maxDateTime64Milli = 253_402_300_799_999
 )
 
-// AppendEventRowBinary appends e as one RowBinary row of EventColumns. It
-// stores the same values as AppendEventJSON: invalid UTF-8 becomes U+FFFD
-// byte by byte, times are truncated to the millisecond, short FixedStrings
-// are padded with NUL bytes. Values the engine would refuse in JSON (a
-// FixedString too long, a revenue beyond Decimal64(3), a year beyond
-// 9999) are an error. Props are written in key order.
+// AppendEventRowBinary appends e as one RowBinary row of EventColumns, a
+// loop over Events. It stores the same values as AppendEventJSON: invalid
+// UTF-8 becomes U+FFFD byte by byte, times are truncated to the
+// millisecond, short FixedStrings are padded with NUL bytes. Values the
+// engine would refuse in JSON (a FixedString too long, a revenue beyond
+// Decimal64(3), a year beyond 9999) are an error. Props are written in key
+// order.
 func AppendEventRowBinary(b []byte, e *sillage.Event) ([]byte, error) {
-	b = binary.LittleEndian.AppendUint32(b, e.SiteID)
 	var err error
-	if b, err = appendDateTime64(b, e.Timestamp, "ts"); err != nil {
-		return b, err
+	for i := range Events {
+		c := &Events[i]
+		switch c.Kind {
+		case KindString:
+			b = appendRBString(b, *c.Field(e).(*string))
+		case KindFixedString:
+			if b, err = appendFixedString(b, *c.Field(e).(*string), c.Size, c.Name); err != nil {
+				return b, err
+			}
+		case KindUInt8:
+			b = append(b, *c.Field(e).(*uint8))
+		case KindUInt16:
+			b = binary.LittleEndian.AppendUint16(b, *c.Field(e).(*uint16))
+		case KindUInt32:
+			b = binary.LittleEndian.AppendUint32(b, *c.Field(e).(*uint32))
+		case KindUInt64:
+			b = binary.LittleEndian.AppendUint64(b, *c.Field(e).(*uint64))
+		case KindDateTime64:
+			if b, err = appendDateTime64(b, *c.Field(e).(*time.Time), c.Name); err != nil {
+				return b, err
+			}
+		case KindDecimal:
+			milli := *c.Field(e).(*int64)
+			if milli <= -maxDecimal64 || milli >= maxDecimal64 {
+				return b, fmt.Errorf("%s %d thousandths is beyond Decimal64(3)", c.Name, milli)
+			}
+			b = binary.LittleEndian.AppendUint64(b, uint64(milli))
+		case KindBool:
+			if *c.Field(e).(*bool) {
+				b = append(b, 1)
+			} else {
+				b = append(b, 0)
+			}
+		case KindMap:
+			b = appendProps(b, *c.Field(e).(*map[string]string))
+		}
 	}
-	b = appendRBString(b, e.Name)
-	b = binary.LittleEndian.AppendUint64(b, e.VisitorID)
-	b = binary.LittleEndian.AppendUint64(b, e.SessionID)
-	if b, err = appendDateTime64(b, e.SessionStart, "session_start"); err != nil {
-		return b, err
-	}
-	for _, s := range [...]string{
-		e.Hostname, e.Pathname, e.Referrer, e.ReferrerSource, e.Channel,
-		e.UTMSource, e.UTMMedium, e.UTMCampaign, e.UTMTerm, e.UTMContent, e.ClickIDParam,
-	} {
-		b = appendRBString(b, s)
-	}
-	if b, err = appendFixedString(b, e.CountryCode, 2, "country_code"); err != nil {
-		return b, err
-	}
-	b = appendRBString(b, e.Region)
-	b = appendRBString(b, e.City)
-	b = binary.LittleEndian.AppendUint32(b, e.CityGeonameID)
-	for _, s := range [...]string{e.Browser, e.BrowserVersion, e.OS, e.OSVersion, e.Device} {
-		b = appendRBString(b, s)
-	}
-	b = appendProps(b, e.Props)
-	if e.RevenueMilli <= -maxDecimal64 || e.RevenueMilli >= maxDecimal64 {
-		return b, fmt.Errorf("revenue_amount %d thousandths is beyond Decimal64(3)", e.RevenueMilli)
-	}
-	b = binary.LittleEndian.AppendUint64(b, uint64(e.RevenueMilli))
-	if b, err = appendFixedString(b, e.RevenueCurrency, 3, "revenue_currency"); err != nil {
-		return b, err
-	}
-	if e.Interactive {
-		b = append(b, 1)
-	} else {
-		b = append(b, 0)
-	}
-	b = append(b, e.ScrollDepth)
-	b = binary.LittleEndian.AppendUint32(b, e.EngagementMS)
-	b = binary.LittleEndian.AppendUint16(b, e.RetentionDays)
 	return b, nil
 }
 
