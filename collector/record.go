@@ -66,6 +66,9 @@ var recordLayout = func() map[byte][]*store.Column {
 	return m
 }()
 
+// currentLayout is the layout encodeEvent writes.
+var currentLayout = recordLayout[recordVersion]
+
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
@@ -74,7 +77,7 @@ func appendString(b []byte, s string) []byte {
 // encodeEvent appends e's record to b.
 func encodeEvent(b []byte, e *sillage.Event) []byte {
 	b = append(b, recordVersion)
-	for _, c := range recordLayout[recordVersion] {
+	for _, c := range currentLayout {
 		b = appendValue(b, c, e)
 	}
 	return b
@@ -87,26 +90,26 @@ func encodeEvent(b []byte, e *sillage.Event) []byte {
 func appendValue(b []byte, c *store.Column, e *sillage.Event) []byte {
 	switch c.Kind {
 	case store.KindString, store.KindFixedString:
-		return appendString(b, *c.Field(e).(*string))
+		return appendString(b, *c.Text(e))
 	case store.KindUInt8:
-		return append(b, *c.Field(e).(*uint8))
+		return append(b, *c.Uint8(e))
 	case store.KindUInt16:
-		return binary.AppendUvarint(b, uint64(*c.Field(e).(*uint16)))
+		return binary.AppendUvarint(b, uint64(*c.Uint16(e)))
 	case store.KindUInt32:
-		return binary.AppendUvarint(b, uint64(*c.Field(e).(*uint32)))
+		return binary.AppendUvarint(b, uint64(*c.Uint32(e)))
 	case store.KindUInt64:
-		return binary.LittleEndian.AppendUint64(b, *c.Field(e).(*uint64))
+		return binary.LittleEndian.AppendUint64(b, *c.Uint64(e))
 	case store.KindDateTime64:
-		return binary.AppendVarint(b, c.Field(e).(*time.Time).UnixMilli())
+		return binary.AppendVarint(b, c.Time(e).UnixMilli())
 	case store.KindDecimal:
-		return binary.AppendVarint(b, *c.Field(e).(*int64))
+		return binary.AppendVarint(b, *c.Milli(e))
 	case store.KindBool:
-		if *c.Field(e).(*bool) {
+		if *c.Bool(e) {
 			return append(b, 1)
 		}
 		return append(b, 0)
 	case store.KindMap:
-		return appendProps(b, *c.Field(e).(*map[string]string))
+		return appendProps(b, *c.Map(e))
 	}
 	panic(fmt.Sprintf("column %s: no record form for its kind", c.Name))
 }
@@ -219,21 +222,21 @@ func decodeColumns(b []byte, cols []*store.Column) (sillage.Event, error) {
 	for _, c := range cols {
 		switch c.Kind {
 		case store.KindString, store.KindFixedString:
-			*c.Field(&e).(*string) = r.string()
+			*c.Text(&e) = r.string()
 		case store.KindUInt8:
-			*c.Field(&e).(*uint8) = r.byte()
+			*c.Uint8(&e) = r.byte()
 		case store.KindUInt16:
-			*c.Field(&e).(*uint16) = uint16(r.uvarint())
+			*c.Uint16(&e) = uint16(r.uvarint())
 		case store.KindUInt32:
-			*c.Field(&e).(*uint32) = uint32(r.uvarint())
+			*c.Uint32(&e) = uint32(r.uvarint())
 		case store.KindUInt64:
-			*c.Field(&e).(*uint64) = r.fixed64()
+			*c.Uint64(&e) = r.fixed64()
 		case store.KindDateTime64:
-			*c.Field(&e).(*time.Time) = time.UnixMilli(r.varint()).UTC()
+			*c.Time(&e) = time.UnixMilli(r.varint()).UTC()
 		case store.KindDecimal:
-			*c.Field(&e).(*int64) = r.varint()
+			*c.Milli(&e) = r.varint()
 		case store.KindBool:
-			*c.Field(&e).(*bool) = r.byte() == 1
+			*c.Bool(&e) = r.byte() == 1
 		case store.KindMap:
 			n := r.uvarint()
 			if n > 1000 {
@@ -245,7 +248,7 @@ func decodeColumns(b []byte, cols []*store.Column) (sillage.Event, error) {
 					k := r.string()
 					props[k] = r.string()
 				}
-				*c.Field(&e).(*map[string]string) = props
+				*c.Map(&e) = props
 			}
 		default:
 			return sillage.Event{}, fmt.Errorf("column %s: no record form for its kind", c.Name)

@@ -2,9 +2,11 @@ package store
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/sillage-analytics/sillage"
 )
@@ -32,7 +34,44 @@ type Column struct {
 	Kind Kind
 	// Size is a FixedString's length in bytes.
 	Size int
+
+	// offset is where Field points, from the start of the event.
+	offset uintptr
 }
+
+// The typed accessors below reach a column's field by its offset, which
+// init checked against Field and Kind. Field itself is a call through a
+// func value, which makes the event escape to the heap: the write-ahead
+// log's decoder would allocate every event it reads.
+
+func (c *Column) at(e *sillage.Event) unsafe.Pointer { return unsafe.Add(unsafe.Pointer(e), c.offset) }
+
+// Text is the field of a KindString or KindFixedString column.
+func (c *Column) Text(e *sillage.Event) *string { return (*string)(c.at(e)) }
+
+// Uint8 is the field of a KindUInt8 column.
+func (c *Column) Uint8(e *sillage.Event) *uint8 { return (*uint8)(c.at(e)) }
+
+// Uint16 is the field of a KindUInt16 column.
+func (c *Column) Uint16(e *sillage.Event) *uint16 { return (*uint16)(c.at(e)) }
+
+// Uint32 is the field of a KindUInt32 column.
+func (c *Column) Uint32(e *sillage.Event) *uint32 { return (*uint32)(c.at(e)) }
+
+// Uint64 is the field of a KindUInt64 column.
+func (c *Column) Uint64(e *sillage.Event) *uint64 { return (*uint64)(c.at(e)) }
+
+// Time is the field of a KindDateTime64 column.
+func (c *Column) Time(e *sillage.Event) *time.Time { return (*time.Time)(c.at(e)) }
+
+// Milli is the field of a KindDecimal column, in thousandths.
+func (c *Column) Milli(e *sillage.Event) *int64 { return (*int64)(c.at(e)) }
+
+// Bool is the field of a KindBool column.
+func (c *Column) Bool(e *sillage.Event) *bool { return (*bool)(c.at(e)) }
+
+// Map is the field of a KindMap column.
+func (c *Column) Map(e *sillage.Event) *map[string]string { return (*map[string]string)(c.at(e)) }
 
 // Kind is how a column's value is written, derived from its Type.
 type Kind uint8
@@ -112,8 +151,13 @@ func init() {
 		if c.Kind == 0 {
 			panic(fmt.Sprintf("store.Events: column %s has type %s, which no kind describes", c.Name, c.Type))
 		}
-		if want := fieldType(c.Kind); fmt.Sprintf("%T", c.Field(&e)) != want {
-			panic(fmt.Sprintf("store.Events: column %s of type %s needs a %s field, has %T", c.Name, c.Type, want, c.Field(&e)))
+		f := reflect.ValueOf(c.Field(&e))
+		if want := fieldType(c.Kind); f.Type().String() != want {
+			panic(fmt.Sprintf("store.Events: column %s of type %s needs a %s field, has %s", c.Name, c.Type, want, f.Type()))
+		}
+		c.offset = f.Pointer() - uintptr(unsafe.Pointer(&e))
+		if c.offset+f.Type().Elem().Size() > unsafe.Sizeof(e) {
+			panic(fmt.Sprintf("store.Events: column %s: Field points outside the event", c.Name))
 		}
 	}
 	EventColumns = strings.Join(names, ", ")
@@ -156,7 +200,7 @@ func kindOf(typ string) (Kind, int) {
 func fieldType(k Kind) string {
 	return map[Kind]string{
 		KindString: "*string", KindFixedString: "*string", KindUInt8: "*uint8", KindUInt16: "*uint16",
-		KindUInt32: "*uint32", KindUInt64: "*uint64", KindDateTime64: fmt.Sprintf("%T", &time.Time{}),
+		KindUInt32: "*uint32", KindUInt64: "*uint64", KindDateTime64: "*time.Time",
 		KindDecimal: "*int64", KindBool: "*bool", KindMap: "*map[string]string",
 	}[k]
 }

@@ -62,3 +62,35 @@ func TestKindOf(t *testing.T) {
 		t.Errorf("FixedString(2) has size %d", n)
 	}
 }
+
+// The typed accessors reach the field Field points to.
+func TestAccessorsReachField(t *testing.T) {
+	var e sillage.Event
+	for i := range Events {
+		c := &Events[i]
+		var got uintptr
+		switch c.Kind {
+		case KindString, KindFixedString:
+			got = uintptr(unsafe.Pointer(c.Text(&e)))
+		case KindUInt8:
+			got = uintptr(unsafe.Pointer(c.Uint8(&e)))
+		case KindUInt16:
+			got = uintptr(unsafe.Pointer(c.Uint16(&e)))
+		case KindUInt32:
+			got = uintptr(unsafe.Pointer(c.Uint32(&e)))
+		case KindUInt64:
+			got = uintptr(unsafe.Pointer(c.Uint64(&e)))
+		case KindDateTime64:
+			got = uintptr(unsafe.Pointer(c.Time(&e)))
+		case KindDecimal:
+			got = uintptr(unsafe.Pointer(c.Milli(&e)))
+		case KindBool:
+			got = uintptr(unsafe.Pointer(c.Bool(&e)))
+		case KindMap:
+			got = uintptr(unsafe.Pointer(c.Map(&e)))
+		}
+		if want := reflect.ValueOf(c.Field(&e)).Pointer(); got != want {
+			t.Errorf("column %s: accessor reaches %#x, Field %#x", c.Name, got, want)
+		}
+	}
+}

@@ -23,25 +23,25 @@ func AppendEventJSON(b []byte, e *sillage.Event) []byte {
 		b = append(appendString(b, c.Name), ':')
 		switch c.Kind {
 		case KindString, KindFixedString:
-			b = appendString(b, *c.Field(e).(*string))
+			b = appendString(b, *c.Text(e))
 		case KindUInt8:
-			b = strconv.AppendUint(b, uint64(*c.Field(e).(*uint8)), 10)
+			b = strconv.AppendUint(b, uint64(*c.Uint8(e)), 10)
 		case KindUInt16:
-			b = strconv.AppendUint(b, uint64(*c.Field(e).(*uint16)), 10)
+			b = strconv.AppendUint(b, uint64(*c.Uint16(e)), 10)
 		case KindUInt32:
-			b = strconv.AppendUint(b, uint64(*c.Field(e).(*uint32)), 10)
+			b = strconv.AppendUint(b, uint64(*c.Uint32(e)), 10)
 		case KindUInt64:
-			b = strconv.AppendUint(b, *c.Field(e).(*uint64), 10)
+			b = strconv.AppendUint(b, *c.Uint64(e), 10)
 		case KindDateTime64:
-			b = appendTime(b, *c.Field(e).(*time.Time))
+			b = appendTime(b, *c.Time(e))
 		case KindDecimal:
-			b = appendMilli(b, *c.Field(e).(*int64))
+			b = appendMilli(b, *c.Milli(e))
 		case KindBool:
-			b = strconv.AppendBool(b, *c.Field(e).(*bool))
+			b = strconv.AppendBool(b, *c.Bool(e))
 		case KindMap:
 			b = append(b, '{')
 			first := true
-			for k, v := range *c.Field(e).(*map[string]string) {
+			for k, v := range *c.Map(e) {
 				if !first {
 					b = append(b, ',')
 				}

@@ -39,37 +39,37 @@ func AppendEventRowBinary(b []byte, e *sillage.Event) ([]byte, error) {
 		c := &Events[i]
 		switch c.Kind {
 		case KindString:
-			b = appendRBString(b, *c.Field(e).(*string))
+			b = appendRBString(b, *c.Text(e))
 		case KindFixedString:
-			if b, err = appendFixedString(b, *c.Field(e).(*string), c.Size, c.Name); err != nil {
+			if b, err = appendFixedString(b, *c.Text(e), c.Size, c.Name); err != nil {
 				return b, err
 			}
 		case KindUInt8:
-			b = append(b, *c.Field(e).(*uint8))
+			b = append(b, *c.Uint8(e))
 		case KindUInt16:
-			b = binary.LittleEndian.AppendUint16(b, *c.Field(e).(*uint16))
+			b = binary.LittleEndian.AppendUint16(b, *c.Uint16(e))
 		case KindUInt32:
-			b = binary.LittleEndian.AppendUint32(b, *c.Field(e).(*uint32))
+			b = binary.LittleEndian.AppendUint32(b, *c.Uint32(e))
 		case KindUInt64:
-			b = binary.LittleEndian.AppendUint64(b, *c.Field(e).(*uint64))
+			b = binary.LittleEndian.AppendUint64(b, *c.Uint64(e))
 		case KindDateTime64:
-			if b, err = appendDateTime64(b, *c.Field(e).(*time.Time), c.Name); err != nil {
+			if b, err = appendDateTime64(b, *c.Time(e), c.Name); err != nil {
 				return b, err
 			}
 		case KindDecimal:
-			milli := *c.Field(e).(*int64)
+			milli := *c.Milli(e)
 			if milli <= -maxDecimal64 || milli >= maxDecimal64 {
 				return b, fmt.Errorf("%s %d thousandths is beyond Decimal64(3)", c.Name, milli)
 			}
 			b = binary.LittleEndian.AppendUint64(b, uint64(milli))
 		case KindBool:
-			if *c.Field(e).(*bool) {
+			if *c.Bool(e) {
 				b = append(b, 1)
 			} else {
 				b = append(b, 0)
 			}
 		case KindMap:
-			b = appendProps(b, *c.Field(e).(*map[string]string))
+			b = appendProps(b, *c.Map(e))
 		}
 	}
 	return b, nil

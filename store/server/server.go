@@ -162,23 +162,23 @@ func (e *Engine) InsertEvents(ctx context.Context, token string, events []sillag
 func value(c *store.Column, ev *sillage.Event) any {
 	switch c.Kind {
 	case store.KindString, store.KindFixedString:
-		return *c.Field(ev).(*string)
+		return *c.Text(ev)
 	case store.KindUInt8:
-		return *c.Field(ev).(*uint8)
+		return *c.Uint8(ev)
 	case store.KindUInt16:
-		return *c.Field(ev).(*uint16)
+		return *c.Uint16(ev)
 	case store.KindUInt32:
-		return *c.Field(ev).(*uint32)
+		return *c.Uint32(ev)
 	case store.KindUInt64:
-		return *c.Field(ev).(*uint64)
+		return *c.Uint64(ev)
 	case store.KindDateTime64:
-		return c.Field(ev).(*time.Time).UTC()
+		return c.Time(ev).UTC()
 	case store.KindDecimal:
-		return decimal.New(*c.Field(ev).(*int64), -3)
+		return decimal.New(*c.Milli(ev), -3)
 	case store.KindBool:
-		return *c.Field(ev).(*bool)
+		return *c.Bool(ev)
 	case store.KindMap:
-		if m := *c.Field(ev).(*map[string]string); m != nil {
+		if m := *c.Map(ev); m != nil {
 			return m
 		}
 		return map[string]string{}
