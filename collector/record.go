@@ -51,10 +51,14 @@ var recordColumns = map[byte][]string{
 	},
 }
 
-// recordLayout resolves recordColumns against store.Events once.
-var recordLayout = func() map[byte][]*store.Column {
-	m := make(map[byte][]*store.Column, len(recordColumns))
+// recordLayout resolves recordColumns against store.Events once; it is
+// indexed by version (a slice: decodeEvent looks it up for every record).
+var recordLayout = func() [][]*store.Column {
+	m := make([][]*store.Column, recordVersion+1)
 	for v, names := range recordColumns {
+		if v > recordVersion {
+			panic(fmt.Sprintf("record version %d has columns, but recordVersion is %d", v, recordVersion))
+		}
 		for _, n := range names {
 			c, ok := store.EventColumn(n)
 			if !ok {
@@ -206,7 +210,7 @@ func decodeEvent(b []byte) (sillage.Event, error) {
 	switch v := b[0]; {
 	case v > recordVersion:
 		return sillage.Event{}, &newerRecordError{version: v}
-	case recordLayout[v] != nil:
+	case recordLayout[v] != nil: // v <= recordVersion here
 		// Every version ever released keeps its column list; see
 		// "Record versions" in README.md.
 		return decodeColumns(b[1:], recordLayout[v])
