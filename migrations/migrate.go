@@ -116,8 +116,10 @@ func (mg *Migrator) recoverDirty() error {
 
 var fileName = regexp.MustCompile(`^(\d+)_.*\.(up|down)\.sql$`)
 
-// versions lists the embedded versions, oldest first. They may have gaps:
+// Versions lists the embedded versions, oldest first. They may have gaps:
 // migrations are numbered on branches written in parallel.
+func Versions() []uint { return versions() }
+
 func versions() []uint {
 	entries, _ := fs.ReadDir(Files, ".")
 	seen := map[uint]bool{}
