@@ -92,7 +92,7 @@ const (
 
 // Events are the events table's columns, in the order InsertEvents writes
 // them (EventColumns).
-var Events = []Column{
+var Events = described([]Column{
 	{Name: "site_id", Type: "UInt32", Field: func(e *sillage.Event) any { return &e.SiteID }},
 	{Name: "ts", Type: "DateTime64(3, 'UTC')", Field: func(e *sillage.Event) any { return &e.Timestamp }},
 	{Name: "name", Type: "LowCardinality(String)", Field: func(e *sillage.Event) any { return &e.Name }},
@@ -126,10 +126,16 @@ var Events = []Column{
 	{Name: "scroll_depth", Type: "UInt8", Field: func(e *sillage.Event) any { return &e.ScrollDepth }},
 	{Name: "engagement_ms", Type: "UInt32", Field: func(e *sillage.Event) any { return &e.EngagementMS }},
 	{Name: "retention_days", Type: "UInt16", Field: func(e *sillage.Event) any { return &e.RetentionDays }},
-}
+})
 
 // EventColumns are the columns InsertEvents writes, in order.
-var EventColumns string
+var EventColumns = func() string {
+	names := make([]string, len(Events))
+	for i := range Events {
+		names[i] = Events[i].Name
+	}
+	return strings.Join(names, ", ")
+}()
 
 // EventColumn returns the events table's column of that name.
 func EventColumn(name string) (*Column, bool) {
@@ -141,12 +147,13 @@ func EventColumn(name string) (*Column, bool) {
 	return nil, false
 }
 
-func init() {
-	names := make([]string, len(Events))
+// described derives each column's Kind, Size and offset, and checks that
+// its Field is of the Go type its Kind needs. A package variable rather
+// than init, so that the variables built from Events see it complete.
+func described(cols []Column) []Column {
 	var e sillage.Event
-	for i := range Events {
-		c := &Events[i]
-		names[i] = c.Name
+	for i := range cols {
+		c := &cols[i]
 		c.Kind, c.Size = kindOf(c.Type)
 		if c.Kind == 0 {
 			panic(fmt.Sprintf("store.Events: column %s has type %s, which no kind describes", c.Name, c.Type))
@@ -160,7 +167,7 @@ func init() {
 			panic(fmt.Sprintf("store.Events: column %s: Field points outside the event", c.Name))
 		}
 	}
-	EventColumns = strings.Join(names, ", ")
+	return cols
 }
 
 // kindOf reads a column type; 0 when no kind describes it.
