@@ -31,8 +31,9 @@ type Column struct {
 	// an interface does not allocate.
 	Field func(e *sillage.Event) any
 
+	// Kind and Size are derived from Type. Size is a FixedString's
+	// length in bytes.
 	Kind Kind
-	// Size is a FixedString's length in bytes.
 	Size int
 
 	// offset is where Field points, from the start of the event.
@@ -40,7 +41,7 @@ type Column struct {
 }
 
 // The typed accessors below reach a column's field by its offset, which
-// init checked against Field and Kind. Field itself is a call through a
+// described checked against Field and Kind. Field itself is a call through a
 // func value, which makes the event escape to the heap: the write-ahead
 // log's decoder would allocate every event it reads.
 
