@@ -12,11 +12,13 @@ import (
 )
 
 // Column is one column of the events table and the Event field that holds
-// it. Events is the one description of the event's columns: the inserts of
-// both engines, the collector's write-ahead log records and its session
-// restore are loops over it, and a test checks it against the migrated
-// table (system.columns), so a new column is one line here, one field of
-// sillage.Event and one migration.
+// it. Events is the one description of the event's columns: the server
+// engine's batch append, the collector's write-ahead log records and its
+// session restore are loops over it, the embedded engine's RowBinary rows
+// are written out from it (rowbinary_gen.go, go generate), and a test
+// checks it against the migrated table (system.columns), so a new column
+// is one line here, one field of sillage.Event, one migration (and a
+// record version, see collector/README.md).
 type Column struct {
 	Name string
 	// Type is the column's type as system.columns names it; its Kind
