@@ -21,6 +21,29 @@ type Event struct {
 	Hostname string
 	Pathname string
 
+	Visit
+
+	Props map[string]string
+
+	// RevenueMilli is the amount in thousandths of RevenueCurrency's unit;
+	// integers keep sums exact.
+	RevenueMilli    int64
+	RevenueCurrency string // ISO 4217, empty when the event carries no revenue
+
+	Interactive  bool  // false for events that must not cancel a bounce
+	ScrollDepth  uint8 // percent, engagement events only
+	EngagementMS uint32
+
+	// RetentionDays is the site's retention when the event was accepted;
+	// the store drops the event that many days after it happened (0: never).
+	RetentionDays uint16
+}
+
+// Visit holds what an event says about the visit it belongs to: how the
+// visitor came, from where, on what device. The collector takes it from a
+// session's first event and copies it onto every later one, so filters on
+// it need no join.
+type Visit struct {
 	Referrer       string // host and path only, no query string
 	ReferrerSource string // e.g. "Google", "Facebook"
 	Channel        string // e.g. "Organic Search", "Direct"
@@ -42,19 +65,4 @@ type Event struct {
 	OS             string
 	OSVersion      string
 	Device         string // Desktop, Mobile, Tablet
-
-	Props map[string]string
-
-	// RevenueMilli is the amount in thousandths of RevenueCurrency's unit;
-	// integers keep sums exact.
-	RevenueMilli    int64
-	RevenueCurrency string // ISO 4217, empty when the event carries no revenue
-
-	Interactive  bool  // false for events that must not cancel a bounce
-	ScrollDepth  uint8 // percent, engagement events only
-	EngagementMS uint32
-
-	// RetentionDays is the site's retention when the event was accepted;
-	// the store drops the event that many days after it happened (0: never).
-	RetentionDays uint16
 }

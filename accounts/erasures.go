@@ -49,7 +49,11 @@ func (s *Service) Erasures(ctx context.Context) (map[uint32]time.Time, error) {
 // events accepted before it.
 func (s *Service) EraseSiteDataUntil(ctx context.Context, siteID uint32, until time.Time) error {
 	for _, d := range []struct{ table, column string }{{"events", "ts"}, {"sessions", "last_ts"}} {
-		q := "DELETE FROM " + s.localTable(d.table) + " WHERE site_id = {id:UInt32} AND " + d.column + " <= {until:DateTime64(3, 'UTC')}"
+		local, err := s.localTable(d.table)
+		if err != nil {
+			return fmt.Errorf("delete %s of site %d up to %s: %w", d.table, siteID, until.Format(time.RFC3339Nano), err)
+		}
+		q := "DELETE FROM " + local + " WHERE site_id = {id:UInt32} AND " + d.column + " <= {until:DateTime64(3, 'UTC')}"
 		if err := s.Engine.Exec(ctx, q, store.Params{"id": siteID, "until": until}); err != nil {
 			return fmt.Errorf("delete %s of site %d up to %s: %w", d.table, siteID, until.Format(time.RFC3339Nano), err)
 		}

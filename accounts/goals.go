@@ -13,22 +13,15 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/store"
 )
 
 // ErrInUse refuses to delete what something else still refers to.
 var ErrInUse = errors.New("still in use")
 
-// Goal is a conversion a site counts: a visit to pages whose path matches
-// PagePath, or a custom event called EventName. Exactly one is set.
-type Goal struct {
-	ID          string
-	SiteID      uint32
-	EventName   string
-	PagePath    string
-	Currency    string // ISO 4217 code when the event carries revenue
-	DisplayName string
-}
+// Goal is a conversion a site counts, the type the stats engine counts.
+type Goal = sillage.Goal
 
 // Funnel is an ordered list of 2 to 8 goals that a visitor completes within
 // a window.
@@ -86,34 +79,7 @@ func ValidatePagePattern(p string) error {
 	return nil
 }
 
-// PagePatternRegexp turns a page path pattern into an anchored RE2
-// expression, the same for Go's regexp and ClickHouse's match(): * matches
-// within one path segment, ** across segments, the rest literally.
-func PagePatternRegexp(p string) string {
-	var b strings.Builder
-	b.WriteByte('^')
-	for p != "" {
-		switch {
-		case strings.HasPrefix(p, "**"):
-			b.WriteString(".*")
-			p = p[2:]
-		case p[0] == '*':
-			b.WriteString("[^/]*")
-			p = p[1:]
-		default:
-			i := strings.IndexByte(p, '*')
-			if i < 0 {
-				i = len(p)
-			}
-			b.WriteString(regexp.QuoteMeta(p[:i]))
-			p = p[i:]
-		}
-	}
-	b.WriteByte('$')
-	return b.String()
-}
-
-func (g *Goal) normalize() error {
+func normalizeGoal(g *Goal) error {
 	g.EventName = strings.TrimSpace(g.EventName)
 	g.PagePath = strings.TrimSpace(g.PagePath)
 	g.DisplayName = strings.TrimSpace(g.DisplayName)
@@ -152,7 +118,7 @@ func (g *Goal) normalize() error {
 func (s *Service) AddGoal(ctx context.Context, g Goal) (Goal, error) {
 	s.writes.Lock()
 	defer s.writes.Unlock()
-	if err := g.normalize(); err != nil {
+	if err := normalizeGoal(&g); err != nil {
 		return Goal{}, err
 	}
 	if _, err := s.SiteByID(ctx, g.SiteID); err != nil {
@@ -222,32 +188,6 @@ func (s *Service) Goal(ctx context.Context, siteID uint32, id string) (Goal, err
 		}
 	}
 	return Goal{}, fmt.Errorf("goal %s: %w", id, ErrNotFound)
-}
-
-// UpdateGoal changes a goal's display name and currency; what it matches
-// stays (a new goal is a new id, so old funnel results keep their meaning).
-func (s *Service) UpdateGoal(ctx context.Context, siteID uint32, id, displayName, currency string) (Goal, error) {
-	s.writes.Lock()
-	defer s.writes.Unlock()
-	goals, err := s.Goals(ctx, siteID)
-	if err != nil {
-		return Goal{}, err
-	}
-	i := slices.IndexFunc(goals, func(g Goal) bool { return g.ID == id })
-	if i < 0 {
-		return Goal{}, fmt.Errorf("goal %s: %w", id, ErrNotFound)
-	}
-	g := goals[i]
-	g.DisplayName, g.Currency = displayName, currency
-	if err := g.normalize(); err != nil {
-		return Goal{}, err
-	}
-	for _, o := range goals {
-		if o.ID != g.ID && strings.EqualFold(o.DisplayName, g.DisplayName) {
-			return Goal{}, fmt.Errorf("goal named %q: %w", g.DisplayName, ErrExists)
-		}
-	}
-	return g, s.writeGoal(ctx, g, false)
 }
 
 // DeleteGoal removes a goal. A goal that is a step of a funnel stays
@@ -322,20 +262,6 @@ func (s *Service) AddFunnel(ctx context.Context, f Funnel) (Funnel, error) {
 		return Funnel{}, err
 	}
 	f.ID = uuid.NewString()
-	return f, s.writeFunnel(ctx, f, false)
-}
-
-// UpdateFunnel replaces a funnel's name, steps and window.
-func (s *Service) UpdateFunnel(ctx context.Context, f Funnel) (Funnel, error) {
-	s.writes.Lock()
-	defer s.writes.Unlock()
-	f.Steps = slices.Clone(f.Steps)
-	if _, err := s.Funnel(ctx, f.SiteID, f.ID); err != nil {
-		return Funnel{}, err
-	}
-	if err := s.checkFunnel(ctx, &f); err != nil {
-		return Funnel{}, err
-	}
 	return f, s.writeFunnel(ctx, f, false)
 }
 

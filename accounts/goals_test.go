@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/store"
 )
@@ -77,14 +78,6 @@ func TestGoals(t *testing.T) {
 		t.Fatalf("goals = %v", names)
 	}
 
-	g, err := s.UpdateGoal(ctx, site.ID, ids["Achat"], "Commande", "usd")
-	if err != nil || g.DisplayName != "Commande" || g.Currency != "USD" || g.EventName != "Purchase" {
-		t.Fatalf("UpdateGoal = %+v, %v", g, err)
-	}
-	if _, err := s.UpdateGoal(ctx, site.ID, ids["Signup"], "commande", ""); !errors.Is(err, accounts.ErrExists) {
-		t.Fatalf("rename onto another goal's name: %v", err)
-	}
-
 	if err := s.DeleteGoal(ctx, site.ID, ids["Signup"]); err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +118,7 @@ func TestPagePatternRegexp(t *testing.T) {
 		if err := accounts.ValidatePagePattern(tt.pattern); err != nil {
 			t.Fatalf("%s: %v", tt.pattern, err)
 		}
-		re := regexp.MustCompile(accounts.PagePatternRegexp(tt.pattern))
+		re := regexp.MustCompile(sillage.PagePatternRegexp(tt.pattern))
 		for _, p := range tt.match {
 			if !re.MatchString(p) {
 				t.Errorf("%s should match %s (re %s)", tt.pattern, p, re)
@@ -144,7 +137,7 @@ func TestPagePatternRegexpInEngine(t *testing.T) {
 	s, _ := newService(t)
 	var hit, miss bool
 	err := store.QueryRow(context.Background(), s.Engine, "SELECT match('/shop/shoes/buy', {re:String}), match('/shop/a/b/buy', {re:String})",
-		store.Params{"re": accounts.PagePatternRegexp("/shop/*/buy")}, &hit, &miss)
+		store.Params{"re": sillage.PagePatternRegexp("/shop/*/buy")}, &hit, &miss)
 	if err != nil || !hit || miss {
 		t.Fatalf("match() = %v, %v, %v", hit, miss, err)
 	}
@@ -212,16 +205,6 @@ func TestFunnels(t *testing.T) {
 
 	if err := s.DeleteGoal(ctx, site.ID, steps[1]); !errors.Is(err, accounts.ErrInUse) {
 		t.Fatalf("deleting a funnel step: %v", err)
-	}
-	up, err := s.UpdateFunnel(ctx, accounts.Funnel{ID: ids["Court"], SiteID: site.ID, Name: "Court", Steps: []string{steps[8], steps[2]}, WindowSeconds: 60})
-	if err != nil || up.WindowSeconds != 60 {
-		t.Fatalf("UpdateFunnel = %+v, %v", up, err)
-	}
-	if _, err := s.UpdateFunnel(ctx, accounts.Funnel{ID: ids["Court"], SiteID: site.ID, Name: "long", Steps: steps[:2]}); !errors.Is(err, accounts.ErrExists) {
-		t.Fatalf("rename onto another funnel: %v", err)
-	}
-	if _, err := s.UpdateFunnel(ctx, accounts.Funnel{ID: ids["Court"], SiteID: other.ID, Name: "Court", Steps: steps[:2]}); !errors.Is(err, accounts.ErrNotFound) {
-		t.Fatalf("update through another site: %v", err)
 	}
 	if err := s.DeleteFunnel(ctx, other.ID, ids["Long"]); !errors.Is(err, accounts.ErrNotFound) {
 		t.Fatalf("delete through another site: %v", err)

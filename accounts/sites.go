@@ -3,10 +3,10 @@ package accounts
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/migrations"
 	"github.com/sillage-analytics/sillage/store"
 )
 
@@ -103,7 +103,11 @@ func (s *Service) UpdateSite(ctx context.Context, siteID uint32, u SiteUpdate) (
 			// Asynchronous: rewriting a column of a large table can take
 			// minutes, and nothing waits for it. New events already carry
 			// the new retention once the collector refreshes its site list.
-			q := "ALTER TABLE " + s.localTable(table) + " UPDATE retention_days = {ret:UInt16} WHERE site_id = {id:UInt32}"
+			local, err := s.localTable(table)
+			if err != nil {
+				return site, fmt.Errorf("apply retention of site %s to %s: %w", site.Domain, table, err)
+			}
+			q := "ALTER TABLE " + local + " UPDATE retention_days = {ret:UInt16} WHERE site_id = {id:UInt32}"
 			if err := s.Engine.Exec(ctx, q, store.Params{"ret": site.RetentionDays, "id": site.ID}); err != nil {
 				return site, fmt.Errorf("apply retention of site %s to %s: %w", site.Domain, table, err)
 			}
@@ -118,15 +122,10 @@ func (s *Service) UpdateSite(ctx context.Context, siteID uint32, u SiteUpdate) (
 // changing its retention reach it.
 var siteDataTables = []string{"events", "sessions"}
 
-var clusterName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_\-]*$`)
-
 // localTable names a data table for a mutation: on a cluster, mutations go
 // to the local tables of every node (a Distributed table takes none).
-func (s *Service) localTable(table string) string {
-	if s.Cluster == "" || !clusterName.MatchString(s.Cluster) {
-		return table
-	}
-	return table + "_local ON CLUSTER " + s.Cluster
+func (s *Service) localTable(table string) (string, error) {
+	return migrations.Target{Cluster: s.Cluster}.MutationTable(table)
 }
 
 // DeleteSiteData deletes every stored event and session of a site, at once
@@ -138,7 +137,11 @@ func (s *Service) DeleteSiteData(ctx context.Context, siteID uint32) error {
 		return err
 	}
 	for _, table := range siteDataTables {
-		if err := s.Engine.Exec(ctx, "DELETE FROM "+s.localTable(table)+" WHERE site_id = {id:UInt32}",
+		local, err := s.localTable(table)
+		if err != nil {
+			return fmt.Errorf("delete %s of site %d: %w", table, siteID, err)
+		}
+		if err := s.Engine.Exec(ctx, "DELETE FROM "+local+" WHERE site_id = {id:UInt32}",
 			store.Params{"id": siteID}); err != nil {
 			return fmt.Errorf("delete %s of site %d: %w", table, siteID, err)
 		}

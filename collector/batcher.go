@@ -239,10 +239,23 @@ func (c *Collector) kick() {
 // lists take them in order; with their number of events, so that a session
 // of one event is the first ended past the memory budget.
 func (c *Collector) restoreSessions(ctx context.Context) error {
-	rows, err := c.engine.Query(ctx, `SELECT site_id, visitor_id, session_id, min(session_start), max(ts),
-			any(referrer), any(referrer_source), any(channel), any(utm_source), any(utm_medium), any(utm_campaign),
-			any(utm_term), any(utm_content), any(click_id_param), toString(any(country_code)), any(region), any(city),
-			any(city_geoname_id), any(browser), any(browser_version), any(os), any(os_version), any(device), count()
+	// The visit's columns come from store.Events: a FixedString comes back
+	// as text without its NUL padding.
+	var visit []*store.Column
+	var sel strings.Builder
+	for i := range store.Events {
+		col := &store.Events[i]
+		if !col.Visit {
+			continue
+		}
+		visit = append(visit, col)
+		if col.Kind == store.KindFixedString {
+			fmt.Fprintf(&sel, "replaceAll(toString(any(%s)), '\\0', ''), ", col.Name)
+		} else {
+			fmt.Fprintf(&sel, "any(%s), ", col.Name)
+		}
+	}
+	rows, err := c.engine.Query(ctx, `SELECT site_id, visitor_id, session_id, min(session_start), max(ts), `+sel.String()+`count()
 		FROM events
 		WHERE toDate(ts) >= toDate({since:DateTime64(3, 'UTC')}) AND ts >= {since:DateTime64(3, 'UTC')}
 			AND name != 'engagement'
@@ -250,27 +263,30 @@ func (c *Collector) restoreSessions(ctx context.Context) error {
 		ORDER BY max(ts)`,
 		store.Params{"since": c.cfg.Now().Add(-session.Timeout)})
 	if err != nil {
-		return err
+		return fmt.Errorf("restore live sessions: %w", err)
 	}
 	defer rows.Close()
 	n := 0
+	dest := make([]any, 0, 6+len(visit))
 	for rows.Next() {
 		var site uint32
 		var vis, events uint64
-		s := session.Session{Attrs: &session.Attrs{}}
-		a := s.Attrs
-		if err := rows.Scan(&site, &vis, &s.ID, &s.Start, &s.Last,
-			&a.Referrer, &a.ReferrerSource, &a.Channel, &a.UTMSource, &a.UTMMedium, &a.UTMCampaign,
-			&a.UTMTerm, &a.UTMContent, &a.ClickIDParam, &a.CountryCode, &a.Region, &a.City,
-			&a.CityGeonameID, &a.Browser, &a.BrowserVersion, &a.OS, &a.OSVersion, &a.Device, &events); err != nil {
-			return err
+		var s session.Session
+		var e sillage.Event
+		dest = append(dest[:0], &site, &vis, &s.ID, &s.Start, &s.Last)
+		for _, col := range visit {
+			dest = append(dest, col.Field(&e))
 		}
-		a.CountryCode = strings.TrimRight(a.CountryCode, "\x00")
+		if err := rows.Scan(append(dest, &events)...); err != nil {
+			return fmt.Errorf("restore live sessions: %w", err)
+		}
+		v := e.Visit // not the whole event: it would stay on the heap with the session
+		s.Attrs = &v
 		c.tracker.Restore(site, vis, s, events)
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return fmt.Errorf("restore live sessions: %w", err)
 	}
 	c.log.Info("live sessions restored", "sessions", n)
 	return nil

@@ -109,22 +109,16 @@ func accepted(ctx *fasthttp.RequestCtx, dropped string) int {
 
 // ingest runs the pipeline for one request and returns the status sent.
 func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
-	lim := c.cfg.Limits
-	maxBody := lim.MaxBodyBytes
-	if maxBody <= 0 {
-		maxBody = event.DefaultMaxBodyBytes
-	}
-	body := ctx.PostBody()
-	if len(body) > maxBody {
-		c.metrics.invalid.WithLabelValues("body").Inc()
-		return jsonError(ctx, fasthttp.StatusRequestEntityTooLarge, "body", "larger than "+strconv.Itoa(maxBody)+" bytes")
-	}
-	p, err := event.Parse(body, lim)
+	p, err := event.Parse(ctx.PostBody(), c.cfg.Limits)
 	if err != nil {
 		var fe *event.FieldError
 		if errors.As(err, &fe) {
 			c.metrics.invalid.WithLabelValues(fe.Field).Inc()
-			return jsonError(ctx, fasthttp.StatusBadRequest, fe.Field, fe.Reason)
+			status := fasthttp.StatusBadRequest
+			if errors.Is(err, event.ErrBodyTooLarge) {
+				status = fasthttp.StatusRequestEntityTooLarge
+			}
+			return jsonError(ctx, status, fe.Field, fe.Reason)
 		}
 		c.metrics.invalid.WithLabelValues("body").Inc()
 		return jsonError(ctx, fasthttp.StatusBadRequest, "body", err.Error())

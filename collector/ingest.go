@@ -29,15 +29,9 @@ func (c *Collector) sessionAttrs(p *event.Payload, host string, query url.Values
 }
 
 func buildEvent(p *event.Payload, site sillage.Site, now time.Time, vid uint64, s session.Session, host, path string) sillage.Event {
-	a := s.Attrs
 	e := sillage.Event{
 		SiteID: site.ID, Timestamp: now, Name: p.Name, VisitorID: vid, SessionID: s.ID, SessionStart: s.Start,
-		Hostname: host, Pathname: path,
-		Referrer: a.Referrer, ReferrerSource: a.ReferrerSource, Channel: a.Channel,
-		UTMSource: a.UTMSource, UTMMedium: a.UTMMedium, UTMCampaign: a.UTMCampaign, UTMTerm: a.UTMTerm, UTMContent: a.UTMContent,
-		ClickIDParam: a.ClickIDParam,
-		CountryCode:  a.CountryCode, Region: a.Region, City: a.City, CityGeonameID: a.CityGeonameID,
-		Browser: a.Browser, BrowserVersion: a.BrowserVersion, OS: a.OS, OSVersion: a.OSVersion, Device: a.Device,
+		Hostname: host, Pathname: path, Visit: *s.Attrs,
 		Props: p.Props, RevenueMilli: p.RevenueMilli, RevenueCurrency: strings.ToUpper(p.RevenueCurrency),
 		Interactive: p.Interactive, RetentionDays: site.RetentionDays,
 	}

@@ -6,16 +6,17 @@ import (
 	"time"
 
 	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/store"
 )
 
 func sampleEvent() sillage.Event {
 	t := time.Date(2026, 11, 26, 9, 30, 15, 123e6, time.UTC)
 	return sillage.Event{
 		SiteID: 42, Timestamp: t, Name: "Purchase", VisitorID: 1<<63 + 5, SessionID: 77, SessionStart: t.Add(-time.Minute),
-		Hostname: "boutique.fr", Pathname: "/panier", Referrer: "www.google.fr/", ReferrerSource: "Google", Channel: "Organic Search",
-		UTMSource: "newsletter", UTMMedium: "email", UTMCampaign: "noël", UTMTerm: "t", UTMContent: "c", ClickIDParam: "gclid",
-		CountryCode: "FR", Region: "FR-IDF", City: "Paris", CityGeonameID: 2988507,
-		Browser: "Firefox", BrowserVersion: "133.0", OS: "Linux", OSVersion: "", Device: "Desktop",
+		Hostname: "boutique.fr", Pathname: "/panier", Visit: sillage.Visit{Referrer: "www.google.fr/", ReferrerSource: "Google", Channel: "Organic Search",
+			UTMSource: "newsletter", UTMMedium: "email", UTMCampaign: "noël", UTMTerm: "t", UTMContent: "c", ClickIDParam: "gclid",
+			CountryCode: "FR", Region: "FR-IDF", City: "Paris", CityGeonameID: 2988507,
+			Browser: "Firefox", BrowserVersion: "133.0", OS: "Linux", OSVersion: "", Device: "Desktop"},
 		Props: map[string]string{"plan": "pro", "": "empty key"}, RevenueMilli: -29_900, RevenueCurrency: "EUR",
 		Interactive: true, ScrollDepth: 80, EngagementMS: 12_345, RetentionDays: 730,
 	}
@@ -69,5 +70,24 @@ func BenchmarkEncodeDecode(b *testing.B) {
 		if _, err := decodeEvent(buf); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// The current record version carries every column of store.Events once: a
+// column added to the table without a new record version would be lost
+// by every event that waits in the log.
+func TestRecordColumnsCoverTheTable(t *testing.T) {
+	seen := map[string]int{}
+	for _, n := range recordColumns[recordVersion] {
+		seen[n]++
+	}
+	for _, c := range store.Events {
+		if seen[c.Name] != 1 {
+			t.Errorf("record version %d holds column %s %d times, want once: add a record version (README.md, Record versions)",
+				recordVersion, c.Name, seen[c.Name])
+		}
+	}
+	if len(recordColumns[recordVersion]) != len(store.Events) {
+		t.Errorf("record version %d has %d columns, store.Events %d", recordVersion, len(recordColumns[recordVersion]), len(store.Events))
 	}
 }

@@ -8,8 +8,11 @@
 // rendered with the real tools' Go libraries and parsed: the Helm chart
 // through Helm's engine and linter, the compose file, the Dockerfile.
 //
-//	go test ./deploy/            # everything
-//	go test ./deploy/ -update    # rewrite testdata/helm-golden*.yaml
+// This folder is a Go module of its own, so that the Helm and Kubernetes
+// libraries stay out of the product's go.mod; from deploy/:
+//
+//	go test .            # everything
+//	go test . -update    # rewrite testdata/helm-golden*.yaml
 package deploy
 
 import (
@@ -1376,7 +1379,7 @@ func manifests(t *testing.T, files map[string]string) []manifest {
 func golden(t *testing.T, path string, ms []manifest) {
 	t.Helper()
 	var b strings.Builder
-	b.WriteString("# Rendered by deploy/deploy_test.go (go test ./deploy/ -update rewrites it).\n")
+	b.WriteString("# Rendered by deploy/deploy_test.go (cd deploy && go test . -update rewrites it).\n")
 	for _, m := range ms {
 		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", m.source, m.text)
 	}
@@ -1388,10 +1391,10 @@ func golden(t *testing.T, path string, ms []manifest) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test ./deploy/ -update)", err)
+		t.Fatalf("%v (run cd deploy && go test . -update)", err)
 	}
 	if string(want) != b.String() {
-		t.Errorf("the chart renders differently from %s: check the change, then go test ./deploy/ -update\n%s", path, firstDiff(string(want), b.String()))
+		t.Errorf("the chart renders differently from %s: check the change, then cd deploy && go test . -update\n%s", path, firstDiff(string(want), b.String()))
 	}
 }
 

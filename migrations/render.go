@@ -24,6 +24,23 @@ func (t Target) Validate() error {
 	return nil
 }
 
+// MutationTable names where a mutation of a data table goes (ALTER …
+// UPDATE, DELETE FROM): the table itself on one node; on a cluster, the
+// local table on every node, since a Distributed table takes none.
+func (t Target) MutationTable(table string) (string, error) {
+	if err := t.Validate(); err != nil {
+		return "", err
+	}
+	if t.Cluster == "" {
+		return table, nil
+	}
+	return localName(table) + " ON CLUSTER " + t.Cluster, nil
+}
+
+// localName is the table that holds a cluster's rows, behind the
+// Distributed table of the plain name.
+func localName(table string) string { return table + "_local" }
+
 // Render turns one migration file's text into SQL for the target.
 func Render(name, text string, t Target) (string, error) {
 	if err := t.Validate(); err != nil {
@@ -44,7 +61,7 @@ func Render(name, text string, t Target) (string, error) {
 			if c == "" {
 				return table
 			}
-			return table + "_local"
+			return localName(table)
 		},
 		// engine picks the table engine. Sharded tables replicate within a
 		// shard; "global" ones (metadata) replicate to every node.

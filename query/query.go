@@ -229,17 +229,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// goals returns a site's goals in the stats engine's terms.
+// goals returns a site's goals, which the stats engine counts.
 func (s *Server) goals(r *http.Request, site sillage.Site) ([]stats.Goal, error) {
-	gs, err := s.o.Accounts.Goals(r.Context(), site.ID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]stats.Goal, len(gs))
-	for i, g := range gs {
-		out[i] = stats.Goal{ID: g.ID, EventName: g.EventName, PagePath: g.PagePath, Currency: g.Currency, DisplayName: g.DisplayName}
-	}
-	return out, nil
+	return s.o.Accounts.Goals(r.Context(), site.ID)
 }
 
 const maxQueryBytes = 64 << 10

@@ -8,56 +8,50 @@ import (
 	"github.com/sillage-analytics/sillage"
 )
 
-// EventColumns are the columns InsertEvents writes, in order.
-const EventColumns = "site_id, ts, name, visitor_id, session_id, session_start, hostname, pathname, referrer, " +
-	"referrer_source, channel, utm_source, utm_medium, utm_campaign, utm_term, utm_content, click_id_param, " +
-	"country_code, region, city, city_geoname_id, browser, browser_version, os, os_version, device, props, " +
-	"revenue_amount, revenue_currency, interactive, scroll_depth, engagement_ms, retention_days"
-
-// AppendEventJSON appends e as one JSONEachRow line with EventColumns' keys.
-// Hand-written because it is the embedded engine's insert hot path.
+// AppendEventJSON appends e as one JSONEachRow line with EventColumns'
+// keys, a loop over Events. Inserts use RowBinary (AppendEventRowBinary);
+// this text form, which the engine parses and checks itself, is what the
+// tests hold RowBinary to.
 func AppendEventJSON(b []byte, e *sillage.Event) []byte {
-	b = append(b, `{"site_id":`...)
-	b = strconv.AppendUint(b, uint64(e.SiteID), 10)
-	b = appendTime(append(b, `,"ts":`...), e.Timestamp)
-	b = appendString(append(b, `,"name":`...), e.Name)
-	b = strconv.AppendUint(append(b, `,"visitor_id":`...), e.VisitorID, 10)
-	b = strconv.AppendUint(append(b, `,"session_id":`...), e.SessionID, 10)
-	b = appendTime(append(b, `,"session_start":`...), e.SessionStart)
-	for _, f := range [...]struct{ k, v string }{
-		{`,"hostname":`, e.Hostname}, {`,"pathname":`, e.Pathname}, {`,"referrer":`, e.Referrer},
-		{`,"referrer_source":`, e.ReferrerSource}, {`,"channel":`, e.Channel},
-		{`,"utm_source":`, e.UTMSource}, {`,"utm_medium":`, e.UTMMedium}, {`,"utm_campaign":`, e.UTMCampaign},
-		{`,"utm_term":`, e.UTMTerm}, {`,"utm_content":`, e.UTMContent}, {`,"click_id_param":`, e.ClickIDParam},
-		{`,"country_code":`, e.CountryCode}, {`,"region":`, e.Region}, {`,"city":`, e.City},
-	} {
-		b = appendString(append(b, f.k...), f.v)
-	}
-	b = strconv.AppendUint(append(b, `,"city_geoname_id":`...), uint64(e.CityGeonameID), 10)
-	for _, f := range [...]struct{ k, v string }{
-		{`,"browser":`, e.Browser}, {`,"browser_version":`, e.BrowserVersion},
-		{`,"os":`, e.OS}, {`,"os_version":`, e.OSVersion}, {`,"device":`, e.Device},
-	} {
-		b = appendString(append(b, f.k...), f.v)
-	}
-	b = append(b, `,"props":{`...)
-	first := true
-	for k, v := range e.Props {
-		if !first {
+	for i := range Events {
+		c := &Events[i]
+		if i == 0 {
+			b = append(b, '{')
+		} else {
 			b = append(b, ',')
 		}
-		first = false
-		b = append(appendString(b, k), ':')
-		b = appendString(b, v)
+		b = append(appendString(b, c.Name), ':')
+		switch c.Kind {
+		case KindString, KindFixedString:
+			b = appendString(b, *c.Text(e))
+		case KindUInt8:
+			b = strconv.AppendUint(b, uint64(*c.Uint8(e)), 10)
+		case KindUInt16:
+			b = strconv.AppendUint(b, uint64(*c.Uint16(e)), 10)
+		case KindUInt32:
+			b = strconv.AppendUint(b, uint64(*c.Uint32(e)), 10)
+		case KindUInt64:
+			b = strconv.AppendUint(b, *c.Uint64(e), 10)
+		case KindDateTime64:
+			b = appendTime(b, *c.Time(e))
+		case KindDecimal:
+			b = appendMilli(b, *c.Milli(e))
+		case KindBool:
+			b = strconv.AppendBool(b, *c.Bool(e))
+		case KindMap:
+			b = append(b, '{')
+			first := true
+			for k, v := range *c.Map(e) {
+				if !first {
+					b = append(b, ',')
+				}
+				first = false
+				b = append(appendString(b, k), ':')
+				b = appendString(b, v)
+			}
+			b = append(b, '}')
+		}
 	}
-	b = append(b, '}')
-	b = append(b, `,"revenue_amount":`...)
-	b = appendMilli(b, e.RevenueMilli)
-	b = appendString(append(b, `,"revenue_currency":`...), e.RevenueCurrency)
-	b = strconv.AppendBool(append(b, `,"interactive":`...), e.Interactive)
-	b = strconv.AppendUint(append(b, `,"scroll_depth":`...), uint64(e.ScrollDepth), 10)
-	b = strconv.AppendUint(append(b, `,"engagement_ms":`...), uint64(e.EngagementMS), 10)
-	b = strconv.AppendUint(append(b, `,"retention_days":`...), uint64(e.RetentionDays), 10)
 	return append(b, "}\n"...)
 }
 

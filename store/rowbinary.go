@@ -32,51 +32,15 @@ const (
 // are padded with NUL bytes. Values the engine would refuse in JSON (a
 // FixedString too long, a revenue beyond Decimal64(3), a year beyond
 // 9999) are an error. Props are written in key order.
+//
+// It is the insert's hot path: rowbinary_gen.go writes it out from Events,
+// one statement per column, as fast as the hand-written encoder it
+// replaced (a loop over Events cost 0.1 µs more per event).
 func AppendEventRowBinary(b []byte, e *sillage.Event) ([]byte, error) {
-	b = binary.LittleEndian.AppendUint32(b, e.SiteID)
-	var err error
-	if b, err = appendDateTime64(b, e.Timestamp, "ts"); err != nil {
-		return b, err
-	}
-	b = appendRBString(b, e.Name)
-	b = binary.LittleEndian.AppendUint64(b, e.VisitorID)
-	b = binary.LittleEndian.AppendUint64(b, e.SessionID)
-	if b, err = appendDateTime64(b, e.SessionStart, "session_start"); err != nil {
-		return b, err
-	}
-	for _, s := range [...]string{
-		e.Hostname, e.Pathname, e.Referrer, e.ReferrerSource, e.Channel,
-		e.UTMSource, e.UTMMedium, e.UTMCampaign, e.UTMTerm, e.UTMContent, e.ClickIDParam,
-	} {
-		b = appendRBString(b, s)
-	}
-	if b, err = appendFixedString(b, e.CountryCode, 2, "country_code"); err != nil {
-		return b, err
-	}
-	b = appendRBString(b, e.Region)
-	b = appendRBString(b, e.City)
-	b = binary.LittleEndian.AppendUint32(b, e.CityGeonameID)
-	for _, s := range [...]string{e.Browser, e.BrowserVersion, e.OS, e.OSVersion, e.Device} {
-		b = appendRBString(b, s)
-	}
-	b = appendProps(b, e.Props)
-	if e.RevenueMilli <= -maxDecimal64 || e.RevenueMilli >= maxDecimal64 {
-		return b, fmt.Errorf("revenue_amount %d thousandths is beyond Decimal64(3)", e.RevenueMilli)
-	}
-	b = binary.LittleEndian.AppendUint64(b, uint64(e.RevenueMilli))
-	if b, err = appendFixedString(b, e.RevenueCurrency, 3, "revenue_currency"); err != nil {
-		return b, err
-	}
-	if e.Interactive {
-		b = append(b, 1)
-	} else {
-		b = append(b, 0)
-	}
-	b = append(b, e.ScrollDepth)
-	b = binary.LittleEndian.AppendUint32(b, e.EngagementMS)
-	b = binary.LittleEndian.AppendUint16(b, e.RetentionDays)
-	return b, nil
+	return appendEventRowBinary(b, e)
 }
+
+//go:generate go test -run TestRowBinaryGenerated -update .
 
 // appendDateTime64 writes milliseconds since the epoch, rounded down as
 // the text form "…05.000" is.

@@ -82,13 +82,6 @@ var loadSources = sync.OnceValue(func() *sourceDB {
 	return db
 })
 
-// Preload parses the embedded lists now rather than on the first request,
-// which would otherwise pay the few milliseconds it takes.
-func Preload() {
-	loadSources()
-	loadBots()
-}
-
 func (db *sourceDB) load(data string, override bool) error {
 	for n, line := range strings.Split(data, "\n") {
 		if line == "" || line[0] == '#' {

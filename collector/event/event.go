@@ -3,6 +3,7 @@
 package event
 
 import (
+	"errors"
 	"strconv"
 
 	sillage "github.com/sillage-analytics/sillage"
@@ -28,9 +29,7 @@ const (
 	DefaultMaxPropValueBytes = 2000
 )
 
-// DefaultLimits returns the limits a zero Limits stands for.
-func DefaultLimits() Limits { return Limits{}.withDefaults() }
-
+// withDefaults returns the limits l stands for: a zero field takes its default.
 func (l Limits) withDefaults() Limits {
 	def := func(v *int, d int) {
 		if *v <= 0 {
@@ -74,9 +73,16 @@ func (p *Payload) IsEngagement() bool { return p.Name == sillage.EventEngagement
 // body as a whole.
 type FieldError struct {
 	Field, Reason string
+	cause         error // ErrBodyTooLarge, or nil
 }
 
+// ErrBodyTooLarge is the cause (errors.Is) of the FieldError Parse returns
+// for a body over MaxBodyBytes: a request too large rather than a wrong one.
+var ErrBodyTooLarge = errors.New("event body too large")
+
 func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+func (e *FieldError) Unwrap() error { return e.cause }
 
 func fieldErr(field, reason string) error { return &FieldError{Field: field, Reason: reason} }
 

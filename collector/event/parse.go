@@ -93,7 +93,8 @@ func keyIndex(key string) int {
 func Parse(body []byte, lim Limits) (Payload, error) {
 	lim = lim.withDefaults()
 	if len(body) > lim.MaxBodyBytes {
-		return Payload{}, tooLong("body", lim.MaxBodyBytes)
+		return Payload{}, &FieldError{Field: "body", Reason: "longer than " + strconv.Itoa(lim.MaxBodyBytes) + " bytes",
+			cause: ErrBodyTooLarge}
 	}
 	// Strings are copied out unchecked below, so this guards them all.
 	if !utf8.Valid(body) {

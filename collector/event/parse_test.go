@@ -226,8 +226,8 @@ func TestIsCurrency(t *testing.T) {
 
 func TestDefaultLimits(t *testing.T) {
 	want := Limits{8192, 120, 2000, 30, 300, 2000}
-	if got := DefaultLimits(); got != want {
-		t.Errorf("DefaultLimits() = %+v, want %+v", got, want)
+	if got := (Limits{}).withDefaults(); got != want {
+		t.Errorf("the limits of a zero Limits = %+v, want %+v", got, want)
 	}
 }
 
@@ -298,5 +298,29 @@ func TestInvalidRevenueKeepsEvent(t *testing.T) {
 				t.Errorf("event = %+v", p)
 			}
 		})
+	}
+}
+
+// Only a body over the limit is ErrBodyTooLarge (the collector answers it
+// with 413, every other FieldError with 400), whatever the limit.
+func TestBodyTooLarge(t *testing.T) {
+	for _, tt := range []struct {
+		body string
+		lim  Limits
+		want bool
+	}{
+		{`{"n":"` + strings.Repeat("a", 9000) + `"}`, Limits{}, true},
+		{`{"n":"pageview","u":"https://e.fr","d":"e.fr"}`, Limits{MaxBodyBytes: 20}, true},
+		{`{"n":"` + strings.Repeat("a", 121) + `","u":"https://e.fr","d":"e.fr"}`, Limits{}, false},
+		{`{"n":`, Limits{}, false},
+		{``, Limits{}, false},
+	} {
+		_, err := Parse([]byte(tt.body), tt.lim)
+		if err == nil {
+			t.Fatalf("%.40q accepted", tt.body)
+		}
+		if got := errors.Is(err, ErrBodyTooLarge); got != tt.want {
+			t.Errorf("%.40q (limit %d): errors.Is(%v, ErrBodyTooLarge) = %v, want %v", tt.body, tt.lim.MaxBodyBytes, err, got, tt.want)
+		}
 	}
 }

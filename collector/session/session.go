@@ -13,6 +13,8 @@ import (
 	"unsafe"
 
 	"github.com/dchest/siphash"
+
+	"github.com/sillage-analytics/sillage"
 )
 
 // Timeout ends a session, as in Plausible and Google Analytics.
@@ -33,15 +35,8 @@ const (
 )
 
 // Attrs are the session-level attributes, taken from its first event and
-// copied onto every later one.
-type Attrs struct {
-	Referrer, ReferrerSource, Channel                      string
-	UTMSource, UTMMedium, UTMCampaign, UTMTerm, UTMContent string
-	ClickIDParam                                           string
-	CountryCode, Region, City                              string
-	CityGeonameID                                          uint32
-	Browser, BrowserVersion, OS, OSVersion, Device         string
-}
+// copied onto every later one: the event's Visit.
+type Attrs = sillage.Visit
 
 // Session is the state of one visitor's current session.
 type Session struct {

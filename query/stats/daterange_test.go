@@ -3,6 +3,8 @@ package stats
 import (
 	"testing"
 	"time"
+
+	"github.com/sillage-analytics/sillage"
 )
 
 func d(s string) time.Time {
@@ -122,7 +124,7 @@ func TestPageRegex(t *testing.T) {
 		{"/(x)+", "/(x)+", true},
 	}
 	for _, c := range cases {
-		re := mustCompile(t, pageRegex(c.pattern))
+		re := mustCompile(t, sillage.PagePatternRegexp(c.pattern))
 		if re.MatchString(c.path) != c.match {
 			t.Errorf("%s ~ %s: %v", c.pattern, c.path, !c.match)
 		}

@@ -1,8 +1,9 @@
 package stats
 
 import (
-	"regexp"
 	"strings"
+
+	"github.com/sillage-analytics/sillage"
 )
 
 // dimKind says where a dimension's value lives.
@@ -91,52 +92,6 @@ func kindOf(key string) dimKind {
 	return d.kind
 }
 
-// Goal is a conversion the site counts: a custom event (EventName) or a
-// pageview whose path matches PagePath, where * stands for one path segment
-// and ** for anything.
-type Goal struct {
-	ID          string
-	EventName   string
-	PagePath    string
-	Currency    string // ISO 4217 for revenue goals
-	DisplayName string
-}
-
-// Name is how requests and results name the goal: its display name, or
-// the event name, or "Visit " and the page path, as in Plausible.
-func (g Goal) Name() string {
-	switch {
-	case g.DisplayName != "":
-		return g.DisplayName
-	case g.EventName != "":
-		return g.EventName
-	default:
-		return "Visit " + g.PagePath
-	}
-}
-
-// pageRegex turns a page goal's path pattern into an anchored RE2
-// expression: * matches within one segment, ** across segments.
-func pageRegex(pattern string) string {
-	var b strings.Builder
-	b.WriteString("^")
-	for i := 0; i < len(pattern); {
-		switch {
-		case strings.HasPrefix(pattern[i:], "**"):
-			b.WriteString(".*")
-			i += 2
-		case pattern[i] == '*':
-			b.WriteString("[^/]*")
-			i++
-		default:
-			j := i
-			for j < len(pattern) && pattern[j] != '*' {
-				j++
-			}
-			b.WriteString(regexp.QuoteMeta(pattern[i:j]))
-			i = j
-		}
-	}
-	b.WriteString("$")
-	return b.String()
-}
+// Goal is a conversion the site counts: a custom event or a pageview
+// whose path matches a pattern (sillage.PagePatternRegexp).
+type Goal = sillage.Goal

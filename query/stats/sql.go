@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/store"
 )
 
@@ -345,7 +346,7 @@ func (b *builder) goalCond(g Goal) string {
 	case g.EventName != "":
 		return "name = " + b.arg("String", g.EventName)
 	case strings.Contains(g.PagePath, "*"):
-		return "(name = 'pageview' AND match(pathname, " + b.arg("String", pageRegex(g.PagePath)) + "))"
+		return "(name = 'pageview' AND match(pathname, " + b.arg("String", sillage.PagePatternRegexp(g.PagePath)) + "))"
 	default:
 		return "(name = 'pageview' AND pathname = " + b.arg("String", g.PagePath) + ")"
 	}

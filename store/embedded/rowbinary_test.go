@@ -31,19 +31,19 @@ func edgeEvents() []sillage.Event {
 		{
 			SiteID: math.MaxUint32, Timestamp: day.Add(123456789 * time.Nanosecond), Name: "pageview",
 			VisitorID: 1, SessionID: math.MaxUint64, SessionStart: day.Add(-time.Nanosecond),
-			Hostname: "exämple.fr", Pathname: long, Referrer: "news.ycombinator.com/item",
-			ReferrerSource: "Hacker News", Channel: "Referral", UTMSource: "newsletter 🎉", UTMMedium: "e\"mail\\",
-			UTMCampaign: "tab\there", UTMTerm: "new\nline", UTMContent: "nul\x00byte", ClickIDParam: "gclid",
-			CountryCode: "FR", Region: "FR-IDF", City: "Saint-Étienne", CityGeonameID: math.MaxUint32,
-			Browser: "Chrome", BrowserVersion: "131.0", OS: "Windows", OSVersion: "10", Device: "Desktop",
+			Hostname: "exämple.fr", Pathname: long, Visit: sillage.Visit{Referrer: "news.ycombinator.com/item",
+				ReferrerSource: "Hacker News", Channel: "Referral", UTMSource: "newsletter 🎉", UTMMedium: "e\"mail\\",
+				UTMCampaign: "tab\there", UTMTerm: "new\nline", UTMContent: "nul\x00byte", ClickIDParam: "gclid",
+				CountryCode: "FR", Region: "FR-IDF", City: "Saint-Étienne", CityGeonameID: math.MaxUint32,
+				Browser: "Chrome", BrowserVersion: "131.0", OS: "Windows", OSVersion: "10", Device: "Desktop"},
 			Props: full, RevenueMilli: 999_999_999_999_999_999, RevenueCurrency: "EUR",
 			Interactive: true, ScrollDepth: math.MaxUint8, EngagementMS: math.MaxUint32, RetentionDays: math.MaxUint16,
 		},
 		{
 			VisitorID: 2, Timestamp: day, SessionStart: day, Name: "Purchase",
-			Pathname: "bad\xffutf8\xc3", Referrer: "\xed\xa0\x80surrogate", City: "東京",
-			CountryCode: "F", RevenueCurrency: "", RevenueMilli: -999_999_999_999_999_999,
-			Props: map[string]string{}, Browser: strings.Repeat("x", 512),
+			Pathname: "bad\xffutf8\xc3", Visit: sillage.Visit{Referrer: "\xed\xa0\x80surrogate", City: "東京",
+				CountryCode: "F", Browser: strings.Repeat("x", 512)}, RevenueCurrency: "", RevenueMilli: -999_999_999_999_999_999,
+			Props: map[string]string{},
 		},
 		{
 			VisitorID: 3, Timestamp: day, SessionStart: day, Name: strings.Repeat("n", 120),
@@ -89,10 +89,10 @@ func randomEvents(n int) []sillage.Event {
 		evs[i] = sillage.Event{
 			SiteID: r.Uint32(), Timestamp: ts, Name: str(10), VisitorID: 100 + uint64(i), SessionID: r.Uint64(),
 			SessionStart: ts.Add(-time.Duration(r.Int64N(int64(time.Hour)))),
-			Hostname:     str(10), Pathname: str(40), Referrer: str(20), ReferrerSource: str(5), Channel: str(5),
-			UTMSource: str(5), UTMMedium: str(5), UTMCampaign: str(5), UTMTerm: str(5), UTMContent: str(5), ClickIDParam: str(5),
-			CountryCode: fixed(2), Region: str(5), City: str(10), CityGeonameID: r.Uint32(),
-			Browser: str(5), BrowserVersion: str(5), OS: str(5), OSVersion: str(5), Device: str(5), Props: props,
+			Hostname:     str(10), Pathname: str(40), Visit: sillage.Visit{Referrer: str(20), ReferrerSource: str(5), Channel: str(5),
+				UTMSource: str(5), UTMMedium: str(5), UTMCampaign: str(5), UTMTerm: str(5), UTMContent: str(5), ClickIDParam: str(5),
+				CountryCode: fixed(2), Region: str(5), City: str(10), CityGeonameID: r.Uint32(),
+				Browser: str(5), BrowserVersion: str(5), OS: str(5), OSVersion: str(5), Device: str(5)}, Props: props,
 			RevenueMilli: r.Int64N(2*1e15) - 1e15, RevenueCurrency: fixed(3),
 			Interactive: r.IntN(2) == 0, ScrollDepth: uint8(r.Uint32()), EngagementMS: r.Uint32(), RetentionDays: uint16(r.IntN(3)) * 10_000,
 		}
@@ -183,7 +183,7 @@ func TestRowBinaryRefusesWhatJSONRefuses(t *testing.T) {
 	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	e := storetest.Migrated(t)
 	for name, ev := range map[string]sillage.Event{
-		"country code of 3 bytes":       {Timestamp: day, SessionStart: day, CountryCode: "FRA"},
+		"country code of 3 bytes":       {Timestamp: day, SessionStart: day, Visit: sillage.Visit{CountryCode: "FRA"}},
 		"currency of 4 bytes":           {Timestamp: day, SessionStart: day, RevenueCurrency: "EURO"},
 		"currency made long by U+FFFD":  {Timestamp: day, SessionStart: day, RevenueCurrency: "E\xff"},
 		"revenue of 19 digits":          {Timestamp: day, SessionStart: day, RevenueMilli: 1e18},

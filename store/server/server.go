@@ -142,21 +142,12 @@ func (e *Engine) InsertEvents(ctx context.Context, token string, events []sillag
 		return fmt.Errorf("prepare insert of %d events: %w", len(events), err)
 	}
 	defer batch.Abort()
+	row := make([]any, len(store.Events))
 	for i := range events {
-		ev := &events[i]
-		props := ev.Props
-		if props == nil {
-			props = map[string]string{}
+		for j := range store.Events {
+			row[j] = value(&store.Events[j], &events[i])
 		}
-		if err := batch.Append(
-			ev.SiteID, ev.Timestamp.UTC(), ev.Name, ev.VisitorID, ev.SessionID, ev.SessionStart.UTC(),
-			ev.Hostname, ev.Pathname, ev.Referrer, ev.ReferrerSource, ev.Channel,
-			ev.UTMSource, ev.UTMMedium, ev.UTMCampaign, ev.UTMTerm, ev.UTMContent, ev.ClickIDParam,
-			ev.CountryCode, ev.Region, ev.City, ev.CityGeonameID,
-			ev.Browser, ev.BrowserVersion, ev.OS, ev.OSVersion, ev.Device, props,
-			decimal.New(ev.RevenueMilli, -3), ev.RevenueCurrency, ev.Interactive,
-			ev.ScrollDepth, ev.EngagementMS, ev.RetentionDays,
-		); err != nil {
+		if err := batch.Append(row...); err != nil {
 			return fmt.Errorf("append event %d of %d: %w", i, len(events), err)
 		}
 	}
@@ -164,6 +155,35 @@ func (e *Engine) InsertEvents(ctx context.Context, token string, events []sillag
 		return fmt.Errorf("insert %d events: %w", len(events), err)
 	}
 	return nil
+}
+
+// value is a column of ev as the driver appends it: times in UTC, an
+// amount as a decimal, props never nil.
+func value(c *store.Column, ev *sillage.Event) any {
+	switch c.Kind {
+	case store.KindString, store.KindFixedString:
+		return *c.Text(ev)
+	case store.KindUInt8:
+		return *c.Uint8(ev)
+	case store.KindUInt16:
+		return *c.Uint16(ev)
+	case store.KindUInt32:
+		return *c.Uint32(ev)
+	case store.KindUInt64:
+		return *c.Uint64(ev)
+	case store.KindDateTime64:
+		return c.Time(ev).UTC()
+	case store.KindDecimal:
+		return decimal.New(*c.Milli(ev), -3)
+	case store.KindBool:
+		return *c.Bool(ev)
+	case store.KindMap:
+		if m := *c.Map(ev); m != nil {
+			return m
+		}
+		return map[string]string{}
+	}
+	panic(fmt.Sprintf("column %s: no driver value for its kind", c.Name))
 }
 
 func (e *Engine) Close() error { return e.conn.Close() }

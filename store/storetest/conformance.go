@@ -13,11 +13,54 @@ import (
 // Conformance runs the behaviour every engine must share on a migrated,
 // empty database returned by open.
 func Conformance(t *testing.T, open func(t *testing.T) store.Engine) {
+	t.Run("events table is store.Events", func(t *testing.T) { testEventsTable(t, open(t)) })
 	t.Run("params round trip", func(t *testing.T) { testParams(t, open(t)) })
 	t.Run("scan types", func(t *testing.T) { testScan(t, open(t)) })
 	t.Run("insert events and read aggregates", func(t *testing.T) { testInsertAndAggregate(t, open(t)) })
 	t.Run("insert token deduplicates", func(t *testing.T) { testDedup(t, open(t)) })
 	t.Run("engine error", func(t *testing.T) { testEngineError(t, open(t)) })
+}
+
+// testEventsTable checks the one description of the event, store.Events,
+// against the migrated table: every column of one is in the other, with
+// the same type, so no insert leaves a column to its default and no
+// column is written as another type.
+func testEventsTable(t *testing.T, e store.Engine) {
+	rows, err := e.Query(context.Background(), `SELECT name, type FROM system.columns
+		WHERE database = currentDatabase() AND table = 'events' ORDER BY position`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	table := map[string]string{}
+	var order []string
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			t.Fatal(err)
+		}
+		table[name] = typ
+		order = append(order, name)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(table) == 0 {
+		t.Fatal("no events table in system.columns")
+	}
+	for _, c := range store.Events {
+		typ, ok := table[c.Name]
+		if !ok {
+			t.Errorf("store.Events has column %s (%s), the events table has not", c.Name, c.Type)
+		} else if typ != c.Type {
+			t.Errorf("column %s is %s in the events table, %s in store.Events", c.Name, typ, c.Type)
+		}
+	}
+	for _, name := range order {
+		if _, ok := store.EventColumn(name); !ok {
+			t.Errorf("the events table has column %s (%s), store.Events has not", name, table[name])
+		}
+	}
 }
 
 func testParams(t *testing.T, e store.Engine) {
@@ -99,8 +142,8 @@ func Fixture(day time.Time) []sillage.Event {
 	ev := func(visitor, session uint64, start time.Time, ts time.Time, name, path string) sillage.Event {
 		return sillage.Event{
 			SiteID: 1, Timestamp: ts, Name: name, VisitorID: visitor, SessionID: session, SessionStart: start,
-			Hostname: "example.fr", Pathname: path, ReferrerSource: "Google", Channel: "Organic Search",
-			CountryCode: "FR", Browser: "Firefox", OS: "Linux", Device: "Desktop",
+			Hostname: "example.fr", Pathname: path, Visit: sillage.Visit{ReferrerSource: "Google", Channel: "Organic Search",
+				CountryCode: "FR", Browser: "Firefox", OS: "Linux", Device: "Desktop"},
 			Interactive: name != sillage.EventEngagement, Props: map[string]string{},
 		}
 	}

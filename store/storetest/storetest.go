@@ -1,6 +1,7 @@
-// Package storetest gives tests a real engine: the embedded one, in a fresh
-// database per test, or a ClickHouse server when SILLAGE_TEST_CLICKHOUSE_URL
-// is set. It also holds the conformance suite both engines must pass.
+// Package storetest gives tests a real engine, the embedded one, in a fresh
+// database per test. It also holds the conformance suite both engines must
+// pass: store/server runs it on a ClickHouse server when
+// SILLAGE_TEST_CLICKHOUSE_URL names one.
 package storetest
 
 import (
