@@ -485,7 +485,7 @@ func TestPlausibleNamesUpgrade(t *testing.T) {
 		events = append(events, sillage.Event{SiteID: 7, Timestamp: start.Add(time.Duration(i) * time.Minute),
 			Name: sillage.EventPageview, VisitorID: uint64(100 + i), SessionID: uint64(200 + i), SessionStart: start.Add(time.Duration(i) * time.Minute),
 			Hostname: "a.fr", Pathname: "/", Interactive: true,
-			Browser: o.browser, BrowserVersion: o.version, OS: o.os, OSVersion: o.osVersion, Device: o.device})
+			Visit: sillage.Visit{Browser: o.browser, BrowserVersion: o.version, OS: o.os, OSVersion: o.osVersion, Device: o.device}})
 	}
 	if err := e.InsertEvents(ctx, "", events); err != nil {
 		t.Fatal(err)

@@ -147,7 +147,7 @@ func (f *fixture) visit(start time.Time, source string, paths []string, custom .
 	f.visitor++
 	var evs []sillage.Event
 	base := sillage.Event{SiteID: f.site.ID, VisitorID: f.visitor, SessionID: f.visitor*10 + 1, SessionStart: start.UTC(),
-		Hostname: f.site.Domain, ReferrerSource: source, Channel: "Referral", Props: map[string]string{}, Interactive: true}
+		Hostname: f.site.Domain, Visit: sillage.Visit{ReferrerSource: source, Channel: "Referral"}, Props: map[string]string{}, Interactive: true}
 	for i, p := range paths {
 		e := base
 		e.Timestamp, e.Name, e.Pathname = start.Add(time.Duration(i)*time.Minute).UTC(), "pageview", p
