@@ -89,6 +89,10 @@ type SiteLister interface {
 
 // Collector is the ingestion pipeline.
 type Collector struct {
+	// base ends when the collector closes. Waits inside a request use it,
+	// not the request: fasthttp's RequestCtx is no usable context.Context
+	// outside a running server (its Done dereferences the server).
+	base    context.Context
 	cfg     Config
 	log     *slog.Logger
 	engine  store.Engine
@@ -149,7 +153,7 @@ func New(ctx context.Context, cfg Config, eng store.Engine, sites SiteLister) (*
 	}
 	c.sites.refresh(ctx)
 	bctx, cancel := context.WithCancel(context.Background())
-	c.stop = cancel
+	c.base, c.stop = bctx, cancel
 	c.done.Add(2)
 	go c.batcher(bctx)
 	go c.janitor(bctx)

@@ -153,7 +153,7 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 	var sites []sillage.Site
 	var lookupErr error
 	for _, d := range p.Domains {
-		s, ok, err := c.sites.lookup(ctx, d)
+		s, ok, err := c.sites.lookup(c.base, d)
 		if ok {
 			sites = append(sites, s)
 		} else if err != nil {
