@@ -146,3 +146,24 @@ func (m *Manager) removeStalePartials() {
 		}
 	}
 }
+
+// ExportSlot takes the site's one raw export slot: a raw export writes a
+// copy of the site's data to the data folder before it streams, so
+// exports of one site run one at a time, or a few requests at once would
+// take that space many times. ok is false when one is under way.
+func (m *Manager) ExportSlot(siteID uint32) (release func(), ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.exporting == nil {
+		m.exporting = map[uint32]bool{}
+	}
+	if m.exporting[siteID] {
+		return nil, false
+	}
+	m.exporting[siteID] = true
+	return func() {
+		m.mu.Lock()
+		delete(m.exporting, siteID)
+		m.mu.Unlock()
+	}, true
+}

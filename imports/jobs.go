@@ -111,8 +111,10 @@ type Manager struct {
 
 	mu      sync.Mutex
 	running map[uint64]context.CancelCauseFunc
-	queue   chan uint64
-	once    sync.Once
+	// exporting holds the sites whose raw export is under way.
+	exporting map[uint32]bool
+	queue     chan uint64
+	once      sync.Once
 	// OnProgress, when set, is called after each stored batch (the
 	// command line's progress line).
 	OnProgress func(Job)
