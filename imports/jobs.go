@@ -145,6 +145,10 @@ func (m *Manager) now() time.Time {
 	return time.Now()
 }
 
+// maxBatchBytes bounds a batch's rows in memory: a batch is flushed at
+// batchRows rows or past this size, whichever comes first.
+var maxBatchBytes = 32 << 20
+
 func (m *Manager) batchRows() int {
 	if m.BatchRows > 0 {
 		return m.BatchRows
@@ -729,7 +733,7 @@ func (m *Manager) readSource(ctx context.Context, j *Job, fi int, s source, befo
 			return err
 		}
 		n++
-		if n >= limit {
+		if n >= limit || len(buf) >= maxBatchBytes {
 			if err := flush(); err != nil {
 				return err
 			}

@@ -1,7 +1,9 @@
 package imports
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -64,5 +66,43 @@ func TestRecordTooLong(t *testing.T) {
 				t.Fatalf("read %d bytes before refusing, want at most %d", src.read, 2*MaxRecordBytes)
 			}
 		})
+	}
+}
+
+// A batch is bounded in bytes as well as in rows: rows of long strings
+// (up to MaxRecordBytes each) would otherwise pile up a batch's worth of
+// rows in memory before the insert.
+func TestBatchBoundedInBytes(t *testing.T) {
+	ctx := context.Background()
+	m, e := newManager(t)
+	defer func(n int) { maxBatchBytes = n }(maxBatchBytes)
+	maxBatchBytes = 4 << 10
+	var body strings.Builder
+	body.WriteString("date,page,visitors\n")
+	const rows = 64
+	for i := range rows {
+		fmt.Fprintf(&body, "2023-02-09,/%s%d,1\n", strings.Repeat("p", 500), i)
+	}
+	var batches, biggest int
+	var last uint64
+	m.onBatch = func(j Job) {
+		batches++
+		biggest = max(biggest, int(j.Rows["imported_pages"]-last))
+		last = j.Rows["imported_pages"]
+	}
+	j, _, err := m.Submit(ctx, 1, SourcePlausible, "imported_pages.csv", strings.NewReader(body.String()), "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Process(ctx, j.ID); err != nil {
+		t.Fatal(err)
+	}
+	// 4 KiB holds 8 rows of about 530 bytes; the row past the bound closes
+	// the batch.
+	if biggest > 9 || batches < rows/9 {
+		t.Errorf("%d batches, the biggest of %d rows: want batches of at most 9 rows", batches, biggest)
+	}
+	if n := count(t, e, "SELECT count() FROM imported_pages"); n != rows {
+		t.Errorf("%d rows stored, want %d", n, rows)
 	}
 }
