@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -568,13 +569,44 @@ type source struct {
 	flate bool
 }
 
+// MaxZipEntries bounds the entries of an uploaded archive (Plausible's
+// export holds ten files).
+const MaxZipEntries = 1000
+
+// maxZipDirectoryBytes bounds what is read to list an archive's entries:
+// its end record (up to 64 KiB of comment) and its directory.
+const maxZipDirectoryBytes = 4 << 20
+
+// readBudget fails reads past its budget.
+type readBudget struct {
+	r    io.ReaderAt
+	left int64
+}
+
+func (b *readBudget) ReadAt(p []byte, off int64) (int, error) {
+	if int64(len(p)) > b.left {
+		b.left = 0
+		return 0, errors.New("the directory is too large")
+	}
+	b.left -= int64(len(p))
+	return b.r.ReadAt(p, off)
+}
+
 // zipEntries lists an archive's CSV files of known tables, sorted by name
 // so that a resumed job finds them in the same order.
 func zipEntries(r io.ReaderAt, size int64, name string) ([]source, error) {
-	zr, err := zip.NewReader(r, size)
+	// The reader holds every entry of the directory in memory, and reads
+	// the directory from where the archive's end record says: the bytes it
+	// may read bound the memory an archive of tiny entries costs.
+	budget := &readBudget{r: r, left: maxZipDirectoryBytes}
+	zr, err := zip.NewReader(budget, size)
+	if budget.left <= 0 || err == nil && len(zr.File) > MaxZipEntries {
+		return nil, &InputError{File: name, Msg: fmt.Sprintf("the archive holds too many entries (at most %d)", MaxZipEntries)}
+	}
 	if err != nil {
 		return nil, &InputError{File: name, Msg: "not a readable zip archive: " + err.Error()}
 	}
+	budget.left = math.MaxInt64 // the entries' contents are read later
 	var out []source
 	for _, f := range zr.File {
 		if f.FileInfo().IsDir() {

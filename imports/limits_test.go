@@ -1,6 +1,7 @@
 package imports
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -104,5 +105,35 @@ func TestBatchBoundedInBytes(t *testing.T) {
 	}
 	if n := count(t, e, "SELECT count() FROM imported_pages"); n != rows {
 		t.Errorf("%d rows stored, want %d", n, rows)
+	}
+}
+
+// An archive's entries are counted from its end record before the archive
+// is read: each entry costs memory, and a big upload of tiny entries
+// would hold millions.
+func TestZipEntriesBounded(t *testing.T) {
+	ctx := context.Background()
+	m, _ := newManager(t)
+	files := map[string]string{"imported_visitors.csv": "date,visitors\n2023-01-01,1\n"}
+	for i := range MaxZipEntries {
+		files[fmt.Sprintf("n/%d", i)] = ""
+	}
+	_, _, err := m.Submit(ctx, 1, SourcePlausible, "x.zip", bytes.NewReader(zipOf(t, files)), "cli")
+	var ie *InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "entries") {
+		t.Fatalf("an archive of %d entries: error %v, want an input error about its entries", len(files), err)
+	}
+	delete(files, "n/0")
+	if _, _, err := m.Submit(ctx, 1, SourcePlausible, "x.zip", bytes.NewReader(zipOf(t, files)), "cli"); err != nil {
+		t.Fatalf("an archive of %d entries: %v", len(files), err)
+	}
+	// Fewer entries, but a directory past the bound on what is read.
+	files = map[string]string{"imported_visitors.csv": "date,visitors\n2023-01-01,2\n"}
+	for i := range 100 {
+		files[fmt.Sprintf("%d/%s", i, strings.Repeat("n", 60_000))] = ""
+	}
+	_, _, err = m.Submit(ctx, 1, SourcePlausible, "x.zip", bytes.NewReader(zipOf(t, files)), "cli")
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "entries") {
+		t.Fatalf("an archive of a 6 MB directory: error %v, want an input error about its entries", err)
 	}
 }
