@@ -46,8 +46,12 @@ type scripts struct {
 	// (nil: none served), each file is kept siteScriptTTL.
 	sites     SiteScripts
 	siteFiles map[string]siteFile
-	now       func() time.Time
-	log       *slog.Logger
+	// siteMiss lets one lookup of the store at a time serve a token not
+	// cached: a flood of made-up tokens queues instead of loading the
+	// store, and requests for one token share its lookup.
+	siteMiss chan struct{}
+	now      func() time.Time
+	log      *slog.Logger
 }
 
 // SiteScripts finds a site's own script settings by the token of its
@@ -81,21 +85,37 @@ func (s *scripts) siteScript(ctx context.Context, path string) (*scriptFile, err
 		return nil, errNoScript
 	}
 	token := m[1]
-	now := s.now()
-	s.mu.Lock()
-	sf, ok := s.siteFiles[token]
-	s.mu.Unlock()
-	if ok && now.Before(sf.expires) {
-		if sf.f == nil {
+	cached := func() (*scriptFile, bool) {
+		s.mu.Lock()
+		sf, ok := s.siteFiles[token]
+		s.mu.Unlock()
+		return sf.f, ok && s.now().Before(sf.expires)
+	}
+	if f, ok := cached(); ok {
+		if f == nil {
 			return nil, errNoScript
 		}
-		return sf.f, nil
+		return f, nil
 	}
+	select {
+	case s.siteMiss <- struct{}{}:
+		defer func() { <-s.siteMiss }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("site script %s: %w", token, context.Cause(ctx))
+	}
+	// Another request may have looked it up meanwhile.
+	if f, ok := cached(); ok {
+		if f == nil {
+			return nil, errNoScript
+		}
+		return f, nil
+	}
+	now := s.now()
 	domain, features, found, err := s.sites.SiteScriptSettings(ctx, token)
 	if err != nil {
 		return nil, fmt.Errorf("site script %s: %w", token, err)
 	}
-	sf = siteFile{expires: now.Add(siteScriptTTL)}
+	sf := siteFile{expires: now.Add(siteScriptTTL)}
 	if found {
 		opts := map[string]string{"domain": domain}
 		for _, f := range features {
@@ -188,7 +208,8 @@ func newScripts() (*scripts, error) {
 		return nil, fmt.Errorf("tracker variants: %w", err)
 	}
 	slices.SortStableFunc(vs, func(a, b trackerjs.Variant) int { return len(a.Code) - len(b.Code) })
-	s := &scripts{variants: vs, files: map[string]*scriptFile{}, paths: map[string]servedPath{}, siteFiles: map[string]siteFile{}, now: time.Now, log: slog.Default()}
+	s := &scripts{variants: vs, files: map[string]*scriptFile{}, paths: map[string]servedPath{}, siteFiles: map[string]siteFile{},
+		siteMiss: make(chan struct{}, 1), now: time.Now, log: slog.Default()}
 	if _, _, _, err := s.file("/js/script.js"); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -21,6 +22,13 @@ import (
 
 // MaxChunkBytes bounds one chunk.
 const MaxChunkBytes = 768 << 10
+
+// MaxOpenUploads bounds a site's unfinished chunked uploads, each up to
+// the upload limit: the disk they may take is bounded.
+const MaxOpenUploads = 4
+
+// partialIdle is how long an unfinished upload may wait for its next chunk.
+const partialIdle = time.Hour
 
 // ErrBadUpload is a chunk that does not continue its upload.
 var ErrBadUpload = errors.New("bad upload chunk")
@@ -41,6 +49,9 @@ func (m *Manager) AppendChunk(siteID uint32, id string, offset int64, r io.Reade
 	if id == "" {
 		if offset != 0 {
 			return "", 0, fmt.Errorf("%w: a new upload starts at offset 0", ErrBadUpload)
+		}
+		if err := m.makeRoom(siteID); err != nil {
+			return "", 0, err
 		}
 		var b [16]byte
 		if _, err := rand.Read(b[:]); err != nil {
@@ -77,6 +88,37 @@ func (m *Manager) AppendChunk(siteID uint32, id string, offset int64, r io.Reade
 	return id, offset + n, f.Close()
 }
 
+// makeRoom removes the uploads left idle (of every site), then refuses a
+// new one if the site has MaxOpenUploads under way. Two racing starts may
+// pass it together; the bound holds to within that.
+func (m *Manager) makeRoom(siteID uint32) error {
+	matches, err := filepath.Glob(filepath.Join(m.Dir, "partial-*"))
+	if err != nil {
+		return fmt.Errorf("imports: list uploads: %w", err)
+	}
+	prefix := filepath.Base(m.partial(siteID, ""))
+	open := 0
+	for _, p := range matches {
+		st, err := os.Stat(p)
+		if err != nil {
+			continue // finished meanwhile
+		}
+		if time.Since(st.ModTime()) > partialIdle {
+			if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("imports: remove an idle upload: %w", err)
+			}
+			continue
+		}
+		if strings.HasPrefix(filepath.Base(p), prefix) {
+			open++
+		}
+	}
+	if open >= MaxOpenUploads {
+		return fmt.Errorf("%w: this site has %d uploads under way; finish one, or start again in an hour", ErrBadUpload, open)
+	}
+	return nil
+}
+
 // SubmitUpload submits a completed chunked upload (see Submit).
 func (m *Manager) SubmitUpload(ctx context.Context, siteID uint32, id, source, fileName, createdBy string) (Job, bool, error) {
 	if !uploadID.MatchString(id) {
@@ -103,4 +145,25 @@ func (m *Manager) removeStalePartials() {
 			os.Remove(p)
 		}
 	}
+}
+
+// ExportSlot takes the site's one raw export slot: a raw export writes a
+// copy of the site's data to the data folder before it streams, so
+// exports of one site run one at a time, or a few requests at once would
+// take that space many times. ok is false when one is under way.
+func (m *Manager) ExportSlot(siteID uint32) (release func(), ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.exporting == nil {
+		m.exporting = map[uint32]bool{}
+	}
+	if m.exporting[siteID] {
+		return nil, false
+	}
+	m.exporting[siteID] = true
+	return func() {
+		m.mu.Lock()
+		delete(m.exporting, siteID)
+		m.mu.Unlock()
+	}, true
 }

@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -111,8 +112,10 @@ type Manager struct {
 
 	mu      sync.Mutex
 	running map[uint64]context.CancelCauseFunc
-	queue   chan uint64
-	once    sync.Once
+	// exporting holds the sites whose raw export is under way.
+	exporting map[uint32]bool
+	queue     chan uint64
+	once      sync.Once
 	// OnProgress, when set, is called after each stored batch (the
 	// command line's progress line).
 	OnProgress func(Job)
@@ -142,6 +145,10 @@ func (m *Manager) now() time.Time {
 	}
 	return time.Now()
 }
+
+// maxBatchBytes bounds a batch's rows in memory: a batch is flushed at
+// batchRows rows or past this size, whichever comes first.
+var maxBatchBytes = 32 << 20
 
 func (m *Manager) batchRows() int {
 	if m.BatchRows > 0 {
@@ -562,13 +569,44 @@ type source struct {
 	flate bool
 }
 
+// MaxZipEntries bounds the entries of an uploaded archive (Plausible's
+// export holds ten files).
+const MaxZipEntries = 1000
+
+// maxZipDirectoryBytes bounds what is read to list an archive's entries:
+// its end record (up to 64 KiB of comment) and its directory.
+const maxZipDirectoryBytes = 4 << 20
+
+// readBudget fails reads past its budget.
+type readBudget struct {
+	r    io.ReaderAt
+	left int64
+}
+
+func (b *readBudget) ReadAt(p []byte, off int64) (int, error) {
+	if int64(len(p)) > b.left {
+		b.left = 0
+		return 0, errors.New("the directory is too large")
+	}
+	b.left -= int64(len(p))
+	return b.r.ReadAt(p, off)
+}
+
 // zipEntries lists an archive's CSV files of known tables, sorted by name
 // so that a resumed job finds them in the same order.
 func zipEntries(r io.ReaderAt, size int64, name string) ([]source, error) {
-	zr, err := zip.NewReader(r, size)
+	// The reader holds every entry of the directory in memory, and reads
+	// the directory from where the archive's end record says: the bytes it
+	// may read bound the memory an archive of tiny entries costs.
+	budget := &readBudget{r: r, left: maxZipDirectoryBytes}
+	zr, err := zip.NewReader(budget, size)
+	if budget.left <= 0 || err == nil && len(zr.File) > MaxZipEntries {
+		return nil, &InputError{File: name, Msg: fmt.Sprintf("the archive holds too many entries (at most %d)", MaxZipEntries)}
+	}
 	if err != nil {
 		return nil, &InputError{File: name, Msg: "not a readable zip archive: " + err.Error()}
 	}
+	budget.left = math.MaxInt64 // the entries' contents are read later
 	var out []source
 	for _, f := range zr.File {
 		if f.FileInfo().IsDir() {
@@ -727,7 +765,7 @@ func (m *Manager) readSource(ctx context.Context, j *Job, fi int, s source, befo
 			return err
 		}
 		n++
-		if n >= limit {
+		if n >= limit || len(buf) >= maxBatchBytes {
 			if err := flush(); err != nil {
 				return err
 			}

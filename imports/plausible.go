@@ -130,6 +130,12 @@ func (e *InputError) Error() string {
 	return fmt.Sprintf("%s: line %d, column %d: %s", e.File, e.Line, e.Column, e.Msg)
 }
 
+// MaxRecordBytes bounds one line of a CSV file (a quoted field spans
+// lines): a line of Plausible's export is a few hundred bytes, and the CSV
+// reader holds a record whole, so a file that never ends its line (a zip
+// bomb) must be refused before it fills the memory.
+const MaxRecordBytes = 1 << 20
+
 // rowReader reads one CSV file of a Plausible export and writes its rows
 // as TabSeparated lines of (site_id, import_id, date, columns...) for the
 // engine. Columns are found by header name, in any order; a column the
@@ -139,6 +145,7 @@ type rowReader struct {
 	file  string
 	table *Table
 	r     *csv.Reader
+	lim   *recordLimit
 	pos   []int // for each table column, its index in the record or -1
 	date  int
 	line  int // line of the last record read
@@ -150,12 +157,13 @@ type rowReader struct {
 }
 
 func newRowReader(file string, table *Table, r io.Reader, site uint32, importID uint64) (*rowReader, error) {
-	cr := csv.NewReader(r)
+	lim := &recordLimit{r: r}
+	cr := csv.NewReader(lim)
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
-	rr := &rowReader{file: file, table: table, r: cr, date: -1,
+	rr := &rowReader{file: file, table: table, r: cr, lim: lim, date: -1,
 		prefix: []byte(strconv.FormatUint(uint64(site), 10) + "\t" + strconv.FormatUint(importID, 10) + "\t")}
-	header, err := cr.Read()
+	header, err := rr.read()
 	if err == io.EOF {
 		return nil, &InputError{File: file, Msg: "empty file: expected a header line"}
 	}
@@ -185,7 +193,38 @@ func newRowReader(file string, table *Table, r io.Reader, site uint32, importID 
 	return rr, nil
 }
 
+// errRecordTooLong is a line longer than MaxRecordBytes.
+var errRecordTooLong = fmt.Errorf("a line is longer than %d bytes: not a file of Plausible's export", MaxRecordBytes)
+
+// recordLimit fails a read once more than MaxRecordBytes were read since
+// the last record ended. The CSV reader's buffer reads ahead a few KB, so
+// the bound holds to within that.
+type recordLimit struct {
+	r io.Reader
+	n int
+}
+
+func (l *recordLimit) Read(p []byte) (int, error) {
+	left := MaxRecordBytes - l.n
+	if left <= 0 {
+		return 0, errRecordTooLong
+	}
+	n, err := l.r.Read(p[:min(len(p), left)])
+	l.n += n
+	return n, err
+}
+
+// read reads the next record, each within the bound.
+func (rr *rowReader) read() ([]string, error) {
+	rec, err := rr.r.Read()
+	rr.lim.n = 0
+	return rec, err
+}
+
 func csvError(file string, err error) error {
+	if errors.Is(err, errRecordTooLong) {
+		return &InputError{File: file, Msg: errRecordTooLong.Error()}
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return &InputError{File: file, Line: pe.Line, Column: pe.Column, Msg: pe.Err.Error()}
@@ -197,7 +236,7 @@ func csvError(file string, err error) error {
 // it already stored.
 func (rr *rowReader) skip(n int) error {
 	for range n {
-		if _, err := rr.r.Read(); err != nil {
+		if _, err := rr.read(); err != nil {
 			if err == io.EOF {
 				return fmt.Errorf("%s: the file ends before row %d, where the import stopped: it changed since", rr.file, n)
 			}
@@ -209,7 +248,7 @@ func (rr *rowReader) skip(n int) error {
 
 // next appends the next row to b; io.EOF at the end.
 func (rr *rowReader) next(b []byte) ([]byte, error) {
-	rec, err := rr.r.Read()
+	rec, err := rr.read()
 	if err != nil {
 		if err == io.EOF {
 			return b, io.EOF

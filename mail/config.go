@@ -50,13 +50,11 @@ type Config struct {
 // Errors never repeat the URL: it holds the password.
 func ParseConfig(rawURL, from string) (Config, error) {
 	u, err := url.Parse(rawURL)
-	if err != nil {
-		// url.Error quotes the whole URL, password included.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return Config{}, fmt.Errorf("--smtp-url: not a URL (%v); expected smtp://user:password@host:587", err)
+	if err != nil || u.Fragment != "" {
+		// The parser's error quotes the URL or a part of it, which may be
+		// the password: a password with an unencoded # / ? ends the host
+		// early and its start is read as the port.
+		return Config{}, errors.New("--smtp-url: not a URL; expected smtp://user:password@host:587, with the characters % # / ? @ : of the user and password URL-encoded (%25 %23 %2F %3F %40 %3A)")
 	}
 	var c Config
 	switch strings.ToLower(u.Scheme) {

@@ -26,13 +26,22 @@ func TestParseConfig(t *testing.T) {
 		{url: "smtp://h", from: "", err: "--smtp-from is required"},
 		{url: "smtp://h", from: "not an address", err: "--smtp-from"},
 		{url: "smtp://user:topsecret@h:bad", from: "a@b.c", err: "not a URL"},
+		// A password with a character that URL syntax reserves, not encoded:
+		// the parser reads the password, or a part of it, as the port.
+		{url: "smtp://user:topsecret#1@h:587", from: "a@b.c", err: "not a URL"},
+		{url: "smtp://user:topsecret/1@h:587", from: "a@b.c", err: "not a URL"},
+		{url: "smtp://user:topsecret?1@h:587", from: "a@b.c", err: "not a URL"},
+		{url: "smtp://user:topsecret", from: "a@b.c", err: "not a URL"},
+		{url: "smtp://user:topsecret%zz@h:587", from: "a@b.c", err: "not a URL"},
+		// A password of digits before the # parses as a port.
+		{url: "smtp://user:4242#1@h:587", from: "a@b.c", err: "not a URL"},
 	} {
 		got, err := ParseConfig(tc.url, tc.from)
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Errorf("%s: err %v, want %q", tc.url, err, tc.err)
 			}
-			if err != nil && strings.Contains(err.Error(), "topsecret") {
+			if err != nil && (strings.Contains(err.Error(), "topsecret") || strings.Contains(err.Error(), "%zz")) {
 				t.Errorf("%s: the error shows the password: %v", tc.url, err)
 			}
 			continue

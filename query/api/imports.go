@@ -205,6 +205,12 @@ func (a *API) exportRaw(w http.ResponseWriter, r *http.Request) error {
 	if format != imports.FormatParquet && format != imports.FormatCSV {
 		return badRequest("format: parquet or csv")
 	}
+	release, ok := m.ExportSlot(site.ID)
+	if !ok {
+		w.Header().Set("Retry-After", "60")
+		return &httpError{http.StatusTooManyRequests, "an export of this site is under way: wait for it to end", nil}
+	}
+	defer release()
 	if err := os.MkdirAll(m.Dir, 0o700); err != nil {
 		return err
 	}

@@ -50,3 +50,42 @@ func TestDeleteSiteDataTakesImports(t *testing.T) {
 		})
 	}
 }
+
+// A raw export writes a copy of the site's data before it streams: while
+// one is under way, another of the same site is refused, not written too.
+func TestRawExportOneAtATime(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	m := &imports.Manager{Engine: e.acc.Engine, Dir: t.TempDir()}
+	e.serve(api.Options{Imports: m})
+	owner := e.user("owner@a.fr")
+	site, err := e.acc.AddSiteWithOwner(ctx, owner.ID, "a.fr", "Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.acc.AddSiteWithOwner(ctx, owner.ID, "b.fr", "Europe/Paris"); err != nil {
+		t.Fatal(err)
+	}
+	c := e.as(owner)
+	release, ok := m.ExportSlot(site.ID)
+	if !ok {
+		t.Fatal("the slot of a site without an export is taken")
+	}
+	if r := c.do("GET", "/api/sites/a.fr/export/raw?format=csv", nil); r.status != 429 {
+		t.Fatalf("an export while one is under way: %d, want 429", r.status)
+	}
+	// Another site is not held back.
+	if r := c.do("GET", "/api/sites/b.fr/export/raw?format=csv", nil); r.status != 200 {
+		t.Fatalf("another site's export: %d %s", r.status, r.body)
+	}
+	release()
+	if r := c.do("GET", "/api/sites/a.fr/export/raw?format=csv", nil); r.status != 200 {
+		t.Fatalf("the export after the first ended: %d %s", r.status, r.body)
+	}
+	// The handler gave the slot back.
+	if release, ok := m.ExportSlot(site.ID); !ok {
+		t.Fatal("the slot is still taken after the export")
+	} else {
+		release()
+	}
+}
