@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Site is a website whose events Sillage counts.
@@ -37,13 +39,20 @@ func NormalizeDomain(d string) string {
 
 // ValidateSite reports what is wrong with a site's settings.
 func ValidateSite(domain, timezone string) error {
-	if domain == "" || len(domain) > 253 || strings.ContainsAny(domain, " \t@:,'\"\\") || !strings.Contains(domain, ".") && domain != "localhost" {
+	if domain == "" || len(domain) > 253 || strings.IndexFunc(domain, notInHostName) >= 0 || !strings.Contains(domain, ".") && domain != "localhost" {
 		return fmt.Errorf("invalid domain %q: expected a host name such as example.fr", domain)
 	}
 	if _, err := time.LoadLocation(timezone); err != nil || timezone == "" || timezone == "Local" {
 		return fmt.Errorf("invalid time zone %q: expected an IANA name such as Europe/Paris", timezone)
 	}
 	return nil
+}
+
+// notInHostName tells the runes no host name has: spaces and controls of
+// any script, and what separates the parts of a URL, an address or a header.
+func notInHostName(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError || unicode.In(r, unicode.Zl, unicode.Zp, unicode.Cf) ||
+		strings.ContainsRune("@:,'\"\\/?#[]<>%;=+&|`^{}~!$*()", r)
 }
 
 // Role is what a user may do on a site.

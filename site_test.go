@@ -32,3 +32,38 @@ func FuzzNormalizeDomain(f *testing.F) {
 		}
 	})
 }
+
+// A domain is shown in mail bodies, headers and file names: nothing but a
+// host name gets in.
+func TestValidateSite(t *testing.T) {
+	for _, tt := range []struct {
+		domain string
+		ok     bool
+	}{
+		{"example.fr", true},
+		{"boutique-du-coin.example.fr", true},
+		{"localhost", true},
+		{"xn--caf-dma.fr", true},
+		{"café.fr", true},
+		{"", false},
+		{"nodot", false},
+		{"a b.fr", false},
+		{"a\x00.fr", false},
+		{"a\r\nBcc: x@y.fr.fr", false},
+		{"a\u0085.fr", false},
+		{"a\u2028.fr", false},
+		{"a\u00a0.fr", false},
+		{"a\x7f.fr", false},
+		{"a/b.fr", false},
+		{"a?b.fr", false},
+		{"a#b.fr", false},
+		{"<a>.fr", false},
+		{"a%0d.fr", false},
+		{"a@b.fr", false},
+	} {
+		err := ValidateSite(tt.domain, "Europe/Paris")
+		if (err == nil) != tt.ok {
+			t.Errorf("ValidateSite(%q) = %v, want ok %v", tt.domain, err, tt.ok)
+		}
+	}
+}
