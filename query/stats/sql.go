@@ -220,10 +220,18 @@ func (b *builder) leaf(f Filter, c fctx) string {
 	case d.kind == kindProp:
 		key := b.arg("String", d.col)
 		if baseOp(f.Op) == "is" {
+			// A missing property reads as "(none)": is_not keeps events
+			// without it unless "(none)" is listed, as in Plausible.
 			cond = b.stringCond(f, "if(mapContains(props, "+key+"), props["+key+"], '"+noProp+"')", "")
-		} else {
-			cond = "(mapContains(props, " + key + ") AND " + b.stringCond(f, "props["+key+"]", "") + ")"
+			break
 		}
+		// contains(_not) and matches(_not) only match events that carry
+		// the property: a missing one is not "", as in Plausible.
+		cond = b.stringCond(f, "props["+key+"]", "")
+		if negated(f.Op) {
+			cond = "NOT (" + cond + ")"
+		}
+		return "(mapContains(props, " + key + ") AND " + cond + ")"
 	case f.Dimension == "visit:country":
 		cond = b.stringCond(f, countryExpr(c), d.empty)
 	default:
