@@ -32,3 +32,36 @@ func TestPropertyNegations(t *testing.T) {
 			[]string{"free | 1"}},
 	})
 }
+
+// TestRelativeRanges: Plausible resolves "Nd" to the N whole days before
+// the anchor date (today when none is given), the anchor left out, and
+// "Nmo" to the N whole months before the anchor's month. The scenario's
+// events fall on 2026-06-10 and, for one session, 2026-06-11.
+func TestRelativeRanges(t *testing.T) {
+	e := loaded(t, scenario(), at(20, 0))
+	on := func(rng, date, extra string) string {
+		return `{"site_id":"example.fr","date_range":"` + rng + `","date":"` + date + `","metrics":["visitors","pageviews"]` + extra + `}`
+	}
+	runCases(t, e, []queryCase{
+		{"7d ends the day before its date", on("7d", "2026-06-11", ""), []string{" | 6 9"}},
+		{"7d leaves its date out", on("7d", "2026-06-10", ""), []string{" | 0 0"}},
+		{"1d is the day before", on("1d", "2026-06-12", ""), []string{" | 1 1"}},
+		{"28d", on("28d", "2026-07-08", ""), []string{" | 6 10"}},
+		{"28d, a day short", on("28d", "2026-07-09", ""), []string{" | 1 1"}},
+		{"30d", on("30d", "2026-07-10", ""), []string{" | 6 10"}},
+		{"91d", on("91d", "2026-09-09", ""), []string{" | 6 10"}},
+		{"91d, a day short", on("91d", "2026-09-10", ""), []string{" | 1 1"}},
+		{"1mo is the month before", on("1mo", "2026-07-01", ""), []string{" | 6 10"}},
+		{"6mo leaves the current month out", on("6mo", "2026-06-30", ""), []string{" | 0 0"}},
+		{"12mo", on("12mo", "2027-06-01", ""), []string{" | 6 10"}},
+		{"7d by day lists its own days", on("7d", "2026-06-12", `,"dimensions":["time:day"],"include":{"time_labels":true}`),
+			[]string{"2026-06-10 | 6 9", "2026-06-11 | 1 1"}},
+		{"7d against the 7 days before", on("7d", "2026-06-18", `,"include":{"comparisons":{"mode":"previous_period"}}`),
+			[]string{" | 1 1 ~  | 6 9 Δ -83 -89"}},
+	})
+	for _, bad := range []string{"0d", "5001d", "0mo", "101mo", "7days", "-7d", "d", "mo", "24h"} {
+		if _, err := ParseQuery([]byte(on(bad, "2026-06-10", ""))); err == nil {
+			t.Errorf("date_range %q accepted", bad)
+		}
+	}
+}

@@ -47,10 +47,45 @@ type Query struct {
 type DateRange struct {
 	Period   string
 	From, To string
+
+	// endsOnDate gives "Nd" and "Nmo" the meaning of the Stats API v1:
+	// they end with the anchor day (its month), which they include.
+	endsOnDate bool
 }
 
-// Periods are the named date ranges.
-var Periods = []string{"day", "7d", "28d", "30d", "month", "6mo", "12mo", "year", "all"}
+// Periods are the named date ranges: besides these, any "Nd" (1 to 5000
+// days) and "Nmo" (1 to 100 months), as Plausible accepts.
+var Periods = []string{"day", "7d", "28d", "30d", "91d", "month", "6mo", "12mo", "year", "all"}
+
+// Relative ranges' bounds, Plausible's.
+const (
+	maxRelativeDays   = 5000
+	maxRelativeMonths = 100
+)
+
+// relativePeriod reads "Nd" or "Nmo": the count and the unit ("d" or
+// "mo"); n is 0 when the name is neither.
+func relativePeriod(p string) (n int, unit string) {
+	digits := strings.TrimRight(p, "dmo")
+	unit = p[len(digits):]
+	if unit != "d" && unit != "mo" || digits == "" || digits[0] == '0' || len(digits) > 4 ||
+		strings.ContainsFunc(digits, func(r rune) bool { return r < '0' || r > '9' }) {
+		return 0, ""
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil || n < 1 || unit == "d" && n > maxRelativeDays || unit == "mo" && n > maxRelativeMonths {
+		return 0, ""
+	}
+	return n, unit
+}
+
+func validPeriod(p string) bool {
+	if slices.Contains(Periods, p) {
+		return true
+	}
+	n, _ := relativePeriod(p)
+	return n > 0
+}
 
 func (d DateRange) MarshalJSON() ([]byte, error) {
 	if d.Period != "" {
@@ -416,9 +451,9 @@ func (q *Query) validateMetrics() error {
 
 func validateDateRange(d DateRange, field string) error {
 	if d.Period != "" {
-		if !slices.Contains(Periods, d.Period) {
-			return qerr(field, "invalid date_range %s, expected one of %s or a pair of dates",
-				clipString(d.Period), strings.Join(Periods, ", "))
+		if !validPeriod(d.Period) {
+			return qerr(field, "invalid date_range %s, expected one of %s, Nd (1 to %d days), Nmo (1 to %d months) or a pair of dates",
+				clipString(d.Period), strings.Join(Periods, ", "), maxRelativeDays, maxRelativeMonths)
 		}
 		return nil
 	}
