@@ -1,6 +1,11 @@
 package stats
 
-import "testing"
+import (
+	"testing"
+	"time"
+
+	"github.com/sillage-analytics/sillage"
+)
 
 // Behaviours of Plausible's Stats API v2, written from its documentation
 // and its own test cases, over the scenario day (see fixture_test.go).
@@ -64,4 +69,46 @@ func TestRelativeRanges(t *testing.T) {
 			t.Errorf("date_range %q accepted", bad)
 		}
 	}
+}
+
+func onHost(h string) func(*sillage.Event) { return func(e *sillage.Event) { e.Hostname = h } }
+
+// TestHostnameFilterOnVisits: with an event:hostname filter, Plausible
+// keeps the sessions that have an event on the host and, for the
+// dimensions a visit takes from its landing (source, referrer, UTM, entry
+// page), those that entered on that host; for the exit page, those that
+// left from it. Other dimensions and metrics keep the event rule alone.
+func TestHostnameFilterOnVisits(t *testing.T) {
+	noAttrs := func(source string) func(*sillage.Event) {
+		return func(e *sillage.Event) {
+			e.ReferrerSource = source
+			e.CountryCode = "FR"
+		}
+	}
+	s1 := newVisit(1, 1, 101, at(9, 0), noAttrs("Google")).
+		event(0, "pageview", "/", onHost("shop.example.fr")).event(time.Minute, "pageview", "/a", onHost("example.fr"))
+	s2 := newVisit(1, 2, 201, at(10, 0), noAttrs("Facebook")).
+		event(0, "pageview", "/", onHost("example.fr"))
+	s3 := newVisit(1, 3, 301, at(11, 0), noAttrs("")).
+		event(0, "pageview", "/x", onHost("shop.example.fr")).event(time.Minute, "pageview", "/y", onHost("example.fr"))
+	e := loaded(t, join(s1, s2, s3), at(20, 0))
+	host := func(h string) string { return `,"filters":[["is","event:hostname",["` + h + `"]]]` }
+	runCases(t, e, []queryCase{
+		{"sources of the visits that entered on the host", day(`"visitors","visits"`, host("example.fr")+`,"dimensions":["visit:source"]`),
+			[]string{"Facebook | 1 1"}},
+		{"entry pages on the host", day(`"visits","bounce_rate"`, host("example.fr")+`,"dimensions":["visit:entry_page"]`),
+			[]string{"/ | 1 100"}},
+		{"entry pages on the other host", day(`"visits"`, host("shop.example.fr")+`,"dimensions":["visit:entry_page"]`),
+			[]string{"/ | 1", "/x | 1"}},
+		{"exit pages left from the host", day(`"visits"`, host("shop.example.fr")+`,"dimensions":["visit:exit_page"]`),
+			[]string{}},
+		{"exit pages, the other host", day(`"visits"`, host("example.fr")+`,"dimensions":["visit:exit_page"]`+`,"order_by":[["visit:exit_page","asc"]]`),
+			[]string{"/ | 1", "/a | 1", "/y | 1"}},
+		{"contains on the entry host", day(`"visits"`, `,"filters":[["contains","event:hostname",["shop"]]],"dimensions":["visit:source"]`+`,"order_by":[["visit:source","asc"]]`),
+			[]string{"Direct / None | 1", "Google | 1"}},
+		{"other dimensions keep the event rule", day(`"visitors","visits"`, host("example.fr")+`,"dimensions":["visit:country"]`),
+			[]string{"FR | 3 3"}},
+		{"no dimension: the event rule", day(`"visitors","visits","bounce_rate"`, host("shop.example.fr")),
+			[]string{" | 2 2 0"}},
+	})
 }

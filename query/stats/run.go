@@ -332,6 +332,9 @@ func (e *Engine) newPlan(ctx context.Context, site sillage.Site, loc *time.Locat
 		}
 		p.dims = append(p.dims, d)
 	}
+	if extra := hostnameFilters(p.dims, q.Filters); len(extra) > 0 {
+		p.filters = append(slices.Clip(q.Filters), extra...)
+	}
 	// A goal filter must name configured goals; it also narrows the goals
 	// the event:goal dimension shows, as in Plausible.
 	for i, f := range q.Filters {

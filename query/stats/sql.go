@@ -104,6 +104,8 @@ func newBuilder(p *plan) *builder {
 		"dto":    p.span.to.Add(-time.Millisecond).UTC().Format(dateLayout),
 		"sfrom":  p.span.from.Add(-maxSessionSpan),
 		"sdfrom": p.span.from.Add(-maxSessionSpan).UTC().Format(dateLayout),
+		"sto":    p.span.to.Add(maxSessionSpan),
+		"sdto":   p.span.to.Add(maxSessionSpan).UTC().Format(dateLayout),
 		"tz":     p.tz,
 		"wfirst": p.span.first.Format(dateLayout),
 	}}
@@ -217,6 +219,18 @@ func (b *builder) leaf(f Filter, c fctx) string {
 		cond = "has(" + b.arg("Array(UInt32)", ids) + ", " + column(d, c) + ")"
 	case f.Dimension == "visit:city":
 		cond = b.stringCond(f, "toString("+column(d, c)+")", "")
+	case d.kind == kindLandingHost:
+		// The host of the session's first (argMin) or last (argMax)
+		// pageview; sessions may start before the range (up to
+		// maxSessionSpan) and run past its end, as entry and exit pages do.
+		sid := "session_id"
+		if c == ctxPushdown {
+			sid = "s0.session_id"
+		}
+		cond = sid + " IN (SELECT session_id FROM " + b.events() + " WHERE site_id = {site:UInt32}" +
+			" AND toDate(ts) BETWEEN {sdfrom:Date} AND {sdto:Date} AND ts >= {sfrom:DateTime64(3, 'UTC')} AND ts < {sto:DateTime64(3, 'UTC')}" +
+			" AND session_start >= {sfrom:DateTime64(3, 'UTC')} AND session_start < {to:DateTime64(3, 'UTC')}" +
+			" AND name = 'pageview' GROUP BY session_id HAVING " + b.stringCond(f, d.col+"(hostname, ts)", "") + ")"
 	case d.kind == kindProp:
 		key := b.arg("String", d.col)
 		if baseOp(f.Op) == "is" {
@@ -483,7 +497,8 @@ func splitPushdown(fs []Filter) (push, rest []Filter) {
 	var onlyVisit func(Filter) bool
 	onlyVisit = func(f Filter) bool {
 		if f.Dimension != "" {
-			return kindOf(f.Dimension) == kindVisit
+			k := kindOf(f.Dimension)
+			return k == kindVisit || k == kindLandingHost
 		}
 		if f.Op == "has_done" || f.Op == "has_not_done" {
 			return false
