@@ -1,6 +1,8 @@
 package stats
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,4 +113,52 @@ func TestHostnameFilterOnVisits(t *testing.T) {
 		{"no dimension: the event rule", day(`"visitors","visits","bounce_rate"`, host("shop.example.fr")),
 			[]string{" | 2 2 0"}},
 	})
+}
+
+// TestRevenueWarnings: as Plausible, the revenue metrics take their
+// currency from the revenue goals that match the top-level goal filters
+// (all goals without one); with none of them, revenue is null with the
+// warning no_revenue_goals_matching, with a goal dimension too.
+func TestRevenueWarnings(t *testing.T) {
+	e := loaded(t, scenario(), at(20, 0))
+	noRevenueGoals := []Goal{{ID: "g1", EventName: "Signup"}, {ID: "g4", PagePath: "/blog/**"}}
+	oneCurrency := []Goal{{ID: "g1", EventName: "Signup"}, {ID: "g2", EventName: "Purchase", Currency: "EUR"}}
+	cases := []struct {
+		name  string
+		goals []Goal
+		body  string
+		want  []string
+		warn  string
+	}{
+		{"a goal filter on a goal without revenue", scenarioGoals, day(`"visitors","total_revenue"`, `,"filters":[["is","event:goal",["Signup"]]]`),
+			[]string{" | 2 null"}, "no_revenue_goals_matching"},
+		{"a goal dimension over goals without revenue", scenarioGoals, day(`"visitors","total_revenue"`, `,"dimensions":["event:goal"],"filters":[["is","event:goal",["Signup"]]]`),
+			[]string{"Signup | 2 null"}, "no_revenue_goals_matching"},
+		{"no goal filter, no revenue goal", noRevenueGoals, day(`"visitors","total_revenue"`, ``),
+			[]string{" | 6 null"}, "no_revenue_goals_matching"},
+		{"no goal filter, the revenue goals' one currency", oneCurrency, day(`"total_revenue","average_revenue"`, ``),
+			[]string{" | 150.00 EUR 75.00 EUR"}, ""},
+		{"a goal dimension with a revenue goal", scenarioGoals, day(`"total_revenue"`, `,"dimensions":["event:goal"],"filters":[["is","event:goal",["Signup","Purchase"]]]`),
+			[]string{"Purchase | 150.00 EUR", "Signup | null"}, ""},
+		{"several currencies", scenarioGoals, day(`"total_revenue"`, ``),
+			[]string{" | null"}, "no_single_revenue_currency"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			q, err := ParseQuery([]byte(c.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := e.Run(context.Background(), scenarioSite, c.goals, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(render(resp), "\n"); got != strings.Join(c.want, "\n") {
+				t.Errorf("got\n\t%s\nwant\n\t%s", got, strings.Join(c.want, "\n\t"))
+			}
+			if got := resp.Meta.MetricWarnings[MTotalRevenue].Code; got != c.warn {
+				t.Errorf("warning %q, want %q", got, c.warn)
+			}
+		})
+	}
 }

@@ -611,37 +611,23 @@ func abs(x int64) int64 {
 func (p *plan) fillRevenue(rows []Result, metrics []string, totals, counts []map[string]string, warnings map[string]Warning) {
 	goalDim := slices.Index(p.dims, "event:goal")
 	fixed, warn := "", ""
-	if goalDim < 0 {
-		var set []string
-		goalFiltered := false
-		for _, f := range p.filters {
-			if f.Dimension == "event:goal" {
-				goalFiltered = true
-			}
+	// As Plausible: the currencies are those of the revenue goals matching
+	// the top-level goal filters (all goals without one), never the
+	// events' own.
+	var set []string
+	for _, i := range p.dimGoals {
+		if c := p.goals[i-1].Currency; c != "" && !slices.Contains(set, c) {
+			set = append(set, c)
 		}
-		if goalFiltered {
-			for _, i := range p.dimGoals {
-				if c := p.goals[i-1].Currency; c != "" && !slices.Contains(set, c) {
-					set = append(set, c)
-				}
-			}
-		} else {
-			for _, t := range totals {
-				for c := range t {
-					if !slices.Contains(set, c) {
-						set = append(set, c)
-					}
-				}
-			}
-		}
-		switch {
-		case len(set) == 1:
-			fixed = set[0]
-		case len(set) > 1:
-			warn = "no_single_revenue_currency"
-		case goalFiltered:
-			warn = "no_revenue_goals_matching"
-		}
+	}
+	switch {
+	case len(set) == 0:
+		warn = "no_revenue_goals_matching"
+	case goalDim >= 0: // each row its goal's currency
+	case len(set) == 1:
+		fixed = set[0]
+	default:
+		warn = "no_single_revenue_currency"
 	}
 	for i := range rows {
 		cur := fixed
@@ -668,7 +654,7 @@ func (p *plan) fillRevenue(rows []Result, metrics []string, totals, counts []map
 	}
 	if warn != "" {
 		text := map[string]string{
-			"no_single_revenue_currency": "Revenue metrics are null as the selected goals or events have several currencies.",
+			"no_single_revenue_currency": "Revenue metrics are null as the selected goals have several currencies.",
 			"no_revenue_goals_matching":  "Revenue metrics are null as no revenue goal matches the filters.",
 		}[warn]
 		for _, m := range metrics {
