@@ -162,3 +162,36 @@ func TestRevenueWarnings(t *testing.T) {
 		})
 	}
 }
+
+// TestExitRate: Plausible's exit_rate, with the visit:exit_page dimension
+// alone: the visits that left from a page ÷ the page's pageviews in the
+// range, %, 1 decimal; null for a page without pageviews in the range.
+func TestExitRate(t *testing.T) {
+	e := loaded(t, scenario(), at(20, 0))
+	runCases(t, e, []queryCase{
+		// S5 left from /docs after midnight: no pageview of /docs on the 10th.
+		{"exit pages", day(`"visits","exit_rate"`, `,"dimensions":["visit:exit_page"],"order_by":[["visit:exit_page","asc"]]`),
+			[]string{"/blog/hello | 2 100", "/checkout | 2 100", "/docs | 1 null", "/docs/api | 1 100", "/pricing | 1 50"}},
+		{"sorted by exit rate", day(`"exit_rate"`, `,"dimensions":["visit:exit_page"],"order_by":[["exit_rate","asc"],["visit:exit_page","asc"]],"pagination":{"limit":2}`),
+			[]string{"/docs | null", "/pricing | 50"}},
+		{"with a visit filter", day(`"visits","exit_rate"`, `,"dimensions":["visit:exit_page"],"filters":[["is","visit:source",["Google"]]],"order_by":[["visit:exit_page","asc"]]`),
+			[]string{"/checkout | 2 100", "/docs/api | 1 100", "/pricing | 1 50"}},
+	})
+	// A change of exit rate is in points; none without both values.
+	if got := change(MExitRate, 20.0, 25.0); got != 5.0 {
+		t.Errorf("exit_rate change 20 → 25 = %v, want 5 points", got)
+	}
+	if got := change(MExitRate, nil, 25.0); got != nil {
+		t.Errorf("exit_rate change from null = %v, want null", got)
+	}
+	for _, bad := range []string{
+		day(`"exit_rate"`, ``),
+		day(`"exit_rate"`, `,"dimensions":["visit:exit_page","visit:source"]`),
+		day(`"exit_rate"`, `,"dimensions":["visit:exit_page"],"filters":[["is","event:page",["/"]]]`),
+		day(`"exit_rate","pageviews"`, `,"dimensions":["visit:exit_page"]`),
+	} {
+		if _, err := ParseQuery([]byte(bad)); err == nil {
+			t.Errorf("accepted: %s", bad)
+		}
+	}
+}

@@ -174,11 +174,12 @@ const (
 	MAverageRevenue      = "average_revenue"
 	MScrollDepth         = "scroll_depth"
 	MTimeOnPage          = "time_on_page"
+	MExitRate            = "exit_rate"
 )
 
 // Metrics lists every metric, in the order of the documentation.
 var Metrics = []string{MVisitors, MVisits, MPageviews, MViewsPerVisit, MBounceRate, MVisitDuration, MEvents,
-	MPercentage, MConversionRate, MGroupConversionRate, MTotalRevenue, MAverageRevenue, MScrollDepth, MTimeOnPage}
+	MPercentage, MConversionRate, MGroupConversionRate, MTotalRevenue, MAverageRevenue, MScrollDepth, MTimeOnPage, MExitRate}
 
 // sessionMetrics come from the sessions table.
 var sessionMetrics = []string{MVisits, MBounceRate, MVisitDuration, MViewsPerVisit}
@@ -439,6 +440,20 @@ func (q *Query) validateMetrics() error {
 		case MViewsPerVisit:
 			if hasDim("event:page") || pageFiltered {
 				return qerr("metrics", "metric views_per_visit cannot be queried with an event:page filter or dimension")
+			}
+		case MExitRate:
+			// As Plausible: exits per page need the exit page alone, and
+			// its pageviews every pageview of the page.
+			if len(q.Dimensions) != 1 || q.Dimensions[0] != "visit:exit_page" {
+				return qerr("metrics", "metric exit_rate requires the visit:exit_page dimension, and no other")
+			}
+			if filtersUse(withoutBehavioural(q.Filters), func(d string) bool { k := kindOf(d); return k == kindEvent || k == kindGoal || k == kindProp }) {
+				return qerr("metrics", "metric exit_rate cannot be queried when filtering on event dimensions")
+			}
+			for _, o := range q.Metrics {
+				if o != MExitRate && !isSessionMetric(o) && o != MVisitors && o != MPercentage {
+					return qerr("metrics", "event metric %s cannot be queried along with visit:exit_page and exit_rate", o)
+				}
 			}
 		case MScrollDepth, MTimeOnPage:
 			if hasDim("event:goal") {

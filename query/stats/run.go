@@ -491,6 +491,9 @@ func (e *Engine) execute(ctx context.Context, p *plan, metrics []string, warning
 		}
 		for i, m := range metrics {
 			r.Metrics[i] = p.scale(m, metricValue(vals[m]))
+			if f, ok := r.Metrics[i].(float64); ok && m == MExitRate && f < 0 {
+				r.Metrics[i] = nil // no pageview of the page in the range
+			}
 		}
 		r.Dimensions = make([]any, len(p.dims))
 		for i, d := range p.dims {
@@ -520,7 +523,7 @@ func engineErr(err error) error {
 
 func newMetricValue(m string) any {
 	switch m {
-	case MViewsPerVisit, MPercentage, MConversionRate, MGroupConversionRate:
+	case MViewsPerVisit, MPercentage, MConversionRate, MGroupConversionRate, MExitRate:
 		return new(float64)
 	case MScrollDepth, MTimeOnPage:
 		return new(int64)
@@ -767,7 +770,7 @@ func emptyMetrics(metrics []string) []any {
 	for i, m := range metrics {
 		out[i] = metricValue(newMetricValue(m))
 		switch m {
-		case MScrollDepth, MTimeOnPage, MTotalRevenue, MAverageRevenue:
+		case MScrollDepth, MTimeOnPage, MTotalRevenue, MAverageRevenue, MExitRate:
 			out[i] = nil
 		}
 	}
@@ -789,6 +792,8 @@ func change(m string, old, cur any) any {
 		return n - o
 	case MConversionRate, MGroupConversionRate:
 		return math.Round((n-o)*100) / 100
+	case MExitRate: // points, as Plausible
+		return math.Round((n-o)*10) / 10
 	}
 	switch {
 	case o == 0 && n > 0:

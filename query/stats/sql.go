@@ -543,6 +543,7 @@ type shape struct {
 	pageDim                                   bool
 	goalDim                                   bool
 	eventDim                                  bool // visits are counted from events' sessions
+	exitRate                                  bool // pageviews per exit page, joined as x
 }
 
 func (p *plan) shape() shape {
@@ -566,7 +567,7 @@ func (p *plan) shape() shape {
 	s.countsFromSessions = s.sessionOnlyDim && !s.pageDim
 	for _, m := range p.metrics {
 		switch m {
-		case MVisitors, MPageviews, MPercentage, MVisits, MBounceRate, MVisitDuration, MViewsPerVisit:
+		case MVisitors, MPageviews, MPercentage, MVisits, MBounceRate, MVisitDuration, MViewsPerVisit, MExitRate:
 		default:
 			s.countsFromSessions = false
 		}
@@ -593,6 +594,8 @@ func (p *plan) shape() shape {
 			s.events, s.groupTotals = true, true
 		case MScrollDepth, MTimeOnPage:
 			s.engagement = true
+		case MExitRate:
+			s.sessions, s.exitRate = true, true
 		}
 	}
 	return s
@@ -838,6 +841,8 @@ func (b *builder) metricExpr(m string, sh shape, total, convTotal string) string
 		return "toInt64(if(g_pairs = 0, -1, round(g_scroll)))"
 	case MTimeOnPage:
 		return "toInt64(if(g_pairs = 0, -1, round(g_ms / 1000)))"
+	case MExitRate:
+		return "toFloat64(if(x_pageviews = 0, -1, round(s_visits * 100 / x_pageviews, 1)))"
 	case MTotalRevenue:
 		return "e_rev_sum"
 	case MAverageRevenue:
@@ -887,6 +892,9 @@ func (b *builder) statement(lim limits) (string, []outCol) {
 		if n > 0 {
 			from += using
 		}
+	}
+	if sh.exitRate {
+		from += " LEFT JOIN (" + b.exitPageviewsSub() + ") AS x USING (d0)"
 	}
 	if sh.groupTotals {
 		var keys []int
@@ -976,6 +984,15 @@ func (b *builder) statement(lim limits) (string, []outCol) {
 	q += " LIMIT " + b.arg("UInt64", uint64(p.limit)) + " OFFSET " + b.arg("UInt64", uint64(p.offset))
 	q += settings(lim)
 	return q, cols
+}
+
+// exitPageviewsSub counts the pageviews of each page (d0, the exit page
+// exit_rate is queried with) under the query's filters but those on the
+// exit page itself, as Plausible.
+func (b *builder) exitPageviewsSub() string {
+	fs := slices.DeleteFunc(slices.Clone(b.p.filters), func(f Filter) bool { return f.Dimension == "visit:exit_page" })
+	return "SELECT pathname AS d0, count() AS x_pageviews FROM " + b.events() + " WHERE " + eventsRange +
+		" AND name = 'pageview' AND " + b.where(fs, ctxEvents) + " GROUP BY d0"
 }
 
 // funnel counts, per visitor, how far windowFunnel got through the steps
