@@ -205,7 +205,7 @@ func TestBootstrapAdoptsStoredSite(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("apikey create: %+v", r)
 		}
-		got := statsQuery(t, addr, strings.TrimSpace(r.stdout), `{"site_id":"bench.example.fr","metrics":["pageviews"],"date_range":"7d"}`)
+		got := statsQuery(t, addr, strings.TrimSpace(r.stdout), `{"site_id":"bench.example.fr","metrics":["pageviews"],"date_range":"all"}`)
 		if got[0] != pageviews {
 			t.Fatalf("pageviews through the API = %v, want the %v stored", got[0], pageviews)
 		}

@@ -58,6 +58,8 @@ var benchQueries = []struct{ name, body string }{
 	{"entry_pages", `{"site_id":"b","date_range":"30d","metrics":["visitors","visits","bounce_rate"],"dimensions":["visit:entry_page"],"pagination":{"limit":10}}`},
 	{"goals", `{"site_id":"b","date_range":"30d","metrics":["visitors","events","conversion_rate","total_revenue"],"dimensions":["event:goal"]}`},
 	{"filtered_top_stats", `{"site_id":"b","date_range":"30d","metrics":["visitors","visits","bounce_rate"],"filters":[["contains","event:page",["/page/1"]],["is","visit:country",["FR"]]]}`},
+	{"exit_pages", `{"site_id":"b","date_range":"30d","metrics":["visitors","visits","exit_rate"],"dimensions":["visit:exit_page"],"pagination":{"limit":10}}`},
+	{"sources_of_a_host", `{"site_id":"b","date_range":"30d","metrics":["visitors","bounce_rate"],"dimensions":["visit:source"],"filters":[["is","event:hostname",["example.fr"]]],"pagination":{"limit":10}}`},
 }
 
 func runBenchQueries(b *testing.B, e *Engine) {

@@ -78,21 +78,9 @@ func resolveSpan(d DateRange, today time.Time, loc *time.Location, allStart func
 	switch d.Period {
 	case "day":
 		return dateSpan(a, a, loc), nil
-	case "7d":
-		return dateSpan(a.AddDate(0, 0, -6), a, loc), nil
-	case "28d":
-		return dateSpan(a.AddDate(0, 0, -27), a, loc), nil
-	case "30d":
-		return dateSpan(a.AddDate(0, 0, -29), a, loc), nil
 	case "month":
 		m := monthStart(a)
 		return dateSpan(m, m.AddDate(0, 1, -1), loc), nil
-	case "6mo":
-		m := monthStart(a)
-		return dateSpan(m.AddDate(0, -5, 0), m.AddDate(0, 1, -1), loc), nil
-	case "12mo":
-		m := monthStart(a)
-		return dateSpan(m.AddDate(0, -11, 0), m.AddDate(0, 1, -1), loc), nil
 	case "year":
 		y := time.Date(a.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
 		return dateSpan(y, y.AddDate(1, 0, -1), loc), nil
@@ -105,6 +93,21 @@ func resolveSpan(d DateRange, today time.Time, loc *time.Location, allStart func
 			first = a
 		}
 		return dateSpan(first, a, loc), nil
+	}
+	if n, unit := relativePeriod(d.Period); n > 0 {
+		m := monthStart(a)
+		switch {
+		// Plausible's: the N whole days, or months, before the anchor's.
+		case unit == "d" && !d.endsOnDate:
+			return dateSpan(a.AddDate(0, 0, -n), a.AddDate(0, 0, -1), loc), nil
+		case unit == "mo" && !d.endsOnDate:
+			return dateSpan(m.AddDate(0, -n, 0), m.AddDate(0, 0, -1), loc), nil
+		// The Stats API v1's: ending with the anchor day, or its month.
+		case unit == "d":
+			return dateSpan(a.AddDate(0, 0, 1-n), a, loc), nil
+		default:
+			return dateSpan(m.AddDate(0, 1-n, 0), m.AddDate(0, 1, -1), loc), nil
+		}
 	}
 	f, t, dates, err := parseRangeBounds(d.From, d.To)
 	if err != nil {
@@ -150,8 +153,11 @@ func comparisonSpan(c *Comparisons, main span, today time.Time, loc *time.Locati
 		first, last = yearBefore(main.first), yearBefore(last)
 	}
 	if c.MatchDayOfWeek {
+		// As Plausible: forward to the next day with the main range's first
+		// weekday, or back to the previous one when the next is the main
+		// range's own first day.
 		shift := (int(main.first.Weekday()) - int(first.Weekday()) + 7) % 7
-		if shift > 3 {
+		if shift > 0 && first.AddDate(0, 0, shift).Equal(main.first) {
 			shift -= 7
 		}
 		first, last = first.AddDate(0, 0, shift), last.AddDate(0, 0, shift)

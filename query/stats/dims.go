@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/sillage-analytics/sillage"
@@ -16,6 +17,7 @@ const (
 	kindGoal                   // computed from the site's goals
 	kindProp                   // event:props:<name>
 	kindTime
+	kindLandingHost // the host of a visit's first or last pageview: filters the engine adds, see hostnameFilters
 )
 
 // dimension is the closed list's entry for a dimension: every SQL
@@ -76,8 +78,59 @@ func lookupDim(key string) (dimension, bool) {
 	if name, ok := strings.CutPrefix(key, propPrefix); ok {
 		return dimension{kind: kindProp, col: name, empty: noProp}, name != "" && len(name) <= maxPropNameBytes
 	}
+	if d, ok := landingHostDims[key]; ok {
+		return d, false // never a dimension or filter of a request
+	}
 	d, ok := dimensions[key]
 	return d, ok
+}
+
+// landingHostDims are the hosts of a visit's entry and exit pages, read
+// from its pageviews (col names the aggregate). Plausible filters them
+// when event:hostname meets a dimension a visit takes from its landing or
+// its exit (hostnameFilters).
+var landingHostDims = map[string]dimension{
+	"visit:entry_page_hostname": {kind: kindLandingHost, col: "argMin"},
+	"visit:exit_page_hostname":  {kind: kindLandingHost, col: "argMax"},
+}
+
+// hostnameDims maps each dimension a visit takes from its landing page to
+// the entry host, and the exit page to the exit host.
+var hostnameDims = map[string]string{
+	"visit:source":       "visit:entry_page_hostname",
+	"visit:referrer":     "visit:entry_page_hostname",
+	"visit:entry_page":   "visit:entry_page_hostname",
+	"visit:utm_source":   "visit:entry_page_hostname",
+	"visit:utm_medium":   "visit:entry_page_hostname",
+	"visit:utm_campaign": "visit:entry_page_hostname",
+	"visit:utm_term":     "visit:entry_page_hostname",
+	"visit:utm_content":  "visit:entry_page_hostname",
+	"visit:exit_page":    "visit:exit_page_hostname",
+}
+
+// hostnameFilters are the filters Plausible adds to a query with
+// event:hostname filters (top-level only): the same conditions on the
+// entry (or exit) host for each dimension that comes from the visit's
+// landing (or exit), so that a host's sources are those of the visits
+// that entered on it, not of every visit that passed by it.
+func hostnameFilters(dims []string, filters []Filter) []Filter {
+	var out []Filter
+	for _, d := range dims {
+		target, ok := hostnameDims[d]
+		if !ok {
+			continue
+		}
+		for _, f := range filters {
+			if f.Dimension == "event:hostname" && !slices.ContainsFunc(out, func(g Filter) bool {
+				return g.Dimension == target && g.Op == f.Op && slices.Equal(g.Values, f.Values) && g.IgnoreCase == f.IgnoreCase
+			}) {
+				g := f
+				g.Dimension = target
+				out = append(out, g)
+			}
+		}
+	}
+	return out
 }
 
 func validDimension(key string) bool {

@@ -30,7 +30,7 @@ func TestGolden(t *testing.T) {
 func testGolden(t *testing.T, e *Engine) {
 	cases := []struct{ name, body string }{
 		{"top_stats", `{"site_id":"example.fr","date_range":"day","date":"2026-06-11","metrics":["visitors","visits","pageviews","views_per_visit","bounce_rate","visit_duration","events"],"include":{"comparisons":{"mode":"previous_period"}}}`},
-		{"timeseries_days", `{"site_id":"example.fr","date_range":"7d","date":"2026-06-11","metrics":["visitors","visits","pageviews","bounce_rate","visit_duration"],"dimensions":["time"],"include":{"time_labels":true}}`},
+		{"timeseries_days", `{"site_id":"example.fr","date_range":"7d","date":"2026-06-12","metrics":["visitors","visits","pageviews","bounce_rate","visit_duration"],"dimensions":["time"],"include":{"time_labels":true}}`},
 		{"timeseries_hours", `{"site_id":"example.fr","date_range":"day","date":"2026-06-10","metrics":["visitors","pageviews"],"dimensions":["time:hour"],"filters":[["is","visit:source",["Google"]]],"include":{"time_labels":true}}`},
 		{"top_pages", `{"site_id":"example.fr","date_range":"day","date":"2026-06-10","metrics":["visitors","pageviews","bounce_rate","time_on_page","scroll_depth","percentage"],"dimensions":["event:page"],"pagination":{"limit":3},"include":{"total_rows":true}}`},
 		{"entry_pages", `{"site_id":"example.fr","date_range":"day","date":"2026-06-10","metrics":["visitors","visits","bounce_rate","visit_duration"],"dimensions":["visit:entry_page"],"order_by":[["visits","desc"],["visit:entry_page","asc"]]}`},

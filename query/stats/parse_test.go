@@ -26,7 +26,7 @@ func TestParseQueryErrors(t *testing.T) {
 		{`{"site_id":"a.fr","metrics":["visitors","bounces"],"date_range":"day"}`, "metrics", `"bounces"`},
 		{`{"site_id":"a.fr","metrics":["visitors","visitors"],"date_range":"day"}`, "metrics", "twice"},
 		{`{"site_id":"a.fr","metrics":["visitors"]}`, "date_range", "required"},
-		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"3d"}`, "date_range", `"3d"`},
+		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"3days"}`, "date_range", `"3days"`},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":["2026-01-01"]}`, "date_range", "2026-01-01"},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":["2026-13-01","2026-12-31"]}`, "date_range", "2026-13-01"},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":["2026-02-01","2026-01-31"]}`, "date_range", "before"},

@@ -47,10 +47,45 @@ type Query struct {
 type DateRange struct {
 	Period   string
 	From, To string
+
+	// endsOnDate gives "Nd" and "Nmo" the meaning of the Stats API v1:
+	// they end with the anchor day (its month), which they include.
+	endsOnDate bool
 }
 
-// Periods are the named date ranges.
-var Periods = []string{"day", "7d", "28d", "30d", "month", "6mo", "12mo", "year", "all"}
+// Periods are the named date ranges: besides these, any "Nd" (1 to 5000
+// days) and "Nmo" (1 to 100 months), as Plausible accepts.
+var Periods = []string{"day", "7d", "28d", "30d", "91d", "month", "6mo", "12mo", "year", "all"}
+
+// Relative ranges' bounds, Plausible's.
+const (
+	maxRelativeDays   = 5000
+	maxRelativeMonths = 100
+)
+
+// relativePeriod reads "Nd" or "Nmo": the count and the unit ("d" or
+// "mo"); n is 0 when the name is neither.
+func relativePeriod(p string) (n int, unit string) {
+	digits := strings.TrimRight(p, "dmo")
+	unit = p[len(digits):]
+	if unit != "d" && unit != "mo" || digits == "" || digits[0] == '0' || len(digits) > 4 ||
+		strings.ContainsFunc(digits, func(r rune) bool { return r < '0' || r > '9' }) {
+		return 0, ""
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil || n < 1 || unit == "d" && n > maxRelativeDays || unit == "mo" && n > maxRelativeMonths {
+		return 0, ""
+	}
+	return n, unit
+}
+
+func validPeriod(p string) bool {
+	if slices.Contains(Periods, p) {
+		return true
+	}
+	n, _ := relativePeriod(p)
+	return n > 0
+}
 
 func (d DateRange) MarshalJSON() ([]byte, error) {
 	if d.Period != "" {
@@ -139,11 +174,12 @@ const (
 	MAverageRevenue      = "average_revenue"
 	MScrollDepth         = "scroll_depth"
 	MTimeOnPage          = "time_on_page"
+	MExitRate            = "exit_rate"
 )
 
 // Metrics lists every metric, in the order of the documentation.
 var Metrics = []string{MVisitors, MVisits, MPageviews, MViewsPerVisit, MBounceRate, MVisitDuration, MEvents,
-	MPercentage, MConversionRate, MGroupConversionRate, MTotalRevenue, MAverageRevenue, MScrollDepth, MTimeOnPage}
+	MPercentage, MConversionRate, MGroupConversionRate, MTotalRevenue, MAverageRevenue, MScrollDepth, MTimeOnPage, MExitRate}
 
 // sessionMetrics come from the sessions table.
 var sessionMetrics = []string{MVisits, MBounceRate, MVisitDuration, MViewsPerVisit}
@@ -405,6 +441,20 @@ func (q *Query) validateMetrics() error {
 			if hasDim("event:page") || pageFiltered {
 				return qerr("metrics", "metric views_per_visit cannot be queried with an event:page filter or dimension")
 			}
+		case MExitRate:
+			// As Plausible: exits per page need the exit page alone, and
+			// its pageviews every pageview of the page.
+			if len(q.Dimensions) != 1 || q.Dimensions[0] != "visit:exit_page" {
+				return qerr("metrics", "metric exit_rate requires the visit:exit_page dimension, and no other")
+			}
+			if filtersUse(withoutBehavioural(q.Filters), func(d string) bool { k := kindOf(d); return k == kindEvent || k == kindGoal || k == kindProp }) {
+				return qerr("metrics", "metric exit_rate cannot be queried when filtering on event dimensions")
+			}
+			for _, o := range q.Metrics {
+				if o != MExitRate && !isSessionMetric(o) && o != MVisitors && o != MPercentage {
+					return qerr("metrics", "event metric %s cannot be queried along with visit:exit_page and exit_rate", o)
+				}
+			}
 		case MScrollDepth, MTimeOnPage:
 			if hasDim("event:goal") {
 				return qerr("metrics", "metric %s cannot be queried with the event:goal dimension", m)
@@ -416,9 +466,9 @@ func (q *Query) validateMetrics() error {
 
 func validateDateRange(d DateRange, field string) error {
 	if d.Period != "" {
-		if !slices.Contains(Periods, d.Period) {
-			return qerr(field, "invalid date_range %s, expected one of %s or a pair of dates",
-				clipString(d.Period), strings.Join(Periods, ", "))
+		if !validPeriod(d.Period) {
+			return qerr(field, "invalid date_range %s, expected one of %s, Nd (1 to %d days), Nmo (1 to %d months) or a pair of dates",
+				clipString(d.Period), strings.Join(Periods, ", "), maxRelativeDays, maxRelativeMonths)
 		}
 		return nil
 	}

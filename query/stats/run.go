@@ -332,6 +332,9 @@ func (e *Engine) newPlan(ctx context.Context, site sillage.Site, loc *time.Locat
 		}
 		p.dims = append(p.dims, d)
 	}
+	if extra := hostnameFilters(p.dims, q.Filters); len(extra) > 0 {
+		p.filters = append(slices.Clip(q.Filters), extra...)
+	}
 	// A goal filter must name configured goals; it also narrows the goals
 	// the event:goal dimension shows, as in Plausible.
 	for i, f := range q.Filters {
@@ -488,6 +491,9 @@ func (e *Engine) execute(ctx context.Context, p *plan, metrics []string, warning
 		}
 		for i, m := range metrics {
 			r.Metrics[i] = p.scale(m, metricValue(vals[m]))
+			if f, ok := r.Metrics[i].(float64); ok && m == MExitRate && f < 0 {
+				r.Metrics[i] = nil // no pageview of the page in the range
+			}
 		}
 		r.Dimensions = make([]any, len(p.dims))
 		for i, d := range p.dims {
@@ -517,7 +523,7 @@ func engineErr(err error) error {
 
 func newMetricValue(m string) any {
 	switch m {
-	case MViewsPerVisit, MPercentage, MConversionRate, MGroupConversionRate:
+	case MViewsPerVisit, MPercentage, MConversionRate, MGroupConversionRate, MExitRate:
 		return new(float64)
 	case MScrollDepth, MTimeOnPage:
 		return new(int64)
@@ -608,37 +614,23 @@ func abs(x int64) int64 {
 func (p *plan) fillRevenue(rows []Result, metrics []string, totals, counts []map[string]string, warnings map[string]Warning) {
 	goalDim := slices.Index(p.dims, "event:goal")
 	fixed, warn := "", ""
-	if goalDim < 0 {
-		var set []string
-		goalFiltered := false
-		for _, f := range p.filters {
-			if f.Dimension == "event:goal" {
-				goalFiltered = true
-			}
+	// As Plausible: the currencies are those of the revenue goals matching
+	// the top-level goal filters (all goals without one), never the
+	// events' own.
+	var set []string
+	for _, i := range p.dimGoals {
+		if c := p.goals[i-1].Currency; c != "" && !slices.Contains(set, c) {
+			set = append(set, c)
 		}
-		if goalFiltered {
-			for _, i := range p.dimGoals {
-				if c := p.goals[i-1].Currency; c != "" && !slices.Contains(set, c) {
-					set = append(set, c)
-				}
-			}
-		} else {
-			for _, t := range totals {
-				for c := range t {
-					if !slices.Contains(set, c) {
-						set = append(set, c)
-					}
-				}
-			}
-		}
-		switch {
-		case len(set) == 1:
-			fixed = set[0]
-		case len(set) > 1:
-			warn = "no_single_revenue_currency"
-		case goalFiltered:
-			warn = "no_revenue_goals_matching"
-		}
+	}
+	switch {
+	case len(set) == 0:
+		warn = "no_revenue_goals_matching"
+	case goalDim >= 0: // each row its goal's currency
+	case len(set) == 1:
+		fixed = set[0]
+	default:
+		warn = "no_single_revenue_currency"
 	}
 	for i := range rows {
 		cur := fixed
@@ -665,7 +657,7 @@ func (p *plan) fillRevenue(rows []Result, metrics []string, totals, counts []map
 	}
 	if warn != "" {
 		text := map[string]string{
-			"no_single_revenue_currency": "Revenue metrics are null as the selected goals or events have several currencies.",
+			"no_single_revenue_currency": "Revenue metrics are null as the selected goals have several currencies.",
 			"no_revenue_goals_matching":  "Revenue metrics are null as no revenue goal matches the filters.",
 		}[warn]
 		for _, m := range metrics {
@@ -778,7 +770,7 @@ func emptyMetrics(metrics []string) []any {
 	for i, m := range metrics {
 		out[i] = metricValue(newMetricValue(m))
 		switch m {
-		case MScrollDepth, MTimeOnPage, MTotalRevenue, MAverageRevenue:
+		case MScrollDepth, MTimeOnPage, MTotalRevenue, MAverageRevenue, MExitRate:
 			out[i] = nil
 		}
 	}
@@ -800,6 +792,8 @@ func change(m string, old, cur any) any {
 		return n - o
 	case MConversionRate, MGroupConversionRate:
 		return math.Round((n-o)*100) / 100
+	case MExitRate: // points, as Plausible
+		return math.Round((n-o)*10) / 10
 	}
 	switch {
 	case o == 0 && n > 0:

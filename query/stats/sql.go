@@ -104,6 +104,8 @@ func newBuilder(p *plan) *builder {
 		"dto":    p.span.to.Add(-time.Millisecond).UTC().Format(dateLayout),
 		"sfrom":  p.span.from.Add(-maxSessionSpan),
 		"sdfrom": p.span.from.Add(-maxSessionSpan).UTC().Format(dateLayout),
+		"sto":    p.span.to.Add(maxSessionSpan),
+		"sdto":   p.span.to.Add(maxSessionSpan).UTC().Format(dateLayout),
 		"tz":     p.tz,
 		"wfirst": p.span.first.Format(dateLayout),
 	}}
@@ -217,13 +219,33 @@ func (b *builder) leaf(f Filter, c fctx) string {
 		cond = "has(" + b.arg("Array(UInt32)", ids) + ", " + column(d, c) + ")"
 	case f.Dimension == "visit:city":
 		cond = b.stringCond(f, "toString("+column(d, c)+")", "")
+	case d.kind == kindLandingHost:
+		// The host of the session's first (argMin) or last (argMax)
+		// pageview; sessions may start before the range (up to
+		// maxSessionSpan) and run past its end, as entry and exit pages do.
+		sid := "session_id"
+		if c == ctxPushdown {
+			sid = "s0.session_id"
+		}
+		cond = sid + " IN (SELECT session_id FROM " + b.events() + " WHERE site_id = {site:UInt32}" +
+			" AND toDate(ts) BETWEEN {sdfrom:Date} AND {sdto:Date} AND ts >= {sfrom:DateTime64(3, 'UTC')} AND ts < {sto:DateTime64(3, 'UTC')}" +
+			" AND session_start >= {sfrom:DateTime64(3, 'UTC')} AND session_start < {to:DateTime64(3, 'UTC')}" +
+			" AND name = 'pageview' GROUP BY session_id HAVING " + b.stringCond(f, d.col+"(hostname, ts)", "") + ")"
 	case d.kind == kindProp:
 		key := b.arg("String", d.col)
 		if baseOp(f.Op) == "is" {
+			// A missing property reads as "(none)": is_not keeps events
+			// without it unless "(none)" is listed, as in Plausible.
 			cond = b.stringCond(f, "if(mapContains(props, "+key+"), props["+key+"], '"+noProp+"')", "")
-		} else {
-			cond = "(mapContains(props, " + key + ") AND " + b.stringCond(f, "props["+key+"]", "") + ")"
+			break
 		}
+		// contains(_not) and matches(_not) only match events that carry
+		// the property: a missing one is not "", as in Plausible.
+		cond = b.stringCond(f, "props["+key+"]", "")
+		if negated(f.Op) {
+			cond = "NOT (" + cond + ")"
+		}
+		return "(mapContains(props, " + key + ") AND " + cond + ")"
 	case f.Dimension == "visit:country":
 		cond = b.stringCond(f, countryExpr(c), d.empty)
 	default:
@@ -475,7 +497,8 @@ func splitPushdown(fs []Filter) (push, rest []Filter) {
 	var onlyVisit func(Filter) bool
 	onlyVisit = func(f Filter) bool {
 		if f.Dimension != "" {
-			return kindOf(f.Dimension) == kindVisit
+			k := kindOf(f.Dimension)
+			return k == kindVisit || k == kindLandingHost
 		}
 		if f.Op == "has_done" || f.Op == "has_not_done" {
 			return false
@@ -520,6 +543,7 @@ type shape struct {
 	pageDim                                   bool
 	goalDim                                   bool
 	eventDim                                  bool // visits are counted from events' sessions
+	exitRate                                  bool // pageviews per exit page, joined as x
 }
 
 func (p *plan) shape() shape {
@@ -543,7 +567,7 @@ func (p *plan) shape() shape {
 	s.countsFromSessions = s.sessionOnlyDim && !s.pageDim
 	for _, m := range p.metrics {
 		switch m {
-		case MVisitors, MPageviews, MPercentage, MVisits, MBounceRate, MVisitDuration, MViewsPerVisit:
+		case MVisitors, MPageviews, MPercentage, MVisits, MBounceRate, MVisitDuration, MViewsPerVisit, MExitRate:
 		default:
 			s.countsFromSessions = false
 		}
@@ -570,6 +594,8 @@ func (p *plan) shape() shape {
 			s.events, s.groupTotals = true, true
 		case MScrollDepth, MTimeOnPage:
 			s.engagement = true
+		case MExitRate:
+			s.sessions, s.exitRate = true, true
 		}
 	}
 	return s
@@ -815,6 +841,8 @@ func (b *builder) metricExpr(m string, sh shape, total, convTotal string) string
 		return "toInt64(if(g_pairs = 0, -1, round(g_scroll)))"
 	case MTimeOnPage:
 		return "toInt64(if(g_pairs = 0, -1, round(g_ms / 1000)))"
+	case MExitRate:
+		return "toFloat64(if(x_pageviews = 0, -1, round(s_visits * 100 / x_pageviews, 1)))"
 	case MTotalRevenue:
 		return "e_rev_sum"
 	case MAverageRevenue:
@@ -864,6 +892,9 @@ func (b *builder) statement(lim limits) (string, []outCol) {
 		if n > 0 {
 			from += using
 		}
+	}
+	if sh.exitRate {
+		from += " LEFT JOIN (" + b.exitPageviewsSub() + ") AS x USING (d0)"
 	}
 	if sh.groupTotals {
 		var keys []int
@@ -953,6 +984,15 @@ func (b *builder) statement(lim limits) (string, []outCol) {
 	q += " LIMIT " + b.arg("UInt64", uint64(p.limit)) + " OFFSET " + b.arg("UInt64", uint64(p.offset))
 	q += settings(lim)
 	return q, cols
+}
+
+// exitPageviewsSub counts the pageviews of each page (d0, the exit page
+// exit_rate is queried with) under the query's filters but those on the
+// exit page itself, as Plausible.
+func (b *builder) exitPageviewsSub() string {
+	fs := slices.DeleteFunc(slices.Clone(b.p.filters), func(f Filter) bool { return f.Dimension == "visit:exit_page" })
+	return "SELECT pathname AS d0, count() AS x_pageviews FROM " + b.events() + " WHERE " + eventsRange +
+		" AND name = 'pageview' AND " + b.where(fs, ctxEvents) + " GROUP BY d0"
 }
 
 // funnel counts, per visitor, how far windowFunnel got through the steps

@@ -113,7 +113,7 @@ func TestNewYork(t *testing.T) {
 			[]string{"2026-03-04 | 3 3", "2026-03-09 | 1 1"}},
 		{"months", `{"site_id":"ny.example","date_range":["2026-02-15","2026-03-10"],"metrics":["visitors"],"dimensions":["time:month"]}`,
 			[]string{"2026-02-01 | 1", "2026-03-01 | 5"}},
-		{"7d ending on the 8th: March 2 to 8", `{"site_id":"ny.example","date_range":"7d","date":"2026-03-08","metrics":["visitors"]}`,
+		{"7d before the 9th: March 2 to 8", `{"site_id":"ny.example","date_range":"7d","date":"2026-03-09","metrics":["visitors"]}`,
 			[]string{" | 3"}},
 		{"month", `{"site_id":"ny.example","date_range":"month","date":"2026-03-08","metrics":["visitors"]}`,
 			[]string{" | 5"}},

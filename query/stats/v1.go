@@ -124,7 +124,8 @@ func ParseV1(endpoint string, params url.Values) (*V1Query, error) {
 		}
 		q.DateRange = DateRange{From: first.Format(dateLayout), To: last.Format(dateLayout)}
 	} else {
-		q.DateRange = DateRange{Period: period}
+		// v1's periods end with their anchor day (or month), unlike v2's.
+		q.DateRange = DateRange{Period: period, endsOnDate: true}
 		if hasDate {
 			d, err := parseDate(date)
 			if err != nil {

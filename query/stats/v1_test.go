@@ -567,6 +567,11 @@ func v2Range(params string) string {
 		from, to, _ := strings.Cut(d, ",")
 		return `["` + from + `","` + to + `"]`
 	}
+	// v1's periods end with their anchor day; v2's "Nd" leave it out.
+	if n, unit := relativePeriod(p); unit == "d" {
+		last, _ := parseDate(d)
+		return `["` + last.AddDate(0, 0, 1-n).Format(dateLayout) + `","` + d + `"]`
+	}
 	return `"` + p + `","date":"` + d + `"`
 }
 
