@@ -145,6 +145,7 @@ export default {
   'metric.events': 'Events',
   'metric.percentage': 'Share',
   'metric.conversion_rate': 'Conversion rate',
+  'metric.group_conversion_rate': 'Conversion rate',
   'metric.total_revenue': 'Revenue',
   'metric.average_revenue': 'Average revenue',
   'metric.scroll_depth': 'Scroll depth',

@@ -145,6 +145,7 @@ export default {
   'metric.events': 'Événements',
   'metric.percentage': 'Part',
   'metric.conversion_rate': 'Taux de conversion',
+  'metric.group_conversion_rate': 'Taux de conversion',
   'metric.total_revenue': 'Chiffre d’affaires',
   'metric.average_revenue': 'Panier moyen',
   'metric.scroll_depth': 'Défilement',

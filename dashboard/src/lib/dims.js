@@ -57,11 +57,11 @@ export var GOAL_METRICS = ['visitors', 'events', 'conversion_rate']
 export var LOWER_IS_BETTER = { bounce_rate: true }
 
 // Metrics whose change is told in points rather than in per cent.
-export var RATE_METRICS = { bounce_rate: true, conversion_rate: true, percentage: true, scroll_depth: true }
+export var RATE_METRICS = { bounce_rate: true, conversion_rate: true, group_conversion_rate: true, percentage: true, scroll_depth: true }
 
 // The columns of each breakdown's details list.
 export function detailMetrics(dim, goalFilter) {
-  if (goalFilter) return ['visitors', 'events', 'conversion_rate']
+  if (goalFilter) return ['visitors', 'events', 'group_conversion_rate']
   switch (dim) {
     case 'event:goal':
       return ['visitors', 'events', 'conversion_rate', 'total_revenue', 'average_revenue']

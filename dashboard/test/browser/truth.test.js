@@ -1,0 +1,128 @@
+// The dashboard tells the truth: what it shows under a goal filter, on a
+// new site, in French and to a viewer is what the Stats API answers, in
+// the reader's words. Headless Chromium against the real binary; each test
+// waits for the exact text it asserts and leaves screenshots at 1440 px and
+// 390 px in English and French in test-artifacts/.
+import assert from 'node:assert/strict'
+import { after, afterEach, before, describe, test } from 'node:test'
+import { demo, launch, login, newPage, queryFromPage, settle, shot, SITE, startServer } from './harness.js'
+
+var server
+var browser
+var page
+
+before(async () => {
+  server = await startServer()
+  demo(server.data)
+  browser = await launch()
+  page = await newPage(browser, server, { viewport: { width: 1440, height: 1000 } })
+  await login(page, server)
+  // Goals from the demo's custom events and a page, and a funnel of them.
+  var ids = {}
+  for (var g of [{ event_name: 'Signup' }, { event_name: 'Purchase' }, { page_path: '/panier' }]) {
+    ids[g.event_name || g.page_path] = (await call(page, 'POST', '/api/sites/' + SITE + '/goals', g)).id
+  }
+  await call(page, 'POST', '/api/sites/' + SITE + '/funnels', { name: 'Achat', steps: [ids['/panier'], ids.Purchase], window_seconds: 3600 })
+})
+
+after(async () => {
+  if (browser) await browser.close()
+  if (server) {
+    var errors = server.log().split('\n').filter(l => /level=ERROR|"level":"ERROR"/.test(l))
+    for (var l of errors.slice(0, 20)) console.log('server: ' + l.slice(0, 300))
+    await server.stop()
+  }
+})
+
+afterEach(() => {
+  if (page) assert.deepEqual(page.problems.splice(0), [], 'the page broke its CSP, threw, or reached another origin')
+})
+
+// A call of the dashboard API from inside the page, with the session's
+// CSRF token; its parsed answer (or null for an empty one).
+async function call(p, method, path, body) {
+  return p.evaluate(
+    async ([method, path, body]) => {
+      var csrf = (await (await fetch('/api/auth/me')).json()).csrf_token
+      var res = await fetch(path, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: body ? JSON.stringify(body) : undefined })
+      if (!res.ok) throw new Error(method + ' ' + path + ': ' + res.status + ' ' + (await res.text()))
+      var text = await res.text()
+      return text ? JSON.parse(text) : null
+    },
+    [method, path, body]
+  )
+}
+
+// Polls until fn() returns want (deep-equal), or fails with the last value.
+async function until(fn, want, what, timeoutMs = 30000) {
+  var end = Date.now() + timeoutMs
+  var got
+  for (;;) {
+    got = await fn().catch(e => 'error: ' + e.message)
+    if (JSON.stringify(got) === JSON.stringify(want)) return
+    if (Date.now() > end) assert.deepEqual(got, want, what)
+    await new Promise(ok => setTimeout(ok, 100))
+  }
+}
+
+// Screenshots at 1440 px and 390 px, in English and French, of path.
+async function shots(name, path, ready) {
+  for (var lang of ['en', 'fr']) {
+    for (var width of [1440, 390]) {
+      var p = await newPage(browser, server, { viewport: { width, height: 1000 }, locale: lang === 'fr' ? 'fr-FR' : 'en-GB', storageState: await page.context().storageState() })
+      await p.goto(server.url + path + (path.includes('?') ? '&' : '?') + 'lang=' + lang)
+      await settle(p)
+      if (ready) await ready(p, lang)
+      await shot(p, `truth-${name}-${lang}-${width}`)
+      assert.deepEqual(p.problems, [])
+      await p.context().close()
+    }
+  }
+}
+
+function pct(v, lang) {
+  return new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 1 }).format(v / 100)
+}
+
+// The cells of a panel's row: [label, ...metric texts].
+async function rowTexts(p, panel, value) {
+  var row = p.locator(`[data-panel="${panel}"] table.rows[aria-busy="false"] tr`, { has: p.locator(`.bar-row[data-value="${value}"]`) })
+  return (await row.locator('th, td').allInnerTexts({ timeout: 2000 })).map(s => s.trim())
+}
+
+describe('the dashboard tells the truth', () => {
+  test('under a goal filter, a breakdown row shows its own conversion rate', async () => {
+    var filters = [['is', 'event:goal', ['Purchase']]]
+    var api = await queryFromPage(page, { site_id: SITE, metrics: ['visitors', 'group_conversion_rate', 'conversion_rate'], date_range: '28d', dimensions: ['visit:country'], filters, include: { imports: true } })
+    var fr = api.results.find(r => r.dimensions[0] === 'FR')
+    assert.ok(fr, 'France converts in the demo data')
+    // The two rates differ, so the test tells them apart.
+    assert.notEqual(pct(fr.metrics[1], 'en'), pct(fr.metrics[2], 'en'))
+    await page.goto(server.url + '/' + SITE + '?period=28d&f=is,goal,Purchase')
+    await page.locator('[data-panel="locations"]').getByRole('tab', { name: 'Countries' }).click()
+    var visitors = new Intl.NumberFormat('en', { maximumFractionDigits: 1 }).format(fr.metrics[0])
+    await until(() => rowTexts(page, 'locations', 'FR'), ['🇫🇷 France', visitors, pct(fr.metrics[1], 'en')], 'the France row')
+    // The details list says the same.
+    await page.locator('[data-panel="locations"] [data-details]').click()
+    var dialog = page.getByRole('dialog')
+    var rate = async () => (await dialog.locator('table.details[aria-busy="false"] tr', { has: page.getByRole('button', { name: /France$/ }) }).locator('td').last().innerText({ timeout: 2000 })).trim()
+    await until(rate, pct(fr.metrics[1], 'en'), 'the France row of the details')
+    await page.keyboard.press('Escape')
+    await shots('goal-rows', '/' + SITE + '?period=28d&f=is,goal,Purchase', async p => {
+      await p.locator('[data-panel="locations"] [role=tab]').nth(1).click()
+      await p.locator('[data-panel="locations"] .rows[aria-busy="false"]').first().waitFor()
+    })
+  })
+
+  test('the funnels panel reports under a goal filter', async () => {
+    var report = await call(page, 'POST', '/api/sites/' + SITE + '/funnels/' + (await call(page, 'GET', '/api/sites/' + SITE + '/funnels')).funnels[0].id + '/report', { date_range: '28d', filters: [['has_done', ['is', 'event:goal', ['Purchase']]]] })
+    var first = report.steps[0]
+    assert.ok(first.visitors > 0, 'visits that purchased went to the basket first')
+    await page.goto(server.url + '/' + SITE + '?period=28d&f=is,goal,Purchase')
+    var step = page.locator('[data-panel="funnels"] .funnel[aria-busy="false"] li').first()
+    var want = `1. Visit /panier ${new Intl.NumberFormat('en', { maximumFractionDigits: 0 }).format(first.visitors)} · ${pct(first.conversion_rate, 'en')}`
+    await until(async () => (await step.locator('.funnel-top').innerText({ timeout: 2000 })).replace(/\s+/g, ' ').trim(), want, 'the first step')
+    assert.equal(await page.locator('[data-panel="funnels"] .error-box').count(), 0)
+    await shots('funnel-goal', '/' + SITE + '?period=28d&f=is,goal,Purchase', p => p.locator('[data-panel="funnels"] .funnel[aria-busy="false"]').waitFor())
+  })
+})
