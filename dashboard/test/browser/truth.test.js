@@ -125,4 +125,36 @@ describe('the dashboard tells the truth', () => {
     assert.equal(await page.locator('[data-panel="funnels"] .error-box').count(), 0)
     await shots('funnel-goal', '/' + SITE + '?period=28d&f=is,goal,Purchase', p => p.locator('[data-panel="funnels"] .funnel[aria-busy="false"]').waitFor())
   })
+
+  test('a new site shows no numbers it does not have, and an install prompt', async () => {
+    var domain = 'vide.example.fr'
+    await call(page, 'POST', '/api/sites', { domain, timezone: 'Europe/Paris' })
+    await page.goto(server.url + '/' + domain + '?period=28d')
+    var values = async () => {
+      var out = {}
+      for (var m of await page.locator('.top-stats[aria-busy="false"] .stat[data-metric]').all({ timeout: 2000 })) out[await m.getAttribute('data-metric')] = (await m.locator('.stat-value').innerText({ timeout: 2000 })).trim()
+      return out
+    }
+    var dash = { visitors: '–', visits: '–', pageviews: '–', views_per_visit: '–', bounce_rate: '–', visit_duration: '–' }
+    await until(values, dash, 'the top stats of a site without events')
+    // The install prompt carries the site's own snippet.
+    await until(async () => (await page.locator('[data-install] .snippet pre code').innerText({ timeout: 2000 })).includes('/js/s/'), true, 'the install prompt')
+    // An empty graph counts 0 and 1, not 0.2 visitors.
+    await until(() => page.locator('.graph-box[data-y-ticks]').getAttribute('data-y-ticks', { timeout: 2000 }), '0|1', 'the y axis of an empty graph')
+    await shots('new-site', '/' + domain + '?period=28d', p => p.locator('[data-install] .snippet pre code', { hasText: '/js/s/' }).waitFor())
+  })
+
+  test('year over year without last year shows no rate change', async () => {
+    await page.goto(server.url + '/' + SITE + '?period=28d&compare=year_over_year')
+    var changes = async () => {
+      var out = {}
+      for (var m of await page.locator('.top-stats[aria-busy="false"] .stat[data-metric]').all({ timeout: 2000 })) {
+        out[await m.getAttribute('data-metric')] = (await m.locator('.stat-change > span:not(.sr-only)').first().innerText({ timeout: 2000 })).trim()
+      }
+      return out
+    }
+    var none = { visitors: '–', visits: '–', pageviews: '–', views_per_visit: '–', bounce_rate: '–', visit_duration: '–' }
+    await until(changes, none, 'the changes against an empty last year')
+    await shots('yoy-empty', '/' + SITE + '?period=28d&compare=year_over_year', p => p.locator('.top-stats[aria-busy="false"] .stat-change').first().waitFor())
+  })
 })
