@@ -76,3 +76,20 @@ export function detailMetrics(dim, goalFilter) {
       return ['visitors', 'visits', 'bounce_rate', 'visit_duration']
   }
 }
+
+// A value as the reader reads it: empty as (none), Plausible's (not set),
+// channels and goals named after a page in the reader's language. The
+// value itself (what a filter sends) is unchanged.
+export function valueText(dim, v, t) {
+  if (v === '' || v === null || v === undefined) return t('common.none')
+  v = String(v)
+  if (v === '(not set)') return t('value.notSet')
+  if (dim === 'visit:channel') {
+    var k = 'channel.' + v
+    var s = t(k)
+    return s === k ? v : s
+  }
+  var page = dim === 'event:goal' && /^Visit (\/.*)$/.exec(v)
+  if (page) return t('goal.visit', { path: page[1] })
+  return v
+}

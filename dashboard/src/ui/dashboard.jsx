@@ -5,7 +5,7 @@
 import { createContext } from 'preact'
 import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { needsToday, PERIODS, resolvePeriod, todayIn, zoomTo } from '../lib/dates.js'
-import { dimKey, LOWER_IS_BETTER, RATE_METRICS } from '../lib/dims.js'
+import { dimKey, LOWER_IS_BETTER, RATE_METRICS, valueText } from '../lib/dims.js'
 import { countryName, flag, formatChange, formatCompact, formatDay, formatMetric, formatPercent } from '../lib/format.js'
 import { change, exportPath, graphMetric, num, seriesFromResults, timeseriesQuery, topMetrics, topStatsQuery, withoutFilter } from '../lib/query.js'
 import { parseState, serializeState, updateState } from '../lib/state.js'
@@ -66,9 +66,8 @@ export function Dashboard({ domain }) {
 }
 
 function displayValue(dim, v, lang, t) {
-  if (v === '' || v === null || v === undefined) return t('common.none')
-  if (dim === 'visit:country') return (flag(v) + ' ' + countryName(v, lang)).trim()
-  return String(v)
+  if (dim === 'visit:country' && v) return (flag(v) + ' ' + countryName(v, lang)).trim()
+  return valueText(dim, v, t)
 }
 export { displayValue }
 
@@ -405,8 +404,7 @@ function TopStats() {
             )}
             {state.compare && row && (
               <span class={'stat-change ' + good}>
-                {c !== null && c !== 0 && <Icon name={c > 0 ? 'up' : 'down'} size={12} />}
-                <span>{c === null ? '–' : formatChange(c, lang, rate) + (rate ? ' ' + t('stats.points') : '')}</span>
+                <span>{c === null ? '–' : formatChange(c, lang, rate, true) + (rate ? ' ' + t('stats.points') : '')}</span>
                 <span class="sr-only">
                   {' '}
                   {t('stats.vs', { value: formatMetric(m, prev, lang) })}

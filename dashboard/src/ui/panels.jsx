@@ -369,7 +369,7 @@ function FunnelsPanel() {
           <li key={i}>
             <div class="funnel-top">
               <span class="funnel-name">
-                {i + 1}. {s.name || s.label}
+                {i + 1}. {displayValue('event:goal', s.name || s.label, lang, t)}
               </span>
               <span class="num">
                 {formatNumber(s.visitors, lang, 0)} · {formatPercent(s.conversion_rate, lang)}

@@ -157,4 +157,30 @@ describe('the dashboard tells the truth', () => {
     await until(changes, none, 'the changes against an empty last year')
     await shots('yoy-empty', '/' + SITE + '?period=28d&compare=year_over_year', p => p.locator('.top-stats[aria-busy="false"] .stat-change').first().waitFor())
   })
+
+  test('French throughout: channels, goal names, durations, changes', async () => {
+    var TOP = ['visitors', 'visit_duration']
+    var api = await queryFromPage(page, { site_id: SITE, metrics: TOP, date_range: '28d', include: { imports: true, comparisons: { mode: 'previous_period' } } })
+    var [visitors, duration] = api.results[0].metrics
+    var prev = api.results[0].comparison.metrics[0]
+    var c = Math.round(((visitors - prev) / prev) * 1000) / 10
+    var fr = (n, d = 1) => new Intl.NumberFormat('fr', { maximumFractionDigits: d }).format(n)
+    var d = Math.round(duration)
+    var wantDuration = Math.floor(d / 60) ? `${Math.floor(d / 60)} min` + (d % 60 ? ` ${d % 60} s` : '') : `${d} s`
+    var wantChange = (c > 0 ? '↑ ' : '↓ ') + fr(Math.abs(c)) + '\u202f%'
+    var channels = await queryFromPage(page, { site_id: SITE, metrics: ['visitors'], date_range: '28d', dimensions: ['visit:channel'], include: { imports: true } })
+    var organic = channels.results.find(r => r.dimensions[0] === 'Organic Search')
+    await page.goto(server.url + '/' + SITE + '?period=28d&compare=previous_period&lang=fr')
+    await page.locator('[data-panel="sources"] [role=tab]').first().click()
+    var stat = m => page.locator(`.top-stats[aria-busy="false"] .stat[data-metric="${m}"]`)
+    // Units keep to their number with no-break spaces.
+    var plain = s => s.replace(/[\u00a0\u202f]/g, ' ').trim()
+    await until(async () => plain(await stat('visit_duration').locator('.stat-value').innerText({ timeout: 2000 })), wantDuration, 'the visit duration in French')
+    await until(async () => plain(await stat('visitors').locator('.stat-change > span:not(.sr-only)').first().innerText({ timeout: 2000 })), plain(wantChange), 'the change of visitors')
+    await until(() => rowTexts(page, 'sources', 'Organic Search'), ['Recherche naturelle', fr(organic.metrics[0])], 'the Organic Search row')
+    var step = page.locator('[data-panel="funnels"] .funnel[aria-busy="false"] li .funnel-name').first()
+    await until(async () => (await step.innerText({ timeout: 2000 })).trim(), '1. Visite de /panier', 'a goal named after its page')
+    await until(() => rowTexts(page, 'goals', 'Visit /panier').then(r => r[0]), 'Visite de /panier', 'the page goal in the goals panel')
+    await shots('french', '/' + SITE + '?period=28d&compare=previous_period', p => p.locator('.top-stats[aria-busy="false"] .stat-change').first().waitFor())
+  })
 })
