@@ -23,6 +23,7 @@ export default {
   'common.saved': 'Saved.',
   'common.show': 'Show',
   'confirm.type': 'Type {word} to confirm',
+  'error.forbidden': 'Your role on this site does not allow this. Ask one of its administrators.',
   'error.load': 'Could not load this: {message}',
   'notfound.title': 'Page not found',
   'notfound.back': 'Back to your sites',

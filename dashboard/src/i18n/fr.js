@@ -23,6 +23,7 @@ export default {
   'common.saved': 'Enregistré.',
   'common.show': 'Afficher',
   'confirm.type': 'Tapez {word} pour confirmer',
+  'error.forbidden': 'Votre rôle sur ce site ne le permet pas. Demandez-le à l’un de ses administrateurs.',
   'error.load': 'Chargement impossible : {message}',
   'notfound.title': 'Page introuvable',
   'notfound.back': 'Retour à vos sites',

@@ -44,7 +44,18 @@ export function Settings({ domain, tab }) {
           </ul>
         </nav>
         <div class="settings-body">
-          {site.error ? <ErrorBox error={site.error} retry={site.reload} /> : !site.data ? <SkeletonRows rows={4} /> : <Body domain={domain} site={site.data} reload={site.reload} />}
+          {site.error ? (
+            <ErrorBox error={site.error} retry={site.reload} />
+          ) : !site.data ? (
+            <SkeletonRows rows={4} />
+          ) : site.data.role === 'viewer' ? (
+            // A viewer may change nothing here: no control to be refused.
+            <p class="card section" data-viewer-note>
+              {t('settings.viewerOnly')}
+            </p>
+          ) : (
+            <Body domain={domain} site={site.data} reload={site.reload} />
+          )}
         </div>
       </div>
     </Page>

@@ -183,4 +183,54 @@ describe('the dashboard tells the truth', () => {
     await until(() => rowTexts(page, 'goals', 'Visit /panier').then(r => r[0]), 'Visite de /panier', 'the page goal in the goals panel')
     await shots('french', '/' + SITE + '?period=28d&compare=previous_period', p => p.locator('.top-stats[aria-busy="false"] .stat-change').first().waitFor())
   })
+
+  test('a viewer sees no edit controls; a refused action says why in a sentence', async () => {
+    var email = 'lecteur@client.fr'
+    // Invited as an administrator: the goals page offers to delete.
+    var { link } = await call(page, 'POST', '/api/sites/' + SITE + '/members', { email, role: 'admin' })
+    var ctx = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'en-GB' })
+    var p = await ctx.newPage()
+    await p.goto(link)
+    await p.getByLabel('New password').fill('the reader chose this')
+    await p.getByLabel('Repeat the password').fill('the reader chose this')
+    await p.getByRole('button', { name: 'Create my account and join' }).click()
+    await p.waitForURL(new RegExp('/' + SITE.replace(/\./g, '\\.') + '$'))
+    await p.goto(server.url + '/' + SITE + '/settings/goals')
+    var remove = p.getByRole('button', { name: /Delete/ }).first()
+    await remove.waitFor()
+    // Made a viewer meanwhile: the click is refused by the server.
+    assert.equal((await call(page, 'POST', '/api/sites/' + SITE + '/members', { email, role: 'viewer' })).member?.role ?? 'viewer', 'viewer')
+    await remove.click()
+    await p.getByRole('dialog').locator('[data-confirm]').click()
+    await until(async () => (await p.getByRole('dialog').getByRole('alert').innerText({ timeout: 2000 })).trim(), 'Your role on this site does not allow this. Ask one of its administrators.', 'the refusal')
+    await shot(p, 'truth-refused-en-1440')
+    // Once reloaded, a viewer sees no control that edits or deletes.
+    var controls = async path => {
+      await p.goto(server.url + path)
+      await p.locator('[data-viewer-note]').waitFor({ timeout: 5000 })
+      return p.locator('main').getByRole('button', { name: /^(Add|Delete|Save|Remove|Create|Revoke|Invite)/ }).count()
+    }
+    await until(() => controls('/' + SITE + '/settings/goals'), 0, 'controls on the goals settings')
+    await until(async () => (await p.locator('[data-viewer-note]').innerText({ timeout: 2000 })).trim(), 'You can read the statistics of this site; its settings are in the hands of its administrators.', 'the note to a viewer')
+    for (var path of ['/' + SITE + '/settings/funnels', '/' + SITE + '/settings/shared-links', '/' + SITE + '/settings/general', '/' + SITE + '/settings/danger']) {
+      await until(() => controls(path), 0, 'controls on ' + path)
+    }
+    await p.goto(server.url + '/' + SITE + '?period=28d')
+    await p.locator('.top-stats[aria-busy="false"] .stat-value[data-value]').first().waitFor()
+    assert.equal(await p.locator('a[href$="/settings"], a[href*="/settings/"]').count(), 0, 'no link to the settings')
+    await p.goto(server.url + '/sites')
+    await p.locator('.site-card', { hasText: SITE }).waitFor()
+    assert.equal(await p.locator('a[href*="/settings"]').count(), 0, 'no link to the settings from the sites')
+    var state = await ctx.storageState()
+    await ctx.close()
+    for (var lang of ['en', 'fr']) {
+      for (var width of [1440, 390]) {
+        var v = await newPage(browser, server, { viewport: { width, height: 1000 }, locale: lang === 'fr' ? 'fr-FR' : 'en-GB', storageState: state })
+        await v.goto(server.url + '/' + SITE + '/settings/goals?lang=' + lang)
+        await v.locator('[data-viewer-note]').waitFor()
+        await shot(v, `truth-viewer-${lang}-${width}`)
+        await v.context().close()
+      }
+    }
+  })
 })
