@@ -48,8 +48,9 @@ export function Settings({ domain, tab }) {
             <ErrorBox error={site.error} retry={site.reload} />
           ) : !site.data ? (
             <SkeletonRows rows={4} />
-          ) : site.data.role === 'viewer' ? (
-            // A viewer may change nothing here: no control to be refused.
+          ) : site.data.role === 'viewer' && tab !== 'reports' ? (
+            // A viewer may change nothing here but their own reports: no
+            // control to be refused.
             <p class="card section" data-viewer-note>
               {t('settings.viewerOnly')}
             </p>
