@@ -387,7 +387,7 @@ func (s *Server) funnel(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.stats.Funnel(r.Context(), site, steps, time.Duration(f.WindowSeconds)*time.Second, q)
+	res, err := s.stats.Funnel(r.Context(), site, steps, time.Duration(f.WindowSeconds)*time.Second, q, goals...)
 	if err != nil {
 		s.fail(w, r, err)
 		return

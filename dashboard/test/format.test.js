@@ -23,6 +23,10 @@ describe('numbers', () => {
     assert.equal(formatChange(0, 'en'), '0%')
     assert.equal(formatChange(null, 'en'), '–')
     assert.equal(formatChange(2.5, 'en', true), '+2.5')
+    // With an arrow, one sign: the arrow.
+    assert.equal(plain(formatChange(-2.7, 'fr', false, true)), '↓ 2,7 %')
+    assert.equal(formatChange(12.5, 'en', false, true), '↑ 12.5%')
+    assert.equal(formatChange(0, 'en', true, true), '0')
   })
 
   test('durations in hours, minutes, seconds', () => {
@@ -30,7 +34,8 @@ describe('numbers', () => {
     assert.equal(formatDuration(125, 'en'), '2m 5s')
     assert.equal(formatDuration(3720, 'en'), '1h 2m')
     assert.equal(formatDuration(0, 'en'), '0s')
-    assert.equal(plain(formatDuration(125, 'fr')), '2min 5s')
+    assert.equal(plain(formatDuration(125, 'fr')), '2 min 5 s')
+    assert.equal(plain(formatDuration(288, 'fr')), '4 min 48 s')
     assert.equal(formatDuration(120, 'en'), '2m')
   })
 
@@ -81,5 +86,22 @@ describe('dates and places', () => {
     ]) {
       assert.equal(countryCodeOf(text, lang), want, `${text} (${lang})`)
     }
+  })
+})
+
+describe('values in the reader\'s words', () => {
+  test('channels, (not set) and goals named after a page', async () => {
+    var { valueText } = await import('../src/lib/dims.js')
+    var { makeT } = await import('../src/lib/i18n.js')
+    var fr = makeT('fr')
+    var en = makeT('en')
+    assert.equal(valueText('visit:channel', 'Organic Search', fr), 'Recherche naturelle')
+    assert.equal(valueText('visit:channel', 'Organic Search', en), 'Organic Search')
+    assert.equal(valueText('visit:channel', 'Something new', fr), 'Something new')
+    assert.equal(valueText('visit:region', '(not set)', fr), '(non défini)')
+    assert.equal(valueText('event:goal', 'Visit /panier', fr), 'Visite de /panier')
+    assert.equal(valueText('event:goal', 'Purchase', fr), 'Purchase')
+    assert.equal(valueText('event:page', 'Visit /x', fr), 'Visit /x')
+    assert.equal(valueText('visit:source', '', fr), '(aucun)')
   })
 })

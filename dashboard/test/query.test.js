@@ -158,3 +158,14 @@ describe('asking before the site\'s time zone is known', () => {
     assert.ok(needsToday(S({ period: 'custom', from: '2024-01-01', to: '2024-01-10' })))
   })
 })
+
+describe('funnel report filters', () => {
+  test('event filters keep the visits that did it; visit filters stay', async () => {
+    var { funnelFilters } = await import('../src/lib/query.js')
+    assert.deepEqual(funnelFilters([['is', 'event:goal', ['Purchase']], ['is', 'visit:country', ['FR']], ['contains', 'event:page', ['/blog']]]), [
+      ['has_done', ['is', 'event:goal', ['Purchase']]],
+      ['is', 'visit:country', ['FR']],
+      ['has_done', ['contains', 'event:page', ['/blog']]],
+    ])
+  })
+})

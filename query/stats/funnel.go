@@ -53,8 +53,9 @@ const DefaultFunnelWindow = 24 * time.Hour
 // Funnel counts the visitors who completed 2 to 8 steps in order, each step
 // within window of the first (ClickHouse windowFunnel: other events may come
 // between steps). q supplies the date range and visit filters; its metrics
-// and dimensions are ignored.
-func (e *Engine) Funnel(ctx context.Context, site sillage.Site, steps []Goal, window time.Duration, q *Query) (*FunnelResult, error) {
+// and dimensions are ignored. goals are the site's, which a goal filter
+// under has_done names (without them it matches nobody).
+func (e *Engine) Funnel(ctx context.Context, site sillage.Site, steps []Goal, window time.Duration, q *Query, goals ...Goal) (*FunnelResult, error) {
 	if len(steps) < 2 || len(steps) > 8 {
 		return nil, qerr("steps", "a funnel has 2 to 8 steps, got %d", len(steps))
 	}
@@ -83,7 +84,7 @@ func (e *Engine) Funnel(ctx context.Context, site sillage.Site, steps []Goal, wi
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{siteID: site.ID, tz: loc.String(), loc: loc, span: sp, filters: fq.Filters}
+	p := &plan{siteID: site.ID, tz: loc.String(), loc: loc, span: sp, filters: fq.Filters, goals: goals}
 	if err := e.counting(ctx, p); err != nil {
 		return nil, err
 	}

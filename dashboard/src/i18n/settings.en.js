@@ -1,6 +1,7 @@
 // English messages of the pages loaded on demand (settings, second factor,
 // email); the first load carries en.js only. Same keys as settings.fr.js.
 export default {
+  'settings.viewerOnly': 'You can read the statistics of this site; its settings are in the hands of its administrators.',
   'totp.intro': 'Ask for a code from an authenticator app (such as FreeOTP, Aegis or Google Authenticator) at every login, besides the password.',
   'totp.start': 'Set up',
   'totp.scan': 'Scan this QR code with your authenticator app.',

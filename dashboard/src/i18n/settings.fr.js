@@ -1,6 +1,7 @@
 // Messages des pages chargées à la demande (réglages, second facteur,
 // e-mail). Mêmes clés que settings.en.js.
 export default {
+  'settings.viewerOnly': 'Vous pouvez lire les statistiques de ce site ; ses réglages sont entre les mains de ses administrateurs.',
   'totp.intro': 'Demander, à chaque connexion, en plus du mot de passe, un code d’une application d’authentification (FreeOTP, Aegis, Google Authenticator…).',
   'totp.start': 'Configurer',
   'totp.scan': 'Scannez ce QR code avec votre application d’authentification.',

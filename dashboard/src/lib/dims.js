@@ -57,11 +57,11 @@ export var GOAL_METRICS = ['visitors', 'events', 'conversion_rate']
 export var LOWER_IS_BETTER = { bounce_rate: true }
 
 // Metrics whose change is told in points rather than in per cent.
-export var RATE_METRICS = { bounce_rate: true, conversion_rate: true, percentage: true, scroll_depth: true }
+export var RATE_METRICS = { bounce_rate: true, conversion_rate: true, group_conversion_rate: true, percentage: true, scroll_depth: true }
 
 // The columns of each breakdown's details list.
 export function detailMetrics(dim, goalFilter) {
-  if (goalFilter) return ['visitors', 'events', 'conversion_rate']
+  if (goalFilter) return ['visitors', 'events', 'group_conversion_rate']
   switch (dim) {
     case 'event:goal':
       return ['visitors', 'events', 'conversion_rate', 'total_revenue', 'average_revenue']
@@ -75,4 +75,21 @@ export function detailMetrics(dim, goalFilter) {
       if (dim.startsWith('event:props:')) return ['visitors', 'events', 'percentage']
       return ['visitors', 'visits', 'bounce_rate', 'visit_duration']
   }
+}
+
+// A value as the reader reads it: empty as (none), Plausible's (not set),
+// channels and goals named after a page in the reader's language. The
+// value itself (what a filter sends) is unchanged.
+export function valueText(dim, v, t) {
+  if (v === '' || v === null || v === undefined) return t('common.none')
+  v = String(v)
+  if (v === '(not set)') return t('value.notSet')
+  if (dim === 'visit:channel') {
+    var k = 'channel.' + v
+    var s = t(k)
+    return s === k ? v : s
+  }
+  var page = dim === 'event:goal' && /^Visit (\/.*)$/.exec(v)
+  if (page) return t('goal.visit', { path: page[1] })
+  return v
 }

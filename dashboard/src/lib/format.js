@@ -26,13 +26,14 @@ export function formatPercent(p, lang) {
 }
 
 // Seconds as hours, minutes and seconds: '1h 2m', '3m 5s', '45s'
-// (en, narrow units) / '1 h 2 min', '3 min 5 s', '45 s' (fr).
+// (en, narrow units) / '1 h 2 min', '3 min 5 s', '45 s' (fr, short units:
+// French spaces its units).
 export function formatDuration(seconds, lang) {
   var s = Math.max(0, Math.round(Number(seconds) || 0))
   var h = Math.floor(s / 3600)
   var m = Math.floor((s % 3600) / 60)
   var sec = s % 60
-  var unit = (v, u) => nf(lang, { style: 'unit', unit: u, unitDisplay: 'narrow' }).format(v)
+  var unit = (v, u) => nf(lang, { style: 'unit', unit: u, unitDisplay: lang === 'fr' ? 'short' : 'narrow' }).format(v)
   if (h) return unit(h, 'hour') + (m ? ' ' + unit(m, 'minute') : '')
   if (m) return unit(m, 'minute') + (sec ? ' ' + unit(sec, 'second') : '')
   return unit(sec, 'second')
@@ -58,6 +59,7 @@ export function formatMetric(metric, v, lang, { compact = true } = {}) {
   switch (metric) {
     case 'bounce_rate':
     case 'conversion_rate':
+    case 'group_conversion_rate':
     case 'percentage':
     case 'scroll_depth':
       return formatPercent(v, lang)
@@ -75,10 +77,13 @@ export function formatMetric(metric, v, lang, { compact = true } = {}) {
 }
 
 // A change as a signed number: '+12%', '−3%' in per cent, or in points for
-// rates ('+2.5 pts' is left to the caller's label).
-export function formatChange(c, lang, points) {
+// rates ('+2.5 pts' is left to the caller's label); with arrow, its
+// direction is the arrow alone: '↓ 3%' (one sign, not two).
+export function formatChange(c, lang, points, arrow) {
   if (c === null || c === undefined) return '–'
-  var n = nf(lang, { maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(c)
+  var n = arrow
+    ? (c > 0 ? '↑ ' : c < 0 ? '↓ ' : '') + nf(lang, { maximumFractionDigits: 1 }).format(Math.abs(c))
+    : nf(lang, { maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(c)
   // French puts a narrow no-break space before %, which keeps them on one line.
   return points ? n : n + (lang === 'fr' ? '\u202f%' : '%')
 }

@@ -66,6 +66,13 @@ export function breakdownQuery(site, state, today, { dimension, metrics, limit =
   return q
 }
 
+// The filters of a funnel report: a funnel counts visits, so a filter on
+// events (a goal, a page, a property) keeps the visits that did it, as
+// has_done; visit filters stay as they are.
+export function funnelFilters(filters) {
+  return filters.map(f => (f[1].startsWith('event:') ? ['has_done', [f[0], f[1], f[2].slice()]] : [f[0], f[1], f[2].slice()]))
+}
+
 // The filters once a row's value is clicked: it replaces any filter on the
 // same dimension.
 export function withFilter(filters, dim, value, op = 'is') {

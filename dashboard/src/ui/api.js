@@ -11,6 +11,8 @@ export function setCsrf(token) {
   csrf = token || ''
 }
 
+import { makeT } from '../lib/i18n.js'
+
 // The dashboard's language, sent as Accept-Language: the server writes the
 // emails a request causes (an invitation, a reset link) in it.
 export function setLang(l) {
@@ -78,6 +80,10 @@ async function send(method, path, body, quiet401) {
   if (!res.ok) {
     if (res.status === 401 && !quiet401 && onUnauthorized) onUnauthorized()
     var msg = (data && (data.error || data.message)) || res.statusText || 'HTTP ' + res.status
+    // A refusal for the reader's role (or one without a word) is told as a
+    // sentence in the reader's language; other refusals (another account's
+    // invitation…) are sentences of their own.
+    if (res.status === 403 && (typeof msg !== 'string' || /^this needs the \w+ role\b|^forbidden$|^not allowed$|^HTTP 403$/i.test(msg))) msg = makeT(lang || 'en')('error.forbidden')
     throw new ApiError(res.status, typeof msg === 'string' ? msg : JSON.stringify(msg), data)
   }
   return data

@@ -5,7 +5,7 @@
 import { createContext } from 'preact'
 import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { needsToday, PERIODS, resolvePeriod, todayIn, zoomTo } from '../lib/dates.js'
-import { dimKey, LOWER_IS_BETTER, RATE_METRICS } from '../lib/dims.js'
+import { dimKey, LOWER_IS_BETTER, RATE_METRICS, valueText } from '../lib/dims.js'
 import { countryName, flag, formatChange, formatCompact, formatDay, formatMetric, formatPercent } from '../lib/format.js'
 import { change, exportPath, graphMetric, num, seriesFromResults, timeseriesQuery, topMetrics, topStatsQuery, withoutFilter } from '../lib/query.js'
 import { parseState, serializeState, updateState } from '../lib/state.js'
@@ -15,6 +15,7 @@ import { browserZone, ErrorBox, Icon, Modal, useApp, useLoad, useTick } from './
 import { Page } from './frame.jsx'
 import { Link, navigate, useLocation } from './router.jsx'
 import { Graph } from './graph.jsx'
+import { Snippet } from './sites.jsx'
 import { FilterDialog, Panels } from './panels.jsx'
 
 var DashContext = createContext(null)
@@ -65,9 +66,8 @@ export function Dashboard({ domain }) {
 }
 
 function displayValue(dim, v, lang, t) {
-  if (v === '' || v === null || v === undefined) return t('common.none')
-  if (dim === 'visit:country') return (flag(v) + ' ' + countryName(v, lang)).trim()
-  return String(v)
+  if (dim === 'visit:country' && v) return (flag(v) + ' ' + countryName(v, lang)).trim()
+  return valueText(dim, v, t)
 }
 export { displayValue }
 
@@ -97,7 +97,10 @@ export function DashboardView({ domain, timezone, ready = true, canEdit, sites, 
   // The queries of a relative period (30d…) are the same in every time
   // zone: they need not wait for the site's.
   ready = ready || !needsToday(state)
-  var dash = { domain, state, today, tick, set, shared, canEdit, r, ready, current }
+  // A site that never received an event: no numbers, an install prompt.
+  var status = useLoad(() => (shared ? null : get(sitePath(domain, '/status'), { quiet401: true, stage: 2 }).catch(() => null)), [domain])
+  var empty = !!(status.data && status.data.has_events === false)
+  var dash = { domain, state, today, tick, set, shared, canEdit, r, ready, current, empty }
 
   // Keyboard shortcuts, outside of fields and dialogs.
   var latest = useRef()
@@ -174,6 +177,7 @@ export function DashboardView({ domain, timezone, ready = true, canEdit, sites, 
         </div>
         <FilterChips />
         {state.period === 'realtime' && <RealtimeBanner />}
+        {empty && <InstallPrompt />}
         <TopStats />
         <GraphCard />
         <Panels />
@@ -339,14 +343,34 @@ function FilterChips() {
   )
 }
 
+// Shown while the site has never received an event: its snippet (to
+// whoever may install it) and the status, which turns once one arrives.
+function InstallPrompt() {
+  var { t } = useApp()
+  var { domain, canEdit } = useDash()
+  return (
+    <section class="card install stack" aria-labelledby="install-title" data-install>
+      <h2 id="install-title">{t('install.title', { domain })}</h2>
+      <p>{canEdit ? t('install.intro') : t('install.askAdmin')}</p>
+      {canEdit && <Snippet domain={domain} />}
+    </section>
+  )
+}
+
+// Metrics that are a ratio over visits: without a visit they have no value.
+var PER_VISIT = { views_per_visit: true, bounce_rate: true, visit_duration: true, conversion_rate: true }
+
 function TopStats() {
   var { t, lang } = useApp()
-  var { domain, state, today, tick, set, ready } = useDash()
+  var { domain, state, today, tick, set, ready, empty } = useDash()
   var q = topStatsQuery(domain, state, today)
   var res = useLoad(() => (ready ? stats(q, 0) : new Promise(() => {})), [JSON.stringify(q), tick, ready])
   var metrics = topMetrics(state.filters)
   var chosen = graphMetric(state)
   var row = res.data && res.data.results && res.data.results[0]
+  var vi = metrics.indexOf('visitors')
+  var none = row && vi >= 0 && num(row.metrics[vi]) === 0
+  var prevNone = row && row.comparison && vi >= 0 && num(row.comparison.metrics[vi]) === 0
   if (res.error) return <ErrorBox error={res.error} retry={res.reload} />
   return (
     <section class="top-stats" aria-label={t('stats.title')} aria-busy={res.loading ? 'true' : 'false'}>
@@ -354,7 +378,10 @@ function TopStats() {
         var v = row ? row.metrics[i] : null
         var prev = row && row.comparison ? row.comparison.metrics[i] : null
         var rate = RATE_METRICS[m]
-        var c = prev === null || prev === undefined ? null : change(m, v, prev, rate)
+        // Nothing to show: a site that never had an event, a rate of no
+        // visit, a change from a period without visitors.
+        var blank = none && (empty || PER_VISIT[m])
+        var c = prev === null || prev === undefined || (prevNone && PER_VISIT[m]) ? null : change(m, v, prev, rate)
         var good = c === null || c === 0 ? '' : (c > 0) !== !!LOWER_IS_BETTER[m] ? 'good' : 'bad'
         return (
           <button
@@ -367,8 +394,8 @@ function TopStats() {
           >
             <span class="stat-label">{t('metric.' + m)}</span>
             {row ? (
-              <span class="stat-value" data-value={String(num(v))}>
-                {formatMetric(m, v, lang)}
+              <span class="stat-value" data-value={blank ? '' : String(num(v))}>
+                {blank ? '–' : formatMetric(m, v, lang)}
               </span>
             ) : (
               <span class="stat-value skeleton" aria-hidden="true">
@@ -377,8 +404,7 @@ function TopStats() {
             )}
             {state.compare && row && (
               <span class={'stat-change ' + good}>
-                {c !== null && c !== 0 && <Icon name={c > 0 ? 'up' : 'down'} size={12} />}
-                <span>{c === null ? '–' : formatChange(c, lang, rate) + (rate ? ' ' + t('stats.points') : '')}</span>
+                <span>{c === null ? '–' : formatChange(c, lang, rate, true) + (rate ? ' ' + t('stats.points') : '')}</span>
                 <span class="sr-only">
                   {' '}
                   {t('stats.vs', { value: formatMetric(m, prev, lang) })}

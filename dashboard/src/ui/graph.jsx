@@ -9,6 +9,8 @@ import { formatLabel, formatMetric } from '../lib/format.js'
 import { useApp } from './common.jsx'
 
 var HEIGHT = 260
+var COUNTS = { visitors: true, visits: true, pageviews: true, events: true }
+var WHOLE = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1e3, 2e3, 2500, 5e3, 1e4, 2e4, 25e3, 5e4, 1e5, 2e5, 25e4, 5e5, 1e6, 2e6, 5e6, 1e7, 1e8, 1e9]
 
 function cssVar(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim()
@@ -58,6 +60,8 @@ export function Graph({ series, metric, interval, lang, onZoom, busy, compare, i
           grid: { stroke: grid, width: 1 },
           ticks: { show: false },
           size: 56,
+          // Counts step by whole numbers: no 0.2 visitor on a quiet day.
+          incrs: COUNTS[metric] ? WHOLE : undefined,
           values: (u, splits) => splits.map(fmtY),
         },
       ],
@@ -70,6 +74,8 @@ export function Graph({ series, metric, interval, lang, onZoom, busy, compare, i
         setCursor: [u => setHover(u.cursor.idx === null || u.cursor.idx === undefined ? null : u.cursor.idx)],
         // A dashed line after the last bucket of imported data.
         draw: [
+          // The y axis's labels, for whoever checks them (canvas has no text).
+          u => box.current && (box.current.dataset.yTicks = (u.axes[1]._values || []).join('|')),
           u => {
             if (!importsEnd) return
             var last = -1

@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { detailMetrics, longDim } from '../lib/dims.js'
 import { countryCodeOf, formatMetric, formatNumber, formatPercent } from '../lib/format.js'
-import { breakdownQuery, chosen, hasGoalFilter, withFilter } from '../lib/query.js'
+import { breakdownQuery, chosen, funnelFilters, hasGoalFilter, withFilter } from '../lib/query.js'
 import { OPERATORS } from '../lib/state.js'
 import { settingsPath } from '../lib/routes.js'
 import { get, list, post, sitePath, stats } from './api.js'
@@ -67,8 +67,11 @@ function Panel({ id, title, tabs, tab, onTab, onDetails, children, extra }) {
 }
 
 // The columns of a panel's short list: the first metric draws the bar.
+// Under a goal filter a row's rate is its own (converted visitors of that
+// row over all that row's visitors), as Plausible shows it, not its share
+// of all visitors.
 function panelMetrics(dim, filters) {
-  if (hasGoalFilter(filters) && dim !== 'event:goal') return ['visitors', 'conversion_rate']
+  if (hasGoalFilter(filters) && dim !== 'event:goal') return ['visitors', 'group_conversion_rate']
   return ['visitors']
 }
 
@@ -341,7 +344,7 @@ function FunnelsPanel() {
   var all = funnels.data || []
   var current = all.find(f => String(f.id) === String(id)) || all[0]
   var report = useLoad(
-    () => (current ? post(sitePath(domain, '/funnels/' + encodeURIComponent(current.id) + '/report'), { date_range: r.dateRange, filters: state.filters }, { stage: 2 }) : null),
+    () => (current ? post(sitePath(domain, '/funnels/' + encodeURIComponent(current.id) + '/report'), { date_range: r.dateRange, filters: funnelFilters(state.filters) }, { stage: 2 }) : null),
     [current && current.id, JSON.stringify(r.dateRange), JSON.stringify(state.filters), tick]
   )
   // Readers of a shared link may not see funnels: no panel then.
@@ -366,7 +369,7 @@ function FunnelsPanel() {
           <li key={i}>
             <div class="funnel-top">
               <span class="funnel-name">
-                {i + 1}. {s.name || s.label}
+                {i + 1}. {displayValue('event:goal', s.name || s.label, lang, t)}
               </span>
               <span class="num">
                 {formatNumber(s.visitors, lang, 0)} · {formatPercent(s.conversion_rate, lang)}

@@ -44,7 +44,19 @@ export function Settings({ domain, tab }) {
           </ul>
         </nav>
         <div class="settings-body">
-          {site.error ? <ErrorBox error={site.error} retry={site.reload} /> : !site.data ? <SkeletonRows rows={4} /> : <Body domain={domain} site={site.data} reload={site.reload} />}
+          {site.error ? (
+            <ErrorBox error={site.error} retry={site.reload} />
+          ) : !site.data ? (
+            <SkeletonRows rows={4} />
+          ) : site.data.role === 'viewer' && tab !== 'reports' ? (
+            // A viewer may change nothing here but their own reports: no
+            // control to be refused.
+            <p class="card section" data-viewer-note>
+              {t('settings.viewerOnly')}
+            </p>
+          ) : (
+            <Body domain={domain} site={site.data} reload={site.reload} />
+          )}
         </div>
       </div>
     </Page>

@@ -1,0 +1,236 @@
+// The dashboard tells the truth: what it shows under a goal filter, on a
+// new site, in French and to a viewer is what the Stats API answers, in
+// the reader's words. Headless Chromium against the real binary; each test
+// waits for the exact text it asserts and leaves screenshots at 1440 px and
+// 390 px in English and French in test-artifacts/.
+import assert from 'node:assert/strict'
+import { after, afterEach, before, describe, test } from 'node:test'
+import { demo, launch, login, newPage, queryFromPage, settle, shot, SITE, startServer } from './harness.js'
+
+var server
+var browser
+var page
+
+before(async () => {
+  server = await startServer()
+  demo(server.data)
+  browser = await launch()
+  page = await newPage(browser, server, { viewport: { width: 1440, height: 1000 } })
+  await login(page, server)
+  // Goals from the demo's custom events and a page, and a funnel of them.
+  var ids = {}
+  for (var g of [{ event_name: 'Signup' }, { event_name: 'Purchase' }, { page_path: '/panier' }]) {
+    ids[g.event_name || g.page_path] = (await call(page, 'POST', '/api/sites/' + SITE + '/goals', g)).id
+  }
+  await call(page, 'POST', '/api/sites/' + SITE + '/funnels', { name: 'Achat', steps: [ids['/panier'], ids.Purchase], window_seconds: 3600 })
+})
+
+after(async () => {
+  if (browser) await browser.close()
+  if (server) {
+    var errors = server.log().split('\n').filter(l => /level=ERROR|"level":"ERROR"/.test(l))
+    for (var l of errors.slice(0, 20)) console.log('server: ' + l.slice(0, 300))
+    await server.stop()
+  }
+})
+
+afterEach(() => {
+  if (page) assert.deepEqual(page.problems.splice(0), [], 'the page broke its CSP, threw, or reached another origin')
+})
+
+// A call of the dashboard API from inside the page, with the session's
+// CSRF token; its parsed answer (or null for an empty one).
+async function call(p, method, path, body) {
+  return p.evaluate(
+    async ([method, path, body]) => {
+      var csrf = (await (await fetch('/api/auth/me')).json()).csrf_token
+      var res = await fetch(path, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: body ? JSON.stringify(body) : undefined })
+      if (!res.ok) throw new Error(method + ' ' + path + ': ' + res.status + ' ' + (await res.text()))
+      var text = await res.text()
+      return text ? JSON.parse(text) : null
+    },
+    [method, path, body]
+  )
+}
+
+// Polls until fn() returns want (deep-equal), or fails with the last value.
+async function until(fn, want, what, timeoutMs = 30000) {
+  var end = Date.now() + timeoutMs
+  var got
+  for (;;) {
+    got = await fn().catch(e => 'error: ' + e.message)
+    if (JSON.stringify(got) === JSON.stringify(want)) return
+    if (Date.now() > end) assert.deepEqual(got, want, what)
+    await new Promise(ok => setTimeout(ok, 100))
+  }
+}
+
+// Screenshots at 1440 px and 390 px, in English and French, of path.
+async function shots(name, path, ready) {
+  for (var lang of ['en', 'fr']) {
+    for (var width of [1440, 390]) {
+      var p = await newPage(browser, server, { viewport: { width, height: 1000 }, locale: lang === 'fr' ? 'fr-FR' : 'en-GB', storageState: await page.context().storageState() })
+      await p.goto(server.url + path + (path.includes('?') ? '&' : '?') + 'lang=' + lang)
+      await settle(p)
+      if (ready) await ready(p, lang)
+      await shot(p, `truth-${name}-${lang}-${width}`)
+      assert.deepEqual(p.problems, [])
+      await p.context().close()
+    }
+  }
+}
+
+function pct(v, lang) {
+  return new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 1 }).format(v / 100)
+}
+
+// The cells of a panel's row: [label, ...metric texts].
+async function rowTexts(p, panel, value) {
+  var row = p.locator(`[data-panel="${panel}"] table.rows[aria-busy="false"] tr`, { has: p.locator(`.bar-row[data-value="${value}"]`) })
+  return (await row.locator('th, td').allInnerTexts({ timeout: 2000 })).map(s => s.trim())
+}
+
+describe('the dashboard tells the truth', () => {
+  test('under a goal filter, a breakdown row shows its own conversion rate', async () => {
+    var filters = [['is', 'event:goal', ['Purchase']]]
+    var api = await queryFromPage(page, { site_id: SITE, metrics: ['visitors', 'group_conversion_rate', 'conversion_rate'], date_range: '28d', dimensions: ['visit:country'], filters, include: { imports: true } })
+    var fr = api.results.find(r => r.dimensions[0] === 'FR')
+    assert.ok(fr, 'France converts in the demo data')
+    // The two rates differ, so the test tells them apart.
+    assert.notEqual(pct(fr.metrics[1], 'en'), pct(fr.metrics[2], 'en'))
+    await page.goto(server.url + '/' + SITE + '?period=28d&f=is,goal,Purchase')
+    await page.locator('[data-panel="locations"]').getByRole('tab', { name: 'Countries' }).click()
+    var visitors = new Intl.NumberFormat('en', { maximumFractionDigits: 1 }).format(fr.metrics[0])
+    await until(() => rowTexts(page, 'locations', 'FR'), ['🇫🇷 France', visitors, pct(fr.metrics[1], 'en')], 'the France row')
+    // The details list says the same.
+    await page.locator('[data-panel="locations"] [data-details]').click()
+    var dialog = page.getByRole('dialog')
+    var rate = async () => (await dialog.locator('table.details[aria-busy="false"] tr', { has: page.getByRole('button', { name: /France$/ }) }).locator('td').last().innerText({ timeout: 2000 })).trim()
+    await until(rate, pct(fr.metrics[1], 'en'), 'the France row of the details')
+    await page.keyboard.press('Escape')
+    await shots('goal-rows', '/' + SITE + '?period=28d&f=is,goal,Purchase', async p => {
+      await p.locator('[data-panel="locations"] [role=tab]').nth(1).click()
+      await p.locator('[data-panel="locations"] .rows[aria-busy="false"]').first().waitFor()
+    })
+  })
+
+  test('the funnels panel reports under a goal filter', async () => {
+    var report = await call(page, 'POST', '/api/sites/' + SITE + '/funnels/' + (await call(page, 'GET', '/api/sites/' + SITE + '/funnels')).funnels[0].id + '/report', { date_range: '28d', filters: [['has_done', ['is', 'event:goal', ['Purchase']]]] })
+    var first = report.steps[0]
+    assert.ok(first.visitors > 0, 'visits that purchased went to the basket first')
+    await page.goto(server.url + '/' + SITE + '?period=28d&f=is,goal,Purchase')
+    var step = page.locator('[data-panel="funnels"] .funnel[aria-busy="false"] li').first()
+    var want = `1. Visit /panier ${new Intl.NumberFormat('en', { maximumFractionDigits: 0 }).format(first.visitors)} · ${pct(first.conversion_rate, 'en')}`
+    await until(async () => (await step.locator('.funnel-top').innerText({ timeout: 2000 })).replace(/\s+/g, ' ').trim(), want, 'the first step')
+    assert.equal(await page.locator('[data-panel="funnels"] .error-box').count(), 0)
+    await shots('funnel-goal', '/' + SITE + '?period=28d&f=is,goal,Purchase', p => p.locator('[data-panel="funnels"] .funnel[aria-busy="false"]').waitFor())
+  })
+
+  test('a new site shows no numbers it does not have, and an install prompt', async () => {
+    var domain = 'vide.example.fr'
+    await call(page, 'POST', '/api/sites', { domain, timezone: 'Europe/Paris' })
+    await page.goto(server.url + '/' + domain + '?period=28d')
+    var values = async () => {
+      var out = {}
+      for (var m of await page.locator('.top-stats[aria-busy="false"] .stat[data-metric]').all({ timeout: 2000 })) out[await m.getAttribute('data-metric')] = (await m.locator('.stat-value').innerText({ timeout: 2000 })).trim()
+      return out
+    }
+    var dash = { visitors: '–', visits: '–', pageviews: '–', views_per_visit: '–', bounce_rate: '–', visit_duration: '–' }
+    await until(values, dash, 'the top stats of a site without events')
+    // The install prompt carries the site's own snippet.
+    await until(async () => (await page.locator('[data-install] .snippet pre code').innerText({ timeout: 2000 })).includes('/js/s/'), true, 'the install prompt')
+    // An empty graph counts 0 and 1, not 0.2 visitors.
+    await until(() => page.locator('.graph-box[data-y-ticks]').getAttribute('data-y-ticks', { timeout: 2000 }), '0|1', 'the y axis of an empty graph')
+    await shots('new-site', '/' + domain + '?period=28d', p => p.locator('[data-install] .snippet pre code', { hasText: '/js/s/' }).waitFor())
+  })
+
+  test('year over year without last year shows no rate change', async () => {
+    await page.goto(server.url + '/' + SITE + '?period=28d&compare=year_over_year')
+    var changes = async () => {
+      var out = {}
+      for (var m of await page.locator('.top-stats[aria-busy="false"] .stat[data-metric]').all({ timeout: 2000 })) {
+        out[await m.getAttribute('data-metric')] = (await m.locator('.stat-change > span:not(.sr-only)').first().innerText({ timeout: 2000 })).trim()
+      }
+      return out
+    }
+    var none = { visitors: '–', visits: '–', pageviews: '–', views_per_visit: '–', bounce_rate: '–', visit_duration: '–' }
+    await until(changes, none, 'the changes against an empty last year')
+    await shots('yoy-empty', '/' + SITE + '?period=28d&compare=year_over_year', p => p.locator('.top-stats[aria-busy="false"] .stat-change').first().waitFor())
+  })
+
+  test('French throughout: channels, goal names, durations, changes', async () => {
+    var TOP = ['visitors', 'visit_duration']
+    var api = await queryFromPage(page, { site_id: SITE, metrics: TOP, date_range: '28d', include: { imports: true, comparisons: { mode: 'previous_period' } } })
+    var [visitors, duration] = api.results[0].metrics
+    var prev = api.results[0].comparison.metrics[0]
+    var c = Math.round(((visitors - prev) / prev) * 1000) / 10
+    var fr = (n, d = 1) => new Intl.NumberFormat('fr', { maximumFractionDigits: d }).format(n)
+    var d = Math.round(duration)
+    var wantDuration = Math.floor(d / 60) ? `${Math.floor(d / 60)} min` + (d % 60 ? ` ${d % 60} s` : '') : `${d} s`
+    var wantChange = (c > 0 ? '↑ ' : '↓ ') + fr(Math.abs(c)) + '\u202f%'
+    var channels = await queryFromPage(page, { site_id: SITE, metrics: ['visitors'], date_range: '28d', dimensions: ['visit:channel'], include: { imports: true } })
+    var organic = channels.results.find(r => r.dimensions[0] === 'Organic Search')
+    await page.goto(server.url + '/' + SITE + '?period=28d&compare=previous_period&lang=fr')
+    await page.locator('[data-panel="sources"] [role=tab]').first().click()
+    var stat = m => page.locator(`.top-stats[aria-busy="false"] .stat[data-metric="${m}"]`)
+    // Units keep to their number with no-break spaces.
+    var plain = s => s.replace(/[\u00a0\u202f]/g, ' ').trim()
+    await until(async () => plain(await stat('visit_duration').locator('.stat-value').innerText({ timeout: 2000 })), wantDuration, 'the visit duration in French')
+    await until(async () => plain(await stat('visitors').locator('.stat-change > span:not(.sr-only)').first().innerText({ timeout: 2000 })), plain(wantChange), 'the change of visitors')
+    await until(() => rowTexts(page, 'sources', 'Organic Search'), ['Recherche naturelle', fr(organic.metrics[0])], 'the Organic Search row')
+    var step = page.locator('[data-panel="funnels"] .funnel[aria-busy="false"] li .funnel-name').first()
+    await until(async () => (await step.innerText({ timeout: 2000 })).trim(), '1. Visite de /panier', 'a goal named after its page')
+    await until(() => rowTexts(page, 'goals', 'Visit /panier').then(r => r[0]), 'Visite de /panier', 'the page goal in the goals panel')
+    await shots('french', '/' + SITE + '?period=28d&compare=previous_period', p => p.locator('.top-stats[aria-busy="false"] .stat-change').first().waitFor())
+  })
+
+  test('a viewer sees no edit controls; a refused action says why in a sentence', async () => {
+    var email = 'lecteur@client.fr'
+    // Invited as an administrator: the goals page offers to delete.
+    var { link } = await call(page, 'POST', '/api/sites/' + SITE + '/members', { email, role: 'admin' })
+    var ctx = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'en-GB' })
+    var p = await ctx.newPage()
+    await p.goto(link)
+    await p.getByLabel('New password').fill('the reader chose this')
+    await p.getByLabel('Repeat the password').fill('the reader chose this')
+    await p.getByRole('button', { name: 'Create my account and join' }).click()
+    await p.waitForURL(new RegExp('/' + SITE.replace(/\./g, '\\.') + '$'))
+    await p.goto(server.url + '/' + SITE + '/settings/goals')
+    var remove = p.getByRole('button', { name: /Delete/ }).first()
+    await remove.waitFor()
+    // Made a viewer meanwhile: the click is refused by the server.
+    assert.equal((await call(page, 'POST', '/api/sites/' + SITE + '/members', { email, role: 'viewer' })).member?.role ?? 'viewer', 'viewer')
+    await remove.click()
+    await p.getByRole('dialog').locator('[data-confirm]').click()
+    await until(async () => (await p.getByRole('dialog').getByRole('alert').innerText({ timeout: 2000 })).trim(), 'Your role on this site does not allow this. Ask one of its administrators.', 'the refusal')
+    await shot(p, 'truth-refused-en-1440')
+    // Once reloaded, a viewer sees no control that edits or deletes.
+    var controls = async path => {
+      await p.goto(server.url + path)
+      await p.locator('[data-viewer-note]').waitFor({ timeout: 5000 })
+      return p.locator('main').getByRole('button', { name: /^(Add|Delete|Save|Remove|Create|Revoke|Invite)/ }).count()
+    }
+    await until(() => controls('/' + SITE + '/settings/goals'), 0, 'controls on the goals settings')
+    await until(async () => (await p.locator('[data-viewer-note]').innerText({ timeout: 2000 })).trim(), 'You can read the statistics of this site; its settings are in the hands of its administrators.', 'the note to a viewer')
+    for (var path of ['/' + SITE + '/settings/funnels', '/' + SITE + '/settings/shared-links', '/' + SITE + '/settings/general', '/' + SITE + '/settings/danger']) {
+      await until(() => controls(path), 0, 'controls on ' + path)
+    }
+    await p.goto(server.url + '/' + SITE + '?period=28d')
+    await p.locator('.top-stats[aria-busy="false"] .stat-value[data-value]').first().waitFor()
+    assert.equal(await p.locator('a[href$="/settings"], a[href*="/settings/"]').count(), 0, 'no link to the settings')
+    await p.goto(server.url + '/sites')
+    await p.locator('.site-card', { hasText: SITE }).waitFor()
+    assert.equal(await p.locator('a[href*="/settings"]').count(), 0, 'no link to the settings from the sites')
+    var state = await ctx.storageState()
+    await ctx.close()
+    for (var lang of ['en', 'fr']) {
+      for (var width of [1440, 390]) {
+        var v = await newPage(browser, server, { viewport: { width, height: 1000 }, locale: lang === 'fr' ? 'fr-FR' : 'en-GB', storageState: state })
+        await v.goto(server.url + '/' + SITE + '/settings/goals?lang=' + lang)
+        await v.locator('[data-viewer-note]').waitFor()
+        await shot(v, `truth-viewer-${lang}-${width}`)
+        await v.context().close()
+      }
+    }
+  })
+})
