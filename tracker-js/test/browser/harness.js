@@ -191,6 +191,12 @@ export async function startSillage() {
       })
       return { status: r.status, body: await r.json().catch(() => null) }
     },
+    // A revenue goal for the event `name`, made once: as in Plausible,
+    // revenue is counted through revenue goals only.
+    async revenueGoal(name, currency = 'EUR') {
+      var got = await this.api2('POST', `/api/sites/${SITE}/goals`, { event_name: name, currency })
+      assert.ok(got.status == 201 || got.status == 409, `revenue goal ${name}: ${got.status} ${JSON.stringify(got.body)}`)
+    },
     stop,
   }
 }

@@ -89,6 +89,7 @@ describe('a page written for Plausible', () => {
     rows = await sillage.poll(byNameAndProp('/plausible/page', 'url'), r => r.byDim['Outbound Link: Click|' + away])
     assert.deepEqual(rows.byDim['File Download|' + file], [1])
     assert.deepEqual(rows.byDim['Outbound Link: Click|' + away], [1])
+    await sillage.revenueGoal('Signup')
     rows = await sillage.poll(
       { metrics: ['total_revenue'], filters: [['is', 'event:name', ['Signup']], ['contains', 'event:page', ['/plausible/page']]] },
       r => r[0]?.metrics[0]?.value == 59.8
@@ -164,6 +165,7 @@ describe("Plausible's official tracker (npm @plausible-analytics/tracker)", () =
     rows = await sillage.poll(byNameAndProp('/npm/', 'url'), r => r.byDim['Outbound Link: Click|' + away])
     assert.deepEqual(rows.byDim['File Download|' + file], [1])
     assert.deepEqual(rows.byDim['Outbound Link: Click|' + away], [1])
+    await sillage.revenueGoal('Signup')
     rows = await sillage.poll(
       { metrics: ['total_revenue'], filters: [['is', 'event:name', ['Signup']], ['contains', 'event:page', ['/npm/']]] },
       r => r[0]?.metrics[0]?.value == 19.9
