@@ -58,7 +58,7 @@ func importOpsOf(ops admin.Ops, data string) (admin.ImportOps, *imports.Manager,
 	case *admin.Client:
 		return o, nil, nil
 	case *localOps:
-		m := &imports.Manager{Engine: o.Engine, Dir: filepath.Join(data, "imports"), Log: cliLogger()}
+		m := &imports.Manager{Engine: o.Engine, Dir: filepath.Join(data, "imports"), Log: cliLogger(), Cluster: o.Cluster}
 		return &importOps{o, m}, m, nil
 	}
 	return nil, nil, fmt.Errorf("imports are not available here")
