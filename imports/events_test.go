@@ -255,6 +255,11 @@ func TestEventImportBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.SplitAfter(string(good), "\n")
+	gcFile, err := os.ReadFile("testdata/goatcounter-export.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gc := strings.SplitAfter(string(gcFile), "\n")
 	cases := []struct {
 		name, source, file, body, want string
 	}{
@@ -263,6 +268,12 @@ func TestEventImportBadInput(t *testing.T) {
 		{"umami header", SourceUmami, "umami.csv", "session_id,url_path\nx,/\n", `umami.csv: line 1: not Umami's data export: the header lacks created_at, event_type`},
 		{"umami quote", SourceUmami, "umami.csv", lines[0] + lines[1] + "a,\"b\n", `umami.csv: line 3, column`},
 		{"umami type", SourceUmami, "umami.csv", lines[0] + strings.Replace(lines[1], ",1,,,,", ",x,,,,", 1), `umami.csv: line 2, column 32: event_type "x"`},
+		{"goatcounter version 1", SourceGoatCounter, "gc.csv", "1Path,Title,Event,Bot,Session,FirstVisit,Referrer,Referrer scheme,Browser,Screen size,Location,Date\n",
+			`gc.csv: line 1, column 1: GoatCounter export format version "1"`},
+		{"goatcounter date", SourceGoatCounter, "gc.csv", gc[0] + gc[1] + strings.Replace(gc[2], "2024-05-10T08:00:00Z", "2024-05-10 08:00", 1),
+			`gc.csv: line 3, column 14: Date "2024-05-10 08:00" is not an RFC 3339 time`},
+		{"goatcounter scheme", SourceGoatCounter, "gc.csv", gc[0] + strings.Replace(gc[1], ",h,", ",x,", 1),
+			`gc.csv: line 2, column 10: Referrer scheme "x"`},
 		{"umami two websites", SourceUmami, "umami.csv", lines[0] + lines[1] + "0" + lines[2][1:], `umami.csv: line 3, column 1: website`},
 	}
 	for _, c := range cases {
@@ -296,5 +307,42 @@ func TestEventFileNames(t *testing.T) {
 		if err := checkEventFileName(SourceUmami, name); (err == nil) != ok {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+func TestGoatCounterImport(t *testing.T) {
+	for _, file := range []string{"testdata/goatcounter-export.csv", "testdata/goatcounter-export.csv.gz"} {
+		t.Run(file[strings.LastIndexByte(file, '/')+1:], func(t *testing.T) {
+			ctx := context.Background()
+			m, e := newManager(t)
+			addSite(t, e, 9, "example.org")
+			m.BatchRows = 3
+			j := importFile(t, m, 9, SourceGoatCounter, file)
+			if j.Status != Completed || j.StartDate != "2024-05-10" || j.EndDate != "2024-05-11" || j.Rows[EventsTable] != 6 || j.Pageviews != 5 {
+				t.Fatalf("job = %+v", j)
+			}
+			n := numbersOf(t, e, 9)
+			// The bot's pageview (Bot 3) is not imported.
+			if n.visitors != 4 || n.pageviews != 5 || n.events != 6 || n.visits != 4 {
+				t.Errorf("visitors %d pageviews %d events %d visits %d, want 4 5 6 4", n.visitors, n.pageviews, n.events, n.visits)
+			}
+			checkMap(t, "pages", n.pages, map[string]uint64{"/": 2, "/about": 2, "/blog/post": 1})
+			checkMap(t, "sources", n.sources, map[string]uint64{"Google": 1, "Hacker News": 1, "newsletter": 1, "Slack": 1})
+			checkMap(t, "channels", n.channels, map[string]uint64{"Organic Search": 1, "Organic Social": 2, "Email": 1})
+			checkMap(t, "countries", n.countries, map[string]uint64{"NL": 1, "US": 1, "DE": 1, "FR": 1})
+			checkMap(t, "regions", n.regions, map[string]uint64{"": 2, "US-TX": 1, "FR-IDF": 1})
+			checkMap(t, "devices", n.devices, map[string]uint64{"Desktop": 2, "Mobile": 1, "Tablet": 1})
+			checkMap(t, "browsers", n.browsers, map[string]uint64{"Firefox": 1, "Safari": 1, "Chrome": 1, "Samsung Browser": 1})
+			checkMap(t, "systems", n.oses, map[string]uint64{"Windows": 1, "iOS": 1, "Mac": 1, "Android": 1})
+			if got := count(t, e, "SELECT count() FROM events WHERE site_id = 9 AND name = 'download-pdf'"); got != 1 {
+				t.Errorf("custom events: %d", got)
+			}
+			if err := m.Delete(ctx, 9, j.ID); err != nil {
+				t.Fatal(err)
+			}
+			if n := numbersOf(t, e, 9); n.events != 0 || n.visits != 0 {
+				t.Errorf("after delete: %d events, %d visits", n.events, n.visits)
+			}
+		})
 	}
 }

@@ -108,8 +108,12 @@ func (g *goatCounter) row(rec []string, fail func(int, string, ...any) error) (e
 	switch scheme {
 	case "h", "":
 		r.referrer = ref
-	case "g", "o":
+	case "g":
 		r.source = ref
+	case "o":
+		// An app's referrer (android-app://com.slack): a source where the
+		// collector knows the app, else the text as it is.
+		r.referrer, r.source = ref, ref
 	case "c":
 		r.utm.Source = ref
 	default:
