@@ -50,7 +50,7 @@ func writeUmami(w io.Writer, rows int) error {
 			b = append(b, "shop.example.fr"...)
 		}
 		b = append(b, ",Article,,,,,,,1,,,,"...)
-		b = t0.Add(time.Duration(visit)*7*time.Second + time.Duration(step)*time.Minute).AppendFormat(b, "2006-01-02 15:04:05")
+		b = t0.Add(time.Duration(visit)*7*time.Second+time.Duration(step)*time.Minute).AppendFormat(b, "2006-01-02 15:04:05")
 		b = append(b, ",\n"...)
 		bw.Write(b)
 	}
