@@ -50,8 +50,14 @@ const (
 	SourceGoatCounter = "goatcounter"
 )
 
-// EventsTable is the key of Job.Rows that counts imported events.
-const EventsTable = "events"
+// EventsTable is the key of Job.Rows that counts imported events;
+// EventsBeyondRetention counts the events of the file older than the
+// site's retention, which are not imported (the store would drop them as
+// they are written).
+const (
+	EventsTable           = "events"
+	EventsBeyondRetention = "events_beyond_retention"
+)
 
 // eventSource reads one export format's rows.
 type eventSource interface {
@@ -403,6 +409,10 @@ func (m *Manager) runEvents(ctx context.Context, j *Job) error {
 			return err
 		}
 	}
+	now := m.now()
+	if _, ok := j.Rows[EventsTable]; !ok {
+		j.Rows[EventsTable] = 0
+	}
 	limit := m.batchRows()
 	batch := make([]sillage.Event, 0, min(limit, 100_000))
 	rowsInBatch := 0
@@ -451,6 +461,11 @@ func (m *Manager) runEvents(ctx context.Context, j *Job) error {
 			return err
 		}
 		rowsInBatch++
+		if !skip && retention > 0 && r.ts.AddDate(0, 0, int(retention)).Before(now) {
+			// The store's TTL would drop it as it is written.
+			j.Rows[EventsBeyondRetention]++
+			skip = true
+		}
 		if !skip && !native[r.ts.In(loc).Format(time.DateOnly)] {
 			sid := k.session(&r)
 			s := p.sessions[sid]

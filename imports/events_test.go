@@ -346,3 +346,26 @@ func TestGoatCounterImport(t *testing.T) {
 		})
 	}
 }
+
+// Events older than the site's retention would be dropped by the store as
+// they are written: the import leaves them out and says how many.
+func TestEventImportBeyondRetention(t *testing.T) {
+	ctx := context.Background()
+	m, e := newManager(t)
+	addSite(t, e, 7, "boulangerie.fr")
+	// A retention of 5 000 days, seen from 5 000 days after 2024-03-02:
+	// the file's events of 2024-03-01 are beyond it, those of 2024-03-02
+	// within (the engine, on today's clock, keeps both).
+	m.Now = func() time.Time { return time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 5000) }
+	if err := e.Exec(ctx, `INSERT INTO sites (id, domain, timezone, retention_days, created_at, updated_at, deleted)
+		VALUES (7, 'boulangerie.fr', 'Europe/Paris', 5000, now64(3), now64(6), 0)`, nil); err != nil {
+		t.Fatal(err)
+	}
+	j := importFile(t, m, 7, SourceUmami, "testdata/umami-export.csv")
+	if j.Status != Completed || j.Rows[EventsTable] != 2 || j.Rows[EventsBeyondRetention] != 4 {
+		t.Fatalf("job = %+v", j)
+	}
+	if n := count(t, e, "SELECT count() FROM events WHERE site_id = 7"); n != 2 {
+		t.Errorf("%d events stored, want 2", n)
+	}
+}
