@@ -369,3 +369,38 @@ func TestEventImportBeyondRetention(t *testing.T) {
 		t.Errorf("%d events stored, want 2", n)
 	}
 }
+
+// Cancelling a running import stops it after its batch and deletes the
+// events and sessions it wrote.
+func TestEventImportCancel(t *testing.T) {
+	ctx := context.Background()
+	m, e := newManager(t)
+	addSite(t, e, 7, "boulangerie.fr")
+	m.BatchRows = 2
+	b, err := os.ReadFile("testdata/umami-export.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, _, err := m.Submit(ctx, 7, SourceUmami, "umami.csv", bytes.NewReader(b), "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.onBatch = func(Job) {
+		if n := count(t, e, "SELECT count() FROM events WHERE site_id = 7"); n != 2 {
+			t.Errorf("%d events after the first batch", n)
+		}
+		if _, err := m.Cancel(ctx, 7, j.ID); err != nil {
+			t.Error(err)
+		}
+	}
+	if err := m.Process(ctx, j.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.Get(ctx, 7, j.ID)
+	if err != nil || got.Status != Cancelled {
+		t.Fatalf("job = %+v, %v", got, err)
+	}
+	if n := numbersOf(t, e, 7); n.events != 0 || n.visits != 0 {
+		t.Errorf("after cancel: %d events, %d visits", n.events, n.visits)
+	}
+}
