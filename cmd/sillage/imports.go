@@ -151,6 +151,9 @@ keep their own numbers.`)
 	case imports.Completed:
 		_, err = fmt.Fprintf(out, "imported %s into %s: %s to %s, %d pageviews, in %s through %s\n", filepath.Base(path), site,
 			job.StartDate, job.EndDate, job.Pageviews, time.Since(start).Round(time.Millisecond), where)
+		if n := job.Rows[imports.EventsBeyondRetention]; n > 0 && err == nil {
+			_, err = fmt.Fprintf(out, "%d events older than the site's retention were left out: to keep them, delete this import (import %d), raise the retention and import again\n", n, job.ID)
+		}
 		return err
 	case imports.Failed:
 		return errors.New(job.Error)
