@@ -29,6 +29,7 @@ import (
 	"crypto/rand"
 	"encoding/csv"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -362,7 +363,15 @@ func (m *Manager) nativeDays(ctx context.Context, siteID uint32, tz, min, max st
 }
 
 // runEvents imports an event-level file (see the top of this file).
-func (m *Manager) runEvents(ctx context.Context, j *Job) error {
+func (m *Manager) runEvents(ctx context.Context, j *Job) (err error) {
+	defer func() {
+		// A job that ends here (failed, cancelled, deleted) needs its ids
+		// no more; one the server stops keeps them to resume.
+		cause := context.Cause(ctx)
+		if err != nil && (cause == nil || errors.Is(cause, errCancelled) || errors.Is(cause, errDeleted)) {
+			j.Cursor.Salt = ""
+		}
+	}()
 	newSrc := func() eventSource { s, _ := eventSourceOf(j.Source); return s }
 	if j.Cursor.Salt == "" {
 		var b [16]byte

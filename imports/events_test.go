@@ -292,7 +292,7 @@ func TestEventImportBadInput(t *testing.T) {
 				t.Fatalf("error %v, want %q", err, c.want)
 			}
 			got, _ := m.Get(ctx, 7, j.ID)
-			if got.Status != Failed || !strings.Contains(got.Error, c.want) {
+			if got.Status != Failed || !strings.Contains(got.Error, c.want) || got.Cursor.Salt != "" {
 				t.Errorf("job = %+v", got)
 			}
 			if n := count(t, e, "SELECT count() FROM events WHERE site_id = 7"); n != 0 {
@@ -397,7 +397,7 @@ func TestEventImportCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := m.Get(ctx, 7, j.ID)
-	if err != nil || got.Status != Cancelled {
+	if err != nil || got.Status != Cancelled || got.Cursor.Salt != "" {
 		t.Fatalf("job = %+v, %v", got, err)
 	}
 	if n := numbersOf(t, e, 7); n.events != 0 || n.visits != 0 {
