@@ -37,6 +37,10 @@ type Event struct {
 	// RetentionDays is the site's retention when the event was accepted;
 	// the store drops the event that many days after it happened (0: never).
 	RetentionDays uint16
+
+	// ImportID is the import an event came from (imports of Umami or
+	// GoatCounter exports), 0 for every collected event.
+	ImportID uint64
 }
 
 // Visit holds what an event says about the visit it belongs to: how the

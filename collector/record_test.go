@@ -81,13 +81,22 @@ func TestRecordColumnsCoverTheTable(t *testing.T) {
 	for _, n := range recordColumns[recordVersion] {
 		seen[n]++
 	}
+	logged := 0
 	for _, c := range store.Events {
+		if c.Imported {
+			// Only imports set it; the collector's events carry 0.
+			if seen[c.Name] != 0 {
+				t.Errorf("record version %d holds column %s, which only imports set", recordVersion, c.Name)
+			}
+			continue
+		}
+		logged++
 		if seen[c.Name] != 1 {
 			t.Errorf("record version %d holds column %s %d times, want once: add a record version (README.md, Record versions)",
 				recordVersion, c.Name, seen[c.Name])
 		}
 	}
-	if len(recordColumns[recordVersion]) != len(store.Events) {
-		t.Errorf("record version %d has %d columns, store.Events %d", recordVersion, len(recordColumns[recordVersion]), len(store.Events))
+	if len(recordColumns[recordVersion]) != logged {
+		t.Errorf("record version %d has %d columns, store.Events %d logged ones", recordVersion, len(recordColumns[recordVersion]), logged)
 	}
 }

@@ -50,7 +50,7 @@ const (
 const SourcePlausible = "plausible"
 
 // Sources lists the sources an import may name.
-var Sources = []string{SourcePlausible}
+var Sources = []string{SourcePlausible, SourceUmami, SourceGoatCounter}
 
 // Job is one import.
 type Job struct {
@@ -91,6 +91,9 @@ type Cursor struct {
 	Batch   int    `json:"batch"`
 	MinDate string `json:"min,omitempty"`
 	MaxDate string `json:"max,omitempty"`
+	// Salt hashes the ids of an event-level import's visitors while it
+	// runs (events.go); dropped when it completes.
+	Salt string `json:"salt,omitempty"`
 }
 
 // Errors of the job layer.
@@ -109,6 +112,9 @@ type Manager struct {
 	// BatchRows is how many rows one insert carries; 0 means 100 000.
 	BatchRows int
 	Now       func() time.Time
+	// Cluster names the ClickHouse cluster, if any: deleting an
+	// event-level import's events is a mutation of the local tables.
+	Cluster string
 
 	mu      sync.Mutex
 	running map[uint64]context.CancelCauseFunc
@@ -226,7 +232,11 @@ func (m *Manager) Submit(ctx context.Context, siteID uint32, source, fileName st
 	}
 	base := filepath.Base(fileName)
 	lower := strings.ToLower(base)
-	if !strings.HasSuffix(lower, ".zip") {
+	if isEventSource(source) {
+		if err := checkEventFileName(source, base); err != nil {
+			return Job{}, false, err
+		}
+	} else if !strings.HasSuffix(lower, ".zip") {
 		if _, ok := TableOfFile(base); !ok {
 			return Job{}, false, &InputError{File: base, Msg: "not a Plausible export: expected a .zip or a CSV file named like imported_visitors_20230101_20231231.csv"}
 		}
@@ -253,7 +263,7 @@ func (m *Manager) Submit(ctx context.Context, siteID uint32, source, fileName st
 		return Job{}, false, fmt.Errorf("imports: store upload %s: %w", base, err)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
-	if strings.HasSuffix(lower, ".zip") {
+	if strings.HasSuffix(lower, ".zip") && !isEventSource(source) {
 		if _, err := zipEntries(tmp, n, base); err != nil {
 			return Job{}, false, err
 		}
@@ -429,7 +439,7 @@ func (m *Manager) Cancel(ctx context.Context, siteID uint32, id uint64) (Job, er
 	// The worker, if it holds the job, sees the cancellation at its next
 	// batch and deletes what it wrote; a pending job has written nothing,
 	// but a job cut short by a crash has: delete in both cases.
-	if err := m.deleteRows(ctx, siteID, id); err != nil {
+	if err := m.deleteImported(ctx, j); err != nil {
 		return Job{}, err
 	}
 	os.Remove(m.path(id))
@@ -454,7 +464,7 @@ func (m *Manager) Delete(ctx context.Context, siteID uint32, id uint64) error {
 	if err := m.save(ctx, j, 1); err != nil {
 		return err
 	}
-	if err := m.deleteRows(ctx, siteID, id); err != nil {
+	if err := m.deleteImported(ctx, j); err != nil {
 		return err
 	}
 	os.Remove(m.path(id))
@@ -542,7 +552,7 @@ func (m *Manager) Process(ctx context.Context, id uint64) error {
 		if err := m.save(bg, j, deleted); err != nil {
 			return err
 		}
-		return m.deleteRows(bg, j.SiteID, id)
+		return m.deleteImported(bg, j)
 	case ctx.Err() != nil:
 		return ctx.Err() // stopping: resume at the next start
 	}
@@ -550,7 +560,7 @@ func (m *Manager) Process(ctx context.Context, id uint64) error {
 	j.Error = err.Error()
 	// No half import: what the failed file wrote is deleted.
 	bg := context.WithoutCancel(ctx)
-	if derr := m.deleteRows(bg, j.SiteID, id); derr != nil {
+	if derr := m.deleteImported(bg, j); derr != nil {
 		return errors.Join(err, derr)
 	}
 	if serr := m.save(bg, j, 0); serr != nil {
@@ -652,6 +662,9 @@ func (c counter) Read(p []byte) (int, error) {
 }
 
 func (m *Manager) run(ctx context.Context, j *Job) error {
+	if isEventSource(j.Source) {
+		return m.runEvents(ctx, j)
+	}
 	f, err := os.Open(m.path(j.ID))
 	if err != nil {
 		return fmt.Errorf("imports: open the stored file of import %d: %w", j.ID, err)

@@ -27,6 +27,10 @@ type Column struct {
 	// Visit marks an attribute of the visit (a field of sillage.Visit):
 	// copied from a session's first event, restored with a live session.
 	Visit bool
+	// Imported marks a column only imports set (migration 0013): the
+	// collector writes its zero value, so its write-ahead log records do
+	// not carry it and record version 1 stays as released.
+	Imported bool
 	// Field returns a pointer to the column's field of e: *string,
 	// *uint8, *uint16, *uint32, *uint64, *int64 (Decimal, in thousandths),
 	// *bool, *time.Time or *map[string]string, as Kind says. A pointer in
@@ -129,6 +133,7 @@ var Events = described([]Column{
 	{Name: "scroll_depth", Type: "UInt8", Field: func(e *sillage.Event) any { return &e.ScrollDepth }},
 	{Name: "engagement_ms", Type: "UInt32", Field: func(e *sillage.Event) any { return &e.EngagementMS }},
 	{Name: "retention_days", Type: "UInt16", Field: func(e *sillage.Event) any { return &e.RetentionDays }},
+	{Name: "import_id", Type: "UInt64", Imported: true, Field: func(e *sillage.Event) any { return &e.ImportID }},
 })
 
 // EventColumns are the columns InsertEvents writes, in order.

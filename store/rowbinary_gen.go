@@ -61,5 +61,6 @@ func appendEventRowBinary(b []byte, e *sillage.Event) ([]byte, error) {
 	b = append(b, e.ScrollDepth)
 	b = binary.LittleEndian.AppendUint32(b, e.EngagementMS)
 	b = binary.LittleEndian.AppendUint16(b, e.RetentionDays)
+	b = binary.LittleEndian.AppendUint64(b, e.ImportID)
 	return b, nil
 }

@@ -95,6 +95,7 @@ func decodeRowBinary(b []byte) (sillage.Event, []string, error) {
 	e.ScrollDepth = r.u8()
 	e.EngagementMS = r.u32()
 	e.RetentionDays = r.u16()
+	e.ImportID = r.u64()
 	if r.err == nil && len(r.b) > 0 {
 		r.err = fmt.Errorf("%d bytes left", len(r.b))
 	}
@@ -141,6 +142,7 @@ func decodeJSON(t testing.TB, line []byte) sillage.Event {
 		Props: map[string]string{}, RevenueMilli: milli, RevenueCurrency: str("revenue_currency"),
 		Interactive: m["interactive"].(bool), ScrollDepth: uint8(num("scroll_depth")),
 		EngagementMS: uint32(num("engagement_ms")), RetentionDays: uint16(num("retention_days")),
+		ImportID: num("import_id"),
 	}
 	for k, v := range m["props"].(map[string]any) {
 		e.Props[k] = v.(string)
@@ -160,6 +162,7 @@ func sampleEvent() sillage.Event {
 			CityGeonameID: 2988507, Browser: "Firefox", BrowserVersion: "133.0", OS: "Linux", Device: "Desktop"},
 		Props: map[string]string{"plan": "pro", "author": "Zoé", "a": ""}, RevenueMilli: -29_900,
 		RevenueCurrency: "EUR", Interactive: true, ScrollDepth: 80, EngagementMS: 12_000, RetentionDays: 400,
+		ImportID: 1<<53 - 1,
 	}
 }
 

@@ -58,7 +58,7 @@ func importOpsOf(ops admin.Ops, data string) (admin.ImportOps, *imports.Manager,
 	case *admin.Client:
 		return o, nil, nil
 	case *localOps:
-		m := &imports.Manager{Engine: o.Engine, Dir: filepath.Join(data, "imports"), Log: cliLogger()}
+		m := &imports.Manager{Engine: o.Engine, Dir: filepath.Join(data, "imports"), Log: cliLogger(), Cluster: o.Cluster}
 		return &importOps{o, m}, m, nil
 	}
 	return nil, nil, fmt.Errorf("imports are not available here")
@@ -67,11 +67,14 @@ func importOpsOf(ops admin.Ops, data string) (admin.ImportOps, *imports.Manager,
 func runImport(ctx context.Context, args []string, out io.Writer) error {
 	var ef engineFlags
 	var site, from string
-	f := newFlags("import", `Usage: sillage import --site DOMAIN --from plausible FILE [flags]
+	f := newFlags("import", `Usage: sillage import --site DOMAIN --from plausible|umami|goatcounter FILE [flags]
 
 Imports a site's history: FILE is the zip of Plausible's CSV export (Site
 settings > Imports & exports), or one of its CSV files; Sillage's own
-export (sillage export) is the same format. The import is a job: while a
+export (sillage export) is the same format. With --from umami, FILE is
+Umami's data export (the CSV of a website's events); with --from
+goatcounter, GoatCounter's CSV export (.csv or .csv.gz): their rows are
+imported as events, with the collector's enrichment. The import is a job: while a
 server runs on the data folder, the command hands the file to it through
 its admin socket and follows its progress (the job goes on if the command
 stops; a restarted server resumes it); otherwise the command runs it. The
@@ -84,7 +87,7 @@ keep their own numbers.`)
 		return err
 	}
 	if site == "" || len(f.args) != 1 {
-		return fmt.Errorf("usage: sillage import --site DOMAIN --from plausible FILE")
+		return fmt.Errorf("usage: sillage import --site DOMAIN --from plausible|umami|goatcounter FILE")
 	}
 	path, err := filepath.Abs(f.args[0])
 	if err != nil {
@@ -148,6 +151,9 @@ keep their own numbers.`)
 	case imports.Completed:
 		_, err = fmt.Fprintf(out, "imported %s into %s: %s to %s, %d pageviews, in %s through %s\n", filepath.Base(path), site,
 			job.StartDate, job.EndDate, job.Pageviews, time.Since(start).Round(time.Millisecond), where)
+		if n := job.Rows[imports.EventsBeyondRetention]; n > 0 && err == nil {
+			_, err = fmt.Fprintf(out, "%d events older than the site's retention were left out: to keep them, delete this import (import %d), raise the retention and import again\n", n, job.ID)
+		}
 		return err
 	case imports.Failed:
 		return errors.New(job.Error)

@@ -199,7 +199,7 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 	if sf.query {
 		// Imports run in the background, one at a time; jobs a stopped
 		// server left resume here.
-		sf.imports = &imports.Manager{Engine: eng, Dir: filepath.Join(sf.data, "imports"), Log: log}
+		sf.imports = &imports.Manager{Engine: eng, Dir: filepath.Join(sf.data, "imports"), Log: log, Cluster: sf.cluster}
 		go func() {
 			if err := sf.imports.Run(ctx); err != nil {
 				log.Error("imports", "error", err)
