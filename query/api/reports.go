@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -297,30 +298,25 @@ func (a *API) putAlerts(w http.ResponseWriter, r *http.Request) error {
 	return a.getAlerts(w, r)
 }
 
+// getUnsubscribe tells what an unsubscribe link ends, without ending it.
 func (a *API) getUnsubscribe(w http.ResponseWriter, r *http.Request) error {
-	rs, err := a.reportsService()
-	if err != nil {
-		return err
-	}
-	u, err := rs.LookupUnsubscribe(r.Context(), r.PathValue("token"))
-	if errors.Is(err, reports.ErrBadToken) {
-		return notFound(err.Error())
-	}
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, u)
-	return nil
+	return a.unsubscribe(w, r, (*reports.Service).LookupUnsubscribe)
 }
 
 // postUnsubscribe ends a subscription: the one-click POST of a mail client
 // (body "List-Unsubscribe=One-Click", RFC 8058) or the dashboard's button.
 func (a *API) postUnsubscribe(w http.ResponseWriter, r *http.Request) error {
+	return a.unsubscribe(w, r, (*reports.Service).UnsubscribeByToken)
+}
+
+// unsubscribe answers what `use` does with the link's token: 404 for an
+// unknown or expired token.
+func (a *API) unsubscribe(w http.ResponseWriter, r *http.Request, use func(*reports.Service, context.Context, string) (reports.Unsubscription, error)) error {
 	rs, err := a.reportsService()
 	if err != nil {
 		return err
 	}
-	u, err := rs.UnsubscribeByToken(r.Context(), r.PathValue("token"))
+	u, err := use(rs, r.Context(), r.PathValue("token"))
 	if errors.Is(err, reports.ErrBadToken) {
 		return notFound(err.Error())
 	}
