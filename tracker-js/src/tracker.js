@@ -71,6 +71,10 @@ try {
     sent,
     // The url of the last automatic pageview.
     last,
+    // The classes of the tagged element clicked, and the revenue they give
+    // (with revenue).
+    classes,
+    rev,
     // Sends an event (parameters after `p` are locals): `o` holds the
     // options of sillage(), `p` properties that `o.props` override.
     // `Object` is a callback that takes anything and does nothing.
@@ -79,23 +83,25 @@ try {
       o = {},
       p,
       cb = o.callback || Object,
-      u = new URL(o.u || l, l),
+      // Plausible's current scripts name the url option `url`.
+      u = new URL(o.u || (F_INIT && o.url) || l, l),
       why,
       body,
       c,
       k = 0,
-      go = () => {
+      // The payload, in JSON, is `j`: see `body` below.
+      go = (j = JSON.stringify(body).replace(',"p":{}', '')) => {
         try {
           // No Content-Type: a string body goes as text/plain;charset=UTF-8.
           // A failed request has no status: 0.
-          fetch(api, { method: 'POST', body, keepalive: !0 }).then(
+          fetch(api, { method: 'POST', body: j, keepalive: !0 }).then(
             F_RETRY ? r => done(r.status, r.headers.get('Retry-After')) : r => done(r.status),
             e => done(0)
           )
         } catch (e) {
           // Where fetch throws (a browser that runs this script has it):
           // with the delivery feature, sendBeacon.
-          if (F_RETRY) n.sendBeacon(api, body)
+          if (F_RETRY) n.sendBeacon(api, j)
           cb({})
         }
       },
@@ -114,19 +120,13 @@ try {
     ) => {
       why = off || ((exclude.test(u.pathname) || (include && !include.test(u.pathname))) && 'excluded')
       u = u.href
-      if (F_ENGAGEMENT && engaged && name == 'pageview') {
-        engage(1)
-        page = !why && u
-        time = sent = depth = 0
-      }
-      if (why) return cb(console.warn('Ignoring Event: ' + why))
-      // JSON with short keys (README.md, "Payload"): `p` only when not
-      // empty, `h` only in hash mode, `i` only when false. Keys left
+      // The payload, sent in JSON (go) with short keys (README.md,
+      // "Payload"): `p` only when not empty, `h` only in hash mode, `i` only when false. Keys left
       // undefined are dropped by JSON.stringify, and an empty `p` by the
       // replace (no string value can hold `,"p":{}`: JSON escapes its
       // quotes). Inlined here rather than a helper of lib.js: its seven
       // arguments cost 20 bytes gzipped.
-      body = JSON.stringify({
+      body = {
         n: name,
         u,
         d: D.domain || l.hostname,
@@ -136,7 +136,17 @@ try {
         ...(F_HASH && hash && { h: 1 }),
         i: o.interactive !== !1 && void 0,
         ...(F_ENGAGEMENT && { sd: o.sd, e: o.e }),
-      }).replace(',"p":{}', '')
+      }
+      // Plausible's transformRequest: the payload it returns is sent, and
+      // none (a falsy value) ignores the event.
+      if (F_INIT && !why && D.tr && !(body = D.tr(body))) why = 'transformRequest'
+      if (F_ENGAGEMENT && engaged && name == 'pageview') {
+        engage(1)
+        page = !why && u
+        time = sent = depth = 0
+      }
+      // Plausible's logging: false keeps the console quiet.
+      if (why) return cb(F_INIT && 'noLogging' in D ? void 0 : console.warn('Ignoring Event: ' + why))
       // Sends it, or, while earlier events wait to be sent again, puts it
       // in line behind them: the collector gets a pageview before the
       // events that follow it.
@@ -182,10 +192,15 @@ try {
     // ':'), tags are looked for on the target and three levels above. A
     // click in a label is left to the click the browser then sends to its
     // control, which would otherwise count it a second time.
+    // With revenue, the tagged element's revenue classes
+    // (plausible-revenue-amount=…, -currency=…) give the event's revenue.
     click = (e, t = e.target, a = t.closest('a'), name, props, i = 4, go, done, b) => {
       if (F_TAGGED && tags) {
         if ((b = t.closest('label')) && b.control && b.control != t) return
-        for (; !name && t && i--; t = t.parentElement) name = tagged(t.getAttribute('class'), (props = {}))
+        for (F_REVENUE && (rev = void 0); !name && t && i--; t = t.parentElement)
+          name = tagged(F_REVENUE ? (classes = t.getAttribute('class')) : t.getAttribute('class'), (props = {}))
+        if (F_REVENUE && name)
+          classes.replace(/(?:sillage|plausible)-revenue-(\w+)(?:=|--)(\S+)/g, (_, k, v) => ((rev = rev || {})[k] = v))
       }
       a = /^http/.test(a && a.protocol) && a
       if ((F_DOWNLOADS || F_OUTBOUND) && !name && a) {
@@ -211,7 +226,7 @@ try {
           e.preventDefault()
           setTimeout((go = () => done || (done = l.href = a.href)), 150)
         }
-        track(name, { callback: go }, props)
+        track(name, { callback: go, ...(F_REVENUE && F_TAGGED && { revenue: rev }) }, props)
       }
     },
     // The JS API: sillage(name, options); '404' comes with the page's path.
@@ -229,7 +244,8 @@ try {
 
   // Plausible's API is the same function; plausible.init(options) after
   // load adds options for the events to come.
-  w.sillage = w.plausible = sillage
+  // (Unless plausible.init said bindToWindow: false.)
+  w.sillage = F_INIT && 'noBind' in D ? sillage : (w.plausible = sillage)
   if (F_INIT) sillage.init = o => init(o, D)
 
   if (F_ENGAGEMENT && engaged) {

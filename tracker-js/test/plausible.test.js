@@ -55,6 +55,58 @@ describe("Plausible's API", () => {
     assert.deepEqual(b.names(), ['Form: Submission'])
   })
 
+  test('plausible.init: transformRequest changes the payload, or drops the event (callback without argument)', async () => {
+    var b = browser({
+      href: 'https://example.fr/users/42?token=x',
+      before:
+        PSTUB +
+        "window.seen = []; plausible.init({transformRequest: p => (seen.push(p.n), p.n == 'Drop' ? null : {...p, u: p.u.replace(/\\/\\d+.*/, '/:id')})})",
+    })
+    assert.deepEqual(b.sent[0].body, { n: 'pageview', u: 'https://example.fr/users/:id', d: 'example.fr', r: null })
+    var got = 'not called'
+    b.window.plausible('Drop', { callback: r => (got = r) })
+    assert.equal(got, undefined)
+    assert.deepEqual(b.warnings, ['Ignoring Event: transformRequest'])
+    b.window.plausible('Keep', { props: { a: '1' } })
+    assert.deepEqual(b.names(), ['pageview', 'Keep'])
+    assert.deepEqual(b.sent[1].body.p, { a: '1' })
+    assert.deepEqual([...b.window.seen], ['pageview', 'Drop', 'Keep'])
+    // An excluded event never reaches it.
+    b = browser({ href: 'https://example.fr/admin', data: { exclude: '/admin' }, before: PSTUB + 'window.seen = []; plausible.init({transformRequest: p => (seen.push(p.n), p)})' })
+    assert.equal(b.window.seen.length, 0)
+  })
+
+  test('plausible.init: logging false, bindToWindow false; the url option', () => {
+    var b = browser({ href: 'http://localhost/', before: PSTUB + 'plausible.init({logging: false})' })
+    b.sillage('Nope')
+    assert.equal(b.sent.length, 0)
+    assert.deepEqual(b.warnings, [])
+    b = browser({ before: PSTUB + "plausible('Queued'); plausible.init({bindToWindow: false})" })
+    assert.notEqual(b.window.plausible, b.window.sillage)
+    assert.deepEqual(b.names(), ['pageview', 'Queued'])
+    b.window.sillage('Event', { url: 'https://example.fr/checkout/:step' })
+    assert.equal(b.sent[2].body.u, 'https://example.fr/checkout/:step')
+    // Without bindToWindow: false, window.plausible is the script's.
+    b = browser({ before: PSTUB + 'plausible.init({bindToWindow: true, logging: true})' })
+    assert.equal(b.window.plausible, b.window.sillage)
+  })
+
+  test('plausible-revenue-* classes give a tagged click its revenue', () => {
+    var b = browser()
+    b.click(b.element('button', { class: 'plausible-event-name=Buy plausible-revenue-amount=29.90 plausible-revenue-currency=EUR' }))
+    b.click(b.element('button', { class: 'sillage-event-name=Pay sillage-revenue-amount--5 sillage-revenue-currency--USD' }))
+    b.click(b.element('button', { class: 'plausible-event-name=Free' }))
+    assert.deepEqual(b.sent.slice(1).map(s => [s.body.n, s.body.$]), [
+      ['Buy', { amount: '29.90', currency: 'EUR' }],
+      ['Pay', { amount: '5', currency: 'USD' }],
+      ['Free', undefined],
+    ])
+    // Without the revenue feature, they are ignored.
+    b = browser({ code: dist('core+tagged.js') })
+    b.click(b.element('button', { class: 'plausible-event-name=Buy plausible-revenue-amount=29.90 plausible-revenue-currency=EUR' }))
+    assert.deepEqual(b.sent[1].body, { n: 'Buy', u: 'https://example.fr/page', d: 'example.fr', r: null })
+  })
+
   test('plausible-event-* classes, with = and --', () => {
     var b = browser()
     b.click(b.element('button', { class: 'plausible-event-name=Signup plausible-event-plan=Pro+yearly' }))

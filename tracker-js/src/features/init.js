@@ -11,6 +11,11 @@
 //   autoCapturePageviews: false data-manual
 //   customProperties            props for every event, or a function of the
 //                               event's name that returns them
+//   transformRequest            a function of each event's payload that
+//                               returns the payload to send, or a falsy
+//                               value to send nothing
+//   logging: false              no console warning for ignored events
+//   bindToWindow: false         window.plausible is left alone
 export var init = (o, D) => {
   if (o) {
     if (o.domain) D.domain = o.domain
@@ -22,6 +27,9 @@ export var init = (o, D) => {
     if (o.captureOnLocalhost) D.allowLocalhost = ''
     if (o.autoCapturePageviews === !1) D.manual = ''
     if (o.customProperties) D.cp = o.customProperties
+    if (o.transformRequest) D.tr = o.transformRequest
+    if (o.logging === !1) D.noLogging = ''
+    if (o.bindToWindow === !1) D.noBind = ''
   }
   return D
 }

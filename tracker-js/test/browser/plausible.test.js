@@ -97,6 +97,56 @@ describe('a page written for Plausible', () => {
     assert.deepEqual(rows[0].metrics, [{ value: 59.8, currency: 'EUR' }])
   })
 
+  test('plausible.init of the current script: transformRequest, logging, bindToWindow; the url option; revenue classes', async t => {
+    // Plausible's current snippet: the stub with init, then the script.
+    // The path's number is cleaned up by transformRequest, which also
+    // drops the event `Secret`; logging: false keeps the console quiet.
+    var head = `<script>${PLAUSIBLE_STUB}
+      plausible.init = plausible.init || function(i) { plausible.o = i || {} }
+      plausible.init({ endpoint: '${sillage.api}', captureOnLocalhost: true, logging: false, bindToWindow: false,
+        transformRequest: p => p.n == 'Secret' ? null : { ...p, u: p.u.replace(/\\/users\\/\\d+/, '/users/:id') } })
+      plausible('Secret')
+    </script>
+    <script defer data-domain="${SITE}" data-allow-automation src="${sillage.origin}/js/script.js"></script>`
+    var body = `<button id="buy" class="plausible-event-name=Purchase plausible-revenue-amount=29.90 plausible-revenue-currency=EUR">Buy</button>`
+    var url = fx.add('/init/users/42', { noTracker: true, head, body })
+    var clean = fx.url('/init/users/:id')
+    var v = await open(env)
+    await v.page.goto(url)
+    await v.wait(1)
+    // bindToWindow: false: window.plausible is still the page's stub.
+    assert.equal(await v.page.evaluate(() => window.plausible === window.sillage), false)
+    await v.page.evaluate(step => sillage('Signup', { url: step }), fx.url('/init/checkout/:step'))
+    await v.page.click('#buy')
+    await v.wait(es => es.some(e => e.name == 'Purchase'))
+    await v.wait(es => es.every(e => e.status || e.failed))
+    var base = { d: SITE, r: null }
+    assert.deepEqual(
+      v.events.filter(e => e.name != 'engagement').map(e => e.body),
+      [
+        { n: 'pageview', u: clean, ...base },
+        { n: 'Signup', u: fx.url('/init/checkout/:step'), ...base },
+        { n: 'Purchase', u: clean, ...base, $: { amount: '29.90', currency: 'EUR' } },
+      ]
+    )
+    assert.deepEqual(v.warnings.filter(w => /Ignoring Event/.test(w)), [])
+    await finish(env, t, v)
+
+    var rows = await sillage.poll(byNameAndProp('/init/', 'url'), r => r.length >= 3)
+    delete rows.byDim['engagement|(none)']
+    assert.deepEqual(rows.byDim, { 'pageview|(none)': [1], 'Signup|(none)': [1], 'Purchase|(none)': [1] })
+    // Visitors and pageviews by page: the cleaned-up path; the custom
+    // event's own url.
+    rows = await sillage.poll(perPage('/init/'), r => r.length >= 2)
+    assert.deepEqual(rows.byDim, { '/init/users/:id': [1, 1], '/init/checkout/:step': [1, 0] })
+    await sillage.revenueGoal('Purchase')
+    rows = await sillage.poll(
+      { metrics: ['total_revenue'], filters: [['is', 'event:name', ['Purchase']], ['contains', 'event:page', ['/init/']]] },
+      r => r[0]?.metrics[0]?.value == 29.9
+    )
+    assert.deepEqual(rows[0].metrics, [{ value: 29.9, currency: 'EUR' }])
+  })
+
   test('an unknown extension or /js/ path is a 404, not the dashboard', async () => {
     for (var path of ['/js/script.unknown.js', '/js/nope.js', '/js/script.hash.hash.js']) {
       var r = await fetch(sillage.origin + path)
