@@ -135,7 +135,7 @@ try {
         ...(F_REVENUE && { $: o.revenue }),
         ...(F_HASH && hash && { h: 1 }),
         i: o.interactive !== !1 && void 0,
-        ...(F_ENGAGEMENT && { sd: o.sd, e: o.e }),
+        ...(F_ENGAGEMENT && o.x),
       }
       // Plausible's transformRequest: the payload it returns is sent, and
       // none (a falsy value) ignores the event.
@@ -170,7 +170,7 @@ try {
       since = !d.hidden && d.hasFocus() && t
       depth = Math.max(depth, Math.min(100, y))
       if ((now || d.hidden) && page && (time >= 1e3 || depth > sent)) {
-        track('engagement', { u: page, interactive: !1, sd: (sent = depth), e: time })
+        track('engagement', { u: page, interactive: !1, x: { sd: (sent = depth), e: time } })
         time = 0
       }
     },

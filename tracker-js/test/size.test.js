@@ -23,7 +23,7 @@ var CORE = 1024
 var SINGLE = 1300
 var ALL = 1800
 // Today's sizes of the variants over their budget.
-var CEILING = { 'script.js': 2329 }
+var CEILING = { 'script.js': 2327 }
 
 var dir = new URL('../dist/', import.meta.url)
 var sizes = {}
