@@ -121,11 +121,13 @@ try {
       why = off || ((exclude.test(u.pathname) || (include && !include.test(u.pathname))) && 'excluded')
       u = u.href
       // The payload, sent in JSON (go) with short keys (README.md,
-      // "Payload"): `p` only when not empty, `h` only in hash mode, `i` only when false. Keys left
-      // undefined are dropped by JSON.stringify, and an empty `p` by the
-      // replace (no string value can hold `,"p":{}`: JSON escapes its
-      // quotes). Inlined here rather than a helper of lib.js: its seven
-      // arguments cost 20 bytes gzipped.
+      // "Payload"): `p` only when not empty, `h` only in hash mode, `i`
+      // only when false, `sd` and `e` (engagement's internal option `x`)
+      // only for engagement. Keys left undefined are dropped by
+      // JSON.stringify, and an empty `p` by the replace (no string value
+      // can hold `,"p":{}`: JSON escapes its quotes). Inlined here rather
+      // than a helper of lib.js: its seven arguments cost 20 bytes
+      // gzipped. An object until sent, for transformRequest.
       body = {
         n: name,
         u,
