@@ -178,12 +178,18 @@ describe('events', () => {
       ]
     )
     // The click held the navigation until the collector had answered (or
-    // 150 ms): the event's request went first and was answered.
+    // 150 ms): the event's request went first. Its answer is 202, or,
+    // when the machine is slow enough for the 150 ms to run out, the
+    // page's view of it is cut as the page leaves (ERR_ABORTED; the
+    // keepalive request still arrives: the count below proves it). How
+    // long the click waited is no proof: the slow-collector test above
+    // shows that a missing answer does not hold it.
     var out = v.events[3]
     var navigation = v.requests.findIndex(r => r.url() == away)
     assert.ok(v.requests.indexOf(out.request) < navigation, 'the event left before the page')
-    assert.equal((await until(() => out.status || out.failed)), 202)
-    assert.ok(held < 2000, `the click took ${held} ms to navigate`)
+    var answer = await until(() => out.status || out.failed)
+    assert.ok(answer == 202 || answer == 'net::ERR_ABORTED', `the event was answered ${answer}`)
+    t.diagnostic(`click to navigation: ${held} ms, event answered: ${answer}`)
     await finish(env, t, v)
 
     var rows = await sillage.poll(byNameAndProp('/outbound/page', 'url'), r => r.length == 3)
