@@ -17,6 +17,6 @@ export var FEATURES = {
   engagement: { flag: 'F_ENGAGEMENT', what: 'engagement events: scroll depth and time on page' },
   notfound: { flag: 'F_NOTFOUND', what: "sillage('404') with the page's path" },
   props: { flag: 'F_PROPS', plausible: 'pageview-props', what: 'properties on the script tag (data-props-*, event-*) and customProperties' },
-  init: { flag: 'F_INIT', what: "Plausible's plausible.init(options), called before the script loads" },
+  init: { flag: 'F_INIT', what: "Plausible's plausible.init(options) (customProperties, transformRequest, logging, bindToWindow…) and the url event option" },
   retry: { flag: 'F_RETRY', what: 'events answered 429, 502-504 or lost are sent again' },
 }
