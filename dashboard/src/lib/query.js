@@ -21,9 +21,17 @@ export function apiFilters(filters) {
   })
 }
 
+// Whether the filters name dim, in or-groups too; has_done and
+// has_not_done pick visitors and do not count (as the Stats API reads it).
+export function filtersUse(filters, dim) {
+  return filters.some(f => (f[0] === 'or' ? filtersUse(f[1], dim) : f[1] === dim))
+}
+
 // The top stats: six visit metrics, or conversions when a goal is chosen.
+// The Stats API refuses views per visit under a page filter.
 export function topMetrics(filters) {
-  return hasGoalFilter(filters) ? GOAL_METRICS : TOP_METRICS
+  if (hasGoalFilter(filters)) return GOAL_METRICS
+  return filtersUse(filters, 'event:page') ? TOP_METRICS.filter(m => m !== 'views_per_visit') : TOP_METRICS
 }
 
 // The metric the graph draws: the one chosen if it is among the top stats.
