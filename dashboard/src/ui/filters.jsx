@@ -190,7 +190,7 @@ function Condition({ n, row, dash, show, events, several, onChange, onTyped, onR
         <label class="sr-only" for={id + '-dim'}>
           {t('filters.dimension')}
         </label>
-        <select id={id + '-dim'} value={row.dim} onChange={e => onChange({ ...row, dim: e.target.value, values: [] })} data-dim>
+        <select id={id + '-dim'} value={row.dim} onChange={e => e.target.value !== row.dim && onChange({ ...row, dim: e.target.value, values: [] })} data-dim>
           {dims
             ? dims.map(d => (
                 <option key={d} value={d}>
