@@ -261,7 +261,8 @@ function Condition({ n, row, dash, show, events, several, onChange, onTyped, onR
             value={text}
             onInput={e => (setText(e.target.value), onTyped(e.target.value))}
             onKeyDown={e => {
-              if (e.key !== 'Enter') return
+              // Enter adds what is typed; with nothing typed it applies.
+              if (e.key !== 'Enter' || !text.trim()) return
               e.preventDefault()
               add(text)
             }}
