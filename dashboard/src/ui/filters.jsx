@@ -24,7 +24,7 @@ var blank = dim => ({ dim, prop: '', op: 'is', values: [] })
 export function FilterEditor({ index, onClose, dash, show, kit }) {
   K = kit
   var { EVENT_SHORTS, fromEditor, toEditor, rowDim, TOP_ONLY } = K
-  var { t } = useApp()
+  var { t, lang } = useApp()
   var { state, set } = dash
   var editing = index >= 0 && index < state.filters.length
   var start = (editing && toEditor(state.filters[index])) || { kind: 'is', rows: [blank('page')] }
@@ -46,10 +46,16 @@ export function FilterEditor({ index, onClose, dash, show, kit }) {
   }
   var submit = e => {
     e.preventDefault()
+    var unknown = false
     var all = rows.map((r, i) => {
       var typed = (pending.current[i] || '').trim()
+      if (typed && rowDim(r) === 'visit:country' && !r.op.startsWith('matches')) {
+        typed = K.countryCodeOf(typed, lang)
+        unknown = unknown || !typed
+      }
       return typed && !r.values.includes(typed) ? { ...r, values: r.values.concat(typed) } : r
     })
+    if (unknown) return setError(t('filters.unknown_country'))
     if (all.some(r => !r.values.length)) return setError(t('filters.needValue'))
     if (all.length > 1 && all.some(r => TOP_ONLY.includes(rowDim(r)))) return setError(t('filters.topOnly'))
     for (var r of all) {
@@ -141,6 +147,7 @@ function Condition({ n, row, dash, show, events, several, onChange, onTyped, onR
   var { breakdownQuery, countryCodeOf, EVENT_SHORTS, FILTER_GROUPS, OPERATORS, rowDim, stats } = K
   var [text, setText] = useState('')
   var [typed, setTypedDebounced] = useState('')
+  var [unknown, setUnknown] = useState(false)
   var id = 'f' + n
   var dim = rowDim(row)
   var byName = dim === 'visit:country'
@@ -177,7 +184,11 @@ function Condition({ n, row, dash, show, events, several, onChange, onTyped, onR
     v = String(v).trim()
     if (!v) return
     // A country is stored as its code; a name typed is read as one.
-    if (byName && !regex) v = countryCodeOf(v, lang) || v
+    if (byName && !regex) {
+      var code = countryCodeOf(v, lang)
+      if (!code) return setUnknown(true)
+      v = code
+    }
     if (!row.values.includes(v)) onChange({ ...row, values: row.values.concat(v) })
     setText('')
     onTyped('')
@@ -259,7 +270,8 @@ function Condition({ n, row, dash, show, events, several, onChange, onTyped, onR
             id={id + '-value'}
             list={regex ? undefined : id + '-values'}
             value={text}
-            onInput={e => (setText(e.target.value), onTyped(e.target.value))}
+            onInput={e => (setText(e.target.value), onTyped(e.target.value), setUnknown(false))}
+            aria-invalid={unknown ? 'true' : undefined}
             onKeyDown={e => {
               // Enter adds what is typed; with nothing typed it applies.
               if (e.key !== 'Enter' || !text.trim()) return
@@ -286,6 +298,11 @@ function Condition({ n, row, dash, show, events, several, onChange, onTyped, onR
             </option>
           ))}
         </datalist>
+        {unknown && (
+          <p class="error" role="alert">
+            {t('filters.unknown_country')}
+          </p>
+        )}
         <p class="hint small">{regex ? t('filters.regexHint') : t('filters.valuesHint')}</p>
       </div>
     </fieldset>

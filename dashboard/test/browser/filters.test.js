@@ -193,6 +193,22 @@ describe('filters through the editor', () => {
     await apply()
     await until(() => shownCounts(), want, 'the numbers of the property filter')
     await until(() => chips(page), ['Property plan is artisan or atelier'], 'the chip')
+
+    // A country is typed by its name and kept as its code; a name that is
+    // none is refused.
+    await page.locator('[data-add-filter]').click()
+    var c2 = page.locator('[data-filter-editor] [data-condition="0"]')
+    await c2.locator('[data-dim]').selectOption('country')
+    await c2.locator('[data-value]').fill('Germany')
+    await c2.locator('[data-value]').press('Enter')
+    await c2.locator('[data-token="DE"]').waitFor({ timeout: 5000 })
+    await c2.locator('[data-value]').fill('Atlantis')
+    await c2.locator('[data-value]').press('Enter')
+    await page.getByRole('alert').filter({ hasText: 'No country by that name or code.' }).waitFor({ timeout: 5000 })
+    await c2.locator('[data-value]').fill('')
+    await apply()
+    await until(() => Promise.resolve(filtersInURL()), ['is,props:plan,artisan|atelier', 'is,country,DE'], 'the URL')
+    await until(() => shownCounts(), await apiCounts([f, ['is', 'visit:country', ['DE']]]), 'the numbers with the country')
   })
 
   test('a filter the editor does not show (a segment) stays in the URL', async () => {
