@@ -316,7 +316,7 @@ function PeriodPicker({ custom, setCustom }) {
 // The filter editor loads on demand: most visits never open it. It gets
 // what it uses of the first load's modules through `kit`.
 var editorModule = null
-var kit = { ...filterLib, breakdownQuery, countryCodeOf, OPERATORS, stats }
+var kit = { ...filterLib, breakdownQuery, countryCodeOf, get, OPERATORS, sitePath, stats }
 function LazyEditor(props) {
   var { t, lang } = useApp()
   var dash = useDash()

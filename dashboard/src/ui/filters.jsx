@@ -175,9 +175,18 @@ function Condition({ n, row, dash, show, events, several, onChange, onTyped, onR
   var options = ((suggest.data && suggest.data.results) || [])
     .map(r => r.dimensions[0])
     .filter(v => !row.values.includes(String(v)) && (!byName || show(dim, v).toLowerCase().includes(typed.toLowerCase())))
-  // The property keys this browser knows: used before, in the view's
+  // The property keys: the site's in the period, most used first (the
+  // server's list of them), then those used before here, in the view's
   // filters, and the tracker's own.
-  var keys = new Set(['url', 'path'])
+  var found = useLoad(
+    () =>
+      row.dim === 'props' && ready
+        ? K.get(K.sitePath(domain, '/props?limit=50&query=' + encodeURIComponent(JSON.stringify({ date_range: dash.r.dateRange }))), { quiet401: true }).catch(() => null)
+        : null,
+    [row.dim === 'props', ready, JSON.stringify(dash.r.dateRange)]
+  )
+  var keys = new Set(((found.data && found.data.keys) || []).map(k => String(k.key)))
+  keys.add('url').add('path')
   for (var p of (store.get('props') || '').split('\n')) if (p) keys.add(p)
   for (var f of state.filters) if (typeof f[1] === 'string' && f[1].startsWith('event:props:')) keys.add(f[1].slice(12))
   var add = v => {
