@@ -7,18 +7,15 @@ var EVENT_DIMS = ['page', 'goal', 'name', 'hostname']
 // 'event:props:plan'; null for a name that is not one.
 export function longDim(short) {
   if (typeof short !== 'string') return null
-  if (SPECIAL_DIMS.includes(short)) return short
   // A custom property's name is the site's own: any text.
   if (short.startsWith('props:')) return short.length > 6 && short.length <= 306 ? 'event:' + short : null
   if (!/^[a-z_]+$/.test(short)) return null
+  // A saved segment (ui/segments.jsx): ['is', 'segment', [id]].
+  if (short === 'segment') return 'segment'
   if (EVENT_DIMS.includes(short)) return 'event:' + short
   if (!VISIT_DIMS.includes(short)) return null
   return 'visit:' + short
 }
-
-// Dimensions the Stats API filters on that are neither a visit's nor an
-// event's: a saved segment (['is', 'segment', [id]]) is named as it is.
-export var SPECIAL_DIMS = ['segment']
 
 export function shortDim(long) {
   return long.replace(/^(visit|event):/, '')
