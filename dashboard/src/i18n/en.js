@@ -158,6 +158,12 @@ export default {
   'op.is_not': 'is not',
   'op.contains': 'contains',
   'op.contains_not': 'does not contain',
+  'op.matches': 'matches',
+  'op.matches_not': 'does not match',
+  'done.has_done': 'Has done:',
+  'done.has_not_done': 'Has not done:',
+  'dim.segment': 'Saved segment',
+  'filters.edit': 'Edit the filter {filter}',
 
   'metric.visitors': 'Unique visitors',
   'metric.visits': 'Visits',

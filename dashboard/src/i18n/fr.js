@@ -158,6 +158,12 @@ export default {
   'op.is_not': 'n’est pas',
   'op.contains': 'contient',
   'op.contains_not': 'ne contient pas',
+  'op.matches': 'correspond à',
+  'op.matches_not': 'ne correspond pas à',
+  'done.has_done': 'A réalisé :',
+  'done.has_not_done': 'N’a pas réalisé :',
+  'dim.segment': 'Segment enregistré',
+  'filters.edit': 'Modifier le filtre {filter}',
 
   'metric.visitors': 'Visiteurs uniques',
   'metric.visits': 'Visites',

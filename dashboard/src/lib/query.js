@@ -3,15 +3,35 @@
 
 import { resolvePeriod } from './dates.js'
 import { GOAL_METRICS, TOP_METRICS } from './dims.js'
-import { serializeState } from './state.js'
+import { copyFilter, serializeState } from './state.js'
 
+// A top-level goal filter (conversions); a goal inside has_done picks the
+// visitors, it does not count conversions.
 export function hasGoalFilter(filters) {
   return filters.some(f => f[1] === 'event:goal')
 }
 
+// The dashboard's filters as the Stats API v2 takes them: copied, a
+// segment's id as a number.
+export function apiFilters(filters) {
+  return filters.map(f => {
+    f = copyFilter(f)
+    if (f[1] === 'segment') f[2] = f[2].map(v => (/^\d{1,15}$/.test(v) ? Number(v) : v))
+    return f
+  })
+}
+
+// Whether the filters name dim, in or-groups too; has_done and
+// has_not_done pick visitors and do not count (as the Stats API reads it).
+export function filtersUse(filters, dim) {
+  return filters.some(f => (f[0] === 'or' ? filtersUse(f[1], dim) : f[1] === dim))
+}
+
 // The top stats: six visit metrics, or conversions when a goal is chosen.
+// The Stats API refuses views per visit under a page filter.
 export function topMetrics(filters) {
-  return hasGoalFilter(filters) ? GOAL_METRICS : TOP_METRICS
+  if (hasGoalFilter(filters)) return GOAL_METRICS
+  return filtersUse(filters, 'event:page') ? TOP_METRICS.filter(m => m !== 'views_per_visit') : TOP_METRICS
 }
 
 // The metric the graph draws: the one chosen if it is among the top stats.
@@ -23,7 +43,7 @@ export function graphMetric(state) {
 function base(site, state, today) {
   var r = resolvePeriod(state, today)
   var q = { site_id: site, metrics: [], date_range: r.dateRange }
-  if (state.filters.length) q.filters = state.filters.map(([op, dim, values]) => [op, dim, values.slice()])
+  if (state.filters.length) q.filters = apiFilters(state.filters)
   // Imported history joins the numbers wherever the query allows.
   if (state.imports !== 'off') q.include = { imports: true }
   return q
@@ -68,13 +88,14 @@ export function breakdownQuery(site, state, today, { dimension, metrics, limit =
 
 // The filters of a funnel report: a funnel counts visits, so a filter on
 // events (a goal, a page, a property) keeps the visits that did it, as
-// has_done; visit filters stay as they are.
+// has_done; visit filters, has_done filters and segments stay as they are.
 export function funnelFilters(filters) {
-  return filters.map(f => (f[1].startsWith('event:') ? ['has_done', [f[0], f[1], f[2].slice()]] : [f[0], f[1], f[2].slice()]))
+  var one = f => (typeof f[1] === 'string' && f[1].startsWith('event:') ? ['has_done', f] : f)
+  return apiFilters(filters).map(f => (f[0] === 'or' ? ['or', f[1].map(one)] : one(f)))
 }
 
-// The filters once a row's value is clicked: it replaces any filter on the
-// same dimension.
+// The filters once a row's value is clicked: it replaces any condition on
+// the same dimension (or-groups and has_done filters stay).
 export function withFilter(filters, dim, value, op = 'is') {
   return filters.filter(f => f[1] !== dim).concat([[op, dim, [String(value)]]])
 }
@@ -96,7 +117,7 @@ export function chosen(filters, dim) {
 export function exportPath(site, state, today) {
   var qs = serializeState(state, { omit: ['lang', 'metric'] })
   var q = { date_range: resolvePeriod(state, today).dateRange }
-  if (state.filters.length) q.filters = state.filters
+  if (state.filters.length) q.filters = apiFilters(state.filters)
   qs += (qs ? '&' : '') + 'query=' + encodeURIComponent(JSON.stringify(q))
   return '/api/sites/' + encodeURIComponent(site) + '/export?' + qs
 }

@@ -7,12 +7,17 @@
 //
 // Every key is optional; a default is left out of the URL. A filter is
 // `operator,dimension,value|value…` with the dimension's short name (see
-// dims.js); a `\` escapes a `,`, `|` or `\` inside a value.
+// dims.js); a `\` escapes a `,`, `|`, `;` or `\` inside a value; or-groups
+// and has_done filters are written as encodeFilter says.
 
 import { DEFAULT_PERIOD, INTERVALS, PERIODS, isDay } from './dates.js'
 import { longDim, shortDim, TOP_METRICS, GOAL_METRICS } from './dims.js'
 
-export var OPERATORS = ['is', 'is_not', 'contains', 'contains_not']
+// The conditions a filter puts on a dimension's values.
+export var OPERATORS = ['is', 'is_not', 'contains', 'contains_not', 'matches', 'matches_not']
+// A filter wrapping one condition on events: the visitors who have (not)
+// done it, as the Stats API's has_done / has_not_done.
+export var DONE = ['has_done', 'has_not_done']
 export var COMPARISONS = ['previous_period', 'year_over_year']
 export var LANGS = ['en', 'fr']
 
@@ -29,8 +34,11 @@ export var DEFAULT_STATE = {
   imports: '', // 'off' leaves imported data out (it is in by default, as in Plausible)
 }
 
+// ';' separates the members of an or-group: it is escaped too, so a
+// value may hold it anywhere (an older URL's bare ';' still reads the same
+// outside of a group).
 function escapeValue(v) {
-  return String(v).replace(/[\\,|]/g, '\\$&')
+  return String(v).replace(/[\\,|;]/g, '\\$&')
 }
 
 // Splits s on sep outside of backslash escapes, unescaping the parts.
@@ -45,19 +53,51 @@ function splitEscaped(s, sep) {
   return parts
 }
 
-// ['is', 'visit:source', ['Google']] -> 'is,source,Google'. A custom
-// property's name may hold a ',' too: it is escaped like a value.
-export function encodeFilter([op, dim, values]) {
+// Splits s on sep outside of backslash escapes, keeping the escapes: the
+// parts are decoded again (an or-group's members).
+function splitRaw(s, sep) {
+  var parts = ['']
+  for (var i = 0; i < s.length; i++) {
+    var c = s[i]
+    if (c === '\\' && i + 1 < s.length) parts[parts.length - 1] += c + s[++i]
+    else if (c === sep) parts.push('')
+    else parts[parts.length - 1] += c
+  }
+  return parts
+}
+
+// A filter in the URL, the Stats API v2's own shapes in a short text:
+//   ['is', 'visit:source', ['Google', 'Bing']]      is,source,Google|Bing
+//   ['has_done', ['is', 'event:goal', ['Signup']]]  has_done,is,goal,Signup
+//   ['or', [['is', 'visit:source', ['Google']],
+//           ['is', 'visit:utm_campaign', ['spring']]]]
+//                                  or,is,source,Google;is,utm_campaign,spring
+// A custom property's name may hold a ',' too: it is escaped like a value.
+export function encodeFilter(f) {
+  if (f[0] === 'or') return 'or,' + f[1].map(encodeFilter).join(';')
+  if (DONE.includes(f[0])) return f[0] + ',' + encodeFilter(f[1])
+  var [op, dim, values] = f
   return op + ',' + escapeValue(shortDim(dim)) + ',' + values.map(escapeValue).join('|')
 }
 
-// The reverse of encodeFilter; null for a malformed filter.
-export function decodeFilter(s) {
+// The reverse of encodeFilter; null for a malformed filter. An or-group
+// holds conditions and has_done filters, has_done one condition on events.
+export function decodeFilter(s, depth = 0) {
   var first = s.indexOf(',')
   if (first < 0) return null
   var op = s.slice(0, first)
-  // The dimension ends at the first ',' that no '\' escapes.
   var rest = s.slice(first + 1)
+  if (op === 'or') {
+    if (depth) return null
+    var members = splitRaw(rest, ';').map(m => decodeFilter(m, 1))
+    return members.length > 1 && members.every(m => m) ? ['or', members] : null
+  }
+  if (DONE.includes(op)) {
+    if (depth > 1) return null
+    var inner = decodeFilter(rest, 2)
+    return inner && inner[1].startsWith('event:') ? [op, inner] : null
+  }
+  // The dimension ends at the first ',' that no '\' escapes.
   var end = 0
   while (end < rest.length && rest[end] !== ',') end += rest[end] === '\\' ? 2 : 1
   if (end >= rest.length) return null
@@ -66,6 +106,13 @@ export function decodeFilter(s) {
   var values = splitEscaped(rest.slice(end + 1), '|')
   if (values.length === 1 && values[0] === '') return null
   return [op, dim, values]
+}
+
+// A filter as the Stats API takes it, copied (the state stays as it is).
+export function copyFilter(f) {
+  if (f[0] === 'or') return ['or', f[1].map(copyFilter)]
+  if (DONE.includes(f[0])) return [f[0], copyFilter(f[1])]
+  return [f[0], f[1], f[2].slice()]
 }
 
 export function parseState(search) {

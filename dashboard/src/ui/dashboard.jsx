@@ -6,9 +6,9 @@ import { createContext } from 'preact'
 import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { needsToday, PERIODS, resolvePeriod, todayIn, zoomTo } from '../lib/dates.js'
 import { dimKey, LOWER_IS_BETTER, RATE_METRICS, valueText } from '../lib/dims.js'
-import { countryName, flag, formatChange, formatCompact, formatDay, formatMetric, formatPercent } from '../lib/format.js'
-import { change, exportPath, graphMetric, num, seriesFromResults, timeseriesQuery, topMetrics, topStatsQuery, withoutFilter } from '../lib/query.js'
-import { parseState, serializeState, updateState } from '../lib/state.js'
+import { countryCodeOf, countryName, flag, formatChange, formatCompact, formatDay, formatMetric, formatPercent } from '../lib/format.js'
+import { breakdownQuery, change, exportPath, graphMetric, num, seriesFromResults, timeseriesQuery, topMetrics, topStatsQuery, withoutFilter } from '../lib/query.js'
+import { OPERATORS, parseState, serializeState, updateState } from '../lib/state.js'
 import { dashboardPath, route, settingsPath } from '../lib/routes.js'
 import { get, headers, list, prefetch, sitePath, stats } from './api.js'
 import { browserZone, ErrorBox, Icon, Modal, useApp, useLoad, useTick } from './common.jsx'
@@ -16,7 +16,8 @@ import { Page } from './frame.jsx'
 import { Link, navigate, useLocation } from './router.jsx'
 import { Graph } from './graph.jsx'
 import { Snippet } from './sites.jsx'
-import { FilterDialog, Panels } from './panels.jsx'
+import { Panels } from './panels.jsx'
+import * as filterLib from '../lib/filters.js'
 
 var DashContext = createContext(null)
 export var useDash = () => useContext(DashContext)
@@ -85,7 +86,8 @@ export function DashboardView({ domain, timezone, ready = true, canEdit, sites, 
   var r = resolvePeriod(state, today)
   var tick = useTick(state.period === 'realtime' ? 10000 : 0)
   var [help, setHelp] = useState(false)
-  var [filterOpen, setFilterOpen] = useState(false)
+  // The filter the editor shows: -1 for a new one, null when closed.
+  var [editing, setEditing] = useState(null)
   var [custom, setCustom] = useState(false)
 
   var set = change => {
@@ -100,7 +102,7 @@ export function DashboardView({ domain, timezone, ready = true, canEdit, sites, 
   // A site that never received an event: no numbers, an install prompt.
   var status = useLoad(() => (shared ? null : get(sitePath(domain, '/status'), { quiet401: true, stage: 2 }).catch(() => null)), [domain])
   var empty = !!(status.data && status.data.has_events === false)
-  var dash = { domain, state, today, tick, set, shared, canEdit, r, ready, current, empty }
+  var dash = { domain, state, today, tick, set, shared, canEdit, r, ready, current, empty, edit: setEditing }
 
   // Keyboard shortcuts, outside of fields and dialogs.
   var latest = useRef()
@@ -159,7 +161,7 @@ export function DashboardView({ domain, timezone, ready = true, canEdit, sites, 
         <div class="toolbar">
           <Realtime />
           <div class="spacer" />
-          <button type="button" class="btn" onClick={() => setFilterOpen(true)} data-add-filter>
+          <button type="button" class="btn" onClick={() => setEditing(-1)} data-add-filter>
             <Icon name="filter" /> {t('filters.add')}
           </button>
           <PeriodPicker custom={custom} setCustom={setCustom} />
@@ -181,7 +183,7 @@ export function DashboardView({ domain, timezone, ready = true, canEdit, sites, 
         <TopStats />
         <GraphCard />
         <Panels />
-        {filterOpen && <FilterDialog onClose={() => setFilterOpen(false)} />}
+        {editing !== null && <LazyEditor index={editing} onClose={() => setEditing(null)} />}
         {help && <HelpDialog onClose={() => setHelp(false)} />}
       </Page>
     </DashContext.Provider>
@@ -311,22 +313,44 @@ function PeriodPicker({ custom, setCustom }) {
   )
 }
 
-var OP_KEYS = { is: 'op.is', is_not: 'op.is_not', contains: 'op.contains', contains_not: 'op.contains_not' }
+// The filter editor loads on demand: most visits never open it. It gets
+// what it uses of the first load's modules through `kit`.
+var editorModule = null
+var kit = { ...filterLib, breakdownQuery, countryCodeOf, get, OPERATORS, sitePath, stats }
+function LazyEditor(props) {
+  var { t, lang } = useApp()
+  var dash = useDash()
+  var [mod, setMod] = useState(editorModule)
+  useEffect(() => {
+    if (!mod) import('./filters.jsx').then(m => setMod((editorModule = m)))
+  }, [])
+  return mod ? <mod.FilterEditor {...props} dash={dash} kit={kit} show={(d, v) => displayValue(d, v, lang, t)} /> : null
+}
 
+// Each filter in words; a click opens it in the editor, the cross removes
+// it. A filter the editor cannot show (a segment) is only removed.
 function FilterChips() {
   var { t, lang } = useApp()
-  var { state, set } = useDash()
+  var { state, set, edit } = useDash()
   if (!state.filters.length) return null
+  var dim = d => dimLabel(d, t)
+  var value = (d, v) => displayValue(d, v, lang, t)
   return (
     <div class="chips-row">
       <ul class="chips" aria-label={t('filters.active')}>
         {state.filters.map((f, i) => {
-          var text = dimLabel(f[1], t) + ' ' + t(OP_KEYS[f[0]]) + ' ' + f[2].map(v => displayValue(f[1], v, lang, t)).join(t('filters.or'))
+          var parts = filterLib.describe(f, t, dim, value)
+          var text = filterLib.describeText(parts)
+          var words = parts.map((p, j) => (p.w === undefined ? <strong key={j}>{p.v}</strong> : p.w))
           return (
-            <li key={i} class="chip" data-filter={f[1]}>
-              <span>
-                {dimLabel(f[1], t)} {t(OP_KEYS[f[0]])} <strong>{f[2].map(v => displayValue(f[1], v, lang, t)).join(t('filters.or'))}</strong>
-              </span>
+            <li key={i} class="chip" data-filter={typeof f[1] === 'string' ? f[1] : f[0]} title={text}>
+              {filterLib.toEditor(f) ? (
+                <button type="button" class="chip-text" onClick={() => edit(i)} aria-label={t('filters.edit', { filter: text })}>
+                  {words}
+                </button>
+              ) : (
+                <span>{words}</span>
+              )}
               <button type="button" class="chip-x" onClick={() => set({ filters: withoutFilter(state.filters, i) })} aria-label={t('filters.remove', { filter: text })}>
                 <Icon name="close" size={14} />
               </button>

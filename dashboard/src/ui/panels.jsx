@@ -1,12 +1,10 @@
 // The dashboard's panels: a top-9 list per dimension whose rows filter the
 // dashboard, a details dialog with the whole list (sorted, searched,
-// paged), the map, goals, custom properties and funnels; and the dialog
-// that adds a filter by hand.
+// paged), the map, goals, custom properties and funnels.
 import { useEffect, useState } from 'preact/hooks'
 import { detailMetrics, longDim } from '../lib/dims.js'
-import { countryCodeOf, formatMetric, formatNumber, formatPercent } from '../lib/format.js'
+import { formatMetric, formatNumber, formatPercent } from '../lib/format.js'
 import { breakdownQuery, chosen, funnelFilters, hasGoalFilter, withFilter } from '../lib/query.js'
-import { OPERATORS } from '../lib/state.js'
 import { settingsPath } from '../lib/routes.js'
 import { get, list, post, sitePath, stats } from './api.js'
 import { ErrorBox, Icon, Modal, SkeletonRows, store, Tabs, useApp, useLoad } from './common.jsx'
@@ -303,7 +301,7 @@ function PropsPanel() {
   useEffect(() => setText(state.prop), [state.prop])
   var known = new Set(['url', 'path'])
   for (var p of (store.get('props') || '').split('\n')) if (p) known.add(p)
-  for (var f of state.filters) if (f[1].startsWith('event:props:')) known.add(f[1].slice(12))
+  for (var f of state.filters) if (typeof f[1] === 'string' && f[1].startsWith('event:props:')) known.add(f[1].slice(12))
   var choose = e => {
     e.preventDefault()
     var name = text.trim()
@@ -524,133 +522,3 @@ export function Details({ dim, title, onClose }) {
   )
 }
 
-// The dimensions a reader can filter on by hand, grouped as in the panels.
-var FILTER_GROUPS = [
-  ['panel.pages', ['page', 'entry_page', 'exit_page']],
-  ['panel.sources', ['channel', 'source', 'referrer', 'utm_medium', 'utm_source', 'utm_campaign', 'utm_term', 'utm_content']],
-  ['panel.locations', ['country', 'region', 'city_name']],
-  ['panel.devices', ['browser', 'browser_version', 'os', 'os_version', 'device']],
-  ['panel.goals', ['goal']],
-]
-
-export function FilterDialog({ onClose }) {
-  var { t, lang } = useApp()
-  var { domain, state, today, set, ready } = useDash()
-  var [short, setShort] = useState('page')
-  var [prop, setProp] = useState('')
-  var [op, setOp] = useState('is')
-  var [value, setValue] = useState('')
-  var [typed, setTyped] = useState('')
-  var dim = short === 'props' ? (prop.trim() ? 'event:props:' + prop.trim() : '') : longDim(short)
-  useEffect(() => {
-    var id = setTimeout(() => setTyped(value.trim()), 250)
-    return () => clearTimeout(id)
-  }, [value])
-  // Values to suggest: the dimension's top values matching what is typed.
-  // Countries are stored as codes and typed as names: their suggestions
-  // are the site's countries, matched here by name.
-  var byName = dim === 'visit:country'
-  var suggest = useLoad(
-    () =>
-      dim && ready
-        ? stats(
-            breakdownQuery(domain, { ...state, filters: state.filters.filter(f => f[1] !== dim) }, today, {
-              dimension: dim,
-              metrics: ['visitors'],
-              limit: byName ? 300 : 20,
-              search: byName ? '' : typed,
-            })
-          )
-        : null,
-    [dim, byName ? '' : typed, ready]
-  )
-  var options = ((suggest.data && suggest.data.results) || []).filter(
-    r => !byName || displayValue(dim, r.dimensions[0], lang, t).toLowerCase().includes(typed.toLowerCase())
-  )
-  var [unknown, setUnknown] = useState(false)
-  var submit = e => {
-    e.preventDefault()
-    var v = value.trim()
-    if (!dim || !v) return
-    var o = op
-    if (byName) {
-      // A code is whole: "contains" a name means that country.
-      var code = countryCodeOf(v, lang)
-      if (!code) return setUnknown(true)
-      v = code
-      o = op === 'contains' ? 'is' : op === 'contains_not' ? 'is_not' : op
-    }
-    set({ filters: withFilter(state.filters, dim, v, o) })
-    onClose()
-  }
-  return (
-    <Modal title={t('filters.add')} onClose={onClose}>
-      <form class="stack" onSubmit={submit}>
-        <div class="field">
-          <label for="f-dim">{t('filters.dimension')}</label>
-          <select id="f-dim" value={short} onChange={e => setShort(e.target.value)}>
-            {FILTER_GROUPS.map(([g, dims]) => (
-              <optgroup key={g} label={t(g)}>
-                {dims.map(d => (
-                  <option key={d} value={d}>
-                    {t('dim.' + d)}
-                  </option>
-                ))}
-              </optgroup>
-            ))}
-            <option value="props">{t('panel.props')}</option>
-          </select>
-        </div>
-        {short === 'props' && (
-          <div class="field">
-            <label for="f-prop">{t('props.name')}</label>
-            <input id="f-prop" value={prop} onInput={e => setProp(e.target.value)} required autocomplete="off" />
-          </div>
-        )}
-        <div class="field">
-          <label for="f-op">{t('filters.operator')}</label>
-          <select id="f-op" value={op} onChange={e => setOp(e.target.value)}>
-            {OPERATORS.map(o => (
-              <option key={o} value={o}>
-                {t('op.' + o)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="f-value">{t('filters.value')}</label>
-          <input
-            id="f-value"
-            list="f-values"
-            value={value}
-            onInput={e => (setValue(e.target.value), setUnknown(false))}
-            required
-            autocomplete="off"
-            aria-invalid={unknown ? 'true' : undefined}
-            aria-describedby={unknown ? 'f-value-error' : undefined}
-          />
-          {unknown && (
-            <p id="f-value-error" class="error" role="alert">
-              {t('filters.unknown_country')}
-            </p>
-          )}
-          <datalist id="f-values">
-            {options.map(r => (
-              <option key={String(r.dimensions[0])} value={String(r.dimensions[0])}>
-                {displayValue(dim, r.dimensions[0], lang, t)}
-              </option>
-            ))}
-          </datalist>
-        </div>
-        <div class="actions">
-          <button type="button" class="btn" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" class="btn primary" disabled={!dim}>
-            {t('filters.apply')}
-          </button>
-        </div>
-      </form>
-    </Modal>
-  )
-}

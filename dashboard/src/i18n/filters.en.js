@@ -1,0 +1,22 @@
+// The filter editor's messages (loaded with the editor).
+export default {
+  'filters.new': 'Add a filter',
+  'filters.editTitle': 'Edit the filter',
+  'filters.kind': 'Keep',
+  'filters.kind.is': 'Visits where…',
+  'filters.kind.has_done': 'Visitors who have done…',
+  'filters.kind.has_not_done': 'Visitors who have not done…',
+  'filters.values': 'Values',
+  'filters.addValue': 'Add',
+  'filters.removeValue': 'Remove {value}',
+  'filters.valuesHint': 'Enter adds a value; a filter with several values keeps any of them.',
+  'filters.regexHint': 'A regular expression, e.g. ^/blog/',
+  'filters.addOr': 'Or…',
+  'filters.orHint': 'Visits that match any one of these conditions.',
+  'filters.removeCondition': 'Remove this condition',
+  'filters.condition': 'Condition {n}',
+  'filters.needValue': 'Give at least one value.',
+  'filters.badRegex': 'Not a regular expression: {error}',
+  'filters.topOnly': 'A goal or a host name cannot be one side of an “or”: filter on it alone.',
+  'filters.propKeys': 'The site’s properties',
+}

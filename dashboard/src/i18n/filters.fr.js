@@ -1,0 +1,22 @@
+// The filter editor's messages (loaded with the editor).
+export default {
+  'filters.new': 'Ajouter un filtre',
+  'filters.editTitle': 'Modifier le filtre',
+  'filters.kind': 'Garder',
+  'filters.kind.is': 'Les visites où…',
+  'filters.kind.has_done': 'Les visiteurs qui ont réalisé…',
+  'filters.kind.has_not_done': 'Les visiteurs qui n’ont pas réalisé…',
+  'filters.values': 'Valeurs',
+  'filters.addValue': 'Ajouter',
+  'filters.removeValue': 'Retirer {value}',
+  'filters.valuesHint': 'Entrée ajoute une valeur ; un filtre à plusieurs valeurs garde chacune d’elles.',
+  'filters.regexHint': 'Une expression régulière, par ex. ^/blog/',
+  'filters.addOr': 'Ou…',
+  'filters.orHint': 'Les visites qui remplissent l’une de ces conditions.',
+  'filters.removeCondition': 'Retirer cette condition',
+  'filters.condition': 'Condition n° {n}',
+  'filters.needValue': 'Donnez au moins une valeur.',
+  'filters.badRegex': 'Pas une expression régulière : {error}',
+  'filters.topOnly': 'Un objectif ou un nom d’hôte ne peut pas être un terme d’un « ou » : filtrez dessus seul.',
+  'filters.propKeys': 'Les propriétés du site',
+}
