@@ -81,12 +81,12 @@ function Bars({ minutes, tz }) {
       <figcaption class="sr-only">{t('live.graph')}</figcaption>
       <svg viewBox={`0 0 ${W} ${H + pad}`} preserveAspectRatio="none" role="img" aria-label={t('live.graph')}>
         {minutes.map((m, i) => {
-          var h = (m.visitors / max) * (H - 8)
+          var barH = (m.visitors / max) * (H - 8)
           var label = t('live.minute', { time: clock(m.time, lang, tz), visitors: m.visitors, pageviews: m.pageviews })
           return (
             <g key={m.time} data-minute={m.time} data-visitors={m.visitors}>
               <title>{label}</title>
-              <rect x={i * bw + 1.5} y={H - h} width={bw - 3} height={Math.max(h, m.visitors ? 1 : 0)} rx="2" class="live-bar" />
+              <rect x={i * bw + 1.5} y={H - barH} width={bw - 3} height={Math.max(barH, m.visitors ? 1 : 0)} rx="2" class="live-bar" />
               <rect x={i * bw} y="0" width={bw} height={H} fill="transparent" />
             </g>
           )
