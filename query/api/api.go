@@ -133,7 +133,7 @@ func New(o Options) *API {
 		a.engine = a.acc.Engine
 	}
 	if a.live == nil {
-		a.live = live.New(a.engine, live.Options{Now: a.now, Logger: a.log})
+		a.live = live.New(a.engine, live.Options{Now: a.now})
 	}
 	secret := o.Secret
 	if len(secret) == 0 {

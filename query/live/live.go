@@ -13,7 +13,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strconv"
 	"time"
@@ -84,7 +83,6 @@ type Options struct {
 	MaxSites int
 	Timeout  time.Duration
 	Now      func() time.Time
-	Logger   *slog.Logger
 }
 
 // Cache computes and shares the sites' snapshots.
@@ -109,9 +107,6 @@ func New(eng store.Engine, o Options) *Cache {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
 	}
 	entries, err := lru.New[uint32, *Snapshot](o.MaxSites)
 	if err != nil {
@@ -158,9 +153,6 @@ func (c *Cache) Get(ctx context.Context, siteID uint32) (*Snapshot, error) {
 		return nil, ctx.Err()
 	}
 }
-
-// Forget drops a site's snapshot (its data was deleted).
-func (c *Cache) Forget(siteID uint32) { c.entries.Remove(siteID) }
 
 // liveSQL is the whole snapshot in one statement: one scan of the last 30
 // minutes per part, the parts told apart by their kind.
