@@ -176,3 +176,27 @@ func TestBounded(t *testing.T) {
 		t.Error("site 1 was not evicted")
 	}
 }
+
+// BenchmarkGetFresh is the path of every poll but one per TTL: a fresh
+// snapshot from the cache, under concurrent viewers.
+func BenchmarkGetFresh(b *testing.B) {
+	eng := &counting{Engine: storetest.Migrated(b)}
+	now := time.Now()
+	c := live.New(eng, live.Options{Now: func() time.Time { return now }})
+	if _, err := c.Get(context.Background(), 1); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := c.Get(context.Background(), 1); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	if n := eng.n.Load(); n != 1 {
+		b.Fatalf("%d statements, want 1", n)
+	}
+}
