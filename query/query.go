@@ -296,12 +296,14 @@ func (s *Server) realtime(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	n, err := s.stats.Realtime(r.Context(), site)
+	// The live view's snapshot, so that the API and the dashboard tell
+	// the same number of current visitors at the same moment.
+	snap, err := s.o.API.Live().Get(r.Context(), site.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, n)
+	writeJSON(w, http.StatusOK, snap.Current)
 }
 
 // exportQuery is the view to export: a Stats API query in the "query"

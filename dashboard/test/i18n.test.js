@@ -7,10 +7,14 @@ import { describe, test } from 'node:test'
 import { makeT, MESSAGES, pickLang } from '../src/lib/i18n.js'
 import '../src/i18n/settings.js'
 import '../src/i18n/filters.js'
+
+import { MESSAGES as LIVE } from '../src/i18n/live.js'
 import { PERIODS, INTERVALS } from '../src/lib/dates.js'
 import { OPERATORS, COMPARISONS } from '../src/lib/state.js'
 import { VISIT_DIMS, TOP_METRICS, GOAL_METRICS, detailMetrics } from '../src/lib/dims.js'
 
+// The live view's messages join the dictionaries when it loads.
+for (var l in LIVE) Object.assign(MESSAGES[l], LIVE[l])
 var { en, fr } = MESSAGES
 var src = new URL('../src/', import.meta.url).pathname
 
@@ -50,7 +54,7 @@ describe('messages', () => {
       for (var [k, m] of Object.entries(dict)) for (var s of typeof m === 'string' ? [m] : Object.values(m)) assert.ok(s.trim(), `${lang} ${k} is empty`)
     // Identical strings are fine only where the word is the same.
     var same = Object.keys(en).filter(k => typeof en[k] === 'string' && en[k] === fr[k])
-    var allowed = new Set(['app.title', 'dash.site', 'panel.sources', 'panel.pages', 'tab.sources', 'tab.utm', 'dim.page', 'dim.source', 'filters.operator', 'help.action', 'stats.points', 'details.range', 'channel.Direct', 'channel.Display', 'channel.Audio', 'channel.SMS'])
+    var allowed = new Set(['app.title', 'dash.site', 'panel.sources', 'panel.pages', 'tab.sources', 'tab.utm', 'dim.page', 'dim.source', 'filters.operator', 'help.action', 'stats.points', 'details.range', 'channel.Direct', 'channel.Display', 'channel.Audio', 'channel.SMS', 'live.pages', 'live.sources'])
     assert.deepEqual(same.filter(k => !allowed.has(k)), [])
   })
 

@@ -26,6 +26,7 @@ import (
 	"github.com/sillage-analytics/sillage/clientip"
 	"github.com/sillage-analytics/sillage/imports"
 	"github.com/sillage-analytics/sillage/mail"
+	"github.com/sillage-analytics/sillage/query/live"
 	"github.com/sillage-analytics/sillage/reports"
 	"github.com/sillage-analytics/sillage/store"
 )
@@ -66,6 +67,10 @@ type Options struct {
 	PublicURL string
 	// Reports keeps email reports and alerts; nil answers their routes 404.
 	Reports *reports.Service
+
+	// Live shares the sites' live snapshots; nil makes one with the
+	// defaults over Engine.
+	Live *live.Cache
 }
 
 // API is the dashboard's JSON API.
@@ -100,6 +105,7 @@ type API struct {
 	publicURL string
 	forgot    *throttle // reset emails per address
 	reports   *reports.Service
+	live      *live.Cache
 	imports   *imports.Manager
 }
 
@@ -115,7 +121,7 @@ func New(o Options) *API {
 		routeNeeds: map[string]need{},
 
 		mail: o.Mail, publicURL: normalizePublicURL(o.PublicURL),
-		reports: o.Reports,
+		reports: o.Reports, live: o.Live,
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -125,6 +131,9 @@ func New(o Options) *API {
 	}
 	if a.engine == nil && a.acc != nil {
 		a.engine = a.acc.Engine
+	}
+	if a.live == nil {
+		a.live = live.New(a.engine, live.Options{Now: a.now})
 	}
 	secret := o.Secret
 	if len(secret) == 0 {
@@ -269,6 +278,7 @@ func (a *API) routes() {
 	a.serve("DELETE /api/keys/{id}", account, a.revokeKey)
 
 	a.reportRoutes()
+	a.liveRoutes()
 }
 
 // clientIP is the client's address behind the trusted proxies.

@@ -246,6 +246,13 @@ func matrixRows() []matrixRow {
 			return "/api/sites/a.fr/funnels/" + f.funnelID + "/report"
 		}, body: body(map[string]string{"date_range": "7d"}), want: siteRead(200)},
 		{pattern: "GET /api/sites/{domain}/snippet", path: fixed("/api/sites/a.fr/snippet"), want: siteRead(200)},
+		// The live view and the property names: whoever reads the site.
+		{pattern: "GET /api/sites/{domain}/live", path: fixed("/api/sites/a.fr/live"), want: siteRead(200)},
+		{pattern: "GET /api/sites/{domain}/props", path: fixed("/api/sites/a.fr/props"), want: siteRead(200)},
+		{pattern: "GET /api/sites/{domain}/props", variant: "with a range and filters",
+			path: fixed(`/api/sites/a.fr/props?limit=5&query={"date_range":"7d","filters":[["is","event:goal",["Signup"]]]}`), want: siteRead(200)},
+		{pattern: "GET /api/sites/{domain}/props", variant: "a malformed query",
+			path: fixed(`/api/sites/a.fr/props?query=[1]`), want: expect{403, 400, 400, 400, 400, 400, 403, 401}},
 
 		// Email reports: a member's own, by login; owners add and remove
 		// any address; admins set the alerts; the unsubscribe link is its

@@ -2,7 +2,7 @@
 // comparison), the top stats, the graph and the panels. Its state is the
 // URL's query string (lib/state.js); the shared-link page shows the same
 // view read-only.
-import { createContext } from 'preact'
+import { createContext, h } from 'preact'
 import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { needsToday, PERIODS, resolvePeriod, todayIn, zoomTo } from '../lib/dates.js'
 import { dimKey, LOWER_IS_BETTER, RATE_METRICS, valueText } from '../lib/dims.js'
@@ -11,7 +11,8 @@ import { breakdownQuery, change, exportPath, graphMetric, num, seriesFromResults
 import { OPERATORS, parseState, serializeState, updateState } from '../lib/state.js'
 import { dashboardPath, route, settingsPath } from '../lib/routes.js'
 import { get, headers, list, prefetch, sitePath, stats } from './api.js'
-import { browserZone, ErrorBox, Icon, Modal, useApp, useLoad, useTick } from './common.jsx'
+import { browserZone, ErrorBox, Icon, Modal, SkeletonRows, useApp, useLoad, useTick } from './common.jsx'
+import { MESSAGES } from '../lib/i18n.js'
 import { Page } from './frame.jsx'
 import { Link, navigate, useLocation } from './router.jsx'
 import { Graph } from './graph.jsx'
@@ -84,7 +85,8 @@ export function DashboardView({ domain, timezone, ready = true, canEdit, sites, 
   var tz = timezone || browserZone()
   var today = todayIn(tz)
   var r = resolvePeriod(state, today)
-  var tick = useTick(state.period === 'realtime' ? 10000 : 0)
+  var isLive = state.period === 'realtime'
+  var tick = useTick(0)
   var [help, setHelp] = useState(false)
   // The filter the editor shows: -1 for a new one, null when closed.
   var [editing, setEditing] = useState(null)
@@ -95,7 +97,10 @@ export function DashboardView({ domain, timezone, ready = true, canEdit, sites, 
     var qs = serializeState(next)
     navigate(location.pathname + (qs ? '?' + qs : ''), { keepLang: false })
   }
-  var current = useRealtime(domain, state.period === 'realtime')
+  // The live view's snapshot tells the current visitors while it is open.
+  var live = useLive(domain, isLive)
+  var current = useRealtime(domain, !isLive)
+  if (isLive) current = live.data ? live.data.current_visitors : null
   // The queries of a relative period (30d…) are the same in every time
   // zone: they need not wait for the site's.
   ready = ready || !needsToday(state)
@@ -178,11 +183,16 @@ export function DashboardView({ domain, timezone, ready = true, canEdit, sites, 
           </button>
         </div>
         <FilterChips />
-        {state.period === 'realtime' && <RealtimeBanner />}
         {empty && <InstallPrompt />}
-        <TopStats />
-        <GraphCard />
-        <Panels />
+        {isLive ? (
+          <LazyLive live={live} tz={tz} filtered={state.filters.length > 0} />
+        ) : (
+          <>
+            <TopStats />
+            <GraphCard />
+            <Panels />
+          </>
+        )}
         {editing !== null && <LazyEditor index={editing} onClose={() => setEditing(null)} />}
         {help && <HelpDialog onClose={() => setHelp(false)} />}
       </Page>
@@ -206,12 +216,51 @@ function SiteSwitcher({ domain, sites }) {
   )
 }
 
-// Visitors on the site now, asked every 10 seconds: with the graph, after
-// the top stats, unless it is what the page shows.
-function useRealtime(domain, first) {
-  var tick = useTick(10000)
-  var res = useLoad(() => get('/api/v1/stats/realtime/visitors?site_id=' + encodeURIComponent(domain), { stage: first ? 0 : 1 }), [domain, tick])
+// Visitors on the site now, asked every 10 seconds with the graph, after
+// the top stats; not while the live view tells them.
+function useRealtime(domain, on) {
+  var tick = useTick(on ? 10000 : 0)
+  var res = useLoad(() => (on ? get('/api/v1/stats/realtime/visitors?site_id=' + encodeURIComponent(domain), { stage: 1 }) : null), [domain, tick, on])
   return res.data === undefined || res.data === null ? null : num(res.data)
+}
+
+// The live view's snapshot, asked again at the pace the server gives
+// (its cache's lifetime) while the view is open and the page visible. A
+// failed poll keeps the last snapshot, with the error beside it, so the
+// time shown stays the time of the numbers shown.
+function useLive(domain, on) {
+  var [s, setS] = useState({ data: null, error: null })
+  var every = (s.data && s.data.refresh_seconds) || 5
+  var tick = useTick(on ? every * 1000 : 0)
+  useEffect(() => {
+    if (!on) return
+    var alive = true
+    get(sitePath(domain, '/live')).then(
+      data => alive && setS({ data, error: null }),
+      error => alive && setS(p => ({ data: p.data, error }))
+    )
+    return () => {
+      alive = false
+    }
+  }, [domain, on, tick])
+  useEffect(() => setS({ data: null, error: null }), [domain])
+  return s
+}
+
+// The live view loads on demand: most visits never open it.
+var liveModule = null
+function LazyLive(props) {
+  var app = useApp()
+  var [mod, setMod] = useState(liveModule)
+  useEffect(() => {
+    if (mod) return
+    import('./live.jsx').then(m => {
+      for (var l in m.MESSAGES) Object.assign(MESSAGES[l], m.MESSAGES[l])
+      setMod((liveModule = m))
+    })
+  }, [])
+  var kit = { app, h, formatCompact, countryName, flag, ErrorBox, SkeletonRows }
+  return mod ? <mod.LiveView {...props} kit={kit} /> : null
 }
 
 // The count of visitors now; a click opens the realtime view.
@@ -229,23 +278,6 @@ function Realtime() {
       <span class="pulse" aria-hidden="true" />
       <span aria-hidden="true">{n === null ? '…' : t('realtime.current', { count: n, n: formatCompact(n, lang) })}</span>
     </button>
-  )
-}
-
-function RealtimeBanner() {
-  var { t, lang } = useApp()
-  var { current } = useDash()
-  return (
-    <div class="card realtime-banner">
-      <div>
-        <h2>{t('realtime.title')}</h2>
-        <p class="muted">{t('realtime.note')}</p>
-      </div>
-      <p class="realtime-big" data-realtime-count>
-        <strong>{current === null ? '…' : formatCompact(current, lang)}</strong>
-        <span>{t('realtime.now', { count: current || 0 })}</span>
-      </p>
-    </div>
   )
 }
 

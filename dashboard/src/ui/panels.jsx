@@ -290,45 +290,96 @@ function GoalsEmpty() {
   )
 }
 
-// Custom properties: the reader names the property (the Stats API has no
-// list of them); names seen in filters, used before here, and the
-// tracker's own are offered.
+// Plausible's goals whose events carry the one property that tells them
+// apart: under a filter on one of them, the properties panel breaks it
+// down by that property by itself.
+var SPECIAL_GOALS = {
+  'Outbound Link: Click': ['url', 'props.outbound'],
+  'Cloaked Link: Click': ['url', 'props.cloaked'],
+  'File Download': ['url', 'props.downloads'],
+  404: ['path', 'props.notFound'],
+  'Form: Submission': ['path', 'props.forms'],
+  'WP Form Completions': ['path', 'props.forms'],
+}
+
+export function specialGoal(filters) {
+  var goals = filters.filter(f => f[1] === 'event:goal')
+  if (goals.length !== 1 || goals[0][0] !== 'is' || goals[0][2].length !== 1) return null
+  var s = SPECIAL_GOALS[goals[0][2][0]]
+  return s ? { prop: s[0], title: s[1] } : null
+}
+
+// Custom properties: the names the period's events carry (with the
+// dashboard's filters), most used first, from the server; the reader
+// picks one, or names any other. The first is shown until one is picked.
 function PropsPanel() {
-  var { t } = useApp()
-  var { state, set } = useDash()
+  var { t, lang } = useApp()
+  var { domain, state, today, tick, set, ready } = useDash()
   var [details, setDetails] = useState(false)
   var [text, setText] = useState(state.prop)
   useEffect(() => setText(state.prop), [state.prop])
-  var known = new Set(['url', 'path'])
-  for (var p of (store.get('props') || '').split('\n')) if (p) known.add(p)
-  for (var f of state.filters) if (typeof f[1] === 'string' && f[1].startsWith('event:props:')) known.add(f[1].slice(12))
+  var special = specialGoal(state.filters)
+  var q = breakdownQuery(domain, state, today, { dimension: 'event:page', metrics: ['visitors'] })
+  delete q.dimensions
+  delete q.order_by
+  delete q.pagination
+  delete q.site_id
+  var keys = useLoad(
+    () => (ready ? get(sitePath(domain, '/props?limit=20&query=' + encodeURIComponent(JSON.stringify(q))), { stage: 2 }) : new Promise(() => {})),
+    [domain, JSON.stringify(q), tick, ready]
+  )
+  var found = (keys.data && keys.data.keys) || []
+  var prop = special ? special.prop : state.prop || (found[0] && found[0].key) || ''
   var choose = e => {
     e.preventDefault()
-    var name = text.trim()
-    if (name) {
-      var list = [name].concat([...known].filter(x => x !== name && x !== 'url' && x !== 'path')).slice(0, 20)
-      store.set('props', list.join('\n'))
-    }
-    set({ prop: name })
+    set({ prop: text.trim() })
   }
-  var dim = state.prop ? 'event:props:' + state.prop : ''
-  var extra = (
-    <form class="prop-form" onSubmit={choose}>
-      <label for="prop-name">{t('props.name')}</label>
-      <input id="prop-name" list="prop-names" value={text} onInput={e => setText(e.target.value)} placeholder="plan" autocomplete="off" spellcheck={false} />
-      <datalist id="prop-names">
-        {[...known].map(k => (
-          <option key={k} value={k} />
-        ))}
-      </datalist>
-      <button type="submit" class="btn small">
-        {t('common.show')}
-      </button>
-    </form>
+  var dim = prop ? 'event:props:' + prop : ''
+  var extra = special ? (
+    <p class="panel-note" data-special-prop={special.prop}>
+      {t('props.by', { name: special.prop })}
+    </p>
+  ) : (
+    <div class="prop-keys">
+      {found.length > 0 && (
+        <div class="prop-chips" role="group" aria-label={t('props.keys')}>
+          {found.slice(0, 8).map(k => (
+            <button
+              type="button"
+              key={k.key}
+              class={'prop-chip' + (k.key === prop ? ' on' : '')}
+              aria-pressed={k.key === prop ? 'true' : 'false'}
+              onClick={() => set({ prop: k.key })}
+              title={t('props.used', { visitors: formatNumber(k.visitors, lang), events: formatNumber(k.events, lang) })}
+              data-prop-key={k.key}
+            >
+              {k.key} <span class="muted">{formatNumber(k.visitors, lang)}</span>
+            </button>
+          ))}
+        </div>
+      )}
+      <form class="prop-form" onSubmit={choose}>
+        <label for="prop-name">{t('props.name')}</label>
+        <input id="prop-name" list="prop-names" value={text} onInput={e => setText(e.target.value)} placeholder={prop || 'plan'} autocomplete="off" spellcheck={false} />
+        <datalist id="prop-names">
+          {found.map(k => (
+            <option key={k.key} value={k.key} />
+          ))}
+        </datalist>
+        <button type="submit" class="btn small">
+          {t('common.show')}
+        </button>
+      </form>
+    </div>
   )
+  var body
+  if (dim) body = <Breakdown key={dim} dim={dim} metrics={['visitors', 'events']} />
+  else if (keys.error) body = <ErrorBox error={keys.error} retry={keys.reload} />
+  else if (!keys.data) body = <SkeletonRows />
+  else body = <p class="empty-panel">{t('props.none')}</p>
   return (
-    <Panel id="props" title={t('panel.props')} extra={extra} onDetails={dim ? () => setDetails(true) : null}>
-      {dim ? <Breakdown key={dim} dim={dim} metrics={['visitors', 'events']} /> : <p class="empty-panel">{t('props.choose')}</p>}
+    <Panel id="props" title={special ? t(special.title) : t('panel.props')} extra={extra} onDetails={dim ? () => setDetails(true) : null}>
+      {body}
       {details && dim && <Details dim={dim} title={dimLabel(dim, t)} onClose={() => setDetails(false)} />}
     </Panel>
   )
