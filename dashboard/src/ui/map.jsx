@@ -1,15 +1,29 @@
 // The world map: one path per country, drawn at build time (build/world.js),
 // shaded by visitors. The countries tab lists the same numbers for
 // keyboards and screen readers; the map itself is for the eye and the
-// mouse.
-import { useState } from 'preact/hooks'
-import paths, { W, H } from 'world:paths'
+// mouse. The paths load on demand, beside the countries' numbers: they
+// weigh as much as a seventh of the first load, and sit below the fold.
+import { useEffect, useState } from 'preact/hooks'
 import { countryName, flag, formatNumber } from '../lib/format.js'
 import { useApp } from './common.jsx'
+
+var world = null
+
+function useWorld() {
+  var [w, setW] = useState(world)
+  useEffect(() => {
+    if (!w) import('world:paths').then(m => setW((world = { paths: m.default, W: m.W, H: m.H })))
+  }, [])
+  return w
+}
 
 export function WorldMap({ data, onPick, busy }) {
   var { t, lang } = useApp()
   var [hover, setHover] = useState(null)
+  var w = useWorld()
+  // Until they arrive, an empty map of the same size keeps the page still.
+  if (!w) return <div class="map-wrap busy" aria-busy="true"><svg viewBox="0 0 640 312" class="map" /></div>
+  var { paths, W, H } = w
   var max = Math.max(1, ...data.values())
   var total = [...data.values()].reduce((a, b) => a + b, 0)
   return (
