@@ -3,6 +3,7 @@
 //
 //   ?period=custom&from=2024-03-01&to=2024-03-31&interval=week
 //    &compare=previous_period&metric=bounce_rate
+//    (or &compare=custom&compare_from=2023-03-01&compare_to=2023-03-31)
 //    &f=is,source,Google|Bing&f=contains,page,/blog&prop=plan&lang=fr
 //
 // Every key is optional; a default is left out of the URL. A filter is
@@ -13,7 +14,7 @@ import { DEFAULT_PERIOD, INTERVALS, PERIODS, isDay } from './dates.js'
 import { longDim, shortDim, TOP_METRICS, GOAL_METRICS } from './dims.js'
 
 export var OPERATORS = ['is', 'is_not', 'contains', 'contains_not']
-export var COMPARISONS = ['previous_period', 'year_over_year']
+export var COMPARISONS = ['previous_period', 'year_over_year', 'custom']
 export var LANGS = ['en', 'fr']
 
 export var DEFAULT_STATE = {
@@ -22,6 +23,8 @@ export var DEFAULT_STATE = {
   to: '',
   interval: '',
   compare: '',
+  compare_from: '', // the range of a custom comparison
+  compare_to: '',
   metric: 'visitors',
   filters: [],
   prop: '',
@@ -82,6 +85,14 @@ export function parseState(search) {
   if (s.period !== 'custom') s.from = s.to = ''
   if (INTERVALS.includes(q.get('interval'))) s.interval = q.get('interval')
   if (COMPARISONS.includes(q.get('compare'))) s.compare = q.get('compare')
+  if (s.compare === 'custom') {
+    var cf = q.get('compare_from')
+    var ct = q.get('compare_to')
+    if (isDay(cf) && isDay(ct) && cf <= ct) {
+      s.compare_from = cf
+      s.compare_to = ct
+    } else s.compare = ''
+  }
   var m = q.get('metric')
   if (TOP_METRICS.includes(m) || GOAL_METRICS.includes(m)) s.metric = m
   for (var f of q.getAll('f')) {
@@ -115,6 +126,10 @@ export function serializeState(state, { omit = [] } = {}) {
   }
   add('interval', state.interval)
   add('compare', state.compare)
+  if (state.compare === 'custom') {
+    add('compare_from', state.compare_from)
+    add('compare_to', state.compare_to)
+  }
   add('metric', state.metric)
   if (!omit.includes('f')) for (var f of state.filters || []) out.push('f=' + enc(encodeFilter(f)))
   add('prop', state.prop)
@@ -131,5 +146,6 @@ export function updateState(state, change) {
     next.from = next.to = ''
   }
   if ('period' in change && !('interval' in change)) next.interval = ''
+  if (next.compare !== 'custom') next.compare_from = next.compare_to = ''
   return next
 }
