@@ -174,6 +174,7 @@ func (s *Service) DeleteSite(ctx context.Context, siteID uint32) error {
 		{"goals", "site_id, id, event_name, page_path, currency, display_name"},
 		{"funnels", "site_id, id, name, steps, window_seconds"},
 		{"shared_links", "site_id, id, slug, name, password_hash"},
+		{"annotations", "site_id, id, day_from, day_to, text, category, author, created_at"},
 	}
 	for _, t := range tombstones {
 		q := "INSERT INTO " + t.table + " (" + t.columns + ", updated_at, deleted) SELECT " + t.columns +

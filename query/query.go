@@ -336,13 +336,42 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	notes, err := s.exportAnnotations(r, site, q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	name := fmt.Sprintf("sillage-%s-%s.zip", site.Domain, s.o.Now().Format("20060102"))
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	if err := s.stats.Export(r.Context(), site, goals, q, w); err != nil {
+	if err := s.stats.Export(r.Context(), site, goals, q, w, notes...); err != nil {
 		// The zip may be half written; the client sees a broken download.
 		s.o.Logger.Error("export failed", "site", site.Domain, "error", err)
 	}
+}
+
+// exportAnnotations is annotations.csv of an export: the site's notes
+// that touch the exported days, for whoever may read them (a shared link
+// only when the owner shares them). Text is neutralised for spreadsheets.
+func (s *Server) exportAnnotations(r *http.Request, site sillage.Site, q *stats.Query) ([]stats.ExportFile, error) {
+	_, acc, err := s.o.API.Authorize(r, site.Domain)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.o.API.AnnotationsVisible(r, site.ID, acc)
+	if err != nil || !ok {
+		return nil, err
+	}
+	first, last, err := s.stats.Days(r.Context(), site, q)
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.o.Accounts.Annotations(r.Context(), site.ID, first, last)
+	if err != nil {
+		return nil, err
+	}
+	header, lines := accounts.AnnotationsCSV(list)
+	return []stats.ExportFile{{Name: "annotations.csv", Header: header, Lines: lines}}, nil
 }
 
 func (s *Server) funnel(w http.ResponseWriter, r *http.Request) {

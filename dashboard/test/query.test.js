@@ -41,6 +41,11 @@ describe('Stats API queries', () => {
     })
   })
 
+  test('a custom comparison sends its range, as Plausible takes it', () => {
+    var q = topStatsQuery('a.fr', S({ period: '7d', compare: 'custom', compare_from: '2024-01-01', compare_to: '2024-01-31' }), TODAY)
+    assert.deepEqual(q.include.comparisons, { mode: 'custom', date_range: ['2024-01-01', '2024-01-31'] })
+  })
+
   test('realtime never compares', () => {
     assert.equal(timeseriesQuery('a.fr', S({ period: 'realtime', compare: 'previous_period' }), TODAY).include.comparisons, undefined)
   })

@@ -66,6 +66,19 @@ describe('URL state', () => {
     assert.deepEqual([parseState('period=7d&from=2024-03-01&to=2024-03-02').from], [''])
   })
 
+  test('a custom comparison keeps its valid, ordered range in the URL', () => {
+    var s = parseState('compare=custom&compare_from=2024-02-01&compare_to=2024-02-29')
+    assert.deepEqual([s.compare, s.compare_from, s.compare_to], ['custom', '2024-02-01', '2024-02-29'])
+    assert.equal(serializeState(s), 'compare=custom&compare_from=2024-02-01&compare_to=2024-02-29')
+    for (var bad of ['compare=custom', 'compare=custom&compare_from=2024-02-10&compare_to=2024-02-01', 'compare=custom&compare_from=2024-02-30&compare_to=2024-03-01']) {
+      assert.deepEqual(parseState(bad), DEFAULT_STATE, bad)
+    }
+    // another comparison drops the range
+    assert.deepEqual(parseState('compare=previous_period&compare_from=2024-02-01&compare_to=2024-02-29').compare_from, '')
+    var next = updateState(s, { compare: 'year_over_year' })
+    assert.equal(serializeState(next), 'compare=year_over_year')
+  })
+
   test('percent-encoded URLs (as URLSearchParams writes them) parse the same', () => {
     var q = new URLSearchParams()
     q.append('f', 'is,country,FR')

@@ -202,6 +202,22 @@ func matrixRows() []matrixRow {
 			return "/api/sites/a.fr/funnels/" + f.funnelID
 		}, want: siteAdminOrKey(204)},
 
+		// Annotations: members and keys read them, shared links only when
+		// the owner shares them (off here; annotations_test.go turns it
+		// on); owners and admins write them by login.
+		{pattern: "GET /api/sites/{domain}/annotations", path: fixed("/api/sites/a.fr/annotations?from=2026-01-01&to=2026-12-31"),
+			want: expect{403, 200, 200, 200, 403, 200, 403, 401}},
+		{pattern: "POST /api/sites/{domain}/annotations", path: fixed("/api/sites/a.fr/annotations"),
+			body: body(map[string]string{"from": "2026-03-02", "to": "2026-03-04", "text": "Soldes", "category": "campaign"}), want: siteAdmin(201)},
+		{pattern: "PATCH /api/sites/{domain}/annotations/{id}", path: func(f *matrixFixture) string {
+			return "/api/sites/a.fr/annotations/" + f.annotationID
+		}, body: body(map[string]string{"text": "Release 2.0"}), want: siteAdmin(200)},
+		{pattern: "DELETE /api/sites/{domain}/annotations/{id}", path: func(f *matrixFixture) string {
+			return "/api/sites/a.fr/annotations/" + f.annotationID
+		}, want: siteAdmin(204)},
+		{pattern: "PUT /api/sites/{domain}/annotations/sharing", path: fixed("/api/sites/a.fr/annotations/sharing"),
+			body: body(map[string]bool{"shared": true}), want: siteOwner(200)},
+
 		{pattern: "GET /api/sites/{domain}/shared-links", path: fixed("/api/sites/a.fr/shared-links"), want: siteAdmin(200)},
 		{pattern: "POST /api/sites/{domain}/shared-links", path: fixed("/api/sites/a.fr/shared-links"),
 			body: body(map[string]string{"name": "x", "password": "a link password"}), want: siteAdmin(201)},
@@ -294,6 +310,7 @@ type matrixFixture struct {
 	invitationID, invitationToken, resetToken                   string
 	unsubToken                                                  string
 	importID                                                    string
+	annotationID                                                string
 
 	secrets []string // what no answer may contain
 	tables  []string // the tables reset() restores
@@ -375,6 +392,9 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	job, _, err := imp.Submit(ctx, siteA.ID, imports.SourcePlausible, "imported_visitors_20220101_20220101.csv", strings.NewReader("date,visitors\n2022-01-01,1\n"), owner.ID)
 	must(err)
 	f.importID = strconv.FormatUint(job.ID, 10)
+	note, err := acc.AddAnnotation(ctx, accounts.Annotation{SiteID: siteA.ID, From: "2026-03-01", Text: "Release", Author: owner.ID})
+	must(err)
+	f.annotationID = note.ID
 	f.goalID3 = g3.ID
 	f.goalID, f.goalID2, f.funnelID, f.linkID, f.linkSlug, f.keyID = g1.ID, g2.ID, fn.ID, link.ID, link.Slug, key.ID
 	f.invitationID, f.invitationToken, f.resetToken = inv.ID, invToken, resetToken
@@ -564,7 +584,7 @@ func checkMatrixCoversRoutes(t *testing.T, rows []matrixRow) {
 		}
 	}
 	f := &matrixFixture{goalID: "g", goalID2: "g2", goalID3: "g3", funnelID: "f", linkID: "l", linkSlug: "s", keyID: "k",
-		invitationID: "i", invitationToken: "t", resetToken: "r", unsubToken: "u", importID: "1"}
+		invitationID: "i", invitationToken: "t", resetToken: "r", unsubToken: "u", importID: "1", annotationID: "n"}
 	for _, row := range rows {
 		if !slices.Contains(registered, row.pattern) {
 			t.Errorf("the matrix has a row for %s, which the service does not register", row.pattern)

@@ -71,8 +71,9 @@ func exportReports() []report {
 // exit_pages, sources, channels, utm_*, countries, regions, cities,
 // browsers, operating_systems, devices, conversions and custom_props.
 // q supplies the date range and filters; its metrics, dimensions and
-// pagination are ignored. Each file holds at most 100 000 rows.
-func (e *Engine) Export(ctx context.Context, site sillage.Site, goals []Goal, q *Query, w io.Writer) error {
+// pagination are ignored. Each file holds at most 100 000 rows. Extra
+// files (annotations.csv) follow the reports.
+func (e *Engine) Export(ctx context.Context, site sillage.Site, goals []Goal, q *Query, w io.Writer, extra ...ExportFile) error {
 	zw := zip.NewWriter(w)
 	pageviews := map[string]uint64{}
 	for _, r := range exportReports() {
@@ -130,10 +131,33 @@ func (e *Engine) Export(ctx context.Context, site sillage.Site, goals []Goal, q 
 	if err := e.exportProps(ctx, site, goals, q, zw); err != nil {
 		return err
 	}
+	for _, f := range extra {
+		if err := writeCSV(zw, f.Name, f.Header, f.Lines); err != nil {
+			return err
+		}
+	}
 	if err := zw.Close(); err != nil {
 		return fmt.Errorf("stats: export: %w", err)
 	}
 	return nil
+}
+
+// ExportFile is a CSV file of an export that does not come from the
+// engine; its cells are written as given.
+type ExportFile struct {
+	Name   string
+	Header []string
+	Lines  [][]string
+}
+
+// Days resolves a query's date range to the local days it covers
+// (YYYY-MM-DD), in the site's time zone.
+func (e *Engine) Days(ctx context.Context, site sillage.Site, q *Query) (first, last string, err error) {
+	_, _, sp, err := e.resolve(ctx, site, q)
+	if err != nil {
+		return "", "", err
+	}
+	return sp.first.Format(dateLayout), sp.last.Format(dateLayout), nil
 }
 
 func (e *Engine) exportQuery(q *Query, dim string, metrics []string) *Query {

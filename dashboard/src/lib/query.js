@@ -51,7 +51,9 @@ function base(site, state, today) {
 
 function withComparison(q, state) {
   if (state.compare && state.period !== 'realtime') {
-    q.include = { ...q.include, comparisons: { mode: state.compare } }
+    var c = { mode: state.compare }
+    if (state.compare === 'custom') c.date_range = [state.compare_from, state.compare_to]
+    q.include = { ...q.include, comparisons: c }
   }
   return q
 }

@@ -3,6 +3,7 @@
 //
 //   ?period=custom&from=2024-03-01&to=2024-03-31&interval=week
 //    &compare=previous_period&metric=bounce_rate
+//    (or &compare=custom&compare_from=2023-03-01&compare_to=2023-03-31)
 //    &f=is,source,Google|Bing&f=contains,page,/blog&prop=plan&lang=fr
 //
 // Every key is optional; a default is left out of the URL. A filter is
@@ -18,7 +19,7 @@ export var OPERATORS = ['is', 'is_not', 'contains', 'contains_not', 'matches', '
 // A filter wrapping one condition on events: the visitors who have (not)
 // done it, as the Stats API's has_done / has_not_done.
 export var DONE = ['has_done', 'has_not_done']
-export var COMPARISONS = ['previous_period', 'year_over_year']
+export var COMPARISONS = ['previous_period', 'year_over_year', 'custom']
 export var LANGS = ['en', 'fr']
 
 export var DEFAULT_STATE = {
@@ -27,6 +28,8 @@ export var DEFAULT_STATE = {
   to: '',
   interval: '',
   compare: '',
+  compare_from: '', // the range of a custom comparison
+  compare_to: '',
   metric: 'visitors',
   filters: [],
   prop: '',
@@ -129,6 +132,14 @@ export function parseState(search) {
   if (s.period !== 'custom') s.from = s.to = ''
   if (INTERVALS.includes(q.get('interval'))) s.interval = q.get('interval')
   if (COMPARISONS.includes(q.get('compare'))) s.compare = q.get('compare')
+  if (s.compare === 'custom') {
+    var cf = q.get('compare_from')
+    var ct = q.get('compare_to')
+    if (isDay(cf) && isDay(ct) && cf <= ct) {
+      s.compare_from = cf
+      s.compare_to = ct
+    } else s.compare = ''
+  }
   var m = q.get('metric')
   if (TOP_METRICS.includes(m) || GOAL_METRICS.includes(m)) s.metric = m
   for (var f of q.getAll('f')) {
@@ -162,6 +173,10 @@ export function serializeState(state, { omit = [] } = {}) {
   }
   add('interval', state.interval)
   add('compare', state.compare)
+  if (state.compare === 'custom') {
+    add('compare_from', state.compare_from)
+    add('compare_to', state.compare_to)
+  }
   add('metric', state.metric)
   if (!omit.includes('f')) for (var f of state.filters || []) out.push('f=' + enc(encodeFilter(f)))
   add('prop', state.prop)
@@ -178,5 +193,6 @@ export function updateState(state, change) {
     next.from = next.to = ''
   }
   if ('period' in change && !('interval' in change)) next.interval = ''
+  if (next.compare !== 'custom') next.compare_from = next.compare_to = ''
   return next
 }

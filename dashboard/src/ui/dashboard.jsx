@@ -19,6 +19,7 @@ import { Graph } from './graph.jsx'
 import { Snippet } from './sites.jsx'
 import { Panels } from './panels.jsx'
 import * as filterLib from '../lib/filters.js'
+import { LazyNoteForm, useNotes } from './notes.jsx'
 
 var DashContext = createContext(null)
 export var useDash = () => useContext(DashContext)
@@ -170,14 +171,7 @@ export function DashboardView({ domain, timezone, ready = true, canEdit, sites, 
             <Icon name="filter" /> {t('filters.add')}
           </button>
           <PeriodPicker custom={custom} setCustom={setCustom} />
-          <label class="compare">
-            <span class="sr-only">{t('compare.label')}</span>
-            <select value={state.compare} onChange={e => set({ compare: e.target.value })} disabled={state.period === 'realtime'} data-compare>
-              <option value="">{t('compare.off')}</option>
-              <option value="previous_period">{t('compare.previous_period')}</option>
-              <option value="year_over_year">{t('compare.year_over_year')}</option>
-            </select>
-          </label>
+          <CompareMenu />
           <button type="button" class="icon-btn" onClick={() => setHelp(true)} aria-label={t('help.title')} title={t('help.title') + ' (?)'}>
             <Icon name="help" size={18} />
           </button>
@@ -358,6 +352,72 @@ function LazyEditor(props) {
   }, [])
   return mod ? <mod.FilterEditor {...props} dash={dash} kit={kit} show={(d, v) => displayValue(d, v, lang, t)} /> : null
 }
+// The comparison menu; a custom period opens two date fields, kept in the
+// URL as compare_from and compare_to.
+function CompareMenu() {
+  var { t, lang } = useApp()
+  var { state, set, r, today } = useDash()
+  var [open, setOpen] = useState(false)
+  var [from, setFrom] = useState('')
+  var [to, setTo] = useState('')
+  var fromRef = useRef()
+  useEffect(() => {
+    if (!open) return
+    setFrom(state.compare_from || r.from || today)
+    setTo(state.compare_to || r.to || today)
+    setTimeout(() => fromRef.current && fromRef.current.focus(), 0)
+  }, [open])
+  var choose = v => {
+    if (v === 'custom') return setOpen(true)
+    setOpen(false)
+    set({ compare: v })
+  }
+  var apply = e => {
+    e.preventDefault()
+    if (!from || !to) return
+    var [a, b] = from <= to ? [from, to] : [to, from]
+    setOpen(false)
+    set({ compare: 'custom', compare_from: a, compare_to: b })
+  }
+  return (
+    <div class="period">
+      <label class="compare">
+        <span class="sr-only">{t('compare.label')}</span>
+        <select value={open ? 'custom' : state.compare} onChange={e => choose(e.target.value)} disabled={state.period === 'realtime'} data-compare>
+          <option value="">{t('compare.off')}</option>
+          <option value="previous_period">{t('compare.previous_period')}</option>
+          <option value="year_over_year">{t('compare.year_over_year')}</option>
+          <option value="custom">{t('compare.custom')}</option>
+        </select>
+      </label>
+      {state.compare === 'custom' && !open && (
+        <button type="button" class="btn ghost small range-text" onClick={() => setOpen(true)} aria-label={t('compare.change')} data-compare-range>
+          {formatDay(state.compare_from, lang)} – {formatDay(state.compare_to, lang)}
+        </button>
+      )}
+      {open && (
+        <form class="custom-range" onSubmit={apply} aria-label={t('compare.custom')} data-compare-form>
+          <label>
+            <span>{t('period.from')}</span>
+            <input type="date" ref={fromRef} value={from} max={today} required onInput={e => setFrom(e.target.value)} data-compare-from />
+          </label>
+          <label>
+            <span>{t('period.to')}</span>
+            <input type="date" value={to} max={today} required onInput={e => setTo(e.target.value)} data-compare-to />
+          </label>
+          <button type="submit" class="btn primary small" data-compare-apply>
+            {t('common.apply')}
+          </button>
+          <button type="button" class="btn small" onClick={() => setOpen(false)}>
+            {t('common.cancel')}
+          </button>
+        </form>
+      )}
+    </div>
+  )
+}
+
+var OP_KEYS = { is: 'op.is', is_not: 'op.is_not', contains: 'op.contains', contains_not: 'op.contains_not' }
 
 // Each filter in words; a click opens it in the editor, the cross removes
 // it. A filter the editor cannot show (a segment) is only removed.
@@ -481,7 +541,9 @@ function TopStats() {
 
 function GraphCard() {
   var { t, lang } = useApp()
-  var { domain, state, today, tick, set, r, shared, ready } = useDash()
+  var { domain, state, today, tick, set, r, shared, ready, canEdit } = useDash()
+  var [noting, setNoting] = useState(false)
+  var notes = useNotes(domain)
   var metric = graphMetric(state)
   var q = timeseriesQuery(domain, state, today)
   var res = useLoad(() => (ready ? stats(q, 1) : new Promise(() => {})), [JSON.stringify(q), tick, ready])
@@ -528,6 +590,11 @@ function GraphCard() {
               {t('graph.imports')}
             </label>
           )}
+          {canEdit && !shared && (
+            <button type="button" class="btn small" onClick={() => setNoting(true)} data-add-note>
+              <Icon name="plus" /> {t('notes.add')}
+            </button>
+          )}
           <a class="btn small" href={href} download onClick={download} data-export>
             <Icon name="download" /> {t('export.csv')}
           </a>
@@ -536,7 +603,20 @@ function GraphCard() {
       {res.error ? (
         <ErrorBox error={res.error} retry={res.reload} />
       ) : (
-        <Graph series={series} metric={metric} interval={r.interval} lang={lang} onZoom={zoom} busy={res.loading} compare={state.compare} importsEnd={meta.imports_included ? meta.imports_end : ''} />
+        <Graph series={series} metric={metric} interval={r.interval} lang={lang} onZoom={zoom} busy={res.loading} compare={state.compare} importsEnd={meta.imports_included ? meta.imports_end : ''} notes={notes.data} />
+      )}
+      {noting && (
+        <Modal title={t('notes.add')} onClose={() => setNoting(false)}>
+          <LazyNoteForm
+            domain={domain}
+            today={r.to || today}
+            onCancel={() => setNoting(false)}
+            onDone={() => {
+              setNoting(false)
+              notes.reload()
+            }}
+          />
+        </Modal>
       )}
       {meta.imports_included && meta.imports_end && (
         <p class="muted small imports-end" data-imports-end={meta.imports_end}>

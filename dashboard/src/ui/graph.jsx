@@ -7,6 +7,7 @@ import uPlot from 'uplot'
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { formatLabel, formatMetric } from '../lib/format.js'
 import { useApp } from './common.jsx'
+import { LazyNoteLayer } from './notes.jsx'
 
 var HEIGHT = 260
 var COUNTS = { visitors: true, visits: true, pageviews: true, events: true }
@@ -16,11 +17,12 @@ function cssVar(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim()
 }
 
-export function Graph({ series, metric, interval, lang, onZoom, busy, compare, importsEnd }) {
+export function Graph({ series, metric, interval, lang, onZoom, busy, compare, importsEnd, notes }) {
   var { t, theme } = useApp()
   var box = useRef()
   var plot = useRef()
   var [hover, setHover] = useState(null)
+  var [geom, setGeom] = useState(null)
   var zoomRef = useRef(onZoom)
   zoomRef.current = onZoom
 
@@ -76,6 +78,8 @@ export function Graph({ series, metric, interval, lang, onZoom, busy, compare, i
         draw: [
           // The y axis's labels, for whoever checks them (canvas has no text).
           u => box.current && (box.current.dataset.yTicks = (u.axes[1]._values || []).join('|')),
+          // Where the points lie, for the annotations' layer (notelayer.jsx).
+          u => setGeom({ left: u.over.offsetLeft, top: u.over.offsetTop, width: u.over.clientWidth, height: u.over.clientHeight, min: u.scales.x.min, max: u.scales.x.max }),
           u => {
             if (!importsEnd) return
             var last = -1
@@ -151,7 +155,10 @@ export function Graph({ series, metric, interval, lang, onZoom, busy, compare, i
           </span>
         )}
       </div>
-      {series ? <div ref={box} class="graph-box" data-points={series.labels.length} /> : <div class="graph-box skeleton" />}
+      <div class="graph-wrap">
+        {series ? <div ref={box} class="graph-box" data-points={series.labels.length} /> : <div class="graph-box skeleton" />}
+        {series && geom && notes && notes.length > 0 && <LazyNoteLayer notes={notes} labels={series.labels} interval={interval} lang={lang} geom={geom} />}
+      </div>
       {series && (
         <div class="sr-only">
         <table>
@@ -178,3 +185,4 @@ export function Graph({ series, metric, interval, lang, onZoom, busy, compare, i
     </div>
   )
 }
+

@@ -10,17 +10,21 @@ import { Page } from './frame.jsx'
 import { Link, navigate } from './router.jsx'
 import { Snippet, TimeZoneSelect } from './sites.jsx'
 import { Reports } from './reports.jsx'
+import { noteLabel, useNotes } from './notes.jsx'
+import { NoteForm } from './notelayer.jsx'
+export { NoteForm, NoteLayer } from './notelayer.jsx'
+import { todayIn } from '../lib/dates.js'
 // The page of a report's unsubscribe link (logged in or not) loads with
 // the settings.
 export { Unsubscribe } from './unsubscribe.jsx'
 
-var TABS = ['general', 'goals', 'funnels', 'shared-links', 'members', 'reports', 'api-keys', 'imports', 'retention', 'danger']
+var TABS = ['general', 'goals', 'funnels', 'annotations', 'shared-links', 'members', 'reports', 'api-keys', 'imports', 'retention', 'danger']
 
 export function Settings({ domain, tab }) {
   var { t } = useApp()
   var site = useLoad(() => get(sitePath(domain)), [domain])
   if (!TABS.includes(tab)) tab = 'general'
-  var Body = { general: General, goals: Goals, funnels: Funnels, 'shared-links': SharedLinks, members: Members, reports: Reports, 'api-keys': ApiKeys, imports: Imports, retention: Retention, danger: Danger }[tab]
+  var Body = { general: General, goals: Goals, funnels: Funnels, annotations: Annotations, 'shared-links': SharedLinks, members: Members, reports: Reports, 'api-keys': ApiKeys, imports: Imports, retention: Retention, danger: Danger }[tab]
   var head = (
     <div class="site-head">
       <Link href={dashboardPath(domain)} class="btn ghost small">
@@ -323,6 +327,89 @@ function Goals({ domain }) {
             </button>
           </div>
         </form>
+      </Section>
+      {confirmEl}
+    </>
+  )
+}
+
+// Annotations: the list with edit and delete, a form to add one, and the
+// owner's choice of showing them through shared links.
+function Annotations({ domain, site }) {
+  var { t, lang } = useApp()
+  var notes = useNotes(domain)
+  var sharing = useLoad(() => get(sitePath(domain, '/annotations')).then(d => !!d.shared_with_links), [domain])
+  var [editing, setEditing] = useState(null)
+  var [confirmEl, ask] = useConfirm()
+  var [run, busy, errorEl] = useAction()
+  var today = todayIn(site.timezone || 'UTC')
+  var remove = n =>
+    confirmDelete(ask, t, {
+      prefix: 'notes',
+      vars: { days: noteLabel(n, lang) },
+      path: sitePath(domain, '/annotations/' + encodeURIComponent(n.id)),
+      reload: notes.reload,
+    })
+  var share = on =>
+    run(async () => {
+      await api('PUT', sitePath(domain, '/annotations/sharing'), { shared: on })
+      notify(t(on ? 'notes.shareOn' : 'notes.shareOff'))
+      sharing.reload()
+    })
+  return (
+    <>
+      <Section title={t('settings.annotations')} intro={t('notes.intro')}>
+        {notes.error ? (
+          <ErrorBox error={notes.error} retry={notes.reload} />
+        ) : !notes.data ? (
+          <SkeletonRows rows={3} />
+        ) : (
+          <ItemList
+            items={notes.data}
+            empty={t('notes.none')}
+            render={n =>
+              editing === n.id ? (
+                <NoteForm
+                  domain={domain}
+                  note={n}
+                  today={today}
+                  onCancel={() => setEditing(null)}
+                  onDone={() => {
+                    setEditing(null)
+                    notes.reload()
+                  }}
+                />
+              ) : (
+                <div data-note={n.id}>
+                  <strong>{noteLabel(n, lang)}</strong>
+                  {n.category && <span class="muted"> · {t('notes.cat.' + n.category)}</span>}
+                  <p class="note-text">{n.text}</p>
+                  <button type="button" class="btn small ghost" onClick={() => setEditing(n.id)} aria-label={t('notes.editNamed', { days: noteLabel(n, lang) })}>
+                    {t('notes.edit')}
+                  </button>
+                </div>
+              )
+            }
+            onDelete={remove}
+            deleteLabel={n => t('notes.deleteNamed', { days: noteLabel(n, lang) })}
+          />
+        )}
+      </Section>
+      <Section title={t('notes.add')}>
+        <NoteForm domain={domain} today={today} onDone={notes.reload} />
+      </Section>
+      <Section title={t('notes.sharing')}>
+        {site.role === 'owner' ? (
+          <label class="check">
+            <input type="checkbox" checked={!!sharing.data} disabled={busy || sharing.data === undefined} onChange={e => share(e.target.checked)} data-note-share />{' '}
+            {t('notes.shareLabel')}
+          </label>
+        ) : (
+          <p class="muted">
+            {t('notes.shareOwnerOnly')} {t(sharing.data ? 'notes.shareOn' : 'notes.shareOff')}
+          </p>
+        )}
+        {errorEl}
       </Section>
       {confirmEl}
     </>
