@@ -94,6 +94,10 @@ type Cursor struct {
 	// Salt hashes the ids of an event-level import's visitors while it
 	// runs (events.go); dropped when it completes.
 	Salt string `json:"salt,omitempty"`
+	// From and To are the days a GA4 import asks for, fixed on its first
+	// run (ga4.go).
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
 }
 
 // Errors of the job layer.
@@ -122,6 +126,8 @@ type Manager struct {
 	exporting map[uint32]bool
 	queue     chan uint64
 	once      sync.Once
+	// GA4 is how Google Analytics 4 imports reach Google (ga4.go).
+	GA4 GA4Config
 	// OnProgress, when set, is called after each stored batch (the
 	// command line's progress line).
 	OnProgress func(Job)
@@ -662,6 +668,9 @@ func (c counter) Read(p []byte) (int, error) {
 }
 
 func (m *Manager) run(ctx context.Context, j *Job) error {
+	if j.Source == SourceGA4 {
+		return m.runGA4(ctx, j)
+	}
 	if isEventSource(j.Source) {
 		return m.runEvents(ctx, j)
 	}
