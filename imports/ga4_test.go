@@ -9,12 +9,14 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/sillage-analytics/sillage/imports/ga4fake"
 )
 
-func ga4Manager(t *testing.T, f *fakeGA4) *Manager {
+func ga4Manager(t *testing.T, f *ga4fake.Server) *Manager {
 	m, _ := newManager(t)
-	m.GA4 = GA4Config{DataURL: f.srv.URL, AdminURL: f.srv.URL, HTTPClient: f.srv.Client(), PageSize: 4, Backoff: time.Millisecond,
-		OAuth: &oauth2.Config{ClientID: "client-1", ClientSecret: "secret-1", Endpoint: oauth2.Endpoint{TokenURL: f.srv.URL + "/token", AuthURL: f.srv.URL + "/auth"}}}
+	m.GA4 = GA4Config{DataURL: f.Srv.URL, AdminURL: f.Srv.URL, HTTPClient: f.Srv.Client(), PageSize: 4, Backoff: time.Millisecond,
+		OAuth: &oauth2.Config{ClientID: "client-1", ClientSecret: "secret-1", Endpoint: oauth2.Endpoint{TokenURL: f.Srv.URL + "/token", AuthURL: f.Srv.URL + "/auth"}}}
 	return m
 }
 
@@ -24,10 +26,10 @@ func ga4Manager(t *testing.T, f *fakeGA4) *Manager {
 // Imported again, it does not double.
 func TestGA4ImportResumesAfterStopAndQuota(t *testing.T) {
 	ctx := context.Background()
-	f := newFakeGA4(t)
+	f := ga4fake.New(t)
 	m := ga4Manager(t, f)
 	e := m.Engine
-	j, existed, err := m.SubmitGA4(ctx, 7, GA4Request{Property: "123456789", EndDate: "2024-03-05", Credentials: f.serviceAccountKey()}, "cli")
+	j, existed, err := m.SubmitGA4(ctx, 7, GA4Request{Property: "123456789", EndDate: "2024-03-05", Credentials: f.ServiceAccountKey()}, "cli")
 	if err != nil || existed {
 		t.Fatalf("submit: %v existed=%v", err, existed)
 	}
@@ -51,17 +53,17 @@ func TestGA4ImportResumesAfterStopAndQuota(t *testing.T) {
 		t.Fatalf("after the stop: %+v %v", mid, err)
 	}
 	// The next start is refused once by the quota, mid-import.
-	f.mu.Lock()
-	f.fail429 = f.calls + 3
-	f.mu.Unlock()
+	f.Mu.Lock()
+	f.Fail429 = f.Calls + 3
+	f.Mu.Unlock()
 	m.onBatch = nil
 	if err := m.Process(ctx, j.ID); err != nil {
 		t.Fatal(err)
 	}
-	if len(f.rejected) != 1 || !strings.Contains(f.rejected[0], "Exhausted property tokens") {
-		t.Fatalf("the fake refused %q; want the one 429", f.rejected)
+	if len(f.Rejected) != 1 || !strings.Contains(f.Rejected[0], "Exhausted property tokens") {
+		t.Fatalf("the fake refused %q; want the one 429", f.Rejected)
 	}
-	if twice := f.servedTwice(); len(twice) > 0 {
+	if twice := f.ServedTwice(); len(twice) > 0 {
 		t.Fatalf("pages asked more than once (the import restarted instead of resuming): %v", twice)
 	}
 	j, err = m.Get(ctx, 7, j.ID)
@@ -92,7 +94,7 @@ func TestGA4ImportResumesAfterStopAndQuota(t *testing.T) {
 			{"imported_operating_systems", "pageviews", ga4Reports[7].dimensions, "screenPageViews", nil},
 			{"imported_custom_events", "events", ga4Reports[8].dimensions, "eventCount", []string{"click", "file_download"}},
 		} {
-			rows, sum := f.expected(c.dims, c.metric, c.filter)
+			rows, sum := f.Expected(c.dims, c.metric, c.filter)
 			if got := count(t, e, "SELECT count() FROM "+c.table+" WHERE site_id = 7"); got != uint64(rows) || rows == 0 {
 				t.Errorf("%s: %s: %d rows, want %d", label, c.table, got, rows)
 			}
@@ -101,9 +103,9 @@ func TestGA4ImportResumesAfterStopAndQuota(t *testing.T) {
 			}
 		}
 		var bounces, sessions, engaged uint64
-		for _, row := range f.rows([]string{"date"}, "2015-08-14", "2999-01-01", nil) {
-			sessions += metricOf(hashOf(row), "sessions")
-			engaged += metricOf(hashOf(row), "engagedSessions")
+		for _, row := range f.Rows([]string{"date"}, "2015-08-14", "2999-01-01", nil) {
+			sessions += ga4fake.Metric(row, "sessions")
+			engaged += ga4fake.Metric(row, "engagedSessions")
 		}
 		bounces = sessions - engaged
 		if got := count(t, e, "SELECT sum(bounces) FROM imported_visitors WHERE site_id = 7"); got != bounces {
@@ -129,15 +131,15 @@ func TestGA4ImportResumesAfterStopAndQuota(t *testing.T) {
 		}
 	}
 	var pv uint64
-	for _, row := range f.rows([]string{"date"}, "2015-08-14", "2999-01-01", nil) {
-		pv += metricOf(hashOf(row), "screenPageViews")
+	for _, row := range f.Rows([]string{"date"}, "2015-08-14", "2999-01-01", nil) {
+		pv += ga4fake.Metric(row, "screenPageViews")
 	}
 	if j.Pageviews != pv {
 		t.Errorf("job pageviews %d, want %d", j.Pageviews, pv)
 	}
 
 	// The same property again is the same import: nothing doubles.
-	again, existed, err := m.SubmitGA4(ctx, 7, GA4Request{Property: "properties/123456789", Credentials: f.serviceAccountKey()}, "cli")
+	again, existed, err := m.SubmitGA4(ctx, 7, GA4Request{Property: "properties/123456789", Credentials: f.ServiceAccountKey()}, "cli")
 	if err != nil || !existed || again.ID != j.ID {
 		t.Fatalf("again: %+v existed=%v %v", again, existed, err)
 	}
@@ -148,9 +150,9 @@ func TestGA4ImportResumesAfterStopAndQuota(t *testing.T) {
 // read, fails the job with Google's reason and imports nothing.
 func TestGA4ImportFailures(t *testing.T) {
 	ctx := context.Background()
-	f := newFakeGA4(t)
+	f := ga4fake.New(t)
 	m := ga4Manager(t, f)
-	j, _, err := m.SubmitGA4(ctx, 7, GA4Request{Property: "42", StartDate: "2024-03-01", EndDate: "2024-03-05", Credentials: f.serviceAccountKey()}, "cli")
+	j, _, err := m.SubmitGA4(ctx, 7, GA4Request{Property: "42", StartDate: "2024-03-01", EndDate: "2024-03-05", Credentials: f.ServiceAccountKey()}, "cli")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,12 +169,12 @@ func TestGA4ImportFailures(t *testing.T) {
 		req  GA4Request
 		want string
 	}{
-		{GA4Request{Property: "UA-1234-1", Credentials: f.serviceAccountKey()}, "not a GA4 property id"},
+		{GA4Request{Property: "UA-1234-1", Credentials: f.ServiceAccountKey()}, "not a GA4 property id"},
 		{GA4Request{Property: "1"}, "needs a service account's JSON key"},
 		{GA4Request{Property: "1", Credentials: []byte(`{"type":"authorized_user"}`)}, "not a service account's key"},
 		{GA4Request{Property: "1", Credentials: []byte(`nope`)}, "not a JSON key"},
-		{GA4Request{Property: "1", Credentials: f.serviceAccountKey(), StartDate: "2024-02-30"}, "not a date"},
-		{GA4Request{Property: "1", Credentials: f.serviceAccountKey(), StartDate: "2024-03-02", EndDate: "2024-03-01"}, "after the end"},
+		{GA4Request{Property: "1", Credentials: f.ServiceAccountKey(), StartDate: "2024-02-30"}, "not a date"},
+		{GA4Request{Property: "1", Credentials: f.ServiceAccountKey(), StartDate: "2024-03-02", EndDate: "2024-03-01"}, "after the end"},
 	} {
 		if _, _, err := m.SubmitGA4(ctx, 7, c.req, "cli"); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v, want %q", c.req.Property, err, c.want)
@@ -188,7 +190,7 @@ func TestGA4ImportFailures(t *testing.T) {
 // and imports with its refresh token.
 func TestGA4OAuthPropertiesAndImport(t *testing.T) {
 	ctx := context.Background()
-	f := newFakeGA4(t)
+	f := ga4fake.New(t)
 	m := ga4Manager(t, f)
 	tok := &oauth2.Token{RefreshToken: "refresh-1"}
 	props, err := m.GA4Properties(ctx, tok)
@@ -209,7 +211,7 @@ func TestGA4OAuthPropertiesAndImport(t *testing.T) {
 	if j.Status != Completed || j.StartDate != "2024-03-02" || j.EndDate != "2024-03-03" {
 		t.Fatalf("job: %+v", j)
 	}
-	_, want := f.expected([]string{"date"}, "totalUsers", nil)
+	_, want := f.Expected([]string{"date"}, "totalUsers", nil)
 	if got := count(t, m.Engine, "SELECT sum(visitors) FROM imported_visitors WHERE site_id = 8"); got == 0 || got >= want {
 		t.Fatalf("two days of five: %d visitors of %d", got, want)
 	}
@@ -217,8 +219,8 @@ func TestGA4OAuthPropertiesAndImport(t *testing.T) {
 
 // The fake refuses what the real API refuses.
 func TestFakeGA4ChecksRequests(t *testing.T) {
-	ok := func() *fakeRunReport {
-		q := &fakeRunReport{Limit: "250000"}
+	ok := func() *ga4fake.RunReport {
+		q := &ga4fake.RunReport{Limit: "250000"}
 		q.Dimensions = append(q.Dimensions, struct {
 			Name string `json:"name"`
 		}{"date"})
@@ -233,20 +235,20 @@ func TestFakeGA4ChecksRequests(t *testing.T) {
 		}{"2024-01-01", "2024-01-31", ""})
 		return q
 	}
-	if msg := checkRunReport("properties/1", ok()); msg != "" {
+	if msg := ga4fake.CheckRunReport("properties/1", ok()); msg != "" {
 		t.Fatalf("a good request refused: %s", msg)
 	}
-	for name, c := range map[string]func(q *fakeRunReport) string{
-		"property":  func(q *fakeRunReport) string { return "1" },
-		"limit":     func(q *fakeRunReport) string { q.Limit = "250001"; return "properties/1" },
-		"offset":    func(q *fakeRunReport) string { q.Offset = "-1"; return "properties/1" },
-		"dimension": func(q *fakeRunReport) string { q.Dimensions[0].Name = "ga:date"; return "properties/1" },
-		"metric":    func(q *fakeRunReport) string { q.Metrics[0].Name = "users"; return "properties/1" },
-		"range":     func(q *fakeRunReport) string { q.DateRanges[0].StartDate = "2024-02-01"; return "properties/1" },
-		"early":     func(q *fakeRunReport) string { q.DateRanges[0].StartDate = "2010-01-01"; return "properties/1" },
+	for name, c := range map[string]func(q *ga4fake.RunReport) string{
+		"property":  func(q *ga4fake.RunReport) string { return "1" },
+		"limit":     func(q *ga4fake.RunReport) string { q.Limit = "250001"; return "properties/1" },
+		"offset":    func(q *ga4fake.RunReport) string { q.Offset = "-1"; return "properties/1" },
+		"dimension": func(q *ga4fake.RunReport) string { q.Dimensions[0].Name = "ga:date"; return "properties/1" },
+		"metric":    func(q *ga4fake.RunReport) string { q.Metrics[0].Name = "users"; return "properties/1" },
+		"range":     func(q *ga4fake.RunReport) string { q.DateRanges[0].StartDate = "2024-02-01"; return "properties/1" },
+		"early":     func(q *ga4fake.RunReport) string { q.DateRanges[0].StartDate = "2010-01-01"; return "properties/1" },
 	} {
 		q := ok()
-		if msg := checkRunReport(c(q), q); msg == "" {
+		if msg := ga4fake.CheckRunReport(c(q), q); msg == "" {
 			t.Errorf("%s: accepted", name)
 		}
 	}

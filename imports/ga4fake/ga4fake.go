@@ -1,4 +1,8 @@
-package imports
+// Package ga4fake is a local server that answers like Google's token
+// endpoint, the Analytics Data API's runReport and the Admin API's
+// accountSummaries, for the tests of GA4 imports (no machine of the tests
+// reaches Google).
+package ga4fake
 
 import (
 	"crypto"
@@ -22,26 +26,26 @@ import (
 	"testing"
 )
 
-// fakeGA4 answers like Google's token endpoint, the Data API's runReport
+// Server answers like Google's token endpoint, the Data API's runReport
 // and the Admin API's accountSummaries, from their documented request and
 // response JSON. It refuses (and fails the test on) any request the real
 // API would refuse that it knows of: unknown dimension or metric names,
 // bad date ranges, limits past 250 000, a property not named
 // properties/N, a missing or unknown bearer token.
-type fakeGA4 struct {
+type Server struct {
 	t        testing.TB
-	srv      *httptest.Server
+	Srv      *httptest.Server
 	key      *rsa.PrivateKey
 	email    string
-	property string
+	Property string
 	days     []string // the property's data, YYYYMMDD
 
-	mu       sync.Mutex
+	Mu       sync.Mutex
 	tokens   map[string]bool
-	calls    int
-	fail429  int            // the runReport call (1-based) answered 429, once
+	Calls    int
+	Fail429  int            // the runReport call (1-based) answered 429, once
 	served   map[string]int // "dims|offset" → pages answered
-	rejected []string
+	Rejected []string
 }
 
 // The Data API's schema: the dimensions and metrics the import may name.
@@ -81,25 +85,25 @@ var fakeValues = map[string][]string{
 	"linkUrl":                 {"https://fournil.fr/a", "(not set)"},
 }
 
-func newFakeGA4(t testing.TB) *fakeGA4 {
+func New(t testing.TB) *Server {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeGA4{t: t, key: key, email: "import@projet.iam.gserviceaccount.com", property: "properties/123456789",
+	f := &Server{t: t, key: key, email: "import@projet.iam.gserviceaccount.com", Property: "properties/123456789",
 		days: []string{"20240301", "20240302", "20240303", "20240304", "20240305"}, tokens: map[string]bool{}, served: map[string]int{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /token", f.token)
 	mux.HandleFunc("POST /v1beta/{rest...}", f.runReport)
 	mux.HandleFunc("GET /v1beta/accountSummaries", f.accountSummaries)
-	f.srv = httptest.NewServer(mux)
-	t.Cleanup(f.srv.Close)
+	f.Srv = httptest.NewServer(mux)
+	t.Cleanup(f.Srv.Close)
 	return f
 }
 
-// serviceAccountKey is a key file as Google Cloud's console downloads it,
+// ServiceAccountKey is a key file as Google Cloud's console downloads it,
 // its token_uri pointing at the fake.
-func (f *fakeGA4) serviceAccountKey() []byte {
+func (f *Server) ServiceAccountKey() []byte {
 	der, err := x509.MarshalPKCS8PrivateKey(f.key)
 	if err != nil {
 		f.t.Fatal(err)
@@ -108,15 +112,15 @@ func (f *fakeGA4) serviceAccountKey() []byte {
 		"type": "service_account", "project_id": "projet", "private_key_id": "abc123",
 		"private_key":  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
 		"client_email": f.email, "client_id": "1234567890", "auth_uri": "https://accounts.google.com/o/oauth2/auth",
-		"token_uri": f.srv.URL + "/token",
+		"token_uri": f.Srv.URL + "/token",
 	})
 	return b
 }
 
-func (f *fakeGA4) fail(w http.ResponseWriter, code int, status, msg string) {
-	f.mu.Lock()
-	f.rejected = append(f.rejected, msg)
-	f.mu.Unlock()
+func (f *Server) fail(w http.ResponseWriter, code int, status, msg string) {
+	f.Mu.Lock()
+	f.Rejected = append(f.Rejected, msg)
+	f.Mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": code, "message": msg, "status": status}})
@@ -124,7 +128,7 @@ func (f *fakeGA4) fail(w http.ResponseWriter, code int, status, msg string) {
 
 // token is Google's OAuth 2.0 token endpoint: a service account's signed
 // JWT (RFC 7523), or a refresh token of the OAuth flow.
-func (f *fakeGA4) token(w http.ResponseWriter, r *http.Request) {
+func (f *Server) token(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		f.fail(w, 400, "invalid_request", err.Error())
 		return
@@ -149,15 +153,15 @@ func (f *fakeGA4) token(w http.ResponseWriter, r *http.Request) {
 		f.fail(w, 400, "unsupported_grant_type", "grant_type "+r.PostForm.Get("grant_type"))
 		return
 	}
-	f.mu.Lock()
+	f.Mu.Lock()
 	tok := fmt.Sprintf("ya29.fake-%d", len(f.tokens)+1)
 	f.tokens[tok] = true
-	f.mu.Unlock()
+	f.Mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3599, "refresh_token": "refresh-1"})
 }
 
-func (f *fakeGA4) checkJWT(assertion string) string {
+func (f *Server) checkJWT(assertion string) string {
 	parts := strings.Split(assertion, ".")
 	if len(parts) != 3 {
 		return "the assertion is not a JWT"
@@ -181,17 +185,17 @@ func (f *fakeGA4) checkJWT(assertion string) string {
 	if err := json.Unmarshal(body, &c); err != nil {
 		return "claims: " + err.Error()
 	}
-	if c.Iss != f.email || c.Aud != f.srv.URL+"/token" || !strings.Contains(c.Scope, "analytics.readonly") || c.Exp <= c.Iat {
+	if c.Iss != f.email || c.Aud != f.Srv.URL+"/token" || !strings.Contains(c.Scope, "analytics.readonly") || c.Exp <= c.Iat {
 		return fmt.Sprintf("claims refused: %+v", c)
 	}
 	return ""
 }
 
-func (f *fakeGA4) authorized(w http.ResponseWriter, r *http.Request) bool {
+func (f *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	f.mu.Lock()
+	f.Mu.Lock()
 	known := f.tokens[tok]
-	f.mu.Unlock()
+	f.Mu.Unlock()
 	if !ok || !known {
 		f.fail(w, 401, "UNAUTHENTICATED", "Request is missing required authentication credential.")
 		return false
@@ -201,7 +205,7 @@ func (f *fakeGA4) authorized(w http.ResponseWriter, r *http.Request) bool {
 
 // The request body of runReport, as the API reference lists its fields:
 // an unknown field is refused, as the API refuses it.
-type fakeRunReport struct {
+type RunReport struct {
 	Property   string `json:"property"`
 	Dimensions []struct {
 		Name string `json:"name"`
@@ -250,8 +254,8 @@ var (
 	fakeDate     = regexp.MustCompile(`^([0-9]{4}-[0-9]{2}-[0-9]{2}|today|yesterday|[0-9]+daysAgo)$`)
 )
 
-// checkRunReport says why the real API would refuse a request, or "".
-func checkRunReport(property string, q *fakeRunReport) string {
+// CheckRunReport says why the real API would refuse a request, or "".
+func CheckRunReport(property string, q *RunReport) string {
 	if !fakeProperty.MatchString(property) {
 		return "property must be properties/NUMBER, got " + property
 	}
@@ -303,7 +307,9 @@ func checkRunReport(property string, q *fakeRunReport) string {
 	return ""
 }
 
-func metricOf(h uint32, name string) uint64 {
+// Metric is a row's value of a metric.
+func Metric(row []string, name string) uint64 {
+	h := hashOf(row)
 	users := uint64(1 + h%50)
 	sessions := users + uint64(h%7)
 	switch name {
@@ -323,9 +329,9 @@ func metricOf(h uint32, name string) uint64 {
 	return 0
 }
 
-// rows are the property's rows for a dimension list, in date order: up
+// Rows are the property's rows for a dimension list, in date order: up
 // to five distinct combinations a day.
-func (f *fakeGA4) rows(dims []string, from, to string, filter []string) [][]string {
+func (f *Server) Rows(dims []string, from, to string, filter []string) [][]string {
 	var out [][]string
 	for _, day := range f.days {
 		iso := day[:4] + "-" + day[4:6] + "-" + day[6:]
@@ -359,7 +365,7 @@ func hashOf(row []string) uint32 {
 	return h.Sum32()
 }
 
-func (f *fakeGA4) runReport(w http.ResponseWriter, r *http.Request) {
+func (f *Server) runReport(w http.ResponseWriter, r *http.Request) {
 	property, ok := strings.CutSuffix(r.PathValue("rest"), ":runReport")
 	if !ok {
 		f.fail(w, 404, "NOT_FOUND", "no such method")
@@ -368,7 +374,7 @@ func (f *fakeGA4) runReport(w http.ResponseWriter, r *http.Request) {
 	if !f.authorized(w, r) {
 		return
 	}
-	var q fakeRunReport
+	var q RunReport
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&q); err != nil {
@@ -376,20 +382,20 @@ func (f *fakeGA4) runReport(w http.ResponseWriter, r *http.Request) {
 		f.fail(w, 400, "INVALID_ARGUMENT", err.Error())
 		return
 	}
-	if msg := checkRunReport(property, &q); msg != "" {
+	if msg := CheckRunReport(property, &q); msg != "" {
 		f.t.Errorf("runReport: a request the API refuses: %s", msg)
 		f.fail(w, 400, "INVALID_ARGUMENT", msg)
 		return
 	}
-	if property != f.property {
+	if property != f.Property {
 		f.fail(w, 403, "PERMISSION_DENIED", "User does not have sufficient permissions for this property.")
 		return
 	}
-	f.mu.Lock()
-	f.calls++
-	call := f.calls
-	f.mu.Unlock()
-	if call == f.fail429 {
+	f.Mu.Lock()
+	f.Calls++
+	call := f.Calls
+	f.Mu.Unlock()
+	if call == f.Fail429 {
 		f.fail(w, 429, "RESOURCE_EXHAUSTED", "Exhausted property tokens per hour for a project per property. This property has consumed 14000 tokens.")
 		return
 	}
@@ -404,16 +410,16 @@ func (f *fakeGA4) runReport(w http.ResponseWriter, r *http.Request) {
 	if q.DimensionFilter != nil && q.DimensionFilter.Filter != nil && q.DimensionFilter.Filter.InListFilter != nil {
 		filter = q.DimensionFilter.Filter.InListFilter.Values
 	}
-	all := f.rows(dims, q.DateRanges[0].StartDate, q.DateRanges[0].EndDate, filter)
+	all := f.Rows(dims, q.DateRanges[0].StartDate, q.DateRanges[0].EndDate, filter)
 	offset, _ := strconv.Atoi(string(q.Offset))
 	limit := 10000
 	if q.Limit != "" {
 		limit, _ = strconv.Atoi(string(q.Limit))
 	}
 	page := all[min(offset, len(all)):min(offset+limit, len(all))]
-	f.mu.Lock()
+	f.Mu.Lock()
 	f.served[strings.Join(dims, ",")+"|"+strings.Join(mets, ",")+"|"+strconv.Itoa(offset)]++
-	f.mu.Unlock()
+	f.Mu.Unlock()
 	resp := map[string]any{"kind": "analyticsData#runReport", "rowCount": len(all),
 		"metadata": map[string]any{"currencyCode": "EUR", "timeZone": "Europe/Paris"}}
 	var dh, mh []map[string]string
@@ -435,7 +441,7 @@ func (f *fakeGA4) runReport(w http.ResponseWriter, r *http.Request) {
 			dv = append(dv, map[string]string{"value": v})
 		}
 		for _, m := range mets {
-			mv = append(mv, map[string]string{"value": strconv.FormatUint(metricOf(hashOf(row), m), 10)})
+			mv = append(mv, map[string]string{"value": strconv.FormatUint(Metric(row, m), 10)})
 		}
 		rows = append(rows, map[string]any{"dimensionValues": dv, "metricValues": mv})
 	}
@@ -459,7 +465,7 @@ func (f *fakeGA4) runReport(w http.ResponseWriter, r *http.Request) {
 
 // accountSummaries is the Admin API's list of the accounts and properties
 // a user may read.
-func (f *fakeGA4) accountSummaries(w http.ResponseWriter, r *http.Request) {
+func (f *Server) accountSummaries(w http.ResponseWriter, r *http.Request) {
 	if !f.authorized(w, r) {
 		return
 	}
@@ -467,7 +473,7 @@ func (f *fakeGA4) accountSummaries(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("pageToken") == "" {
 		json.NewEncoder(w).Encode(map[string]any{"accountSummaries": []any{map[string]any{
 			"name": "accountSummaries/111", "account": "accounts/111", "displayName": "Boulangerie",
-			"propertySummaries": []any{map[string]any{"property": f.property, "displayName": "boulangerie.fr", "propertyType": "PROPERTY_TYPE_ORDINARY", "parent": "accounts/111"}},
+			"propertySummaries": []any{map[string]any{"property": f.Property, "displayName": "boulangerie.fr", "propertyType": "PROPERTY_TYPE_ORDINARY", "parent": "accounts/111"}},
 		}}, "nextPageToken": "p2"})
 		return
 	}
@@ -477,18 +483,18 @@ func (f *fakeGA4) accountSummaries(w http.ResponseWriter, r *http.Request) {
 	}}})
 }
 
-// expected sums a report's metrics over the fake's rows.
-func (f *fakeGA4) expected(dims []string, metric string, filter []string) (rows int, sum uint64) {
-	for _, row := range f.rows(dims, "2015-08-14", "2999-01-01", filter) {
+// Expected sums a report's metrics over the fake's rows.
+func (f *Server) Expected(dims []string, metric string, filter []string) (rows int, sum uint64) {
+	for _, row := range f.Rows(dims, "2015-08-14", "2999-01-01", filter) {
 		rows++
-		sum += metricOf(hashOf(row), metric)
+		sum += Metric(row, metric)
 	}
 	return rows, sum
 }
 
-func (f *fakeGA4) servedTwice() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+func (f *Server) ServedTwice() []string {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
 	var out []string
 	for k, n := range f.served {
 		if n != 1 {
