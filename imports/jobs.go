@@ -122,6 +122,9 @@ type Manager struct {
 
 	mu      sync.Mutex
 	running map[uint64]context.CancelCauseFunc
+	// ga4Pending holds the OAuth flow's states and connections
+	// (ga4oauth.go), under mu.
+	ga4Pending map[string]*ga4Pending
 	// exporting holds the sites whose raw export is under way.
 	exporting map[uint32]bool
 	queue     chan uint64
@@ -144,6 +147,7 @@ var (
 func (m *Manager) init() {
 	m.once.Do(func() {
 		m.running = map[uint64]context.CancelCauseFunc{}
+		m.ga4Pending = map[string]*ga4Pending{}
 		m.queue = make(chan uint64, 1024)
 		if m.Log == nil {
 			m.Log = slog.Default()
