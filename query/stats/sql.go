@@ -21,9 +21,6 @@ import (
 // into one statement.
 type plan struct {
 	siteID    uint32
-	// hidden are the event-level imports whose events must not count
-	// (running, or being deleted): see hiddenImports.
-	hidden []uint64
 	tz        string
 	loc       *time.Location
 	span      span
@@ -40,6 +37,9 @@ type plan struct {
 	sample    float64          // fraction of visitors read, 0 for all: see Engine.SampleAbove
 	restrict  map[int][]string // dimension index → allowed output values (comparisons)
 	imp       *importPlan      // imported data to add (imported.go); nil for none
+	// hidden are the event-level imports whose events must not count
+	// (running, or being deleted): see hiddenImports.
+	hidden []uint64
 }
 
 // exactMoney: revenue is never estimated from a sample.
