@@ -25,8 +25,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -174,6 +176,17 @@ func serviceAccount(key []byte) (*jwt.Config, error) {
 	}
 	if probe.Type != "service_account" || probe.ClientEmail == "" || probe.PrivateKey == "" {
 		return nil, &InputError{File: "credentials", Msg: `not a service account's key (expected "type": "service_account" with client_email and private_key; create one in Google Cloud > IAM > Service accounts > Keys)`}
+	}
+	// The key is read now, so that a damaged one is refused at the upload
+	// rather than failing the job.
+	block, _ := pem.Decode([]byte(probe.PrivateKey))
+	if block == nil {
+		return nil, &InputError{File: "credentials", Msg: "private_key is not a PEM key"}
+	}
+	if _, err := x509.ParsePKCS8PrivateKey(block.Bytes); err != nil {
+		if _, err1 := x509.ParsePKCS1PrivateKey(block.Bytes); err1 != nil {
+			return nil, &InputError{File: "credentials", Msg: "private_key: " + err.Error()}
+		}
 	}
 	conf, err := google.JWTConfigFromJSON(key, GA4Scope)
 	if err != nil {

@@ -173,6 +173,7 @@ func TestGA4ImportFailures(t *testing.T) {
 		{GA4Request{Property: "1"}, "needs a service account's JSON key"},
 		{GA4Request{Property: "1", Credentials: []byte(`{"type":"authorized_user"}`)}, "not a service account's key"},
 		{GA4Request{Property: "1", Credentials: []byte(`nope`)}, "not a JSON key"},
+		{GA4Request{Property: "1", Credentials: []byte(`{"type":"service_account","client_email":"a@b.c","private_key":"MIIB"}`)}, "not a PEM key"},
 		{GA4Request{Property: "1", Credentials: f.ServiceAccountKey(), StartDate: "2024-02-30"}, "not a date"},
 		{GA4Request{Property: "1", Credentials: f.ServiceAccountKey(), StartDate: "2024-03-02", EndDate: "2024-03-01"}, "after the end"},
 	} {

@@ -262,7 +262,7 @@ func (a *API) routes() {
 	a.serve("POST /api/sites/{domain}/imports/ga4", siteAdmin, a.startGA4Import)
 	a.serve("GET /api/sites/{domain}/imports/ga4/connect", siteAdmin, a.connectGA4)
 	a.serve("GET /api/sites/{domain}/imports/ga4/properties", siteAdmin, a.ga4Properties)
-	a.serve("GET "+ga4Callback, public, a.ga4OAuthCallback)
+	a.serve("GET /api/imports/ga4/callback", public, a.ga4OAuthCallback)
 	// Exports: the aggregates in Plausible's format for admins, every
 	// stored event and session for owners.
 	a.serve("GET /api/sites/{domain}/export/plausible", siteAdmin, a.exportPlausible)

@@ -4,6 +4,7 @@
 // Analytics 4 section takes a property and a service account's key, and
 // offers a Google connection when ops configured an OAuth client.
 import assert from 'node:assert/strict'
+import { generateKeyPairSync } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, afterEach, before, describe, test } from 'node:test'
@@ -36,6 +37,7 @@ describe('import sources', () => {
     await login(page, server)
     await page.goto(server.url + '/' + SITE + '/settings/imports')
     var select = page.locator('[data-import-source]')
+    await select.waitFor()
     assert.deepEqual(await select.locator('option').evaluateAll(os => os.map(o => o.value)), ['plausible', 'umami', 'goatcounter'])
     assert.equal(await page.locator('[data-import-file]').getAttribute('accept'), '.zip,.csv')
     await select.selectOption('goatcounter')
@@ -62,7 +64,8 @@ describe('import sources', () => {
     await page.getByText('This file is not a JSON key.').waitFor()
     var key = {
       type: 'service_account', project_id: 'p', private_key_id: 'k', client_email: 'import@p.iam.gserviceaccount.com',
-      private_key: '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n', token_uri: 'http://127.0.0.1:9/token',
+      private_key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }),
+      token_uri: 'http://127.0.0.1:9/token',
     }
     await page.locator('[data-ga4-key]').setInputFiles({ name: 'key.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(key)) })
     await page.getByRole('button', { name: 'Import from GA4' }).click()
