@@ -493,12 +493,12 @@ func ga4Call(ctx context.Context, hc *http.Client, method, u string, body, out a
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("Google Analytics: %w", err)
+		return fmt.Errorf("calling Google Analytics: %w", err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 512<<20))
 	if err != nil {
-		return fmt.Errorf("Google Analytics: read the answer: %w", err)
+		return fmt.Errorf("reading the answer of Google Analytics: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		var e ga4ErrorBody
@@ -510,10 +510,10 @@ func ga4Call(ctx context.Context, hc *http.Client, method, u string, body, out a
 		if resp.StatusCode == http.StatusTooManyRequests || e.Error.Status == "RESOURCE_EXHAUSTED" {
 			return &errGA4Quota{msg}
 		}
-		return fmt.Errorf("Google Analytics answered %d %s: %s", resp.StatusCode, e.Error.Status, msg)
+		return fmt.Errorf("the Google Analytics API answered %d %s: %s", resp.StatusCode, e.Error.Status, msg)
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("Google Analytics: unreadable answer: %w", err)
+		return fmt.Errorf("an unreadable answer from Google Analytics: %w", err)
 	}
 	return nil
 }

@@ -109,10 +109,10 @@ func (m *Manager) GA4Callback(ctx context.Context, state, code string) (connecti
 	conf.RedirectURL = p.redirect
 	tok, err := conf.Exchange(m.GA4.httpCtx(ctx), code)
 	if err != nil {
-		return "", p.domain, fmt.Errorf("Google refused the sign-in: %w", err)
+		return "", p.domain, fmt.Errorf("the Google sign-in was refused: %w", err)
 	}
 	if tok.RefreshToken == "" {
-		return "", p.domain, errors.New("Google gave no refresh token: remove Sillage's access in your Google account's connections and connect again")
+		return "", p.domain, errors.New("no refresh token came from Google: remove Sillage's access in your Google account's connections and connect again")
 	}
 	id := randomID()
 	m.mu.Lock()
