@@ -2,8 +2,10 @@ package imports
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -263,8 +265,32 @@ func FuzzGA4Count(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		n, err := ga4Count(s)
-		if err == nil && strings.Trim(s, "0123456789") == "" && s != "" && len(s) < 19 && n == 0 && strings.Trim(s, "0") != "" {
-			t.Fatalf("%q read as 0", s)
+		if u, perr := strconv.ParseUint(s, 10, 64); perr == nil && (err != nil || n != u) {
+			t.Fatalf("%q read as %d, %v", s, n, err)
+		}
+	})
+}
+
+// FuzzGA4Page turns any answer of runReport into rows or an error,
+// never a panic, and every row it writes has the table's columns.
+func FuzzGA4Page(f *testing.F) {
+	f.Add(`{"dimensionHeaders":[{"name":"date"},{"name":"deviceCategory"}],"metricHeaders":[{"name":"totalUsers"},{"name":"screenPageViews"},{"name":"sessions"},{"name":"engagedSessions"},{"name":"userEngagementDuration"}],"rows":[{"dimensionValues":[{"value":"20240301"},{"value":"desktop"}],"metricValues":[{"value":"3"},{"value":"7"},{"value":"4"},{"value":"2"},{"value":"120.5"}]}],"rowCount":1}`)
+	f.Add(`{"rows":[{"dimensionValues":[{"value":"(other)"}]}]}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		var resp ga4RunReportResponse
+		if json.Unmarshal([]byte(body), &resp) != nil {
+			return
+		}
+		rep := &ga4Reports[5]
+		tb, _ := lookupTable(rep.table)
+		buf, _, err := ga4Rows(rep, tb, &resp, &Job{ID: 1, SiteID: 2})
+		if err != nil {
+			return
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(string(buf), "\n"), "\n") {
+			if line != "" && strings.Count(line, "\t") != len(tb.Columns)+2 {
+				t.Fatalf("a row of %d fields: %q", strings.Count(line, "\t")+1, line)
+			}
 		}
 	})
 }

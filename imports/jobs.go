@@ -7,9 +7,10 @@
 // running, failed or cancelled import shows nothing; a failed or cancelled
 // one has its rows deleted.
 //
-// Sources: Plausible's CSV export (and Sillage's own, in the same format).
-// A source is a reader of files into the imported_* tables (see
-// plausible.go); event-level sources would write events instead.
+// Sources: Plausible's CSV export (and Sillage's own, in the same format)
+// and Google Analytics 4's Data API (ga4.go) fill the imported_* tables;
+// Umami's and GoatCounter's exports are event-level and write events
+// (events.go). See README.md.
 package imports
 
 import (
