@@ -11,7 +11,7 @@ import (
 	"github.com/sillage-analytics/sillage/query/stats"
 )
 
-// An event-level import's events count in the stats once it completes,
+// An event-level import's events count in the stats (and funnels) once it completes,
 // not while it runs, and never when it is cancelled; the site's own
 // events count throughout.
 func TestEventImportHiddenUntilCompleted(t *testing.T) {
@@ -26,7 +26,7 @@ func TestEventImportHiddenUntilCompleted(t *testing.T) {
 		Hostname: "boulangerie.fr", Pathname: "/", Props: map[string]string{}}}); err != nil {
 		t.Fatal(err)
 	}
-	figures := func() [3]float64 {
+	figures := func() [5]float64 {
 		t.Helper()
 		q := stats.Query{Metrics: []string{"visitors", "pageviews", "visits"}, DateRange: stats.DateRange{From: "2024-01-01", To: "2024-03-09"}}
 		q.Pagination.Limit = 10
@@ -34,10 +34,15 @@ func TestEventImportHiddenUntilCompleted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return [3]float64{num(r.Results[0].Metrics[0]), num(r.Results[0].Metrics[1]), num(r.Results[0].Metrics[2])}
+		f, err := se.Funnel(ctx, site, []stats.Goal{{PagePath: "/"}, {PagePath: "/pain"}}, 0, &stats.Query{DateRange: q.DateRange})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return [5]float64{num(r.Results[0].Metrics[0]), num(r.Results[0].Metrics[1]), num(r.Results[0].Metrics[2]),
+			float64(f.AllVisitors), float64(f.EnteringVisitors)}
 	}
 	native := figures()
-	if native != [3]float64{1, 1, 1} {
+	if native != [5]float64{1, 1, 1, 1, 1} {
 		t.Fatalf("native figures %v", native)
 	}
 	body, err := os.ReadFile("testdata/umami-export.csv")
@@ -45,7 +50,7 @@ func TestEventImportHiddenUntilCompleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.BatchRows = 2
-	var during [][3]float64
+	var during [][5]float64
 	m.onBatch = func(Job) { during = append(during, figures()) }
 	j, _, err := m.Submit(ctx, 7, SourceUmami, "umami-export.csv", bytes.NewReader(body), "test")
 	if err != nil {
