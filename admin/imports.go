@@ -24,6 +24,18 @@ type ImportOps interface {
 	// Export writes a site's export to path: Plausible's CSV zip, or with
 	// raw, every stored event and session in format (parquet or csv).
 	Export(ctx context.Context, domain, path string, raw bool, format string) error
+	// StartGA4Import queues the import of a GA4 property into a site,
+	// with the service account's key read from the file at keyPath.
+	StartGA4Import(ctx context.Context, domain string, req GA4Import) (imports.Job, bool, error)
+}
+
+// GA4Import names a GA4 property, its days and the key to read it with.
+type GA4Import struct {
+	Domain    string `json:"domain"`
+	Property  string `json:"property"`
+	KeyPath   string `json:"key_path"`
+	StartDate string `json:"start_date,omitempty"`
+	EndDate   string `json:"end_date,omitempty"`
 }
 
 type importRequest struct {
@@ -54,6 +66,18 @@ func handleImports(mux *http.ServeMux, ops ImportOps, log *slog.Logger, reply fu
 		j, existed, err := ops.StartImport(r.Context(), req.Domain, req.Source, req.Path)
 		if err == nil {
 			log.Info("import queued over the admin socket", "domain", req.Domain, "import", j.ID, "existed", existed)
+		}
+		reply(w, importResponse{Job: j, Existed: existed}, err)
+	})
+	mux.HandleFunc("POST /imports/ga4", func(w http.ResponseWriter, r *http.Request) {
+		var req GA4Import
+		if err := decode(r, &req); err != nil {
+			reply(w, nil, err)
+			return
+		}
+		j, existed, err := ops.StartGA4Import(r.Context(), req.Domain, req)
+		if err == nil {
+			log.Info("GA4 import queued over the admin socket", "domain", req.Domain, "import", j.ID, "existed", existed)
 		}
 		reply(w, importResponse{Job: j, Existed: existed}, err)
 	})
@@ -95,4 +119,11 @@ func (c *Client) ImportJob(ctx context.Context, domain string, id uint64) (impor
 func (c *Client) Export(ctx context.Context, domain, path string, raw bool, format string) error {
 	var r json.RawMessage
 	return c.call(ctx, http.MethodPost, "/exports", exportRequest{domain, path, raw, format}, &r)
+}
+
+func (c *Client) StartGA4Import(ctx context.Context, domain string, req GA4Import) (imports.Job, bool, error) {
+	var r importResponse
+	req.Domain = domain
+	err := c.call(ctx, http.MethodPost, "/imports/ga4", req, &r)
+	return r.Job, r.Existed, err
 }

@@ -7,9 +7,10 @@
 // running, failed or cancelled import shows nothing; a failed or cancelled
 // one has its rows deleted.
 //
-// Sources: Plausible's CSV export (and Sillage's own, in the same format).
-// A source is a reader of files into the imported_* tables (see
-// plausible.go); event-level sources would write events instead.
+// Sources: Plausible's CSV export (and Sillage's own, in the same format)
+// and Google Analytics 4's Data API (ga4.go) fill the imported_* tables;
+// Umami's and GoatCounter's exports are event-level and write events
+// (events.go). See README.md.
 package imports
 
 import (
@@ -94,6 +95,10 @@ type Cursor struct {
 	// Salt hashes the ids of an event-level import's visitors while it
 	// runs (events.go); dropped when it completes.
 	Salt string `json:"salt,omitempty"`
+	// From and To are the days a GA4 import asks for, fixed on its first
+	// run (ga4.go).
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
 }
 
 // Errors of the job layer.
@@ -118,10 +123,15 @@ type Manager struct {
 
 	mu      sync.Mutex
 	running map[uint64]context.CancelCauseFunc
+	// ga4Pending holds the OAuth flow's states and connections
+	// (ga4oauth.go), under mu.
+	ga4Pending map[string]*ga4Pending
 	// exporting holds the sites whose raw export is under way.
 	exporting map[uint32]bool
 	queue     chan uint64
 	once      sync.Once
+	// GA4 is how Google Analytics 4 imports reach Google (ga4.go).
+	GA4 GA4Config
 	// OnProgress, when set, is called after each stored batch (the
 	// command line's progress line).
 	OnProgress func(Job)
@@ -138,6 +148,7 @@ var (
 func (m *Manager) init() {
 	m.once.Do(func() {
 		m.running = map[uint64]context.CancelCauseFunc{}
+		m.ga4Pending = map[string]*ga4Pending{}
 		m.queue = make(chan uint64, 1024)
 		if m.Log == nil {
 			m.Log = slog.Default()
@@ -662,6 +673,9 @@ func (c counter) Read(p []byte) (int, error) {
 }
 
 func (m *Manager) run(ctx context.Context, j *Job) error {
+	if j.Source == SourceGA4 {
+		return m.runGA4(ctx, j)
+	}
 	if isEventSource(j.Source) {
 		return m.runEvents(ctx, j)
 	}

@@ -56,6 +56,7 @@ type serveFlags struct {
 	statsFlags
 	mailFlags
 	reportsPart
+	ga4Flags
 	imports *imports.Manager // set by runRoles for the query service
 }
 
@@ -96,6 +97,7 @@ func runRoles(ctx context.Context, args []string, out io.Writer, r roles, usage 
 			"every account must use two-factor authentication (TOTP): one without it must enrol right after logging in")
 		sf.statsFlags.register(f, &sf.engineFlags)
 		sf.mailFlags.register(f)
+		sf.ga4Flags.register(f)
 	}
 	f.stringVar(&sf.logLevel, "log-level", "SILLAGE_LOG_LEVEL", "info", "debug, info, warn or error")
 	f.stringVar(&sf.logFormat, "log-format", "SILLAGE_LOG_FORMAT", "text", "text or json")
@@ -199,7 +201,8 @@ func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) 
 	if sf.query {
 		// Imports run in the background, one at a time; jobs a stopped
 		// server left resume here.
-		sf.imports = &imports.Manager{Engine: eng, Dir: filepath.Join(sf.data, "imports"), Log: log, Cluster: sf.cluster}
+		sf.imports = &imports.Manager{Engine: eng, Dir: filepath.Join(sf.data, "imports"), Log: log, Cluster: sf.cluster,
+			GA4: sf.ga4Flags.config()}
 		go func() {
 			if err := sf.imports.Run(ctx); err != nil {
 				log.Error("imports", "error", err)

@@ -267,6 +267,11 @@ func (a *API) routes() {
 	a.serve("POST /api/sites/{domain}/imports", siteAdmin, a.uploadImport)
 	a.serve("POST /api/sites/{domain}/imports/{id}/cancel", siteAdmin, a.cancelImport)
 	a.serve("DELETE /api/sites/{domain}/imports/{id}", siteAdmin, a.deleteImport)
+	// Google Analytics 4 (query/api/ga4.go): a key or the OAuth flow.
+	a.serve("POST /api/sites/{domain}/imports/ga4", siteAdmin, a.startGA4Import)
+	a.serve("GET /api/sites/{domain}/imports/ga4/connect", siteAdmin, a.connectGA4)
+	a.serve("GET /api/sites/{domain}/imports/ga4/properties", siteAdmin, a.ga4Properties)
+	a.serve("GET /api/imports/ga4/callback", public, a.ga4OAuthCallback)
 	// Exports: the aggregates in Plausible's format for admins, every
 	// stored event and session for owners.
 	a.serve("GET /api/sites/{domain}/export/plausible", siteAdmin, a.exportPlausible)

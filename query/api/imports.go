@@ -43,7 +43,7 @@ func (a *API) listImports(w http.ResponseWriter, r *http.Request) error {
 	for _, j := range jobs {
 		out = append(out, toImportJSON(j))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"imports": out})
+	writeJSON(w, http.StatusOK, map[string]any{"imports": out, "ga4_oauth": m.GA4OAuthConfigured()})
 	return nil
 }
 

@@ -2,6 +2,12 @@ package api_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -17,6 +23,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"golang.org/x/oauth2"
 
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
@@ -247,6 +255,15 @@ func matrixRows() []matrixRow {
 			return "/api/sites/a.fr/imports/" + f.importID
 		}, want: siteAdmin(204)},
 
+		// Google Analytics 4: a key, or the OAuth flow whose callback takes
+		// its single-use state as credential.
+		{pattern: "POST /api/sites/{domain}/imports/ga4", path: fixed("/api/sites/a.fr/imports/ga4"),
+			body: body(map[string]any{"property": "123", "credentials": json.RawMessage(matrixGA4Key)}), want: siteAdmin(201)},
+		{pattern: "GET /api/sites/{domain}/imports/ga4/connect", path: fixed("/api/sites/a.fr/imports/ga4/connect"), want: siteAdmin(200)},
+		{pattern: "GET /api/sites/{domain}/imports/ga4/properties", path: fixed("/api/sites/a.fr/imports/ga4/properties?connection=unknown"),
+			want: siteAdmin(404)},
+		{pattern: "GET /api/imports/ga4/callback", path: fixed("/api/imports/ga4/callback?state=forged&code=x"), want: public(400)},
+
 		{pattern: "GET /api/sites/{domain}/export/plausible", path: fixed("/api/sites/a.fr/export/plausible"), want: siteAdmin(200)},
 		{pattern: "GET /api/sites/{domain}/export/raw", path: fixed("/api/sites/a.fr/export/raw?format=csv"), want: siteOwner(200)},
 
@@ -292,6 +309,24 @@ func matrixRows() []matrixRow {
 	}
 }
 
+// matrixGA4Key is a service account's key (its private key is a secret no
+// answer may show).
+var matrixGA4PrivateKey, matrixGA4Key = func() (string, string) {
+	k, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		panic(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		panic(err)
+	}
+	b64 := base64.StdEncoding.EncodeToString(der)
+	key, _ := json.Marshal(map[string]string{"type": "service_account", "project_id": "p", "private_key_id": "k1",
+		"private_key":  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		"client_email": "sa@p.iam.gserviceaccount.com", "token_uri": "https://oauth2.googleapis.com/token"})
+	return b64[:60], string(key) // within the first line of the PEM
+}()
+
 // memberBySession: members who logged in; the site's links and keys are
 // refused by the handler (403).
 func memberBySession(s int) expect { return expect{403, s, s, s, 403, 403, 403, 401} }
@@ -325,7 +360,8 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	log := slog.New(slog.DiscardHandler)
 	rs := &reports.Service{Engine: eng, Accounts: acc, Now: c.Now, Logger: log}
 	// Jobs are queued, not run: a pending import to cancel or delete.
-	imp := &imports.Manager{Engine: eng, Dir: t.TempDir(), Log: log}
+	imp := &imports.Manager{Engine: eng, Dir: t.TempDir(), Log: log, GA4: imports.GA4Config{OAuth: &oauth2.Config{ClientID: "c", ClientSecret: "s",
+		Endpoint: oauth2.Endpoint{AuthURL: "https://accounts.google.com/o/oauth2/auth", TokenURL: "https://oauth2.googleapis.com/token"}}}}
 	a := api.New(api.Options{Accounts: acc, Engine: eng, Secret: []byte("a test secret of thirty-two bytes"), Now: c.Now, Imports: imp,
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}, Logger: log, Reports: rs})
 	q, err := query.New(query.Options{Engine: eng, Accounts: acc, API: a, Logger: log, Now: c.Now,
@@ -411,7 +447,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	f.clients[asOtherKey] = e.client()
 	f.clients[asOtherKey].bearer = otherSecret
 	f.clients[asAnonymous] = e.client()
-	f.secrets = append(f.secrets, keySecret, otherSecret, invToken, resetToken, unsubToken)
+	f.secrets = append(f.secrets, keySecret, otherSecret, invToken, resetToken, unsubToken, matrixGA4PrivateKey)
 	for _, q := range []string{
 		"SELECT password_hash FROM users",
 		"SELECT password_hash FROM shared_links WHERE password_hash != ''",

@@ -202,6 +202,9 @@ func (e *Engine) exportProps(ctx context.Context, site sillage.Site, goals []Goa
 		return err
 	}
 	p := &plan{siteID: site.ID, tz: loc.String(), loc: loc, span: sp, filters: q.Filters, goals: goals, uniq: "uniqExact"}
+	if p.hidden, err = e.hiddenImports(ctx, site.ID); err != nil {
+		return err
+	}
 	b := newBuilder(p)
 	rows, err := e.store().Query(ctx, b.propKeys(maxExportProps, e.limits()), b.params)
 	if err != nil {

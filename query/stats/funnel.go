@@ -85,6 +85,9 @@ func (e *Engine) Funnel(ctx context.Context, site sillage.Site, steps []Goal, wi
 		return nil, err
 	}
 	p := &plan{siteID: site.ID, tz: loc.String(), loc: loc, span: sp, filters: fq.Filters, goals: goals}
+	if p.hidden, err = e.hiddenImports(ctx, site.ID); err != nil {
+		return nil, err
+	}
 	if err := e.counting(ctx, p); err != nil {
 		return nil, err
 	}

@@ -328,3 +328,28 @@ func (e *Engine) firstImportedDay(ctx context.Context, siteID uint32) (time.Time
 	}
 	return parseDate(first)
 }
+
+// hiddenImports are a site's event-level imports whose events are in the
+// events table but must not count: pending or running ones (their events
+// count once the import completes), and those whose events are being
+// deleted (cancelled, failed or deleted in the last hour; the deletion
+// runs right after the status is written).
+func (e *Engine) hiddenImports(ctx context.Context, siteID uint32) ([]uint64, error) {
+	rows, err := e.store().Query(ctx, `SELECT id FROM imports FINAL WHERE site_id = {site:UInt32} AND source IN ('umami', 'goatcounter')
+		AND (deleted = 0 AND status IN ('pending', 'running')
+			OR (deleted = 1 OR status IN ('failed', 'cancelled')) AND updated_at > now64(6, 'UTC') - INTERVAL 1 HOUR)`,
+		store.Params{"site": siteID})
+	if err != nil {
+		return nil, fmt.Errorf("stats: imports of site %d: %w", siteID, err)
+	}
+	defer rows.Close()
+	var ids []uint64
+	for rows.Next() {
+		var id uint64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("stats: imports of site %d: %w", siteID, err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

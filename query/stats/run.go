@@ -326,6 +326,10 @@ func (e *Engine) newPlan(ctx context.Context, site sillage.Site, loc *time.Locat
 		siteID: site.ID, tz: loc.String(), loc: loc, span: sp, metrics: q.Metrics, filters: q.Filters,
 		goals: goals, limit: q.Pagination.Limit, offset: q.Pagination.Offset, totalRows: q.Include.TotalRows,
 	}
+	var err error
+	if p.hidden, err = e.hiddenImports(ctx, site.ID); err != nil {
+		return nil, nil, err
+	}
 	for _, d := range q.Dimensions {
 		if d == "time" {
 			d = autoTimeDim(sp)

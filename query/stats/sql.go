@@ -37,6 +37,9 @@ type plan struct {
 	sample    float64          // fraction of visitors read, 0 for all: see Engine.SampleAbove
 	restrict  map[int][]string // dimension index → allowed output values (comparisons)
 	imp       *importPlan      // imported data to add (imported.go); nil for none
+	// hidden are the event-level imports whose events must not count
+	// (running, or being deleted): see hiddenImports.
+	hidden []uint64
 }
 
 // exactMoney: revenue is never estimated from a sample.
@@ -109,6 +112,9 @@ func newBuilder(p *plan) *builder {
 		"tz":     p.tz,
 		"wfirst": p.span.first.Format(dateLayout),
 	}}
+	if len(p.hidden) > 0 {
+		b.params["hidden"] = p.hidden
+	}
 	return b
 }
 
@@ -125,6 +131,15 @@ const (
 		" AND ts >= {from:DateTime64(3, 'UTC')} AND ts < {to:DateTime64(3, 'UTC')}"
 	notEngagement = "name != 'engagement'"
 )
+
+// eventsRange is the events of the plan's site and range, less those of
+// hidden imports.
+func (b *builder) eventsRange() string {
+	if len(b.p.hidden) == 0 {
+		return eventsRange
+	}
+	return eventsRange + " AND NOT has({hidden:Array(UInt64)}, import_id)"
+}
 
 // ---- filters ----
 
@@ -191,7 +206,7 @@ func (b *builder) compile(f Filter, c fctx) string {
 
 // eventSessions selects the sessions with an event in range matching f.
 func (b *builder) eventSessions(f Filter) string {
-	return "SELECT session_id FROM " + b.events() + " WHERE " + eventsRange + " AND " + notEngagement + " AND " + b.compile(f, ctxEvents)
+	return "SELECT session_id FROM " + b.events() + " WHERE " + b.eventsRange() + " AND " + notEngagement + " AND " + b.compile(f, ctxEvents)
 }
 
 // column is a dimension's raw column in a context.
@@ -457,7 +472,7 @@ func (b *builder) merged(cols []string, pushdown string) string {
 	return sel.String() + " FROM sessions AS s0 FINAL" + b.p.sampled() + " WHERE s0.site_id = {site:UInt32}" +
 		" AND toDate(s0.session_start) BETWEEN {sdfrom:Date} AND {dto:Date}" +
 		" AND s0.session_start >= {sfrom:DateTime64(3, 'UTC')} AND s0.session_start < {to:DateTime64(3, 'UTC')}" +
-		" AND s0.last_event >= {from:DateTime64(3, 'UTC')} AND " + pushdown
+		" AND s0.last_event >= {from:DateTime64(3, 'UTC')} AND " + b.hiddenSessions() + pushdown
 }
 
 // sessionCols lists the merged columns dimensions and filters read.
@@ -679,7 +694,7 @@ func (b *builder) eventsSub(sh shape) string {
 			", mapApply((k, v) -> (k, toString(v)), sumMapIf(map(toString(revenue_currency), toUInt64(1)), revenue_currency != '')) AS e_rev_n" +
 			", toFloat64(sumIf(revenue_amount, revenue_currency != '')) AS e_rev_sum, toUInt64(countIf(revenue_currency != '')) AS e_rev_cnt")
 	}
-	where := eventsRange + " AND " + notEngagement + " AND " + b.where(p.filters, ctxEvents)
+	where := b.eventsRange() + " AND " + notEngagement + " AND " + b.where(p.filters, ctxEvents)
 	if sh.goalDim {
 		where += " AND " + b.goalsCond(p.dimGoals) // prunes by name, part of the sort key
 	}
@@ -755,7 +770,7 @@ func (b *builder) engagementSub() string {
 	p := b.p
 	n := len(p.dims)
 	inner := "SELECT " + b.selectDims(p.dims, ctxEvents) + "visitor_id, pathname AS pg, max(scroll_depth) AS sd, sum(engagement_ms) AS ms FROM " +
-		b.eventsFrom(p.dims) + " WHERE " + eventsRange + " AND name = 'engagement' AND " + b.where(p.filters, ctxEvents) +
+		b.eventsFrom(p.dims) + " WHERE " + b.eventsRange() + " AND name = 'engagement' AND " + b.where(p.filters, ctxEvents) +
 		" GROUP BY " + strings.Join(append(dimAliases(n), "visitor_id", "pg"), ", ")
 	outDims := ""
 	if n > 0 {
@@ -785,7 +800,7 @@ func (b *builder) groupTotalsSub(keys []int) string {
 		}
 		gb = " GROUP BY " + strings.Join(names, ", ")
 	}
-	return sel.String() + " FROM " + b.eventsFrom(dims) + " WHERE " + eventsRange + " AND " + notEngagement + " AND " +
+	return sel.String() + " FROM " + b.eventsFrom(dims) + " WHERE " + b.eventsRange() + " AND " + notEngagement + " AND " +
 		b.where(withoutGoalsAndProps(p.filters), ctxEvents) + gb
 }
 
@@ -797,7 +812,7 @@ func (b *builder) totalVisitors(fs []Filter, fromSessions bool) string {
 			b.merged(sessionCols(nil, rest, "visitor_id", "entry_page", "exit_page"), b.where(push, ctxPushdown)), b.where(rest, ctxSessions))
 	}
 	return fmt.Sprintf("(SELECT toUInt64(%s(visitor_id)) FROM %s WHERE %s AND %s AND %s)", b.p.uniq, b.events(),
-		eventsRange, notEngagement, b.where(fs, ctxEvents))
+		b.eventsRange(), notEngagement, b.where(fs, ctxEvents))
 }
 
 // column names a result row is scanned from.
@@ -991,7 +1006,7 @@ func (b *builder) statement(lim limits) (string, []outCol) {
 // exit page itself, as Plausible.
 func (b *builder) exitPageviewsSub() string {
 	fs := slices.DeleteFunc(slices.Clone(b.p.filters), func(f Filter) bool { return f.Dimension == "visit:exit_page" })
-	return "SELECT pathname AS d0, count() AS x_pageviews FROM " + b.events() + " WHERE " + eventsRange +
+	return "SELECT pathname AS d0, count() AS x_pageviews FROM " + b.events() + " WHERE " + b.eventsRange() +
 		" AND name = 'pageview' AND " + b.where(fs, ctxEvents) + " GROUP BY d0"
 }
 
@@ -1002,7 +1017,7 @@ func (b *builder) funnel(steps []Goal, window time.Duration, lim limits) string 
 	for i, s := range steps {
 		conds[i] = b.goalCond(s)
 	}
-	where := eventsRange + " AND " + notEngagement + " AND " + b.where(b.p.filters, ctxEvents)
+	where := b.eventsRange() + " AND " + notEngagement + " AND " + b.where(b.p.filters, ctxEvents)
 	// A visitor enters by doing step 1 at all; only those who also did step
 	// 2 can go further, so the per-visitor funnel runs on them alone, on the
 	// events that match a step. One scan counts those who entered and all
@@ -1026,10 +1041,19 @@ func (b *builder) funnel(steps []Goal, window time.Duration, lim limits) string 
 
 // propKeys lists the custom property names events in range carry.
 func (b *builder) propKeys(limit int, lim limits) string {
-	return "SELECT DISTINCT arrayJoin(mapKeys(props)) AS k FROM events WHERE " + eventsRange + " AND " + notEngagement +
+	return "SELECT DISTINCT arrayJoin(mapKeys(props)) AS k FROM events WHERE " + b.eventsRange() + " AND " + notEngagement +
 		" AND " + b.where(b.p.filters, ctxEvents) + " ORDER BY k LIMIT " + strconv.Itoa(limit) + settings(lim)
 }
 
 // realtimeSQL counts the visitors with an event in [since, until).
 const realtimeSQL = "SELECT toUInt64(uniqExact(visitor_id)) FROM events WHERE site_id = {site:UInt32}" +
 	" AND toDate(ts) >= {day:Date} AND ts >= {since:DateTime64(3, 'UTC')} AND ts < {until:DateTime64(3, 'UTC')}"
+
+// hiddenSessions leaves out the sessions of hidden imports: the sessions
+// table has no import column, their events name them.
+func (b *builder) hiddenSessions() string {
+	if len(b.p.hidden) == 0 {
+		return ""
+	}
+	return "s0.session_id NOT IN (SELECT session_id FROM events WHERE site_id = {site:UInt32} AND has({hidden:Array(UInt64)}, import_id)) AND "
+}

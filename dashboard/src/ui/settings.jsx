@@ -1005,13 +1005,115 @@ function Danger({ domain }) {
   )
 }
 
+// Google Analytics 4: a service account's key file, or (when ops
+// configured an OAuth client) a Google account, whose properties the
+// picker lists. The key is sent once and kept by the server only while
+// the import runs.
+function GA4Import({ domain, oauth, reload }) {
+  var { t } = useApp()
+  var [property, setProperty] = useState('')
+  var [key, setKey] = useState(null)
+  var [run, busy, errorEl] = useAction()
+  var params = new URLSearchParams(location.search)
+  var connection = params.get('ga4') || ''
+  var declined = params.get('ga4_error')
+  var props = useLoad(
+    () => (connection ? get(sitePath(domain, '/imports/ga4/properties?connection=' + encodeURIComponent(connection))).then(d => list(d, 'properties')) : Promise.resolve(null)),
+    [domain, connection]
+  )
+  var start = async body => {
+    var res = await post(sitePath(domain, '/imports/ga4'), body)
+    notify(t(res.existed ? 'imports.ga4.existed' : 'imports.queued'))
+    reload()
+  }
+  var submitKey = e => {
+    e.preventDefault()
+    if (!key || !property) return
+    run(async () => {
+      var text = await key.text()
+      var credentials
+      try {
+        credentials = JSON.parse(text)
+      } catch (err) {
+        throw new Error(t('imports.ga4.badKey'))
+      }
+      await start({ property, credentials })
+      e.target.reset()
+      setKey(null)
+    })
+  }
+  var connect = () => run(async () => (location.href = (await get(sitePath(domain, '/imports/ga4/connect'))).url))
+  return (
+    <Section title={t('imports.ga4.title')} intro={t('imports.ga4.intro')}>
+      <form class="stack" onSubmit={submitKey} data-ga4-key-form>
+        <label class="field">
+          <span>{t('imports.ga4.property')}</span>
+          <input value={property} onInput={e => setProperty(e.target.value.trim())} inputmode="numeric" placeholder="123456789" data-ga4-property />
+        </label>
+        <label class="field">
+          <span>{t('imports.ga4.key')}</span>
+          <input type="file" accept=".json,application/json" onChange={e => setKey(e.target.files[0] || null)} data-ga4-key />
+        </label>
+        <div class="actions">
+          <button type="submit" class="btn primary" disabled={!key || !property || busy}>
+            {t('imports.ga4.start')}
+          </button>
+        </div>
+      </form>
+      {oauth && (
+        <div class="stack">
+          <p class="muted small">{t('imports.ga4.or')}</p>
+          {declined && (
+            <p class="error" role="alert">
+              {declined}
+            </p>
+          )}
+          {!connection ? (
+            <div class="actions">
+              <button type="button" class="btn" onClick={connect} disabled={busy} data-ga4-connect>
+                {t('imports.ga4.connect')}
+              </button>
+            </div>
+          ) : props.error ? (
+            <ErrorBox error={props.error} retry={props.reload} />
+          ) : !props.data ? (
+            <SkeletonRows rows={1} />
+          ) : !props.data.length ? (
+            <p class="muted">{t('imports.ga4.noProperties')}</p>
+          ) : (
+            <ul class="items" data-ga4-properties>
+              {props.data.map(p => (
+                <li key={p.property}>
+                  <div class="grow">
+                    <strong>{p.name}</strong>
+                    <div class="muted small">
+                      {p.account_name} · {p.property}
+                    </div>
+                  </div>
+                  <button type="button" class="btn small primary" disabled={busy} onClick={() => run(() => start({ property: p.property, connection }))}>
+                    {t('imports.ga4.start')}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+      {errorEl}
+    </Section>
+  )
+}
+
 // Imports of history and exports. A file is sent in chunks (a request
 // body is at most a megabyte); the import then runs on the server, and
 // the list follows its progress.
 var CHUNK = 512 * 1024
 
-async function upload(domain, file, onProgress) {
-  var base = sitePath(domain, '/imports') + '?source=plausible&file_name=' + encodeURIComponent(file.name)
+// The file types each source's export comes as.
+var SOURCES = { plausible: '.zip,.csv', umami: '.csv', goatcounter: '.csv,.gz' }
+
+async function upload(domain, source, file, onProgress) {
+  var base = sitePath(domain, '/imports') + '?source=' + source + '&file_name=' + encodeURIComponent(file.name)
   var id = ''
   for (var offset = 0; ; ) {
     var end = Math.min(file.size, offset + CHUNK)
@@ -1029,7 +1131,9 @@ async function upload(domain, file, onProgress) {
 
 function Imports({ domain, site }) {
   var { t, lang } = useApp()
-  var jobs = useLoad(() => get(sitePath(domain, '/imports')).then(d => list(d, 'imports')), [domain])
+  var [oauth, setOauth] = useState(false)
+  var jobs = useLoad(() => get(sitePath(domain, '/imports')).then(d => (setOauth(!!(d && d.ga4_oauth)), list(d, 'imports'))), [domain])
+  var [source, setSource] = useState('plausible')
   var [file, setFile] = useState(null)
   var [sent, setSent] = useState(-1)
   var [run, busy, errorEl] = useAction()
@@ -1046,7 +1150,7 @@ function Imports({ domain, site }) {
     run(async () => {
       setSent(0)
       try {
-        var res = await upload(domain, file, setSent)
+        var res = await upload(domain, source, file, setSent)
         notify(t(res.existed ? 'imports.existed' : 'imports.queued'))
         setFile(null)
         e.target.reset()
@@ -1063,8 +1167,19 @@ function Imports({ domain, site }) {
       <Section title={t('imports.title')} intro={t('imports.intro')}>
         <form class="stack" onSubmit={submit} data-import-form>
           <label class="field">
+            <span>{t('imports.source')}</span>
+            <select value={source} onChange={e => setSource(e.target.value)} data-import-source>
+              {Object.keys(SOURCES).map(s => (
+                <option key={s} value={s}>
+                  {t('imports.source.' + s)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <p class="muted small">{t('imports.hint.' + source)}</p>
+          <label class="field">
             <span>{t('imports.file')}</span>
-            <input type="file" accept=".zip,.csv" onChange={e => setFile(e.target.files[0] || null)} data-import-file />
+            <input type="file" accept={SOURCES[source]} onChange={e => setFile(e.target.files[0] || null)} data-import-file />
           </label>
           <div class="actions">
             <button type="submit" class="btn primary" disabled={!file || busy}>
@@ -1117,6 +1232,7 @@ function Imports({ domain, site }) {
           </ul>
         )}
       </Section>
+      <GA4Import domain={domain} oauth={oauth} reload={jobs.reload} />
       <Section title={t('exports.title')} intro={t('exports.intro')}>
         <div class="actions">
           <a class="btn" href={sitePath(domain, '/export/plausible')} download data-export-plausible>

@@ -1,0 +1,136 @@
+package imports
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// The OAuth flow of a GA4 import: an admin of a site asks to connect
+// (GA4AuthURL), Google sends the browser back with a code and the state
+// (GA4Callback), which becomes a connection: a token held in memory, for
+// the one account and site that asked, for an hour, to list the
+// properties it may read and start an import. Nothing of it is written to
+// disk until an import is submitted (its refresh token then lives in the
+// job's file until the job ends). A restarted server forgets pending
+// connections: the admin connects again.
+
+// ga4ConnectionTTL bounds how long a connection (and a pending state)
+// is kept.
+const ga4ConnectionTTL = time.Hour
+
+// ga4StateTTL bounds the time spent on Google's consent screen.
+const ga4StateTTL = 15 * time.Minute
+
+// ga4MaxPending bounds the states and connections held in memory.
+const ga4MaxPending = 10_000
+
+type ga4Pending struct {
+	site     uint32
+	domain   string
+	user     string
+	redirect string
+	token    *oauth2.Token
+	expires  time.Time
+}
+
+// Errors of the OAuth flow.
+var (
+	ErrGA4State      = errors.New("this Google sign-in is unknown or expired: connect again from the site's settings")
+	ErrGA4Connection = errors.New("no such Google connection: connect again from the site's settings")
+)
+
+func randomID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// GA4OAuthConfigured tells whether ops configured an OAuth client.
+func (m *Manager) GA4OAuthConfigured() bool { return m.GA4.OAuth != nil }
+
+func (m *Manager) prunePending(now time.Time) {
+	for k, p := range m.ga4Pending {
+		if now.After(p.expires) {
+			delete(m.ga4Pending, k)
+		}
+	}
+}
+
+// GA4AuthURL starts the OAuth flow for an account and a site: the URL of
+// Google's consent screen, whose answer comes back to redirect.
+func (m *Manager) GA4AuthURL(siteID uint32, domain, userID, redirect string) (string, error) {
+	m.init()
+	if m.GA4.OAuth == nil {
+		return "", ErrGA4NotConfigured
+	}
+	state := randomID()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	m.prunePending(now)
+	if len(m.ga4Pending) >= ga4MaxPending {
+		return "", errors.New("too many Google sign-ins under way: try again in a few minutes")
+	}
+	m.ga4Pending["state:"+state] = &ga4Pending{site: siteID, domain: domain, user: userID, redirect: redirect, expires: now.Add(ga4StateTTL)}
+	conf := *m.GA4.OAuth
+	conf.RedirectURL = redirect
+	if len(conf.Scopes) == 0 {
+		conf.Scopes = []string{GA4Scope}
+	}
+	// offline: a refresh token, for an import that outlasts the hour of
+	// an access token; consent: Google sends one again on a reconnect.
+	return conf.AuthCodeURL(state, oauth2.AccessTypeOffline, oauth2.SetAuthURLParam("prompt", "consent")), nil
+}
+
+// GA4Callback ends the OAuth flow: the state is used once, the code is
+// exchanged for a token, and the connection's id is returned with the
+// site's domain it was made for.
+func (m *Manager) GA4Callback(ctx context.Context, state, code string) (connection, domain string, err error) {
+	m.init()
+	if m.GA4.OAuth == nil {
+		return "", "", ErrGA4NotConfigured
+	}
+	m.mu.Lock()
+	p := m.ga4Pending["state:"+state]
+	delete(m.ga4Pending, "state:"+state)
+	m.mu.Unlock()
+	if p == nil || state == "" || m.now().After(p.expires) {
+		return "", "", ErrGA4State
+	}
+	conf := *m.GA4.OAuth
+	conf.RedirectURL = p.redirect
+	tok, err := conf.Exchange(m.GA4.httpCtx(ctx), code)
+	if err != nil {
+		return "", p.domain, fmt.Errorf("the Google sign-in was refused: %w", err)
+	}
+	if tok.RefreshToken == "" {
+		return "", p.domain, errors.New("no refresh token came from Google: remove Sillage's access in your Google account's connections and connect again")
+	}
+	id := randomID()
+	m.mu.Lock()
+	p.token, p.expires = tok, m.now().Add(ga4ConnectionTTL)
+	m.ga4Pending["conn:"+id] = p
+	m.mu.Unlock()
+	return id, p.domain, nil
+}
+
+// GA4Connection is the token of a connection, for the account and site
+// that made it only.
+func (m *Manager) GA4Connection(id string, siteID uint32, userID string) (*oauth2.Token, error) {
+	m.init()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p := m.ga4Pending["conn:"+id]
+	if p == nil || p.token == nil || p.site != siteID || p.user != userID || m.now().After(p.expires) {
+		return nil, ErrGA4Connection
+	}
+	return p.token, nil
+}
