@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/store"
 )
 
@@ -244,22 +245,11 @@ func (s *Service) SetAnnotationsShared(ctx context.Context, siteID uint32, share
 	return nil
 }
 
-// CSVSafe neutralises a cell that a spreadsheet would read as a formula
-// (a leading =, +, -, @, tab or carriage return) with a leading
-// apostrophe, as OWASP advises: annotation text is typed by people and
-// opened in spreadsheets.
-func CSVSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
-}
-
 // AnnotationsCSV lays notes out as the rows of annotations.csv.
 func AnnotationsCSV(list []Annotation) (header []string, lines [][]string) {
 	header = []string{"from", "to", "category", "text"}
 	for _, a := range list {
-		lines = append(lines, []string{a.From, a.To, a.Category, CSVSafe(a.Text)})
+		lines = append(lines, []string{a.From, a.To, a.Category, sillage.CSVText(a.Text)})
 	}
 	return header, lines
 }

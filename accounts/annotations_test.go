@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
 )
 
@@ -154,8 +155,8 @@ func TestAnnotationsCSV(t *testing.T) {
 		{"a=b", "a=b"},
 		{"", ""},
 	} {
-		if got := accounts.CSVSafe(c.in); got != c.want {
-			t.Errorf("CSVSafe(%q) = %q, want %q", c.in, got, c.want)
+		if got := sillage.CSVText(c.in); got != c.want {
+			t.Errorf("CSVText(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 	h, lines := accounts.AnnotationsCSV([]accounts.Annotation{{From: "2026-03-02", To: "2026-03-03", Category: "outage", Text: "=1+1"}})

@@ -107,7 +107,7 @@ func (e *Engine) Export(ctx context.Context, site sillage.Site, goals []Goal, q 
 			if r.skip != "" && name == r.skip {
 				continue
 			}
-			line := []string{name}
+			line := []string{sillage.CSVText(name)}
 			for _, m := range r.metrics {
 				if i := slices.Index(sub.Metrics, m); i >= 0 {
 					line = append(line, csvValue(row.Metrics[i]))
@@ -234,7 +234,7 @@ func (e *Engine) exportProps(ctx context.Context, site sillage.Site, goals []Goa
 			if row.Dimensions[0] == noProp {
 				continue
 			}
-			lines = append(lines, []string{k, fmt.Sprint(row.Dimensions[0]), csvValue(row.Metrics[0]), csvValue(row.Metrics[1]), csvValue(row.Metrics[2])})
+			lines = append(lines, []string{sillage.CSVText(k), sillage.CSVText(fmt.Sprint(row.Dimensions[0])), csvValue(row.Metrics[0]), csvValue(row.Metrics[1]), csvValue(row.Metrics[2])})
 		}
 	}
 	return writeCSV(zw, "custom_props.csv", header, lines)

@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/sillage-analytics/sillage"
 )
 
 // visitors.csv lists every day of the range, a day without visits too.
@@ -103,5 +106,41 @@ func TestExport(t *testing.T) {
 	b, _ := io.ReadAll(f)
 	if !strings.HasSuffix(string(b), "2026-06-10,1,2,2,,0,300\n") {
 		t.Errorf("filtered visitors.csv:\n%s", b)
+	}
+}
+
+// Visitors choose campaign names and property values: a cell that a
+// spreadsheet would read as a formula is written as text.
+func TestExportNeutralisesFormulas(t *testing.T) {
+	s := newVisit(1, 9, 901, at(16, 0), func(e *sillage.Event) {
+		attrs("", "Direct", "FR", "FR-IDF", "Paris", 2988507, "Firefox", "Linux", "Desktop")(e)
+		e.UTMCampaign = `=HYPERLINK("https://evil.example","x")`
+	}).pv(0, "/").event(time.Minute, "Signup", "/", props("plan", "+cmd|' /C calc'!A0"))
+	e := loaded(t, join(s), at(20, 0))
+	var buf bytes.Buffer
+	q := &Query{SiteID: "example.fr", DateRange: DateRange{Period: "day"}, Date: "2026-06-10"}
+	if err := e.Export(context.Background(), scenarioSite, scenarioGoals, q, &buf); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cell := func(file string, row, col int) string {
+		f, err := zr.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(f).ReadAll()
+		if err != nil || len(rows) <= row {
+			t.Fatalf("%s: %q, %v", file, rows, err)
+		}
+		return rows[row][col]
+	}
+	if got, want := cell("utm_campaigns.csv", 1, 0), `'=HYPERLINK("https://evil.example","x")`; got != want {
+		t.Errorf("utm_campaigns.csv name %q, want %q", got, want)
+	}
+	if got, want := cell("custom_props.csv", 1, 1), "'+cmd|' /C calc'!A0"; got != want {
+		t.Errorf("custom_props.csv value %q, want %q", got, want)
 	}
 }
