@@ -2,6 +2,7 @@ package stats
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -194,4 +195,72 @@ func TestExitRate(t *testing.T) {
 			t.Errorf("accepted: %s", bad)
 		}
 	}
+}
+
+// TestScrollGoals: Plausible's scroll-depth goals. A page goal with a
+// scroll threshold counts the visitors whose engagement events on a
+// matching page reached the threshold (a depth above 100 is no reading);
+// its events are those engagement events. Conversion rates take every
+// visitor of the range as their denominator, as for any goal.
+func TestScrollGoals(t *testing.T) {
+	google := attrs("Google", "Organic Search", "FR", "FR-IDF", "Paris", 2988507, "Firefox", "Linux", "Desktop")
+	// Beside the scenario (v1 scrolled /pricing to 80 %, v2 /blog/hello to
+	// 50 %): v8 scrolls /blog/deep to 40 % then 95 %, v9's depth on
+	// /blog/other is unknown (255).
+	s9 := newVisit(1, 8, 801, at(16, 0), google).pv(0, "/blog/deep").
+		engage(time.Minute, "/blog/deep", 10_000, 40).engage(3*time.Minute, "/blog/deep", 20_000, 95)
+	s10 := newVisit(1, 9, 901, at(17, 0), google).pv(0, "/blog/other").engage(time.Minute, "/blog/other", 5_000, 255)
+	e := loaded(t, append(scenario(), join(s9, s10)...), at(20, 0))
+	goals := append(slices.Clone(scenarioGoals),
+		Goal{ID: "g6", PagePath: "/blog/**", ScrollThreshold: 50},
+		Goal{ID: "g7", PagePath: "/pricing", ScrollThreshold: 90},
+		Goal{ID: "g8", PagePath: "/pricing", ScrollThreshold: 75, DisplayName: "Read pricing"})
+	const scroll = `"Scroll 50% on /blog/**"`
+	cases := []queryCase{
+		{"the goal's name", day(`"visitors"`, `,"dimensions":["event:goal"],"filters":[["contains","event:goal",["Scroll"]]]`),
+			[]string{"Scroll 50% on /blog/** | 2"}},
+		{"conversions beside a page goal", day(`"visitors","events","conversion_rate"`,
+			`,"dimensions":["event:goal"],"filters":[["is","event:goal",[`+scroll+`,"Visit /blog/**","Read pricing","Scroll 90% on /pricing"]]]`),
+			[]string{"Visit /blog/** | 4 4 50", "Scroll 50% on /blog/** | 2 2 25", "Read pricing | 1 1 12.5"}},
+		{"a goal filter alone", day(`"visitors","events","conversion_rate","pageviews"`, `,"filters":[["is","event:goal",[`+scroll+`]]]`),
+			[]string{" | 2 2 25 0"}},
+		{"by source", day(`"visitors"`, `,"dimensions":["visit:source"],"filters":[["is","event:goal",[`+scroll+`]]]`),
+			[]string{"Direct / None | 1", "Google | 1"}},
+		{"visits that did it", day(`"visits","bounce_rate"`, `,"filters":[["has_done",["is","event:goal",[`+scroll+`]]]]`),
+			[]string{" | 2 100"}},
+		{"is_not leaves engagement out", day(`"events"`, `,"filters":[["is_not","event:goal",[`+scroll+`]]]`),
+			[]string{" | 16"}},
+		{"the threshold not reached", day(`"visitors"`, `,"filters":[["is","event:goal",["Scroll 90% on /pricing"]]]`),
+			[]string{" | 0"}},
+		{"by day", day(`"visitors"`, `,"dimensions":["time:day"],"filters":[["is","event:goal",[`+scroll+`]]]`),
+			[]string{"2026-06-10 | 2"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			q, err := ParseQuery([]byte(c.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := e.Run(context.Background(), scenarioSite, goals, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(render(resp), "\n"); got != strings.Join(c.want, "\n") {
+				t.Errorf("got\n\t%s\nwant\n\t%s", got, strings.Join(c.want, "\n\t"))
+			}
+		})
+	}
+	t.Run("funnel", func(t *testing.T) {
+		q, err := ParseQuery([]byte(day(`"visitors"`, ``)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := e.Funnel(context.Background(), scenarioSite, []Goal{goals[3], goals[5]}, 0, q, goals...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := []uint64{f.EnteringVisitors, f.Steps[0].Visitors, f.Steps[1].Visitors}; !slices.Equal(got, []uint64{4, 4, 2}) {
+			t.Errorf("entering, steps %v, want [4 4 2]", got)
+		}
+	})
 }
