@@ -116,6 +116,7 @@ export default {
   'install.askAdmin': 'No event has arrived yet: an administrator of the site adds its script to the pages.',
   'value.notSet': '(not set)',
   'goal.visit': 'Visit {path}',
+  'goal.scroll': 'Scroll {n}% on {path}',
   'channel.Direct': 'Direct',
   'channel.Organic Search': 'Organic Search',
   'channel.Organic Social': 'Organic Social',

@@ -116,6 +116,7 @@ export default {
   'install.askAdmin': 'Aucun événement n’est encore arrivé : un administrateur du site ajoute son script aux pages.',
   'value.notSet': '(non défini)',
   'goal.visit': 'Visite de {path}',
+  'goal.scroll': 'Défilement de {n}\u202f% sur {path}',
   'channel.Direct': 'Direct',
   'channel.Organic Search': 'Recherche naturelle',
   'channel.Organic Social': 'Réseaux sociaux',
