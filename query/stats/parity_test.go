@@ -2,6 +2,7 @@ package stats
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -263,4 +264,33 @@ func TestScrollGoals(t *testing.T) {
 			t.Errorf("entering, steps %v, want [4 4 2]", got)
 		}
 	})
+}
+
+// TestMoneyDisplay: revenue values as Plausible's: value in thousandths
+// (its Decimal64(3)), long with the currency's decimals and short with one
+// decimal and K/M/B, both rounded half to even, with the English symbol.
+func TestMoneyDisplay(t *testing.T) {
+	cases := []struct {
+		milli int64
+		cur   string
+		want  string
+	}{
+		{112_000, "EUR", `{"short":"€112.0","long":"€112.00","value":112,"currency":"EUR"}`},
+		{56_000, "EUR", `{"short":"€56.0","long":"€56.00","value":56,"currency":"EUR"}`},
+		{166_733_566_748, "EUR", `{"short":"€166.7M","long":"€166,733,566.75","value":166733566.748,"currency":"EUR"}`},
+		{500_200_700_250, "EUR", `{"short":"€500.2M","long":"€500,200,700.25","value":500200700.25,"currency":"EUR"}`},
+		{1_999_980, "USD", `{"short":"$2.0K","long":"$1,999.98","value":1999.98,"currency":"USD"}`},
+		{149_995, "EUR", `{"short":"€150.0","long":"€150.00","value":149.995,"currency":"EUR"}`},
+		{125, "GBP", `{"short":"£0.1","long":"£0.12","value":0.125,"currency":"GBP"}`},
+		{-5_000, "EUR", `{"short":"-€5.0","long":"-€5.00","value":-5,"currency":"EUR"}`},
+		{10_500, "CHF", "{\"short\":\"CHF\u00a010.5\",\"long\":\"CHF\u00a010.50\",\"value\":10.5,\"currency\":\"CHF\"}"},
+		{1_234_500_000, "JPY", `{"short":"¥1.2M","long":"¥1,234,500","value":1234500,"currency":"JPY"}`},
+		{2_500_000_000_000, "CAD", `{"short":"CA$2.5B","long":"CA$2,500,000,000.00","value":2500000000,"currency":"CAD"}`},
+	}
+	for _, c := range cases {
+		b, err := json.Marshal(&Money{Milli: c.milli, Currency: c.cur})
+		if err != nil || string(b) != c.want {
+			t.Errorf("%d %s: %s (%v), want %s", c.milli, c.cur, b, err, c.want)
+		}
+	}
 }
