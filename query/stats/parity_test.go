@@ -294,3 +294,24 @@ func TestMoneyDisplay(t *testing.T) {
 		}
 	}
 }
+
+// TestRegionNames: visit:region_name is the subdivision's ISO 3166-2 name
+// (Debian's iso-codes, regions.go), as Plausible gives a name; filters on
+// it match names, and visit:region keeps the code.
+func TestRegionNames(t *testing.T) {
+	e := loaded(t, scenario(), at(20, 0))
+	runCases(t, e, []queryCase{
+		{"names", day(`"visitors"`, `,"dimensions":["visit:region_name"],"pagination":{"limit":2}`),
+			[]string{"Île-de-France | 2", "Brussels Hoofdstedelijk Gewest | 1"}},
+		{"codes", day(`"visitors"`, `,"dimensions":["visit:region"],"pagination":{"limit":1}`),
+			[]string{"FR-IDF | 2"}},
+		{"is a name", day(`"visitors"`, `,"filters":[["is","visit:region_name",["Auvergne-Rhône-Alpes","New York"]]]`),
+			[]string{" | 2"}},
+		{"contains, ignoring case", day(`"visitors"`, `,"filters":[["contains","visit:region_name",["de-france"],{"case_sensitive":false}]]`),
+			[]string{" | 2"}},
+		{"is_not", day(`"visitors"`, `,"filters":[["is_not","visit:region_name",["Île-de-France"]]]`),
+			[]string{" | 4"}},
+		{"a name and a code by region", day(`"visitors"`, `,"dimensions":["visit:region","visit:region_name"],"filters":[["is","visit:country",["DE"]]]`),
+			[]string{"DE-BE Berlin | 1"}},
+	})
+}

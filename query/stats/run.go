@@ -558,6 +558,11 @@ func (p *plan) label(dim, raw string) any {
 		if name, ok := countryNames[raw]; ok {
 			return name
 		}
+	case "visit:region_name":
+		// ISO 3166-2 names (regions.go); a code the table lacks stays a code.
+		if name, ok := regionNames[raw]; ok {
+			return name
+		}
 	case "visit:city":
 		n, _ := strconv.ParseUint(raw, 10, 32)
 		return n

@@ -245,6 +245,8 @@ func (b *builder) leaf(f Filter, c fctx) string {
 		cond = b.goalsCond(matchGoals(b.p.goals, f))
 	case f.Dimension == "visit:country_name":
 		cond = "has(" + b.arg("Array(String)", matchCountries(f)) + ", " + countryExpr(c) + ")"
+	case f.Dimension == "visit:region_name":
+		cond = "has(" + b.arg("Array(String)", matchRegions(f)) + ", toString(" + column(d, c) + "))"
 	case f.Dimension == "visit:city" && baseOp(f.Op) == "is":
 		ids := make([]uint32, 0, len(f.Values))
 		for _, v := range f.Values {
@@ -380,6 +382,29 @@ func labelMatcher(f Filter) func(string) bool {
 		}
 		return false
 	}
+}
+
+// matchRegions lists the region codes whose ISO 3166-2 name a
+// visit:region_name filter matches; a code the table lacks matches as its
+// own name, as it is shown.
+func matchRegions(f Filter) []string {
+	codes := []string{}
+	match := labelMatcher(f)
+	for code, name := range regionNames {
+		if match(name) {
+			codes = append(codes, code)
+		}
+	}
+	for _, v := range f.Values {
+		if _, known := regionNames[v]; !known && match(v) {
+			codes = append(codes, v)
+		}
+	}
+	if match(notSet) {
+		codes = append(codes, "")
+	}
+	slices.Sort(codes)
+	return slices.Compact(codes)
 }
 
 func matchCountries(f Filter) []string {
