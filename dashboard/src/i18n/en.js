@@ -139,6 +139,8 @@ export default {
   'stats.vs': 'against {value}',
   'stats.sampled': 'Estimated from {percent} of the visitors: this period holds more events than are read in full.',
   'graph.hint': 'Point at the graph for details.',
+  'graph.unfinished': 'in progress',
+  'graph.partial': 'partial',
   'graph.zoomHint': 'Click a point to zoom in.',
   'graph.current': 'This period',
   'graph.table': '{metric} over time',

@@ -139,6 +139,8 @@ export default {
   'stats.vs': 'contre {value}',
   'stats.sampled': 'Estimé sur {percent} des visiteurs : la période compte plus d’événements que ce qui est lu en entier.',
   'graph.hint': 'Survolez le graphique pour le détail.',
+  'graph.unfinished': 'en cours',
+  'graph.partial': 'partiel',
   'graph.zoomHint': 'Cliquez sur un point pour zoomer.',
   'graph.current': 'Cette période',
   'graph.table': '{metric} dans le temps',

@@ -4,9 +4,10 @@
 // view read-only.
 import { createContext } from 'preact'
 import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks'
-import { needsToday, PERIODS, resolvePeriod, todayIn, zoomTo } from '../lib/dates.js'
+import { hourIn, needsToday, PERIODS, resolvePeriod, todayIn, zoomTo } from '../lib/dates.js'
 import { dimKey, LOWER_IS_BETTER, RATE_METRICS, valueText } from '../lib/dims.js'
-import { countryName, flag, formatChange, formatCompact, formatDay, formatMetric, formatPercent } from '../lib/format.js'
+import { regionName, useRegions } from '../lib/regionNames.js'
+import { countryName, formatChange, formatCompact, formatDay, formatMetric, formatPercent } from '../lib/format.js'
 import { change, exportPath, graphMetric, num, seriesFromResults, timeseriesQuery, topMetrics, topStatsQuery, withoutFilter } from '../lib/query.js'
 import { parseState, serializeState, updateState } from '../lib/state.js'
 import { dashboardPath, route, settingsPath } from '../lib/routes.js'
@@ -66,10 +67,18 @@ export function Dashboard({ domain }) {
 }
 
 function displayValue(dim, v, lang, t) {
-  if (dim === 'visit:country' && v) return (flag(v) + ' ' + countryName(v, lang)).trim()
+  if (dim === 'visit:country' && v) return countryName(v, lang)
+  if (dim === 'visit:region' && v) return regionName(v, lang)
   return valueText(dim, v, t)
 }
 export { displayValue }
+
+// A country's flag as an SVG image (flag-icons, copied into dist/flags/ at
+// build time): no emoji font needed, and only the flags shown are fetched.
+export function Flag({ code }) {
+  if (!/^[A-Za-z]{2}$/.test(code || '')) return null
+  return <img class="flag" src={'/flags/' + code.toLowerCase() + '.svg'} alt="" width="16" height="12" loading="lazy" decoding="async" />
+}
 
 export function dimLabel(dim, t) {
   var k = dimKey(dim)
@@ -100,7 +109,7 @@ export function DashboardView({ domain, timezone, ready = true, canEdit, sites, 
   // A site that never received an event: no numbers, an install prompt.
   var status = useLoad(() => (shared ? null : get(sitePath(domain, '/status'), { quiet401: true, stage: 2 }).catch(() => null)), [domain])
   var empty = !!(status.data && status.data.has_events === false)
-  var dash = { domain, state, today, tick, set, shared, canEdit, r, ready, current, empty }
+  var dash = { domain, state, today, tick, set, shared, canEdit, r, ready, current, empty, tz }
 
   // Keyboard shortcuts, outside of fields and dialogs.
   var latest = useRef()
@@ -316,6 +325,7 @@ var OP_KEYS = { is: 'op.is', is_not: 'op.is_not', contains: 'op.contains', conta
 function FilterChips() {
   var { t, lang } = useApp()
   var { state, set } = useDash()
+  useRegions(state.filters.some(f => f[1] === 'visit:region'))
   if (!state.filters.length) return null
   return (
     <div class="chips-row">
@@ -425,7 +435,7 @@ function TopStats() {
 
 function GraphCard() {
   var { t, lang } = useApp()
-  var { domain, state, today, tick, set, r, shared, ready } = useDash()
+  var { domain, state, today, tick, set, r, shared, ready, tz } = useDash()
   var metric = graphMetric(state)
   var q = timeseriesQuery(domain, state, today)
   var res = useLoad(() => (ready ? stats(q, 1) : new Promise(() => {})), [JSON.stringify(q), tick, ready])
@@ -480,7 +490,7 @@ function GraphCard() {
       {res.error ? (
         <ErrorBox error={res.error} retry={res.reload} />
       ) : (
-        <Graph series={series} metric={metric} interval={r.interval} lang={lang} onZoom={zoom} busy={res.loading} compare={state.compare} importsEnd={meta.imports_included ? meta.imports_end : ''} />
+        <Graph series={series} metric={metric} interval={r.interval} lang={lang} onZoom={zoom} busy={res.loading} compare={state.compare} importsEnd={meta.imports_included ? meta.imports_end : ''} now={r.interval === 'hour' ? hourIn(tz) : today} from={r.from} to={r.to} />
       )}
       {meta.imports_included && meta.imports_end && (
         <p class="muted small imports-end" data-imports-end={meta.imports_end}>

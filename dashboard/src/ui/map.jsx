@@ -4,7 +4,7 @@
 // mouse.
 import { useState } from 'preact/hooks'
 import paths, { W, H } from 'world:paths'
-import { countryName, flag, formatNumber } from '../lib/format.js'
+import { countryName, formatNumber } from '../lib/format.js'
 import { useApp } from './common.jsx'
 
 export function WorldMap({ data, onPick, busy }) {
@@ -33,7 +33,7 @@ export function WorldMap({ data, onPick, busy }) {
       <p class="map-tip" aria-hidden="true">
         {hover ? (
           <>
-            {flag(hover)} {countryName(hover, lang)}: <strong>{formatNumber(data.get(hover) || 0, lang, 0)}</strong> {t('map.visitors', { count: data.get(hover) || 0 })}
+            <img class="flag" src={'/flags/' + hover.toLowerCase() + '.svg'} alt="" width="16" height="12" /> {countryName(hover, lang)}: <strong>{formatNumber(data.get(hover) || 0, lang, 0)}</strong> {t('map.visitors', { count: data.get(hover) || 0 })}
           </>
         ) : total ? (
           t('map.hint')

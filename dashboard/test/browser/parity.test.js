@@ -91,4 +91,52 @@ describe('Plausible parity in the dashboard', () => {
       await p.locator('input[type=radio]').nth(2).check()
     })
   })
+
+  test('regions by their ISO 3166-2 name, countries with an SVG flag', async () => {
+    var api = await queryFromPage(page, { site_id: SITE, metrics: ['visitors'], date_range: '28d', dimensions: ['visit:region'], filters: [['is', 'visit:region', ['BE-BRU']]] })
+    var n = api.results[0].metrics[0]
+    var named = await queryFromPage(page, { site_id: SITE, metrics: ['visitors'], date_range: '28d', dimensions: ['visit:region_name'], filters: [['is', 'visit:region', ['BE-BRU']]] })
+    assert.deepEqual(named.results[0].dimensions, ['Brussels Hoofdstedelijk Gewest'])
+    for (var [lang, name] of [['en', 'Brussels Hoofdstedelijk Gewest'], ['fr', 'Région de Bruxelles-Capitale']]) {
+      await page.goto(server.url + '/' + SITE + '?period=28d&lang=' + lang)
+      await page.locator('[data-panel="locations"] [role=tab]').nth(2).click()
+      await until(() => rowTexts(page, 'locations', 'BE-BRU'), [name, num(n, lang)], 'the Brussels row in ' + lang)
+    }
+    // Countries: a flag drawn from an SVG file, not an emoji, beside the name.
+    await page.goto(server.url + '/' + SITE + '?period=28d')
+    await page.locator('[data-panel="locations"] [role=tab]').nth(1).click()
+    var fr = page.locator('[data-panel="locations"] .bar-row[data-value="FR"]')
+    await until(async () => (await fr.innerText({ timeout: 2000 })).trim(), 'France', 'the France row, no emoji')
+    var img = fr.locator('img.flag')
+    await until(() => img.getAttribute('src', { timeout: 2000 }), '/flags/fr.svg', 'the flag')
+    await until(() => img.evaluate(i => i.complete && i.naturalWidth > 0), true, 'the flag loaded')
+    await shots('regions', '/' + SITE + '?period=28d', p => p.locator('[data-panel="locations"] [role=tab]').nth(2).click())
+    await shots('countries', '/' + SITE + '?period=28d', async p => {
+      await p.locator('[data-panel="locations"] [role=tab]').nth(1).click()
+      await p.locator('[data-panel="locations"] .bar-row[data-value="FR"] img.flag').waitFor()
+    })
+  })
+
+  test('the graph: the hour still filling is dashed, hours to come are not drawn, a cut week is marked', async () => {
+    await page.goto(server.url + '/' + SITE + '?period=day')
+    // The hour now in the site's zone.
+    var tz = await page.evaluate(async site => (await (await fetch('/api/sites/' + site)).json()).timezone, SITE)
+    var now = await page.evaluate(tz => new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', hourCycle: 'h23' }).format(new Date()), tz)
+    var box = page.locator('.graph[aria-busy="false"] .graph-box[data-current]')
+    var attrs = async () => {
+      var b = await box.elementHandle({ timeout: 2000 })
+      return [await b.getAttribute('data-current'), await b.getAttribute('data-future'), await b.getAttribute('data-points')]
+    }
+    // Today has 24 hours (no clock change in December).
+    var h = Number(now)
+    await until(attrs, [String(h), String(h + 1), '24'], 'the current hour and the hours to come')
+    await shots('graph-day', '/' + SITE + '?period=day', p => p.locator('.graph[aria-busy="false"] .graph-box[data-current]').waitFor())
+    // This month by week: its first week begins before the month.
+    var today = await page.evaluate(tz => new Intl.DateTimeFormat('en-CA', { timeZone: tz }).format(new Date()), tz)
+    var first = today.slice(0, 8) + '01'
+    var monday = new Date(first + 'T00:00:00Z').getUTCDay() === 1
+    await page.goto(server.url + '/' + SITE + '?period=month&interval=week')
+    await until(async () => (await box.elementHandle({ timeout: 2000 })).getAttribute('data-partial'), monday ? '' : '0', 'the first week marked partial')
+    await shots('graph-month', '/' + SITE + '?period=month&interval=week', p => p.locator('.graph[aria-busy="false"] .graph-box[data-current]').waitFor())
+  })
 })
