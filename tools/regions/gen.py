@@ -43,6 +43,7 @@ def main():
         for code in sorted(en):
             f.write('\t%s: %s,\n' % (json.dumps(code), json.dumps(en[code], ensure_ascii=False)))
         f.write('}\n')
+    subprocess.run(['gofmt', '-w', 'query/stats/regions.go'], check=True)
     with open('dashboard/src/lib/regions.js', 'w', encoding='utf-8') as f:
         f.write('// ' + head.replace('\n', '\n// ') + '\n')
         f.write('// Loaded lazily: only the regions report and region filters need it.\n')
