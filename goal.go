@@ -2,12 +2,15 @@ package sillage
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 )
 
 // Goal is a conversion a site counts: a pageview whose path matches
 // PagePath (see PagePatternRegexp), or a custom event called EventName.
-// Exactly one is set.
+// Exactly one is set. A page goal with a ScrollThreshold (1–100) is a
+// scroll-depth goal, as Plausible's: it counts the visitors whose scroll
+// depth on a matching page reached that percentage.
 type Goal struct {
 	ID          string
 	SiteID      uint32
@@ -15,6 +18,9 @@ type Goal struct {
 	PagePath    string
 	Currency    string // ISO 4217 code when the event carries revenue
 	DisplayName string
+	// ScrollThreshold is the scroll depth, in percent, a page goal needs;
+	// 0 for an ordinary page goal (Plausible stores -1).
+	ScrollThreshold uint8
 }
 
 // Name is how requests and results name the goal: its display name, or
@@ -25,9 +31,17 @@ func (g Goal) Name() string {
 		return g.DisplayName
 	case g.EventName != "":
 		return g.EventName
+	case g.ScrollThreshold > 0:
+		return ScrollGoalName(g.ScrollThreshold, g.PagePath)
 	default:
 		return "Visit " + g.PagePath
 	}
+}
+
+// ScrollGoalName is the default name of a scroll-depth goal, Plausible's
+// "Scroll 50% on /blog/**".
+func ScrollGoalName(threshold uint8, path string) string {
+	return "Scroll " + strconv.Itoa(int(threshold)) + "% on " + path
 }
 
 // PagePatternRegexp turns a page path pattern into an anchored RE2

@@ -89,6 +89,10 @@ func normalizeGoal(g *Goal) error {
 		return invalidf("a goal is either a page path or an event name, not both")
 	case g.EventName == "" && g.PagePath == "":
 		return invalidf("a goal needs a page path or an event name")
+	case g.ScrollThreshold > 100:
+		return invalidf("scroll threshold %d: expected a percentage from 1 to 100", g.ScrollThreshold)
+	case g.ScrollThreshold > 0 && g.PagePath == "":
+		return invalidf("only page goals take a scroll threshold")
 	case g.PagePath != "":
 		if err := ValidatePagePattern(g.PagePath); err != nil {
 			return err
@@ -97,7 +101,7 @@ func normalizeGoal(g *Goal) error {
 			return invalidf("only event goals carry revenue; a page goal takes no currency")
 		}
 		if g.DisplayName == "" {
-			g.DisplayName = "Visit " + g.PagePath
+			g.DisplayName = g.Name()
 		}
 	default:
 		if err := checkName("event name", g.EventName, maxNameLength); err != nil {
@@ -129,7 +133,7 @@ func (s *Service) AddGoal(ctx context.Context, g Goal) (Goal, error) {
 		return Goal{}, err
 	}
 	for _, o := range goals {
-		if o.EventName == g.EventName && o.PagePath == g.PagePath {
+		if o.EventName == g.EventName && o.PagePath == g.PagePath && o.ScrollThreshold == g.ScrollThreshold {
 			return Goal{}, fmt.Errorf("goal %q: %w", g.DisplayName, ErrExists)
 		}
 		if strings.EqualFold(o.DisplayName, g.DisplayName) {
@@ -144,10 +148,10 @@ func (s *Service) AddGoal(ctx context.Context, g Goal) (Goal, error) {
 }
 
 func (s *Service) writeGoal(ctx context.Context, g Goal, deleted bool) error {
-	err := s.Engine.Exec(ctx, `INSERT INTO goals (site_id, id, event_name, page_path, currency, display_name, updated_at, deleted)
-		VALUES ({site:UInt32}, {id:UUID}, {event:String}, {path:String}, {cur:String}, {name:String}, {now:DateTime64(6, 'UTC')}, {del:UInt8})`,
+	err := s.Engine.Exec(ctx, `INSERT INTO goals (site_id, id, event_name, page_path, currency, display_name, scroll_threshold, updated_at, deleted)
+		VALUES ({site:UInt32}, {id:UUID}, {event:String}, {path:String}, {cur:String}, {name:String}, {scroll:UInt8}, {now:DateTime64(6, 'UTC')}, {del:UInt8})`,
 		store.Params{"site": g.SiteID, "id": g.ID, "event": g.EventName, "path": g.PagePath, "cur": g.Currency,
-			"name": g.DisplayName, "now": s.stamp(), "del": deleted})
+			"name": g.DisplayName, "scroll": g.ScrollThreshold, "now": s.stamp(), "del": deleted})
 	if err != nil {
 		return fmt.Errorf("write goal %q of site %d: %w", g.DisplayName, g.SiteID, err)
 	}
@@ -156,7 +160,7 @@ func (s *Service) writeGoal(ctx context.Context, g Goal, deleted bool) error {
 
 // Goals lists a site's goals by display name.
 func (s *Service) Goals(ctx context.Context, siteID uint32) ([]Goal, error) {
-	rows, err := s.Engine.Query(ctx, `SELECT site_id, toString(id), event_name, page_path, toString(currency), display_name
+	rows, err := s.Engine.Query(ctx, `SELECT site_id, toString(id), event_name, page_path, toString(currency), display_name, scroll_threshold
 		FROM goals FINAL WHERE deleted = 0 AND site_id = {site:UInt32} ORDER BY display_name, id`, store.Params{"site": siteID})
 	if err != nil {
 		return nil, fmt.Errorf("list goals of site %d: %w", siteID, err)
@@ -165,7 +169,7 @@ func (s *Service) Goals(ctx context.Context, siteID uint32) ([]Goal, error) {
 	var out []Goal
 	for rows.Next() {
 		var g Goal
-		if err := rows.Scan(&g.SiteID, &g.ID, &g.EventName, &g.PagePath, &g.Currency, &g.DisplayName); err != nil {
+		if err := rows.Scan(&g.SiteID, &g.ID, &g.EventName, &g.PagePath, &g.Currency, &g.DisplayName, &g.ScrollThreshold); err != nil {
 			return nil, fmt.Errorf("list goals of site %d: %w", siteID, err)
 		}
 		out = append(out, g)

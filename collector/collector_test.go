@@ -205,25 +205,30 @@ func TestValidation(t *testing.T) {
 	for i := range props {
 		props[i] = fmt.Sprintf(`"k%d":"v"`, i)
 	}
+	// Bodies as Plausible's: {"errors": {field: [message]}}, with its field
+	// names and, where it has one, its message.
 	tests := []struct {
 		name, body string
 		status     int
-		field      string
+		want       string
 	}{
-		{"not JSON", `{"n":`, 400, "body"},
-		{"not an object", `[1,2]`, 400, "body"},
-		{"empty body", ``, 400, "body"},
-		{"no name", `{"u":"https://atelier.fr/","d":"atelier.fr"}`, 400, "name"},
-		{"long name", `{"n":"` + long + `","u":"https://atelier.fr/","d":"atelier.fr"}`, 400, "name"},
-		{"no url", `{"n":"pageview","d":"atelier.fr"}`, 400, "url"},
-		{"relative url", `{"n":"pageview","u":"/page","d":"atelier.fr"}`, 400, "url"},
-		{"ftp url", `{"n":"pageview","u":"ftp://atelier.fr/","d":"atelier.fr"}`, 400, "url"},
-		{"no domain", `{"n":"pageview","u":"https://atelier.fr/"}`, 400, "domain"},
-		{"31 props", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{` + strings.Join(props, ",") + `}}`, 400, "props"},
-		{"long prop key", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{"` + strings.Repeat("k", 301) + `":"v"}}`, 400, "props"},
-		{"long prop value", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{"k":"` + strings.Repeat("v", 2001) + `"}}`, 400, "props"},
-		{"too large", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{"k":"` + strings.Repeat("v", 9000) + `"}}`, 413, "body"},
-		{"invalid UTF-8", "{\"n\":\"x\xff\",\"u\":\"https://atelier.fr/\",\"d\":\"atelier.fr\"}", 400, "body"},
+		{"not JSON", `{"n":`, 400, `{"errors":{"request":["Unable to parse request body as json"]}}`},
+		{"not an object", `[1,2]`, 400, `{"errors":{"request":["Unable to parse request body as json"]}}`},
+		{"empty body", ``, 400, `{"errors":{"request":["Unable to parse request body as json"]}}`},
+		{"no name", `{"u":"https://atelier.fr/","d":"atelier.fr"}`, 400, `{"errors":{"event_name":["can't be blank"]}}`},
+		{"long name", `{"n":"` + long + `","u":"https://atelier.fr/","d":"atelier.fr"}`, 400, `{"errors":{"event_name":["should be at most 120 byte(s)"]}}`},
+		{"no url", `{"n":"pageview","d":"atelier.fr"}`, 400, `{"errors":{"url":["is required"]}}`},
+		{"relative url", `{"n":"pageview","u":"/page","d":"atelier.fr"}`, 400, `{"errors":{"url":["must be an absolute http(s) URL"]}}`},
+		{"ftp url", `{"n":"pageview","u":"ftp://atelier.fr/","d":"atelier.fr"}`, 400, `{"errors":{"url":["must be an absolute http(s) URL"]}}`},
+		{"no domain", `{"n":"pageview","u":"https://atelier.fr/"}`, 400, `{"errors":{"domain":["can't be blank"]}}`},
+		{"31 props", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{` + strings.Join(props, ",") + `}}`, 400, `{"errors":{"props":["more than 30 properties"]}}`},
+		{"long prop key", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{"` + strings.Repeat("k", 301) + `":"v"}}`, 400,
+			`{"errors":{"props":["key \"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\"… longer than 300 bytes"]}}`},
+		{"long prop value", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{"k":"` + strings.Repeat("v", 2001) + `"}}`, 400,
+			`{"errors":{"props":["value of \"k\" longer than 2000 bytes"]}}`},
+		{"too large", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{"k":"` + strings.Repeat("v", 9000) + `"}}`, 413, `{"errors":{"request":["should be at most 8192 byte(s)"]}}`},
+		{"invalid UTF-8", "{\"n\":\"x\xff\",\"u\":\"https://atelier.fr/\",\"d\":\"atelier.fr\"}", 400, `{"errors":{"request":["Unable to parse request body as json"]}}`},
+		{"a negative scroll depth", `{"n":"engagement","u":"https://atelier.fr/","d":"atelier.fr","sd":-1}`, 400, `{"errors":{"sd":["must be a non-negative integer (a percentage)"]}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -231,8 +236,11 @@ func TestValidation(t *testing.T) {
 			if resp.StatusCode() != tt.status {
 				t.Fatalf("status %d, want %d; body %s", resp.StatusCode(), tt.status, resp.Body())
 			}
-			if want := `"field":"` + tt.field + `"`; !strings.Contains(string(resp.Body()), want) {
-				t.Fatalf("body %s does not name field %s", resp.Body(), tt.field)
+			if got := string(resp.Body()); got != tt.want {
+				t.Fatalf("body %s, want %s", got, tt.want)
+			}
+			if ct := string(resp.Header.ContentType()); ct != "application/json" {
+				t.Fatalf("content type %q", ct)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -95,6 +96,36 @@ func jsonError(ctx *fasthttp.RequestCtx, status int, field, reason string) int {
 	return status
 }
 
+// fieldError answers a refused event as Plausible does:
+// {"errors": {field: [message]}}, with Plausible's field names (event_name,
+// request for the body as a whole) and its messages where it has one, so
+// that clients written for Plausible read it.
+func fieldError(ctx *fasthttp.RequestCtx, status int, fe *event.FieldError) int {
+	field, reason := fe.Field, fe.Reason
+	switch field {
+	case "body":
+		field = "request"
+		if !errors.Is(fe, event.ErrBodyTooLarge) {
+			reason = "Unable to parse request body as json"
+		}
+	case "name":
+		field = "event_name"
+	}
+	switch {
+	case reason == "required" && field == "url":
+		reason = "is required"
+	case reason == "required":
+		reason = "can't be blank"
+	case strings.HasPrefix(reason, "longer than ") && strings.HasSuffix(reason, " bytes") && field != "props":
+		reason = "should be at most " + strings.TrimSuffix(strings.TrimPrefix(reason, "longer than "), " bytes") + " byte(s)"
+	}
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("application/json")
+	b, _ := json.Marshal(map[string]map[string][]string{"errors": {field: {reason}}})
+	ctx.SetBody(b)
+	return status
+}
+
 func accepted(ctx *fasthttp.RequestCtx, dropped string) int {
 	if dropped != "" {
 		ctx.Response.Header.Set(DroppedHeader, dropped)
@@ -118,10 +149,10 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 			if errors.Is(err, event.ErrBodyTooLarge) {
 				status = fasthttp.StatusRequestEntityTooLarge
 			}
-			return jsonError(ctx, status, fe.Field, fe.Reason)
+			return fieldError(ctx, status, fe)
 		}
 		c.metrics.invalid.WithLabelValues("body").Inc()
-		return jsonError(ctx, fasthttp.StatusBadRequest, "body", err.Error())
+		return fieldError(ctx, fasthttp.StatusBadRequest, &event.FieldError{Field: "body", Reason: err.Error()})
 	}
 	if p.RevenueInvalid != "" {
 		c.metrics.revenueDropped.WithLabelValues(p.RevenueInvalid).Inc()
@@ -129,7 +160,7 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 	host, path, query, err := enrich.ParseURL(p.URL, p.HashMode, c.cfg.URL)
 	if err != nil {
 		c.metrics.invalid.WithLabelValues("url").Inc()
-		return jsonError(ctx, fasthttp.StatusBadRequest, "url", "must be an absolute http(s) URL with a host")
+		return fieldError(ctx, fasthttp.StatusBadRequest, &event.FieldError{Field: "url", Reason: "must be an absolute http(s) URL with a host"})
 	}
 
 	ua := string(ctx.Request.Header.UserAgent())

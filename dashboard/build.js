@@ -12,7 +12,7 @@
 // temporary folder and compares it with dist/.
 import { build as esbuild } from 'esbuild'
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { worldModule } from './build/world.js'
@@ -81,6 +81,10 @@ export async function files() {
   var icon = readFileSync(join(here, 'src/favicon.svg'))
   var names = { js: rel(abs(entryKey)).slice(7), css: rel(abs(entry.cssBundle)).slice(7), favicon: hashed('icon', 'svg', icon) }
   all['assets/' + names.favicon] = icon
+  // Country flags (flag-icons, MIT), served as files: a page fetches only
+  // the flags it shows, none of them in the first load.
+  var flagsDir = join(here, 'node_modules/flag-icons/flags/4x3')
+  for (var f of readdirSync(flagsDir).sort()) if (/^[a-z]{2}\.svg$/.test(f)) all['flags/' + f] = readFileSync(join(flagsDir, f))
   all['index.html'] = Buffer.from(readFileSync(join(here, 'src/index.html'), 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k) => names[k]))
   return { files: all, firstLoad: [...firstLoad] }
 }
@@ -89,6 +93,7 @@ export async function buildInto(dir) {
   var { files: all, firstLoad } = await files()
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(join(dir, 'assets'), { recursive: true })
+  mkdirSync(join(dir, 'flags'), { recursive: true })
   for (var [name, content] of Object.entries(all)) writeFileSync(join(dir, name), content)
   return { files: all, firstLoad }
 }

@@ -222,6 +222,17 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	api.WriteError(w, s.o.Logger, r, err)
 }
 
+// failV2 is fail for the Stats API v2, whose messages name the JSON path
+// of the field at fault, as Plausible's ("#/metrics/0: …").
+func (s *Server) failV2(w http.ResponseWriter, r *http.Request, err error) {
+	var qe *stats.QueryError
+	if errors.As(err, &qe) {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": qe.PathMessage()})
+		return
+	}
+	s.fail(w, r, err)
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -269,7 +280,7 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 	}
 	q, err := stats.ParseQuery(body)
 	if err != nil {
-		s.fail(w, r, err)
+		s.failV2(w, r, err)
 		return
 	}
 	site, release, ok := s.authorize(w, r, q.SiteID)
@@ -284,7 +295,7 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 	}
 	resp, err := s.stats.Run(r.Context(), site, goals, q)
 	if err != nil {
-		s.fail(w, r, err)
+		s.failV2(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)

@@ -138,6 +138,45 @@ func TestStatsAPI(t *testing.T) {
 	}
 }
 
+// TestStatsAPIErrorPaths: a refused v2 query answers {"error": "…"} whose
+// message starts with the JSON path of the field at fault, as Plausible's
+// ("#/metrics/0: …"); the v1 API keeps its parameter names.
+func TestStatsAPIErrorPaths(t *testing.T) {
+	f := newFixture(t)
+	q := func(extra string) string {
+		return `{"site_id":"boutique.fr","date_range":"7d"` + extra + `}`
+	}
+	tests := []struct {
+		name, body, prefix, mention string
+	}{
+		{"unknown metric", q(`,"metrics":["visitors","nope"]`), "#/metrics/1: ", `"nope"`},
+		{"unknown dimension", q(`,"metrics":["visitors"],"dimensions":["visit:nope"]`), "#/dimensions/0: ", "visit:nope"},
+		{"a filter's value", q(`,"metrics":["visitors"],"filters":[["is","visit:country",["FR",7]]]`), "#/filters/0/2/1: ", ""},
+		{"a filter's operator", q(`,"metrics":["visitors"],"filters":[["equals","visit:country",["FR"]]]`), "#/filters/0/0: ", "equals"},
+		{"date range", `{"site_id":"boutique.fr","metrics":["visitors"],"date_range":"forever"}`, "#/date_range: ", "forever"},
+		{"pagination", q(`,"metrics":["visitors"],"pagination":{"limit":100000}`), "#/pagination/limit: ", "100000"},
+		{"comparison mode", q(`,"metrics":["visitors"],"include":{"comparisons":{"mode":"last_year"}}`), "#/include/comparisons/mode: ", "last_year"},
+		{"order_by", q(`,"metrics":["visitors"],"order_by":[["visits","desc"]]`), "#/order_by/0: ", "visits"},
+		{"an unconfigured goal", q(`,"metrics":["visitors"],"filters":[["is","event:goal",["Nope"]]]`), "#/filters/0/2/0: ", "Nope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := f.post(t, "/api/v2/query", f.key, tt.body)
+			var e struct{ Error string }
+			if err := json.Unmarshal(body, &e); status != 400 || err != nil {
+				t.Fatalf("%d %s", status, body)
+			}
+			if !strings.HasPrefix(e.Error, tt.prefix) || !strings.Contains(e.Error, tt.mention) {
+				t.Errorf("error %q, want it to start with %q and mention %q", e.Error, tt.prefix, tt.mention)
+			}
+		})
+	}
+	resp, body := get(t, f.srv.URL+"/api/v1/stats/aggregate?site_id=boutique.fr&period=forever", f.key)
+	if resp.StatusCode != 400 || !strings.Contains(string(body), `"period: invalid period`) {
+		t.Errorf("v1: %d %s", resp.StatusCode, body)
+	}
+}
+
 func get(t *testing.T, url, key string) (*http.Response, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", url, nil)

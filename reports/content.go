@@ -138,11 +138,7 @@ func (s *Service) goals(ctx context.Context, siteID uint32) ([]stats.Goal, error
 	if err != nil {
 		return nil, fmt.Errorf("goals of site %d: %w", siteID, err)
 	}
-	out := make([]stats.Goal, len(gs))
-	for i, g := range gs {
-		out[i] = stats.Goal{ID: g.ID, EventName: g.EventName, PagePath: g.PagePath, Currency: g.Currency, DisplayName: g.DisplayName}
-	}
-	return out, nil
+	return gs, nil
 }
 
 // num reads a metric value as a float.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { addDays, addMonths, daysIn, endOfMonth, isDay, PERIODS, resolvePeriod, todayIn, zoomTo } from '../src/lib/dates.js'
+import { addDays, addMonths, bucketState, daysIn, endOfMonth, isDay, PERIODS, resolvePeriod, todayIn, zoomTo } from '../src/lib/dates.js'
 import { DEFAULT_STATE } from '../src/lib/state.js'
 
 var TODAY = '2024-03-15'
@@ -91,4 +91,22 @@ describe('intervals', () => {
     var r = resolvePeriod({ ...DEFAULT_STATE, period: 'month' }, '2026-11-01')
     assert.ok(r.intervals.includes(r.interval), `${r.interval} not in ${r.intervals}`)
   })
+})
+
+test('bucketState: the current bucket, future ones and partial weeks and months, as Plausible draws them', () => {
+  var hours = Array.from({ length: 24 }, (_, h) => '2026-12-07 ' + String(h).padStart(2, '0') + ':00:00')
+  var cases = [
+    ['today by hour at 14:xx', hours, 'hour', '2026-12-07 14:00:00', '2026-12-07', '2026-12-07', { current: 14, future: 15, partial: [] }],
+    ['yesterday by hour', hours, 'hour', '2026-12-08 09:00:00', '2026-12-07', '2026-12-07', { current: -1, future: 24, partial: [] }],
+    ['month to date by day', ['2026-12-01', '2026-12-02', '2026-12-03', '2026-12-04'], 'day', '2026-12-03', '2026-12-01', '2026-12-31', { current: 2, future: 3, partial: [] }],
+    ['28d by day ends yesterday', ['2026-12-05', '2026-12-06'], 'day', '2026-12-07', '2026-11-09', '2026-12-06', { current: -1, future: 2, partial: [] }],
+    // 28d from Monday 2026-11-09 to Sunday 2026-12-06: whole weeks.
+    ['28d by week, whole weeks', ['2026-11-09', '2026-11-16', '2026-11-23', '2026-11-30'], 'week', '2026-12-07', '2026-11-09', '2026-12-06', { current: -1, future: 4, partial: [] }],
+    // The first week clamped to a Wednesday, the last one cut on a Thursday.
+    ['30d by week, cut at both ends', ['2026-11-04', '2026-11-09', '2026-11-30'], 'week', '2026-12-07', '2026-11-04', '2026-12-03', { current: -1, future: 3, partial: [0, 2] }],
+    ['this month by week', ['2026-12-01', '2026-12-07', '2026-12-14'], 'week', '2026-12-07', '2026-12-01', '2026-12-31', { current: 1, future: 2, partial: [0] }],
+    ['this year by month', ['2026-10-01', '2026-11-01', '2026-12-01'], 'month', '2026-12-07', '2026-01-01', '2026-12-31', { current: 2, future: 3, partial: [] }],
+    ['all time from mid-month', ['2026-10-01', '2026-11-01'], 'month', '2026-12-07', '2026-10-15', '2026-11-30', { current: -1, future: 2, partial: [0] }],
+  ]
+  for (var [name, labels, interval, now, from, to, want] of cases) assert.deepEqual(bucketState(labels, interval, now, from, to), want, name)
 })

@@ -15,10 +15,13 @@ type goalJSON struct {
 	PagePath    string `json:"page_path,omitempty"`
 	Currency    string `json:"currency,omitempty"`
 	DisplayName string `json:"display_name"`
+	// ScrollThreshold makes a page goal a scroll-depth goal (1–100 %).
+	ScrollThreshold uint8 `json:"scroll_threshold,omitempty"`
 }
 
 func toGoalJSON(g accounts.Goal) goalJSON {
-	return goalJSON{ID: g.ID, EventName: g.EventName, PagePath: g.PagePath, Currency: g.Currency, DisplayName: g.DisplayName}
+	return goalJSON{ID: g.ID, EventName: g.EventName, PagePath: g.PagePath, Currency: g.Currency, DisplayName: g.DisplayName,
+		ScrollThreshold: g.ScrollThreshold}
 }
 
 type newGoal struct {
@@ -26,6 +29,9 @@ type newGoal struct {
 	PagePath    string `json:"page_path"`
 	Currency    string `json:"currency"`
 	DisplayName string `json:"display_name"`
+	// ScrollThreshold: 1–100 for a scroll-depth goal; 0 or -1 (Plausible's
+	// "none") for an ordinary page goal.
+	ScrollThreshold int `json:"scroll_threshold"`
 }
 
 func (a *API) listGoals(w http.ResponseWriter, r *http.Request) error {
@@ -48,8 +54,11 @@ func (a *API) addGoal(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
+	if req.ScrollThreshold < -1 || req.ScrollThreshold > 100 {
+		return badRequest("scroll_threshold %d: expected a percentage from 1 to 100, or -1 for none", req.ScrollThreshold)
+	}
 	g, err := a.acc.AddGoal(r.Context(), accounts.Goal{SiteID: site.ID, EventName: req.EventName, PagePath: req.PagePath,
-		Currency: req.Currency, DisplayName: req.DisplayName})
+		Currency: req.Currency, DisplayName: req.DisplayName, ScrollThreshold: uint8(max(req.ScrollThreshold, 0))})
 	if err != nil {
 		return err
 	}

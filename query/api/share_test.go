@@ -3,8 +3,10 @@ package api_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -309,5 +311,56 @@ func TestAPIKeys(t *testing.T) {
 	wantStatus(t, "revoked key", prog.do("GET", "/stats/a.fr", nil), 401)
 	if _, err := w.acc.KeyByToken(ctx, k.Key); !errors.Is(err, accounts.ErrBadKey) {
 		t.Fatalf("KeyByToken after revoke: %v", err)
+	}
+}
+
+// TestScrollGoalsAPI: a page goal with scroll_threshold is a scroll-depth
+// goal, named as Plausible names it; the threshold is a percentage of a
+// page goal, and the same page may be a goal at several thresholds.
+func TestScrollGoalsAPI(t *testing.T) {
+	w := newWorld(t)
+	admin := w.as(w.admin)
+	cases := []struct {
+		name string
+		body map[string]any
+		want int
+		goal string // display name answered
+	}{
+		{"scroll goal", map[string]any{"page_path": "/blog/**", "scroll_threshold": 50}, 201, "Scroll 50% on /blog/**"},
+		{"same page, another threshold", map[string]any{"page_path": "/blog/**", "scroll_threshold": 90}, 201, "Scroll 90% on /blog/**"},
+		{"same page without threshold", map[string]any{"page_path": "/blog/**", "scroll_threshold": -1}, 201, "Visit /blog/**"},
+		{"named", map[string]any{"page_path": "/prix", "scroll_threshold": 75, "display_name": "Lu les prix"}, 201, "Lu les prix"},
+		{"same threshold twice", map[string]any{"page_path": "/blog/**", "scroll_threshold": 50, "display_name": "Other"}, 409, ""},
+		{"above 100", map[string]any{"page_path": "/x", "scroll_threshold": 101}, 400, ""},
+		{"below -1", map[string]any{"page_path": "/x", "scroll_threshold": -2}, 400, ""},
+		{"on an event goal", map[string]any{"event_name": "Signup", "scroll_threshold": 50}, 400, ""},
+	}
+	for _, c := range cases {
+		r := admin.do("POST", "/api/sites/a.fr/goals", c.body)
+		wantStatus(t, c.name, r, c.want)
+		if c.want == 201 {
+			var g struct {
+				DisplayName     string `json:"display_name"`
+				ScrollThreshold int    `json:"scroll_threshold"`
+			}
+			r.json(t, &g)
+			if g.DisplayName != c.goal || g.ScrollThreshold != max(c.body["scroll_threshold"].(int), 0) {
+				t.Errorf("%s: got %s", c.name, r)
+			}
+		}
+	}
+	var list struct {
+		Goals []struct {
+			DisplayName     string `json:"display_name"`
+			ScrollThreshold int    `json:"scroll_threshold"`
+		}
+	}
+	admin.do("GET", "/api/sites/a.fr/goals", nil).json(t, &list)
+	var got []string
+	for _, g := range list.Goals {
+		got = append(got, fmt.Sprintf("%s=%d", g.DisplayName, g.ScrollThreshold))
+	}
+	if want := "Lu les prix=75 Scroll 50% on /blog/**=50 Scroll 90% on /blog/**=90 Visit /blog/**=0"; strings.Join(got, " ") != want {
+		t.Errorf("goals %v, want %s", got, want)
 	}
 }

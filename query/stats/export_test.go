@@ -88,6 +88,8 @@ func TestExport(t *testing.T) {
 		"countries.csv":     "name,visitors\nFrance,3\nBelgium,1\nGermany,1\nUnited States,1\n",
 		"conversions.csv":   "name,unique_conversions,total_conversions\nSignup,2,2\nPurchase,2,2\nVisit /blog/**,2,2\nVisit /docs/*,1,1\n",
 		"custom_props.csv":  "property,value,visitors,events,percentage\nplan,free,1,1,16.7\nplan,pro,1,1,16.7\nurl,https://other.example,1,1,16.7\n",
+		// ISO 3166-2 names (ties in code order).
+		"regions.csv": "name,visitors\nÎle-de-France,2\nBrussels Hoofdstedelijk Gewest,1\nBerlin,1\nAuvergne-Rhône-Alpes,1\nNew York,1\n",
 	}
 	for name, content := range expect {
 		if files[name] != content {

@@ -2,6 +2,8 @@ package stats
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -192,6 +194,136 @@ func TestExitRate(t *testing.T) {
 	} {
 		if _, err := ParseQuery([]byte(bad)); err == nil {
 			t.Errorf("accepted: %s", bad)
+		}
+	}
+}
+
+// TestScrollGoals: Plausible's scroll-depth goals. A page goal with a
+// scroll threshold counts the visitors whose engagement events on a
+// matching page reached the threshold (a depth above 100 is no reading);
+// its events are those engagement events. Conversion rates take every
+// visitor of the range as their denominator, as for any goal.
+func TestScrollGoals(t *testing.T) {
+	google := attrs("Google", "Organic Search", "FR", "FR-IDF", "Paris", 2988507, "Firefox", "Linux", "Desktop")
+	// Beside the scenario (v1 scrolled /pricing to 80 %, v2 /blog/hello to
+	// 50 %): v8 scrolls /blog/deep to 40 % then 95 %, v9's depth on
+	// /blog/other is unknown (255).
+	s9 := newVisit(1, 8, 801, at(16, 0), google).pv(0, "/blog/deep").
+		engage(time.Minute, "/blog/deep", 10_000, 40).engage(3*time.Minute, "/blog/deep", 20_000, 95)
+	s10 := newVisit(1, 9, 901, at(17, 0), google).pv(0, "/blog/other").engage(time.Minute, "/blog/other", 5_000, 255)
+	e := loaded(t, append(scenario(), join(s9, s10)...), at(20, 0))
+	goals := append(slices.Clone(scenarioGoals),
+		Goal{ID: "g6", PagePath: "/blog/**", ScrollThreshold: 50},
+		Goal{ID: "g7", PagePath: "/pricing", ScrollThreshold: 90},
+		Goal{ID: "g8", PagePath: "/pricing", ScrollThreshold: 75, DisplayName: "Read pricing"})
+	const scroll = `"Scroll 50% on /blog/**"`
+	cases := []queryCase{
+		{"the goal's name", day(`"visitors"`, `,"dimensions":["event:goal"],"filters":[["contains","event:goal",["Scroll"]]]`),
+			[]string{"Scroll 50% on /blog/** | 2"}},
+		{"conversions beside a page goal", day(`"visitors","events","conversion_rate"`,
+			`,"dimensions":["event:goal"],"filters":[["is","event:goal",[`+scroll+`,"Visit /blog/**","Read pricing","Scroll 90% on /pricing"]]]`),
+			[]string{"Visit /blog/** | 4 4 50", "Scroll 50% on /blog/** | 2 2 25", "Read pricing | 1 1 12.5"}},
+		{"a goal filter alone", day(`"visitors","events","conversion_rate","pageviews"`, `,"filters":[["is","event:goal",[`+scroll+`]]]`),
+			[]string{" | 2 2 25 0"}},
+		{"by source", day(`"visitors"`, `,"dimensions":["visit:source"],"filters":[["is","event:goal",[`+scroll+`]]]`),
+			[]string{"Direct / None | 1", "Google | 1"}},
+		{"visits that did it", day(`"visits","bounce_rate"`, `,"filters":[["has_done",["is","event:goal",[`+scroll+`]]]]`),
+			[]string{" | 2 100"}},
+		{"is_not leaves engagement out", day(`"events"`, `,"filters":[["is_not","event:goal",[`+scroll+`]]]`),
+			[]string{" | 16"}},
+		{"the threshold not reached", day(`"visitors"`, `,"filters":[["is","event:goal",["Scroll 90% on /pricing"]]]`),
+			[]string{" | 0"}},
+		{"by day", day(`"visitors"`, `,"dimensions":["time:day"],"filters":[["is","event:goal",[`+scroll+`]]]`),
+			[]string{"2026-06-10 | 2"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			q, err := ParseQuery([]byte(c.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := e.Run(context.Background(), scenarioSite, goals, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(render(resp), "\n"); got != strings.Join(c.want, "\n") {
+				t.Errorf("got\n\t%s\nwant\n\t%s", got, strings.Join(c.want, "\n\t"))
+			}
+		})
+	}
+	t.Run("funnel", func(t *testing.T) {
+		q, err := ParseQuery([]byte(day(`"visitors"`, ``)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := e.Funnel(context.Background(), scenarioSite, []Goal{goals[3], goals[5]}, 0, q, goals...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := []uint64{f.EnteringVisitors, f.Steps[0].Visitors, f.Steps[1].Visitors}; !slices.Equal(got, []uint64{4, 4, 2}) {
+			t.Errorf("entering, steps %v, want [4 4 2]", got)
+		}
+	})
+}
+
+// TestMoneyDisplay: revenue values as Plausible's: value in thousandths
+// (its Decimal64(3)), long with the currency's decimals and short with one
+// decimal and K/M/B, both rounded half to even, with the English symbol.
+func TestMoneyDisplay(t *testing.T) {
+	cases := []struct {
+		milli int64
+		cur   string
+		want  string
+	}{
+		{112_000, "EUR", `{"short":"€112.0","long":"€112.00","value":112,"currency":"EUR"}`},
+		{56_000, "EUR", `{"short":"€56.0","long":"€56.00","value":56,"currency":"EUR"}`},
+		{166_733_566_748, "EUR", `{"short":"€166.7M","long":"€166,733,566.75","value":166733566.748,"currency":"EUR"}`},
+		{500_200_700_250, "EUR", `{"short":"€500.2M","long":"€500,200,700.25","value":500200700.25,"currency":"EUR"}`},
+		{1_999_980, "USD", `{"short":"$2.0K","long":"$1,999.98","value":1999.98,"currency":"USD"}`},
+		{149_995, "EUR", `{"short":"€150.0","long":"€150.00","value":149.995,"currency":"EUR"}`},
+		{125, "GBP", `{"short":"£0.1","long":"£0.12","value":0.125,"currency":"GBP"}`},
+		{-5_000, "EUR", `{"short":"-€5.0","long":"-€5.00","value":-5,"currency":"EUR"}`},
+		{10_500, "CHF", "{\"short\":\"CHF\u00a010.5\",\"long\":\"CHF\u00a010.50\",\"value\":10.5,\"currency\":\"CHF\"}"},
+		{1_234_500_000, "JPY", `{"short":"¥1.2M","long":"¥1,234,500","value":1234500,"currency":"JPY"}`},
+		{2_500_000_000_000, "CAD", `{"short":"CA$2.5B","long":"CA$2,500,000,000.00","value":2500000000,"currency":"CAD"}`},
+	}
+	for _, c := range cases {
+		b, err := json.Marshal(&Money{Milli: c.milli, Currency: c.cur})
+		if err != nil || string(b) != c.want {
+			t.Errorf("%d %s: %s (%v), want %s", c.milli, c.cur, b, err, c.want)
+		}
+	}
+}
+
+// TestRegionNames: visit:region_name is the subdivision's ISO 3166-2 name
+// (Debian's iso-codes, regions.go), as Plausible gives a name; filters on
+// it match names, and visit:region keeps the code.
+func TestRegionNames(t *testing.T) {
+	e := loaded(t, scenario(), at(20, 0))
+	runCases(t, e, []queryCase{
+		{"names", day(`"visitors"`, `,"dimensions":["visit:region_name"],"pagination":{"limit":2}`),
+			[]string{"Île-de-France | 2", "Brussels Hoofdstedelijk Gewest | 1"}},
+		{"codes", day(`"visitors"`, `,"dimensions":["visit:region"],"pagination":{"limit":1}`),
+			[]string{"FR-IDF | 2"}},
+		{"is a name", day(`"visitors"`, `,"filters":[["is","visit:region_name",["Auvergne-Rhône-Alpes","New York"]]]`),
+			[]string{" | 2"}},
+		{"contains, ignoring case", day(`"visitors"`, `,"filters":[["contains","visit:region_name",["de-france"],{"case_sensitive":false}]]`),
+			[]string{" | 2"}},
+		{"is_not", day(`"visitors"`, `,"filters":[["is_not","visit:region_name",["Île-de-France"]]]`),
+			[]string{" | 4"}},
+		{"a name and a code by region", day(`"visitors"`, `,"dimensions":["visit:region","visit:region_name"],"filters":[["is","visit:country",["DE"]]]`),
+			[]string{"DE-BE Berlin | 1"}},
+	})
+}
+
+// BenchmarkMoneyJSON: a revenue value with its display strings, as every
+// revenue cell of a response writes it.
+func BenchmarkMoneyJSON(b *testing.B) {
+	m := &Money{Milli: 166_733_566_748, Currency: "EUR"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.MarshalJSON(); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

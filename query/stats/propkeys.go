@@ -59,6 +59,6 @@ func (e *Engine) PropKeys(ctx context.Context, site sillage.Site, goals []Goal, 
 // range, most used first.
 func (b *builder) propKeyCounts(limit int, lim limits) string {
 	return "SELECT k, toUInt64(uniqExact(visitor_id)) AS visitors, toUInt64(count()) AS events FROM events ARRAY JOIN mapKeys(props) AS k WHERE " +
-		eventsRange + " AND " + notEngagement + " AND " + b.where(b.p.filters, ctxEvents) +
+		b.eventsRange() + " AND " + notEngagement + " AND " + b.where(b.p.filters, ctxEvents) +
 		" GROUP BY k ORDER BY visitors DESC, events DESC, k LIMIT " + strconv.Itoa(limit) + settings(lim)
 }

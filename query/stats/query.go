@@ -21,6 +21,25 @@ type QueryError struct {
 
 func (e *QueryError) Error() string { return e.Message }
 
+// PathMessage is the message as Plausible's v2 words it: prefixed with the
+// JSON path of the field at fault ("#/filters/0/2/1: …" for Field
+// "filters[0][2][1]"), so that clients which parse that path keep working.
+func (e *QueryError) PathMessage() string {
+	rest, ok := strings.CutPrefix(e.Message, e.Field+": ")
+	if e.Field == "" || !ok {
+		return e.Message
+	}
+	return JSONPath(e.Field) + ": " + rest
+}
+
+// JSONPath turns a field as QueryError names it ("filters[0][2]",
+// "include.comparisons.mode") into Plausible's JSON path
+// ("#/filters/0/2", "#/include/comparisons/mode").
+func JSONPath(field string) string {
+	r := strings.NewReplacer("[", "/", "]", "", ".", "/")
+	return "#/" + r.Replace(field)
+}
+
 func qerr(field, format string, args ...any) *QueryError {
 	return &QueryError{Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
 }
@@ -325,10 +344,10 @@ func (q *Query) Validate() error {
 	}
 	for i, m := range q.Metrics {
 		if !slices.Contains(Metrics, m) {
-			return qerr("metrics", "unknown metric %s", clipString(m))
+			return qerr(fmt.Sprintf("metrics[%d]", i), "unknown metric %s", clipString(m))
 		}
 		if slices.Contains(q.Metrics[:i], m) {
-			return qerr("metrics", "metric %q is listed twice", m)
+			return qerr(fmt.Sprintf("metrics[%d]", i), "metric %q is listed twice", m)
 		}
 	}
 	if err := validateDateRange(q.DateRange, "date_range"); err != nil {
@@ -342,10 +361,10 @@ func (q *Query) Validate() error {
 	timeDims := 0
 	for i, d := range q.Dimensions {
 		if !validDimension(d) {
-			return qerr("dimensions", "unknown dimension %s", clipString(d))
+			return qerr(fmt.Sprintf("dimensions[%d]", i), "unknown dimension %s", clipString(d))
 		}
 		if slices.Contains(q.Dimensions[:i], d) {
-			return qerr("dimensions", "dimension %q is listed twice", d)
+			return qerr(fmt.Sprintf("dimensions[%d]", i), "dimension %q is listed twice", d)
 		}
 		if isTimeDim(d) {
 			timeDims++

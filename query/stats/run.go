@@ -562,6 +562,11 @@ func (p *plan) label(dim, raw string) any {
 		if name, ok := countryNames[raw]; ok {
 			return name
 		}
+	case "visit:region_name":
+		// ISO 3166-2 names (regions.go); a code the table lacks stays a code.
+		if name, ok := regionNames[raw]; ok {
+			return name
+		}
 	case "visit:city":
 		n, _ := strconv.ParseUint(raw, 10, 32)
 		return n
@@ -569,28 +574,124 @@ func (p *plan) label(dim, raw string) any {
 	return raw
 }
 
-// Money is an amount in a currency; JSON {"value": 12.30, "currency": "EUR"}.
+// Money is an amount in a currency, in thousandths (as the events store
+// it, and as Plausible's Decimal64(3)). JSON as Plausible's:
+// {"short": "€1.2K", "long": "€1,234.50", "value": 1234.5, "currency": "EUR"}.
 type Money struct {
-	Cents    int64
+	Milli    int64
 	Currency string
 }
 
 func (m *Money) MarshalJSON() ([]byte, error) {
-	cur, err := json.Marshal(m.Currency)
-	return fmt.Appendf(nil, `{"value":%s,"currency":%s}`, m.amount(), cur), err
+	return json.Marshal(struct {
+		Short    string      `json:"short"`
+		Long     string      `json:"long"`
+		Value    json.Number `json:"value"`
+		Currency string      `json:"currency"`
+	}{m.Short(), m.Long(), json.Number(m.value()), m.Currency})
 }
 
-func (m *Money) float() float64 { return float64(m.Cents) / 100 }
+func (m *Money) float() float64 { return float64(m.Milli) / 1000 }
 
+// String is the amount with two decimals and the currency's code.
 func (m *Money) String() string { return m.amount() + " " + m.Currency }
 
-// amount is the value with two decimals, as in the JSON.
-func (m *Money) amount() string {
-	v, sign := m.Cents, ""
+// amount is the value with two decimals, rounded half to even.
+func (m *Money) amount() string { return fixed(m.Milli, 2, "") }
+
+// value is the exact amount, up to three decimals, as a JSON number.
+func (m *Money) value() string {
+	s := fixed(m.Milli, 3, "")
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+// Long is Plausible's long display string: the currency's English symbol
+// and its decimals, thousands grouped ("€1,234.50", "¥1,235").
+func (m *Money) Long() string {
+	sym, digits := currencySymbol(m.Currency)
+	sign, v := "", m.Milli
 	if v < 0 {
 		sign, v = "-", -v
 	}
-	return fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
+	return sign + sym + fixed(v, digits, ",")
+}
+
+// Short is Plausible's short display string: one decimal, and K, M, B or
+// T past a thousand ("€1.2K", "€56.0"), rounded half to even.
+func (m *Money) Short() string {
+	sym, _ := currencySymbol(m.Currency)
+	sign, v := "", m.Milli
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	den, suffix := int64(100), "" // thousandths → tenths
+	for _, u := range []string{"K", "M", "B", "T"} {
+		if v < den*10_000 { // below a thousand of the current unit
+			break
+		}
+		den, suffix = den*1000, u
+	}
+	q := divHalfEven(v, den)
+	return sign + sym + strconv.FormatInt(q/10, 10) + "." + strconv.FormatInt(q%10, 10) + suffix
+}
+
+// fixed writes a non-negative or negative amount in thousandths with
+// digits decimals (0–3), rounded half to even, its whole part grouped by
+// threes with sep.
+func fixed(milli int64, digits int, sep string) string {
+	sign := ""
+	if milli < 0 {
+		sign, milli = "-", -milli
+	}
+	pow := int64(1)
+	for range digits {
+		pow *= 10
+	}
+	q := divHalfEven(milli, 1000/pow)
+	whole := strconv.FormatInt(q/pow, 10)
+	if sep != "" {
+		for i := len(whole) - 3; i > 0; i -= 3 {
+			whole = whole[:i] + sep + whole[i:]
+		}
+	}
+	if digits == 0 {
+		return sign + whole
+	}
+	frac := strconv.FormatInt(q%pow+pow, 10)[1:]
+	return sign + whole + "." + frac
+}
+
+// divHalfEven divides a non-negative num by den > 0, rounding half to even.
+func divHalfEven(num, den int64) int64 {
+	q, r := num/den, num%den
+	if r*2 > den || r*2 == den && q%2 == 1 {
+		q++
+	}
+	return q
+}
+
+// currencySymbol is a currency's symbol in English (CLDR), as Plausible's
+// display strings show it, and its decimals; a code without a symbol of
+// its own is written out, followed by a no-break space.
+func currencySymbol(code string) (string, int) {
+	digits := 2
+	switch code {
+	case "JPY", "KRW", "VND", "CLP", "ISK", "UGX", "PYG", "XAF", "XOF":
+		digits = 0
+	}
+	if s, ok := currencySymbols[code]; ok {
+		return s, digits
+	}
+	return code + "\u00a0", digits
+}
+
+var currencySymbols = map[string]string{
+	"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "HKD": "HK$",
+	"MXN": "MX$", "BRL": "R$", "CNY": "CN¥", "INR": "₹", "KRW": "₩", "ILS": "₪", "TWD": "NT$", "VND": "₫",
+	"XAF": "FCFA", "XOF": "F\u202fCFA", "PHP": "₱",
 }
 
 // divRound divides, rounding half away from zero.
@@ -653,9 +754,9 @@ func (p *plan) fillRevenue(rows []Result, metrics []string, totals, counts []map
 			case cur == "" && (m == MTotalRevenue || m == MAverageRevenue):
 				rows[i].Metrics[j] = nil
 			case m == MTotalRevenue:
-				rows[i].Metrics[j] = &Money{Cents: divRound(total, 10), Currency: cur}
+				rows[i].Metrics[j] = &Money{Milli: total, Currency: cur}
 			case m == MAverageRevenue:
-				rows[i].Metrics[j] = &Money{Cents: divRound(total, 10*n), Currency: cur}
+				rows[i].Metrics[j] = &Money{Milli: divRound(total, n), Currency: cur}
 			}
 		}
 	}

@@ -206,7 +206,42 @@ func (b *builder) compile(f Filter, c fctx) string {
 
 // eventSessions selects the sessions with an event in range matching f.
 func (b *builder) eventSessions(f Filter) string {
-	return "SELECT session_id FROM " + b.events() + " WHERE " + b.eventsRange() + " AND " + notEngagement + " AND " + b.compile(f, ctxEvents)
+	return "SELECT session_id FROM " + b.events() + " WHERE " + b.eventsRange() + " AND " + b.counted([]Filter{f}, false) + " AND " + b.compile(f, ctxEvents)
+}
+
+// counted is the condition on event names that counts an event: never an
+// engagement event, but for those completing a scroll-depth goal that fs
+// (or the event:goal dimension, with goalDim) names. Goal leaves are ANDed
+// or ORed with this, so admitting those events changes nothing where no
+// leaf asks for them (is_not Scroll: (not engagement OR scroll) AND NOT scroll).
+func (b *builder) counted(fs []Filter, goalDim bool) string {
+	var idx []int
+	add := func(is []int) {
+		for _, i := range is {
+			if b.p.goals[i-1].ScrollThreshold > 0 && !slices.Contains(idx, i) {
+				idx = append(idx, i)
+			}
+		}
+	}
+	var walk func(Filter)
+	walk = func(f Filter) {
+		if f.Dimension == "event:goal" {
+			add(matchGoals(b.p.goals, f))
+		}
+		for _, c := range f.Filters {
+			walk(c)
+		}
+	}
+	for _, f := range fs {
+		walk(f)
+	}
+	if goalDim {
+		add(b.p.dimGoals)
+	}
+	if len(idx) == 0 {
+		return notEngagement
+	}
+	return "(" + notEngagement + " OR " + b.goalsCond(idx) + ")"
 }
 
 // column is a dimension's raw column in a context.
@@ -225,6 +260,8 @@ func (b *builder) leaf(f Filter, c fctx) string {
 		cond = b.goalsCond(matchGoals(b.p.goals, f))
 	case f.Dimension == "visit:country_name":
 		cond = "has(" + b.arg("Array(String)", matchCountries(f)) + ", " + countryExpr(c) + ")"
+	case f.Dimension == "visit:region_name":
+		cond = "has(" + b.arg("Array(String)", matchRegions(f)) + ", toString(" + column(d, c) + "))"
 	case f.Dimension == "visit:city" && baseOp(f.Op) == "is":
 		ids := make([]uint32, 0, len(f.Values))
 		for _, v := range f.Values {
@@ -362,6 +399,29 @@ func labelMatcher(f Filter) func(string) bool {
 	}
 }
 
+// matchRegions lists the region codes whose ISO 3166-2 name a
+// visit:region_name filter matches; a code the table lacks matches as its
+// own name, as it is shown.
+func matchRegions(f Filter) []string {
+	codes := []string{}
+	match := labelMatcher(f)
+	for code, name := range regionNames {
+		if match(name) {
+			codes = append(codes, code)
+		}
+	}
+	for _, v := range f.Values {
+		if _, known := regionNames[v]; !known && match(v) {
+			codes = append(codes, v)
+		}
+	}
+	if match(notSet) {
+		codes = append(codes, "")
+	}
+	slices.Sort(codes)
+	return slices.Compact(codes)
+}
+
 func matchCountries(f Filter) []string {
 	codes := []string{}
 	match := labelMatcher(f)
@@ -377,9 +437,17 @@ func matchCountries(f Filter) []string {
 	return codes
 }
 
-// goalCond is the condition for an event to complete a goal.
+// goalCond is the condition for an event to complete a goal. A scroll-depth
+// goal is completed by an engagement event on a matching page that reached
+// its threshold, as Plausible's (depths above 100 are no reading).
 func (b *builder) goalCond(g Goal) string {
 	switch {
+	case g.ScrollThreshold > 0:
+		page := "pathname = " + b.arg("String", g.PagePath)
+		if strings.Contains(g.PagePath, "*") {
+			page = "match(pathname, " + b.arg("String", sillage.PagePatternRegexp(g.PagePath)) + ")"
+		}
+		return "(name = 'engagement' AND " + page + " AND scroll_depth BETWEEN " + strconv.Itoa(int(g.ScrollThreshold)) + " AND 100)"
 	case g.EventName != "":
 		return "name = " + b.arg("String", g.EventName)
 	case strings.Contains(g.PagePath, "*"):
@@ -694,7 +762,7 @@ func (b *builder) eventsSub(sh shape) string {
 			", mapApply((k, v) -> (k, toString(v)), sumMapIf(map(toString(revenue_currency), toUInt64(1)), revenue_currency != '')) AS e_rev_n" +
 			", toFloat64(sumIf(revenue_amount, revenue_currency != '')) AS e_rev_sum, toUInt64(countIf(revenue_currency != '')) AS e_rev_cnt")
 	}
-	where := b.eventsRange() + " AND " + notEngagement + " AND " + b.where(p.filters, ctxEvents)
+	where := b.eventsRange() + " AND " + b.counted(p.filters, sh.goalDim) + " AND " + b.where(p.filters, ctxEvents)
 	if sh.goalDim {
 		where += " AND " + b.goalsCond(p.dimGoals) // prunes by name, part of the sort key
 	}
@@ -812,7 +880,7 @@ func (b *builder) totalVisitors(fs []Filter, fromSessions bool) string {
 			b.merged(sessionCols(nil, rest, "visitor_id", "entry_page", "exit_page"), b.where(push, ctxPushdown)), b.where(rest, ctxSessions))
 	}
 	return fmt.Sprintf("(SELECT toUInt64(%s(visitor_id)) FROM %s WHERE %s AND %s AND %s)", b.p.uniq, b.events(),
-		b.eventsRange(), notEngagement, b.where(fs, ctxEvents))
+		b.eventsRange(), b.counted(fs, false), b.where(fs, ctxEvents))
 }
 
 // column names a result row is scanned from.
@@ -1017,7 +1085,14 @@ func (b *builder) funnel(steps []Goal, window time.Duration, lim limits) string 
 	for i, s := range steps {
 		conds[i] = b.goalCond(s)
 	}
-	where := b.eventsRange() + " AND " + notEngagement + " AND " + b.where(b.p.filters, ctxEvents)
+	// Engagement events count for the scroll-depth steps alone.
+	counted := notEngagement
+	for _, s := range steps {
+		if s.ScrollThreshold > 0 {
+			counted += " OR " + b.goalCond(s)
+		}
+	}
+	where := b.eventsRange() + " AND (" + counted + ") AND " + b.where(b.p.filters, ctxEvents)
 	// A visitor enters by doing step 1 at all; only those who also did step
 	// 2 can go further, so the per-visitor funnel runs on them alone, on the
 	// events that match a step. One scan counts those who entered and all

@@ -179,3 +179,60 @@ export function zoomTo(label, interval, today, last) {
   if (day === today && to === today) return { period: 'day', from: '', to: '' }
   return { period: 'custom', from: day, to }
 }
+
+// The local hour of now in tz, as the Stats API labels hours
+// ("2026-12-07 14:00:00").
+export function hourIn(tz, now = new Date()) {
+  var p = {}
+  try {
+    for (var x of new Intl.DateTimeFormat('en-US', { timeZone: tz || undefined, hour: '2-digit', hourCycle: 'h23' }).formatToParts(now)) p[x.type] = x.value
+  } catch {
+    return hourIn('', now)
+  }
+  return todayIn(tz, now) + ' ' + p.hour + ':00:00'
+}
+
+// Which buckets of a series are not whole, as Plausible draws them: the
+// current one (still filling: drawn dashed), those after it (in the
+// future: not drawn, rather than as zeros), and weeks or months the range
+// cuts (partial: dashed and marked). labels are the series' buckets;
+// now is hourIn(tz) for hours, todayIn(tz) otherwise; from and to the
+// range's first and last days.
+export function bucketState(labels, interval, now, from, to) {
+  var n = labels.length
+  var current = -1
+  var future = n
+  var partial = []
+  var key = l => (interval === 'hour' ? String(l) : String(l).slice(0, 10))
+  for (var i = 0; i < n; i++) {
+    var start = key(labels[i])
+    var next = i + 1 < n ? key(labels[i + 1]) : null
+    if (start > now) {
+      future = i
+      break
+    }
+    if (next === null || next > now) {
+      // now falls in this bucket when the bucket reaches it.
+      var end = interval === 'hour' ? start : interval === 'day' ? start : interval === 'week' ? addDays(weekMonday(start), 6) : endOfMonth(start)
+      if (interval === 'hour' ? start === now : end >= now) current = i
+    }
+  }
+  // A range that ends before today has no bucket still filling.
+  if (to && to < now.slice(0, 10)) current = -1
+  if (interval === 'week' || interval === 'month') {
+    for (var j = 0; j < Math.min(n, future); j++) {
+      if (j === current) continue
+      var s = key(labels[j])
+      var first = interval === 'week' ? weekMonday(s) : startOfMonth(s)
+      var last = interval === 'week' ? addDays(first, 6) : endOfMonth(s)
+      if ((from && first < from) || (to && last > to)) partial.push(j)
+    }
+  }
+  return { current, future, partial }
+}
+
+function weekMonday(day) {
+  var d = parseDay(day)
+  var wd = (d.getUTCDay() + 6) % 7
+  return addDays(day, -wd)
+}

@@ -93,5 +93,7 @@ export function valueText(dim, v, t) {
   }
   var page = dim === 'event:goal' && /^Visit (\/.*)$/.exec(v)
   if (page) return t('goal.visit', { path: page[1] })
+  var scroll = dim === 'event:goal' && /^Scroll (\d+)% on (\/.*)$/.exec(v)
+  if (scroll) return t('goal.scroll', { n: scroll[1], path: scroll[2] })
   return v
 }

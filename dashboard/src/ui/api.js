@@ -79,7 +79,7 @@ async function send(method, path, body, quiet401) {
   }
   if (!res.ok) {
     if (res.status === 401 && !quiet401 && onUnauthorized) onUnauthorized()
-    var msg = (data && (data.error || data.message)) || res.statusText || 'HTTP ' + res.status
+    var msg = (data && (data.error || data.message || errorsText(data.errors))) || res.statusText || 'HTTP ' + res.status
     // A refusal for the reader's role (or one without a word) is told as a
     // sentence in the reader's language; other refusals (another account's
     // invitation…) are sentences of their own.
@@ -87,6 +87,14 @@ async function send(method, path, body, quiet401) {
     throw new ApiError(res.status, typeof msg === 'string' ? msg : JSON.stringify(msg), data)
   }
   return data
+}
+
+// Plausible's {"errors": {field: [message]}} as one line.
+function errorsText(errors) {
+  if (!errors || typeof errors !== 'object') return ''
+  return Object.keys(errors)
+    .map(k => k + ': ' + [].concat(errors[k]).join(', '))
+    .join('; ')
 }
 
 export var get = (path, opts) => api('GET', path, undefined, opts)

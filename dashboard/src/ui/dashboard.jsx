@@ -4,8 +4,9 @@
 // view read-only.
 import { createContext, h } from 'preact'
 import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks'
-import { needsToday, PERIODS, resolvePeriod, todayIn, zoomTo } from '../lib/dates.js'
+import { hourIn, needsToday, PERIODS, resolvePeriod, todayIn, zoomTo } from '../lib/dates.js'
 import { dimKey, LOWER_IS_BETTER, RATE_METRICS, valueText } from '../lib/dims.js'
+import { regionName, useRegions } from '../lib/regionNames.js'
 import { countryCodeOf, countryName, flag, formatChange, formatCompact, formatDay, formatMetric, formatPercent } from '../lib/format.js'
 import { breakdownQuery, change, exportPath, graphMetric, num, seriesFromResults, timeseriesQuery, topMetrics, topStatsQuery, withoutFilter } from '../lib/query.js'
 import { OPERATORS, parseState, serializeState, updateState } from '../lib/state.js'
@@ -69,10 +70,18 @@ export function Dashboard({ domain }) {
 }
 
 function displayValue(dim, v, lang, t) {
-  if (dim === 'visit:country' && v) return (flag(v) + ' ' + countryName(v, lang)).trim()
+  if (dim === 'visit:country' && v) return countryName(v, lang)
+  if (dim === 'visit:region' && v) return regionName(v, lang)
   return valueText(dim, v, t)
 }
 export { displayValue }
+
+// A country's flag as an SVG image (flag-icons, copied into dist/flags/ at
+// build time): no emoji font needed, and only the flags shown are fetched.
+export function Flag({ code }) {
+  if (!/^[A-Za-z]{2}$/.test(code || '')) return null
+  return <img class="flag" src={'/flags/' + code.toLowerCase() + '.svg'} alt="" width="16" height="12" loading="lazy" decoding="async" />
+}
 
 export function dimLabel(dim, t) {
   var k = dimKey(dim)
@@ -108,7 +117,7 @@ export function DashboardView({ domain, timezone, ready = true, canEdit, sites, 
   // A site that never received an event: no numbers, an install prompt.
   var status = useLoad(() => (shared ? null : get(sitePath(domain, '/status'), { quiet401: true, stage: 2 }).catch(() => null)), [domain])
   var empty = !!(status.data && status.data.has_events === false)
-  var dash = { domain, state, today, tick, set, shared, canEdit, r, ready, current, empty, edit: setEditing }
+  var dash = { domain, state, today, tick, set, shared, canEdit, r, ready, current, empty, tz, edit: setEditing }
 
   // Keyboard shortcuts, outside of fields and dialogs.
   var latest = useRef()
@@ -424,6 +433,7 @@ var OP_KEYS = { is: 'op.is', is_not: 'op.is_not', contains: 'op.contains', conta
 function FilterChips() {
   var { t, lang } = useApp()
   var { state, set, edit } = useDash()
+  useRegions(state.filters.some(f => f[1] === 'visit:region'))
   if (!state.filters.length) return null
   var dim = d => dimLabel(d, t)
   var value = (d, v) => displayValue(d, v, lang, t)
@@ -541,7 +551,7 @@ function TopStats() {
 
 function GraphCard() {
   var { t, lang } = useApp()
-  var { domain, state, today, tick, set, r, shared, ready, canEdit } = useDash()
+  var { domain, state, today, tick, set, r, shared, ready, canEdit, tz } = useDash()
   var [noting, setNoting] = useState(false)
   var notes = useNotes(domain)
   var metric = graphMetric(state)
@@ -603,7 +613,7 @@ function GraphCard() {
       {res.error ? (
         <ErrorBox error={res.error} retry={res.reload} />
       ) : (
-        <Graph series={series} metric={metric} interval={r.interval} lang={lang} onZoom={zoom} busy={res.loading} compare={state.compare} importsEnd={meta.imports_included ? meta.imports_end : ''} notes={notes.data} />
+        <Graph series={series} metric={metric} interval={r.interval} lang={lang} onZoom={zoom} busy={res.loading} compare={state.compare} importsEnd={meta.imports_included ? meta.imports_end : ''} notes={notes.data} now={r.interval === 'hour' ? hourIn(tz) : today} from={r.from} to={r.to} />
       )}
       {noting && (
         <Modal title={t('notes.add')} onClose={() => setNoting(false)}>

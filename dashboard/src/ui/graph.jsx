@@ -1,10 +1,13 @@
 // The main graph: the chosen metric over time, drawn by uPlot, with the
 // comparison period behind it. Points sit at indexes 0..n-1 and the axis
 // shows the server's time labels, so no time zone is ever applied to them.
-// Clicking a point zooms to it. A table with the same numbers is there for
+// Clicking a point zooms to it. As in Plausible, the bucket still filling
+// and the weeks or months the range cuts are drawn dashed, and buckets
+// still to come are not drawn (no fall to zero). A table with the same numbers is there for
 // screen readers.
 import uPlot from 'uplot'
 import { useEffect, useRef, useState } from 'preact/hooks'
+import { bucketState } from '../lib/dates.js'
 import { formatLabel, formatMetric } from '../lib/format.js'
 import { useApp } from './common.jsx'
 import { LazyNoteLayer } from './notes.jsx'
@@ -17,7 +20,7 @@ function cssVar(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim()
 }
 
-export function Graph({ series, metric, interval, lang, onZoom, busy, compare, importsEnd, notes }) {
+export function Graph({ series, metric, interval, lang, onZoom, busy, compare, importsEnd, notes, now, from, to }) {
   var { t, theme } = useApp()
   var box = useRef()
   var plot = useRef()
@@ -37,7 +40,19 @@ export function Graph({ series, metric, interval, lang, onZoom, busy, compare, i
     var fill = cssVar('--accent-soft')
     var other = cssVar('--compare')
     var fmtY = v => formatMetric(metric, v, lang)
-    var data = [xs, series.compared || labels.map(() => null), series.values]
+    var st = bucketState(labels, interval, now || '', from, to)
+    var solid = series.values.slice()
+    var dashed = labels.map(() => null)
+    for (var i = st.future; i < n; i++) solid[i] = null
+    for (var k of st.current >= 0 ? [...st.partial, st.current] : st.partial) {
+      // The segments into and out of an unfinished bucket are dashed.
+      solid[k] = null
+      for (var j of [k - 1, k, k + 1]) if (j >= 0 && j < st.future) dashed[j] = series.values[j]
+    }
+    box.current.dataset.current = String(st.current)
+    box.current.dataset.future = String(st.future)
+    box.current.dataset.partial = st.partial.join(',')
+    var data = [xs, series.compared || labels.map(() => null), solid, dashed]
     var opts = {
       width: Math.max(280, box.current.clientWidth),
       height: HEIGHT,
@@ -71,6 +86,7 @@ export function Graph({ series, metric, interval, lang, onZoom, busy, compare, i
         {},
         { label: 'compare', stroke: other, width: 1.5, dash: [5, 4], points: { show: false }, spanGaps: true },
         { label: metric, stroke: accent, width: 2, fill, points: { show: n < 60, size: 5, fill: accent } },
+        { label: 'partial', stroke: accent, width: 2, dash: [6, 5], points: { show: n < 60, size: 5, fill: accent } },
       ],
       hooks: {
         setCursor: [u => setHover(u.cursor.idx === null || u.cursor.idx === undefined ? null : u.cursor.idx)],
@@ -120,14 +136,19 @@ export function Graph({ series, metric, interval, lang, onZoom, busy, compare, i
       u.destroy()
       plot.current = null
     }
-  }, [series, metric, interval, lang, theme, importsEnd])
+  }, [series, metric, interval, lang, theme, importsEnd, now, from, to])
+
+  var state = series ? bucketState(series.labels, interval, now || '', from, to) : null
 
   var tip = null
   if (series && hover !== null && series.labels[hover] !== undefined) {
     var c = series.compared && series.compared[hover]
     tip = (
       <div class="graph-tip" aria-hidden="true">
-        <strong>{formatLabel(series.labels[hover], interval, lang, true)}</strong>
+        <strong>
+          {formatLabel(series.labels[hover], interval, lang, true)}
+          {hover === state.current ? <small> ({t('graph.unfinished')})</small> : state.partial.includes(hover) ? <small> ({t('graph.partial')})</small> : null}
+        </strong>
         <span>
           <i class="swatch sw-cur" /> {formatMetric(metric, series.values[hover], lang, { compact: false })}
         </span>

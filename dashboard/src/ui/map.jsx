@@ -4,7 +4,7 @@
 // mouse. The paths load on demand, beside the countries' numbers: they
 // weigh as much as a seventh of the first load, and sit below the fold.
 import { useEffect, useState } from 'preact/hooks'
-import { countryName, flag, formatNumber } from '../lib/format.js'
+import { countryName, formatNumber } from '../lib/format.js'
 import { useApp } from './common.jsx'
 
 var world = null
@@ -47,7 +47,7 @@ export function WorldMap({ data, onPick, busy }) {
       <p class="map-tip" aria-hidden="true">
         {hover ? (
           <>
-            {flag(hover)} {countryName(hover, lang)}: <strong>{formatNumber(data.get(hover) || 0, lang, 0)}</strong> {t('map.visitors', { count: data.get(hover) || 0 })}
+            <img class="flag" src={'/flags/' + hover.toLowerCase() + '.svg'} alt="" width="16" height="12" /> {countryName(hover, lang)}: <strong>{formatNumber(data.get(hover) || 0, lang, 0)}</strong> {t('map.visitors', { count: data.get(hover) || 0 })}
           </>
         ) : total ? (
           t('map.hint')

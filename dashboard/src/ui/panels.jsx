@@ -3,13 +3,14 @@
 // paged), the map, goals, custom properties and funnels.
 import { useEffect, useState } from 'preact/hooks'
 import { detailMetrics, longDim } from '../lib/dims.js'
-import { formatMetric, formatNumber, formatPercent } from '../lib/format.js'
+import { useRegions } from '../lib/regionNames.js'
+import { countryCodeOf, formatMetric, formatNumber, formatPercent } from '../lib/format.js'
 import { breakdownQuery, chosen, funnelFilters, hasGoalFilter, withFilter } from '../lib/query.js'
 import { settingsPath } from '../lib/routes.js'
 import { get, list, post, sitePath, stats } from './api.js'
 import { ErrorBox, Icon, Modal, SkeletonRows, store, Tabs, useApp, useLoad } from './common.jsx'
 import { Link } from './router.jsx'
-import { dimLabel, displayValue, useDash } from './dashboard.jsx'
+import { dimLabel, displayValue, Flag, useDash } from './dashboard.jsx'
 import { WorldMap } from './map.jsx'
 
 export function Panels() {
@@ -110,7 +111,10 @@ function Rows({ dim, metrics, results, busy, label, pick }) {
               <th scope="row">
                 <button type="button" class="bar-row" onClick={() => pick(v)} title={t('panel.filterBy', { value: show(v) })} data-value={String(v)}>
                   <span class="bar" style={{ width: Math.max(0.5, ((Number(r.metrics[0]) || 0) / max) * 100) + '%' }} />
-                  <span class="bar-label">{show(v)}</span>
+                  <span class="bar-label">
+                    {dim === 'visit:country' && <Flag code={v} />}
+                    {show(v)}
+                  </span>
                 </button>
               </th>
               {metrics.map((m, i) => (
@@ -188,6 +192,7 @@ function LocationsPanel() {
   var [details, setDetails] = useState(false)
   // Cities by name: the server's visit:city is a GeoNames id.
   var dim = 'visit:' + ({ map: 'country', city: 'city_name' }[tab] || tab)
+  useRegions(tab === 'region')
   var tabs = [
     { id: 'map', label: t('tab.map') },
     { id: 'country', label: t('tab.countries') },
@@ -531,6 +536,7 @@ export function Details({ dim, title, onClose }) {
                         onClose()
                       }}
                     >
+                      {dim === 'visit:country' && <Flag code={r.dimensions[0]} />}
                       {displayValue(dim, r.dimensions[0], lang, t)}
                     </button>
                   </th>

@@ -210,7 +210,10 @@ function ItemList({ items, render, onDelete, deleteLabel, empty, canDelete = () 
 }
 
 function goalName(g, t) {
-  return g.display_name || g.event_name || (g.page_path ? t('goals.visit', { path: g.page_path }) : String(g.id))
+  if (g.scroll_threshold && (!g.display_name || g.display_name === 'Scroll ' + g.scroll_threshold + '% on ' + g.page_path))
+    return t('goals.scrollOn', { n: g.scroll_threshold, path: g.page_path })
+  if (g.page_path && (!g.display_name || g.display_name === 'Visit ' + g.page_path)) return t('goals.visit', { path: g.page_path })
+  return g.display_name || g.event_name || String(g.id)
 }
 
 // Confirms, then deletes one item of a settings list; prefix names its
@@ -236,16 +239,20 @@ function Goals({ domain }) {
   var [name, setName] = useState('')
   var [display, setDisplay] = useState('')
   var [currency, setCurrency] = useState('')
+  var [threshold, setThreshold] = useState('50')
   var [confirmEl, ask] = useConfirm()
   var [run, busy, errorEl] = useAction()
   var add = e => {
     e.preventDefault()
     var body = kind === 'event' ? { event_name: name.trim() } : { page_path: name.trim() }
+    if (kind === 'scroll') body.scroll_threshold = Number(threshold)
     if (display.trim()) body.display_name = display.trim()
     if (kind === 'event' && currency) body.currency = currency
     ask({
       title: t('goals.add'),
-      message: t('goals.confirmAdd', { name: display.trim() || name.trim() }),
+      message: t('goals.confirmAdd', {
+        name: display.trim() || (kind === 'scroll' ? t('goals.scrollOn', { n: threshold, path: name.trim() }) : name.trim()),
+      }),
       onConfirm: async () => {
         await post(sitePath(domain, '/goals'), body)
         setName('')
@@ -278,7 +285,11 @@ function Goals({ domain }) {
               <>
                 <strong>{goalName(g, t)}</strong>
                 <span class="muted">
-                  {g.page_path ? t('goals.page') + ' ' + g.page_path : t('goals.event') + ' ' + g.event_name}
+                  {g.scroll_threshold
+                    ? t('goals.scroll') + ' ' + g.scroll_threshold + ' % · ' + g.page_path
+                    : g.page_path
+                      ? t('goals.page') + ' ' + g.page_path
+                      : t('goals.event') + ' ' + g.event_name}
                   {g.currency ? ' · ' + g.currency : ''}
                 </span>
               </>
@@ -298,6 +309,9 @@ function Goals({ domain }) {
             <label>
               <input type="radio" name="kind" checked={kind === 'page'} onChange={() => setKind('page')} /> {t('goals.page')}
             </label>
+            <label>
+              <input type="radio" name="kind" checked={kind === 'scroll'} onChange={() => setKind('scroll')} /> {t('goals.scroll')}
+            </label>
           </fieldset>
           <label class="field">
             <span>{kind === 'event' ? t('goals.eventName') : t('goals.pagePath')}</span>
@@ -307,6 +321,12 @@ function Goals({ domain }) {
             <span>{t('goals.displayName')}</span>
             <input value={display} onInput={e => setDisplay(e.target.value)} autocomplete="off" />
           </label>
+          {kind === 'scroll' && (
+            <label class="field">
+              <span>{t('goals.scrollThreshold')}</span>
+              <input type="number" required min="1" max="100" step="1" value={threshold} onInput={e => setThreshold(e.target.value)} />
+            </label>
+          )}
           {kind === 'event' && (
             <label class="field">
               <span>{t('goals.currency')}</span>
