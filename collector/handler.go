@@ -3,10 +3,7 @@ package collector
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"net"
-	"net/netip"
 	"strconv"
 	"time"
 
@@ -19,6 +16,7 @@ import (
 	"github.com/sillage-analytics/sillage/collector/session"
 	"github.com/sillage-analytics/sillage/collector/visitor"
 	"github.com/sillage-analytics/sillage/collector/wal"
+	"github.com/sillage-analytics/sillage/internal/httperr"
 )
 
 // DroppedHeader tells a client why an event was answered 202 but not kept
@@ -84,14 +82,10 @@ func (c *Collector) serveEvent(ctx *fasthttp.RequestCtx) {
 	c.metrics.latency.Observe(time.Since(start).Seconds())
 }
 
+// jsonError answers the error of one field of the event ("server" when the
+// fault is the collector's) and returns the status sent.
 func jsonError(ctx *fasthttp.RequestCtx, status int, field, reason string) int {
-	ctx.SetStatusCode(status)
-	ctx.SetContentType("application/json")
-	b, _ := json.Marshal(struct {
-		Error string `json:"error"`
-		Field string `json:"field,omitempty"`
-	}{field + ": " + reason, field})
-	ctx.SetBody(b)
+	httperr.WriteFast(ctx, status, httperr.Body{Error: field + ": " + reason, Field: field})
 	return status
 }
 
@@ -180,7 +174,7 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 		return accepted(ctx, "unknown-domain")
 	}
 
-	ip := clientip.Resolve(peerAddr(ctx), forwardedFor(&ctx.Request.Header), c.cfg.TrustedProxies)
+	ip := clientip.FromFastHTTP(ctx, c.cfg.TrustedProxies)
 	now := c.cfg.Now().UTC()
 	today, yesterday := c.salts.Current(ctx)
 
@@ -237,24 +231,4 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 	c.metrics.accepted.Add(float64(len(recs)))
 	c.kick()
 	return accepted(ctx, "")
-}
-
-// forwardedFor joins every X-Forwarded-For line in order, as one list: a
-// proxy may add its own line after the client's instead of appending to
-// it, and the first line alone would then be what the client wrote.
-func forwardedFor(h *fasthttp.RequestHeader) string {
-	lines := h.PeekAll("X-Forwarded-For")
-	if len(lines) == 1 {
-		return string(lines[0])
-	}
-	return string(bytes.Join(lines, []byte(",")))
-}
-
-func peerAddr(ctx *fasthttp.RequestCtx) netip.Addr {
-	if a, ok := ctx.RemoteAddr().(*net.TCPAddr); ok {
-		if ip, ok := netip.AddrFromSlice(a.IP); ok {
-			return ip
-		}
-	}
-	return netip.Addr{}
 }
