@@ -27,6 +27,7 @@ import (
 	"github.com/sillage-analytics/sillage/clientip"
 	"github.com/sillage-analytics/sillage/collector"
 	"github.com/sillage-analytics/sillage/imports"
+	"github.com/sillage-analytics/sillage/internal/httperr"
 	"github.com/sillage-analytics/sillage/migrations"
 	"github.com/sillage-analytics/sillage/query/stats"
 	"github.com/sillage-analytics/sillage/store"
@@ -531,9 +532,7 @@ func (rt *router) handle(c *fasthttp.RequestCtx) {
 func queryStarting(c *fasthttp.RequestCtx) {
 	c.Response.Header.Set("Retry-After", "5")
 	c.Response.Header.Set("Cache-Control", "no-store")
-	c.SetContentType("application/json")
-	c.SetStatusCode(fasthttp.StatusServiceUnavailable)
-	c.SetBodyString(`{"error":"starting, retry later"}` + "\n")
+	httperr.WriteFast(c, fasthttp.StatusServiceUnavailable, httperr.Body{Error: "starting, retry later"})
 }
 
 func (rt *router) health(c *fasthttp.RequestCtx) {

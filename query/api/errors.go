@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/internal/httperr"
 )
 
 // The errors of Authorize and of every route, by the status they map to.
@@ -67,10 +68,6 @@ func Status(err error) int {
 	return http.StatusInternalServerError
 }
 
-type errorBody struct {
-	Error string `json:"error"`
-}
-
 // WriteError answers {"error": "..."} with the error's status. The text of
 // an unexpected error stays in the log: it may name tables or queries.
 func WriteError(w http.ResponseWriter, log *slog.Logger, r *http.Request, err error) {
@@ -88,7 +85,7 @@ func WriteError(w http.ResponseWriter, log *slog.Logger, r *http.Request, err er
 		}
 		msg = "internal error"
 	}
-	writeJSON(w, status, errorBody{msg})
+	httperr.Write(w, status, httperr.Body{Error: msg})
 }
 
 // WriteError is the package's WriteError with the API's logger.
