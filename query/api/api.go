@@ -92,8 +92,6 @@ type API struct {
 	cop         *http.CrossOriginProtection
 	mux         *http.ServeMux
 
-	routeNeeds map[string]need // routes() fills it: the rules in one table
-
 	mail      *mail.Outbox
 	publicURL string
 	forgot    *throttle // reset emails per address
@@ -109,8 +107,6 @@ func New(o Options) *API {
 		hashes: make(chan struct{}, 4),
 		cop:    http.NewCrossOriginProtection(),
 		mux:    http.NewServeMux(),
-
-		routeNeeds: map[string]need{},
 
 		mail: o.Mail, publicURL: normalizePublicURL(o.PublicURL),
 		reports: o.Reports,
