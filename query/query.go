@@ -235,14 +235,12 @@ func (s *Server) goals(r *http.Request, site sillage.Site) ([]stats.Goal, error)
 	return s.o.Accounts.Goals(r.Context(), site.ID)
 }
 
-const maxQueryBytes = 64 << 10
-
-// readQuery reads a request's query body; past maxQueryBytes it answers
-// 413 and returns false.
+// readQuery reads a request's query body; past api.MaxBodyBytes, the bound
+// of every JSON body, it answers 413 and returns false.
 func readQuery(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxQueryBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, api.MaxBodyBytes))
 	if err != nil {
-		httperr.Write(w, http.StatusRequestEntityTooLarge, httperr.Body{Error: "query larger than 64 KiB"})
+		httperr.Write(w, http.StatusRequestEntityTooLarge, httperr.Body{Error: fmt.Sprintf("query larger than %d KiB", api.MaxBodyBytes>>10)})
 		return nil, false
 	}
 	return body, true
