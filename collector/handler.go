@@ -82,6 +82,18 @@ func (c *Collector) serveEvent(ctx *fasthttp.RequestCtx) {
 	c.metrics.latency.Observe(time.Since(start).Seconds())
 }
 
+// ServeTooLarge answers an event whose body the HTTP server refused before
+// any handler read it, over bound bytes, as the parser's own check answers
+// one over its limit. c may be nil: the collector is not built yet.
+func (c *Collector) ServeTooLarge(ctx *fasthttp.RequestCtx, bound int) {
+	if c != nil {
+		c.metrics.invalid.WithLabelValues("body").Inc()
+	}
+	ctx.Response.Header.Set("Access-Control-Allow-Origin", "*")
+	ctx.Response.Header.Set("Access-Control-Expose-Headers", "Retry-After")
+	jsonError(ctx, fasthttp.StatusRequestEntityTooLarge, "body", "longer than "+strconv.Itoa(bound)+" bytes")
+}
+
 // jsonError answers the error of one field of the event ("server" when the
 // fault is the collector's) and returns the status sent.
 func jsonError(ctx *fasthttp.RequestCtx, status int, field, reason string) int {

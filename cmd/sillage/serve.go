@@ -256,15 +256,7 @@ func (p *process) listen(context.Context) error {
 	p.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	p.ccfg.Registerer = p.reg
 	p.rt = &router{engine: p.eng, collects: p.sf.collector, queries: p.sf.query, metrics: fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(p.reg, promhttp.HandlerOpts{}))}
-	p.srv = &fasthttp.Server{
-		Handler:            p.rt.handle,
-		Name:               "sillage",
-		ReadTimeout:        30 * time.Second,
-		WriteTimeout:       30 * time.Second,
-		IdleTimeout:        2 * time.Minute,
-		MaxRequestBodySize: 1 << 20,
-		Logger:             slogPrintf{p.log},
-	}
+	p.srv = newHTTPServer(p.rt, p.log)
 	p.stopHTTP = sync.OnceValue(func() error {
 		step := time.Now()
 		shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -571,6 +563,45 @@ func (rt *router) health(c *fasthttp.RequestCtx) {
 		rt.metrics(c)
 	default:
 		c.Error("not found\n", fasthttp.StatusNotFound)
+	}
+}
+
+// maxRequestBytes bounds a request body before any handler reads it: an
+// import's chunk (imports.MaxChunkBytes) and its form fit. Each route has
+// its own, smaller bound; this one only keeps memory in check.
+const maxRequestBytes = 1 << 20
+
+// newHTTPServer is the one HTTP server of a process.
+func newHTTPServer(rt *router, log *slog.Logger) *fasthttp.Server {
+	return &fasthttp.Server{
+		Handler:            rt.handle,
+		ErrorHandler:       rt.readError,
+		Name:               "sillage",
+		ReadTimeout:        30 * time.Second,
+		WriteTimeout:       30 * time.Second,
+		IdleTimeout:        2 * time.Minute,
+		MaxRequestBodySize: maxRequestBytes,
+		Logger:             slogPrintf{log},
+	}
+}
+
+// readError answers a request the server could not read, in the JSON every
+// route answers: a body over maxRequestBytes is refused as each route
+// refuses one over its own bound (413; the collector's names the field).
+func (rt *router) readError(c *fasthttp.RequestCtx, err error) {
+	var small *fasthttp.ErrSmallBuffer
+	var netErr *net.OpError
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge) && collector.IsRoute(c.Path()):
+		rt.collector.Load().ServeTooLarge(c, maxRequestBytes)
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		httperr.WriteFast(c, fasthttp.StatusRequestEntityTooLarge, httperr.Body{Error: fmt.Sprintf("request body over %d bytes", maxRequestBytes)})
+	case errors.As(err, &small):
+		httperr.WriteFast(c, fasthttp.StatusRequestHeaderFieldsTooLarge, httperr.Body{Error: "request headers too large"})
+	case errors.As(err, &netErr) && netErr.Timeout():
+		httperr.WriteFast(c, fasthttp.StatusRequestTimeout, httperr.Body{Error: "request timeout"})
+	default:
+		httperr.WriteFast(c, fasthttp.StatusBadRequest, httperr.Body{Error: "malformed HTTP request"})
 	}
 }
 
