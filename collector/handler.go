@@ -3,10 +3,7 @@ package collector
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"net"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +17,7 @@ import (
 	"github.com/sillage-analytics/sillage/collector/session"
 	"github.com/sillage-analytics/sillage/collector/visitor"
 	"github.com/sillage-analytics/sillage/collector/wal"
+	"github.com/sillage-analytics/sillage/internal/httperr"
 )
 
 // DroppedHeader tells a client why an event was answered 202 but not kept
@@ -85,14 +83,22 @@ func (c *Collector) serveEvent(ctx *fasthttp.RequestCtx) {
 	c.metrics.latency.Observe(time.Since(start).Seconds())
 }
 
+// ServeTooLarge answers an event whose body the HTTP server refused before
+// any handler read it, over bound bytes, as the parser's own check answers
+// one over its limit. c may be nil: the collector is not built yet.
+func (c *Collector) ServeTooLarge(ctx *fasthttp.RequestCtx, bound int) {
+	if c != nil {
+		c.metrics.invalid.WithLabelValues("body").Inc()
+	}
+	ctx.Response.Header.Set("Access-Control-Allow-Origin", "*")
+	ctx.Response.Header.Set("Access-Control-Expose-Headers", "Retry-After")
+	fieldError(ctx, fasthttp.StatusRequestEntityTooLarge, event.TooLarge(bound))
+}
+
+// jsonError answers the error of one field of the event ("server" when the
+// fault is the collector's) and returns the status sent.
 func jsonError(ctx *fasthttp.RequestCtx, status int, field, reason string) int {
-	ctx.SetStatusCode(status)
-	ctx.SetContentType("application/json")
-	b, _ := json.Marshal(struct {
-		Error string `json:"error"`
-		Field string `json:"field,omitempty"`
-	}{field + ": " + reason, field})
-	ctx.SetBody(b)
+	httperr.WriteFast(ctx, status, httperr.Body{Error: field + ": " + reason, Field: field})
 	return status
 }
 
@@ -119,10 +125,7 @@ func fieldError(ctx *fasthttp.RequestCtx, status int, fe *event.FieldError) int 
 	case strings.HasPrefix(reason, "longer than ") && strings.HasSuffix(reason, " bytes") && field != "props":
 		reason = "should be at most " + strings.TrimSuffix(strings.TrimPrefix(reason, "longer than "), " bytes") + " byte(s)"
 	}
-	ctx.SetStatusCode(status)
-	ctx.SetContentType("application/json")
-	b, _ := json.Marshal(map[string]map[string][]string{"errors": {field: {reason}}})
-	ctx.SetBody(b)
+	httperr.WriteFastFields(ctx, status, httperr.Fields{field: {reason}})
 	return status
 }
 
@@ -211,7 +214,7 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 		return accepted(ctx, "unknown-domain")
 	}
 
-	ip := clientip.Resolve(peerAddr(ctx), forwardedFor(&ctx.Request.Header), c.cfg.TrustedProxies)
+	ip := clientip.FromFastHTTP(ctx, c.cfg.TrustedProxies)
 	now := c.cfg.Now().UTC()
 	today, yesterday := c.salts.Current(ctx)
 
@@ -268,24 +271,4 @@ func (c *Collector) ingest(ctx *fasthttp.RequestCtx) int {
 	c.metrics.accepted.Add(float64(len(recs)))
 	c.kick()
 	return accepted(ctx, "")
-}
-
-// forwardedFor joins every X-Forwarded-For line in order, as one list: a
-// proxy may add its own line after the client's instead of appending to
-// it, and the first line alone would then be what the client wrote.
-func forwardedFor(h *fasthttp.RequestHeader) string {
-	lines := h.PeekAll("X-Forwarded-For")
-	if len(lines) == 1 {
-		return string(lines[0])
-	}
-	return string(bytes.Join(lines, []byte(",")))
-}
-
-func peerAddr(ctx *fasthttp.RequestCtx) netip.Addr {
-	if a, ok := ctx.RemoteAddr().(*net.TCPAddr); ok {
-		if ip, ok := netip.AddrFromSlice(a.IP); ok {
-			return ip
-		}
-	}
-	return netip.Addr{}
 }

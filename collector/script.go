@@ -309,13 +309,6 @@ type servedPath struct {
 	versionedPath, integrity string
 }
 
-// ScriptVersioned returns the versioned path and the integrity attribute of
-// the tracker, for the snippet site owners paste.
-func (c *Collector) ScriptVersioned() (path, integrity string) {
-	_, path, integrity, _ = c.script.file("/js/script.js")
-	return path, integrity
-}
-
 func (s *scripts) serve(ctx *fasthttp.RequestCtx) {
 	path := string(ctx.Path())
 	if strings.HasPrefix(path, "/js/s/") {

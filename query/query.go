@@ -20,6 +20,7 @@ import (
 
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/internal/httperr"
 	"github.com/sillage-analytics/sillage/query/admit"
 	"github.com/sillage-analytics/sillage/query/api"
 	"github.com/sillage-analytics/sillage/query/stats"
@@ -128,7 +129,7 @@ func (s *Server) refuse(w http.ResponseWriter, kind string, busy *admit.Busy) {
 	}
 	s.refusals.WithLabelValues(kind, busy.Reason).Inc()
 	w.Header().Set("Retry-After", strconv.Itoa(int(busy.RetryAfter/time.Second)))
-	writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": busy.Error()})
+	httperr.Write(w, http.StatusTooManyRequests, httperr.Body{Error: busy.Error()})
 }
 
 // fingerprint hashes the credentials a request presents (an API key, a
@@ -216,7 +217,7 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var qe *stats.QueryError
 	if errors.As(err, &qe) {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": qe.Message})
+		httperr.Write(w, http.StatusBadRequest, httperr.Body{Error: qe.Message})
 		return
 	}
 	api.WriteError(w, s.o.Logger, r, err)
@@ -245,14 +246,12 @@ func (s *Server) goals(r *http.Request, site sillage.Site) ([]stats.Goal, error)
 	return s.o.Accounts.Goals(r.Context(), site.ID)
 }
 
-const maxQueryBytes = 64 << 10
-
-// readQuery reads a request's query body; past maxQueryBytes it answers
-// 413 and returns false.
+// readQuery reads a request's query body; past api.MaxBodyBytes, the bound
+// of every JSON body, it answers 413 and returns false.
 func readQuery(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxQueryBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, api.MaxBodyBytes))
 	if err != nil {
-		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "query larger than 64 KiB"})
+		httperr.Write(w, http.StatusRequestEntityTooLarge, httperr.Body{Error: fmt.Sprintf("query larger than %d KiB", api.MaxBodyBytes>>10)})
 		return nil, false
 	}
 	return body, true
@@ -409,7 +408,7 @@ func (s *Server) funnel(w http.ResponseWriter, r *http.Request) {
 	for _, id := range f.Steps {
 		g, ok := byID[id]
 		if !ok {
-			writeJSON(w, http.StatusConflict, map[string]string{"error": "a step of this funnel is a goal that was deleted"})
+			httperr.Write(w, http.StatusConflict, httperr.Body{Error: "a step of this funnel is a goal that was deleted"})
 			return
 		}
 		steps = append(steps, g)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/internal/httperr"
 	"github.com/sillage-analytics/sillage/query/api"
 	"github.com/sillage-analytics/sillage/query/stats"
 )
@@ -58,7 +59,7 @@ func (s *Server) v1(endpoint string) http.HandlerFunc {
 // both). Sessions and shared links keep their 403 and 404.
 func (s *Server) v1Authorize(w http.ResponseWriter, r *http.Request, domain string) (sillage.Site, func(), bool) {
 	if domain == "" {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "site_id: required: the domain of the site, as configured"})
+		httperr.Write(w, http.StatusBadRequest, httperr.Body{Error: "site_id: required: the domain of the site, as configured"})
 		return sillage.Site{}, nil, false
 	}
 	return s.admitted(w, r, domain, func(err error) error {

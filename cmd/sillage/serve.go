@@ -9,8 +9,10 @@ import (
 	"net"
 	"net/http"
 	_ "net/http/pprof"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,6 +27,7 @@ import (
 	"github.com/sillage-analytics/sillage/clientip"
 	"github.com/sillage-analytics/sillage/collector"
 	"github.com/sillage-analytics/sillage/imports"
+	"github.com/sillage-analytics/sillage/internal/httperr"
 	"github.com/sillage-analytics/sillage/migrations"
 	"github.com/sillage-analytics/sillage/query/stats"
 	"github.com/sillage-analytics/sillage/store"
@@ -126,158 +129,264 @@ func runRoles(ctx context.Context, args []string, out io.Writer, r roles, usage 
 }
 
 func serve(ctx context.Context, sf serveFlags, log *slog.Logger, out io.Writer) error {
-	started := time.Now()
-	if sf.pprofListen != "" {
-		go func() {
-			// DefaultServeMux carries net/http/pprof's handlers.
-			if err := http.ListenAndServe(sf.pprofListen, nil); err != nil {
-				log.Error("pprof listener", "error", err)
-			}
-		}()
-	}
-	eng, err := sf.open(ctx, log)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := eng.Close(); err != nil {
-			log.Error("close engine", "error", err)
-		}
-	}()
-	log.Info("engine open", "kind", eng.Kind(), "took", time.Since(started).Round(time.Millisecond).String())
-
+	p := &process{sf: &sf, log: log, out: out, begun: time.Now()}
 	proxies, err := clientip.ParseProxies(sf.trustedProxies)
 	if err != nil {
 		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
-	var ccfg collector.Config
-	if sf.collector {
-		if ccfg, err = sf.collectorFlags.config(log, sf.data, proxies); err != nil {
-			return err
-		}
-		defer ccfg.GeoIP.Close()
-	}
-	ln, err := net.Listen("tcp", sf.listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", sf.listen, err)
-	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	ccfg.Registerer = reg
-	rt := &router{engine: eng, collects: sf.collector, queries: sf.query, metrics: fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))}
-	srv := &fasthttp.Server{
-		Handler:            rt.handle,
-		Name:               "sillage",
-		ReadTimeout:        30 * time.Second,
-		WriteTimeout:       30 * time.Second,
-		IdleTimeout:        2 * time.Minute,
-		MaxRequestBodySize: 1 << 20,
-		Logger:             slogPrintf{log},
-	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("listening", "address", ln.Addr().String())
+	p.proxies = proxies
+	return runComponents(ctx, log, p.components(), p.wait)
+}
 
-	if err := sf.schema(ctx, eng, log); err != nil {
-		srv.Shutdown()
-		return err
+// process is what serve, collect and query run: its parts, started in the
+// order of components and stopped in reverse.
+type process struct {
+	sf      *serveFlags
+	log     *slog.Logger
+	out     io.Writer
+	begun   time.Time
+	proxies []netip.Prefix
+
+	pprof    *http.Server
+	eng      store.Engine
+	ccfg     collector.Config
+	reg      *prometheus.Registry
+	rt       *router
+	srv      *fasthttp.Server
+	serveErr chan error
+	stopHTTP func() error // once: the listener's stop and the drain share it
+	acc      *accounts.Service
+	col      *collector.Collector
+	adminSrv *http.Server
+	sock     string
+
+	stopImports, stopMail func() error
+	stopReports           func()
+}
+
+// components lists the process's parts in the order they start. The
+// listener opens early, so health checks answer while migrations run and
+// sessions are restored, and the router hands requests to each half once it
+// exists; the last part, ready, drains HTTP first on the way down, so every
+// event accepted is in the write-ahead log before the collector flushes it,
+// and the log is flushed before the engine closes.
+func (p *process) components() []component {
+	sf := p.sf
+	var c []component
+	if sf.pprofListen != "" {
+		c = append(c, component{"pprof", p.startPprof, p.stopPprof})
 	}
-	acc := accounts.New(eng)
-	acc.Cluster = sf.cluster
-	if err := bootstrap(ctx, acc, sf, out); err != nil {
-		srv.Shutdown()
-		return err
-	}
-	var col *collector.Collector
+	c = append(c, component{"engine", p.openEngine, p.closeEngine})
 	if sf.collector {
-		if col, err = collector.New(ctx, ccfg, eng, acc); err != nil {
-			srv.Shutdown()
-			return err
-		}
-		rt.collector.Store(col)
-		// Sites added here (dashboard, admin socket) count at once.
-		acc.SitesChanged = col.SitesChanged
+		c = append(c, component{"geoip", p.openGeoIP, p.closeGeoIP})
+	}
+	c = append(c,
+		component{"http", p.listen, func() error { return p.stopHTTP() }},
+		component{"schema", func(ctx context.Context) error { return sf.schema(ctx, p.eng, p.log) }, nil},
+		component{"accounts", p.openAccounts, nil},
+	)
+	if sf.collector {
+		c = append(c, component{"collector", p.startCollector, p.stopCollector})
 	}
 	if sf.query {
-		// Imports run in the background, one at a time; jobs a stopped
-		// server left resume here.
-		sf.imports = &imports.Manager{Engine: eng, Dir: filepath.Join(sf.data, "imports"), Log: log, Cluster: sf.cluster,
-			GA4: sf.ga4Flags.config()}
-		go func() {
-			if err := sf.imports.Run(ctx); err != nil {
-				log.Error("imports", "error", err)
-			}
-		}()
-		h, box, err := sf.queryHandler(eng, acc, proxies, reg, log)
-		if err != nil {
-			srv.Shutdown()
-			if col != nil {
-				col.Close(context.Background())
-			}
-			return err
-		}
-		rt.query.Store(&h)
-		// Retries of failed deliveries: stopped with the server, before
-		// the engine closes.
-		mailCtx, stopMail := context.WithCancel(ctx)
-		mailDone := make(chan struct{})
-		go func() { box.Run(mailCtx); close(mailDone) }()
-		defer func() { stopMail(); <-mailDone }()
-		// Reports and alerts: stopped before the mail retries.
-		defer sf.runReports(ctx)()
+		c = append(c,
+			// Stopped before the engine closes: the running job gives up,
+			// to resume at the next start.
+			component{"imports", p.startImports, func() error { return p.stopImports() }},
+			component{"query", p.startQuery, func() error { return p.stopMail() }},
+			component{"reports", p.startReports, func() error { p.stopReports(); return nil }},
+		)
 	}
-
-	var adminSrv *http.Server
 	if sf.embedded() {
-		sock := admin.SocketPath(sf.data)
-		al, err := admin.Listen(sock)
-		if err != nil {
-			srv.Shutdown()
-			return err
-		}
-		var ops admin.Ops = &localOps{acc}
-		if sf.imports != nil {
-			ops = &importOps{&localOps{acc}, sf.imports}
-		}
-		adminSrv = &http.Server{Handler: admin.Handler(ops, log), ReadHeaderTimeout: 5 * time.Second}
-		go func() {
-			if err := adminSrv.Serve(al); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error("admin socket", "error", err)
-			}
-		}()
-		defer os.Remove(sock)
+		c = append(c, component{"admin socket", p.startAdmin, p.stopAdmin})
 	}
-	rt.ready.Store(true)
-	log.Info("ready", "took", time.Since(started).Round(time.Millisecond).String())
+	return append(c, component{"ready", p.ready, p.drain})
+}
 
+// wait returns on a signal, or when the HTTP server fails.
+func (p *process) wait(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
-	case err := <-serveErr:
+		p.log.Info("shutting down")
+		return nil
+	case err := <-p.serveErr:
 		return fmt.Errorf("HTTP server: %w", err)
 	}
-	log.Info("shutting down")
-	rt.ready.Store(false)
+}
+
+func (p *process) startPprof(context.Context) error {
+	// DefaultServeMux carries net/http/pprof's handlers.
+	p.pprof = &http.Server{Addr: p.sf.pprofListen, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := p.pprof.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			p.log.Error("pprof listener", "error", err)
+		}
+	}()
+	return nil
+}
+
+func (p *process) stopPprof() error { return p.pprof.Close() }
+
+func (p *process) openEngine(ctx context.Context) (err error) {
+	if p.eng, err = p.sf.open(ctx, p.log); err != nil {
+		return err
+	}
+	p.log.Info("engine open", "kind", p.eng.Kind(), "took", time.Since(p.begun).Round(time.Millisecond).String())
+	return nil
+}
+
+func (p *process) closeEngine() error { return p.eng.Close() }
+
+func (p *process) openGeoIP(context.Context) (err error) {
+	p.ccfg, err = p.sf.collectorFlags.config(p.log, p.sf.data, p.proxies)
+	return err
+}
+
+func (p *process) closeGeoIP() error {
+	p.ccfg.GeoIP.Close()
+	return nil
+}
+
+// listen opens the port with a router that answers health checks and tells
+// clients of the halves not built yet to retry.
+func (p *process) listen(context.Context) error {
+	ln, err := net.Listen("tcp", p.sf.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", p.sf.listen, err)
+	}
+	p.reg = prometheus.NewRegistry()
+	p.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	p.ccfg.Registerer = p.reg
+	p.rt = &router{engine: p.eng, collects: p.sf.collector, queries: p.sf.query, metrics: fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(p.reg, promhttp.HandlerOpts{}))}
+	p.srv = newHTTPServer(p.rt, p.log)
+	p.stopHTTP = sync.OnceValue(func() error {
+		step := time.Now()
+		shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := p.srv.ShutdownWithContext(shutCtx); err != nil {
+			return fmt.Errorf("HTTP shutdown: %w", err)
+		}
+		p.log.Info("HTTP stopped", "took", time.Since(step).Round(time.Millisecond).String())
+		return nil
+	})
+	p.serveErr = make(chan error, 1)
+	go func() { p.serveErr <- p.srv.Serve(ln) }()
+	p.log.Info("listening", "address", ln.Addr().String())
+	return nil
+}
+
+func (p *process) openAccounts(ctx context.Context) error {
+	p.acc = accounts.New(p.eng)
+	p.acc.Cluster = p.sf.cluster
+	return bootstrap(ctx, p.acc, *p.sf, p.out)
+}
+
+func (p *process) startCollector(ctx context.Context) (err error) {
+	if p.col, err = collector.New(ctx, p.ccfg, p.eng, p.acc); err != nil {
+		return err
+	}
+	p.rt.collector.Store(p.col)
+	// Sites added here (dashboard, admin socket) count at once.
+	p.acc.SitesChanged = p.col.SitesChanged
+	return nil
+}
+
+// stopCollector inserts what the write-ahead log holds; HTTP is stopped
+// by then, so nothing more comes in.
+func (p *process) stopCollector() error {
 	step := time.Now()
+	flushCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := p.col.Close(flushCtx); err != nil {
+		p.log.Error("collector stopped with events left in its write-ahead log", "error", err)
+		return nil
+	}
+	p.log.Info("collector flushed", "took", time.Since(step).Round(time.Millisecond).String())
+	return nil
+}
+
+// startImports runs imports in the background, one at a time; jobs a
+// stopped server left resume here.
+func (p *process) startImports(ctx context.Context) error {
+	p.sf.imports = &imports.Manager{Engine: p.eng, Dir: filepath.Join(p.sf.data, "imports"), Log: p.log, Cluster: p.sf.cluster,
+		GA4: p.sf.ga4Flags.config()}
+	p.stopImports = goUntilStopped(ctx, func(ctx context.Context) {
+		if err := p.sf.imports.Run(ctx); err != nil {
+			p.log.Error("imports", "error", err)
+		}
+	})
+	return nil
+}
+
+// startQuery builds the query service and hands it to the router; its
+// mail outbox retries failed deliveries until stopped.
+func (p *process) startQuery(ctx context.Context) error {
+	h, box, err := p.sf.queryHandler(p.eng, p.acc, p.proxies, p.reg, p.log)
+	if err != nil {
+		return err
+	}
+	p.rt.query.Store(&h)
+	p.stopMail = goUntilStopped(ctx, box.Run)
+	return nil
+}
+
+// startReports runs the scheduler of email reports and alerts.
+func (p *process) startReports(ctx context.Context) error {
+	p.stopReports = p.sf.runReports(ctx)
+	return nil
+}
+
+// goUntilStopped runs f in a goroutine; stop cancels its context and
+// waits for it to return.
+func goUntilStopped(ctx context.Context, f func(context.Context)) (stop func() error) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); f(ctx) }()
+	return func() error { cancel(); <-done; return nil }
+}
+
+// startAdmin serves the admin socket, through which the command line
+// reaches the embedded engine this process holds.
+func (p *process) startAdmin(context.Context) error {
+	p.sock = admin.SocketPath(p.sf.data)
+	al, err := admin.Listen(p.sock)
+	if err != nil {
+		return err
+	}
+	var ops admin.Ops = &localOps{p.acc}
+	if p.sf.imports != nil {
+		ops = &importOps{&localOps{p.acc}, p.sf.imports}
+	}
+	p.adminSrv = &http.Server{Handler: admin.Handler(ops, p.log), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := p.adminSrv.Serve(al); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			p.log.Error("admin socket", "error", err)
+		}
+	}()
+	return nil
+}
+
+func (p *process) stopAdmin() error {
 	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := srv.ShutdownWithContext(shutCtx); err != nil {
-		log.Warn("HTTP shutdown", "error", err)
+	err := p.adminSrv.Shutdown(shutCtx)
+	if rerr := os.Remove(p.sock); rerr != nil && !errors.Is(rerr, os.ErrNotExist) && err == nil {
+		err = rerr
 	}
-	if adminSrv != nil {
-		adminSrv.Shutdown(shutCtx)
-	}
-	log.Info("HTTP stopped", "took", time.Since(step).Round(time.Millisecond).String())
-	if col != nil {
-		step = time.Now()
-		flushCtx, cancelFlush := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancelFlush()
-		if err := col.Close(flushCtx); err != nil {
-			log.Error("collector stopped with events left in its write-ahead log", "error", err)
-		} else {
-			log.Info("collector flushed", "took", time.Since(step).Round(time.Millisecond).String())
-		}
-	}
+	return err
+}
+
+func (p *process) ready(context.Context) error {
+	p.rt.ready.Store(true)
+	p.log.Info("ready", "took", time.Since(p.begun).Round(time.Millisecond).String())
 	return nil
+}
+
+// drain is the first stop: balancers see /readyz fail, then the requests
+// in flight finish and the listener closes.
+func (p *process) drain() error {
+	p.rt.ready.Store(false)
+	return p.stopHTTP()
 }
 
 // schema applies pending migrations, or, for a process that must not
@@ -418,9 +527,7 @@ func (rt *router) handle(c *fasthttp.RequestCtx) {
 func queryStarting(c *fasthttp.RequestCtx) {
 	c.Response.Header.Set("Retry-After", "5")
 	c.Response.Header.Set("Cache-Control", "no-store")
-	c.SetContentType("application/json")
-	c.SetStatusCode(fasthttp.StatusServiceUnavailable)
-	c.SetBodyString(`{"error":"starting, retry later"}` + "\n")
+	httperr.WriteFast(c, fasthttp.StatusServiceUnavailable, httperr.Body{Error: "starting, retry later"})
 }
 
 func (rt *router) health(c *fasthttp.RequestCtx) {
@@ -459,6 +566,45 @@ func (rt *router) health(c *fasthttp.RequestCtx) {
 		rt.metrics(c)
 	default:
 		c.Error("not found\n", fasthttp.StatusNotFound)
+	}
+}
+
+// maxRequestBytes bounds a request body before any handler reads it: an
+// import's chunk (imports.MaxChunkBytes) and its form fit. Each route has
+// its own, smaller bound; this one only keeps memory in check.
+const maxRequestBytes = 1 << 20
+
+// newHTTPServer is the one HTTP server of a process.
+func newHTTPServer(rt *router, log *slog.Logger) *fasthttp.Server {
+	return &fasthttp.Server{
+		Handler:            rt.handle,
+		ErrorHandler:       rt.readError,
+		Name:               "sillage",
+		ReadTimeout:        30 * time.Second,
+		WriteTimeout:       30 * time.Second,
+		IdleTimeout:        2 * time.Minute,
+		MaxRequestBodySize: maxRequestBytes,
+		Logger:             slogPrintf{log},
+	}
+}
+
+// readError answers a request the server could not read, in the JSON every
+// route answers: a body over maxRequestBytes is refused as each route
+// refuses one over its own bound (413; the collector's names the field).
+func (rt *router) readError(c *fasthttp.RequestCtx, err error) {
+	var small *fasthttp.ErrSmallBuffer
+	var netErr *net.OpError
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge) && collector.IsRoute(c.Path()):
+		rt.collector.Load().ServeTooLarge(c, maxRequestBytes)
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		httperr.WriteFast(c, fasthttp.StatusRequestEntityTooLarge, httperr.Body{Error: fmt.Sprintf("request body over %d bytes", maxRequestBytes)})
+	case errors.As(err, &small):
+		httperr.WriteFast(c, fasthttp.StatusRequestHeaderFieldsTooLarge, httperr.Body{Error: "request headers too large"})
+	case errors.As(err, &netErr) && netErr.Timeout():
+		httperr.WriteFast(c, fasthttp.StatusRequestTimeout, httperr.Body{Error: "request timeout"})
+	default:
+		httperr.WriteFast(c, fasthttp.StatusBadRequest, httperr.Body{Error: "malformed HTTP request"})
 	}
 }
 

@@ -87,14 +87,19 @@ func keyIndex(key string) int {
 	return -1
 }
 
+// TooLarge is the error of a body over limit bytes, whoever refused it:
+// Parse, or the HTTP server before any handler read it.
+func TooLarge(limit int) *FieldError {
+	return &FieldError{Field: "body", Reason: "longer than " + strconv.Itoa(limit) + " bytes", cause: ErrBodyTooLarge}
+}
+
 // Parse decodes and validates an event body. The body is JSON whatever the
 // request's content type, since trackers send text/plain to avoid a CORS
 // preflight. Every error it returns is a *FieldError.
 func Parse(body []byte, lim Limits) (Payload, error) {
 	lim = lim.withDefaults()
 	if len(body) > lim.MaxBodyBytes {
-		return Payload{}, &FieldError{Field: "body", Reason: "longer than " + strconv.Itoa(lim.MaxBodyBytes) + " bytes",
-			cause: ErrBodyTooLarge}
+		return Payload{}, TooLarge(lim.MaxBodyBytes)
 	}
 	// Strings are copied out unchecked below, so this guards them all.
 	if !utf8.Valid(body) {

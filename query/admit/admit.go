@@ -299,7 +299,7 @@ func (l *Limiter) Recall(fingerprint string) *Busy {
 	return &Busy{Reason: ReasonRecalled, RetryAfter: time.Duration(math.Ceil(left.Seconds())) * time.Second}
 }
 
-// Callers is how many callers the Limiter remembers (for tests and metrics).
+// Callers is how many callers the Limiter remembers (for tests).
 func (l *Limiter) Callers() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -15,10 +15,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
-	"strings"
 	"sync"
 	"time"
 
@@ -99,8 +97,6 @@ type API struct {
 	cop         *http.CrossOriginProtection
 	mux         *http.ServeMux
 
-	routeNeeds map[string]need // routes() fills it: the rules in one table
-
 	mail      *mail.Outbox
 	publicURL string
 	forgot    *throttle // reset emails per address
@@ -117,8 +113,6 @@ func New(o Options) *API {
 		hashes: make(chan struct{}, 4),
 		cop:    http.NewCrossOriginProtection(),
 		mux:    http.NewServeMux(),
-
-		routeNeeds: map[string]need{},
 
 		mail: o.Mail, publicURL: normalizePublicURL(o.PublicURL),
 		reports: o.Reports, live: o.Live,
@@ -288,32 +282,12 @@ func (a *API) routes() {
 }
 
 // clientIP is the client's address behind the trusted proxies.
-func (a *API) clientIP(r *http.Request) netip.Addr {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	peer, err := netip.ParseAddr(host)
-	if err != nil {
-		return netip.IPv6Unspecified()
-	}
-	return clientip.Resolve(peer, strings.Join(r.Header.Values("X-Forwarded-For"), ","), a.proxies)
-}
-
-func (a *API) trusted(ip netip.Addr) bool { return clientip.Trusted(ip, a.proxies) }
+func (a *API) clientIP(r *http.Request) netip.Addr { return clientip.FromRequest(r, a.proxies) }
 
 // secureRequest reports whether cookies of this response get the Secure
 // flag.
 func (a *API) secureRequest(r *http.Request) bool {
-	if a.secure || r.TLS != nil {
-		return true
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	peer, err := netip.ParseAddr(host)
-	return err == nil && a.trusted(peer.Unmap()) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+	return a.secure || clientip.ForwardedHTTPS(r, a.proxies)
 }
 
 // slowCheck runs an argon2id computation under the concurrency bound, so

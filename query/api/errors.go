@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/internal/httperr"
 )
 
 // The errors of Authorize and of every route, by the status they map to.
@@ -67,10 +68,6 @@ func Status(err error) int {
 	return http.StatusInternalServerError
 }
 
-type errorBody struct {
-	Error string `json:"error"`
-}
-
 // WriteError answers {"error": "..."} with the error's status. The text of
 // an unexpected error stays in the log: it may name tables or queries.
 func WriteError(w http.ResponseWriter, log *slog.Logger, r *http.Request, err error) {
@@ -88,12 +85,7 @@ func WriteError(w http.ResponseWriter, log *slog.Logger, r *http.Request, err er
 		}
 		msg = "internal error"
 	}
-	writeJSON(w, status, errorBody{msg})
-}
-
-// WriteError is the package's WriteError with the API's logger.
-func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	WriteError(w, a.log, r, err)
+	httperr.Write(w, status, httperr.Body{Error: msg})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -105,11 +97,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 }
 
-// maxBody bounds every request body: the largest legitimate one (a funnel)
-// is well under a kilobyte.
-const maxBody = 64 << 10
+// MaxBodyBytes bounds every JSON request body of the query service, the
+// dashboard's API and the Stats API's queries alike: the largest legitimate
+// one (a funnel, a query with many filters) is a few kilobytes. Import
+// uploads come in chunks of their own bound.
+const MaxBodyBytes = 64 << 10
 
-// decode reads a JSON body strictly: JSON content type, at most maxBody
+// decode reads a JSON body strictly: JSON content type, at most MaxBodyBytes
 // bytes, one value, no unknown fields.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -118,12 +112,12 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		// send this type without a CORS preflight, which this API refuses.
 		return &httpError{http.StatusUnsupportedMediaType, "request body must be application/json", nil}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", maxBody), nil}
+			return &httpError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", MaxBodyBytes), nil}
 		}
 		return badRequest("malformed request body: %v", err)
 	}

@@ -35,10 +35,6 @@ const (
 	siteOwner
 )
 
-func (n need) String() string {
-	return [...]string{"public", "account", "operator", "site read", "site admin", "site admin or key", "site owner"}[n]
-}
-
 // grant is what serve established about the caller of a route.
 type grant struct {
 	sess session      // for account, operator and site routes by session
@@ -84,7 +80,6 @@ func (a *API) check(r *http.Request, n need) (grant, error) {
 
 // serve registers a route behind its need.
 func (a *API) serve(pattern string, n need, h handlerFunc) {
-	a.routeNeeds[pattern] = n
 	a.handle(pattern, func(w http.ResponseWriter, r *http.Request) error {
 		g, err := a.check(r, n)
 		if err != nil {
@@ -92,14 +87,4 @@ func (a *API) serve(pattern string, n need, h handlerFunc) {
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), grantKey{}, g)))
 	})
-}
-
-// RouteNeeds lists every route with what it asks of its caller, for the
-// documentation and the tests that hold the API to it.
-func (a *API) RouteNeeds() map[string]string {
-	out := make(map[string]string, len(a.routeNeeds))
-	for p, n := range a.routeNeeds {
-		out[p] = n.String()
-	}
-	return out
 }
