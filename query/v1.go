@@ -61,7 +61,7 @@ func (s *Server) v1Authorize(w http.ResponseWriter, r *http.Request, domain stri
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "site_id: required: the domain of the site, as configured"})
 		return sillage.Site{}, nil, false
 	}
-	return s.admitted(w, r, domain, func(err error) error {
+	site, _, release, ok := s.admitted(w, r, domain, func(err error) error {
 		if r.Header.Get("Authorization") == "" {
 			return err
 		}
@@ -70,6 +70,7 @@ func (s *Server) v1Authorize(w http.ResponseWriter, r *http.Request, domain stri
 		}
 		return err
 	})
+	return site, release, ok
 }
 
 // v1AuthError is an error of Authorize that v1 answers with 401.

@@ -269,6 +269,7 @@ func (a *API) routes() {
 	a.serve("DELETE /api/keys/{id}", account, a.revokeKey)
 
 	a.reportRoutes()
+	a.segmentRoutes()
 }
 
 // clientIP is the client's address behind the trusted proxies.

@@ -49,16 +49,20 @@ func (a *API) reportsService() (*reports.Service, error) {
 }
 
 type recipientJSON struct {
-	Kind   reports.Kind `json:"kind"`
-	Email  string       `json:"email"`
-	Member bool         `json:"member"`
-	Lang   string       `json:"lang"`
+	Kind    reports.Kind `json:"kind"`
+	Email   string       `json:"email"`
+	Member  bool         `json:"member"`
+	Lang    string       `json:"lang"`
+	Segment uint64       `json:"segment,omitempty"` // a shared segment the report is restricted to
 }
 
 type myReportsJSON struct {
 	Weekly  bool   `json:"weekly"`
 	Monthly bool   `json:"monthly"`
 	Lang    string `json:"lang"`
+	// Segment restricts the member's reports to a segment they see (0:
+	// the whole site).
+	Segment uint64 `json:"segment,omitempty"`
 }
 
 func (a *API) getReports(w http.ResponseWriter, r *http.Request) error {
@@ -85,8 +89,9 @@ func (a *API) getReports(w http.ResponseWriter, r *http.Request) error {
 				mine.Monthly = true
 			}
 			mine.Lang = s.Lang
+			mine.Segment = s.SegmentID
 		}
-		recipients = append(recipients, recipientJSON{Kind: s.Kind, Email: s.Email, Member: s.UserID != "", Lang: s.Lang})
+		recipients = append(recipients, recipientJSON{Kind: s.Kind, Email: s.Email, Member: s.UserID != "", Lang: s.Lang, Segment: s.SegmentID})
 	}
 	out := map[string]any{"mail": rs.CanSend(), "mine": mine}
 	// The addresses of others are the owners' to see.
@@ -118,11 +123,14 @@ func (a *API) putMyReports(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
+	if err := a.reportSegment(r, g.site.ID, in.Segment, g.acc.UserID); err != nil {
+		return err
+	}
 	for _, k := range []struct {
 		kind reports.Kind
 		on   bool
 	}{{reports.Weekly, in.Weekly}, {reports.Monthly, in.Monthly}} {
-		sub := reports.Subscription{SiteID: g.site.ID, Kind: k.kind, UserID: g.acc.UserID, Lang: in.Lang}
+		sub := reports.Subscription{SiteID: g.site.ID, Kind: k.kind, UserID: g.acc.UserID, Lang: in.Lang, SegmentID: in.Segment}
 		if k.on {
 			err = rs.Subscribe(r.Context(), sub)
 		} else {
@@ -190,11 +198,14 @@ func (a *API) addReportRecipient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return badRequest("email: %v", err)
 	}
-	sub := reports.Subscription{SiteID: g.site.ID, Kind: in.Kind, Email: email, Lang: in.Lang}
+	if err := a.reportSegment(r, g.site.ID, in.Segment, ""); err != nil {
+		return err
+	}
+	sub := reports.Subscription{SiteID: g.site.ID, Kind: in.Kind, Email: email, Lang: in.Lang, SegmentID: in.Segment}
 	if err := rs.Subscribe(r.Context(), sub); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, recipientJSON{Kind: in.Kind, Email: email, Lang: reports.Lang(in.Lang)})
+	writeJSON(w, http.StatusCreated, recipientJSON{Kind: in.Kind, Email: email, Lang: reports.Lang(in.Lang), Segment: in.Segment})
 	return nil
 }
 

@@ -73,6 +73,9 @@ func exportReports() []report {
 // q supplies the date range and filters; its metrics, dimensions and
 // pagination are ignored. Each file holds at most 100 000 rows.
 func (e *Engine) Export(ctx context.Context, site sillage.Site, goals []Goal, q *Query, w io.Writer) error {
+	if err := q.checkExpanded(); err != nil {
+		return err
+	}
 	zw := zip.NewWriter(w)
 	pageviews := map[string]uint64{}
 	for _, r := range exportReports() {
