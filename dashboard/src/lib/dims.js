@@ -10,6 +10,8 @@ export function longDim(short) {
   // A custom property's name is the site's own: any text.
   if (short.startsWith('props:')) return short.length > 6 && short.length <= 306 ? 'event:' + short : null
   if (!/^[a-z_]+$/.test(short)) return null
+  // A saved segment (ui/segments.jsx): ['is', 'segment', [id]].
+  if (short === 'segment') return 'segment'
   if (EVENT_DIMS.includes(short)) return 'event:' + short
   if (!VISIT_DIMS.includes(short)) return null
   return 'visit:' + short

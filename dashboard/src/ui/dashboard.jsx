@@ -17,6 +17,7 @@ import { Link, navigate, useLocation } from './router.jsx'
 import { Graph } from './graph.jsx'
 import { Snippet } from './sites.jsx'
 import { FilterDialog, Panels } from './panels.jsx'
+import { SegmentName, SegmentsButton } from './segments.jsx'
 
 var DashContext = createContext(null)
 export var useDash = () => useContext(DashContext)
@@ -162,6 +163,7 @@ export function DashboardView({ domain, timezone, ready = true, canEdit, sites, 
           <button type="button" class="btn" onClick={() => setFilterOpen(true)} data-add-filter>
             <Icon name="filter" /> {t('filters.add')}
           </button>
+          <SegmentsButton />
           <PeriodPicker custom={custom} setCustom={setCustom} />
           <label class="compare">
             <span class="sr-only">{t('compare.label')}</span>
@@ -321,6 +323,7 @@ function FilterChips() {
     <div class="chips-row">
       <ul class="chips" aria-label={t('filters.active')}>
         {state.filters.map((f, i) => {
+          if (f[1] === 'segment') return <SegmentChip key={i} ids={f[2]} onRemove={() => set({ filters: withoutFilter(state.filters, i) })} />
           var text = dimLabel(f[1], t) + ' ' + t(OP_KEYS[f[0]]) + ' ' + f[2].map(v => displayValue(f[1], v, lang, t)).join(t('filters.or'))
           return (
             <li key={i} class="chip" data-filter={f[1]}>
@@ -340,6 +343,20 @@ function FilterChips() {
         </button>
       )}
     </div>
+  )
+}
+
+function SegmentChip({ ids, onRemove }) {
+  var { t } = useApp()
+  return (
+    <li class="chip" data-filter="segment">
+      <span>
+        {t('segments.chip')} <SegmentName ids={ids} />
+      </span>
+      <button type="button" class="chip-x" onClick={onRemove} aria-label={t('segments.remove')}>
+        <Icon name="close" size={14} />
+      </button>
+    </li>
   )
 }
 
