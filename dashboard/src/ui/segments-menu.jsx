@@ -80,7 +80,11 @@ export function SegmentsMenu({ onClose, dash, segments: l, reload }) {
           if (rest.length !== state.filters.length) set({ filters: rest })
         }} />}
         {!shared && !editing && !deleting && (
-          <SaveForm reload={reload} domain={domain} filters={expanded(state.filters, segs)} mayShare={canEdit} onSaved={s => apply(s)} />
+          <SaveForm reload={reload} domain={domain} filters={expanded(state.filters, segs)} mayShare={canEdit} onSaved={s => {
+            // The new segment holds the view's filters: it takes their place.
+            set({ filters: [['is', SEGMENT, [String(s.id)]]] })
+            onClose()
+          }} />
         )}
       </div>
     </Modal>
