@@ -13,6 +13,7 @@ import (
 
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/imports"
 	"github.com/sillage-analytics/sillage/query/stats"
 )
 
@@ -222,5 +223,60 @@ func TestEngineRefusesUnexpandedSegment(t *testing.T) {
 	_, err = (&stats.Engine{}).Run(context.Background(), sillage.Site{}, nil, q)
 	if err == nil || !strings.Contains(err.Error(), "segment filters are not available here") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// The raw export of a segment holds exactly the sessions the Stats API
+// counts as its visits, with their events.
+func TestRawExportBySegment(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	site, err := f.acc.SiteByDomain(ctx, "boutique.fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, filters := range []string{
+		`[["is","visit:device",["Mobile"]]]`,
+		`[["contains","event:page",["/produits"]],["is_not","visit:browser",["Chrome"]]]`,
+	} {
+		t.Run(filters, func(t *testing.T) {
+			fs, err := accounts.ParseSegmentFilters(json.RawMessage(filters))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sessions, params, err := stats.SessionsMatching(site, nil, fs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := t.TempDir() + "/raw.zip"
+			if err := imports.ExportRawSessions(ctx, f.acc.Engine, site, path, imports.FormatCSV, sessions, params); err != nil {
+				t.Fatal(err)
+			}
+			zr, err := zip.OpenReader(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer zr.Close()
+			lines := map[string]int{}
+			for _, zf := range zr.File {
+				r, _ := zf.Open()
+				b, _ := io.ReadAll(r)
+				lines[zf.Name] = strings.Count(string(b), "\n") - 1 // the header
+			}
+			var api struct {
+				Results []struct{ Metrics []float64 }
+			}
+			body := mustPost(t, f, `{"site_id":"boutique.fr","metrics":["visits","visitors"],"date_range":"all","filters":`+filters+`}`)
+			if err := json.Unmarshal(body, &api); err != nil {
+				t.Fatal(err)
+			}
+			visits := int(api.Results[0].Metrics[0])
+			if lines["sessions.csv"] != visits || visits == 0 {
+				t.Errorf("sessions.csv has %d sessions, the Stats API counts %d visits", lines["sessions.csv"], visits)
+			}
+			if lines["events.csv"] <= lines["sessions.csv"] {
+				t.Errorf("events.csv has %d events for %d sessions", lines["events.csv"], lines["sessions.csv"])
+			}
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -235,6 +236,16 @@ func matrixRows() []matrixRow {
 
 		{pattern: "GET /api/sites/{domain}/export/plausible", path: fixed("/api/sites/a.fr/export/plausible"), want: siteAdmin(200)},
 		{pattern: "GET /api/sites/{domain}/export/raw", path: fixed("/api/sites/a.fr/export/raw?format=csv"), want: siteOwner(200)},
+		{pattern: "GET /api/sites/{domain}/export/raw", variant: "a shared segment", path: func(f *matrixFixture) string {
+			return "/api/sites/a.fr/export/raw?format=csv&segment=" + f.segShared
+		}, want: siteOwner(200)},
+		// The viewer's personal segment does not exist for the owner.
+		{pattern: "GET /api/sites/{domain}/export/raw", variant: "another account's personal segment", path: func(f *matrixFixture) string {
+			return "/api/sites/a.fr/export/raw?format=csv&segment=" + f.segViewer
+		}, want: expect{403, 400, 403, 403, 401, 403, 403, 401}},
+		{pattern: "GET /api/sites/{domain}/export", variant: "a shared segment", path: func(f *matrixFixture) string {
+			return "/api/sites/a.fr/export?query=" + url.QueryEscape(`{"filters":[["is","segment",[`+f.segShared+`]]]}`)
+		}, want: siteRead(200)},
 
 		// The stats endpoints (query/query.go).
 		{pattern: "POST /api/v2/query", body: body(map[string]any{"site_id": "a.fr", "metrics": []string{"visitors", "pageviews"}, "date_range": "7d"}),

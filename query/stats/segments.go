@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
+
+	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/store"
 )
 
 // SegmentDim is the pseudo-dimension of a saved segment's filter,
@@ -142,4 +146,23 @@ func ParseFilters(raw json.RawMessage) ([]Filter, error) {
 		}
 	}
 	return out, nil
+}
+
+// SessionsMatching returns a statement that selects the ids of a site's
+// sessions with an event (engagement aside) that matches filters, over
+// all the stored time, and its parameters: what a segment selects, for
+// the raw export. filters are held to the Stats API's rules.
+func SessionsMatching(site sillage.Site, goals []Goal, filters []Filter) (string, store.Params, error) {
+	q := &Query{SiteID: site.Domain, Metrics: []string{MVisitors}, DateRange: DateRange{From: minDate, To: maxDate}, Filters: filters}
+	if err := q.Validate(); err != nil {
+		return "", nil, err
+	}
+	if err := q.checkExpanded(); err != nil {
+		return "", nil, err
+	}
+	from, _ := parseDate(minDate)
+	last, _ := parseDate(maxDate)
+	sp := span{from: from, to: last.AddDate(0, 0, 1), first: from, last: last}
+	b := newBuilder(&plan{siteID: site.ID, tz: "UTC", loc: time.UTC, span: sp, filters: filters, goals: goals, metrics: q.Metrics})
+	return "SELECT session_id FROM events WHERE " + eventsRange + " AND " + notEngagement + " AND " + b.where(filters, ctxEvents), b.params, nil
 }
