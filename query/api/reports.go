@@ -9,6 +9,7 @@ import (
 
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/query/stats"
 	"github.com/sillage-analytics/sillage/reports"
 )
 
@@ -163,7 +164,20 @@ func (a *API) previewReport(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("kind: weekly or monthly")
 	}
 	p, _ := reports.Previous(kind, a.now(), siteLocation(g.site))
-	rep, err := rs.Build(r.Context(), g.site, p)
+	// ?segment=<id>: the report restricted to a segment the member sees.
+	var seg *accounts.Segment
+	if raw := r.URL.Query().Get("segment"); raw != "" {
+		id, err := stats.SegmentID(raw)
+		if err != nil {
+			return badRequest("segment: %v", err)
+		}
+		sg, err := a.acc.SegmentFor(r.Context(), g.site.ID, id, g.acc.UserID)
+		if err != nil {
+			return err
+		}
+		seg = &sg
+	}
+	rep, err := rs.BuildSegment(r.Context(), g.site, p, seg)
 	if err != nil {
 		return err
 	}
