@@ -147,23 +147,17 @@ func fingerprint(r *http.Request) string {
 	return string(h.Sum(nil))
 }
 
-// authorize decides whether a request may read a site's stats, then waits
-// for its caller's turn (see Limits). When it returns ok, the request runs
+// authorizeAs decides whether a request may read a site's stats, then
+// waits for its caller's turn (see Limits), and tells who the caller is
+// (for the segments they may apply). When it returns ok, the request runs
 // and must call release when its statements are done; otherwise the
 // answer (401, 403, 404, 429…) is written. A caller refused moments ago
 // is refused again before Authorize runs any statement.
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request, domain string) (site sillage.Site, release func(), ok bool) {
-	site, _, release, ok = s.admitted(w, r, domain, nil)
-	return site, release, ok
-}
-
-// authorizeAs is authorize that also tells who the caller is, for the
-// segments they may apply.
 func (s *Server) authorizeAs(w http.ResponseWriter, r *http.Request, domain string) (site sillage.Site, acc api.Access, release func(), ok bool) {
 	return s.admitted(w, r, domain, nil)
 }
 
-// admitted is authorize whose authorization errors pass through mapErr
+// admitted is authorizeAs whose authorization errors pass through mapErr
 // first, when it is not nil.
 func (s *Server) admitted(w http.ResponseWriter, r *http.Request, domain string, mapErr func(error) error) (site sillage.Site, acc api.Access, release func(), ok bool) {
 	fp := fingerprint(r)
