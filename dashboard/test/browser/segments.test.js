@@ -92,6 +92,9 @@ describe('segments', () => {
         await p.goto(server.url + '/' + SITE + '?period=28d&f=is,segment,' + segmentID + '&f=is,country,FR&lang=' + lang)
         await settle(p)
         await until(async () => (await p.locator('.chip[data-filter="segment"] [data-segment-name]').innerText({ timeout: 2000 })).trim(), 'Mobile visitors', 'the chip ' + lang)
+        // Every panel has drawn its rows.
+        await until(() => p.locator('[aria-busy="true"], .skeleton-rows').count(), 0, 'the panels loaded ' + lang + ' ' + width, 60000)
+        await settle(p)
         await shot(p, `segments-dashboard-${lang}-${width}`)
         keep(`segments-dashboard-${lang}-${width}`)
         await p.locator('[data-segments]').click()
