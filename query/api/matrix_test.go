@@ -244,7 +244,7 @@ func matrixRows() []matrixRow {
 			return "/api/sites/a.fr/export/raw?format=csv&segment=" + f.segViewer
 		}, want: expect{403, 400, 403, 403, 401, 403, 403, 401}},
 		{pattern: "GET /api/sites/{domain}/export", variant: "a shared segment", path: func(f *matrixFixture) string {
-			return "/api/sites/a.fr/export?query=" + url.QueryEscape(`{"filters":[["is","segment",[`+f.segShared+`]]]}`)
+			return "/api/sites/a.fr/export?query=" + url.QueryEscape(`{"date_range":"7d","filters":[["is","segment",[`+f.segShared+`]]]}`)
 		}, want: siteRead(200)},
 
 		// The stats endpoints (query/query.go).
