@@ -149,8 +149,8 @@ func (s *Service) DeleteSiteData(ctx context.Context, siteID uint32) error {
 	return nil
 }
 
-// DeleteSite removes a site with its members, goals, funnels, shared links
-// and stored data. API keys keep the id in their scope, but it no longer
+// DeleteSite removes a site with its members, goals, funnels, shared links,
+// segments and stored data. API keys keep the id in their scope, but it no longer
 // names a site, and site ids are never reused.
 func (s *Service) DeleteSite(ctx context.Context, siteID uint32) error {
 	s.writes.Lock()
@@ -175,6 +175,7 @@ func (s *Service) DeleteSite(ctx context.Context, siteID uint32) error {
 		{"funnels", "site_id, id, name, steps, window_seconds"},
 		{"shared_links", "site_id, id, slug, name, password_hash"},
 		{"annotations", "site_id, id, day_from, day_to, text, category, author, created_at"},
+		{"segments", "site_id, id, owner_id, name, filters, shared, created_at"},
 	}
 	for _, t := range tombstones {
 		q := "INSERT INTO " + t.table + " (" + t.columns + ", updated_at, deleted) SELECT " + t.columns +

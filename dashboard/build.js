@@ -63,7 +63,9 @@ export async function files() {
   var all = {}
   for (var f of out.outputFiles) all[rel(f.path)] = Buffer.from(f.contents)
   var outputs = out.metafile.outputs
-  var entryKey = Object.keys(outputs).find(k => outputs[k].entryPoint && k.endsWith('.js'))
+  // Chunks loaded on demand are entry points too in the metafile: the
+  // application's is the one with its stylesheet.
+  var entryKey = Object.keys(outputs).find(k => outputs[k].entryPoint && outputs[k].cssBundle && k.endsWith('.js'))
   var entry = outputs[entryKey]
   var abs = k => resolve(process.cwd(), k)
   var firstLoad = new Set([rel(abs(entryKey)), rel(abs(entry.cssBundle))])

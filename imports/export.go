@@ -213,11 +213,11 @@ const (
 )
 
 // rawSQL selects every stored row of a site, sessions with their pages
-// finalised.
+// finalised; %s is where a restriction to some sessions goes.
 var rawSQL = map[string]string{
-	"events": "SELECT * FROM events WHERE site_id = {site:UInt32} ORDER BY ts",
+	"events": "SELECT * FROM events WHERE site_id = {site:UInt32}%s ORDER BY ts",
 	"sessions": "SELECT * EXCEPT (entry_page, exit_page), finalizeAggregation(entry_page) AS entry_page, finalizeAggregation(exit_page) AS exit_page" +
-		" FROM sessions FINAL WHERE site_id = {site:UInt32} ORDER BY session_start",
+		" FROM sessions FINAL WHERE site_id = {site:UInt32}%s ORDER BY session_start",
 }
 
 // ExportRaw writes every stored event and session of a site to a zip at
@@ -225,6 +225,13 @@ var rawSQL = map[string]string{
 // each file itself (INTO OUTFILE: the embedded engine writes local files),
 // streaming, so no row passes through Go's memory.
 func ExportRaw(ctx context.Context, e store.Engine, site sillage.Site, path, format string) error {
+	return ExportRawSessions(ctx, e, site, path, format, "", nil)
+}
+
+// ExportRawSessions is ExportRaw restricted to the sessions that sessions
+// selects (a statement of session ids with its params, as
+// stats.SessionsMatching writes for a segment); "" exports them all.
+func ExportRawSessions(ctx context.Context, e store.Engine, site sillage.Site, path, format, sessions string, params store.Params) error {
 	engineFormat := map[string]string{FormatParquet: "Parquet", FormatCSV: "CSVWithNames"}[format]
 	if engineFormat == "" {
 		return fmt.Errorf("raw export: format %q: parquet or csv", format)
@@ -245,8 +252,17 @@ func ExportRaw(ctx context.Context, e store.Engine, site sillage.Site, path, for
 	zw := zip.NewWriter(out)
 	for _, name := range []string{"events", "sessions"} {
 		file := filepath.Join(dir, name+"."+format)
-		q := rawSQL[name] + " INTO OUTFILE " + quote(file) + " FORMAT " + engineFormat
-		if err := e.Exec(ctx, q, store.Params{"site": site.ID}); err != nil {
+		restrict := ""
+		if sessions != "" {
+			restrict = " AND session_id IN (" + sessions + ")"
+		}
+		q := fmt.Sprintf(rawSQL[name], restrict) + " INTO OUTFILE " + quote(file) + " FORMAT " + engineFormat
+		ps := store.Params{}
+		for k, v := range params {
+			ps[k] = v
+		}
+		ps["site"] = site.ID
+		if err := e.Exec(ctx, q, ps); err != nil {
 			return fmt.Errorf("raw export of %s: %s: %w", site.Domain, name, err)
 		}
 		if err := addFile(zw, file, name+"."+format, format == FormatCSV); err != nil {

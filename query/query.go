@@ -148,22 +148,23 @@ func fingerprint(r *http.Request) string {
 	return string(h.Sum(nil))
 }
 
-// authorize decides whether a request may read a site's stats, then waits
-// for its caller's turn (see Limits). When it returns ok, the request runs
+// authorizeAs decides whether a request may read a site's stats, then
+// waits for its caller's turn (see Limits), and tells who the caller is
+// (for the segments they may apply). When it returns ok, the request runs
 // and must call release when its statements are done; otherwise the
 // answer (401, 403, 404, 429…) is written. A caller refused moments ago
 // is refused again before Authorize runs any statement.
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request, domain string) (site sillage.Site, release func(), ok bool) {
+func (s *Server) authorizeAs(w http.ResponseWriter, r *http.Request, domain string) (site sillage.Site, acc api.Access, release func(), ok bool) {
 	return s.admitted(w, r, domain, nil)
 }
 
-// admitted is authorize whose authorization errors pass through mapErr
+// admitted is authorizeAs whose authorization errors pass through mapErr
 // first, when it is not nil.
-func (s *Server) admitted(w http.ResponseWriter, r *http.Request, domain string, mapErr func(error) error) (site sillage.Site, release func(), ok bool) {
+func (s *Server) admitted(w http.ResponseWriter, r *http.Request, domain string, mapErr func(error) error) (site sillage.Site, acc api.Access, release func(), ok bool) {
 	fp := fingerprint(r)
 	if busy := s.admit.Recall(fp); busy != nil {
 		s.refuse(w, "", busy)
-		return sillage.Site{}, nil, false
+		return sillage.Site{}, api.Access{}, nil, false
 	}
 	site, acc, err := s.o.API.Authorize(r, domain)
 	if err != nil && mapErr != nil {
@@ -171,7 +172,7 @@ func (s *Server) admitted(w http.ResponseWriter, r *http.Request, domain string,
 	}
 	if err != nil {
 		s.fail(w, r, err)
-		return sillage.Site{}, nil, false
+		return sillage.Site{}, api.Access{}, nil, false
 	}
 	// A tenant makes keys and links at will: counting each alone would
 	// multiply its share, so all of an account's keys queue together, and
@@ -191,13 +192,13 @@ func (s *Server) admitted(w http.ResponseWriter, r *http.Request, domain string,
 	if errors.As(err, &busy) {
 		s.admit.Remember(fp, busy)
 		s.refuse(w, kind, busy)
-		return sillage.Site{}, nil, false
+		return sillage.Site{}, api.Access{}, nil, false
 	}
 	if err != nil {
 		// The client left while it waited: nobody reads an answer.
-		return sillage.Site{}, nil, false
+		return sillage.Site{}, api.Access{}, nil, false
 	}
-	return site, release, true
+	return site, acc, release, true
 }
 
 // Handler routes the service's requests.
@@ -282,11 +283,15 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 		s.failV2(w, r, err)
 		return
 	}
-	site, release, ok := s.authorize(w, r, q.SiteID)
+	site, acc, release, ok := s.authorizeAs(w, r, q.SiteID)
 	if !ok {
 		return
 	}
 	defer release()
+	if err := s.expandSegments(r, site, acc, q); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	goals, err := s.goals(r, site)
 	if err != nil {
 		s.fail(w, r, err)
@@ -331,12 +336,15 @@ func exportQuery(r *http.Request, domain string) (*stats.Query, error) {
 }
 
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
-	site, release, ok := s.authorize(w, r, r.PathValue("domain"))
+	site, acc, release, ok := s.authorizeAs(w, r, r.PathValue("domain"))
 	if !ok {
 		return
 	}
 	defer release()
 	q, err := exportQuery(r, site.Domain)
+	if err == nil {
+		err = s.expandSegments(r, site, acc, q)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -385,7 +393,7 @@ func (s *Server) exportAnnotations(r *http.Request, site sillage.Site, q *stats.
 }
 
 func (s *Server) funnel(w http.ResponseWriter, r *http.Request) {
-	site, release, ok := s.authorize(w, r, r.PathValue("domain"))
+	site, acc, release, ok := s.authorizeAs(w, r, r.PathValue("domain"))
 	if !ok {
 		return
 	}
@@ -424,6 +432,9 @@ func (s *Server) funnel(w http.ResponseWriter, r *http.Request) {
 	}
 	m["metrics"] = json.RawMessage(`["visitors"]`)
 	q, err := siteQuery(m, site.Domain, map[string]string{"date_range": `"30d"`})
+	if err == nil {
+		err = s.expandSegments(r, site, acc, q)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -434,6 +445,28 @@ func (s *Server) funnel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// expandSegments replaces the segment filters of q with the filters of
+// segments its caller sees (their own and the site's shared ones; the
+// shared ones alone through a shared link). A missing segment, another
+// site's and another account's personal one get the same answer, so that
+// an id tells nothing.
+func (s *Server) expandSegments(r *http.Request, site sillage.Site, acc api.Access, q *stats.Query) error {
+	if len(q.SegmentIDs()) == 0 {
+		return nil
+	}
+	reader := acc.UserID
+	if acc.Via == api.ViaSharedLink {
+		reader = ""
+	}
+	return q.ExpandSegments(func(id uint64) ([]stats.Filter, error) {
+		seg, err := s.o.Accounts.SegmentFor(r.Context(), site.ID, id, reader)
+		if errors.Is(err, accounts.ErrNotFound) {
+			return nil, &stats.QueryError{Field: "filters", Message: fmt.Sprintf("filters: segment %d does not exist or is not visible to you", id)}
+		}
+		return seg.Filters, err
+	})
 }
 
 func (s *Server) snippet(w http.ResponseWriter, r *http.Request) {

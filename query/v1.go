@@ -62,7 +62,7 @@ func (s *Server) v1Authorize(w http.ResponseWriter, r *http.Request, domain stri
 		httperr.Write(w, http.StatusBadRequest, httperr.Body{Error: "site_id: required: the domain of the site, as configured"})
 		return sillage.Site{}, nil, false
 	}
-	return s.admitted(w, r, domain, func(err error) error {
+	site, _, release, ok := s.admitted(w, r, domain, func(err error) error {
 		if r.Header.Get("Authorization") == "" {
 			return err
 		}
@@ -71,6 +71,7 @@ func (s *Server) v1Authorize(w http.ResponseWriter, r *http.Request, domain stri
 		}
 		return err
 	})
+	return site, release, ok
 }
 
 // v1AuthError is an error of Authorize that v1 answers with 401.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/query/stats"
 )
 
@@ -23,6 +24,8 @@ type Report struct {
 	Goals   []GoalRow
 	// Sampled is the percent of visitors read when the range was sampled.
 	Sampled float64
+	// Segment names the saved segment the report is restricted to.
+	Segment string
 }
 
 // Metric is a number and how it moved since the period before: percent for
@@ -51,6 +54,15 @@ type GoalRow struct {
 // Build queries the report of a site over a period, with the engine the
 // dashboard uses.
 func (s *Service) Build(ctx context.Context, site sillage.Site, p Period) (*Report, error) {
+	return s.BuildSegment(ctx, site, p, nil)
+}
+
+// BuildSegment is Build restricted to a saved segment (nil: the whole site).
+func (s *Service) BuildSegment(ctx context.Context, site sillage.Site, p Period, seg *accounts.Segment) (*Report, error) {
+	var filters []stats.Filter
+	if seg != nil {
+		filters = seg.Filters
+	}
 	goals, err := s.goals(ctx, site.ID)
 	if err != nil {
 		return nil, err
@@ -58,9 +70,12 @@ func (s *Service) Build(ctx context.Context, site sillage.Site, p Period) (*Repo
 	rng := stats.DateRange{From: p.From.String(), To: p.To.String()}
 	prev := p.before()
 	r := &Report{Site: site, Period: p}
+	if seg != nil {
+		r.Segment = seg.Name
+	}
 
 	agg, err := s.stats().Run(ctx, site, goals, &stats.Query{
-		SiteID: site.Domain, DateRange: rng,
+		SiteID: site.Domain, DateRange: rng, Filters: filters,
 		Metrics: []string{stats.MVisitors, stats.MPageviews, stats.MBounceRate, stats.MVisitDuration},
 		Include: stats.Include{Comparisons: &stats.Comparisons{Mode: "custom",
 			DateRange: &stats.DateRange{From: prev.From.String(), To: prev.To.String()}}},
@@ -81,7 +96,7 @@ func (s *Service) Build(ctx context.Context, site sillage.Site, p Period) (*Repo
 		}
 	}
 
-	src, err := s.top(ctx, site, goals, rng, "visit:source", []string{stats.MVisitors})
+	src, err := s.top(ctx, site, goals, filters, rng, "visit:source", []string{stats.MVisitors})
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +104,7 @@ func (s *Service) Build(ctx context.Context, site sillage.Site, p Period) (*Repo
 		v, _ := num(x.Metrics[0])
 		r.Sources = append(r.Sources, Row{Name: fmt.Sprint(x.Dimensions[0]), Visitors: uint64(v)})
 	}
-	pages, err := s.top(ctx, site, goals, rng, "event:page", []string{stats.MVisitors, stats.MPageviews})
+	pages, err := s.top(ctx, site, goals, filters, rng, "event:page", []string{stats.MVisitors, stats.MPageviews})
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +114,7 @@ func (s *Service) Build(ctx context.Context, site sillage.Site, p Period) (*Repo
 		r.Pages = append(r.Pages, Row{Name: fmt.Sprint(x.Dimensions[0]), Visitors: uint64(v), Pageviews: uint64(pv)})
 	}
 	if len(goals) > 0 {
-		gs, err := s.top(ctx, site, goals, rng, "event:goal",
+		gs, err := s.top(ctx, site, goals, filters, rng, "event:goal",
 			[]string{stats.MVisitors, stats.MEvents, stats.MConversionRate, stats.MTotalRevenue})
 		if err != nil {
 			return nil, err
@@ -120,9 +135,9 @@ func (s *Service) Build(ctx context.Context, site sillage.Site, p Period) (*Repo
 }
 
 // top is a breakdown's first TopN rows by visitors.
-func (s *Service) top(ctx context.Context, site sillage.Site, goals []stats.Goal, rng stats.DateRange, dim string, metrics []string) ([]stats.Result, error) {
+func (s *Service) top(ctx context.Context, site sillage.Site, goals []stats.Goal, filters []stats.Filter, rng stats.DateRange, dim string, metrics []string) ([]stats.Result, error) {
 	resp, err := s.stats().Run(ctx, site, goals, &stats.Query{
-		SiteID: site.Domain, DateRange: rng, Metrics: metrics, Dimensions: []string{dim},
+		SiteID: site.Domain, DateRange: rng, Filters: filters, Metrics: metrics, Dimensions: []string{dim},
 		OrderBy:    []stats.OrderBy{{Key: stats.MVisitors, Direction: "desc"}, {Key: dim, Direction: "asc"}},
 		Pagination: stats.Pagination{Limit: TopN},
 	})

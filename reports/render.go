@@ -25,6 +25,7 @@ var words = map[string]map[string]string{
 		"unsub":     "Unsubscribe",
 		"sampled":   "Estimated from a %s sample of the visitors.",
 		"time_zone": "Time zone: %s.",
+		"segment":   "segment “%s”",
 	},
 	"fr": {
 		"weekly": "Rapport hebdomadaire", "monthly": "Rapport mensuel",
@@ -40,6 +41,7 @@ var words = map[string]map[string]string{
 		"unsub":     "Se désabonner",
 		"sampled":   "Estimé sur un échantillon de %s des visiteurs.",
 		"time_zone": "Fuseau horaire : %s.",
+		"segment":   "segment « %s »",
 	},
 }
 
@@ -107,6 +109,10 @@ func (r *Report) Render(lang, dashboardURL, unsubscribeURL string) (Rendered, er
 		Why:      fmt.Sprintf(w["why"], r.Site.Domain),
 		TimeZone: fmt.Sprintf(w["time_zone"], r.Site.Timezone),
 		Empty:    r.Visitors.Value == 0 && r.Pageviews.Value == 0,
+	}
+	if r.Segment != "" {
+		// The period line says which visitors the numbers count.
+		v.Period += " · " + fmt.Sprintf(w["segment"], r.Segment)
 	}
 	v.Compare = w["vs_week"]
 	if r.Period.Kind == Monthly {

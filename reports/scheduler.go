@@ -127,10 +127,11 @@ func (sc *Scheduler) Tick(ctx context.Context) error {
 				sc.done[d.key] = true
 				continue
 			}
-			bk := strconv.FormatUint(uint64(d.site.ID), 10) + ":" + string(d.p.Kind) + ":" + d.p.From.String()
+			bk := strconv.FormatUint(uint64(d.site.ID), 10) + ":" + string(d.p.Kind) + ":" + d.p.From.String() +
+				":" + strconv.FormatUint(d.sub.SegmentID, 10)
 			rep, ok := built[bk]
 			if !ok {
-				if rep, err = s.Build(ctx, d.site, d.p); err != nil {
+				if rep, err = s.buildFor(ctx, d.site, d.p, d.sub); err != nil {
 					errs = append(errs, err)
 					sc.later(d.key, now)
 					continue
@@ -178,6 +179,19 @@ func (sc *Scheduler) Tick(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// buildFor builds the report a subscription receives: restricted to its
+// segment, which must still be one its recipient may see.
+func (s *Service) buildFor(ctx context.Context, site sillage.Site, p Period, sub Subscription) (*Report, error) {
+	if sub.SegmentID == 0 {
+		return s.Build(ctx, site, p)
+	}
+	seg, err := s.Accounts.SegmentFor(ctx, site.ID, sub.SegmentID, sub.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("report of %s: segment %d: %w", site.Domain, sub.SegmentID, err)
+	}
+	return s.BuildSegment(ctx, site, p, &seg)
 }
 
 // later backs a failed key off: 1, 2, 4… minutes, at most an hour.

@@ -30,6 +30,9 @@ type Subscription struct {
 	Email  string // the address mail goes to
 	UserID string // the member's account; empty for an address an owner added
 	Lang   string // "en" or "fr"
+	// SegmentID restricts the report to a saved segment of the site (a
+	// shared one, or the member's own); 0 reports the whole site.
+	SegmentID uint64
 }
 
 // Lang normalises a language to one the reports are written in.
@@ -77,7 +80,33 @@ func (s *Service) setSubscription(ctx context.Context, sub Subscription, deleted
 	if err != nil {
 		return fmt.Errorf("write %s report subscription of site %d: %w", sub.Kind, sub.SiteID, err)
 	}
+	seg := sub.SegmentID
+	if deleted {
+		seg = 0
+	}
+	err = s.Engine.Exec(ctx, `INSERT INTO report_segments (site_id, kind, email, user_id, segment_id, updated_at)
+		VALUES ({site:UInt32}, {kind:String}, {email:String}, {user:UUID}, {seg:UInt64}, {now:DateTime64(6, 'UTC')})`,
+		store.Params{"site": sub.SiteID, "kind": string(sub.Kind), "email": email, "user": user, "seg": seg, "now": now})
+	if err != nil {
+		return fmt.Errorf("write the segment of the %s report subscription of site %d: %w", sub.Kind, sub.SiteID, err)
+	}
 	return nil
+}
+
+// SegmentUses lists a site's live subscriptions whose reports are
+// restricted to a segment.
+func (s *Service) SegmentUses(ctx context.Context, siteID uint32, segmentID uint64) ([]Subscription, error) {
+	subs, err := s.Subscriptions(ctx, siteID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Subscription
+	for _, sub := range subs {
+		if sub.SegmentID == segmentID {
+			out = append(out, sub)
+		}
+	}
+	return out, nil
 }
 
 // Subscribe adds a subscription, or changes its language.
@@ -96,8 +125,10 @@ func (s *Service) Unsubscribe(ctx context.Context, sub Subscription) error {
 // with the membership.
 func (s *Service) Subscriptions(ctx context.Context, siteID uint32) ([]Subscription, error) {
 	rows, err := s.Engine.Query(ctx, `SELECT r.site_id, r.kind, if(r.user_id = toUUID({nil:String}), r.email, u.email), 
-			if(r.user_id = toUUID({nil:String}), '', toString(r.user_id)), r.lang
+			if(r.user_id = toUUID({nil:String}), '', toString(r.user_id)), r.lang, ifNull(g.segment_id, 0)
 		FROM report_subscriptions AS r FINAL
+		LEFT JOIN (SELECT site_id, kind, email, user_id, segment_id FROM report_segments FINAL) AS g
+			ON g.site_id = r.site_id AND g.kind = r.kind AND g.email = r.email AND g.user_id = r.user_id
 		LEFT JOIN (SELECT id, email FROM users FINAL WHERE deleted = 0) AS u ON u.id = r.user_id
 		LEFT JOIN (SELECT site_id, user_id, 1 AS live FROM memberships FINAL WHERE deleted = 0) AS m
 			ON m.user_id = r.user_id AND m.site_id = r.site_id
@@ -112,7 +143,7 @@ func (s *Service) Subscriptions(ctx context.Context, siteID uint32) ([]Subscript
 	for rows.Next() {
 		var sub Subscription
 		var kind string
-		if err := rows.Scan(&sub.SiteID, &kind, &sub.Email, &sub.UserID, &sub.Lang); err != nil {
+		if err := rows.Scan(&sub.SiteID, &kind, &sub.Email, &sub.UserID, &sub.Lang, &sub.SegmentID); err != nil {
 			return nil, fmt.Errorf("list report subscriptions: %w", err)
 		}
 		sub.Kind = Kind(kind)
@@ -195,7 +226,7 @@ func (s *Service) LookupUnsubscribe(ctx context.Context, tok string) (Unsubscrip
 			addr = user.Email
 		}
 	}
-	u.Email = maskEmail(addr)
+	u.Email = MaskEmail(addr)
 	return u, nil
 }
 
@@ -210,8 +241,8 @@ func (s *Service) UnsubscribeByToken(ctx context.Context, tok string) (Unsubscri
 	return u, s.Unsubscribe(ctx, u.sub)
 }
 
-// maskEmail keeps the first letter of the local part and the domain.
-func maskEmail(e string) string {
+// MaskEmail keeps the first letter of the local part and the domain.
+func MaskEmail(e string) string {
 	local, domain, ok := strings.Cut(e, "@")
 	if !ok || local == "" {
 		return ""

@@ -54,7 +54,7 @@ describe('messages', () => {
       for (var [k, m] of Object.entries(dict)) for (var s of typeof m === 'string' ? [m] : Object.values(m)) assert.ok(s.trim(), `${lang} ${k} is empty`)
     // Identical strings are fine only where the word is the same.
     var same = Object.keys(en).filter(k => typeof en[k] === 'string' && en[k] === fr[k])
-    var allowed = new Set(['app.title', 'dash.site', 'panel.sources', 'panel.pages', 'tab.sources', 'tab.utm', 'dim.page', 'dim.source', 'filters.operator', 'help.action', 'stats.points', 'details.range', 'channel.Direct', 'channel.Display', 'channel.Audio', 'channel.SMS', 'live.pages', 'live.sources'])
+    var allowed = new Set(['app.title', 'dash.site', 'panel.sources', 'panel.pages', 'tab.sources', 'tab.utm', 'dim.page', 'dim.source', 'filters.operator', 'help.action', 'stats.points', 'details.range', 'channel.Direct', 'channel.Display', 'channel.Audio', 'channel.SMS', 'live.pages', 'live.sources', 'segments.title', 'segments.chip'])
     assert.deepEqual(same.filter(k => !allowed.has(k)), [])
   })
 

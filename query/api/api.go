@@ -279,6 +279,7 @@ func (a *API) routes() {
 	a.reportRoutes()
 	a.liveRoutes()
 	a.annotationRoutes()
+	a.segmentRoutes()
 }
 
 // clientIP is the client's address behind the trusted proxies.

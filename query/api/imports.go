@@ -9,7 +9,10 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/imports"
+	"github.com/sillage-analytics/sillage/query/stats"
+	"github.com/sillage-analytics/sillage/store"
 )
 
 // MaxUploadBytes bounds an uploaded import file. Plausible's export of a
@@ -205,6 +208,29 @@ func (a *API) exportRaw(w http.ResponseWriter, r *http.Request) error {
 	if format != imports.FormatParquet && format != imports.FormatCSV {
 		return badRequest("format: parquet or csv")
 	}
+	// ?segment=<id>: the sessions of a segment the caller sees.
+	var sessions string
+	var params store.Params
+	if raw := r.URL.Query().Get("segment"); raw != "" {
+		id, err := stats.SegmentID(raw)
+		if err != nil {
+			return badRequest("segment: %v", err)
+		}
+		seg, err := a.acc.SegmentFor(r.Context(), site.ID, id, granted(r).acc.UserID)
+		if errors.Is(err, accounts.ErrNotFound) {
+			return badRequest("segment: segment %d does not exist or is not visible to you", id)
+		}
+		if err != nil {
+			return err
+		}
+		goals, err := a.acc.Goals(r.Context(), site.ID)
+		if err != nil {
+			return err
+		}
+		if sessions, params, err = stats.SessionsMatching(site, goals, seg.Filters); err != nil {
+			return badRequest("segment %d: %v", id, err)
+		}
+	}
 	release, ok := m.ExportSlot(site.ID)
 	if !ok {
 		w.Header().Set("Retry-After", "60")
@@ -220,7 +246,7 @@ func (a *API) exportRaw(w http.ResponseWriter, r *http.Request) error {
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
-	if err := imports.ExportRaw(r.Context(), a.engine, site, tmp.Name(), format); err != nil {
+	if err := imports.ExportRawSessions(r.Context(), a.engine, site, tmp.Name(), format, sessions, params); err != nil {
 		return err
 	}
 	f, err := os.Open(tmp.Name())

@@ -8,12 +8,15 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -31,6 +34,7 @@ import (
 	"github.com/sillage-analytics/sillage/imports"
 	"github.com/sillage-analytics/sillage/query"
 	"github.com/sillage-analytics/sillage/query/api"
+	"github.com/sillage-analytics/sillage/query/stats"
 	"github.com/sillage-analytics/sillage/reports"
 	"github.com/sillage-analytics/sillage/store"
 	"github.com/sillage-analytics/sillage/store/storetest"
@@ -266,6 +270,16 @@ func matrixRows() []matrixRow {
 
 		{pattern: "GET /api/sites/{domain}/export/plausible", path: fixed("/api/sites/a.fr/export/plausible"), want: siteAdmin(200)},
 		{pattern: "GET /api/sites/{domain}/export/raw", path: fixed("/api/sites/a.fr/export/raw?format=csv"), want: siteOwner(200)},
+		{pattern: "GET /api/sites/{domain}/export/raw", variant: "a shared segment", path: func(f *matrixFixture) string {
+			return "/api/sites/a.fr/export/raw?format=csv&segment=" + f.segShared
+		}, want: siteOwner(200)},
+		// The viewer's personal segment does not exist for the owner.
+		{pattern: "GET /api/sites/{domain}/export/raw", variant: "another account's personal segment", path: func(f *matrixFixture) string {
+			return "/api/sites/a.fr/export/raw?format=csv&segment=" + f.segViewer
+		}, want: expect{403, 400, 403, 403, 401, 403, 403, 401}},
+		{pattern: "GET /api/sites/{domain}/export", variant: "a shared segment", path: func(f *matrixFixture) string {
+			return "/api/sites/a.fr/export?query=" + url.QueryEscape(`{"date_range":"7d","filters":[["is","segment",[`+f.segShared+`]]]}`)
+		}, want: siteRead(200)},
 
 		// The stats endpoints (query/query.go).
 		{pattern: "POST /api/v2/query", body: body(map[string]any{"site_id": "a.fr", "metrics": []string{"visitors", "pageviews"}, "date_range": "7d"}),
@@ -302,6 +316,40 @@ func matrixRows() []matrixRow {
 		{pattern: "PUT /api/sites/{domain}/alerts", path: fixed("/api/sites/a.fr/alerts"),
 			body: body(map[string]any{"spike_visitors": 100, "drop": true, "cooldown_hours": 24, "lang": "en", "recipients": []string{"viewer@a.fr"}}),
 			want: siteAdmin(200)},
+		// Segments: members keep personal ones, admins and owners manage
+		// the shared ones; keys and links read the ones they see. Another
+		// account's personal segment does not exist for the caller.
+		{pattern: "GET /api/sites/{domain}/segments", path: fixed("/api/sites/a.fr/segments"), want: siteRead(200)},
+		{pattern: "POST /api/sites/{domain}/segments", variant: "personal", path: fixed("/api/sites/a.fr/segments"),
+			body: body(map[string]any{"name": "FR", "filters": []any{[]any{"is", "visit:country", []string{"FR"}}}}),
+			want: expect{403, 201, 201, 201, 403, 403, 403, 401}},
+		{pattern: "POST /api/sites/{domain}/segments", variant: "shared", path: fixed("/api/sites/a.fr/segments"),
+			body: body(map[string]any{"name": "FR", "shared": true, "filters": []any{[]any{"is", "visit:country", []string{"FR"}}}}),
+			want: expect{403, 201, 201, 403, 403, 403, 403, 401}},
+		{pattern: "PATCH /api/sites/{domain}/segments/{id}", variant: "shared", path: func(f *matrixFixture) string {
+			return "/api/sites/a.fr/segments/" + f.segShared
+		}, body: body(map[string]string{"name": "Renamed"}), want: expect{403, 200, 200, 403, 403, 403, 403, 401}},
+		{pattern: "PATCH /api/sites/{domain}/segments/{id}", variant: "the viewer's personal", path: func(f *matrixFixture) string {
+			return "/api/sites/a.fr/segments/" + f.segViewer
+		}, body: body(map[string]string{"name": "Renamed"}), want: expect{403, 404, 404, 200, 404, 404, 403, 401}},
+		{pattern: "DELETE /api/sites/{domain}/segments/{id}", variant: "shared", path: func(f *matrixFixture) string {
+			return "/api/sites/a.fr/segments/" + f.segShared
+		}, want: expect{403, 204, 204, 403, 403, 403, 403, 401}},
+		{pattern: "DELETE /api/sites/{domain}/segments/{id}", variant: "used by a report", path: func(f *matrixFixture) string {
+			return "/api/sites/a.fr/segments/" + f.segReported
+		}, want: expect{403, 409, 409, 403, 403, 403, 403, 401}},
+		{pattern: "DELETE /api/sites/{domain}/segments/{id}", variant: "the viewer's personal", path: func(f *matrixFixture) string {
+			return "/api/sites/a.fr/segments/" + f.segViewer
+		}, want: expect{403, 404, 404, 204, 404, 404, 403, 401}},
+		{pattern: "POST /api/v2/query", variant: "a shared segment", body: func(f *matrixFixture) any {
+			return map[string]any{"site_id": "a.fr", "metrics": []string{"visitors"}, "date_range": "7d",
+				"filters": []any{[]any{"is", "segment", []json.RawMessage{json.RawMessage(f.segShared)}}}}
+		}, want: siteRead(200)},
+		{pattern: "POST /api/v2/query", variant: "the viewer's personal segment", body: func(f *matrixFixture) any {
+			return map[string]any{"site_id": "a.fr", "metrics": []string{"visitors"}, "date_range": "7d",
+				"filters": []any{[]any{"is", "segment", []json.RawMessage{json.RawMessage(f.segViewer)}}}}
+		}, want: expect{403, 400, 400, 200, 400, 400, 403, 401}},
+
 		{pattern: "GET /api/reports/unsubscribe/{token}", path: func(f *matrixFixture) string { return "/api/reports/unsubscribe/" + f.unsubToken },
 			want: public(200)},
 		{pattern: "POST /api/reports/unsubscribe/{token}", path: func(f *matrixFixture) string { return "/api/reports/unsubscribe/" + f.unsubToken },
@@ -346,6 +394,8 @@ type matrixFixture struct {
 	unsubToken                                                  string
 	importID                                                    string
 	annotationID                                                string
+
+	segShared, segViewer, segReported                           string // segment ids
 
 	secrets []string // what no answer may contain
 	tables  []string // the tables reset() restores
@@ -432,6 +482,15 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	must(err)
 	f.annotationID = note.ID
 	f.goalID3 = g3.ID
+	country := []stats.Filter{{Op: "is", Dimension: "visit:country", Values: []string{"FR"}}}
+	shared, err := acc.AddSegment(ctx, accounts.Segment{SiteID: siteA.ID, OwnerID: owner.ID, Name: "Shared", Filters: country, Shared: true})
+	must(err)
+	personal, err := acc.AddSegment(ctx, accounts.Segment{SiteID: siteA.ID, OwnerID: viewer.ID, Name: "Mine", Filters: country})
+	must(err)
+	reported, err := acc.AddSegment(ctx, accounts.Segment{SiteID: siteA.ID, OwnerID: owner.ID, Name: "Reported", Filters: country, Shared: true})
+	must(err)
+	must(rs.Subscribe(ctx, reports.Subscription{SiteID: siteA.ID, Kind: reports.Monthly, Email: "cmo@client.fr", SegmentID: reported.ID}))
+	f.segShared, f.segViewer, f.segReported = fmt.Sprint(shared.ID), fmt.Sprint(personal.ID), fmt.Sprint(reported.ID)
 	f.goalID, f.goalID2, f.funnelID, f.linkID, f.linkSlug, f.keyID = g1.ID, g2.ID, fn.ID, link.ID, link.Slug, key.ID
 	f.invitationID, f.invitationToken, f.resetToken = inv.ID, invToken, resetToken
 
@@ -621,6 +680,8 @@ func checkMatrixCoversRoutes(t *testing.T, rows []matrixRow) {
 	}
 	f := &matrixFixture{goalID: "g", goalID2: "g2", goalID3: "g3", funnelID: "f", linkID: "l", linkSlug: "s", keyID: "k",
 		invitationID: "i", invitationToken: "t", resetToken: "r", unsubToken: "u", importID: "1", annotationID: "n"}
+
+		invitationID: "i", invitationToken: "t", resetToken: "r", unsubToken: "u", importID: "1", segShared: "1", segViewer: "2", segReported: "3"}
 	for _, row := range rows {
 		if !slices.Contains(registered, row.pattern) {
 			t.Errorf("the matrix has a row for %s, which the service does not register", row.pattern)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/query/stats"
 	"github.com/sillage-analytics/sillage/reports"
 )
 
@@ -49,16 +50,20 @@ func (a *API) reportsService() (*reports.Service, error) {
 }
 
 type recipientJSON struct {
-	Kind   reports.Kind `json:"kind"`
-	Email  string       `json:"email"`
-	Member bool         `json:"member"`
-	Lang   string       `json:"lang"`
+	Kind    reports.Kind `json:"kind"`
+	Email   string       `json:"email"`
+	Member  bool         `json:"member"`
+	Lang    string       `json:"lang"`
+	Segment uint64       `json:"segment,omitempty"` // a shared segment the report is restricted to
 }
 
 type myReportsJSON struct {
 	Weekly  bool   `json:"weekly"`
 	Monthly bool   `json:"monthly"`
 	Lang    string `json:"lang"`
+	// Segment restricts the member's reports to a segment they see (0:
+	// the whole site).
+	Segment uint64 `json:"segment,omitempty"`
 }
 
 func (a *API) getReports(w http.ResponseWriter, r *http.Request) error {
@@ -85,8 +90,9 @@ func (a *API) getReports(w http.ResponseWriter, r *http.Request) error {
 				mine.Monthly = true
 			}
 			mine.Lang = s.Lang
+			mine.Segment = s.SegmentID
 		}
-		recipients = append(recipients, recipientJSON{Kind: s.Kind, Email: s.Email, Member: s.UserID != "", Lang: s.Lang})
+		recipients = append(recipients, recipientJSON{Kind: s.Kind, Email: s.Email, Member: s.UserID != "", Lang: s.Lang, Segment: s.SegmentID})
 	}
 	out := map[string]any{"mail": rs.CanSend(), "mine": mine}
 	// The addresses of others are the owners' to see.
@@ -118,11 +124,14 @@ func (a *API) putMyReports(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
+	if err := a.reportSegment(r, g.site.ID, in.Segment, g.acc.UserID); err != nil {
+		return err
+	}
 	for _, k := range []struct {
 		kind reports.Kind
 		on   bool
 	}{{reports.Weekly, in.Weekly}, {reports.Monthly, in.Monthly}} {
-		sub := reports.Subscription{SiteID: g.site.ID, Kind: k.kind, UserID: g.acc.UserID, Lang: in.Lang}
+		sub := reports.Subscription{SiteID: g.site.ID, Kind: k.kind, UserID: g.acc.UserID, Lang: in.Lang, SegmentID: in.Segment}
 		if k.on {
 			err = rs.Subscribe(r.Context(), sub)
 		} else {
@@ -155,7 +164,20 @@ func (a *API) previewReport(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("kind: weekly or monthly")
 	}
 	p, _ := reports.Previous(kind, a.now(), siteLocation(g.site))
-	rep, err := rs.Build(r.Context(), g.site, p)
+	// ?segment=<id>: the report restricted to a segment the member sees.
+	var seg *accounts.Segment
+	if raw := r.URL.Query().Get("segment"); raw != "" {
+		id, err := stats.SegmentID(raw)
+		if err != nil {
+			return badRequest("segment: %v", err)
+		}
+		sg, err := a.acc.SegmentFor(r.Context(), g.site.ID, id, g.acc.UserID)
+		if err != nil {
+			return err
+		}
+		seg = &sg
+	}
+	rep, err := rs.BuildSegment(r.Context(), g.site, p, seg)
 	if err != nil {
 		return err
 	}
@@ -190,11 +212,14 @@ func (a *API) addReportRecipient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return badRequest("email: %v", err)
 	}
-	sub := reports.Subscription{SiteID: g.site.ID, Kind: in.Kind, Email: email, Lang: in.Lang}
+	if err := a.reportSegment(r, g.site.ID, in.Segment, ""); err != nil {
+		return err
+	}
+	sub := reports.Subscription{SiteID: g.site.ID, Kind: in.Kind, Email: email, Lang: in.Lang, SegmentID: in.Segment}
 	if err := rs.Subscribe(r.Context(), sub); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, recipientJSON{Kind: in.Kind, Email: email, Lang: reports.Lang(in.Lang)})
+	writeJSON(w, http.StatusCreated, recipientJSON{Kind: in.Kind, Email: email, Lang: reports.Lang(in.Lang), Segment: in.Segment})
 	return nil
 }
 

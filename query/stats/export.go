@@ -74,6 +74,9 @@ func exportReports() []report {
 // pagination are ignored. Each file holds at most 100 000 rows. Extra
 // files (annotations.csv) follow the reports.
 func (e *Engine) Export(ctx context.Context, site sillage.Site, goals []Goal, q *Query, w io.Writer, extra ...ExportFile) error {
+	if err := q.checkExpanded(); err != nil {
+		return err
+	}
 	zw := zip.NewWriter(w)
 	pageviews := map[string]uint64{}
 	for _, r := range exportReports() {

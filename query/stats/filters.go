@@ -37,7 +37,7 @@ func (f Filter) MarshalJSON() ([]byte, error) {
 	switch {
 	case isLeafOp(f.Op):
 		var values any = f.Values
-		if f.Dimension == "visit:city" {
+		if f.Dimension == "visit:city" || f.Dimension == SegmentDim {
 			ids := make([]json.Number, len(f.Values))
 			for i, v := range f.Values {
 				ids[i] = json.Number(v)
@@ -64,6 +64,18 @@ func (f Filter) MarshalJSON() ([]byte, error) {
 		}
 		return json.Marshal([]any{f.Op, child})
 	}
+}
+
+// UnmarshalJSON reads a filter as a request's, without the rules that
+// Validate applies.
+func (f *Filter) UnmarshalJSON(b []byte) error {
+	leaves := 0
+	g, err := parseFilter(b, "filter", 1, &leaves)
+	if err != nil {
+		return err
+	}
+	*f = g
+	return nil
 }
 
 // parseFilter reads one filter of a request; field names its place in the
@@ -132,7 +144,7 @@ func parseFilter(b json.RawMessage, field string, depth int, leaves *int) (Filte
 			continue
 		}
 		var n json.Number
-		if f.Dimension == "visit:city" && json.Unmarshal(v, &n) == nil {
+		if (f.Dimension == "visit:city" || f.Dimension == SegmentDim) && json.Unmarshal(v, &n) == nil {
 			f.Values = append(f.Values, n.String())
 			continue
 		}
@@ -198,6 +210,9 @@ func validateNode(f *Filter, field string, depth int, top bool, leaves *int) err
 	*leaves++
 	if *leaves > maxFilterLeaves {
 		return qerr(field, "more than %d filters", maxFilterLeaves)
+	}
+	if f.Dimension == SegmentDim {
+		return validateSegmentFilter(f, field, depth)
 	}
 	if !validDimension(f.Dimension) || isTimeDim(f.Dimension) {
 		return qerr(field+"[1]", "unknown filter dimension %s", clipString(f.Dimension))

@@ -75,6 +75,9 @@ func (e *Engine) Funnel(ctx context.Context, site sillage.Site, steps []Goal, wi
 	if err := fq.Validate(); err != nil {
 		return nil, err
 	}
+	if err := fq.checkExpanded(); err != nil {
+		return nil, err
+	}
 	for i, f := range fq.Filters {
 		if eventFilterOutsideHasDone(f) {
 			return nil, qerr(fmt.Sprintf("filters[%d]", i), "funnels take visit filters (and has_done/has_not_done) only")

@@ -184,6 +184,9 @@ func (e *Engine) Run(ctx context.Context, site sillage.Site, goals []Goal, q *Qu
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	if err := q.checkExpanded(); err != nil {
+		return nil, err
+	}
 	loc, today, sp, err := e.resolve(ctx, site, q)
 	if err != nil {
 		return nil, err

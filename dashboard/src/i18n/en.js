@@ -150,6 +150,9 @@ export default {
   'graph.time': 'Time',
   'graph.compared': 'Compared period',
 
+  'segments.title': 'Segments',
+  'segments.chip': 'Segment',
+  'segments.remove': 'Remove the segment',
   'filters.add': 'Filter',
   'filters.active': 'Active filters',
   'filters.apply': 'Apply the filter',

@@ -150,6 +150,9 @@ export default {
   'graph.time': 'Moment',
   'graph.compared': 'Période comparée',
 
+  'segments.title': 'Segments',
+  'segments.chip': 'Segment',
+  'segments.remove': 'Retirer le segment',
   'filters.add': 'Filtrer',
   'filters.active': 'Filtres actifs',
   'filters.apply': 'Appliquer le filtre',

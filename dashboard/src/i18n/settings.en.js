@@ -194,4 +194,18 @@ export default {
   'exports.intro': 'Take your numbers elsewhere: daily aggregates in Plausible\'s CSV format (another Sillage or Plausible imports them), or every stored event and session.',
   'exports.plausible': 'Aggregates (Plausible CSV)',
   'exports.raw': 'Raw data ({format})',
+  // The segments menu (ui/segments-menu.jsx).
+  'segments.none': 'No saved segment yet.',
+  'segments.shared': 'Shared with the site',
+  'segments.personal': 'Personal',
+  'segments.save': 'Save the current filters as a segment',
+  'segments.saveHint': 'Add filters, then save them here as a segment.',
+  'segments.name': 'Name',
+  'segments.shareWithSite': "Share with the site's members",
+  'segments.saveButton': 'Save',
+  'segments.rename': 'Rename or share {name}',
+  'segments.renameTitle': 'Change {name}',
+  'segments.delete': 'Delete {name}',
+  'segments.deleteConfirm': 'Delete the segment {name}? The filters of the dashboard stay as they are.',
+  'segments.deleteButton': 'Delete',
 }

@@ -194,4 +194,18 @@ export default {
   'exports.intro': 'Emportez vos chiffres : agrégats quotidiens au format CSV de Plausible (qu\'un autre Sillage ou Plausible importe), ou chaque événement et session stockés.',
   'exports.plausible': 'Agrégats (CSV Plausible)',
   'exports.raw': 'Données brutes ({format})',
+  // The segments menu (ui/segments-menu.jsx).
+  'segments.none': 'Aucun segment enregistré.',
+  'segments.shared': 'Partagés avec le site',
+  'segments.personal': 'Personnels',
+  'segments.save': 'Enregistrer les filtres actuels comme segment',
+  'segments.saveHint': 'Ajoutez des filtres, puis enregistrez-les ici comme segment.',
+  'segments.name': 'Nom',
+  'segments.shareWithSite': 'Partager avec les membres du site',
+  'segments.saveButton': 'Enregistrer',
+  'segments.rename': 'Renommer ou partager {name}',
+  'segments.renameTitle': 'Modifier {name}',
+  'segments.delete': 'Supprimer {name}',
+  'segments.deleteConfirm': 'Supprimer le segment {name} ? Les filtres du tableau de bord restent tels quels.',
+  'segments.deleteButton': 'Supprimer',
 }

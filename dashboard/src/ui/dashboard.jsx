@@ -21,6 +21,7 @@ import { Snippet } from './sites.jsx'
 import { Panels } from './panels.jsx'
 import * as filterLib from '../lib/filters.js'
 import { LazyNoteForm, useNotes } from './notes.jsx'
+import { SegmentName, SegmentsButton } from './segments.jsx'
 
 var DashContext = createContext(null)
 export var useDash = () => useContext(DashContext)
@@ -179,6 +180,7 @@ export function DashboardView({ domain, timezone, ready = true, canEdit, sites, 
           <button type="button" class="btn" onClick={() => setEditing(-1)} data-add-filter>
             <Icon name="filter" /> {t('filters.add')}
           </button>
+          <SegmentsButton />
           <PeriodPicker custom={custom} setCustom={setCustom} />
           <CompareMenu />
           <button type="button" class="icon-btn" onClick={() => setHelp(true)} aria-label={t('help.title')} title={t('help.title') + ' (?)'}>
@@ -441,6 +443,7 @@ function FilterChips() {
     <div class="chips-row">
       <ul class="chips" aria-label={t('filters.active')}>
         {state.filters.map((f, i) => {
+          if (f[1] === 'segment') return <SegmentChip key={i} ids={f[2]} onRemove={() => set({ filters: withoutFilter(state.filters, i) })} />
           var parts = filterLib.describe(f, t, dim, value)
           var text = filterLib.describeText(parts)
           var words = parts.map((p, j) => (p.w === undefined ? <strong key={j}>{p.v}</strong> : p.w))
@@ -466,6 +469,20 @@ function FilterChips() {
         </button>
       )}
     </div>
+  )
+}
+
+function SegmentChip({ ids, onRemove }) {
+  var { t } = useApp()
+  return (
+    <li class="chip" data-filter="segment">
+      <span>
+        {t('segments.chip')} <SegmentName ids={ids} />
+      </span>
+      <button type="button" class="chip-x" onClick={onRemove} aria-label={t('segments.remove')}>
+        <Icon name="close" size={14} />
+      </button>
+    </li>
   )
 }
 
