@@ -8,8 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -395,7 +393,7 @@ type matrixFixture struct {
 	importID                                                    string
 	annotationID                                                string
 
-	segShared, segViewer, segReported                           string // segment ids
+	segShared, segViewer, segReported string // segment ids
 
 	secrets []string // what no answer may contain
 	tables  []string // the tables reset() restores
@@ -679,9 +677,8 @@ func checkMatrixCoversRoutes(t *testing.T, rows []matrixRow) {
 		}
 	}
 	f := &matrixFixture{goalID: "g", goalID2: "g2", goalID3: "g3", funnelID: "f", linkID: "l", linkSlug: "s", keyID: "k",
-		invitationID: "i", invitationToken: "t", resetToken: "r", unsubToken: "u", importID: "1", annotationID: "n"}
-
-		invitationID: "i", invitationToken: "t", resetToken: "r", unsubToken: "u", importID: "1", segShared: "1", segViewer: "2", segReported: "3"}
+		invitationID: "i", invitationToken: "t", resetToken: "r", unsubToken: "u", importID: "1", annotationID: "n",
+		segShared: "1", segViewer: "2", segReported: "3"}
 	for _, row := range rows {
 		if !slices.Contains(registered, row.pattern) {
 			t.Errorf("the matrix has a row for %s, which the service does not register", row.pattern)
