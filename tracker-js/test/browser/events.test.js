@@ -68,7 +68,7 @@ describe('events', () => {
       },
       r => r[0]?.metrics[0] == 2
     )
-    assert.deepEqual(rows[0].metrics, [2, { value: 40, currency: 'EUR' }])
+    assert.deepEqual(rows[0].metrics, [2, { short: '€40.0', long: '€40.00', value: 40, currency: 'EUR' }])
     // And by goal.
     rows = await sillage.poll(
       {
@@ -79,7 +79,7 @@ describe('events', () => {
       r => r.length == 1
     )
     assert.deepEqual(rows.byDim, {
-      Signup: [1, 2, { value: 40, currency: 'EUR' }, { value: 20, currency: 'EUR' }],
+      Signup: [1, 2, { short: '€40.0', long: '€40.00', value: 40, currency: 'EUR' }, { short: '€20.0', long: '€20.00', value: 20, currency: 'EUR' }],
     })
   })
 

@@ -94,7 +94,7 @@ describe('a page written for Plausible', () => {
       { metrics: ['total_revenue'], filters: [['is', 'event:name', ['Signup']], ['contains', 'event:page', ['/plausible/page']]] },
       r => r[0]?.metrics[0]?.value == 59.8
     )
-    assert.deepEqual(rows[0].metrics, [{ value: 59.8, currency: 'EUR' }])
+    assert.deepEqual(rows[0].metrics, [{ short: '€59.8', long: '€59.80', value: 59.8, currency: 'EUR' }])
   })
 
   test('plausible.init of the current script: transformRequest, logging, bindToWindow; the url option; revenue classes', async t => {
@@ -144,7 +144,7 @@ describe('a page written for Plausible', () => {
       { metrics: ['total_revenue'], filters: [['is', 'event:name', ['Purchase']], ['contains', 'event:page', ['/init/']]] },
       r => r[0]?.metrics[0]?.value == 29.9
     )
-    assert.deepEqual(rows[0].metrics, [{ value: 29.9, currency: 'EUR' }])
+    assert.deepEqual(rows[0].metrics, [{ short: '€29.9', long: '€29.90', value: 29.9, currency: 'EUR' }])
   })
 
   test('an unknown extension or /js/ path is a 404, not the dashboard', async () => {
@@ -220,7 +220,7 @@ describe("Plausible's official tracker (npm @plausible-analytics/tracker)", () =
       { metrics: ['total_revenue'], filters: [['is', 'event:name', ['Signup']], ['contains', 'event:page', ['/npm/']]] },
       r => r[0]?.metrics[0]?.value == 19.9
     )
-    assert.deepEqual(rows[0].metrics, [{ value: 19.9, currency: 'EUR' }])
+    assert.deepEqual(rows[0].metrics, [{ short: '€19.9', long: '€19.90', value: 19.9, currency: 'EUR' }])
   })
 })
 
