@@ -35,6 +35,9 @@ func TestPropKeys(t *testing.T) {
 		{"a visit filter", day + `,"filters":[["is","visit:country",["DE"]]]`, []PropKey{{"color", 1, 1}, {"plan", 1, 1}}},
 		{"a goal filter", day + `,"filters":[["is","event:goal",["Signup"]]]`, []PropKey{{"plan", 2, 2}}},
 		{"a page filter", day + `,"filters":[["is","event:page",["/b"]]]`, []PropKey{{"author", 1, 1}, {"lang", 1, 1}}},
+		{"an or group", day + `,"filters":[["or",[["is","visit:source",["Google"]],["is","visit:country",["DE"]]]]]`, []PropKey{{"author", 2, 3}, {"plan", 2, 2}, {"color", 1, 1}, {"lang", 1, 1}}},
+		{"has done", day + `,"filters":[["has_done",["is","event:goal",["Signup"]]]]`, []PropKey{{"plan", 2, 2}, {"author", 1, 2}, {"color", 1, 1}}},
+		{"a source filter", day + `,"filters":[["is","visit:source",["Google"]]]`, []PropKey{{"author", 2, 3}, {"lang", 1, 1}, {"plan", 1, 1}}},
 		{"nothing", `"date_range":["2026-06-01","2026-06-02"]`, []PropKey{}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
