@@ -447,26 +447,10 @@ func (s *Server) funnel(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-// expandSegments replaces the segment filters of q with the filters of
-// segments its caller sees (their own and the site's shared ones; the
-// shared ones alone through a shared link). A missing segment, another
-// site's and another account's personal one get the same answer, so that
-// an id tells nothing.
+// expandSegments replaces the segment filters of q with those of the
+// segments its caller sees (api.ExpandSegments).
 func (s *Server) expandSegments(r *http.Request, site sillage.Site, acc api.Access, q *stats.Query) error {
-	if len(q.SegmentIDs()) == 0 {
-		return nil
-	}
-	reader := acc.UserID
-	if acc.Via == api.ViaSharedLink {
-		reader = ""
-	}
-	return q.ExpandSegments(func(id uint64) ([]stats.Filter, error) {
-		seg, err := s.o.Accounts.SegmentFor(r.Context(), site.ID, id, reader)
-		if errors.Is(err, accounts.ErrNotFound) {
-			return nil, &stats.QueryError{Field: "filters", Message: fmt.Sprintf("filters: segment %d does not exist or is not visible to you", id)}
-		}
-		return seg.Filters, err
-	})
+	return s.o.API.ExpandSegments(r.Context(), site, acc, q)
 }
 
 func (s *Server) snippet(w http.ResponseWriter, r *http.Request) {

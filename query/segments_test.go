@@ -152,10 +152,10 @@ func TestSegmentFilterRefusals(t *testing.T) {
 		{"no such segment", `[["is","segment",[12345]]]`, 400, `filters: segment 12345 does not exist or is not visible to you`},
 		{"the key owner's own segment", fmt.Sprintf(`[["is","segment",[%d]]]`, mine.ID), 200, ``},
 		{"an id as a string", fmt.Sprintf(`[["is","segment",["%d"]]]`, mine.ID), 200, ``},
-		{"not at the top level", fmt.Sprintf(`[["not",["is","segment",[%d]]]]`, mine.ID), 400, `filters[0][1][1]: a segment filter can only be used at the top level`},
-		{"another operator", fmt.Sprintf(`[["is_not","segment",[%d]]]`, mine.ID), 400, `filters[0][0]: a segment filter only takes the operator "is"`},
-		{"not a number", `[["is","segment",["abc"]]]`, 400, `filters[0][2][0]: invalid segment id "abc", expected a number`},
-		{"empty", `[["is","segment",[]]]`, 400, `filters[0][2]: expected a non-empty list of segment ids`},
+		{"not at the top level", fmt.Sprintf(`[["not",["is","segment",[%d]]]]`, mine.ID), 400, `#/filters/0/1/1: a segment filter can only be used at the top level`},
+		{"another operator", fmt.Sprintf(`[["is_not","segment",[%d]]]`, mine.ID), 400, `#/filters/0/0: a segment filter only takes the operator "is"`},
+		{"not a number", `[["is","segment",["abc"]]]`, 400, `#/filters/0/2/0: invalid segment id "abc", expected a number`},
+		{"empty", `[["is","segment",[]]]`, 400, `#/filters/0/2: expected a non-empty list of segment ids`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			status, body := f.postStatus(t, `{"site_id":"boutique.fr","metrics":["visitors"],"date_range":"7d","filters":`+c.filters+`}`)

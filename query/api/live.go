@@ -58,6 +58,9 @@ func (a *API) getPropKeys(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return statsError(err)
 	}
+	if err := a.ExpandSegments(r.Context(), g.site, g.acc, q); err != nil {
+		return statsError(err)
+	}
 	limit := stats.MaxPropKeys
 	if s := r.URL.Query().Get("limit"); s != "" {
 		if limit, err = strconv.Atoi(s); err != nil || limit < 1 {

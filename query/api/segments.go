@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -239,4 +241,26 @@ func (a *API) reportSegment(r *http.Request, siteID uint32, id uint64, userID st
 		return badRequest("segment: no segment %s that this report's recipient may see", strconv.FormatUint(id, 10))
 	}
 	return nil
+}
+
+// ExpandSegments replaces the segment filters of q with the filters of
+// segments its caller sees (their own and the site's shared ones; the
+// shared ones alone through a shared link). A missing segment, another
+// site's and another account's personal one get the same answer, so that
+// an id tells nothing.
+func (a *API) ExpandSegments(ctx context.Context, site sillage.Site, acc Access, q *stats.Query) error {
+	if len(q.SegmentIDs()) == 0 {
+		return nil
+	}
+	reader := acc.UserID
+	if acc.Via == ViaSharedLink {
+		reader = ""
+	}
+	return q.ExpandSegments(func(id uint64) ([]stats.Filter, error) {
+		seg, err := a.acc.SegmentFor(ctx, site.ID, id, reader)
+		if errors.Is(err, accounts.ErrNotFound) {
+			return nil, &stats.QueryError{Field: "filters", Message: fmt.Sprintf("filters: segment %d does not exist or is not visible to you", id)}
+		}
+		return seg.Filters, err
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -255,4 +256,26 @@ func TestSegmentInUseByReport(t *testing.T) {
 	wantStatus(t, "the viewer's reports without segment", viewer.do("PUT", "/api/sites/a.fr/reports/mine",
 		map[string]any{"weekly": true, "lang": "en"}), 200)
 	wantStatus(t, "delete the personal segment no report uses", viewer.do("DELETE", path(own), nil), 204)
+}
+
+// The property names of a segment are those of its filters written out;
+// another account's personal segment is the Stats API's same 400.
+func TestSegmentPropKeys(t *testing.T) {
+	w := newWorld(t)
+	owner, viewer := w.as(w.owner), w.as(w.viewer)
+	shared := owner.newSegment(t, "France", true)
+	mine := viewer.newSegment(t, "Viewer's own", false)
+	keys := func(c *client, filters string) (int, string) {
+		r := c.do("GET", "/api/sites/a.fr/props?query="+url.QueryEscape(`{"date_range":"30d","filters":`+filters+`}`), nil)
+		return r.status, strings.TrimSpace(string(r.body))
+	}
+	outStatus, outBody := keys(owner, `[["is","visit:country",["FR"]],["is","visit:source",["Google"]]]`)
+	status, body := keys(owner, fmt.Sprintf(`[["is","segment",[%d]],["is","visit:source",["Google"]]]`, shared.ID))
+	if status != 200 || outStatus != 200 || body != outBody {
+		t.Errorf("through the segment: %d %s; written out: %d %s", status, body, outStatus, outBody)
+	}
+	status, body = keys(owner, fmt.Sprintf(`[["is","segment",[%d]]]`, mine.ID))
+	if want := fmt.Sprintf("segment %d does not exist or is not visible to you", mine.ID); status != 400 || !strings.Contains(body, want) {
+		t.Errorf("another account's personal segment: %d %s, want 400 %q", status, body, want)
+	}
 }

@@ -24,6 +24,9 @@ type PropKey struct {
 // events, which repeat their page's properties, are left out as the
 // breakdowns leave them out; imported history has no property names.
 func (e *Engine) PropKeys(ctx context.Context, site sillage.Site, goals []Goal, q *Query, limit int) ([]PropKey, error) {
+	if err := q.checkExpanded(); err != nil {
+		return nil, err
+	}
 	if limit <= 0 || limit > MaxPropKeys {
 		limit = MaxPropKeys
 	}
