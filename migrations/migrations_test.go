@@ -446,7 +446,10 @@ func TestPreviousReleaseDataReadsBack(t *testing.T) {
 	if role, err := acc.RoleOf(ctx, userID, siteID); err != nil || role != sillage.RoleOwner {
 		t.Fatalf("role after the upgrade: %q, %v", role, err)
 	}
-	if goals, err := acc.Goals(ctx, siteID); err != nil || len(goals) != 1 || goals[0].ID != goalID || goals[0].EventName != "Commande" {
+	// Migration 0016 gave goals a scroll threshold: one written before it
+	// stays an ordinary goal (0), not a scroll-depth goal.
+	if goals, err := acc.Goals(ctx, siteID); err != nil || len(goals) != 1 || goals[0].ID != goalID || goals[0].EventName != "Commande" ||
+		goals[0].ScrollThreshold != 0 {
 		t.Fatalf("goals after the upgrade: %+v, %v", goals, err)
 	}
 	var stored, sessions, pageviews uint64
