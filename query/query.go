@@ -288,7 +288,7 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	if err := s.expandSegments(r, site, acc, q); err != nil {
+	if err := s.o.API.ExpandSegments(r.Context(), site, acc, q); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -343,7 +343,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	defer release()
 	q, err := exportQuery(r, site.Domain)
 	if err == nil {
-		err = s.expandSegments(r, site, acc, q)
+		err = s.o.API.ExpandSegments(r.Context(), site, acc, q)
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -433,7 +433,7 @@ func (s *Server) funnel(w http.ResponseWriter, r *http.Request) {
 	m["metrics"] = json.RawMessage(`["visitors"]`)
 	q, err := siteQuery(m, site.Domain, map[string]string{"date_range": `"30d"`})
 	if err == nil {
-		err = s.expandSegments(r, site, acc, q)
+		err = s.o.API.ExpandSegments(r.Context(), site, acc, q)
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -445,12 +445,6 @@ func (s *Server) funnel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
-}
-
-// expandSegments replaces the segment filters of q with those of the
-// segments its caller sees (api.ExpandSegments).
-func (s *Server) expandSegments(r *http.Request, site sillage.Site, acc api.Access, q *stats.Query) error {
-	return s.o.API.ExpandSegments(r.Context(), site, acc, q)
 }
 
 func (s *Server) snippet(w http.ResponseWriter, r *http.Request) {
