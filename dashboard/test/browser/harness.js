@@ -3,6 +3,7 @@
 // data from its `demo` command, a second tiny server for the
 // fixture page that carries the tracker, headless Chromium from Debian, and
 // screenshots in test-artifacts/.
+import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -237,4 +238,31 @@ export async function startMailpit() {
     }
   }
   return { smtpURL: 'smtp+plain://127.0.0.1:' + smtp, api, waitFor, stop }
+}
+
+// A call of the dashboard API from inside the page, with the session's
+// CSRF token; its parsed answer (or null for an empty one).
+export async function call(p, method, path, body) {
+  return p.evaluate(
+    async ([method, path, body]) => {
+      var csrf = (await (await fetch('/api/auth/me')).json()).csrf_token
+      var res = await fetch(path, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: body ? JSON.stringify(body) : undefined })
+      if (!res.ok) throw new Error(method + ' ' + path + ': ' + res.status + ' ' + (await res.text()))
+      var text = await res.text()
+      return text ? JSON.parse(text) : null
+    },
+    [method, path, body]
+  )
+}
+
+// Polls until fn() returns want (deep-equal), or fails with the last value.
+export async function until(fn, want, what, timeoutMs = 30000) {
+  var end = Date.now() + timeoutMs
+  var got
+  for (;;) {
+    got = await fn().catch(e => 'error: ' + e.message)
+    if (JSON.stringify(got) === JSON.stringify(want)) return
+    if (Date.now() > end) assert.deepEqual(got, want, what)
+    await new Promise(ok => setTimeout(ok, 100))
+  }
 }

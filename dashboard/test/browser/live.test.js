@@ -6,7 +6,7 @@
 // 390 px in English and French go to test-artifacts/ (live-*).
 import assert from 'node:assert/strict'
 import { after, afterEach, before, describe, test } from 'node:test'
-import { launch, login, newPage, settle, shot, SITE, startServer } from './harness.js'
+import { call, launch, login, newPage, settle, shot, SITE, startServer, until } from './harness.js'
 
 var server
 var visitors = 3 // the fourth comes during the live view's test
@@ -23,31 +23,6 @@ async function send(visitor, name, path, extra = {}) {
     body: JSON.stringify({ name, url: 'https://' + SITE + path, domain: SITE, ...extra }),
   })
   assert.equal(res.status, 202, `event ${name} ${path}: ${res.status} ${await res.text()}`)
-}
-
-async function call(p, method, path, body) {
-  return p.evaluate(
-    async ([method, path, body]) => {
-      var csrf = (await (await fetch('/api/auth/me')).json()).csrf_token
-      var res = await fetch(path, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: body ? JSON.stringify(body) : undefined })
-      if (!res.ok) throw new Error(method + ' ' + path + ': ' + res.status + ' ' + (await res.text()))
-      var text = await res.text()
-      return text ? JSON.parse(text) : null
-    },
-    [method, path, body]
-  )
-}
-
-// Polls until fn() returns want (deep-equal), or fails with the last value.
-async function until(fn, want, what, timeoutMs = 30000) {
-  var end = Date.now() + timeoutMs
-  var got
-  for (;;) {
-    got = await fn().catch(e => 'error: ' + e.message)
-    if (JSON.stringify(got) === JSON.stringify(want)) return
-    if (Date.now() > end) assert.deepEqual(got, want, what)
-    await new Promise(ok => setTimeout(ok, 100))
-  }
 }
 
 var rows = (p, panel) =>

@@ -5,7 +5,7 @@
 // 1440 px and 390 px in English and French in test-artifacts/.
 import assert from 'node:assert/strict'
 import { after, afterEach, before, describe, test } from 'node:test'
-import { demo, launch, login, newPage, queryFromPage, settle, shot, SITE, startServer } from './harness.js'
+import { demo, launch, login, newPage, queryFromPage, settle, shot, SITE, startServer, until } from './harness.js'
 
 var server
 var browser
@@ -31,18 +31,6 @@ after(async () => {
 afterEach(() => {
   if (page) assert.deepEqual(page.problems.splice(0), [], 'the page broke its CSP, threw, or reached another origin')
 })
-
-// Polls until fn() returns want (deep-equal), or fails with the last value.
-async function until(fn, want, what, timeoutMs = 30000) {
-  var end = Date.now() + timeoutMs
-  var got
-  for (;;) {
-    got = await fn().catch(e => 'error: ' + e.message)
-    if (JSON.stringify(got) === JSON.stringify(want)) return
-    if (Date.now() > end) assert.deepEqual(got, want, what)
-    await new Promise(ok => setTimeout(ok, 100))
-  }
-}
 
 // Screenshots at 1440 px and 390 px, in English and French, of path.
 async function shots(name, path, ready) {

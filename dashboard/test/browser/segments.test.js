@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { copyFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, afterEach, before, describe, test } from 'node:test'
-import { artifacts, demo, launch, login, newPage, queryFromPage, settle, shot, SITE, startServer } from './harness.js'
+import { artifacts, demo, launch, login, newPage, queryFromPage, settle, shot, SITE, startServer, until } from './harness.js'
 
 var server
 var browser
@@ -30,18 +30,6 @@ after(async () => {
 afterEach(() => {
   if (page) assert.deepEqual(page.problems.splice(0), [], 'the page broke its CSP, threw, or reached another origin')
 })
-
-// Polls until fn() returns want (deep-equal), or fails with the last value.
-async function until(fn, want, what, timeoutMs = 30000) {
-  var end = Date.now() + timeoutMs
-  var got
-  for (;;) {
-    got = await fn().catch(e => 'error: ' + e.message)
-    if (JSON.stringify(got) === JSON.stringify(want)) return
-    if (Date.now() > end) assert.deepEqual(got, want, what)
-    await new Promise(ok => setTimeout(ok, 100))
-  }
-}
 
 var visitorsShown = p => p.locator('.top-stats[aria-busy="false"] .stat[data-metric="visitors"] .stat-value').getAttribute('data-value', { timeout: 2000 })
 

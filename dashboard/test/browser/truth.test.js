@@ -5,7 +5,7 @@
 // 390 px in English and French in test-artifacts/.
 import assert from 'node:assert/strict'
 import { after, afterEach, before, describe, test } from 'node:test'
-import { demo, launch, login, newPage, queryFromPage, settle, shot, SITE, startServer } from './harness.js'
+import { call, demo, launch, login, newPage, queryFromPage, settle, shot, SITE, startServer, until } from './harness.js'
 
 var server
 var browser
@@ -37,33 +37,6 @@ after(async () => {
 afterEach(() => {
   if (page) assert.deepEqual(page.problems.splice(0), [], 'the page broke its CSP, threw, or reached another origin')
 })
-
-// A call of the dashboard API from inside the page, with the session's
-// CSRF token; its parsed answer (or null for an empty one).
-async function call(p, method, path, body) {
-  return p.evaluate(
-    async ([method, path, body]) => {
-      var csrf = (await (await fetch('/api/auth/me')).json()).csrf_token
-      var res = await fetch(path, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: body ? JSON.stringify(body) : undefined })
-      if (!res.ok) throw new Error(method + ' ' + path + ': ' + res.status + ' ' + (await res.text()))
-      var text = await res.text()
-      return text ? JSON.parse(text) : null
-    },
-    [method, path, body]
-  )
-}
-
-// Polls until fn() returns want (deep-equal), or fails with the last value.
-async function until(fn, want, what, timeoutMs = 30000) {
-  var end = Date.now() + timeoutMs
-  var got
-  for (;;) {
-    got = await fn().catch(e => 'error: ' + e.message)
-    if (JSON.stringify(got) === JSON.stringify(want)) return
-    if (Date.now() > end) assert.deepEqual(got, want, what)
-    await new Promise(ok => setTimeout(ok, 100))
-  }
-}
 
 // Screenshots at 1440 px and 390 px, in English and French, of path.
 async function shots(name, path, ready) {
