@@ -148,7 +148,7 @@ try {
         time = sent = depth = 0
       }
       // Plausible's logging: false keeps the console quiet.
-      if (why) return cb(F_INIT && 'noLogging' in D ? void 0 : console.warn('Ignoring Event: ' + why))
+      if (why) return cb(F_INIT && 'L' in D ? void 0 : console.warn('Ignoring Event: ' + why))
       // Sends it, or, while earlier events wait to be sent again, puts it
       // in line behind them: the collector gets a pageview before the
       // events that follow it.
@@ -247,7 +247,7 @@ try {
   // Plausible's API is the same function; plausible.init(options) after
   // load adds options for the events to come.
   // (Unless plausible.init said bindToWindow: false.)
-  w.sillage = F_INIT && 'noBind' in D ? sillage : (w.plausible = sillage)
+  w.sillage = F_INIT && 'B' in D ? sillage : (w.plausible = sillage)
   if (F_INIT) sillage.init = o => init(o, D)
 
   if (F_ENGAGEMENT && engaged) {

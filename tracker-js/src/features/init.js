@@ -28,8 +28,8 @@ export var init = (o, D) => {
     if (o.autoCapturePageviews === !1) D.manual = ''
     if (o.customProperties) D.cp = o.customProperties
     if (o.transformRequest) D.tr = o.transformRequest
-    if (o.logging === !1) D.noLogging = ''
-    if (o.bindToWindow === !1) D.noBind = ''
+    if (o.logging === !1) D.L = ''
+    if (o.bindToWindow === !1) D.B = ''
   }
   return D
 }
