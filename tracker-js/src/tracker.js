@@ -200,9 +200,9 @@ try {
       if (F_TAGGED && tags) {
         if ((b = t.closest('label')) && b.control && b.control != t) return
         for (F_REVENUE && (rev = void 0); !name && t && i--; t = t.parentElement)
-          name = tagged(F_REVENUE ? (classes = t.getAttribute('class')) : t.getAttribute('class'), (props = {}))
+          name = tagged(F_REVENUE ? (classes = t.classList) : t.classList, (props = {}))
         if (F_REVENUE && name)
-          classes.replace(/(?:sillage|plausible)-revenue-(\w+)(?:=|--)(\S+)/g, (_, k, v) => ((rev = rev || {})[k] = v))
+          (classes + '').replace(/(?:sillage|plausible)-revenue-(\w+)(?:=|--)(\S+)/g, (_, k, v) => ((rev = rev || {})[k] = v))
       }
       a = /^http/.test(a && a.protocol) && a
       if ((F_DOWNLOADS || F_OUTBOUND) && !name && a) {

@@ -25,6 +25,10 @@ class Element {
   getAttribute(k) {
     return k in this.attrs ? String(this.attrs[k]) : null
   }
+  // A DOMTokenList reads as the class attribute's value ('' without one).
+  get classList() {
+    return { toString: () => this.getAttribute('class') || '' }
+  }
   hasAttribute(k) {
     return k in this.attrs
   }
