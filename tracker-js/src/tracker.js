@@ -47,7 +47,7 @@ try {
     engaged = F_ENGAGEMENT && !('noEngagement' in D),
     tags = F_TAGGED && !('noTagged' in D),
     exclude = exclusion(D.exclude || ''),
-    include = D.include && exclusion(D.include),
+    include = exclusion(D.include || '**'),
     downloads = F_DOWNLOADS && 'fileDownloads' in D && extensions(D.fileDownloads || DOWNLOADS),
     api = D.api || new URL('/api/event', s.src).href,
     dataProps = {},
@@ -118,7 +118,7 @@ try {
               : ((tries = again ? 0 : 3), cb({ status }))
         : status => cb({ status })
     ) => {
-      why = off || ((exclude.test(u.pathname) || (include && !include.test(u.pathname))) && 'excluded')
+      why = off || ((exclude.test(u.pathname) || !include.test(u.pathname)) && 'excluded')
       u = u.href
       // The payload, sent in JSON (go) with short keys (README.md,
       // "Payload"): `p` only when not empty, `h` only in hash mode, `i`
