@@ -33,13 +33,24 @@ export var extensions = s => RegExp('\\.(' + (s.match(/\w+/g) || ['$^']).join('|
 
 // Reads a class attribute such as
 //   "btn sillage-event-name=Signup sillage-event-plan=Pro+yearly"
-// (or Plausible's plausible-event-…, with = or --) into the event's name, 'Signup', returned (undefined when none is given),
-// and its properties, set in `p`: {plan: 'Pro yearly'} ('+' stands for a
-// space).
+// (or Plausible's plausible-event-…, with = or --) into the event's name,
+// 'Signup', returned (undefined when none is given), and its properties,
+// set in `p`: {plan: 'Pro yearly'} ('+' stands for a space).
 export var tagged = (c, p, n) => (
   (c + '').replace(/(?:sillage|plausible)-event-([^\s=]+?)(?:=|--)(\S+)/g, (_, k, v) => {
     v = v.replace(/\+/g, ' ')
     k == 'name' ? (n = v) : (p[k] = v)
+  }),
+  n
+)
+
+// The same, with the revenue feature: revenue classes too,
+// plausible-revenue-KEY=value (or sillage-revenue-…), give `o.revenue`
+// ({amount: '29.90', currency: 'EUR'}), unset when there are none.
+export var taggedRevenue = (c, p, o, n) => (
+  (c + '').replace(/(?:sillage|plausible)-(event|revenue)-([^\s=]+?)(?:=|--)(\S+)/g, (_, t, k, v) => {
+    v = v.replace(/\+/g, ' ')
+    t > 'f' ? ((o.revenue = o.revenue || {})[k] = v) : k == 'name' ? (n = v) : (p[k] = v)
   }),
   n
 )

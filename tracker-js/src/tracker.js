@@ -12,7 +12,7 @@
 // stay small (test/size.test.js): no repeated long names, few branches;
 // measure any change with `npm test` (gzip favours repeating the same
 // text: four on('x', () => engage()) lines are smaller than a loop).
-import { DOWNLOADS, exclusion, extensions, tagged } from './lib.js'
+import { DOWNLOADS, exclusion, extensions, tagged, taggedRevenue } from './lib.js'
 import { init } from './features/init.js'
 
 // f, made to swallow whatever it throws (entry points take two arguments
@@ -71,10 +71,6 @@ try {
     sent,
     // The url of the last automatic pageview.
     last,
-    // The classes of the tagged element clicked, and the revenue they give
-    // (with revenue).
-    classes,
-    rev,
     // Sends an event (parameters after `p` are locals): `o` holds the
     // options of sillage(), `p` properties that `o.props` override.
     // `Object` is a callback that takes anything and does nothing.
@@ -195,14 +191,14 @@ try {
     // click in a label is left to the click the browser then sends to its
     // control, which would otherwise count it a second time.
     // With revenue, the tagged element's revenue classes
-    // (plausible-revenue-amount=…, -currency=…) give the event's revenue.
-    click = (e, t = e.target, a = t.closest('a'), name, props, i = 4, go, done, b) => {
+    // (plausible-revenue-amount=…, -currency=…), read in the same pass as
+    // its event classes, give the event's revenue: `o`, the options of the
+    // event, takes it (and the callback that releases a held link).
+    click = (e, t = e.target, a = t.closest('a'), name, props, i = 4, o = {}, done, b) => {
       if (F_TAGGED && tags) {
         if ((b = t.closest('label')) && b.control && b.control != t) return
-        for (F_REVENUE && (rev = void 0); !name && t && i--; t = t.parentElement)
-          name = tagged(F_REVENUE ? (classes = t.classList) : t.classList, (props = {}))
-        if (F_REVENUE && name)
-          (classes + '').replace(/(?:sillage|plausible)-revenue-(\w+)(?:=|--)(\S+)/g, (_, k, v) => ((rev = rev || {})[k] = v))
+        for (; !name && t && i--; t = t.parentElement)
+          name = F_REVENUE ? taggedRevenue(t.classList, (props = {}), (o = {})) : tagged(t.classList, (props = {}))
       }
       a = /^http/.test(a && a.protocol) && a
       if ((F_DOWNLOADS || F_OUTBOUND) && !name && a) {
@@ -211,6 +207,8 @@ try {
             ? 'File Download'
             : F_OUTBOUND && 'outboundLinks' in D && a.hostname != l.hostname && 'Outbound Link: Click'
         props = { url: a.href }
+        // Revenue classes count only on the tagged element.
+        if (F_REVENUE) o = {}
       }
       if (name && e.button < 2) {
         if (
@@ -226,9 +224,9 @@ try {
           )
         ) {
           e.preventDefault()
-          setTimeout((go = () => done || (done = l.href = a.href)), 150)
+          setTimeout((o.callback = () => done || (done = l.href = a.href)), 150)
         }
-        track(name, { callback: go, ...(F_REVENUE && F_TAGGED && { revenue: rev }) }, props)
+        track(name, o, props)
       }
     },
     // The JS API: sillage(name, options); '404' comes with the page's path.

@@ -1,7 +1,7 @@
 // The pure helpers of src/lib.js, imported directly.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { DOWNLOADS, exclusion, extensions, tagged } from '../src/lib.js'
+import { DOWNLOADS, exclusion, extensions, tagged, taggedRevenue } from '../src/lib.js'
 
 describe('exclusion', () => {
   var cases = [
@@ -93,3 +93,30 @@ describe('tagged', () => {
     assert.deepEqual(read('\tsillage-event-name=A\nsillage-event-k=v  '), ['A', { k: 'v' }])
   })
 })
+
+describe('taggedRevenue', () => {
+  // taggedRevenue(classes, props, options) returns the name, fills props,
+  // and sets options.revenue when revenue classes are there.
+  var read = c => {
+    var p = {}
+    var o = {}
+    return [taggedRevenue(c, p, o), p, o]
+  }
+  test('reads what tagged reads', () => {
+    for (var c of [null, '', 'btn', 'sillage-event-plan=pro', 'btn sillage-event-name=Sign+up sillage-event-plan=Pro+yearly big', 'plausible-event-name--Buy plausible-event-plan-type--x']) {
+      var p = {}
+      assert.deepEqual(read(c).slice(0, 2), [tagged(c, p), p], String(c))
+    }
+  })
+  test('revenue classes, with = or --, either prefix', () => {
+    assert.deepEqual(read('plausible-event-name=Buy plausible-revenue-amount=29.90 sillage-revenue-currency--EUR'), [
+      'Buy',
+      {},
+      { revenue: { amount: '29.90', currency: 'EUR' } },
+    ])
+  })
+  test('no revenue class, no revenue', () => {
+    assert.deepEqual(read('sillage-event-name=Free sillage-event-plan=x')[2], {})
+  })
+})
+

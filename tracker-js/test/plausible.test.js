@@ -101,6 +101,12 @@ describe("Plausible's API", () => {
       ['Pay', { amount: '5', currency: 'USD' }],
       ['Free', undefined],
     ])
+    // Revenue classes on an element with no event name give no revenue, not
+    // even to the file download clicked inside it.
+    b = browser({ data: { 'file-downloads': '' } })
+    var box = b.element('div', { class: 'plausible-revenue-amount=9 plausible-revenue-currency=EUR' })
+    b.click(b.element('a', { href: '/a.pdf', target: '_blank' }, box))
+    assert.deepEqual([b.sent[1].body.n, b.sent[1].body.$], ['File Download', undefined])
     // Without the revenue feature, they are ignored.
     b = browser({ code: dist('core+tagged.js') })
     b.click(b.element('button', { class: 'plausible-event-name=Buy plausible-revenue-amount=29.90 plausible-revenue-currency=EUR' }))
