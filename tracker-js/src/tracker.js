@@ -168,7 +168,7 @@ try {
       since = !d.hidden && d.hasFocus() && t
       depth = Math.max(depth, Math.min(100, y))
       if ((now || d.hidden) && page && (time >= 1e3 || depth > sent)) {
-        track('engagement', { u: page, interactive: !1, x: { sd: (sent = depth), e: time } })
+        track('engagement', { u: page, x: { i: !1, sd: (sent = depth), e: time } })
         time = 0
       }
     },
