@@ -10,10 +10,12 @@
 // Why dist/script.js is over 1800 B: the names it cannot do without (DOM
 // properties and events, data-* attributes, plausible.init's option names,
 // the console's reasons, the default list of download extensions, the
-// regular expressions) gzip to about 1300 B by themselves, before any
-// code (test/names.js), leaving about 500 B for the code of every
-// feature, which takes about 1000 (BENCHMARKS.md, "Tracker size": what each feature costs and
-// what was tried). The CEILING is enforced: the todo only reports the gap.
+// regular expressions) gzip to about 1280 B by themselves, before any
+// code (test/names.js), leaving about 520 B for the code of every
+// feature, which takes about 1000. Built without two features, it fits
+// only without both plausible.init and engagement (1769 B); BENCHMARKS.md,
+// "Tracker size", has what each feature costs and what was tried. The
+// CEILING is enforced: the todo only reports the gap.
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -24,7 +26,7 @@ var CORE = 1024
 var SINGLE = 1300
 var ALL = 1800
 // Today's sizes of the variants over their budget.
-var CEILING = { 'script.js': 2327 }
+var CEILING = { 'script.js': 2267 }
 
 var dir = new URL('../dist/', import.meta.url)
 var sizes = {}
