@@ -129,7 +129,7 @@ try {
         u,
         d: D.domain || l.hostname,
         r: d.referrer || null,
-        p: { ...(F_PROPS && dataProps), ...(F_INIT && (typeof (c = D.customProperties) == 'function' ? c(name) : c)), ...p, ...o.props },
+        p: { ...(F_PROPS && dataProps), ...(F_INIT && (typeof (c = D.cp) == 'function' ? c(name) : c)), ...p, ...o.props },
         ...(F_REVENUE && { $: o.revenue }),
         ...(F_HASH && hash && { h: 1 }),
         i: o.interactive !== !1 && void 0,
@@ -137,7 +137,7 @@ try {
       }
       // Plausible's transformRequest: the payload it returns is sent, and
       // none (a falsy value) ignores the event.
-      if (F_INIT && !why && D.transformRequest && !(body = D.transformRequest(body))) why = 'transformRequest'
+      if (F_INIT && !why && D.tr && !(body = D.tr(body))) why = 'transformRequest'
       if (F_ENGAGEMENT && engaged && name == 'pageview') {
         engage(1)
         page = !why && u

@@ -76,21 +76,6 @@ describe("Plausible's API", () => {
     assert.equal(b.window.seen.length, 0)
   })
 
-  test('plausible.init: an option false or empty leaves the attribute; one named as a setting acts as it', () => {
-    var b = browser({
-      data: { domain: 'tag.example.fr', 'outbound-links': '' },
-      before: PSTUB + "plausible.init({domain: '', outboundLinks: false, fileDownloads: false})",
-    })
-    b.click(b.element('a', { href: 'https://other.example/x', target: '_blank' }))
-    b.click(b.element('a', { href: '/a.pdf', target: '_blank' }))
-    assert.deepEqual(b.sent.map(s => [s.body.n, s.body.d]), [
-      ['pageview', 'tag.example.fr'],
-      ['Outbound Link: Click', 'tag.example.fr'],
-    ])
-    b = browser({ navigator: { webdriver: true }, before: PSTUB + 'plausible.init({allowAutomation: true})' })
-    assert.deepEqual(b.sent.map(s => s.body.n), ['pageview'])
-  })
-
   test('plausible.init: logging false, bindToWindow false; the url option', () => {
     var b = browser({ href: 'http://localhost/', before: PSTUB + 'plausible.init({logging: false})' })
     b.sillage('Nope')

@@ -1,10 +1,6 @@
 // Plausible's plausible.init(options), in the tracker's own settings (the
 // names of its data-* attributes, as in dataset): `o` is read into `D`,
 // which is returned. Options whose value is false or absent change nothing.
-// Every other option is copied under its own name (a table would cost
-// more bytes than the copy): `domain`, `outboundLinks`, `customProperties`
-// and `transformRequest` are read as they are, and an option named as a
-// setting (dataset's camel case: `allowAutomation`) acts as that setting.
 //   domain, endpoint            data-domain, data-api
 //   hashBasedRouting            data-hash
 //   outboundLinks               data-outbound-links
@@ -20,15 +16,18 @@
 //                               value to send nothing
 //   logging: false              no console warning for ignored events
 //   bindToWindow: false         window.plausible is left alone
-export var init = (o, D, k) => {
+export var init = (o, D) => {
   if (o) {
-    for (k in o) if (o[k]) D[k] = o[k]
+    if (o.domain) D.domain = o.domain
     if (o.endpoint) D.api = o.endpoint
     if (o.hashBasedRouting) D.hash = ''
+    if (o.outboundLinks) D.outboundLinks = ''
     if (o.fileDownloads) D.fileDownloads = [o.fileDownloads.fileExtensions || ''] + ''
     if (o.formSubmissions || o.trackForms) D.forms = ''
     if (o.captureOnLocalhost) D.allowLocalhost = ''
     if (o.autoCapturePageviews === !1) D.manual = ''
+    if (o.customProperties) D.cp = o.customProperties
+    if (o.transformRequest) D.tr = o.transformRequest
     if (o.logging === !1) D.L = ''
     if (o.bindToWindow === !1) D.B = ''
   }
