@@ -26,7 +26,7 @@ var CORE = 1024
 var SINGLE = 1300
 var ALL = 1800
 // Today's sizes of the variants over their budget.
-var CEILING = { 'script.js': 2267 }
+var CEILING = { 'script.js': 2280 }
 
 var dir = new URL('../dist/', import.meta.url)
 var sizes = {}
