@@ -1,5 +1,10 @@
 package stats
 
+// Stage 1, parse: a request's JSON becomes a Query (ParseQuery), with the
+// types of the request and its closed lists of metrics and periods. Every
+// refusal is a QueryError naming the field at fault; ParseQuery ends with
+// the next stage, Validate (validate.go).
+
 import (
 	"bytes"
 	"encoding/json"
@@ -9,40 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
-
-// QueryError is a request the engine refuses (HTTP 400). Message names the
-// field at fault and the value, as Plausible's errors do.
-type QueryError struct {
-	Field   string // "metrics", "filters[1][2]", "date_range"…
-	Message string
-}
-
-func (e *QueryError) Error() string { return e.Message }
-
-// PathMessage is the message as Plausible's v2 words it: prefixed with the
-// JSON path of the field at fault ("#/filters/0/2/1: …" for Field
-// "filters[0][2][1]"), so that clients which parse that path keep working.
-func (e *QueryError) PathMessage() string {
-	rest, ok := strings.CutPrefix(e.Message, e.Field+": ")
-	if e.Field == "" || !ok {
-		return e.Message
-	}
-	return JSONPath(e.Field) + ": " + rest
-}
-
-// JSONPath turns a field as QueryError names it ("filters[0][2]",
-// "include.comparisons.mode") into Plausible's JSON path
-// ("#/filters/0/2", "#/include/comparisons/mode").
-func JSONPath(field string) string {
-	r := strings.NewReplacer("[", "/", "]", "", ".", "/")
-	return "#/" + r.Replace(field)
-}
-
-func qerr(field, format string, args ...any) *QueryError {
-	return &QueryError{Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
-}
 
 // Query is a Stats API v2 request. Build it with ParseQuery, or by hand and
 // then Validate it; Run validates again, so a hand-built Query is held to
@@ -96,14 +68,6 @@ func relativePeriod(p string) (n int, unit string) {
 		return 0, ""
 	}
 	return n, unit
-}
-
-func validPeriod(p string) bool {
-	if slices.Contains(Periods, p) {
-		return true
-	}
-	n, _ := relativePeriod(p)
-	return n > 0
 }
 
 func (d DateRange) MarshalJSON() ([]byte, error) {
@@ -337,208 +301,93 @@ func clipString(s string) string {
 	return strconv.Quote(s)
 }
 
-// Validate applies the Stats API's rules to q and fills defaults.
-func (q *Query) Validate() error {
-	if len(q.Metrics) == 0 {
-		return qerr("metrics", "expected a non-empty list of metric names")
+// parseFilter reads one filter of a request; field names its place in the
+// request for error messages.
+func parseFilter(b json.RawMessage, field string, depth int, leaves *int) (Filter, error) {
+	if depth > maxFilterDepth {
+		return Filter{}, qerr(field, "filters are nested deeper than %d levels", maxFilterDepth)
 	}
-	for i, m := range q.Metrics {
-		if !slices.Contains(Metrics, m) {
-			return qerr(fmt.Sprintf("metrics[%d]", i), "unknown metric %s", clipString(m))
+	var parts []json.RawMessage
+	if err := json.Unmarshal(b, &parts); err != nil || len(parts) < 2 {
+		return Filter{}, qerr(field, "invalid filter %s, expected [operator, dimension, values]", clip(b))
+	}
+	var f Filter
+	if err := json.Unmarshal(parts[0], &f.Op); err != nil {
+		return Filter{}, qerr(field+"[0]", "invalid operator %s", clip(parts[0]))
+	}
+	switch {
+	case f.Op == "and" || f.Op == "or":
+		if len(parts) != 2 {
+			return Filter{}, qerr(field, "%q takes one list of filters", f.Op)
 		}
-		if slices.Contains(q.Metrics[:i], m) {
-			return qerr(fmt.Sprintf("metrics[%d]", i), "metric %q is listed twice", m)
+		var list []json.RawMessage
+		if err := json.Unmarshal(parts[1], &list); err != nil || len(list) == 0 {
+			return Filter{}, qerr(field+"[1]", "%q takes a non-empty list of filters", f.Op)
 		}
-	}
-	if err := validateDateRange(q.DateRange, "date_range"); err != nil {
-		return err
-	}
-	if q.Date != "" {
-		if d, err := parseDate(q.Date); err != nil || !inDateBounds(d) {
-			return qerr("date", "invalid date %s, expected YYYY-MM-DD between %s and %s", clipString(q.Date), minDate, maxDate)
-		}
-	}
-	timeDims := 0
-	for i, d := range q.Dimensions {
-		if !validDimension(d) {
-			return qerr(fmt.Sprintf("dimensions[%d]", i), "unknown dimension %s", clipString(d))
-		}
-		if slices.Contains(q.Dimensions[:i], d) {
-			return qerr(fmt.Sprintf("dimensions[%d]", i), "dimension %q is listed twice", d)
-		}
-		if isTimeDim(d) {
-			timeDims++
-		}
-	}
-	if timeDims > 1 {
-		return qerr("dimensions", "at most one time dimension is allowed")
-	}
-	leaves := 0
-	for i := range q.Filters {
-		if err := validateFilter(&q.Filters[i], fmt.Sprintf("filters[%d]", i), 1, &leaves); err != nil {
-			return err
-		}
-	}
-	if err := q.validateMetrics(); err != nil {
-		return err
-	}
-	for i, o := range q.OrderBy {
-		field := fmt.Sprintf("order_by[%d]", i)
-		if o.Direction != "asc" && o.Direction != "desc" {
-			return qerr(field, "invalid direction %s, expected \"asc\" or \"desc\"", clipString(o.Direction))
-		}
-		if !slices.Contains(q.Metrics, o.Key) && !slices.Contains(q.Dimensions, o.Key) {
-			return qerr(field, "%s is not a queried metric or dimension", clipString(o.Key))
-		}
-	}
-	if q.Include.TimeLabels && timeDims == 0 {
-		return qerr("include.time_labels", "requires a time dimension")
-	}
-	if c := q.Include.Comparisons; c != nil {
-		switch c.Mode {
-		case "previous_period", "year_over_year":
-			if c.DateRange != nil {
-				return qerr("include.comparisons.date_range", "only allowed with mode \"custom\"")
+		for i, c := range list {
+			child, err := parseFilter(c, fmt.Sprintf("%s[1][%d]", field, i), depth+1, leaves)
+			if err != nil {
+				return Filter{}, err
 			}
-		case "custom":
-			if c.DateRange == nil || c.DateRange.Period != "" {
-				return qerr("include.comparisons.date_range", "mode \"custom\" requires a pair of dates")
+			f.Filters = append(f.Filters, child)
+		}
+		return f, nil
+	case f.Op == "not" || f.Op == "has_done" || f.Op == "has_not_done":
+		if len(parts) != 2 {
+			return Filter{}, qerr(field, "%q takes one filter", f.Op)
+		}
+		child, err := parseFilter(parts[1], field+"[1]", depth+1, leaves)
+		if err != nil {
+			return Filter{}, err
+		}
+		f.Filters = []Filter{child}
+		return f, nil
+	case isLeafOp(f.Op):
+	default:
+		return Filter{}, qerr(field+"[0]", "unknown operator %s", clipString(f.Op))
+	}
+	*leaves++
+	if *leaves > maxFilterLeaves {
+		return Filter{}, qerr(field, "more than %d filters", maxFilterLeaves)
+	}
+	if len(parts) != 3 && len(parts) != 4 {
+		return Filter{}, qerr(field, "invalid filter %s, expected [operator, dimension, values, modifiers?]", clip(b))
+	}
+	if err := json.Unmarshal(parts[1], &f.Dimension); err != nil {
+		return Filter{}, qerr(field+"[1]", "invalid dimension %s", clip(parts[1]))
+	}
+	var values []json.RawMessage
+	if err := json.Unmarshal(parts[2], &values); err != nil {
+		return Filter{}, qerr(field+"[2]", "expected a list of values, got %s", clip(parts[2]))
+	}
+	for i, v := range values {
+		var s string
+		if err := json.Unmarshal(v, &s); err == nil {
+			f.Values = append(f.Values, s)
+			continue
+		}
+		var n json.Number
+		if (f.Dimension == "visit:city" || f.Dimension == SegmentDim) && json.Unmarshal(v, &n) == nil {
+			f.Values = append(f.Values, n.String())
+			continue
+		}
+		return Filter{}, qerr(fmt.Sprintf("%s[2][%d]", field, i), "invalid value %s, expected a string", clip(v))
+	}
+	if len(parts) == 4 {
+		var mods map[string]json.RawMessage
+		if err := json.Unmarshal(parts[3], &mods); err != nil {
+			return Filter{}, qerr(field+"[3]", "expected an object of modifiers, got %s", clip(parts[3]))
+		}
+		for k, v := range mods {
+			if k != "case_sensitive" {
+				return Filter{}, qerr(field+"[3]", "unknown modifier %s", clipString(k))
 			}
-			if err := validateDateRange(*c.DateRange, "include.comparisons.date_range"); err != nil {
-				return err
+			var cs bool
+			if err := json.Unmarshal(v, &cs); err != nil {
+				return Filter{}, qerr(field+"[3].case_sensitive", "expected true or false")
 			}
-		default:
-			return qerr("include.comparisons.mode", "unknown mode %s, expected previous_period, year_over_year or custom", clipString(c.Mode))
+			f.IgnoreCase = !cs
 		}
 	}
-	if q.Pagination.Limit == 0 {
-		q.Pagination.Limit = DefaultLimit
-	}
-	limit := MaxLimit
-	if q.maxLimit > 0 {
-		limit = q.maxLimit
-	}
-	if q.Pagination.Limit < 0 || q.Pagination.Limit > limit {
-		return qerr("pagination.limit", "must be between 1 and %d, got %d", limit, q.Pagination.Limit)
-	}
-	if q.Pagination.Offset < 0 {
-		return qerr("pagination.offset", "must not be negative, got %d", q.Pagination.Offset)
-	}
-	return nil
-}
-
-func (q *Query) validateMetrics() error {
-	hasDim := func(d string) bool { return slices.Contains(q.Dimensions, d) }
-	var eventDims []string
-	for _, d := range q.Dimensions {
-		if strings.HasPrefix(d, "event:") && d != "event:page" {
-			eventDims = append(eventDims, d)
-		}
-	}
-	// has_done and has_not_done pick visitors: what they test is not a
-	// filter of the rows counted (as in Plausible).
-	goalFiltered := filtersUse(withoutBehavioural(q.Filters), func(d string) bool { return d == "event:goal" })
-	pageFiltered := filtersUse(withoutBehavioural(q.Filters), func(d string) bool { return d == "event:page" })
-	var session []string
-	for _, m := range q.Metrics {
-		// Visits go with event dimensions: the sessions that had the event.
-		if isSessionMetric(m) && m != MVisits {
-			session = append(session, m)
-		}
-	}
-	if len(session) > 0 && len(eventDims) > 0 {
-		return qerr("metrics", "session metric(s) %s cannot be queried along with event dimension %s",
-			strings.Join(session, ", "), eventDims[0])
-	}
-	for _, m := range q.Metrics {
-		switch m {
-		case MConversionRate, MGroupConversionRate:
-			if !hasDim("event:goal") && !goalFiltered {
-				return qerr("metrics", "metric %s can only be queried with an event:goal filter or dimension", m)
-			}
-		case MViewsPerVisit:
-			if hasDim("event:page") || pageFiltered {
-				return qerr("metrics", "metric views_per_visit cannot be queried with an event:page filter or dimension")
-			}
-		case MExitRate:
-			// As Plausible: exits per page need the exit page alone, and
-			// its pageviews every pageview of the page.
-			if len(q.Dimensions) != 1 || q.Dimensions[0] != "visit:exit_page" {
-				return qerr("metrics", "metric exit_rate requires the visit:exit_page dimension, and no other")
-			}
-			if filtersUse(withoutBehavioural(q.Filters), func(d string) bool { k := kindOf(d); return k == kindEvent || k == kindGoal || k == kindProp }) {
-				return qerr("metrics", "metric exit_rate cannot be queried when filtering on event dimensions")
-			}
-			for _, o := range q.Metrics {
-				if o != MExitRate && !isSessionMetric(o) && o != MVisitors && o != MPercentage {
-					return qerr("metrics", "event metric %s cannot be queried along with visit:exit_page and exit_rate", o)
-				}
-			}
-		case MScrollDepth, MTimeOnPage:
-			if hasDim("event:goal") {
-				return qerr("metrics", "metric %s cannot be queried with the event:goal dimension", m)
-			}
-		}
-	}
-	return nil
-}
-
-func validateDateRange(d DateRange, field string) error {
-	if d.Period != "" {
-		if !validPeriod(d.Period) {
-			return qerr(field, "invalid date_range %s, expected one of %s, Nd (1 to %d days), Nmo (1 to %d months) or a pair of dates",
-				clipString(d.Period), strings.Join(Periods, ", "), maxRelativeDays, maxRelativeMonths)
-		}
-		return nil
-	}
-	from, to, dates, err := parseRangeBounds(d.From, d.To)
-	if err != nil {
-		return qerr(field, "invalid date_range [%s, %s]: expected two dates (YYYY-MM-DD) or two ISO 8601 datetimes",
-			clipString(d.From), clipString(d.To))
-	}
-	if to.Before(from) || dates && from.After(to) {
-		return qerr(field, "invalid date_range [%s, %s]: the end is before the start", d.From, d.To)
-	}
-	if !inDateBounds(from) || !inDateBounds(to) {
-		return qerr(field, "invalid date_range [%s, %s]: dates must lie between %s and %s", clipString(d.From), clipString(d.To), minDate, maxDate)
-	}
-	return nil
-}
-
-// The engine's Date type spans 1970 to 2149; a day of margin either side
-// leaves room for time zones and the sessions look-back.
-const minDate, maxDate = "1970-01-03", "2148-12-31"
-
-func inDateBounds(t time.Time) bool {
-	lo, _ := parseDate(minDate)
-	hi, _ := parseDate(maxDate)
-	return !t.Before(lo) && t.Before(hi.AddDate(0, 0, 1))
-}
-
-// withoutBehavioural drops the has_done and has_not_done subtrees.
-func withoutBehavioural(fs []Filter) []Filter {
-	var out []Filter
-	for _, f := range fs {
-		switch {
-		case f.Op == "has_done" || f.Op == "has_not_done":
-		case len(f.Filters) > 0:
-			g := f
-			g.Filters = withoutBehavioural(f.Filters)
-			out = append(out, g)
-		default:
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-// filtersUse reports whether any filter, at any depth, is on a dimension
-// satisfying pred.
-func filtersUse(fs []Filter, pred func(string) bool) bool {
-	for _, f := range fs {
-		if f.Dimension != "" && pred(f.Dimension) || filtersUse(f.Filters, pred) {
-			return true
-		}
-	}
-	return false
+	return f, nil
 }
