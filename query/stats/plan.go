@@ -257,6 +257,17 @@ func autoTimeDim(s span) string {
 	}
 }
 
+// timeDimOf is the time dimension among dims (at most one), or "".
+func timeDimOf(dims []string) string {
+	timeDim := ""
+	for _, d := range dims {
+		if isTimeDim(d) {
+			timeDim = d
+		}
+	}
+	return timeDim
+}
+
 // maxTimeBuckets bounds a time dimension's buckets (and time labels).
 const maxTimeBuckets = 50_000
 
