@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -174,43 +175,109 @@ func ParseQuery(body []byte) (*Query, error) {
 	if len(body) > maxBodyBytes {
 		return nil, qerr("body", "larger than %d bytes", maxBodyBytes)
 	}
-	var raw struct {
-		SiteID     *string         `json:"site_id"`
-		Metrics    json.RawMessage `json:"metrics"`
-		DateRange  json.RawMessage `json:"date_range"`
-		Date       json.RawMessage `json:"date"`
-		Dimensions json.RawMessage `json:"dimensions"`
-		Filters    json.RawMessage `json:"filters"`
-		OrderBy    json.RawMessage `json:"order_by"`
-		Include    json.RawMessage `json:"include"`
-		Pagination json.RawMessage `json:"pagination"`
-	}
+	var raw rawQuery
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&raw); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return nil, qerr("body", "invalid JSON at byte %d: %v", se.Offset, err)
-		}
-		if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
-			name := strings.TrimPrefix(msg, "json: unknown field ")
-			if name == `""` {
-				return nil, qerr("body", "unknown field %s", name)
-			}
-			return nil, qerr(strings.Trim(name, `"`), "unknown field")
-		}
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return nil, qerr(te.Field, "expected %s", te.Type)
-		}
-		if errors.As(err, &te) {
-			return nil, qerr("body", "expected a JSON object")
-		}
-		return nil, qerr("body", "invalid JSON: %v", err)
+		return nil, decodeErr(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, qerr("body", "unexpected data after the JSON object")
 	}
+	return raw.query()
+}
+
+// ParseQueryObject is ParseQuery for a request already decoded into the
+// fields of a JSON object, as a service holds one it completed (a site_id
+// set, defaults added). It answers as ParseQuery answers the object
+// encoded with json.Marshal, without encoding it: keys in sorted order,
+// matched to fields regardless of case, the first fault reported, values
+// compacted with <, > and & escaped (as messages quote them).
+func ParseQueryObject(m map[string]json.RawMessage) (*Query, error) {
+	var raw rawQuery
+	fields := map[string]*json.RawMessage{
+		"metrics": &raw.Metrics, "date_range": &raw.DateRange, "date": &raw.Date, "dimensions": &raw.Dimensions,
+		"filters": &raw.Filters, "order_by": &raw.OrderBy, "include": &raw.Include, "pagination": &raw.Pagination,
+	}
+	keys := slices.Sorted(maps.Keys(m))
+	vals := make([][]byte, len(keys))
+	size := len("{}") + max(len(keys)-1, 0) // braces and commas
+	for i, k := range keys {
+		var compact, escaped bytes.Buffer
+		if err := json.Compact(&compact, m[k]); err != nil {
+			return nil, qerr("body", "invalid JSON in %s: %v", clipString(k), err)
+		}
+		json.HTMLEscape(&escaped, compact.Bytes())
+		vals[i] = escaped.Bytes()
+		name, _ := json.Marshal(k)
+		size += len(name) + len(":") + len(vals[i])
+	}
+	if size > maxBodyBytes {
+		return nil, qerr("body", "larger than %d bytes", maxBodyBytes)
+	}
+	for i, k := range keys {
+		if strings.EqualFold(k, "site_id") {
+			if err := json.Unmarshal(vals[i], &raw.SiteID); err != nil {
+				var te *json.UnmarshalTypeError
+				if errors.As(err, &te) {
+					te.Field = "site_id"
+				}
+				return nil, decodeErr(err)
+			}
+			continue
+		}
+		dst := fields[k]
+		for f, p := range fields {
+			if dst == nil && strings.EqualFold(k, f) {
+				dst = p
+			}
+		}
+		if dst == nil {
+			return nil, decodeErr(fmt.Errorf("json: unknown field %q", k))
+		}
+		*dst = vals[i]
+	}
+	return raw.query()
+}
+
+// rawQuery is a request's fields, each still JSON.
+type rawQuery struct {
+	SiteID     *string         `json:"site_id"`
+	Metrics    json.RawMessage `json:"metrics"`
+	DateRange  json.RawMessage `json:"date_range"`
+	Date       json.RawMessage `json:"date"`
+	Dimensions json.RawMessage `json:"dimensions"`
+	Filters    json.RawMessage `json:"filters"`
+	OrderBy    json.RawMessage `json:"order_by"`
+	Include    json.RawMessage `json:"include"`
+	Pagination json.RawMessage `json:"pagination"`
+}
+
+// decodeErr turns a failure to decode a request object into a QueryError.
+func decodeErr(err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return qerr("body", "invalid JSON at byte %d: %v", se.Offset, err)
+	}
+	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
+		name := strings.TrimPrefix(msg, "json: unknown field ")
+		if name == `""` {
+			return qerr("body", "unknown field %s", name)
+		}
+		return qerr(strings.Trim(name, `"`), "unknown field")
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return qerr(te.Field, "expected %s", te.Type)
+	}
+	if errors.As(err, &te) {
+		return qerr("body", "expected a JSON object")
+	}
+	return qerr("body", "invalid JSON: %v", err)
+}
+
+// query reads and validates the fields of a request.
+func (raw *rawQuery) query() (*Query, error) {
 	q := &Query{}
 	if raw.SiteID == nil {
 		return nil, qerr("site_id", "required")
