@@ -269,8 +269,7 @@ func siteQuery(m map[string]json.RawMessage, domain string, defaults map[string]
 			m[k] = json.RawMessage(v)
 		}
 	}
-	b, _ := json.Marshal(m)
-	return stats.ParseQuery(b)
+	return stats.ParseQueryObject(m)
 }
 
 func (s *Server) query(w http.ResponseWriter, r *http.Request) {

@@ -53,8 +53,7 @@ func (a *API) getPropKeys(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := m["metrics"]; !ok {
 		m["metrics"] = json.RawMessage(`["visitors"]`)
 	}
-	b, _ := json.Marshal(m)
-	q, err := stats.ParseQuery(b)
+	q, err := stats.ParseQueryObject(m)
 	if err != nil {
 		return statsError(err)
 	}

@@ -2,12 +2,8 @@ package stats
 
 import (
 	"encoding/json"
-	"fmt"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Filter is one node of a Stats API v2 filter tree:
@@ -78,183 +74,37 @@ func (f *Filter) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// parseFilter reads one filter of a request; field names its place in the
-// request for error messages.
-func parseFilter(b json.RawMessage, field string, depth int, leaves *int) (Filter, error) {
-	if depth > maxFilterDepth {
-		return Filter{}, qerr(field, "filters are nested deeper than %d levels", maxFilterDepth)
-	}
-	var parts []json.RawMessage
-	if err := json.Unmarshal(b, &parts); err != nil || len(parts) < 2 {
-		return Filter{}, qerr(field, "invalid filter %s, expected [operator, dimension, values]", clip(b))
-	}
-	var f Filter
-	if err := json.Unmarshal(parts[0], &f.Op); err != nil {
-		return Filter{}, qerr(field+"[0]", "invalid operator %s", clip(parts[0]))
-	}
-	switch {
-	case f.Op == "and" || f.Op == "or":
-		if len(parts) != 2 {
-			return Filter{}, qerr(field, "%q takes one list of filters", f.Op)
-		}
-		var list []json.RawMessage
-		if err := json.Unmarshal(parts[1], &list); err != nil || len(list) == 0 {
-			return Filter{}, qerr(field+"[1]", "%q takes a non-empty list of filters", f.Op)
-		}
-		for i, c := range list {
-			child, err := parseFilter(c, fmt.Sprintf("%s[1][%d]", field, i), depth+1, leaves)
-			if err != nil {
-				return Filter{}, err
-			}
-			f.Filters = append(f.Filters, child)
-		}
-		return f, nil
-	case f.Op == "not" || f.Op == "has_done" || f.Op == "has_not_done":
-		if len(parts) != 2 {
-			return Filter{}, qerr(field, "%q takes one filter", f.Op)
-		}
-		child, err := parseFilter(parts[1], field+"[1]", depth+1, leaves)
-		if err != nil {
-			return Filter{}, err
-		}
-		f.Filters = []Filter{child}
-		return f, nil
-	case isLeafOp(f.Op):
-	default:
-		return Filter{}, qerr(field+"[0]", "unknown operator %s", clipString(f.Op))
-	}
-	*leaves++
-	if *leaves > maxFilterLeaves {
-		return Filter{}, qerr(field, "more than %d filters", maxFilterLeaves)
-	}
-	if len(parts) != 3 && len(parts) != 4 {
-		return Filter{}, qerr(field, "invalid filter %s, expected [operator, dimension, values, modifiers?]", clip(b))
-	}
-	if err := json.Unmarshal(parts[1], &f.Dimension); err != nil {
-		return Filter{}, qerr(field+"[1]", "invalid dimension %s", clip(parts[1]))
-	}
-	var values []json.RawMessage
-	if err := json.Unmarshal(parts[2], &values); err != nil {
-		return Filter{}, qerr(field+"[2]", "expected a list of values, got %s", clip(parts[2]))
-	}
-	for i, v := range values {
-		var s string
-		if err := json.Unmarshal(v, &s); err == nil {
-			f.Values = append(f.Values, s)
-			continue
-		}
-		var n json.Number
-		if (f.Dimension == "visit:city" || f.Dimension == SegmentDim) && json.Unmarshal(v, &n) == nil {
-			f.Values = append(f.Values, n.String())
-			continue
-		}
-		return Filter{}, qerr(fmt.Sprintf("%s[2][%d]", field, i), "invalid value %s, expected a string", clip(v))
-	}
-	if len(parts) == 4 {
-		var mods map[string]json.RawMessage
-		if err := json.Unmarshal(parts[3], &mods); err != nil {
-			return Filter{}, qerr(field+"[3]", "expected an object of modifiers, got %s", clip(parts[3]))
-		}
-		for k, v := range mods {
-			if k != "case_sensitive" {
-				return Filter{}, qerr(field+"[3]", "unknown modifier %s", clipString(k))
-			}
-			var cs bool
-			if err := json.Unmarshal(v, &cs); err != nil {
-				return Filter{}, qerr(field+"[3].case_sensitive", "expected true or false")
-			}
-			f.IgnoreCase = !cs
-		}
-	}
-	return f, nil
-}
-
-// validateFilter checks a filter tree built by ParseQuery or by hand;
-// leaves counts the leaf filters of the whole request.
-func validateFilter(f *Filter, field string, depth int, leaves *int) error {
-	return validateNode(f, field, depth, depth == 1, leaves)
-}
-
-// validateNode checks one node; top is true at the top level and directly
-// under has_done/has_not_done, where goal and hostname filters may appear.
-func validateNode(f *Filter, field string, depth int, top bool, leaves *int) error {
-	if depth > maxFilterDepth {
-		return qerr(field, "filters are nested deeper than %d levels", maxFilterDepth)
-	}
-	switch f.Op {
-	case "and", "or":
-		if len(f.Filters) == 0 {
-			return qerr(field+"[1]", "%q takes a non-empty list of filters", f.Op)
-		}
-		for i := range f.Filters {
-			if err := validateNode(&f.Filters[i], fmt.Sprintf("%s[1][%d]", field, i), depth+1, false, leaves); err != nil {
-				return err
-			}
-		}
-		return nil
-	case "not", "has_done", "has_not_done":
-		if len(f.Filters) != 1 {
-			return qerr(field, "%q takes one filter", f.Op)
-		}
-		if f.Op != "not" && filtersUse(f.Filters, func(d string) bool { return !strings.HasPrefix(d, "event:") }) {
-			return qerr(field+"[1]", "%q takes filters on event dimensions only (event:goal, event:page, event:name, event:props:…)", f.Op)
-		}
-		if f.Op != "not" && hasBehavioural(f.Filters) {
-			return qerr(field+"[1]", "%q cannot be nested in another has_done or has_not_done", f.Op)
-		}
-		return validateNode(&f.Filters[0], field+"[1]", depth+1, top && f.Op != "not", leaves)
-	}
-	if !isLeafOp(f.Op) {
-		return qerr(field+"[0]", "unknown operator %s", clipString(f.Op))
-	}
-	*leaves++
-	if *leaves > maxFilterLeaves {
-		return qerr(field, "more than %d filters", maxFilterLeaves)
-	}
-	if f.Dimension == SegmentDim {
-		return validateSegmentFilter(f, field, depth)
-	}
-	if !validDimension(f.Dimension) || isTimeDim(f.Dimension) {
-		return qerr(field+"[1]", "unknown filter dimension %s", clipString(f.Dimension))
-	}
-	if (f.Dimension == "event:goal" || f.Dimension == "event:hostname") && !top {
-		return qerr(field+"[1]", "dimension %s can only be filtered at the top level", f.Dimension)
-	}
-	if len(f.Values) == 0 {
-		return qerr(field+"[2]", "expected a non-empty list of values")
-	}
-	if len(f.Values) > maxFilterValues {
-		return qerr(field+"[2]", "more than %d values", maxFilterValues)
-	}
-	for i, v := range f.Values {
-		vf := fmt.Sprintf("%s[2][%d]", field, i)
-		if !utf8.ValidString(v) {
-			return qerr(vf, "value is not valid UTF-8")
-		}
-		switch {
-		case baseOp(f.Op) == "matches":
-			if len(v) > maxRegexLen {
-				return qerr(vf, "regular expression longer than %d bytes", maxRegexLen)
-			}
-			if _, err := regexp.Compile(v); err != nil {
-				return qerr(vf, "invalid regular expression %s: %v", clipString(v), strings.TrimPrefix(err.Error(), "error parsing regexp: "))
-			}
-		case f.Dimension == "visit:city":
-			if _, err := strconv.ParseUint(v, 10, 32); err != nil {
-				return qerr(vf, "invalid visit:city %s, expected a GeoNames id", clipString(v))
-			}
-		case f.Dimension == "visit:country" && baseOp(f.Op) == "is":
-			if len(v) != 2 && v != notSet {
-				return qerr(vf, "invalid visit:country %s, expected a 2-letter country code", clipString(v))
-			}
-		}
-	}
-	return nil
-}
-
 func hasBehavioural(fs []Filter) bool {
 	for _, f := range fs {
 		if f.Op == "has_done" || f.Op == "has_not_done" || hasBehavioural(f.Filters) {
+			return true
+		}
+	}
+	return false
+}
+
+// withoutBehavioural drops the has_done and has_not_done subtrees.
+func withoutBehavioural(fs []Filter) []Filter {
+	var out []Filter
+	for _, f := range fs {
+		switch {
+		case f.Op == "has_done" || f.Op == "has_not_done":
+		case len(f.Filters) > 0:
+			g := f
+			g.Filters = withoutBehavioural(f.Filters)
+			out = append(out, g)
+		default:
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// filtersUse reports whether any filter, at any depth, is on a dimension
+// satisfying pred.
+func filtersUse(fs []Filter, pred func(string) bool) bool {
+	for _, f := range fs {
+		if f.Dimension != "" && pred(f.Dimension) || filtersUse(f.Filters, pred) {
 			return true
 		}
 	}

@@ -170,3 +170,70 @@ func mustCompile(t *testing.T, s string) *regexp.Regexp {
 	}
 	return re
 }
+
+// objectCases are request objects as services complete them; ParseQueryObject
+// must answer each as ParseQuery answers it encoded.
+var objectCases = []string{
+	`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day"}`,
+	`{"date_range":"7d","metrics":[ "visitors" , "pageviews" ],"site_id":"a.fr","dimensions":["time:day"]}`,
+	`{"site_id":"a.fr","Metrics":["visitors"],"DATE_RANGE":"day"}`,
+	`{"site_id":"a.fr","Metrics":["pageviews"],"metrics":["visitors"],"date_range":"day"}`,
+	`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","zeta":1,"alpha":2}`,
+	`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","":1}`,
+	`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","a\"b":1}`,
+	`{"site_id":"a.fr","metrics":["visitors"],"date_range":[1, 2]}`,
+	`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","filters":[["is","event:page", "<a&b>"]]}`,
+	`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","filters":[["is","event:page",["/"]], 7]}`,
+	`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","filters":[["is","event:page","/` + "\u2028" + `"]]}`,
+	`{"site_id":5,"metrics":["visitors"],"date_range":"day"}`,
+	`{"site_id":null,"metrics":["visitors"],"date_range":"day"}`,
+	`{"SITE_ID":"b.fr","site_id":"a.fr","metrics":["visitors"],"date_range":"day"}`,
+	`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","include":{ "total_rows" : true, "nope": 1 }}`,
+	`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","pagination":{"limit": 5, "offset": 10}}`,
+	`{}`,
+	`null`,
+}
+
+// parseEncoded is how a decoded object was read before ParseQueryObject:
+// encoded again, then parsed.
+func parseEncoded(m map[string]json.RawMessage) (*Query, error) {
+	b, _ := json.Marshal(m)
+	return ParseQuery(b)
+}
+
+func TestParseQueryObject(t *testing.T) {
+	for _, body := range objectCases {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(body), &m); err != nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		want, wantErr := parseEncoded(m)
+		got, err := ParseQueryObject(m)
+		if !reflect.DeepEqual(err, wantErr) || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s:\n got %+v, %v\nwant %+v, %v", body, got, err, want, wantErr)
+		}
+	}
+	big := map[string]json.RawMessage{"site_id": json.RawMessage(`"a.fr"`), "metrics": json.RawMessage(`["visitors"]`),
+		"date_range": json.RawMessage(`"day"`), "filters": json.RawMessage(`[["is","event:page",["` + strings.Repeat("<", maxBodyBytes/6) + `"]]]`)}
+	_, wantErr := parseEncoded(big)
+	if _, err := ParseQueryObject(big); wantErr == nil || !reflect.DeepEqual(err, wantErr) {
+		t.Errorf("an object past the bound once encoded: got %v, want %v", err, wantErr)
+	}
+}
+
+func FuzzParseQueryObject(f *testing.F) {
+	for _, s := range objectCases {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(body, &m) != nil {
+			return
+		}
+		want, wantErr := parseEncoded(m)
+		got, err := ParseQueryObject(m)
+		if !reflect.DeepEqual(err, wantErr) || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s:\n got %+v, %v\nwant %+v, %v", body, got, err, want, wantErr)
+		}
+	})
+}

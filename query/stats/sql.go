@@ -1,12 +1,14 @@
 package stats
 
+// Stage 4, SQL: a plan becomes one statement (builder.statement) and its
+// parameters.
+//
 // All SQL of the package is generated here. Every fragment is written in
 // this file or taken from the closed tables of dims.go; request values only
 // ever travel as ClickHouse query parameters ({pN:Type}).
 
 import (
 	"fmt"
-	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -16,65 +18,6 @@ import (
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/store"
 )
-
-// plan is a validated query resolved against a site: what sql.go turns
-// into one statement.
-type plan struct {
-	siteID    uint32
-	tz        string
-	loc       *time.Location
-	span      span
-	dims      []string // "time" resolved to a bucket
-	metrics   []string
-	filters   []Filter // ANDed
-	goals     []Goal
-	dimGoals  []int // 1-based indexes of goals the event:goal dimension may show
-	order     []OrderBy
-	limit     int
-	offset    int
-	totalRows bool
-	uniq      string           // "uniqExact" or "uniq": a closed choice, see Engine.ExactBelow
-	sample    float64          // fraction of visitors read, 0 for all: see Engine.SampleAbove
-	restrict  map[int][]string // dimension index → allowed output values (comparisons)
-	imp       *importPlan      // imported data to add (imported.go); nil for none
-	// hidden are the event-level imports whose events must not count
-	// (running, or being deleted): see hiddenImports.
-	hidden []uint64
-}
-
-// exactMoney: revenue is never estimated from a sample.
-func (p *plan) exactMoney() bool {
-	return slices.Contains(p.metrics, MTotalRevenue) || slices.Contains(p.metrics, MAverageRevenue)
-}
-
-// sampled is the SAMPLE clause of the events and sessions tables, both
-// sampled by visitor_id, so a visitor's events and sessions are read or
-// skipped together. The fraction is a number computed here, never input.
-func (p *plan) sampled() string {
-	if p.sample == 0 {
-		return ""
-	}
-	return " SAMPLE " + strconv.FormatFloat(p.sample, 'f', 4, 64)
-}
-
-func (p *plan) samplePercent() float64 {
-	return math.Round(p.sample*1e4) / 100
-}
-
-// scale turns a count read from a sample into an estimate for everyone;
-// rates and averages need no scaling.
-func (p *plan) scale(metric string, v any) any {
-	if p.sample == 0 {
-		return v
-	}
-	switch metric {
-	case MVisitors, MVisits, MPageviews, MEvents:
-		if n, ok := v.(uint64); ok {
-			return uint64(math.Round(float64(n) / p.sample))
-		}
-	}
-	return v
-}
 
 // events is the events table as this plan reads it.
 func (b *builder) events() string { return "events" + b.p.sampled() }
