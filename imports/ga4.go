@@ -17,9 +17,10 @@ package imports
 // JSON calls whose request and response shapes are a few structs here.
 //
 // Authorisation is held only while the job needs it: the service
-// account's key, or the OAuth refresh token, is written with the job's
-// request into its file in the data folder (mode 0600) and that file is
-// removed when the job completes, fails, is cancelled or deleted.
+// account's key is written with the job's request into its file in the
+// data folder (mode 0600); the OAuth refresh token is stored sealed in
+// ga4_connections (ga4store.go), the file naming its row. Both are removed
+// when the job completes, fails, is cancelled or deleted.
 
 import (
 	"bytes"
@@ -98,8 +99,12 @@ type GA4Request struct {
 	EndDate   string `json:"end_date,omitempty"`
 	// Credentials is a service account's JSON key.
 	Credentials json.RawMessage `json:"credentials,omitempty"`
-	// Token is the OAuth flow's token (its refresh token).
+	// Token is the OAuth flow's token (its refresh token), given to
+	// SubmitGA4; the job's file names the row that keeps it sealed
+	// (Connection) instead. A file of an earlier release may hold it.
 	Token *oauth2.Token `json:"token,omitempty"`
+	// Connection is the ga4_connections row of the job's token.
+	Connection string `json:"connection,omitempty"`
 }
 
 var ga4Property = regexp.MustCompile(`^(?:properties/)?([1-9][0-9]{0,19})$`)
@@ -242,24 +247,33 @@ func (m *Manager) SubmitGA4(ctx context.Context, siteID uint32, req GA4Request, 
 	} else if ok {
 		return prev, true, nil
 	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return Job{}, false, err
-	}
 	if err := os.MkdirAll(m.Dir, 0o700); err != nil {
 		return Job{}, false, fmt.Errorf("imports: folder %s: %w", m.Dir, err)
 	}
 	job = Job{ID: newID(), SiteID: siteID, Source: SourceGA4, FileName: req.Property, Hash: sum, Status: Pending,
 		BytesTotal: uint64(len(ga4Reports)) * ga4Steps, Rows: map[string]uint64{}, CreatedBy: createdBy,
 		CreatedAt: m.now().UTC().Truncate(time.Millisecond)}
-	// The request holds a secret: written for the job's owner alone, and
+	stored := req
+	if req.Token != nil {
+		// The refresh token is kept sealed, for the job alone, until it
+		// ends; the file names its row.
+		stored.Token, stored.Connection = nil, ga4JobToken(job.ID)
+		if err := m.storeGA4Token(ctx, siteID, stored.Connection, createdBy, job.ID, req.Token.RefreshToken, time.Time{}); err != nil {
+			return Job{}, false, err
+		}
+	}
+	body, err := json.Marshal(stored)
+	if err != nil {
+		return Job{}, false, err
+	}
+	// The request may hold a key: written for the job's owner alone, and
 	// removed with the job's end (Process, Cancel, Delete).
 	if err := os.WriteFile(m.path(job.ID), body, 0o600); err != nil {
-		return Job{}, false, fmt.Errorf("imports: store the GA4 request: %w", err)
+		return Job{}, false, errors.Join(fmt.Errorf("imports: store the GA4 request: %w", err), m.deleteGA4Token(ctx, job))
 	}
 	if err := m.save(ctx, job, 0); err != nil {
 		os.Remove(m.path(job.ID))
-		return Job{}, false, err
+		return Job{}, false, errors.Join(err, m.deleteGA4Token(ctx, job))
 	}
 	m.Log.Info("import queued", "site", siteID, "import", job.ID, "source", SourceGA4, "property", req.Property)
 	m.enqueue(job.ID)
@@ -577,6 +591,11 @@ func (m *Manager) runGA4(ctx context.Context, j *Job) error {
 	req, err := m.readGA4Request(j.ID)
 	if err != nil {
 		return err
+	}
+	if req.Token == nil && req.Connection != "" {
+		if req.Token, err = m.ga4Token(ctx, j.SiteID, req.Connection, ""); err != nil {
+			return fmt.Errorf("GA4 import %d: its Google connection: %w", j.ID, err)
+		}
 	}
 	hc, err := m.GA4.client(ctx, req)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 
 func ga4Manager(t *testing.T, f *ga4fake.Server) *Manager {
 	m, _ := newManager(t)
+	m.Secret = []byte("a server secret of thirty-two by")
 	m.GA4 = GA4Config{DataURL: f.Srv.URL, AdminURL: f.Srv.URL, HTTPClient: f.Srv.Client(), PageSize: 4, Backoff: time.Millisecond,
 		OAuth: &oauth2.Config{ClientID: "client-1", ClientSecret: "secret-1", Endpoint: oauth2.Endpoint{TokenURL: f.Srv.URL + "/token", AuthURL: f.Srv.URL + "/auth"}}}
 	return m

@@ -120,6 +120,9 @@ type Manager struct {
 	// Cluster names the ClickHouse cluster, if any: deleting an
 	// event-level import's events is a mutation of the local tables.
 	Cluster string
+	// Secret is the server's secret (--secret): the key that seals the
+	// refresh tokens of GA4's OAuth flow derives from it (ga4store.go).
+	Secret []byte
 
 	mu      sync.Mutex
 	running map[uint64]context.CancelCauseFunc
@@ -180,6 +183,9 @@ func (m *Manager) batchRows() int {
 func (m *Manager) Run(ctx context.Context) error {
 	m.init()
 	m.removeStalePartials()
+	if err := m.pruneGA4Connections(ctx); err != nil {
+		m.Log.Warn("ga4: expired connections left", "err", err)
+	}
 	left, err := m.unfinished(ctx)
 	if err != nil {
 		return err
@@ -454,7 +460,7 @@ func (m *Manager) Cancel(ctx context.Context, siteID uint32, id uint64) (Job, er
 		return Job{}, err
 	}
 	os.Remove(m.path(id))
-	return j, nil
+	return j, m.deleteGA4Token(ctx, j)
 }
 
 // Delete removes an import and its rows.
@@ -479,7 +485,7 @@ func (m *Manager) Delete(ctx context.Context, siteID uint32, id uint64) error {
 		return err
 	}
 	os.Remove(m.path(id))
-	return nil
+	return m.deleteGA4Token(ctx, j)
 }
 
 func (m *Manager) deleteRows(ctx context.Context, siteID uint32, id uint64) error {
@@ -504,7 +510,8 @@ func (m *Manager) DeleteSite(ctx context.Context, siteID uint32) error {
 			return err
 		}
 	}
-	return nil
+	// The site's Google connections go too, with any token a job left.
+	return m.deleteGA4Site(ctx, siteID)
 }
 
 // Process runs one job to its end: completed, failed (bad input; its rows
@@ -543,6 +550,9 @@ func (m *Manager) Process(ctx context.Context, id uint64) error {
 			return err
 		}
 		os.Remove(m.path(id))
+		if err := m.deleteGA4Token(ctx, j); err != nil {
+			return err
+		}
 		var total uint64
 		for _, n := range j.Rows {
 			total += n
@@ -563,7 +573,7 @@ func (m *Manager) Process(ctx context.Context, id uint64) error {
 		if err := m.save(bg, j, deleted); err != nil {
 			return err
 		}
-		return m.deleteImported(bg, j)
+		return errors.Join(m.deleteImported(bg, j), m.deleteGA4Token(bg, j))
 	case ctx.Err() != nil:
 		return ctx.Err() // stopping: resume at the next start
 	}
@@ -578,6 +588,9 @@ func (m *Manager) Process(ctx context.Context, id uint64) error {
 		return errors.Join(err, serr)
 	}
 	os.Remove(m.path(id))
+	if derr := m.deleteGA4Token(bg, j); derr != nil {
+		return errors.Join(err, derr)
+	}
 	return err
 }
 

@@ -42,6 +42,7 @@ type Server struct {
 
 	Mu       sync.Mutex
 	tokens   map[string]bool
+	refresh  map[string]bool // refresh tokens handed out by the code exchange
 	Calls    int
 	Fail429  int            // the runReport call (1-based) answered 429, once
 	served   map[string]int // "dims|offset" → pages answered
@@ -91,7 +92,7 @@ func New(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	f := &Server{t: t, key: key, email: "import@projet.iam.gserviceaccount.com", Property: "properties/123456789",
-		days: []string{"20240301", "20240302", "20240303", "20240304", "20240305"}, tokens: map[string]bool{}, served: map[string]int{}}
+		days: []string{"20240301", "20240302", "20240303", "20240304", "20240305"}, tokens: map[string]bool{}, refresh: map[string]bool{"refresh-1": true}, served: map[string]int{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /token", f.token)
 	mux.HandleFunc("POST /v1beta/{rest...}", f.runReport)
@@ -140,7 +141,10 @@ func (f *Server) token(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case "refresh_token":
-		if r.PostForm.Get("refresh_token") != "refresh-1" {
+		f.Mu.Lock()
+		known := f.refresh[r.PostForm.Get("refresh_token")]
+		f.Mu.Unlock()
+		if !known {
 			f.fail(w, 400, "invalid_grant", "unknown refresh token")
 			return
 		}
@@ -149,16 +153,49 @@ func (f *Server) token(w http.ResponseWriter, r *http.Request) {
 			f.fail(w, 400, "invalid_grant", "unknown code")
 			return
 		}
+		// A new refresh token for each sign-in, shaped like Google's.
+		var b [18]byte
+		rand.Read(b[:])
+		rt := "1//09" + base64.RawURLEncoding.EncodeToString(b[:])
+		f.Mu.Lock()
+		f.refresh[rt] = true
+		f.Mu.Unlock()
+		f.issue(w, rt)
+		return
 	default:
 		f.fail(w, 400, "unsupported_grant_type", "grant_type "+r.PostForm.Get("grant_type"))
 		return
 	}
+	f.issue(w, "")
+}
+
+// issue answers a new access token (and refresh token, if any), as
+// Google's endpoint does.
+func (f *Server) issue(w http.ResponseWriter, refresh string) {
 	f.Mu.Lock()
 	tok := fmt.Sprintf("ya29.fake-%d", len(f.tokens)+1)
 	f.tokens[tok] = true
 	f.Mu.Unlock()
+	body := map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3599}
+	if refresh != "" {
+		body["refresh_token"] = refresh
+	}
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3599, "refresh_token": "refresh-1"})
+	json.NewEncoder(w).Encode(body)
+}
+
+// RefreshTokens are the refresh tokens the code exchange handed out.
+func (f *Server) RefreshTokens() []string {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	var out []string
+	for rt := range f.refresh {
+		if rt != "refresh-1" {
+			out = append(out, rt)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (f *Server) checkJWT(assertion string) string {

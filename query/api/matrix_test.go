@@ -408,7 +408,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	log := slog.New(slog.DiscardHandler)
 	rs := &reports.Service{Engine: eng, Accounts: acc, Now: c.Now, Logger: log}
 	// Jobs are queued, not run: a pending import to cancel or delete.
-	imp := &imports.Manager{Engine: eng, Dir: t.TempDir(), Log: log, GA4: imports.GA4Config{OAuth: &oauth2.Config{ClientID: "c", ClientSecret: "s",
+	imp := &imports.Manager{Engine: eng, Dir: t.TempDir(), Log: log, Secret: []byte("a test secret of thirty-two bytes"), GA4: imports.GA4Config{OAuth: &oauth2.Config{ClientID: "c", ClientSecret: "s",
 		Endpoint: oauth2.Endpoint{AuthURL: "https://accounts.google.com/o/oauth2/auth", TokenURL: "https://oauth2.googleapis.com/token"}}}}
 	a := api.New(api.Options{Accounts: acc, Engine: eng, Secret: []byte("a test secret of thirty-two bytes"), Now: c.Now, Imports: imp,
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}, Logger: log, Reports: rs})

@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS ga4_connections {{ on_cluster }};
