@@ -68,9 +68,12 @@ type Job struct {
 	BytesDone  uint64            `json:"bytes_done"`
 	BytesTotal uint64            `json:"bytes_total"`
 	Error      string            `json:"error,omitempty"`
-	Cursor     Cursor            `json:"-"`
-	CreatedBy  string            `json:"-"`
-	CreatedAt  time.Time         `json:"created_at"`
+	// Warnings name what a completed import left out (GA4 region names
+	// without an ISO 3166-2 code).
+	Warnings  []string  `json:"warnings,omitempty"`
+	Cursor    Cursor    `json:"-"`
+	CreatedBy string    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Progress is the share of the file read, from 0 to 1.
@@ -99,6 +102,8 @@ type Cursor struct {
 	// run (ga4.go).
 	From string `json:"from,omitempty"`
 	To   string `json:"to,omitempty"`
+	// Regions counts the GA4 region names no code matched (ga4regions.go).
+	Regions ga4Unmapped `json:"regions,omitempty"`
 }
 
 // Errors of the job layer.
@@ -322,14 +327,14 @@ func newID() uint64 {
 }
 
 const jobCols = "id, site_id, source, file_name, content_hash, toString(start_date), toString(end_date), mapApply((k, v) -> (k, toString(v)), rows)," +
-	" pageviews, status, bytes_done, bytes_total, error, cursor, created_by, created_at"
+	" pageviews, status, bytes_done, bytes_total, error, warnings, cursor, created_by, created_at"
 
 func scanJob(rows store.Rows) (Job, error) {
 	var j Job
 	var rowsMap map[string]string
 	var cursor string
 	if err := rows.Scan(&j.ID, &j.SiteID, &j.Source, &j.FileName, &j.Hash, &j.StartDate, &j.EndDate, &rowsMap,
-		&j.Pageviews, &j.Status, &j.BytesDone, &j.BytesTotal, &j.Error, &cursor, &j.CreatedBy, &j.CreatedAt); err != nil {
+		&j.Pageviews, &j.Status, &j.BytesDone, &j.BytesTotal, &j.Error, &j.Warnings, &cursor, &j.CreatedBy, &j.CreatedAt); err != nil {
 		return j, err
 	}
 	if j.StartDate == "1970-01-01" {
@@ -414,17 +419,21 @@ func (m *Manager) save(ctx context.Context, j Job, deleted uint8) error {
 	for k, v := range j.Rows {
 		rows[k] = strconv.FormatUint(v, 10)
 	}
+	warnings := j.Warnings
+	if warnings == nil {
+		warnings = []string{}
+	}
 	start, end := j.StartDate, j.EndDate
 	if start == "" {
 		start, end = "1970-01-01", "1970-01-01"
 	}
 	err = m.Engine.Exec(ctx, `INSERT INTO imports (id, site_id, source, file_name, content_hash, start_date, end_date, rows, pageviews,
-		status, bytes_done, bytes_total, error, cursor, created_by, created_at, updated_at, deleted)
+		status, bytes_done, bytes_total, error, warnings, cursor, created_by, created_at, updated_at, deleted)
 		SELECT {id:UInt64}, {site:UInt32}, {source:String}, {file:String}, {hash:String}, {start:Date}, {end:Date},
 		mapApply((k, v) -> (k, toUInt64(v)), {rows:Map(String, String)}), {pv:UInt64}, {status:String}, {done:UInt64}, {total:UInt64},
-		{err:String}, {cursor:String}, {by:String}, {created:DateTime64(3, 'UTC')}, now64(6, 'UTC'), {deleted:UInt8}`,
+		{err:String}, {warnings:Array(String)}, {cursor:String}, {by:String}, {created:DateTime64(3, 'UTC')}, now64(6, 'UTC'), {deleted:UInt8}`,
 		store.Params{"id": j.ID, "site": j.SiteID, "source": j.Source, "file": j.FileName, "hash": j.Hash, "start": start, "end": end,
-			"rows": rows, "pv": j.Pageviews, "status": j.Status, "done": j.BytesDone, "total": j.BytesTotal, "err": j.Error,
+			"rows": rows, "pv": j.Pageviews, "status": j.Status, "done": j.BytesDone, "total": j.BytesTotal, "err": j.Error, "warnings": warnings,
 			"cursor": string(cur), "by": j.CreatedBy, "created": j.CreatedAt, "deleted": deleted})
 	if err != nil {
 		return fmt.Errorf("imports: save import %d: %w", j.ID, err)

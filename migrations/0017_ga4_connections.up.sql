@@ -26,3 +26,8 @@ ENGINE = {{ engine "ReplacingMergeTree" "ga4_connections" "global" "updated_at" 
 ORDER BY (site_id, id)
 -- A connection nobody removed goes at the next merge after its expiry.
 TTL toDateTime(expires_at) + toIntervalHour(1) WHERE import_id = 0;
+
+-- What a completed import warns of (a GA4 region name that matches no
+-- ISO 3166-2 code, imported with its country only), shown with the job.
+ALTER TABLE imports {{ on_cluster }}
+    ADD COLUMN IF NOT EXISTS warnings Array(String) DEFAULT [] AFTER error;

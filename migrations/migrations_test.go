@@ -62,7 +62,7 @@ func TestUpDownUp(t *testing.T) {
 			t.Fatalf("tables = %s\nwant     %s", got, wantTables)
 		}
 	}
-	all := "account_origins,account_tokens,adoptable_sites,alert_settings,alert_state,annotation_settings,annotations,api_keys,auth_sessions,erasures,events,funnels,goals,imported_browsers,imported_custom_events,imported_devices,imported_entry_pages,imported_exit_pages,imported_locations,imported_operating_systems,imported_pages,imported_sources,imported_visitors,imports,instance_settings,mail_claims,mail_outbox,memberships,operators,report_deliveries,report_segments,report_subscriptions,report_unsubscribe_tokens,salts,schema_migrations,segments,sessions,sessions_mv,shared_links,site_scripts,sites,totp,users"
+	all := "account_origins,account_tokens,adoptable_sites,alert_settings,alert_state,annotation_settings,annotations,api_keys,auth_sessions,erasures,events,funnels,ga4_connections,goals,imported_browsers,imported_custom_events,imported_devices,imported_entry_pages,imported_exit_pages,imported_locations,imported_operating_systems,imported_pages,imported_sources,imported_visitors,imports,instance_settings,mail_claims,mail_outbox,memberships,operators,report_deliveries,report_segments,report_subscriptions,report_unsubscribe_tokens,salts,schema_migrations,segments,sessions,sessions_mv,shared_links,site_scripts,sites,totp,users"
 	check(0, "schema_migrations")
 	if err := m.Up(); err != nil {
 		t.Fatal(err)

@@ -53,7 +53,7 @@ type Server struct {
 // https://developers.google.com/analytics/devguides/reporting/data/v1/api-schema
 var ga4Schema = struct{ dims, metrics map[string]bool }{
 	dims: set("date", "sessionSource", "sessionMedium", "sessionCampaignName", "sessionManualAdContent", "sessionGoogleAdsKeyword",
-		"pageReferrer", "hostName", "pagePath", "landingPage", "countryId", "country", "region", "city", "deviceCategory", "browser",
+		"pageReferrer", "hostName", "pagePath", "landingPage", "countryId", "country", "region", "city", "cityId", "deviceCategory", "browser",
 		"operatingSystem", "operatingSystemVersion", "eventName", "linkUrl", "pagePathPlusQueryString", "landingPagePlusQueryString"),
 	metrics: set("totalUsers", "activeUsers", "newUsers", "sessions", "engagedSessions", "screenPageViews", "userEngagementDuration",
 		"eventCount", "bounceRate", "averageSessionDuration"),
@@ -78,12 +78,27 @@ var fakeValues = map[string][]string{
 	"pagePath":                {"/", "/pain?x=1", "/contact"},
 	"landingPage":             {"/", "/pain", "(not set)"},
 	"countryId":               {"FR", "DE", "(not set)"},
-	"deviceCategory":          {"desktop", "mobile", "tablet"},
-	"browser":                 {"Chrome", "Android Webview", "Safari"},
-	"operatingSystem":         {"Macintosh", "Linux", "Windows"},
-	"operatingSystemVersion":  {"10", "(not set)"},
-	"eventName":               {"click", "file_download", "page_view", "scroll"},
-	"linkUrl":                 {"https://fournil.fr/a", "(not set)"},
+	// Placeholders: a row's region, city and cityId are its country's
+	// (fakeGeo), the n-th of them for the n-th value here.
+	"region":                 {"0", "1"},
+	"city":                   {"0", "1"},
+	"cityId":                 {"0", "1"},
+	"deviceCategory":         {"desktop", "mobile", "tablet"},
+	"browser":                {"Chrome", "Android Webview", "Safari"},
+	"operatingSystem":        {"Macintosh", "Linux", "Windows"},
+	"operatingSystemVersion": {"10", "(not set)"},
+	"eventName":              {"click", "file_download", "page_view", "scroll"},
+	"linkUrl":                {"https://fournil.fr/a", "(not set)"},
+}
+
+// fakeGeo are the places of a country as the Data API names them: the
+// region in English (derived from the IP address), the city, and cityId,
+// Google's geographic id of the city (its Ads geotargets' criteria id).
+// A country GA4 did not find has all three "(not set)".
+var fakeGeo = map[string][][3]string{
+	"FR":        {{"Ile-de-France", "Paris", "1006094"}, {"Provence-Alpes-Cote d'Azur", "Marseille", "1005919"}},
+	"DE":        {{"Berlin", "Berlin", "1003854"}, {"Bavaria", "Munich", "1004234"}},
+	"(not set)": {{"(not set)", "(not set)", "(not set)"}, {"(not set)", "(not set)", "(not set)"}},
 }
 
 func New(t testing.TB) *Server {
@@ -386,6 +401,14 @@ func (f *Server) Rows(dims []string, from, to string, filter []string) [][]strin
 				vs := fakeValues[d]
 				row = append(row, vs[k%len(vs)])
 				k /= len(vs)
+			}
+			if c := slices.Index(dims, "countryId"); c >= 0 {
+				for g, name := range []string{"region", "city", "cityId"} {
+					if d := slices.Index(dims, name); d >= 0 {
+						n, _ := strconv.Atoi(row[d])
+						row[d] = fakeGeo[row[c]][n][g]
+					}
+				}
 			}
 			if filter != nil && !slices.Contains(filter, row[slices.Index(dims, "eventName")]) {
 				continue
