@@ -17,9 +17,10 @@ package imports
 // JSON calls whose request and response shapes are a few structs here.
 //
 // Authorisation is held only while the job needs it: the service
-// account's key, or the OAuth refresh token, is written with the job's
-// request into its file in the data folder (mode 0600) and that file is
-// removed when the job completes, fails, is cancelled or deleted.
+// account's key is written with the job's request into its file in the
+// data folder (mode 0600); the OAuth refresh token is stored sealed in
+// ga4_connections (ga4store.go), the file naming its row. Both are removed
+// when the job completes, fails, is cancelled or deleted.
 
 import (
 	"bytes"
@@ -98,8 +99,12 @@ type GA4Request struct {
 	EndDate   string `json:"end_date,omitempty"`
 	// Credentials is a service account's JSON key.
 	Credentials json.RawMessage `json:"credentials,omitempty"`
-	// Token is the OAuth flow's token (its refresh token).
+	// Token is the OAuth flow's token (its refresh token), given to
+	// SubmitGA4; the job's file names the row that keeps it sealed
+	// (Connection) instead. A file of an earlier release may hold it.
 	Token *oauth2.Token `json:"token,omitempty"`
+	// Connection is the ga4_connections row of the job's token.
+	Connection string `json:"connection,omitempty"`
 }
 
 var ga4Property = regexp.MustCompile(`^(?:properties/)?([1-9][0-9]{0,19})$`)
@@ -242,24 +247,33 @@ func (m *Manager) SubmitGA4(ctx context.Context, siteID uint32, req GA4Request, 
 	} else if ok {
 		return prev, true, nil
 	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return Job{}, false, err
-	}
 	if err := os.MkdirAll(m.Dir, 0o700); err != nil {
 		return Job{}, false, fmt.Errorf("imports: folder %s: %w", m.Dir, err)
 	}
 	job = Job{ID: newID(), SiteID: siteID, Source: SourceGA4, FileName: req.Property, Hash: sum, Status: Pending,
 		BytesTotal: uint64(len(ga4Reports)) * ga4Steps, Rows: map[string]uint64{}, CreatedBy: createdBy,
 		CreatedAt: m.now().UTC().Truncate(time.Millisecond)}
-	// The request holds a secret: written for the job's owner alone, and
+	stored := req
+	if req.Token != nil {
+		// The refresh token is kept sealed, for the job alone, until it
+		// ends; the file names its row.
+		stored.Token, stored.Connection = nil, ga4JobToken(job.ID)
+		if err := m.storeGA4Token(ctx, siteID, stored.Connection, createdBy, job.ID, req.Token.RefreshToken, time.Time{}); err != nil {
+			return Job{}, false, err
+		}
+	}
+	body, err := json.Marshal(stored)
+	if err != nil {
+		return Job{}, false, err
+	}
+	// The request may hold a key: written for the job's owner alone, and
 	// removed with the job's end (Process, Cancel, Delete).
 	if err := os.WriteFile(m.path(job.ID), body, 0o600); err != nil {
-		return Job{}, false, fmt.Errorf("imports: store the GA4 request: %w", err)
+		return Job{}, false, errors.Join(fmt.Errorf("imports: store the GA4 request: %w", err), m.deleteGA4Token(ctx, job))
 	}
 	if err := m.save(ctx, job, 0); err != nil {
 		os.Remove(m.path(job.ID))
-		return Job{}, false, err
+		return Job{}, false, errors.Join(err, m.deleteGA4Token(ctx, job))
 	}
 	m.Log.Info("import queued", "site", siteID, "import", job.ID, "source", SourceGA4, "property", req.Property)
 	m.enqueue(job.ID)
@@ -278,7 +292,7 @@ type ga4Report struct {
 	// filter limits the rows (custom events: the two GA4 events that are
 	// Plausible's outbound-link and file-download goals).
 	filter *ga4Filter
-	row    func(d, m map[string]string) map[string]string
+	row    func(j *Job, d, m map[string]string) map[string]string
 }
 
 // Metrics every session-scoped report reads; bounces are sessions less
@@ -348,48 +362,60 @@ func pathOnly(p string) string {
 
 var ga4Reports = []ga4Report{
 	{table: "imported_visitors", dimensions: []string{"date"}, metrics: ga4SessionMetrics,
-		row: func(d, m map[string]string) map[string]string { return sessionCols(m) }},
+		row: func(_ *Job, d, m map[string]string) map[string]string { return sessionCols(m) }},
 	{table: "imported_sources", dimensions: []string{"date", "sessionSource", "sessionMedium", "sessionCampaignName", "sessionManualAdContent", "sessionGoogleAdsKeyword"},
-		metrics: ga4SessionMetrics, row: func(d, m map[string]string) map[string]string {
+		metrics: ga4SessionMetrics, row: func(_ *Job, d, m map[string]string) map[string]string {
 			return with(sessionCols(m), "source", ga4Source(d["sessionSource"]), "utm_medium", orEmpty(d["sessionMedium"]),
 				"utm_campaign", orEmpty(d["sessionCampaignName"]), "utm_content", orEmpty(d["sessionManualAdContent"]),
 				"utm_term", orEmpty(d["sessionGoogleAdsKeyword"]))
 		}},
 	{table: "imported_pages", dimensions: []string{"date", "hostName", "pagePath"},
 		metrics: []string{"totalUsers", "screenPageViews", "sessions", "userEngagementDuration"},
-		row: func(d, m map[string]string) map[string]string {
+		row: func(_ *Job, d, m map[string]string) map[string]string {
 			// GA4 has no exits nor scroll depth per page.
 			return map[string]string{"hostname": strings.TrimPrefix(orEmpty(d["hostName"]), "www."), "page": pathOnly(d["pagePath"]),
 				"visitors": m["totalUsers"], "pageviews": m["screenPageViews"], "visits": m["sessions"], "time_on_page": m["userEngagementDuration"]}
 		}},
 	{table: "imported_entry_pages", dimensions: []string{"date", "landingPage"}, metrics: ga4SessionMetrics,
-		row: func(d, m map[string]string) map[string]string {
+		row: func(_ *Job, d, m map[string]string) map[string]string {
 			c := sessionCols(m)
 			return with(c, "entry_page", pathOnly(orEmpty(d["landingPage"])), "entrances", c["visits"])
 		}},
 	// GA4 has no exit page dimension: imported_exit_pages stays empty, as
-	// in Plausible's GA4 import. Regions and cities come as names, not
-	// the codes the tables hold: countries only.
-	{table: "imported_locations", dimensions: []string{"date", "countryId"}, metrics: ga4SessionMetrics,
-		row: func(d, m map[string]string) map[string]string {
-			return with(sessionCols(m), "country", orEmpty(d["countryId"]))
+	// in Plausible's GA4 import. Regions come as names, read back into
+	// ISO 3166-2 codes (ga4regions.go); cities come as names and Google's
+	// own ids, where the table holds GeoNames ids: none (README.md).
+	{table: "imported_locations", dimensions: []string{"date", "countryId", "region"}, metrics: ga4SessionMetrics,
+		row: func(j *Job, d, m map[string]string) map[string]string {
+			country, region := orEmpty(d["countryId"]), orEmpty(d["region"])
+			code := ""
+			if country != "" && region != "" {
+				var ok bool
+				if code, ok = ga4RegionCode(country, region); !ok {
+					if j.Cursor.Regions == nil {
+						j.Cursor.Regions = ga4Unmapped{}
+					}
+					j.Cursor.Regions.add(country, region)
+				}
+			}
+			return with(sessionCols(m), "country", country, "region", code)
 		}},
 	{table: "imported_devices", dimensions: []string{"date", "deviceCategory"}, metrics: ga4SessionMetrics,
-		row: func(d, m map[string]string) map[string]string {
+		row: func(_ *Job, d, m map[string]string) map[string]string {
 			return with(sessionCols(m), "device", mapped(ga4Devices, d["deviceCategory"]))
 		}},
 	{table: "imported_browsers", dimensions: []string{"date", "browser"}, metrics: ga4SessionMetrics,
-		row: func(d, m map[string]string) map[string]string {
+		row: func(_ *Job, d, m map[string]string) map[string]string {
 			return with(sessionCols(m), "browser", mapped(ga4Browsers, d["browser"]))
 		}},
 	{table: "imported_operating_systems", dimensions: []string{"date", "operatingSystem", "operatingSystemVersion"}, metrics: ga4SessionMetrics,
-		row: func(d, m map[string]string) map[string]string {
+		row: func(_ *Job, d, m map[string]string) map[string]string {
 			return with(sessionCols(m), "operating_system", mapped(ga4Systems, d["operatingSystem"]),
 				"operating_system_version", orEmpty(d["operatingSystemVersion"]))
 		}},
 	{table: "imported_custom_events", dimensions: []string{"date", "eventName", "linkUrl"}, metrics: []string{"totalUsers", "eventCount"},
 		filter: &ga4Filter{Filter: &ga4FieldFilter{FieldName: "eventName", InListFilter: &ga4InList{Values: []string{"click", "file_download"}}}},
-		row: func(d, m map[string]string) map[string]string {
+		row: func(_ *Job, d, m map[string]string) map[string]string {
 			return map[string]string{"name": ga4Events[d["eventName"]], "link_url": orEmpty(d["linkUrl"]), "visitors": m["totalUsers"], "events": m["eventCount"]}
 		}},
 }
@@ -578,6 +604,11 @@ func (m *Manager) runGA4(ctx context.Context, j *Job) error {
 	if err != nil {
 		return err
 	}
+	if req.Token == nil && req.Connection != "" {
+		if req.Token, err = m.ga4Token(ctx, j.SiteID, req.Connection, ""); err != nil {
+			return fmt.Errorf("GA4 import %d: its Google connection: %w", j.ID, err)
+		}
+	}
 	hc, err := m.GA4.client(ctx, req)
 	if err != nil {
 		return err
@@ -673,6 +704,10 @@ func (m *Manager) runGA4(ctx context.Context, j *Job) error {
 			}
 		}
 	}
+	if w := j.Cursor.Regions.warning(); w != "" {
+		j.Warnings = []string{w}
+		m.Log.Warn("ga4: regions imported without a code", "site", j.SiteID, "import", j.ID, "names", len(j.Cursor.Regions))
+	}
 	return nil
 }
 
@@ -742,7 +777,7 @@ func ga4Rows(rep *ga4Report, t *Table, resp *ga4RunReportResponse, j *Job) ([]by
 		if date > j.Cursor.MaxDate {
 			j.Cursor.MaxDate = date
 		}
-		vals := rep.row(d, mv)
+		vals := rep.row(j, d, mv)
 		buf = append(buf, prefix...)
 		buf = append(buf, date...)
 		for _, c := range t.Columns {

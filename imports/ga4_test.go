@@ -17,6 +17,7 @@ import (
 
 func ga4Manager(t *testing.T, f *ga4fake.Server) *Manager {
 	m, _ := newManager(t)
+	m.Secret = []byte("a server secret of thirty-two by")
 	m.GA4 = GA4Config{DataURL: f.Srv.URL, AdminURL: f.Srv.URL, HTTPClient: f.Srv.Client(), PageSize: 4, Backoff: time.Millisecond,
 		OAuth: &oauth2.Config{ClientID: "client-1", ClientSecret: "secret-1", Endpoint: oauth2.Endpoint{TokenURL: f.Srv.URL + "/token", AuthURL: f.Srv.URL + "/auth"}}}
 	return m
@@ -127,10 +128,18 @@ func TestGA4ImportResumesAfterStopAndQuota(t *testing.T) {
 		"SELECT countIf(page = '/pain') > 0 AND countIf(hostname = 'boulangerie.fr') = count() FROM imported_pages WHERE site_id = 7":                            1,
 		"SELECT countIf(name NOT IN ('Outbound Link: Click', 'File Download')) FROM imported_custom_events WHERE site_id = 7":                                    0,
 		"SELECT countIf(country = '') > 0 AND countIf(country = 'FR') > 0 FROM imported_locations WHERE site_id = 7":                                             1,
+		// GA4's region names become ISO 3166-2 codes of their country;
+		// Bavaria (iso-codes: Bayern) matches none and keeps its country.
+		"SELECT countIf(region = 'FR-IDF') > 0 AND countIf(region = 'FR-PAC') > 0 AND countIf(region = 'DE-BE') > 0 FROM imported_locations WHERE site_id = 7": 1,
+		"SELECT countIf(region != '' AND NOT startsWith(region, country || '-')) + countIf(city != 0) FROM imported_locations WHERE site_id = 7":               0,
+		"SELECT countIf(country = 'DE' AND region = '') FROM imported_locations WHERE site_id = 7":                                                             5,
 	} {
 		if got := count(t, e, q); got != want {
 			t.Errorf("%s = %d, want %d", q, got, want)
 		}
+	}
+	if len(j.Warnings) != 1 || !strings.Contains(j.Warnings[0], "5 rows") || !strings.Contains(j.Warnings[0], "DE: Bavaria (5)") {
+		t.Errorf("warnings: %q, want the five rows of Bavaria", j.Warnings)
 	}
 	var pv uint64
 	for _, row := range f.Rows([]string{"date"}, "2015-08-14", "2999-01-01", nil) {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -13,12 +14,12 @@ import (
 
 // The OAuth flow of a GA4 import: an admin of a site asks to connect
 // (GA4AuthURL), Google sends the browser back with a code and the state
-// (GA4Callback), which becomes a connection: a token held in memory, for
-// the one account and site that asked, for an hour, to list the
-// properties it may read and start an import. Nothing of it is written to
-// disk until an import is submitted (its refresh token then lives in the
-// job's file until the job ends). A restarted server forgets pending
-// connections: the admin connects again.
+// (GA4Callback), which becomes a connection: a refresh token, for the one
+// account and site that asked, for an hour, to list the properties it may
+// read and start imports. The connection is stored sealed (ga4store.go),
+// so it outlives a restart; an import started with it keeps its own copy
+// until it ends. The states (the minutes on Google's consent screen) are
+// held in memory: a restart then asks the admin to connect again.
 
 // ga4ConnectionTTL bounds how long a connection (and a pending state)
 // is kept.
@@ -35,7 +36,6 @@ type ga4Pending struct {
 	domain   string
 	user     string
 	redirect string
-	token    *oauth2.Token
 	expires  time.Time
 }
 
@@ -70,6 +70,9 @@ func (m *Manager) GA4AuthURL(siteID uint32, domain, userID, redirect string) (st
 	m.init()
 	if m.GA4.OAuth == nil {
 		return "", ErrGA4NotConfigured
+	}
+	if _, err := m.ga4AEAD(); err != nil {
+		return "", err
 	}
 	state := randomID()
 	m.mu.Lock()
@@ -114,23 +117,22 @@ func (m *Manager) GA4Callback(ctx context.Context, state, code string) (connecti
 	if tok.RefreshToken == "" {
 		return "", p.domain, errors.New("no refresh token came from Google: remove Sillage's access in your Google account's connections and connect again")
 	}
+	if err := m.pruneGA4Connections(ctx); err != nil {
+		m.Log.Warn("ga4: expired connections left", "err", err)
+	}
 	id := randomID()
-	m.mu.Lock()
-	p.token, p.expires = tok, m.now().Add(ga4ConnectionTTL)
-	m.ga4Pending["conn:"+id] = p
-	m.mu.Unlock()
+	if err := m.storeGA4Token(ctx, p.site, id, p.user, 0, tok.RefreshToken, m.now().Add(ga4ConnectionTTL)); err != nil {
+		return "", p.domain, err
+	}
 	return id, p.domain, nil
 }
 
 // GA4Connection is the token of a connection, for the account and site
-// that made it only.
-func (m *Manager) GA4Connection(id string, siteID uint32, userID string) (*oauth2.Token, error) {
+// that made it only, within the hour after the sign-in.
+func (m *Manager) GA4Connection(ctx context.Context, id string, siteID uint32, userID string) (*oauth2.Token, error) {
 	m.init()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	p := m.ga4Pending["conn:"+id]
-	if p == nil || p.token == nil || p.site != siteID || p.user != userID || m.now().After(p.expires) {
+	if id == "" || len(id) > 64 || userID == "" || strings.HasPrefix(id, "import-") {
 		return nil, ErrGA4Connection
 	}
-	return p.token, nil
+	return m.ga4Token(ctx, siteID, id, userID)
 }

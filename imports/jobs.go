@@ -68,9 +68,12 @@ type Job struct {
 	BytesDone  uint64            `json:"bytes_done"`
 	BytesTotal uint64            `json:"bytes_total"`
 	Error      string            `json:"error,omitempty"`
-	Cursor     Cursor            `json:"-"`
-	CreatedBy  string            `json:"-"`
-	CreatedAt  time.Time         `json:"created_at"`
+	// Warnings name what a completed import left out (GA4 region names
+	// without an ISO 3166-2 code).
+	Warnings  []string  `json:"warnings,omitempty"`
+	Cursor    Cursor    `json:"-"`
+	CreatedBy string    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Progress is the share of the file read, from 0 to 1.
@@ -99,6 +102,8 @@ type Cursor struct {
 	// run (ga4.go).
 	From string `json:"from,omitempty"`
 	To   string `json:"to,omitempty"`
+	// Regions counts the GA4 region names no code matched (ga4regions.go).
+	Regions ga4Unmapped `json:"regions,omitempty"`
 }
 
 // Errors of the job layer.
@@ -120,6 +125,9 @@ type Manager struct {
 	// Cluster names the ClickHouse cluster, if any: deleting an
 	// event-level import's events is a mutation of the local tables.
 	Cluster string
+	// Secret is the server's secret (--secret): the key that seals the
+	// refresh tokens of GA4's OAuth flow derives from it (ga4store.go).
+	Secret []byte
 
 	mu      sync.Mutex
 	running map[uint64]context.CancelCauseFunc
@@ -180,6 +188,9 @@ func (m *Manager) batchRows() int {
 func (m *Manager) Run(ctx context.Context) error {
 	m.init()
 	m.removeStalePartials()
+	if err := m.pruneGA4Connections(ctx); err != nil {
+		m.Log.Warn("ga4: expired connections left", "err", err)
+	}
 	left, err := m.unfinished(ctx)
 	if err != nil {
 		return err
@@ -316,14 +327,14 @@ func newID() uint64 {
 }
 
 const jobCols = "id, site_id, source, file_name, content_hash, toString(start_date), toString(end_date), mapApply((k, v) -> (k, toString(v)), rows)," +
-	" pageviews, status, bytes_done, bytes_total, error, cursor, created_by, created_at"
+	" pageviews, status, bytes_done, bytes_total, error, warnings, cursor, created_by, created_at"
 
 func scanJob(rows store.Rows) (Job, error) {
 	var j Job
 	var rowsMap map[string]string
 	var cursor string
 	if err := rows.Scan(&j.ID, &j.SiteID, &j.Source, &j.FileName, &j.Hash, &j.StartDate, &j.EndDate, &rowsMap,
-		&j.Pageviews, &j.Status, &j.BytesDone, &j.BytesTotal, &j.Error, &cursor, &j.CreatedBy, &j.CreatedAt); err != nil {
+		&j.Pageviews, &j.Status, &j.BytesDone, &j.BytesTotal, &j.Error, &j.Warnings, &cursor, &j.CreatedBy, &j.CreatedAt); err != nil {
 		return j, err
 	}
 	if j.StartDate == "1970-01-01" {
@@ -408,17 +419,21 @@ func (m *Manager) save(ctx context.Context, j Job, deleted uint8) error {
 	for k, v := range j.Rows {
 		rows[k] = strconv.FormatUint(v, 10)
 	}
+	warnings := j.Warnings
+	if warnings == nil {
+		warnings = []string{}
+	}
 	start, end := j.StartDate, j.EndDate
 	if start == "" {
 		start, end = "1970-01-01", "1970-01-01"
 	}
 	err = m.Engine.Exec(ctx, `INSERT INTO imports (id, site_id, source, file_name, content_hash, start_date, end_date, rows, pageviews,
-		status, bytes_done, bytes_total, error, cursor, created_by, created_at, updated_at, deleted)
+		status, bytes_done, bytes_total, error, warnings, cursor, created_by, created_at, updated_at, deleted)
 		SELECT {id:UInt64}, {site:UInt32}, {source:String}, {file:String}, {hash:String}, {start:Date}, {end:Date},
 		mapApply((k, v) -> (k, toUInt64(v)), {rows:Map(String, String)}), {pv:UInt64}, {status:String}, {done:UInt64}, {total:UInt64},
-		{err:String}, {cursor:String}, {by:String}, {created:DateTime64(3, 'UTC')}, now64(6, 'UTC'), {deleted:UInt8}`,
+		{err:String}, {warnings:Array(String)}, {cursor:String}, {by:String}, {created:DateTime64(3, 'UTC')}, now64(6, 'UTC'), {deleted:UInt8}`,
 		store.Params{"id": j.ID, "site": j.SiteID, "source": j.Source, "file": j.FileName, "hash": j.Hash, "start": start, "end": end,
-			"rows": rows, "pv": j.Pageviews, "status": j.Status, "done": j.BytesDone, "total": j.BytesTotal, "err": j.Error,
+			"rows": rows, "pv": j.Pageviews, "status": j.Status, "done": j.BytesDone, "total": j.BytesTotal, "err": j.Error, "warnings": warnings,
 			"cursor": string(cur), "by": j.CreatedBy, "created": j.CreatedAt, "deleted": deleted})
 	if err != nil {
 		return fmt.Errorf("imports: save import %d: %w", j.ID, err)
@@ -454,7 +469,7 @@ func (m *Manager) Cancel(ctx context.Context, siteID uint32, id uint64) (Job, er
 		return Job{}, err
 	}
 	os.Remove(m.path(id))
-	return j, nil
+	return j, m.deleteGA4Token(ctx, j)
 }
 
 // Delete removes an import and its rows.
@@ -479,7 +494,7 @@ func (m *Manager) Delete(ctx context.Context, siteID uint32, id uint64) error {
 		return err
 	}
 	os.Remove(m.path(id))
-	return nil
+	return m.deleteGA4Token(ctx, j)
 }
 
 func (m *Manager) deleteRows(ctx context.Context, siteID uint32, id uint64) error {
@@ -504,7 +519,8 @@ func (m *Manager) DeleteSite(ctx context.Context, siteID uint32) error {
 			return err
 		}
 	}
-	return nil
+	// The site's Google connections go too, with any token a job left.
+	return m.deleteGA4Site(ctx, siteID)
 }
 
 // Process runs one job to its end: completed, failed (bad input; its rows
@@ -543,6 +559,9 @@ func (m *Manager) Process(ctx context.Context, id uint64) error {
 			return err
 		}
 		os.Remove(m.path(id))
+		if err := m.deleteGA4Token(ctx, j); err != nil {
+			return err
+		}
 		var total uint64
 		for _, n := range j.Rows {
 			total += n
@@ -563,7 +582,7 @@ func (m *Manager) Process(ctx context.Context, id uint64) error {
 		if err := m.save(bg, j, deleted); err != nil {
 			return err
 		}
-		return m.deleteImported(bg, j)
+		return errors.Join(m.deleteImported(bg, j), m.deleteGA4Token(bg, j))
 	case ctx.Err() != nil:
 		return ctx.Err() // stopping: resume at the next start
 	}
@@ -578,6 +597,9 @@ func (m *Manager) Process(ctx context.Context, id uint64) error {
 		return errors.Join(err, serr)
 	}
 	os.Remove(m.path(id))
+	if derr := m.deleteGA4Token(bg, j); derr != nil {
+		return errors.Join(err, derr)
+	}
 	return err
 }
 

@@ -62,7 +62,7 @@ func TestUpDownUp(t *testing.T) {
 			t.Fatalf("tables = %s\nwant     %s", got, wantTables)
 		}
 	}
-	all := "account_origins,account_tokens,adoptable_sites,alert_settings,alert_state,annotation_settings,annotations,api_keys,auth_sessions,erasures,events,funnels,goals,imported_browsers,imported_custom_events,imported_devices,imported_entry_pages,imported_exit_pages,imported_locations,imported_operating_systems,imported_pages,imported_sources,imported_visitors,imports,instance_settings,mail_claims,mail_outbox,memberships,operators,report_deliveries,report_segments,report_subscriptions,report_unsubscribe_tokens,salts,schema_migrations,segments,sessions,sessions_mv,shared_links,site_scripts,sites,totp,users"
+	all := "account_origins,account_tokens,adoptable_sites,alert_settings,alert_state,annotation_settings,annotations,api_keys,auth_sessions,erasures,events,funnels,ga4_connections,goals,imported_browsers,imported_custom_events,imported_devices,imported_entry_pages,imported_exit_pages,imported_locations,imported_operating_systems,imported_pages,imported_sources,imported_visitors,imports,instance_settings,mail_claims,mail_outbox,memberships,operators,report_deliveries,report_segments,report_subscriptions,report_unsubscribe_tokens,salts,schema_migrations,segments,sessions,sessions_mv,shared_links,site_scripts,sites,totp,users"
 	check(0, "schema_migrations")
 	if err := m.Up(); err != nil {
 		t.Fatal(err)
@@ -529,4 +529,32 @@ func insertBeforeImportID(ctx context.Context, e store.Engine, events []sillage.
 		b = store.AppendEventJSON(b, &events[i])
 	}
 	return e.Exec(ctx, string(b), nil)
+}
+
+// An import the previous release (schema version 16) recorded reads back
+// after migration 0017 with no warnings, and the migration runs again
+// without harm.
+func TestImportWarningsUpgrade(t *testing.T) {
+	ctx := context.Background()
+	e, m := migratedUp(t)
+	if err := m.Down(migrations.VersionsAbove(16)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Exec(ctx, `INSERT INTO imports (id, site_id, source, file_name, content_hash, start_date, end_date, rows, pageviews,
+		status, bytes_done, bytes_total, error, cursor, created_by, created_at, updated_at, deleted)
+		VALUES (77, 5, 'ga4', 'properties/1', 'h', '2024-03-01', '2024-03-05', map('imported_visitors', 5), 42,
+		'completed', 9000, 9000, '', '{}', 'cli', now64(3, 'UTC'), now64(6, 'UTC'), 0)`, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	var n, pageviews, connections uint64
+	if err := store.QueryRow(ctx, e, `SELECT count(), sum(pageviews), (SELECT count() FROM ga4_connections)
+		FROM imports FINAL WHERE id = 77 AND warnings = [] AND status = 'completed'`, nil, &n, &pageviews, &connections); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || pageviews != 42 || connections != 0 {
+		t.Fatalf("after the upgrade: %d imports of %d pageviews, %d connections", n, pageviews, connections)
+	}
 }

@@ -308,8 +308,14 @@ func (p *process) stopCollector() error {
 // startImports runs imports in the background, one at a time; jobs a
 // stopped server left resume here.
 func (p *process) startImports(ctx context.Context) error {
+	// The secret seals the refresh tokens of Google connections; the
+	// query service reads the same one.
+	secret, err := p.sf.loadSecret(p.log)
+	if err != nil {
+		return err
+	}
 	p.sf.imports = &imports.Manager{Engine: p.eng, Dir: filepath.Join(p.sf.data, "imports"), Log: p.log, Cluster: p.sf.cluster,
-		GA4: p.sf.ga4Flags.config()}
+		GA4: p.sf.ga4Flags.config(), Secret: secret}
 	p.stopImports = goUntilStopped(ctx, func(ctx context.Context) {
 		if err := p.sf.imports.Run(ctx); err != nil {
 			p.log.Error("imports", "error", err)

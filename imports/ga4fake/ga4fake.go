@@ -42,6 +42,7 @@ type Server struct {
 
 	Mu       sync.Mutex
 	tokens   map[string]bool
+	refresh  map[string]bool // refresh tokens handed out by the code exchange
 	Calls    int
 	Fail429  int            // the runReport call (1-based) answered 429, once
 	served   map[string]int // "dims|offset" → pages answered
@@ -52,7 +53,7 @@ type Server struct {
 // https://developers.google.com/analytics/devguides/reporting/data/v1/api-schema
 var ga4Schema = struct{ dims, metrics map[string]bool }{
 	dims: set("date", "sessionSource", "sessionMedium", "sessionCampaignName", "sessionManualAdContent", "sessionGoogleAdsKeyword",
-		"pageReferrer", "hostName", "pagePath", "landingPage", "countryId", "country", "region", "city", "deviceCategory", "browser",
+		"pageReferrer", "hostName", "pagePath", "landingPage", "countryId", "country", "region", "city", "cityId", "deviceCategory", "browser",
 		"operatingSystem", "operatingSystemVersion", "eventName", "linkUrl", "pagePathPlusQueryString", "landingPagePlusQueryString"),
 	metrics: set("totalUsers", "activeUsers", "newUsers", "sessions", "engagedSessions", "screenPageViews", "userEngagementDuration",
 		"eventCount", "bounceRate", "averageSessionDuration"),
@@ -77,12 +78,27 @@ var fakeValues = map[string][]string{
 	"pagePath":                {"/", "/pain?x=1", "/contact"},
 	"landingPage":             {"/", "/pain", "(not set)"},
 	"countryId":               {"FR", "DE", "(not set)"},
-	"deviceCategory":          {"desktop", "mobile", "tablet"},
-	"browser":                 {"Chrome", "Android Webview", "Safari"},
-	"operatingSystem":         {"Macintosh", "Linux", "Windows"},
-	"operatingSystemVersion":  {"10", "(not set)"},
-	"eventName":               {"click", "file_download", "page_view", "scroll"},
-	"linkUrl":                 {"https://fournil.fr/a", "(not set)"},
+	// Placeholders: a row's region, city and cityId are its country's
+	// (fakeGeo), the n-th of them for the n-th value here.
+	"region":                 {"0", "1"},
+	"city":                   {"0", "1"},
+	"cityId":                 {"0", "1"},
+	"deviceCategory":         {"desktop", "mobile", "tablet"},
+	"browser":                {"Chrome", "Android Webview", "Safari"},
+	"operatingSystem":        {"Macintosh", "Linux", "Windows"},
+	"operatingSystemVersion": {"10", "(not set)"},
+	"eventName":              {"click", "file_download", "page_view", "scroll"},
+	"linkUrl":                {"https://fournil.fr/a", "(not set)"},
+}
+
+// fakeGeo are the places of a country as the Data API names them: the
+// region in English (derived from the IP address), the city, and cityId,
+// Google's geographic id of the city (its Ads geotargets' criteria id).
+// A country GA4 did not find has all three "(not set)".
+var fakeGeo = map[string][][3]string{
+	"FR":        {{"Ile-de-France", "Paris", "1006094"}, {"Provence-Alpes-Cote d'Azur", "Marseille", "1005919"}},
+	"DE":        {{"Berlin", "Berlin", "1003854"}, {"Bavaria", "Munich", "1004234"}},
+	"(not set)": {{"(not set)", "(not set)", "(not set)"}, {"(not set)", "(not set)", "(not set)"}},
 }
 
 func New(t testing.TB) *Server {
@@ -91,7 +107,7 @@ func New(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	f := &Server{t: t, key: key, email: "import@projet.iam.gserviceaccount.com", Property: "properties/123456789",
-		days: []string{"20240301", "20240302", "20240303", "20240304", "20240305"}, tokens: map[string]bool{}, served: map[string]int{}}
+		days: []string{"20240301", "20240302", "20240303", "20240304", "20240305"}, tokens: map[string]bool{}, refresh: map[string]bool{"refresh-1": true}, served: map[string]int{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /token", f.token)
 	mux.HandleFunc("POST /v1beta/{rest...}", f.runReport)
@@ -140,7 +156,10 @@ func (f *Server) token(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case "refresh_token":
-		if r.PostForm.Get("refresh_token") != "refresh-1" {
+		f.Mu.Lock()
+		known := f.refresh[r.PostForm.Get("refresh_token")]
+		f.Mu.Unlock()
+		if !known {
 			f.fail(w, 400, "invalid_grant", "unknown refresh token")
 			return
 		}
@@ -149,16 +168,49 @@ func (f *Server) token(w http.ResponseWriter, r *http.Request) {
 			f.fail(w, 400, "invalid_grant", "unknown code")
 			return
 		}
+		// A new refresh token for each sign-in, shaped like Google's.
+		var b [18]byte
+		rand.Read(b[:])
+		rt := "1//09" + base64.RawURLEncoding.EncodeToString(b[:])
+		f.Mu.Lock()
+		f.refresh[rt] = true
+		f.Mu.Unlock()
+		f.issue(w, rt)
+		return
 	default:
 		f.fail(w, 400, "unsupported_grant_type", "grant_type "+r.PostForm.Get("grant_type"))
 		return
 	}
+	f.issue(w, "")
+}
+
+// issue answers a new access token (and refresh token, if any), as
+// Google's endpoint does.
+func (f *Server) issue(w http.ResponseWriter, refresh string) {
 	f.Mu.Lock()
 	tok := fmt.Sprintf("ya29.fake-%d", len(f.tokens)+1)
 	f.tokens[tok] = true
 	f.Mu.Unlock()
+	body := map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3599}
+	if refresh != "" {
+		body["refresh_token"] = refresh
+	}
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3599, "refresh_token": "refresh-1"})
+	json.NewEncoder(w).Encode(body)
+}
+
+// RefreshTokens are the refresh tokens the code exchange handed out.
+func (f *Server) RefreshTokens() []string {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	var out []string
+	for rt := range f.refresh {
+		if rt != "refresh-1" {
+			out = append(out, rt)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (f *Server) checkJWT(assertion string) string {
@@ -349,6 +401,14 @@ func (f *Server) Rows(dims []string, from, to string, filter []string) [][]strin
 				vs := fakeValues[d]
 				row = append(row, vs[k%len(vs)])
 				k /= len(vs)
+			}
+			if c := slices.Index(dims, "countryId"); c >= 0 {
+				for g, name := range []string{"region", "city", "cityId"} {
+					if d := slices.Index(dims, name); d >= 0 {
+						n, _ := strconv.Atoi(row[d])
+						row[d] = fakeGeo[row[c]][n][g]
+					}
+				}
 			}
 			if filter != nil && !slices.Contains(filter, row[slices.Index(dims, "eventName")]) {
 				continue

@@ -40,9 +40,12 @@ func (a *API) startGA4Import(w http.ResponseWriter, r *http.Request) error {
 		if len(req.Credentials) > 0 {
 			return badRequest("credentials or connection: one of them")
 		}
-		tok, err := m.GA4Connection(req.Connection, g.site.ID, g.acc.UserID)
-		if err != nil {
+		tok, err := m.GA4Connection(r.Context(), req.Connection, g.site.ID, g.acc.UserID)
+		if errors.Is(err, imports.ErrGA4Connection) {
 			return notFound(err.Error())
+		}
+		if err != nil {
+			return err
 		}
 		ir.Token = tok
 	}
@@ -73,7 +76,7 @@ func (a *API) connectGA4(w http.ResponseWriter, r *http.Request) error {
 	}
 	g := granted(r)
 	u, err := m.GA4AuthURL(g.site.ID, g.site.Domain, g.acc.UserID, a.mailLink(r, ga4Callback))
-	if errors.Is(err, imports.ErrGA4NotConfigured) {
+	if errors.Is(err, imports.ErrGA4NotConfigured) || errors.Is(err, imports.ErrGA4NoSecret) {
 		return &httpError{http.StatusServiceUnavailable, err.Error(), nil}
 	}
 	if err != nil {
@@ -128,9 +131,12 @@ func (a *API) ga4Properties(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	g := granted(r)
-	tok, err := m.GA4Connection(r.URL.Query().Get("connection"), g.site.ID, g.acc.UserID)
-	if err != nil {
+	tok, err := m.GA4Connection(r.Context(), r.URL.Query().Get("connection"), g.site.ID, g.acc.UserID)
+	if errors.Is(err, imports.ErrGA4Connection) {
 		return notFound(err.Error())
+	}
+	if err != nil {
+		return err
 	}
 	props, err := m.GA4Properties(r.Context(), tok)
 	if err != nil {

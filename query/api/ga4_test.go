@@ -25,7 +25,7 @@ func TestGA4ImportThroughTheAPI(t *testing.T) {
 	ctx := context.Background()
 	f := ga4fake.New(t)
 	e := newEnv(t)
-	m := &imports.Manager{Engine: e.acc.Engine, Dir: t.TempDir(), GA4: imports.GA4Config{DataURL: f.Srv.URL, AdminURL: f.Srv.URL,
+	m := &imports.Manager{Engine: e.acc.Engine, Dir: t.TempDir(), Secret: []byte("a test secret of thirty-two bytes"), GA4: imports.GA4Config{DataURL: f.Srv.URL, AdminURL: f.Srv.URL,
 		HTTPClient: f.Srv.Client(), OAuth: &oauth2.Config{ClientID: "client-1", ClientSecret: "secret-1",
 			Endpoint: oauth2.Endpoint{AuthURL: f.Srv.URL + "/auth", TokenURL: f.Srv.URL + "/token"}}}}
 	e.serve(api.Options{Imports: m})
@@ -85,7 +85,7 @@ func TestGA4ImportThroughTheAPI(t *testing.T) {
 	}
 	r = c.do("POST", "/api/sites/a.fr/imports/ga4", map[string]string{"property": "properties/123456789", "connection": conn,
 		"start_date": "2024-03-01", "end_date": "2024-03-05"})
-	if r.status != 201 || strings.Contains(string(r.body), "refresh-1") || strings.Contains(string(r.body), "ya29.") {
+	if r.status != 201 || len(f.RefreshTokens()) != 1 || strings.Contains(string(r.body), f.RefreshTokens()[0]) || strings.Contains(string(r.body), "ya29.") {
 		t.Fatalf("start: %d %s", r.status, r.body)
 	}
 	var started struct{ Import imports.Job }

@@ -30,6 +30,7 @@ import (
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/imports"
+	"github.com/sillage-analytics/sillage/imports/ga4fake"
 	"github.com/sillage-analytics/sillage/query"
 	"github.com/sillage-analytics/sillage/query/api"
 	"github.com/sillage-analytics/sillage/query/stats"
@@ -408,7 +409,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	log := slog.New(slog.DiscardHandler)
 	rs := &reports.Service{Engine: eng, Accounts: acc, Now: c.Now, Logger: log}
 	// Jobs are queued, not run: a pending import to cancel or delete.
-	imp := &imports.Manager{Engine: eng, Dir: t.TempDir(), Log: log, GA4: imports.GA4Config{OAuth: &oauth2.Config{ClientID: "c", ClientSecret: "s",
+	imp := &imports.Manager{Engine: eng, Dir: t.TempDir(), Log: log, Secret: []byte("a test secret of thirty-two bytes"), GA4: imports.GA4Config{OAuth: &oauth2.Config{ClientID: "c", ClientSecret: "s",
 		Endpoint: oauth2.Endpoint{AuthURL: "https://accounts.google.com/o/oauth2/auth", TokenURL: "https://oauth2.googleapis.com/token"}}}}
 	a := api.New(api.Options{Accounts: acc, Engine: eng, Secret: []byte("a test secret of thirty-two bytes"), Now: c.Now, Imports: imp,
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}, Logger: log, Reports: rs})
@@ -476,6 +477,21 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	job, _, err := imp.Submit(ctx, siteA.ID, imports.SourcePlausible, "imported_visitors_20220101_20220101.csv", strings.NewReader("date,visitors\n2022-01-01,1\n"), owner.ID)
 	must(err)
 	f.importID = strconv.FormatUint(job.ID, 10)
+	// A Google connection of the owner's, and an import it started: their
+	// refresh tokens, in clear or sealed, are in no answer.
+	gf := ga4fake.New(t)
+	imp.GA4.OAuth.Endpoint.TokenURL, imp.GA4.HTTPClient = gf.Srv.URL+"/token", gf.Srv.Client()
+	consent, err := imp.GA4AuthURL(siteA.ID, siteA.Domain, owner.ID, "https://a.fr/api/imports/ga4/callback")
+	must(err)
+	cu, err := url.Parse(consent)
+	must(err)
+	conn, _, err := imp.GA4Callback(ctx, cu.Query().Get("state"), "code-1")
+	must(err)
+	tok, err := imp.GA4Connection(ctx, conn, siteA.ID, owner.ID)
+	must(err)
+	_, _, err = imp.SubmitGA4(ctx, siteA.ID, imports.GA4Request{Property: "555", Token: tok}, owner.ID)
+	must(err)
+	f.secrets = append(f.secrets, gf.RefreshTokens()...)
 	note, err := acc.AddAnnotation(ctx, accounts.Annotation{SiteID: siteA.ID, From: "2026-03-01", Text: "Release", Author: owner.ID})
 	must(err)
 	f.annotationID = note.ID
@@ -508,6 +524,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	for _, q := range []string{
 		"SELECT password_hash FROM users",
 		"SELECT password_hash FROM shared_links WHERE password_hash != ''",
+		"SELECT refresh_token FROM ga4_connections",
 	} {
 		rows, err := eng.Query(ctx, q, nil)
 		must(err)
