@@ -749,9 +749,13 @@ func (m *Manager) readSource(ctx context.Context, j *Job, fi int, s source, befo
 		// The token makes a batch written twice (a crash between the
 		// insert and the cursor's save) count once.
 		token := fmt.Sprintf("import-%d-%d-%d", j.ID, fi, j.Cursor.Batch)
-		q := "INSERT INTO " + s.table.Name + " (" + cols + ") SETTINGS insert_deduplication_token = '" + token +
-			"' FORMAT TabSeparated\n" + string(buf)
-		if err := m.Engine.Exec(ctx, q, nil); err != nil {
+		// The rows stream into the statement (no copy into its text, no SQL
+		// parse of them: half the CPU and about 85 MiB less at peak for a
+		// 1 GB export, BENCHMARKS.md). Parallel parsing would cut the batch
+		// into segments parsed on the engine's threads, each held at once,
+		// for no gain here: the batch is one block anyway.
+		q := "INSERT INTO " + s.table.Name + " (" + cols + ") SETTINGS input_format_parallel_parsing = 0, insert_deduplication_token = '" + token + "'"
+		if err := store.InsertFormatted(ctx, m.Engine, q, "TabSeparated", buf); err != nil {
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
 			}
