@@ -256,7 +256,11 @@ func (e *Engine) insertEvents(ctx context.Context, tok string, events []sillage.
 func (e *Engine) InsertFormatted(ctx context.Context, query, format string, data []byte) error {
 	e.insMu.Lock()
 	defer e.insMu.Unlock()
-	return e.ins.Insert(ctx, query, format, data)
+	err := e.ins.Insert(ctx, query, format, data)
+	// An import's batches are megabytes each: what the engine freed after
+	// one would stay with the process until the next (BENCHMARKS.md).
+	chdb.ReleaseMemory()
+	return err
 }
 
 // Close closes the engine, then releases the data folder.
