@@ -595,6 +595,9 @@ type source struct {
 	open  func() (io.ReadCloser, error) // reads the raw (compressed) bytes
 	size  uint64                        // raw bytes, for progress
 	flate bool
+	// csv is the file's size once inflated, as its header says (a zip
+	// may lie: it only sizes the batch's buffer).
+	csv uint64
 }
 
 // MaxZipEntries bounds the entries of an uploaded archive (Plausible's
@@ -651,7 +654,7 @@ func zipEntries(r io.ReaderAt, size int64, name string) ([]source, error) {
 			return nil, &InputError{File: name + ": " + f.Name, Msg: fmt.Sprintf("unsupported compression method %d", f.Method)}
 		}
 		f := f
-		out = append(out, source{name: f.Name, table: t, size: f.CompressedSize64, flate: f.Method == zip.Deflate,
+		out = append(out, source{name: f.Name, table: t, size: f.CompressedSize64, csv: f.UncompressedSize64, flate: f.Method == zip.Deflate,
 			open: func() (io.ReadCloser, error) {
 				rr, err := f.OpenRaw()
 				if err != nil {
@@ -702,7 +705,7 @@ func (m *Manager) run(ctx context.Context, j *Job) error {
 		}
 	} else {
 		t, _ := TableOfFile(j.FileName)
-		sources = []source{{name: j.FileName, table: t, size: uint64(st.Size()),
+		sources = []source{{name: j.FileName, table: t, size: uint64(st.Size()), csv: uint64(st.Size()),
 			open: func() (io.ReadCloser, error) { return io.NopCloser(io.NewSectionReader(f, 0, st.Size())), nil }}}
 	}
 	var done uint64
@@ -746,7 +749,7 @@ func (m *Manager) readSource(ctx context.Context, j *Job, fi int, s source, befo
 	cols := strings.Join(append([]string{"site_id", "import_id"}, s.table.ColumnNames()...), ", ")
 	// TabSeparated is about as long as the CSV it comes from, plus the
 	// site and import ids: a small file gets a small buffer.
-	buf := make([]byte, 0, int(min(uint64(maxBatchBytes), 2*s.size+4096))+rowSlack)
+	buf := make([]byte, 0, int(min(uint64(maxBatchBytes), 2*s.csv+4096))+rowSlack)
 	n := 0
 	flush := func() error {
 		if n == 0 {
