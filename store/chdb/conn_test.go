@@ -206,3 +206,16 @@ func TestWaitEndsWithTheContext(t *testing.T) {
 		t.Fatalf("after: %q, %v", out, err)
 	}
 }
+
+// ReleaseMemory reaches the C library's malloc_trim (the library imports
+// it from glibc), and the engine works on after it.
+func TestReleaseMemory(t *testing.T) {
+	c := testConn(t)
+	if loaded.mallocTrim == nil {
+		t.Fatal("malloc_trim was not found beside the engine library")
+	}
+	ReleaseMemory()
+	if out, err := c.Query(context.Background(), "SELECT count() FROM numbers(1000)", "CSV", nil, nil); err != nil || string(out) != "1000\n" {
+		t.Fatalf("after ReleaseMemory: %q %v", out, err)
+	}
+}

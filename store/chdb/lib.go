@@ -86,6 +86,8 @@ type lib struct {
 	streamDone    func(stream unsafe.Pointer) unsafe.Pointer
 	streamError   func(stream unsafe.Pointer) unsafe.Pointer
 	destroyStream func(stream unsafe.Pointer)
+	// mallocTrim is the C library's malloc_trim, or nil (see ReleaseMemory).
+	mallocTrim func(pad uintptr) int32
 }
 
 var (
@@ -127,6 +129,9 @@ func load(path string) (*lib, error) {
 			}
 			purego.RegisterFunc(fn, sym)
 		}
+		if sym, err := purego.Dlsym(handle, "malloc_trim"); err == nil {
+			purego.RegisterFunc(&l.mallocTrim, sym)
+		}
 		// The Go runtime owns the process's signals; the engine's own handlers
 		// would turn a Go panic or SIGTERM into an engine crash report.
 		l.setSignalHandlers(0)
@@ -144,4 +149,15 @@ func cstr(s string) ([]byte, *byte) {
 	b := make([]byte, len(s)+1)
 	copy(b, s)
 	return b, &b[0]
+}
+
+// ReleaseMemory hands the memory the engine freed back to the system. The
+// engine allocates through the C library's malloc, which keeps what a
+// statement frees in its arenas for the next one: after a large insert
+// that is tens of MiB the process holds and no longer uses. It does
+// nothing where the library was not loaded or has no malloc_trim.
+func ReleaseMemory() {
+	if loaded != nil && loaded.mallocTrim != nil {
+		loaded.mallocTrim(0)
+	}
 }

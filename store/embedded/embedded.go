@@ -250,6 +250,19 @@ func (e *Engine) insertEvents(ctx context.Context, tok string, events []sillage.
 	return nil
 }
 
+// InsertFormatted streams data, rows in format, into query (an INSERT
+// without FORMAT) through the insert connection: the rows are neither
+// copied into the statement's text nor parsed as SQL (store.Inserter).
+func (e *Engine) InsertFormatted(ctx context.Context, query, format string, data []byte) error {
+	e.insMu.Lock()
+	defer e.insMu.Unlock()
+	err := e.ins.Insert(ctx, query, format, data)
+	// An import's batches are megabytes each: what the engine freed after
+	// one would stay with the process until the next (BENCHMARKS.md).
+	chdb.ReleaseMemory()
+	return err
+}
+
 // Close closes the engine, then releases the data folder.
 func (e *Engine) Close() error {
 	if e.ins != nil {
