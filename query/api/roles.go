@@ -67,7 +67,12 @@ func (a *API) check(r *http.Request, n need) (grant, error) {
 			err = forbidden("only an operator of this instance can do this")
 		}
 	case siteRead:
-		g.site, g.acc, err = a.Authorize(r, r.PathValue("domain"))
+		if g.site, g.acc, err = a.Authorize(r, r.PathValue("domain")); err == nil && g.acc.Via == ViaSession {
+			// Authorize checks no CSRF token (reads need none), but
+			// members change their own segments and reports by these
+			// routes too.
+			err = a.checkCSRF(r)
+		}
 	case siteAdmin:
 		g.site, g.acc, err = a.manage(r, sillage.RoleAdmin, false)
 	case siteAdminOrKey:
