@@ -132,3 +132,51 @@ func TestGA4CallbackTakesTheAccountThatConnected(t *testing.T) {
 		t.Fatalf("the account that connected: %d %s", status, loc)
 	}
 }
+
+// TestAnotherTenantsSiteIsNotFound: an account, an API key or a shared
+// link of one site learns nothing of another tenant's site, not even that
+// it exists: its answer is the one for a domain nobody added (as
+// Plausible's 404 for a site one has no access to).
+func TestAnotherTenantsSiteIsNotFound(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	_, keySecret, err := w.acc.CreateAPIKey(ctx, w.outsider.ID, "k", []uint32{w.b.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	link, err := w.acc.AddSharedLink(ctx, w.b.ID, "press", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := w.as(w.outsider)
+	key := w.client()
+	key.bearer = keySecret
+	shared := w.client()
+	shared.header.Set(api.SharedLinkHeader, link.Slug)
+	routes := []struct{ method, path string }{
+		{"GET", "/stats/%s"}, // Authorize, as the stats endpoints call it
+		{"GET", "/api/sites/%s"},
+		{"GET", "/api/sites/%s/live"},
+		{"PATCH", "/api/sites/%s"},
+		{"POST", "/api/sites/%s/goals"},
+		{"DELETE", "/api/sites/%s/members/viewer@a.fr"},
+	}
+	for _, c := range []struct {
+		name string
+		cl   *client
+	}{{"another site's owner", session}, {"another site's API key", key}, {"another site's shared link", shared}} {
+		for _, rt := range routes {
+			var b any
+			if rt.method != "GET" && rt.method != "DELETE" {
+				b = map[string]string{"event_name": "X"}
+			}
+			there := c.cl.do(rt.method, strings.ReplaceAll(rt.path, "%s", "a.fr"), b)
+			missing := c.cl.do(rt.method, strings.ReplaceAll(rt.path, "%s", "nowhere.fr"), b)
+			if there.status != missing.status || strings.ReplaceAll(there.String(), "a.fr", "nowhere.fr") != missing.String() {
+				t.Errorf("%s, %s %s: a.fr answers %d %s; a missing site %d %s", c.name, rt.method, rt.path,
+					there.status, strings.TrimSpace(there.String()), missing.status, strings.TrimSpace(missing.String()))
+			}
+		}
+	}
+}
+
