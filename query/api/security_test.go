@@ -180,3 +180,32 @@ func TestAnotherTenantsSiteIsNotFound(t *testing.T) {
 	}
 }
 
+// TestPasswordResetRevokesAPIKeys: a reset by emailed link is how an
+// account is taken back from whoever had its password or a session; an
+// API key they made meanwhile must not keep reading (and changing) the
+// account's sites afterwards.
+func TestPasswordResetRevokesAPIKeys(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	_, secret, err := w.acc.CreateAPIKey(ctx, w.owner.ID, "made by an intruder", []uint32{w.a.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, otherSecret, err := w.acc.CreateAPIKey(ctx, w.outsider.ID, "another account's", []uint32{w.b.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, other := w.client(), w.client()
+	key.bearer, other.bearer = secret, otherSecret
+	wantStatus(t, "the key before the reset", key.do("GET", "/stats/a.fr", nil), http.StatusOK)
+	token, _, err := w.acc.CreatePasswordReset(ctx, w.owner.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, "reset", w.client().do("POST", "/api/auth/reset", map[string]string{"token": token, "password": "a brand new password"}), http.StatusNoContent)
+	wantStatus(t, "the key after the reset", key.do("GET", "/stats/a.fr", nil), http.StatusUnauthorized)
+	if keys, err := w.acc.APIKeys(ctx, w.owner.ID); err != nil || len(keys) != 0 {
+		t.Errorf("keys left to the account: %v %v", keys, err)
+	}
+	wantStatus(t, "another account's key", other.do("GET", "/stats/b.fr", nil), http.StatusOK)
+}
