@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/net/idna"
 
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/store"
@@ -95,10 +96,18 @@ func (s *Service) AddSite(ctx context.Context, domain, timezone string) (sillage
 	if err := s.validateSite(ctx, domain, timezone); err != nil {
 		return sillage.Site{}, err
 	}
-	if _, err := s.SiteByDomain(ctx, domain); err == nil {
-		return sillage.Site{}, fmt.Errorf("site %s: %w", domain, ErrExists)
-	} else if !errors.Is(err, ErrNotFound) {
-		return sillage.Site{}, err
+	// An internationalised domain is one site however it is spelt: a
+	// browser reports bücher.de as xn--bcher-kva.de, and whoever held the
+	// other spelling would receive the site's visitors.
+	for _, d := range []string{domain, idnTwin(domain)} {
+		if d == "" {
+			continue
+		}
+		if _, err := s.SiteByDomain(ctx, d); err == nil {
+			return sillage.Site{}, fmt.Errorf("site %s: %w", d, ErrExists)
+		} else if !errors.Is(err, ErrNotFound) {
+			return sillage.Site{}, err
+		}
 	}
 	id, err := s.newSiteID(ctx)
 	if err != nil {
@@ -318,3 +327,21 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (sil
 }
 
 var dummyHash, _ = HashPassword("not a real password")
+
+// idnTwin is the other spelling of an internationalised domain: the
+// ASCII ("xn--") form of a Unicode one, the Unicode form of an ASCII one
+// with "xn--" labels; "" for any other domain or one IDNA refuses.
+func idnTwin(domain string) string {
+	conv := idna.Lookup.ToASCII
+	if !strings.ContainsFunc(domain, func(r rune) bool { return r >= 0x80 }) {
+		if !strings.Contains(domain, "xn--") {
+			return ""
+		}
+		conv = idna.Lookup.ToUnicode
+	}
+	t, err := conv(domain)
+	if err != nil || t == domain {
+		return ""
+	}
+	return t
+}

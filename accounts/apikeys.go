@@ -149,6 +149,27 @@ func (s *Service) RevokeAPIKey(ctx context.Context, userID, id string) error {
 	return fmt.Errorf("API key %s: %w", id, ErrNotFound)
 }
 
+// RevokeUserAPIKeys deletes every key of a user and says how many there
+// were.
+func (s *Service) RevokeUserAPIKeys(ctx context.Context, userID string) (int, error) {
+	rows, err := s.Engine.Query(ctx, "SELECT "+apiKeyColumns+` FROM api_keys FINAL
+		WHERE deleted = 0 AND user_id = {user:UUID}`, store.Params{"user": userID})
+	if err != nil {
+		return 0, fmt.Errorf("list API keys of user %s: %w", userID, err)
+	}
+	keys, hashes, err := scanAPIKeys(rows)
+	if err != nil {
+		return 0, fmt.Errorf("list API keys of user %s: %w", userID, err)
+	}
+	now := s.stamp()
+	for i, k := range keys {
+		if err := s.writeAPIKey(ctx, k, hashes[i], now, true); err != nil {
+			return i, fmt.Errorf("revoke API key %s: %w", k.ID, err)
+		}
+	}
+	return len(keys), nil
+}
+
 // ErrBadKey is the one answer to a malformed, unknown or revoked key.
 var ErrBadKey = errors.New("invalid API key")
 

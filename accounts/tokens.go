@@ -437,8 +437,12 @@ func (s *Service) PasswordResetByToken(ctx context.Context, secret string) (sill
 	return u, t.expires, err
 }
 
-// ResetPassword sets a new password with a reset link, once, and ends
-// every session of the account: whoever knew the old password is out.
+// ResetPassword sets a new password with a reset link, once, ends every
+// session of the account and revokes its API keys: whoever knew the old
+// password, or held a session, is out, with any key they made meanwhile.
+// (Plausible keeps keys across a reset; but the reset link is how an
+// account is taken back, and whoever takes it back cannot tell which keys
+// they made themselves.)
 func (s *Service) ResetPassword(ctx context.Context, secret, password string) (sillage.User, error) {
 	hash, err := HashPassword(password)
 	if err != nil {
@@ -463,5 +467,11 @@ func (s *Service) ResetPassword(ctx context.Context, secret, password string) (s
 	if err := s.setPasswordHash(ctx, u, hash); err != nil {
 		return sillage.User{}, err
 	}
-	return u, s.DeleteUserSessions(ctx, u.ID)
+	if err := s.DeleteUserSessions(ctx, u.ID); err != nil {
+		return sillage.User{}, err
+	}
+	if _, err := s.RevokeUserAPIKeys(ctx, u.ID); err != nil {
+		return sillage.User{}, err
+	}
+	return u, nil
 }

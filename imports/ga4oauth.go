@@ -93,6 +93,20 @@ func (m *Manager) GA4AuthURL(siteID uint32, domain, userID, redirect string) (st
 	return conf.AuthCodeURL(state, oauth2.AccessTypeOffline, oauth2.SetAuthURLParam("prompt", "consent")), nil
 }
 
+// GA4StateUser is the account that started the sign-in of state, which
+// stays pending: the callback checks the browser that comes back is
+// logged in as it before the state is used.
+func (m *Manager) GA4StateUser(state string) (userID string, ok bool) {
+	m.init()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p := m.ga4Pending["state:"+state]
+	if p == nil || state == "" || p.token != nil || m.now().After(p.expires) {
+		return "", false
+	}
+	return p.user, true
+}
+
 // GA4Callback ends the OAuth flow: the state is used once, the code is
 // exchanged for a token, and the connection's id is returned with the
 // site's domain it was made for.

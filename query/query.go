@@ -115,10 +115,14 @@ func New(o Options) (*Server, error) {
 			return nil, fmt.Errorf("register query metrics: %w", err)
 		}
 	}
-	return &Server{
+	s := &Server{
 		o: o, static: st, admit: admit.New(o.Now), refusals: refusals,
 		stats: &stats.Engine{Store: o.Engine, Now: o.Now, SampleAbove: o.SampleAbove, MaxMemory: o.MaxMemory},
-	}, nil
+	}
+	if o.API != nil {
+		o.API.SetAdmission(apiAdmission{s})
+	}
+	return s, nil
 }
 
 // refuse answers 429 with Retry-After. kind is the caller's, or empty for
@@ -174,19 +178,7 @@ func (s *Server) admitted(w http.ResponseWriter, r *http.Request, domain string,
 		s.fail(w, r, err)
 		return sillage.Site{}, api.Access{}, nil, false
 	}
-	// A tenant makes keys and links at will: counting each alone would
-	// multiply its share, so all of an account's keys queue together, and
-	// all of a site's links.
-	var key, kind string
-	var lim admit.Limit
-	switch acc.Via {
-	case api.ViaAPIKey:
-		key, kind, lim = "keys:"+acc.UserID, "api_key", s.o.Limits.APIKey
-	case api.ViaSharedLink:
-		key, kind, lim = "links:"+strconv.FormatUint(uint64(site.ID), 10), "shared_link", s.o.Limits.SharedLink
-	default:
-		key, kind, lim = "user:"+acc.UserID, "member", s.o.Limits.Member
-	}
+	key, kind, lim := s.callerLimit(site, acc)
 	release, err = s.admit.Acquire(r.Context(), key, lim)
 	var busy *admit.Busy
 	if errors.As(err, &busy) {
@@ -199,6 +191,45 @@ func (s *Server) admitted(w http.ResponseWriter, r *http.Request, domain string,
 		return sillage.Site{}, api.Access{}, nil, false
 	}
 	return site, acc, release, true
+}
+
+// callerLimit is whose queue a request waits in, the kind of caller (for
+// the metrics) and its limit. A tenant makes keys and links at will:
+// counting each alone would multiply its share, so all of an account's
+// keys queue together, and all of a site's links.
+func (s *Server) callerLimit(site sillage.Site, acc api.Access) (key, kind string, lim admit.Limit) {
+	switch acc.Via {
+	case api.ViaAPIKey:
+		return "keys:" + acc.UserID, "api_key", s.o.Limits.APIKey
+	case api.ViaSharedLink:
+		return "links:" + strconv.FormatUint(uint64(site.ID), 10), "shared_link", s.o.Limits.SharedLink
+	}
+	return "user:" + acc.UserID, "member", s.o.Limits.Member
+}
+
+// apiAdmission puts the API's routes that read events (the live view,
+// property names) under the callers' limits of the stats endpoints.
+type apiAdmission struct{ s *Server }
+
+func (x apiAdmission) Recall(r *http.Request) error {
+	busy := x.s.admit.Recall(fingerprint(r))
+	if busy == nil {
+		return nil
+	}
+	x.s.refusals.WithLabelValues("recalled", busy.Reason).Inc()
+	return api.TooBusy(busy.Error(), busy.RetryAfter)
+}
+
+func (x apiAdmission) Admit(r *http.Request, site sillage.Site, acc api.Access) (func(), error) {
+	key, kind, lim := x.s.callerLimit(site, acc)
+	release, err := x.s.admit.Acquire(r.Context(), key, lim)
+	var busy *admit.Busy
+	if errors.As(err, &busy) {
+		x.s.admit.Remember(fingerprint(r), busy)
+		x.s.refusals.WithLabelValues(kind, busy.Reason).Inc()
+		return nil, api.TooBusy(busy.Error(), busy.RetryAfter)
+	}
+	return release, err
 }
 
 // Handler routes the service's requests.

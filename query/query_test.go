@@ -126,7 +126,7 @@ func TestStatsAPI(t *testing.T) {
 	}{
 		{"no key", "", `{"site_id":"boutique.fr","metrics":["visitors"],"date_range":"7d"}`, 401},
 		{"wrong key", "sk_live_nope", `{"site_id":"boutique.fr","metrics":["visitors"],"date_range":"7d"}`, 401},
-		{"another site's key", f.other, `{"site_id":"boutique.fr","metrics":["visitors"],"date_range":"7d"}`, 403},
+		{"another site's key", f.other, `{"site_id":"boutique.fr","metrics":["visitors"],"date_range":"7d"}`, 404},
 		{"unknown metric", f.key, `{"site_id":"boutique.fr","metrics":["nope"],"date_range":"7d"}`, 400},
 		{"not JSON", f.key, `{`, 400},
 		{"too large", f.key, `{"site_id":"` + strings.Repeat("a", 70_000) + `"}`, 413},

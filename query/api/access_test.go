@@ -160,7 +160,7 @@ func TestRoles(t *testing.T) {
 			}
 		}
 		// A member of another site gets nothing here.
-		wantStatus(t, "outsider: "+tt.method+" "+tt.path, outsider.do(tt.method, tt.path, tt.body), 403)
+		wantStatus(t, "outsider: "+tt.method+" "+tt.path, outsider.do(tt.method, tt.path, tt.body), 404)
 	}
 
 	// Only an owner deletes a site or its data; admins and viewers cannot.
@@ -168,7 +168,7 @@ func TestRoles(t *testing.T) {
 		wantStatus(t, string(role)+" deletes data", clients[role].do("POST", "/api/sites/a.fr/delete-data", map[string]string{"confirm": "a.fr"}), 403)
 		wantStatus(t, string(role)+" deletes site", clients[role].do("DELETE", "/api/sites/a.fr", map[string]string{"confirm": "a.fr"}), 403)
 	}
-	wantStatus(t, "outsider deletes site", outsider.do("DELETE", "/api/sites/a.fr", map[string]string{"confirm": "a.fr"}), 403)
+	wantStatus(t, "outsider deletes site", outsider.do("DELETE", "/api/sites/a.fr", map[string]string{"confirm": "a.fr"}), 404)
 	wantStatus(t, "owner deletes data", clients[sillage.RoleOwner].do("POST", "/api/sites/a.fr/delete-data", map[string]string{"confirm": "A.fr"}), 204)
 	// The domain typed again is the confirmation; without it, the answer
 	// says what to send, and the site stays.
@@ -204,7 +204,7 @@ func TestMembers(t *testing.T) {
 		t.Fatalf("invited %s", r)
 	}
 	outsider := w.as(w.outsider)
-	wantStatus(t, "invitee before accepting", outsider.do("GET", "/stats/a.fr", nil), 403)
+	wantStatus(t, "invitee before accepting", outsider.do("GET", "/stats/a.fr", nil), 404)
 	tok := m.Link[strings.LastIndex(m.Link, "/")+1:]
 	wantStatus(t, "accept", outsider.do("POST", "/api/invitations/"+tok+"/accept", map[string]string{}), 200)
 	wantStatus(t, "new member reads", outsider.do("GET", "/stats/a.fr", nil), 200)
@@ -247,7 +247,7 @@ func TestMembers(t *testing.T) {
 	for _, tt := range tests {
 		wantStatus(t, tt.name, tt.c.do(tt.rt.method, tt.rt.path, tt.rt.body), tt.want)
 	}
-	wantStatus(t, "removed member", w.as(w.outsider).do("GET", "/stats/a.fr", nil), 403)
+	wantStatus(t, "removed member", w.as(w.outsider).do("GET", "/stats/a.fr", nil), 404)
 	r = admin.do("GET", "/api/sites/a.fr/members", nil)
 	var list struct {
 		Members []struct {

@@ -103,6 +103,7 @@ type API struct {
 	reports   *reports.Service
 	live      *live.Cache
 	imports   *imports.Manager
+	admission Admission // nil: the live view and property names wait for nobody
 }
 
 // New builds the API.

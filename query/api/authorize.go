@@ -89,9 +89,9 @@ func bearerToken(r *http.Request) (token string, present bool) {
 //     POST /api/share/{slug}/auth sets.
 //
 // Errors wrap ErrUnauthenticated (no or bad credentials: 401), ErrNotFound
-// (no such site: 404) or ErrForbidden (valid credentials, not for this
-// site: 403); anything else is an engine failure (500). Use Status or
-// WriteError to answer. Credentials are checked before the site, so an
+// (no such site, or one these credentials do not open, alike: 404) or
+// ErrForbidden (a key whose owner left the site: 403); anything else is
+// an engine failure (500). Use Status or WriteError to answer. Credentials are checked before the site, so an
 // anonymous request cannot probe which domains exist. Reads change
 // nothing, so no CSRF token is asked; a handler that changes state must
 // not rely on Authorize alone.
@@ -141,7 +141,7 @@ func (a *API) Authorize(r *http.Request, domain string) (sillage.Site, Access, e
 	if sess == nil && linkErr != nil {
 		return sillage.Site{}, Access{}, linkErr
 	}
-	return sillage.Site{}, Access{}, forbidden("no access to " + site.Domain)
+	return sillage.Site{}, Access{}, noSite(site.Domain)
 }
 
 func (a *API) authorizeKey(r *http.Request, token, domain string) (sillage.Site, Access, error) {
@@ -166,7 +166,7 @@ func (a *API) authorizeKey(r *http.Request, token, domain string) (sillage.Site,
 		return sillage.Site{}, Access{}, err
 	}
 	if !slices.Contains(k.SiteIDs, site.ID) {
-		return sillage.Site{}, Access{}, forbidden("this API key is not scoped to " + site.Domain)
+		return sillage.Site{}, Access{}, noSite(site.Domain)
 	}
 	// A key acts for its owner: someone removed from a site loses it
 	// through their keys too.
@@ -184,10 +184,15 @@ func (a *API) authorizeKey(r *http.Request, token, domain string) (sillage.Site,
 func (a *API) site(ctx context.Context, domain string) (sillage.Site, error) {
 	s, err := a.acc.SiteByDomain(ctx, domain)
 	if errors.Is(err, accounts.ErrNotFound) {
-		return s, notFound("no site " + sillage.NormalizeDomain(domain))
+		return s, noSite(sillage.NormalizeDomain(domain))
 	}
 	return s, err
 }
+
+// noSite answers a site the caller may not see as one nobody added: on an
+// instance of many tenants, an account, key or link of one site must not
+// learn which other domains are there.
+func noSite(domain string) error { return notFound("no site " + domain) }
 
 // presentedLinks returns the usable shared links of a request: the one its
 // X-Shared-Link header names, and those its share cookies prove. An
@@ -291,7 +296,7 @@ func (a *API) manage(r *http.Request, min sillage.Role, keys bool) (sillage.Site
 		}
 		role, err := a.acc.RoleOf(ctx, s.user.ID, site.ID)
 		if errors.Is(err, accounts.ErrNotFound) {
-			return sillage.Site{}, Access{}, forbidden("no access to " + site.Domain)
+			return sillage.Site{}, Access{}, noSite(site.Domain)
 		}
 		if err != nil {
 			return sillage.Site{}, Access{}, err

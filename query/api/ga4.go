@@ -86,17 +86,34 @@ func (a *API) connectGA4(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// ga4OAuthCallback is where Google sends the browser back. Its state, a
+// ga4OAuthCallback is where Google sends the browser back. Its state is a
 // single-use random value bound to the account and site that connected,
-// is its credential (the session cookie may not come along on a
-// cross-site redirect). It sends the browser to the site's import
-// settings with the connection's id, or the error.
+// and the browser must be logged in as that account: the session cookie
+// (SameSite=Lax) comes along on this top-level GET. Without that check,
+// whoever holds a consent URL of their own connection could have another
+// tenant sign in with Google through it, and read that tenant's GA4
+// properties. It sends the browser to the site's import settings with
+// the connection's id, or the error.
 func (a *API) ga4OAuthCallback(w http.ResponseWriter, r *http.Request) error {
 	m, err := a.importer()
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
+	if m.GA4OAuthConfigured() {
+		owner, ok := m.GA4StateUser(q.Get("state"))
+		if !ok {
+			return badRequest("%s", imports.ErrGA4State.Error())
+		}
+		s, err := a.requireSession(r)
+		if err != nil && !errors.Is(err, ErrUnauthenticated) {
+			return err
+		}
+		if err != nil || s.user.ID != owner {
+			// The state stays pending: its account may still come back.
+			return forbidden("this Google sign-in was started by another Sillage account: log in as that account, or connect again from your site's settings")
+		}
+	}
 	if e := q.Get("error"); e != "" {
 		// The user declined on Google's screen: the state is dropped.
 		_, domain, _ := m.GA4Callback(r.Context(), q.Get("state"), "")

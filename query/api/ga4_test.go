@@ -55,11 +55,17 @@ func TestGA4ImportThroughTheAPI(t *testing.T) {
 		q.Get("scope") != imports.GA4Scope || !strings.HasSuffix(q.Get("redirect_uri"), "/api/imports/ga4/callback") || q.Get("state") == "" {
 		t.Fatalf("consent URL: %s", connect.URL)
 	}
-	// Google sends the browser back; no cookie comes along.
+	// Google sends the browser back, with its session cookie (SameSite=Lax
+	// comes along on a top-level GET).
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	callback := func(state string) *http.Response {
 		t.Helper()
-		resp, err := noRedirect.Get(e.srv.URL + "/api/imports/ga4/callback?state=" + url.QueryEscape(state) + "&code=code-1&scope=" + url.QueryEscape(imports.GA4Scope))
+		req, err := http.NewRequest("GET", e.srv.URL+"/api/imports/ga4/callback?state="+url.QueryEscape(state)+"&code=code-1&scope="+url.QueryEscape(imports.GA4Scope), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.AddCookie(c.cookies[api.SessionCookie])
+		resp, err := noRedirect.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,8 +15,8 @@ import (
 // API keys and its shared links (Plausible's shared dashboards offer the
 // realtime view too).
 func (a *API) liveRoutes() {
-	a.serve("GET /api/sites/{domain}/live", siteRead, a.getLive)
-	a.serve("GET /api/sites/{domain}/props", siteRead, a.getPropKeys)
+	a.serve("GET /api/sites/{domain}/live", siteStats, a.getLive)
+	a.serve("GET /api/sites/{domain}/props", siteStats, a.getPropKeys)
 }
 
 // Live is the cache of live snapshots, which the Stats API v1's

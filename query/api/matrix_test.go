@@ -71,19 +71,20 @@ func account(s int) expect { return expect{s, s, s, s, 401, 403, 403, 401} }
 
 func operatorOnly(s int) expect { return expect{s, 403, 403, 403, 401, 403, 403, 401} }
 
-// siteRead: members, the site's shared links and keys.
-func siteRead(s int) expect { return expect{403, s, s, s, s, s, 403, 401} }
+// siteRead: members, the site's shared links and keys. To an account,
+// key or link that does not open the site, it does not exist (404).
+func siteRead(s int) expect { return expect{404, s, s, s, s, s, 404, 401} }
 
 // v1Read: siteRead, except that the Stats API v1 answers 401 to an API
 // key that does not open the site, as Plausible's v1 does.
-func v1Read(s int) expect { return expect{403, s, s, s, s, s, 401, 401} }
+func v1Read(s int) expect { return expect{404, s, s, s, s, s, 401, 401} }
 
-func siteAdmin(s int) expect { return expect{403, s, s, 403, 401, 403, 403, 401} }
+func siteAdmin(s int) expect { return expect{404, s, s, 403, 401, 403, 403, 401} }
 
 // siteAdminOrKey: admins and owners, by login or by their key.
-func siteAdminOrKey(s int) expect { return expect{403, s, s, 403, 401, s, 403, 401} }
+func siteAdminOrKey(s int) expect { return expect{404, s, s, 403, 401, s, 404, 401} }
 
-func siteOwner(s int) expect { return expect{403, s, 403, 403, 401, 403, 403, 401} }
+func siteOwner(s int) expect { return expect{404, s, 403, 403, 401, 403, 403, 401} }
 
 // matrixRow is a route with a request that succeeds for whoever may send
 // it. A pattern may have several rows, one per kind of request.
@@ -156,14 +157,14 @@ func matrixRows() []matrixRow {
 			body: body(map[string]int{"retention_days": 800}), want: siteAdmin(200)},
 		// An admin cannot shorten retention; an owner must confirm.
 		{pattern: "PATCH /api/sites/{domain}", variant: "shorter retention, unconfirmed", path: fixed("/api/sites/a.fr"),
-			body: body(map[string]int{"retention_days": 30}), want: expect{403, 409, 403, 403, 401, 403, 403, 401}},
+			body: body(map[string]int{"retention_days": 30}), want: expect{404, 409, 403, 403, 401, 403, 403, 401}},
 		{pattern: "PATCH /api/sites/{domain}", variant: "shorter retention, confirmed", path: fixed("/api/sites/a.fr"),
 			body: body(map[string]any{"retention_days": 30, "confirm": "a.fr"}), want: siteOwner(200)},
 		// Deleting a site takes the owner, with the domain typed again.
 		{pattern: "DELETE /api/sites/{domain}", variant: "unconfirmed", path: fixed("/api/sites/a.fr"),
-			want: expect{403, 400, 403, 403, 401, 403, 403, 401}},
+			want: expect{404, 400, 403, 403, 401, 403, 403, 401}},
 		{pattern: "DELETE /api/sites/{domain}", variant: "another domain typed", path: fixed("/api/sites/a.fr"),
-			body: body(map[string]string{"confirm": "b.fr"}), want: expect{403, 400, 403, 403, 401, 403, 403, 401}},
+			body: body(map[string]string{"confirm": "b.fr"}), want: expect{404, 400, 403, 403, 401, 403, 403, 401}},
 		{pattern: "DELETE /api/sites/{domain}", variant: "confirmed", path: fixed("/api/sites/a.fr"),
 			body: body(map[string]string{"confirm": "a.fr"}), want: siteOwner(204)},
 		{pattern: "POST /api/sites/{domain}/delete-data", path: fixed("/api/sites/a.fr/delete-data"),
@@ -217,7 +218,7 @@ func matrixRows() []matrixRow {
 		// the owner shares them (off here; annotations_test.go turns it
 		// on); owners and admins write them by login.
 		{pattern: "GET /api/sites/{domain}/annotations", path: fixed("/api/sites/a.fr/annotations?from=2026-01-01&to=2026-12-31"),
-			want: expect{403, 200, 200, 200, 403, 200, 403, 401}},
+			want: expect{404, 200, 200, 200, 403, 200, 404, 401}},
 		{pattern: "POST /api/sites/{domain}/annotations", path: fixed("/api/sites/a.fr/annotations"),
 			body: body(map[string]string{"from": "2026-03-02", "to": "2026-03-04", "text": "Soldes", "category": "campaign"}), want: siteAdmin(201)},
 		{pattern: "PATCH /api/sites/{domain}/annotations/{id}", path: func(f *matrixFixture) string {
@@ -242,7 +243,7 @@ func matrixRows() []matrixRow {
 		{pattern: "GET /api/keys", want: account(200)},
 		// A key is made for sites its account may read: not the operator's.
 		{pattern: "POST /api/keys", body: body(map[string]any{"name": "k", "sites": []string{"a.fr"}}),
-			want: expect{403, 201, 201, 201, 401, 403, 403, 401}},
+			want: expect{404, 201, 201, 201, 401, 403, 403, 401}},
 		// Only its account revokes a key; to the others it does not exist.
 		{pattern: "DELETE /api/keys/{id}", path: func(f *matrixFixture) string { return "/api/keys/" + f.keyID },
 			want: expect{404, 204, 404, 404, 401, 403, 403, 401}},
@@ -275,7 +276,7 @@ func matrixRows() []matrixRow {
 		// The viewer's personal segment does not exist for the owner.
 		{pattern: "GET /api/sites/{domain}/export/raw", variant: "another account's personal segment", path: func(f *matrixFixture) string {
 			return "/api/sites/a.fr/export/raw?format=csv&segment=" + f.segViewer
-		}, want: expect{403, 400, 403, 403, 401, 403, 403, 401}},
+		}, want: expect{404, 400, 403, 403, 401, 403, 403, 401}},
 		{pattern: "GET /api/sites/{domain}/export", variant: "a shared segment", path: func(f *matrixFixture) string {
 			return "/api/sites/a.fr/export?query=" + url.QueryEscape(`{"date_range":"7d","filters":[["is","segment",[`+f.segShared+`]]]}`)
 		}, want: siteRead(200)},
@@ -298,7 +299,7 @@ func matrixRows() []matrixRow {
 		{pattern: "GET /api/sites/{domain}/props", variant: "with a range and filters",
 			path: fixed(`/api/sites/a.fr/props?limit=5&query={"date_range":"7d","filters":[["is","event:goal",["Signup"]]]}`), want: siteRead(200)},
 		{pattern: "GET /api/sites/{domain}/props", variant: "a malformed query",
-			path: fixed(`/api/sites/a.fr/props?query=[1]`), want: expect{403, 400, 400, 400, 400, 400, 403, 401}},
+			path: fixed(`/api/sites/a.fr/props?query=[1]`), want: expect{404, 400, 400, 400, 400, 400, 404, 401}},
 
 		// Email reports: a member's own, by login; owners add and remove
 		// any address; admins set the alerts; the unsubscribe link is its
@@ -321,25 +322,25 @@ func matrixRows() []matrixRow {
 		{pattern: "GET /api/sites/{domain}/segments", path: fixed("/api/sites/a.fr/segments"), want: siteRead(200)},
 		{pattern: "POST /api/sites/{domain}/segments", variant: "personal", path: fixed("/api/sites/a.fr/segments"),
 			body: body(map[string]any{"name": "FR", "filters": []any{[]any{"is", "visit:country", []string{"FR"}}}}),
-			want: expect{403, 201, 201, 201, 403, 403, 403, 401}},
+			want: expect{404, 201, 201, 201, 403, 403, 404, 401}},
 		{pattern: "POST /api/sites/{domain}/segments", variant: "shared", path: fixed("/api/sites/a.fr/segments"),
 			body: body(map[string]any{"name": "FR", "shared": true, "filters": []any{[]any{"is", "visit:country", []string{"FR"}}}}),
-			want: expect{403, 201, 201, 403, 403, 403, 403, 401}},
+			want: expect{404, 201, 201, 403, 403, 403, 404, 401}},
 		{pattern: "PATCH /api/sites/{domain}/segments/{id}", variant: "shared", path: func(f *matrixFixture) string {
 			return "/api/sites/a.fr/segments/" + f.segShared
-		}, body: body(map[string]string{"name": "Renamed"}), want: expect{403, 200, 200, 403, 403, 403, 403, 401}},
+		}, body: body(map[string]string{"name": "Renamed"}), want: expect{404, 200, 200, 403, 403, 403, 404, 401}},
 		{pattern: "PATCH /api/sites/{domain}/segments/{id}", variant: "the viewer's personal", path: func(f *matrixFixture) string {
 			return "/api/sites/a.fr/segments/" + f.segViewer
-		}, body: body(map[string]string{"name": "Renamed"}), want: expect{403, 404, 404, 200, 404, 404, 403, 401}},
+		}, body: body(map[string]string{"name": "Renamed"}), want: expect{404, 404, 404, 200, 404, 404, 404, 401}},
 		{pattern: "DELETE /api/sites/{domain}/segments/{id}", variant: "shared", path: func(f *matrixFixture) string {
 			return "/api/sites/a.fr/segments/" + f.segShared
-		}, want: expect{403, 204, 204, 403, 403, 403, 403, 401}},
+		}, want: expect{404, 204, 204, 403, 403, 403, 404, 401}},
 		{pattern: "DELETE /api/sites/{domain}/segments/{id}", variant: "used by a report", path: func(f *matrixFixture) string {
 			return "/api/sites/a.fr/segments/" + f.segReported
-		}, want: expect{403, 409, 409, 403, 403, 403, 403, 401}},
+		}, want: expect{404, 409, 409, 403, 403, 403, 404, 401}},
 		{pattern: "DELETE /api/sites/{domain}/segments/{id}", variant: "the viewer's personal", path: func(f *matrixFixture) string {
 			return "/api/sites/a.fr/segments/" + f.segViewer
-		}, want: expect{403, 404, 404, 204, 404, 404, 403, 401}},
+		}, want: expect{404, 404, 404, 204, 404, 404, 404, 401}},
 		{pattern: "POST /api/v2/query", variant: "a shared segment", body: func(f *matrixFixture) any {
 			return map[string]any{"site_id": "a.fr", "metrics": []string{"visitors"}, "date_range": "7d",
 				"filters": []any{[]any{"is", "segment", []json.RawMessage{json.RawMessage(f.segShared)}}}}
@@ -347,7 +348,7 @@ func matrixRows() []matrixRow {
 		{pattern: "POST /api/v2/query", variant: "the viewer's personal segment", body: func(f *matrixFixture) any {
 			return map[string]any{"site_id": "a.fr", "metrics": []string{"visitors"}, "date_range": "7d",
 				"filters": []any{[]any{"is", "segment", []json.RawMessage{json.RawMessage(f.segViewer)}}}}
-		}, want: expect{403, 400, 400, 200, 400, 400, 403, 401}},
+		}, want: expect{404, 400, 400, 200, 400, 400, 404, 401}},
 
 		{pattern: "GET /api/reports/unsubscribe/{token}", path: func(f *matrixFixture) string { return "/api/reports/unsubscribe/" + f.unsubToken },
 			want: public(200)},
@@ -376,7 +377,7 @@ var matrixGA4PrivateKey, matrixGA4Key = func() (string, string) {
 
 // memberBySession: members who logged in; the site's links and keys are
 // refused by the handler (403).
-func memberBySession(s int) expect { return expect{403, s, s, s, 403, 403, 403, 401} }
+func memberBySession(s int) expect { return expect{404, s, s, s, 403, 403, 404, 401} }
 
 // matrixFixture is one instance: an operator; a.fr with an owner, an
 // admin and a viewer, goals, a funnel, a shared link, the owner's key, a

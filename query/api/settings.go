@@ -354,7 +354,7 @@ func (a *API) createKey(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if _, err := a.acc.RoleOf(ctx, s.user.ID, site.ID); errors.Is(err, accounts.ErrNotFound) {
-			return forbidden("no access to " + site.Domain)
+			return noSite(site.Domain)
 		} else if err != nil {
 			return err
 		}

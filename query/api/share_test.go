@@ -141,8 +141,8 @@ func TestSharedLinks(t *testing.T) {
 	for _, p := range reads {
 		wantStatus(t, "link reads "+p, visitor(open.Slug).do("GET", p, nil), 200)
 	}
-	wantStatus(t, "link on another site", visitor(open.Slug).do("GET", "/stats/b.fr", nil), 403)
-	wantStatus(t, "b's link on a", visitor(onB.Slug).do("GET", "/stats/a.fr", nil), 403)
+	wantStatus(t, "link on another site", visitor(open.Slug).do("GET", "/stats/b.fr", nil), 404)
+	wantStatus(t, "b's link on a", visitor(onB.Slug).do("GET", "/stats/a.fr", nil), 404)
 	wantStatus(t, "unknown slug", visitor("nope").do("GET", "/stats/a.fr", nil), 401)
 	for _, rt := range []route{
 		{"PATCH", "/api/sites/a.fr", map[string]int{"retention_days": 1}},
@@ -182,7 +182,7 @@ func TestSharedLinks(t *testing.T) {
 	cookieOnly := w.client()
 	cookieOnly.cookies = v.cookies
 	wantStatus(t, "cookie alone", cookieOnly.do("GET", "/stats/a.fr", nil), 200)
-	wantStatus(t, "cookie on another site", cookieOnly.do("GET", "/stats/b.fr", nil), 403)
+	wantStatus(t, "cookie on another site", cookieOnly.do("GET", "/stats/b.fr", nil), 404)
 
 	// The cookie is bound to its link, signed and short-lived.
 	forged := visitor(locked.Slug)
@@ -254,7 +254,7 @@ func TestAPIKeys(t *testing.T) {
 		t.Fatalf("keys = %s", r)
 	}
 	wantStatus(t, "key for an unknown site", owner.do("POST", "/api/keys", map[string]any{"name": "x", "sites": []string{"c.fr"}}), 404)
-	wantStatus(t, "key for a foreign site", w.as(w.viewer).do("POST", "/api/keys", map[string]any{"name": "x", "sites": []string{"b.fr"}}), 403)
+	wantStatus(t, "key for a foreign site", w.as(w.viewer).do("POST", "/api/keys", map[string]any{"name": "x", "sites": []string{"b.fr"}}), 404)
 	wantStatus(t, "key without sites", owner.do("POST", "/api/keys", map[string]any{"name": "x", "sites": []string{}}), 400)
 
 	prog := w.client()
@@ -265,7 +265,7 @@ func TestAPIKeys(t *testing.T) {
 	if r.json(t, &acc); acc.Via != "api key" || acc.Key != k.ID || acc.User != w.owner.ID {
 		t.Fatalf("access = %s", r)
 	}
-	wantStatus(t, "key reads another site its owner sees", prog.do("GET", "/stats/b.fr", nil), 403)
+	wantStatus(t, "key reads another site its owner sees", prog.do("GET", "/stats/b.fr", nil), 404)
 	wantStatus(t, "key on an unknown site", prog.do("GET", "/stats/nope.fr", nil), 404)
 	// A key needs no CSRF token and may come from anywhere; it manages
 	// goals as its owner would, and nothing that takes a login.
@@ -287,7 +287,7 @@ func TestAPIKeys(t *testing.T) {
 	both.bearer = k.Key
 	both.cookies = owner.cookies
 	both.csrf = owner.csrf
-	wantStatus(t, "key plus cookie on b", both.do("GET", "/stats/b.fr", nil), 403)
+	wantStatus(t, "key plus cookie on b", both.do("GET", "/stats/b.fr", nil), 404)
 
 	// A viewer's key reads but does not manage.
 	_, viewerKey, err := w.acc.CreateAPIKey(ctx, w.viewer.ID, "v", []uint32{w.a.ID})

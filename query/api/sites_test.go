@@ -42,7 +42,7 @@ func TestSites(t *testing.T) {
 		list.Sites[1].Timezone != "Etc/UTC" {
 		t.Fatalf("sites = %s", r)
 	}
-	wantStatus(t, "others see nothing", e.as(e.user("other@example.fr")).do("GET", "/api/sites/fromagerie.fr", nil), 403)
+	wantStatus(t, "others see nothing", e.as(e.user("other@example.fr")).do("GET", "/api/sites/fromagerie.fr", nil), 404)
 
 	patches := []struct {
 		name string

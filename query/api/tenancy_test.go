@@ -58,7 +58,7 @@ func TestInvitationCannotTakeOverAnAccount(t *testing.T) {
 	// attacker sees nothing of b.fr.
 	asVictim := w.client()
 	wantStatus(t, "attacker logs in as the victim", asVictim.login("victim@client.fr", "attacker's choice"), 200)
-	wantStatus(t, "b.fr stats", asVictim.do("GET", "/stats/b.fr", nil), 403)
+	wantStatus(t, "b.fr stats", asVictim.do("GET", "/stats/b.fr", nil), 404)
 	var list struct{ Sites []siteResp }
 	asVictim.do("GET", "/api/sites", nil).json(t, &list)
 	for _, s := range list.Sites {
@@ -150,7 +150,7 @@ func TestOperatorNamingASquattedOwnerOnlyInvites(t *testing.T) {
 	}
 	asCEO := w.client()
 	wantStatus(t, "squatter logs in as the CEO", asCEO.login("ceo@client.fr", "squatter's choice"), 200)
-	wantStatus(t, "client.fr stats before accepting", asCEO.do("GET", "/stats/client.fr", nil), 403)
+	wantStatus(t, "client.fr stats before accepting", asCEO.do("GET", "/stats/client.fr", nil), 404)
 	var list struct{ Sites []siteResp }
 	asCEO.do("GET", "/api/sites", nil).json(t, &list)
 	for _, s := range list.Sites {

@@ -271,10 +271,23 @@ func (a *API) guardedCode(ctx context.Context, w http.ResponseWriter, r *http.Re
 
 // throttledError is a 429 whose wait WriteError puts in Retry-After, for
 // the refusals decided where the response is not at hand.
-type throttledError struct{ wait time.Duration }
+type throttledError struct {
+	wait time.Duration
+	msg  string // "": ErrThrottled's
+}
 
-func (e *throttledError) Error() string { return ErrThrottled.Error() }
+func (e *throttledError) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
+	return ErrThrottled.Error()
+}
+
 func (e *throttledError) Unwrap() error { return ErrThrottled }
+
+// TooBusy is a refusal with its message, answered 429 with wait as
+// Retry-After (whole seconds, rounded up).
+func TooBusy(msg string, wait time.Duration) error { return &throttledError{wait: wait, msg: msg} }
 
 // lookup runs find, the look-up of credential (a session cookie, an API
 // key, a shared link's slug) that the client presented, under its
@@ -294,7 +307,7 @@ func (a *API) lookup(r *http.Request, credential string, find func() error, unkn
 	if d := a.unknown.take(key); d > 0 {
 		// No address in the log, as for guesses.
 		a.log.Info("unknown credentials throttled", "retry_after", d.Round(time.Second).String())
-		return &throttledError{d}
+		return &throttledError{wait: d}
 	}
 	err := find()
 	if unknown(err) {

@@ -1,0 +1,34 @@
+package accounts_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/store/storetest"
+)
+
+// An internationalised domain is one site whichever way it is written: a
+// browser reports bücher.de as xn--bcher-kva.de, so a second tenant who
+// registered the other spelling would receive the first one's visitors.
+func TestIDNTwinIsTheSameSite(t *testing.T) {
+	ctx := context.Background()
+	s := accounts.New(storetest.Migrated(t))
+	for _, c := range []struct{ first, twin string }{
+		{"bücher.de", "xn--bcher-kva.de"},
+		{"xn--caf-dma.fr", "café.fr"},
+		{"Straße.example", "xn--strae-oqa.example"},
+	} {
+		if _, err := s.AddSite(ctx, c.first, "Europe/Paris"); err != nil {
+			t.Fatalf("%s: %v", c.first, err)
+		}
+		if _, err := s.AddSite(ctx, c.twin, "Europe/Paris"); !errors.Is(err, accounts.ErrExists) {
+			t.Errorf("%s after %s: %v, want ErrExists", c.twin, c.first, err)
+		}
+	}
+	// Plain ASCII domains are untouched.
+	if _, err := s.AddSite(ctx, "xn--.example", "Europe/Paris"); err != nil && errors.Is(err, accounts.ErrExists) {
+		t.Errorf("a malformed punycode label: %v", err)
+	}
+}
