@@ -101,7 +101,7 @@ func (m *Manager) GA4StateUser(state string) (userID string, ok bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	p := m.ga4Pending["state:"+state]
-	if p == nil || state == "" || p.token != nil || m.now().After(p.expires) {
+	if p == nil || state == "" || m.now().After(p.expires) {
 		return "", false
 	}
 	return p.user, true
