@@ -313,7 +313,7 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 		s.failV2(w, r, err)
 		return
 	}
-	site, acc, release, ok := s.authorizeAs(w, r, q.SiteID)
+	site, acc, release, ok := s.admitted(w, r, q.SiteID, keyRefused(r))
 	if !ok {
 		return
 	}

@@ -126,7 +126,7 @@ func TestStatsAPI(t *testing.T) {
 	}{
 		{"no key", "", `{"site_id":"boutique.fr","metrics":["visitors"],"date_range":"7d"}`, 401},
 		{"wrong key", "sk_live_nope", `{"site_id":"boutique.fr","metrics":["visitors"],"date_range":"7d"}`, 401},
-		{"another site's key", f.other, `{"site_id":"boutique.fr","metrics":["visitors"],"date_range":"7d"}`, 404},
+		{"another site's key", f.other, `{"site_id":"boutique.fr","metrics":["visitors"],"date_range":"7d"}`, 401},
 		{"unknown metric", f.key, `{"site_id":"boutique.fr","metrics":["nope"],"date_range":"7d"}`, 400},
 		{"not JSON", f.key, `{`, 400},
 		{"too large", f.key, `{"site_id":"` + strings.Repeat("a", 70_000) + `"}`, 413},
@@ -134,6 +134,28 @@ func TestStatsAPI(t *testing.T) {
 	for _, tt := range tests {
 		if status, body := f.post(t, "/api/v2/query", tt.key, tt.body); status != tt.status {
 			t.Errorf("%s: status %d, want %d (%s)", tt.name, status, tt.status, body)
+		}
+	}
+}
+
+// TestStatsAPIKeyWithoutTheSite: a key that does not open the site, and a
+// site that does not exist, get the same 401 and the same sentence in v2
+// and v1, as Plausible answers (and nobody learns which domains exist).
+func TestStatsAPIKeyWithoutTheSite(t *testing.T) {
+	f := newFixture(t)
+	const want = `{"error":"Invalid API key or site ID. Please make sure you're using a valid API key with access to the site you've requested."}`
+	for _, tt := range []struct{ name, key, site string }{
+		{"another site's key", f.other, "boutique.fr"},
+		{"a site that does not exist", f.key, "nowhere.example"},
+		{"a key that does not exist", "sk_live_nope", "boutique.fr"},
+	} {
+		status, body := f.post(t, "/api/v2/query", tt.key, `{"site_id":"`+tt.site+`","metrics":["visitors"],"date_range":"7d"}`)
+		if status != 401 || strings.TrimSpace(string(body)) != want {
+			t.Errorf("v2, %s: %d %s, want 401 %s", tt.name, status, body, want)
+		}
+		resp, body := get(t, f.srv.URL+"/api/v1/stats/aggregate?metrics=visitors&site_id="+tt.site, tt.key)
+		if resp.StatusCode != 401 || strings.TrimSpace(string(body)) != want {
+			t.Errorf("v1, %s: %d %s, want 401 %s", tt.name, resp.StatusCode, body, want)
 		}
 	}
 }

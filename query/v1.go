@@ -54,31 +54,39 @@ func (s *Server) v1(endpoint string) http.HandlerFunc {
 }
 
 // v1Authorize is authorize with v1's answers: a missing site_id is a 400,
-// and an API key that does not open the site, or names a site that does
-// not exist, a 401 (v1 answers "invalid API key or site ID" alike for
-// both). Sessions and shared links keep their 403 and 404.
+// and a refused API key answers as keyRefused says.
 func (s *Server) v1Authorize(w http.ResponseWriter, r *http.Request, domain string) (sillage.Site, func(), bool) {
 	if domain == "" {
 		httperr.Write(w, http.StatusBadRequest, httperr.Body{Error: "site_id: required: the domain of the site, as configured"})
 		return sillage.Site{}, nil, false
 	}
-	site, _, release, ok := s.admitted(w, r, domain, func(err error) error {
-		if r.Header.Get("Authorization") == "" {
-			return err
-		}
-		if st := api.Status(err); st == http.StatusForbidden || st == http.StatusNotFound {
-			return &v1AuthError{err}
-		}
-		return err
-	})
+	site, _, release, ok := s.admitted(w, r, domain, keyRefused(r))
 	return site, release, ok
 }
 
-// v1AuthError is an error of Authorize that v1 answers with 401.
-type v1AuthError struct{ err error }
-
-func (e *v1AuthError) Error() string {
-	return "invalid API key or site ID: " + e.err.Error()
+// keyRefused maps the refusals of a request that carries an API key to
+// the Stats API's one answer: an unknown key, a key that does not open
+// the site and a site that does not exist are the same 401 with the same
+// sentence, as Plausible's, so a key learns nothing of other sites.
+// Sessions and shared links keep their 403 and 404.
+func keyRefused(r *http.Request) func(error) error {
+	return func(err error) error {
+		if r.Header.Get("Authorization") == "" {
+			return err
+		}
+		switch api.Status(err) {
+		case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
+			return keyRefusedError{}
+		}
+		return err
+	}
 }
 
-func (e *v1AuthError) Unwrap() error { return api.ErrUnauthenticated }
+// keyRefusedError is answered as api.ErrUnauthenticated (401).
+type keyRefusedError struct{}
+
+func (keyRefusedError) Error() string {
+	return "Invalid API key or site ID. Please make sure you're using a valid API key with access to the site you've requested."
+}
+
+func (keyRefusedError) Unwrap() error { return api.ErrUnauthenticated }
