@@ -20,11 +20,11 @@ func TestParseQueryErrors(t *testing.T) {
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day"} {}`, "body", "after"},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","colour":1}`, "colour", "unknown field"},
 		{`{"metrics":["visitors"],"date_range":"day"}`, "site_id", "required"},
-		{`{"site_id":"a.fr","date_range":"day"}`, "metrics", "metric"},
-		{`{"site_id":"a.fr","metrics":[],"date_range":"day"}`, "metrics", "non-empty"},
-		{`{"site_id":"a.fr","metrics":"visitors","date_range":"day"}`, "metrics", "list"},
+		{`{"site_id":"a.fr","date_range":"day"}`, "metrics", "Required property metrics"},
+		{`{"site_id":"a.fr","metrics":[],"date_range":"day"}`, "metrics", "minimum of 1"},
+		{`{"site_id":"a.fr","metrics":"visitors","date_range":"day"}`, "metrics", "Expected Array"},
 		{`{"site_id":"a.fr","metrics":["visitors","bounces"],"date_range":"day"}`, "metrics[1]", `"bounces"`},
-		{`{"site_id":"a.fr","metrics":["visitors","visitors"],"date_range":"day"}`, "metrics[1]", "twice"},
+		{`{"site_id":"a.fr","metrics":["visitors","visitors"],"date_range":"day"}`, "metrics", "unique"},
 		{`{"site_id":"a.fr","metrics":["visitors"]}`, "date_range", "required"},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"3days"}`, "date_range", `"3days"`},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":["2026-01-01"]}`, "date_range", "2026-01-01"},
@@ -81,7 +81,9 @@ func TestParseQueryErrors(t *testing.T) {
 			t.Errorf("%s: got %v, want a QueryError", c.body, err)
 			continue
 		}
-		if qe.Field != c.field || !strings.Contains(qe.Message, c.mention) || !strings.HasPrefix(qe.Message, c.field+": ") {
+		// A schema error starts with its field; a rule about the whole query
+		// (Plausible's sentences) has no path but still names its field.
+		if qe.Field != c.field || !strings.Contains(qe.Message, c.mention) {
 			t.Errorf("%.90s:\n\tgot  %s (field %s)\n\twant field %s mentioning %s", c.body, qe.Message, qe.Field, c.field, c.mention)
 		}
 	}

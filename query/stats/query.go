@@ -252,8 +252,11 @@ func ParseQuery(body []byte) (*Query, error) {
 		return nil, qerr("site_id", "required")
 	}
 	q.SiteID = *raw.SiteID
-	if err := strictUnmarshal(raw.Metrics, &q.Metrics); err != nil || raw.Metrics == nil {
-		return nil, qerr("metrics", "expected a non-empty list of metric names")
+	if raw.Metrics == nil {
+		return nil, ruleErr("metrics", "#: Required property metrics was not present.")
+	}
+	if err := strictUnmarshal(raw.Metrics, &q.Metrics); err != nil {
+		return nil, schemaErr("metrics", typeMismatch("Array", raw.Metrics))
 	}
 	if raw.DateRange == nil {
 		return nil, qerr("date_range", "required")
@@ -340,14 +343,14 @@ func clipString(s string) string {
 // Validate applies the Stats API's rules to q and fills defaults.
 func (q *Query) Validate() error {
 	if len(q.Metrics) == 0 {
-		return qerr("metrics", "expected a non-empty list of metric names")
+		return schemaErr("metrics", minItems(1, 0))
 	}
 	for i, m := range q.Metrics {
 		if !slices.Contains(Metrics, m) {
-			return qerr(fmt.Sprintf("metrics[%d]", i), "unknown metric %s", clipString(m))
+			return schemaErr(fmt.Sprintf("metrics[%d]", i), "Invalid metric "+inspectString(m))
 		}
 		if slices.Contains(q.Metrics[:i], m) {
-			return qerr(fmt.Sprintf("metrics[%d]", i), "metric %q is listed twice", m)
+			return schemaErr("metrics", notUnique)
 		}
 	}
 	if err := validateDateRange(q.DateRange, "date_range"); err != nil {

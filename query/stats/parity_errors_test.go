@@ -1,0 +1,35 @@
+package stats
+
+import (
+	"errors"
+	"testing"
+)
+
+// TestPlausibleErrorMessages: a refused v2 query answers with the words
+// Plausible's Stats API v2 uses for the same mistake, since clients match
+// on them. Each case is a mistake Plausible's own test suite makes, with
+// the message it documents there.
+func TestPlausibleErrorMessages(t *testing.T) {
+	q := func(rest string) string {
+		return `{"site_id":"a.fr","date_range":"all"` + rest + `}`
+	}
+	cases := []struct{ name, body, want string }{
+		{"unknown metric", q(`,"metrics":["visitors","baa"],"dimensions":["event:name"]`),
+			`#/metrics/1: Invalid metric "baa"`},
+		{"metric twice", q(`,"metrics":["views_per_visit","visitors","visitors"]`),
+			`#/metrics: Expected items to be unique but they were not.`},
+		{"no metric", q(`,"metrics":[]`),
+			`#/metrics: Expected a minimum of 1 items but got 0.`},
+	}
+	for _, c := range cases {
+		_, err := ParseQuery([]byte(c.body))
+		var qe *QueryError
+		if !errors.As(err, &qe) {
+			t.Errorf("%s: got %v, want a QueryError", c.name, err)
+			continue
+		}
+		if got := qe.PathMessage(); got != c.want {
+			t.Errorf("%s:\n\tgot  %s\n\twant %s", c.name, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,163 @@
+package stats
+
+import (
+	"bytes"
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Plausible's Stats API v2 words its refusals in two ways, and clients
+// match on both: a schema error names the JSON path of the value at fault
+// ("#/metrics/1: Invalid metric \"baa\""), a rule about the query as a
+// whole is a sentence with no path ("Metric `conversion_rate` can only be
+// queried with event:goal filters or dimensions."). These helpers build
+// each kind, so every refusal that has a Plausible equivalent says it in
+// Plausible's words.
+
+// schemaErr is a refusal of the value at field, as Plausible's schema
+// check words it: PathMessage prefixes the JSON path.
+func schemaErr(field, text string) *QueryError {
+	return &QueryError{Field: field, Message: field + ": " + text}
+}
+
+// ruleErr is a refusal of the query as a whole: the message has no path,
+// as Plausible's. Field still names the part at fault for Go callers.
+func ruleErr(field, text string) *QueryError {
+	return &QueryError{Field: field, Message: text}
+}
+
+// Texts of Plausible's schema check, for the mistakes Sillage refuses too.
+const (
+	notUnique = "Expected items to be unique but they were not."
+	noneMatch = "Expected exactly one of the schemata to match, but none of them did."
+	noExtra   = "Schema does not allow additional properties."
+)
+
+func minItems(n, got int) string {
+	return "Expected a minimum of " + strconv.Itoa(n) + " items but got " + strconv.Itoa(got) + "."
+}
+
+// inspect writes a JSON value as Plausible's messages show a request's
+// value: the way Elixir prints the decoded term (["is", "event:page",
+// ["/"]], %{"case_sensitive" => false}, nil for null). A value that is
+// not JSON is shown as it came.
+func inspect(raw []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return string(raw)
+	}
+	var b strings.Builder
+	inspectValue(&b, v)
+	return b.String()
+}
+
+func inspectValue(b *strings.Builder, v any) {
+	switch v := v.(type) {
+	case nil:
+		b.WriteString("nil")
+	case bool:
+		b.WriteString(strconv.FormatBool(v))
+	case json.Number:
+		b.WriteString(v.String())
+	case string:
+		b.WriteString(inspectString(v))
+	case []any:
+		b.WriteByte('[')
+		for i, e := range v {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			inspectValue(b, e)
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		// Elixir prints a small map's keys in sorted order.
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString("%{")
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(inspectString(k))
+			b.WriteString(" => ")
+			inspectValue(b, v[k])
+		}
+		b.WriteByte('}')
+	}
+}
+
+// inspectString quotes s as Elixir prints a string: backslash escapes for
+// the quote, the backslash and control characters, the rest as is.
+func inspectString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\r':
+			b.WriteString(`\r`)
+		default:
+			if r < 0x20 {
+				b.WriteString(`\x` + strconv.FormatInt(int64(r)|0x100, 16)[1:])
+				continue
+			}
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	// Elixir escapes the start of an interpolation, "#{", and no other #.
+	return strings.ReplaceAll(b.String(), "#{", `\#{`)
+}
+
+// backticked lists names as Plausible's sentences do: `a`, `b`.
+func backticked(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = "`" + n + "`"
+	}
+	return strings.Join(q, ", ")
+}
+
+// typeMismatch is the schema's refusal of a value of the wrong JSON type.
+func typeMismatch(want string, raw []byte) string {
+	return "Type mismatch. Expected " + want + " but got " + jsonType(raw) + "."
+}
+
+// jsonType names the type of a JSON value as Plausible's schema check does.
+func jsonType(raw []byte) string {
+	s := bytes.TrimSpace(raw)
+	if len(s) == 0 {
+		return "Null"
+	}
+	switch s[0] {
+	case '"':
+		return "String"
+	case '[':
+		return "Array"
+	case '{':
+		return "Object"
+	case 't', 'f':
+		return "Boolean"
+	case 'n':
+		return "Null"
+	}
+	if bytes.ContainsAny(s, ".eE") {
+		return "Number"
+	}
+	return "Integer"
+}
