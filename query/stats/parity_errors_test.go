@@ -20,6 +20,20 @@ func TestPlausibleErrorMessages(t *testing.T) {
 			`#/metrics: Expected items to be unique but they were not.`},
 		{"no metric", q(`,"metrics":[]`),
 			`#/metrics: Expected a minimum of 1 items but got 0.`},
+		{"metrics not a list", q(`,"metrics":"visitors"`),
+			`#/metrics: Type mismatch. Expected Array but got String.`},
+		{"unknown dimension", q(`,"metrics":["visitors"],"dimensions":["badproperty"]`),
+			`#/dimensions/0: Invalid dimension "badproperty"`},
+		{"empty property name", q(`,"metrics":["visitors"],"dimensions":["event:props:"]`),
+			`#/dimensions/0: Invalid dimension "event:props:"`},
+		{"a metric as a dimension", q(`,"metrics":["visitors"],"dimensions":["visitors"]`),
+			`#/dimensions/0: Invalid dimension "visitors"`},
+		{"minutes", q(`,"metrics":["visitors"],"dimensions":["time:minute"]`),
+			`#/dimensions/0: Invalid dimension "time:minute"`},
+		{"dimensions not a list", q(`,"metrics":["visitors"],"dimensions":"foobar"`),
+			`#/dimensions: Type mismatch. Expected Array but got String.`},
+		{"dimension twice", q(`,"metrics":["visitors"],"dimensions":["event:name","event:name"]`),
+			`#/dimensions: Expected items to be unique but they were not.`},
 	}
 	for _, c := range cases {
 		_, err := ParseQuery([]byte(c.body))

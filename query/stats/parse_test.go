@@ -35,7 +35,7 @@ func TestParseQueryErrors(t *testing.T) {
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","date":"9999-12-31"}`, "date", `"9999-12-31"`},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":["0001-01-01","2026-01-01"]}`, "date_range", "between"},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":["2026-01-01T00:00:00Z","2200-01-01T00:00:00Z"]}`, "date_range", "between"},
-		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","dimensions":["visit:planet"]}`, "dimensions[0]", `"visit:planet"`},
+		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","dimensions":["visit:planet"]}`, "dimensions[0]", `Invalid dimension "visit:planet"`},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","dimensions":["event:props:"]}`, "dimensions[0]", `"event:props:"`},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","dimensions":["time:day","time:hour"]}`, "dimensions", "one time dimension"},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","filters":{}}`, "filters", "list"},

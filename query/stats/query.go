@@ -271,7 +271,7 @@ func ParseQuery(body []byte) (*Query, error) {
 	}
 	if raw.Dimensions != nil {
 		if err := strictUnmarshal(raw.Dimensions, &q.Dimensions); err != nil {
-			return nil, qerr("dimensions", "expected a list of dimension names")
+			return nil, schemaErr("dimensions", typeMismatch("Array", raw.Dimensions))
 		}
 	}
 	if raw.Filters != nil {
@@ -364,10 +364,10 @@ func (q *Query) Validate() error {
 	timeDims := 0
 	for i, d := range q.Dimensions {
 		if !validDimension(d) {
-			return qerr(fmt.Sprintf("dimensions[%d]", i), "unknown dimension %s", clipString(d))
+			return schemaErr(fmt.Sprintf("dimensions[%d]", i), "Invalid dimension "+inspectString(d))
 		}
 		if slices.Contains(q.Dimensions[:i], d) {
-			return qerr(fmt.Sprintf("dimensions[%d]", i), "dimension %q is listed twice", d)
+			return schemaErr("dimensions", notUnique)
 		}
 		if isTimeDim(d) {
 			timeDims++
