@@ -3,6 +3,7 @@ package stats
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -160,4 +161,30 @@ func jsonType(raw []byte) string {
 		return "Number"
 	}
 	return "Integer"
+}
+
+// Plausible's schema lets through a count of days or months of any size
+// and a datetime without its zone; its parser refuses them after, in
+// other words.
+var (
+	relativeShape = regexp.MustCompile(`^[0-9]+(d|mo)$`)
+	zonelessShape = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$`)
+)
+
+// invalidPeriod refuses a named date range.
+func invalidPeriod(field, p string) *QueryError {
+	if relativeShape.MatchString(p) {
+		return ruleErr(field, "Invalid date_range "+inspectString(p))
+	}
+	return schemaErr(field, "Invalid date range "+inspectString(p))
+}
+
+// invalidRangePair refuses a pair of bounds that are neither two dates
+// nor two datetimes with their zones.
+func invalidRangePair(field, from, to string) *QueryError {
+	pair := "[" + inspectString(from) + ", " + inspectString(to) + "]"
+	if zonelessShape.MatchString(from) && zonelessShape.MatchString(to) {
+		return ruleErr(field, "Invalid date_range '"+pair+"'.")
+	}
+	return schemaErr(field, "Invalid date range "+pair)
 }

@@ -259,10 +259,10 @@ func ParseQuery(body []byte) (*Query, error) {
 		return nil, schemaErr("metrics", typeMismatch("Array", raw.Metrics))
 	}
 	if raw.DateRange == nil {
-		return nil, qerr("date_range", "required")
+		return nil, ruleErr("date_range", "#: Required property date_range was not present.")
 	}
 	if err := json.Unmarshal(raw.DateRange, &q.DateRange); err != nil {
-		return nil, qerr("date_range", "invalid date_range %s: %v", clip(raw.DateRange), err)
+		return nil, schemaErr("date_range", "Invalid date range "+inspect(raw.DateRange))
 	}
 	if raw.Date != nil && string(raw.Date) != "null" {
 		if err := json.Unmarshal(raw.Date, &q.Date); err != nil {
@@ -489,15 +489,13 @@ func (q *Query) validateMetrics() error {
 func validateDateRange(d DateRange, field string) error {
 	if d.Period != "" {
 		if !validPeriod(d.Period) {
-			return qerr(field, "invalid date_range %s, expected one of %s, Nd (1 to %d days), Nmo (1 to %d months) or a pair of dates",
-				clipString(d.Period), strings.Join(Periods, ", "), maxRelativeDays, maxRelativeMonths)
+			return invalidPeriod(field, d.Period)
 		}
 		return nil
 	}
 	from, to, dates, err := parseRangeBounds(d.From, d.To)
 	if err != nil {
-		return qerr(field, "invalid date_range [%s, %s]: expected two dates (YYYY-MM-DD) or two ISO 8601 datetimes",
-			clipString(d.From), clipString(d.To))
+		return invalidRangePair(field, d.From, d.To)
 	}
 	if to.Before(from) || dates && from.After(to) {
 		return qerr(field, "invalid date_range [%s, %s]: the end is before the start", d.From, d.To)
