@@ -116,7 +116,7 @@ func TestSegmentValidation(t *testing.T) {
 		{"bad regular expression", map[string]any{"name": "x", "filters": []any{[]any{"matches", "event:page", []string{"(("}}}},
 			"filters[0][2][0]: invalid regular expression \"((\": missing closing ): `((`"},
 		{"a goal under or", map[string]any{"name": "x", "filters": []any{[]any{"or", []any{[]any{"is", "event:goal", []string{"Signup"}}, []any{"is", "visit:country", []string{"FR"}}}}}},
-			"filters[0][1][0][1]: dimension event:goal can only be filtered at the top level"},
+			"Invalid filters. Dimension `event:goal` can only be filtered at the top level."},
 		{"a segment in a segment", map[string]any{"name": "x", "filters": []any{[]any{"is", "segment", []int{1}}}},
 			"filters[0]: a segment cannot contain another segment"},
 		{"not a list", map[string]any{"name": "x", "filters": "visit:country==FR"}, "filters: expected a list of filters"},

@@ -196,11 +196,12 @@ func validateNode(f *Filter, field string, depth int, top bool, leaves *int) err
 		if len(f.Filters) != 1 {
 			return qerr(field, "%q takes one filter", f.Op)
 		}
-		if f.Op != "not" && filtersUse(f.Filters, func(d string) bool { return !strings.HasPrefix(d, "event:") }) {
-			return qerr(field+"[1]", "%q takes filters on event dimensions only (event:goal, event:page, event:name, event:props:…)", f.Op)
-		}
+		// Nesting is refused first, as Plausible does.
 		if f.Op != "not" && hasBehavioural(f.Filters) {
-			return qerr(field+"[1]", "%q cannot be nested in another has_done or has_not_done", f.Op)
+			return ruleErr(field+"[1]", "Invalid filters. Behavioral filters (has_done, has_not_done) cannot be nested.")
+		}
+		if f.Op != "not" && filtersUse(f.Filters, func(d string) bool { return !strings.HasPrefix(d, "event:") }) {
+			return ruleErr(field+"[1]", "Invalid filters. Behavioral filters (has_done, has_not_done) can only be used with event dimension filters.")
 		}
 		return validateNode(&f.Filters[0], field+"[1]", depth+1, top && f.Op != "not", leaves)
 	}
@@ -218,7 +219,7 @@ func validateNode(f *Filter, field string, depth int, top bool, leaves *int) err
 		return qerr(field+"[1]", "unknown filter dimension %s", clipString(f.Dimension))
 	}
 	if (f.Dimension == "event:goal" || f.Dimension == "event:hostname") && !top {
-		return qerr(field+"[1]", "dimension %s can only be filtered at the top level", f.Dimension)
+		return ruleErr(field+"[1]", "Invalid filters. Dimension `"+f.Dimension+"` can only be filtered at the top level.")
 	}
 	if len(f.Values) == 0 {
 		return qerr(field+"[2]", "expected a non-empty list of values")
@@ -245,7 +246,7 @@ func validateNode(f *Filter, field string, depth int, top bool, leaves *int) err
 			}
 		case f.Dimension == "visit:country" && baseOp(f.Op) == "is":
 			if len(v) != 2 && v != notSet {
-				return qerr(vf, "invalid visit:country %s, expected a 2-letter country code", clipString(v))
+				return ruleErr(vf, "Invalid visit:country filter, visit:country needs to be a valid 2-letter country code.")
 			}
 		}
 	}

@@ -3,6 +3,8 @@ package stats
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"regexp"
 	"sort"
 	"strconv"
@@ -187,4 +189,64 @@ func invalidRangePair(field, from, to string) *QueryError {
 		return ruleErr(field, "Invalid date_range '"+pair+"'.")
 	}
 	return schemaErr(field, "Invalid date range "+pair)
+}
+
+// filterShapeFaults are the phrases of Sillage's refusals of a filter's
+// shape (operator, arity, dimension, values, modifiers): Plausible's
+// schema refuses those as a whole, naming the top-level filter.
+var filterShapeFaults = []string{
+	"invalid filter ", "takes one", "takes a non-empty list", "invalid operator", "unknown operator",
+	"invalid dimension", "expected a list of values", "expected an object of modifiers", "unknown modifier",
+	"expected true or false", "unknown filter dimension", "expected a non-empty list of values",
+}
+
+// plausibleFilterErr words the refusal of the request's i-th filter, raw,
+// as Plausible's v2 does. Sillage's own bounds (depth, counts, regular
+// expressions) and the rules already in Plausible's words pass through.
+func plausibleFilterErr(i int, raw json.RawMessage, err error) error {
+	var qe *QueryError
+	if !errors.As(err, &qe) {
+		return err
+	}
+	field := fmt.Sprintf("filters[%d]", i)
+	if strings.Contains(qe.Message, "expected a string") {
+		// Plausible's schema takes numbers as values; its parser then
+		// refuses the leaf filter holding one (all but cities').
+		leaf := strings.TrimPrefix(qe.Field, field)
+		if k := strings.LastIndex(leaf, "[2]["); k >= 0 {
+			if v := rawAt(raw, leaf[:k]); v != nil && jsonType(rawAt(raw, leaf)) != "Integer" {
+				return schemaErr(field, "Invalid filter "+inspect(raw))
+			} else if v != nil {
+				return ruleErr(qe.Field, "Invalid filter '"+inspect(v)+"'.")
+			}
+		}
+		return schemaErr(field, "Invalid filter "+inspect(raw))
+	}
+	for _, p := range filterShapeFaults {
+		if strings.Contains(qe.Message, p) {
+			return schemaErr(field, "Invalid filter "+inspect(raw))
+		}
+	}
+	return err
+}
+
+// rawAt is the JSON value at path ("[1][0]": the first element of the
+// second) inside raw, or nil.
+func rawAt(raw json.RawMessage, path string) json.RawMessage {
+	for path != "" {
+		end := strings.IndexByte(path, ']')
+		if path[0] != '[' || end < 0 {
+			return nil
+		}
+		var n int
+		if _, err := fmt.Sscanf(path[1:end], "%d", &n); err != nil {
+			return nil
+		}
+		var list []json.RawMessage
+		if json.Unmarshal(raw, &list) != nil || n < 0 || n >= len(list) {
+			return nil
+		}
+		raw, path = list[n], path[end+1:]
+	}
+	return raw
 }

@@ -277,13 +277,17 @@ func ParseQuery(body []byte) (*Query, error) {
 	if raw.Filters != nil {
 		var list []json.RawMessage
 		if err := json.Unmarshal(raw.Filters, &list); err != nil {
-			return nil, qerr("filters", "expected a list of filters")
+			return nil, schemaErr("filters", typeMismatch("Array", raw.Filters))
 		}
 		leaves := 0
 		for i, f := range list {
 			parsed, err := parseFilter(f, fmt.Sprintf("filters[%d]", i), 1, &leaves)
+			if err == nil {
+				n := 0
+				err = validateFilter(&parsed, fmt.Sprintf("filters[%d]", i), 1, &n)
+			}
 			if err != nil {
-				return nil, err
+				return nil, plausibleFilterErr(i, f, err)
 			}
 			q.Filters = append(q.Filters, parsed)
 		}
