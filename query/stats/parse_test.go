@@ -18,7 +18,7 @@ func TestParseQueryErrors(t *testing.T) {
 		{`{`, "body", "invalid JSON"},
 		{`[]`, "body", "JSON object"},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day"} {}`, "body", "after"},
-		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","colour":1}`, "colour", "unknown field"},
+		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","colour":1}`, "colour", "does not allow additional properties"},
 		{`{"metrics":["visitors"],"date_range":"day"}`, "site_id", "required"},
 		{`{"site_id":"a.fr","date_range":"day"}`, "metrics", "Required property metrics"},
 		{`{"site_id":"a.fr","metrics":[],"date_range":"day"}`, "metrics", "minimum of 1"},
@@ -63,16 +63,16 @@ func TestParseQueryErrors(t *testing.T) {
 		{`{"site_id":"a.fr","metrics":["conversion_rate"],"date_range":"day"}`, "metrics", "event:goal"},
 		{`{"site_id":"a.fr","metrics":["views_per_visit"],"date_range":"day","filters":[["is","event:page",["/"]]]}`, "metrics", "views_per_visit"},
 		{`{"site_id":"a.fr","metrics":["scroll_depth"],"date_range":"day","dimensions":["event:goal"]}`, "metrics", "scroll_depth"},
-		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","order_by":[["visits","desc"]]}`, "order_by[0]", `"visits"`},
+		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","order_by":[["visits","desc"]]}`, "order_by[0]", `{:visits, :desc}`},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","order_by":[["visitors","down"]]}`, "order_by[0]", `"down"`},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","order_by":["visitors"]}`, "order_by[0]", "visitors"},
 		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","include":{"time_labels":true}}`, "include.time_labels", "time dimension"},
-		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","include":{"totals":true}}`, "include", "totals"},
-		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","include":{"comparisons":{"mode":"last_year"}}}`, "include.comparisons.mode", `"last_year"`},
-		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","include":{"comparisons":{"mode":"custom"}}}`, "include.comparisons.date_range", "pair of dates"},
-		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","pagination":{"limit":100000}}`, "pagination.limit", "100000"},
-		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","pagination":{"offset":-1}}`, "pagination.offset", "-1"},
-		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","pagination":{"limit":"ten"}}`, "pagination", "ten"},
+		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","include":{"totals":true}}`, "include.totals", "does not allow additional properties"},
+		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","include":{"comparisons":{"mode":"last_year"}}}`, "include.comparisons", "none of them"},
+		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","include":{"comparisons":{"mode":"custom"}}}`, "include.comparisons", "none of them"},
+		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","pagination":{"limit":100000}}`, "pagination.limit", "<= 10000"},
+		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","pagination":{"offset":-1}}`, "pagination.offset", ">= 0"},
+		{`{"site_id":"a.fr","metrics":["visitors"],"date_range":"day","pagination":{"limit":"ten"}}`, "pagination.limit", "Expected Integer but got String"},
 	}
 	for _, c := range cases {
 		_, err := ParseQuery([]byte(c.body))
@@ -128,7 +128,8 @@ func TestUnknownGoal(t *testing.T) {
 	}
 	_, err = e.Run(context.Background(), scenarioSite, scenarioGoals, q)
 	var qe *QueryError
-	if !errors.As(err, &qe) || qe.Field != "filters[0][2][1]" || !strings.Contains(qe.Message, `"Lunch"`) {
+	want := "Invalid filters. The goal `Lunch` is not configured for this site. Find out how to configure goals here: https://plausible.io/docs/stats-api#filtering-by-goals"
+	if !errors.As(err, &qe) || qe.Field != "filters[0][2][1]" || qe.PathMessage() != want {
 		t.Fatalf("got %v", err)
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -249,4 +251,86 @@ func rawAt(raw json.RawMessage, path string) json.RawMessage {
 		raw, path = list[n], path[end+1:]
 	}
 	return raw
+}
+
+// objectErr words the refusal of the object at field (include,
+// pagination) that did not decode into its Go type, as Plausible's
+// schema: the wrong type, an unknown key, or a key of the wrong type.
+func objectErr(field string, raw []byte, err error) *QueryError {
+	if t := jsonType(raw); t != "Object" {
+		return schemaErr(field, typeMismatch("Object", raw))
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return schemaErr(field+"."+strings.Trim(name, `"`), noExtra)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return schemaErr(field+"."+te.Field, "Type mismatch. Expected "+schemaType(te.Type)+" but got "+goValueType(te.Value)+".")
+	}
+	return schemaErr(field, "Invalid "+field+" "+inspect(raw))
+}
+
+// schemaType names a Go type as the schema names the JSON type it takes.
+func schemaType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Bool:
+		return "Boolean"
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint, reflect.Uint64:
+		return "Integer"
+	case reflect.Float64, reflect.Float32:
+		return "Number"
+	case reflect.String:
+		return "String"
+	case reflect.Slice, reflect.Array:
+		return "Array"
+	}
+	return "Object"
+}
+
+// goValueType names the JSON value encoding/json found ("string",
+// "number 1.5", "bool"…) as the schema does.
+func goValueType(v string) string {
+	switch {
+	case v == "string":
+		return "String"
+	case v == "bool":
+		return "Boolean"
+	case v == "array":
+		return "Array"
+	case v == "object":
+		return "Object"
+	case strings.HasPrefix(v, "number"):
+		if strings.ContainsAny(v, ".eE") {
+			return "Number"
+		}
+		return "Integer"
+	}
+	return "Null"
+}
+
+// orderByNotQueried refuses an order_by entry on a metric or dimension
+// the query does not ask for; Plausible shows the parsed entry, a metric
+// and the direction as atoms, a dimension as a string.
+func orderByNotQueried(field string, o OrderBy) *QueryError {
+	key := inspectString(o.Key)
+	if slices.Contains(Metrics, o.Key) {
+		key = ":" + o.Key
+	}
+	return ruleErr(field, "Invalid order_by entry '{"+key+", :"+o.Direction+"}'. Entry is not a queried metric or dimension.")
+}
+
+// schemaBound is the schema's refusal of n outside lo..hi.
+func schemaBound(n, lo, hi int) string {
+	if n < lo {
+		return "Expected the value to be >= " + strconv.Itoa(lo)
+	}
+	return "Expected the value to be <= " + strconv.Itoa(hi)
+}
+
+// unconfiguredGoal refuses a goal filter naming a goal the site does not
+// have, in the words (and with the documentation link) Plausible's
+// clients know.
+func unconfiguredGoal(field, name string) *QueryError {
+	return ruleErr(field, "Invalid filters. The goal `"+name+"` is not configured for this site. "+
+		"Find out how to configure goals here: https://plausible.io/docs/stats-api#filtering-by-goals")
 }

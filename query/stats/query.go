@@ -233,7 +233,7 @@ func ParseQuery(body []byte) (*Query, error) {
 			if name == `""` {
 				return nil, qerr("body", "unknown field %s", name)
 			}
-			return nil, qerr(strings.Trim(name, `"`), "unknown field")
+			return nil, schemaErr(strings.Trim(name, `"`), noExtra)
 		}
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
@@ -307,12 +307,12 @@ func ParseQuery(body []byte) (*Query, error) {
 	}
 	if raw.Include != nil && string(raw.Include) != "null" {
 		if err := strictUnmarshal(raw.Include, &q.Include); err != nil {
-			return nil, qerr("include", "invalid include %s: %v", clip(raw.Include), trimJSONErr(err))
+			return nil, objectErr("include", raw.Include, err)
 		}
 	}
 	if raw.Pagination != nil && string(raw.Pagination) != "null" {
 		if err := strictUnmarshal(raw.Pagination, &q.Pagination); err != nil {
-			return nil, qerr("pagination", "invalid pagination %s: %v", clip(raw.Pagination), trimJSONErr(err))
+			return nil, objectErr("pagination", raw.Pagination, err)
 		}
 	}
 	if err := q.Validate(); err != nil {
@@ -394,28 +394,31 @@ func (q *Query) Validate() error {
 		if o.Direction != "asc" && o.Direction != "desc" {
 			return qerr(field, "invalid direction %s, expected \"asc\" or \"desc\"", clipString(o.Direction))
 		}
+		if !slices.Contains(Metrics, o.Key) && !validDimension(o.Key) {
+			return schemaErr(field+"[0]", "Invalid value in order_by "+inspectString(o.Key))
+		}
 		if !slices.Contains(q.Metrics, o.Key) && !slices.Contains(q.Dimensions, o.Key) {
-			return qerr(field, "%s is not a queried metric or dimension", clipString(o.Key))
+			return orderByNotQueried(field, o)
 		}
 	}
 	if q.Include.TimeLabels && timeDims == 0 {
-		return qerr("include.time_labels", "requires a time dimension")
+		return ruleErr("include.time_labels", "Invalid include.time_labels: requires a time dimension.")
 	}
 	if c := q.Include.Comparisons; c != nil {
 		switch c.Mode {
 		case "previous_period", "year_over_year":
 			if c.DateRange != nil {
-				return qerr("include.comparisons.date_range", "only allowed with mode \"custom\"")
+				return schemaErr("include.comparisons", noneMatch)
 			}
 		case "custom":
 			if c.DateRange == nil || c.DateRange.Period != "" {
-				return qerr("include.comparisons.date_range", "mode \"custom\" requires a pair of dates")
+				return schemaErr("include.comparisons", noneMatch)
 			}
 			if err := validateDateRange(*c.DateRange, "include.comparisons.date_range"); err != nil {
 				return err
 			}
 		default:
-			return qerr("include.comparisons.mode", "unknown mode %s, expected previous_period, year_over_year or custom", clipString(c.Mode))
+			return schemaErr("include.comparisons", noneMatch)
 		}
 	}
 	if q.Pagination.Limit == 0 {
@@ -426,10 +429,10 @@ func (q *Query) Validate() error {
 		limit = q.maxLimit
 	}
 	if q.Pagination.Limit < 0 || q.Pagination.Limit > limit {
-		return qerr("pagination.limit", "must be between 1 and %d, got %d", limit, q.Pagination.Limit)
+		return schemaErr("pagination.limit", schemaBound(q.Pagination.Limit, 1, limit))
 	}
 	if q.Pagination.Offset < 0 {
-		return qerr("pagination.offset", "must not be negative, got %d", q.Pagination.Offset)
+		return schemaErr("pagination.offset", "Expected the value to be >= 0")
 	}
 	return nil
 }
@@ -438,14 +441,60 @@ func (q *Query) validateMetrics() error {
 	hasDim := func(d string) bool { return slices.Contains(q.Dimensions, d) }
 	var eventDims []string
 	for _, d := range q.Dimensions {
-		if strings.HasPrefix(d, "event:") && d != "event:page" {
+		if strings.HasPrefix(d, "event:") {
 			eventDims = append(eventDims, d)
 		}
+	}
+	// event:page goes with session metrics (those of the visits that
+	// entered on the page), unless another event dimension comes with it.
+	if len(eventDims) == 1 && eventDims[0] == "event:page" {
+		eventDims = nil
 	}
 	// has_done and has_not_done pick visitors: what they test is not a
 	// filter of the rows counted (as in Plausible).
 	goalFiltered := filtersUse(withoutBehavioural(q.Filters), func(d string) bool { return d == "event:goal" })
 	pageFiltered := filtersUse(withoutBehavioural(q.Filters), func(d string) bool { return d == "event:page" })
+	// Each metric's own rule first, then the metrics against the
+	// dimensions, in Plausible's order and words.
+	for _, m := range q.Metrics {
+		switch m {
+		case MConversionRate, MGroupConversionRate:
+			if !hasDim("event:goal") && !goalFiltered {
+				return ruleErr("metrics", "Metric `"+m+"` can only be queried with event:goal filters or dimensions.")
+			}
+		case MViewsPerVisit:
+			if pageFiltered {
+				return ruleErr("metrics", "Metric `views_per_visit` cannot be queried with a filter on `event:page`.")
+			}
+			// Sillage allows it with visit and time dimensions; not with
+			// event ones, as Plausible with any.
+			if slices.ContainsFunc(q.Dimensions, func(d string) bool { return strings.HasPrefix(d, "event:") }) {
+				return ruleErr("metrics", "Metric `views_per_visit` cannot be queried with `dimensions`.")
+			}
+		case MExitRate:
+			// As Plausible: exits per page need the exit page alone, and
+			// its pageviews every pageview of the page.
+			if len(q.Dimensions) != 1 || q.Dimensions[0] != "visit:exit_page" {
+				return ruleErr("metrics", "Metric `exit_rate` requires a `\"visit:exit_page\"` dimension. No other dimensions are allowed.")
+			}
+			if filtersUse(withoutBehavioural(q.Filters), func(d string) bool { k := kindOf(d); return k == kindEvent || k == kindGoal || k == kindProp }) {
+				return ruleErr("metrics", "Metric `exit_rate` cannot be queried when filtering on event dimensions.")
+			}
+			var events []string
+			for _, o := range q.Metrics {
+				if o != MExitRate && !isSessionMetric(o) && o != MVisitors && o != MPercentage {
+					events = append(events, o)
+				}
+			}
+			if len(events) > 0 {
+				return ruleErr("metrics", "Event metric(s) "+backticked(events)+" cannot be queried along with session dimension(s) `visit:exit_page`")
+			}
+		case MScrollDepth, MTimeOnPage:
+			if hasDim("event:goal") {
+				return qerr("metrics", "metric %s cannot be queried with the event:goal dimension", m)
+			}
+		}
+	}
 	var session []string
 	for _, m := range q.Metrics {
 		// Visits go with event dimensions: the sessions that had the event.
@@ -454,38 +503,7 @@ func (q *Query) validateMetrics() error {
 		}
 	}
 	if len(session) > 0 && len(eventDims) > 0 {
-		return qerr("metrics", "session metric(s) %s cannot be queried along with event dimension %s",
-			strings.Join(session, ", "), eventDims[0])
-	}
-	for _, m := range q.Metrics {
-		switch m {
-		case MConversionRate, MGroupConversionRate:
-			if !hasDim("event:goal") && !goalFiltered {
-				return qerr("metrics", "metric %s can only be queried with an event:goal filter or dimension", m)
-			}
-		case MViewsPerVisit:
-			if hasDim("event:page") || pageFiltered {
-				return qerr("metrics", "metric views_per_visit cannot be queried with an event:page filter or dimension")
-			}
-		case MExitRate:
-			// As Plausible: exits per page need the exit page alone, and
-			// its pageviews every pageview of the page.
-			if len(q.Dimensions) != 1 || q.Dimensions[0] != "visit:exit_page" {
-				return qerr("metrics", "metric exit_rate requires the visit:exit_page dimension, and no other")
-			}
-			if filtersUse(withoutBehavioural(q.Filters), func(d string) bool { k := kindOf(d); return k == kindEvent || k == kindGoal || k == kindProp }) {
-				return qerr("metrics", "metric exit_rate cannot be queried when filtering on event dimensions")
-			}
-			for _, o := range q.Metrics {
-				if o != MExitRate && !isSessionMetric(o) && o != MVisitors && o != MPercentage {
-					return qerr("metrics", "event metric %s cannot be queried along with visit:exit_page and exit_rate", o)
-				}
-			}
-		case MScrollDepth, MTimeOnPage:
-			if hasDim("event:goal") {
-				return qerr("metrics", "metric %s cannot be queried with the event:goal dimension", m)
-			}
-		}
+		return ruleErr("metrics", "Session metric(s) "+backticked(session)+" cannot be queried along with event dimension(s) "+backticked(eventDims))
 	}
 	return nil
 }
