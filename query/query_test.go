@@ -173,7 +173,7 @@ func TestStatsAPIErrorPaths(t *testing.T) {
 		})
 	}
 	resp, body := get(t, f.srv.URL+"/api/v1/stats/aggregate?site_id=boutique.fr&period=forever", f.key)
-	if resp.StatusCode != 400 || !strings.Contains(string(body), `"period: invalid period`) {
+	if resp.StatusCode != 400 || !strings.Contains(string(body), "Error parsing `period` parameter: invalid period `forever`.") {
 		t.Errorf("v1: %d %s", resp.StatusCode, body)
 	}
 }

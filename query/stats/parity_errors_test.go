@@ -149,3 +149,70 @@ func TestPlausibleErrorMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestPlausibleV1ErrorMessages: the Stats API v1 refuses in the words of
+// Plausible's v1 (its aggregate, breakdown and timeseries tests).
+func TestPlausibleV1ErrorMessages(t *testing.T) {
+	cases := []struct{ name, endpoint, query, want string }{
+		{"unknown period", V1Breakdown, "site_id=a.fr&period=bad_period&property=event:page",
+			"Error parsing `period` parameter: invalid period `bad_period`. Please find accepted values in our docs: https://plausible.io/docs/stats-api#time-periods"},
+		{"custom without dates", V1Aggregate, "site_id=a.fr&period=custom",
+			"The `date` parameter is required when using a custom period. See https://plausible.io/docs/stats-api#time-periods"},
+		{"custom with one date", V1Aggregate, "site_id=a.fr&period=custom&date=2021-01-01",
+			"Invalid format for `date` parameter. When using a custom period, please include two ISO-8601 formatted dates joined by a comma. See https://plausible.io/docs/stats-api#time-periods"},
+		{"a date that is not one", V1Aggregate, "site_id=a.fr&period=day&date=2021-13-01",
+			"Error parsing `date` parameter: invalid_date. Please specify a valid date in ISO-8601 format."},
+		{"a date in another format", V1Aggregate, "site_id=a.fr&period=day&date=01/01/2021",
+			"Error parsing `date` parameter: invalid_format. Please specify a valid date in ISO-8601 format."},
+		{"no property", V1Breakdown, "site_id=a.fr",
+			"The `property` parameter is required. Please provide at least one property to show a breakdown by."},
+		{"unknown property", V1Breakdown, "site_id=a.fr&property=badproperty",
+			"Invalid property 'badproperty'. Please provide a valid property for the breakdown endpoint: https://plausible.io/docs/stats-api#properties"},
+		{"empty property name", V1Breakdown, "site_id=a.fr&property=event:props:",
+			"Invalid property 'event:props:'. Please provide a valid property for the breakdown endpoint: https://plausible.io/docs/stats-api#properties"},
+		{"limit too large", V1Breakdown, "site_id=a.fr&property=event:page&limit=1001",
+			"Please provide limit as a number between 1 and 1000."},
+		{"unknown interval", V1Timeseries, "site_id=a.fr&interval=biweekly",
+			"Error parsing `interval` parameter: invalid interval `biweekly`. Valid intervals are `day`, `month`"},
+		{"unknown metric", V1Breakdown, "site_id=a.fr&property=event:page&metrics=visitors,baa",
+			"The metric `baa` is not recognized. Find valid metrics from the documentation: https://plausible.io/docs/stats-api#metrics"},
+		{"a metric twice", V1Aggregate, "site_id=a.fr&metrics=visitors,visitors",
+			"Metrics cannot be queried multiple times."},
+		{"bounce rate by event name", V1Breakdown, "site_id=a.fr&property=event:name&metrics=visitors,bounce_rate",
+			"Session metric `bounce_rate` cannot be queried for breakdown by `event:name`."},
+		{"bounce rate by property", V1Breakdown, "site_id=a.fr&property=event:props:url&metrics=visitors,bounce_rate",
+			"Session metric `bounce_rate` cannot be queried for breakdown by `event:props:url`."},
+		{"bounce rate under an event name filter", V1Breakdown, "site_id=a.fr&property=event:page&filters=event:name%3D%3DSignup&metrics=visitors,bounce_rate",
+			"Session metric `bounce_rate` cannot be queried when using a filter on `event:name`."},
+		{"duration under a property filter", V1Aggregate, "site_id=a.fr&filters=event:props:url%3D%3Dgoogle.com&metrics=visit_duration",
+			"Session metric `visit_duration` cannot be queried when using a filter on `event:props:url`."},
+		{"conversion rate without a goal", V1Breakdown, "site_id=a.fr&property=event:page&metrics=conversion_rate",
+			"Metric `conversion_rate` can only be queried in a goal breakdown or with a goal filter"},
+		{"time on page by source", V1Breakdown, "site_id=a.fr&property=visit:source&filters=event:page%3D%3D/A&metrics=time_on_page",
+			"Metric `time_on_page` is not supported in breakdown queries (except `event:page` breakdown)"},
+		{"time on page alone", V1Aggregate, "site_id=a.fr&metrics=time_on_page",
+			"Metric `time_on_page` can only be queried in a page breakdown or with a page filter."},
+		{"time on page under a goal filter", V1Aggregate, "site_id=a.fr&filters=event:goal%3D%3DSignup&metrics=time_on_page",
+			"Metric `time_on_page` cannot be queried when filtering by `event:goal`"},
+		{"views per visit under a page filter", V1Aggregate, "site_id=a.fr&filters=event:page%3D%3D/&metrics=views_per_visit",
+			"Metric `views_per_visit` cannot be queried with a filter on `event:page`."},
+		{"views per visit by source", V1Breakdown, "site_id=a.fr&property=visit:source&metrics=views_per_visit",
+			"Metric `views_per_visit` is not supported in breakdown queries."},
+		{"unknown filter property", V1Aggregate, "site_id=a.fr&filters=visit:planet%3D%3DMars",
+			"Invalid filter property 'visit:planet'. Please provide a valid filter property: https://plausible.io/docs/stats-api#properties"},
+	}
+	for _, c := range cases {
+		params, err := ParseV1Params(c.query)
+		if err == nil {
+			_, err = ParseV1(c.endpoint, params)
+		}
+		var qe *QueryError
+		if !errors.As(err, &qe) {
+			t.Errorf("%s: got %v, want a QueryError", c.name, err)
+			continue
+		}
+		if qe.Message != c.want {
+			t.Errorf("%s:\n\tgot  %s\n\twant %s", c.name, qe.Message, c.want)
+		}
+	}
+}

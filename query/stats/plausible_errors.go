@@ -334,3 +334,12 @@ func unconfiguredGoal(field, name string) *QueryError {
 	return ruleErr(field, "Invalid filters. The goal `"+name+"` is not configured for this site. "+
 		"Find out how to configure goals here: https://plausible.io/docs/stats-api#filtering-by-goals")
 }
+
+// isoDateFault names what is wrong with a date that did not parse, as
+// Elixir's Date.from_iso8601 does in Plausible's v1 messages.
+func isoDateFault(s string) string {
+	if regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`).MatchString(s) {
+		return "invalid_date"
+	}
+	return "invalid_format"
+}
