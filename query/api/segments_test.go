@@ -275,7 +275,7 @@ func TestSegmentPropKeys(t *testing.T) {
 		t.Errorf("through the segment: %d %s; written out: %d %s", status, body, outStatus, outBody)
 	}
 	status, body = keys(owner, fmt.Sprintf(`[["is","segment",[%d]]]`, mine.ID))
-	if want := fmt.Sprintf("segment %d does not exist or is not visible to you", mine.ID); status != 400 || !strings.Contains(body, want) {
+	if want := "Invalid filters. Some segments don't exist or aren't accessible."; status != 400 || !strings.Contains(body, want) {
 		t.Errorf("another account's personal segment: %d %s, want 400 %q", status, body, want)
 	}
 }
