@@ -54,6 +54,8 @@ func TestPlausibleErrorMessages(t *testing.T) {
 			`#/date_range: Invalid date range ["2021-02-03"]`},
 		{"no date range", `{"site_id":"a.fr","metrics":["visitors"]}`,
 			`#: Required property date_range was not present.`},
+		{"eleven segments", q(`,"metrics":["visitors"],"filters":[["is","segment",[1,2,3,4,5,6,7,8,9,10,11]]]`),
+			"Invalid filters. You can only use up to 10 segment filters in a query."},
 		{"values not a list", q(`,"metrics":["visitors"],"filters":[["is","event:name","foo"]]`),
 			`#/filters/0: Invalid filter ["is", "event:name", "foo"]`},
 		{"an empty filter", q(`,"metrics":["visitors"],"filters":[[]]`),
