@@ -327,8 +327,6 @@ func strictUnmarshal(b []byte, v any) error {
 	return dec.Decode(v)
 }
 
-func trimJSONErr(err error) string { return strings.TrimPrefix(err.Error(), "json: ") }
-
 // clip shows at most 80 bytes of a raw value in an error message.
 func clip(b []byte) string {
 	if len(b) > 80 {

@@ -44,10 +44,6 @@ type V1Response struct {
 // date parameter.
 var v1Periods = []string{"day", "7d", "30d", "month", "6mo", "12mo", "custom"}
 
-// v1Metrics are the metrics v1 knows.
-var v1Metrics = []string{MVisitors, MVisits, MPageviews, MViewsPerVisit, MBounceRate, MVisitDuration, MEvents,
-	MConversionRate, MTimeOnPage}
-
 // Breakdown limits, as v1 defines them.
 const (
 	V1DefaultLimit = 100
