@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"context"
 	"errors"
 	"testing"
 )
@@ -215,6 +216,30 @@ func TestPlausibleV1ErrorMessages(t *testing.T) {
 		}
 		if qe.Message != c.want {
 			t.Errorf("%s:\n\tgot  %s\n\twant %s", c.name, qe.Message, c.want)
+		}
+	}
+}
+
+// TestPlausibleV1UnconfiguredGoal: v1 names a goal the site lacks as
+// Plausible's v1 does, a page goal by its path.
+func TestPlausibleV1UnconfiguredGoal(t *testing.T) {
+	for _, c := range []struct{ filter, want string }{
+		{"event:goal%3D%3DLunch", "The goal `Lunch` is not configured for this site. Find out how to configure goals here: https://plausible.io/docs/stats-api#filtering-by-goals"},
+		{"event:goal%3D%3DVisit%20/nope", "The pageview goal for the pathname `/nope` is not configured for this site. Find out how to configure goals here: https://plausible.io/docs/stats-api#filtering-by-goals"},
+	} {
+		params, err := ParseV1Params("site_id=example.fr&filters=" + c.filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := ParseV1(V1Aggregate, params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The check comes before any statement: no store is needed.
+		_, err = (&Engine{}).RunV1(context.Background(), scenarioSite, scenarioGoals, v)
+		var qe *QueryError
+		if !errors.As(err, &qe) || qe.Message != c.want {
+			t.Errorf("%s: got %v\n\twant %s", c.filter, err, c.want)
 		}
 	}
 }

@@ -343,3 +343,24 @@ func isoDateFault(s string) string {
 	}
 	return "invalid_format"
 }
+
+// v1UnconfiguredGoal refuses a v1 goal filter (is) naming a goal the site
+// lacks, in Plausible's v1 words: a page goal by its path.
+func v1UnconfiguredGoal(goals []Goal, filters []Filter) error {
+	for _, f := range filters {
+		if f.Dimension != "event:goal" || baseOp(f.Op) != "is" {
+			continue
+		}
+		for _, v := range f.Values {
+			if slices.ContainsFunc(goals, func(g Goal) bool { return g.Name() == v }) {
+				continue
+			}
+			msg := "The goal `" + v + "` is not configured for this site. "
+			if path, ok := strings.CutPrefix(v, "Visit "); ok {
+				msg = "The pageview goal for the pathname `" + path + "` is not configured for this site. "
+			}
+			return ruleErr("filters", msg+"Find out how to configure goals here: https://plausible.io/docs/stats-api#filtering-by-goals")
+		}
+	}
+	return nil
+}

@@ -523,6 +523,9 @@ func v1Key(dim string) string {
 
 // RunV1 runs a translated v1 request and shapes the answer as v1 does.
 func (e *Engine) RunV1(ctx context.Context, site sillage.Site, goals []Goal, v *V1Query) (*V1Response, error) {
+	if err := v1UnconfiguredGoal(goals, v.Query.Filters); err != nil {
+		return nil, err
+	}
 	resp, err := e.Run(ctx, site, goals, v.Query)
 	if err != nil {
 		return nil, err
