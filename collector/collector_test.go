@@ -222,11 +222,10 @@ func TestValidation(t *testing.T) {
 		{"relative url", `{"n":"pageview","u":"/page","d":"atelier.fr"}`, 400, `{"errors":{"url":["must be an absolute http(s) URL"]}}`},
 		{"ftp url", `{"n":"pageview","u":"ftp://atelier.fr/","d":"atelier.fr"}`, 400, `{"errors":{"url":["must be an absolute http(s) URL"]}}`},
 		{"no domain", `{"n":"pageview","u":"https://atelier.fr/"}`, 400, `{"errors":{"domain":["can't be blank"]}}`},
-		{"31 props", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{` + strings.Join(props, ",") + `}}`, 400, `{"errors":{"props":["more than 30 properties"]}}`},
 		{"long prop key", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{"` + strings.Repeat("k", 301) + `":"v"}}`, 400,
-			`{"errors":{"props":["key \"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\"… longer than 300 bytes"]}}`},
+			`{"errors":{"props":["keys should have at most 300 bytes and values 2000 bytes"]}}`},
 		{"long prop value", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{"k":"` + strings.Repeat("v", 2001) + `"}}`, 400,
-			`{"errors":{"props":["value of \"k\" longer than 2000 bytes"]}}`},
+			`{"errors":{"props":["keys should have at most 300 bytes and values 2000 bytes"]}}`},
 		{"too large", `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{"k":"` + strings.Repeat("v", 9000) + `"}}`, 413, `{"errors":{"request":["should be at most 8192 byte(s)"]}}`},
 		{"invalid UTF-8", "{\"n\":\"x\xff\",\"u\":\"https://atelier.fr/\",\"d\":\"atelier.fr\"}", 400, `{"errors":{"request":["Unable to parse request body as json"]}}`},
 		{"a negative scroll depth", `{"n":"engagement","u":"https://atelier.fr/","d":"atelier.fr","sd":-1}`, 400, `{"errors":{"sd":["must be a non-negative integer (a percentage)"]}}`},
@@ -253,6 +252,24 @@ func TestValidation(t *testing.T) {
 
 // An invalid revenue drops the revenue, not the event: 202, stored without
 // revenue, and counted.
+// More than 30 props: Plausible keeps 30 and stores the event (202);
+// Sillage keeps the first 30 the event lists.
+func TestPropsBeyondThirtyAreLeftOut(t *testing.T) {
+	e := newEnv(t, storetest.Embedded(t))
+	props := make([]string, 31)
+	for i := range props {
+		props[i] = fmt.Sprintf(`"k%02d":"v"`, i)
+	}
+	r := e.send(request{body: `{"n":"x","u":"https://atelier.fr/","d":"atelier.fr","p":{` + strings.Join(props, ",") + `}}`})
+	if r.StatusCode() != 202 {
+		t.Fatalf("%d %s", r.StatusCode(), r.Body())
+	}
+	e.flush()
+	if n := e.count("name = 'x' AND length(props) = 30 AND props['k29'] = 'v' AND NOT mapContains(props, 'k30')", nil); n != 1 {
+		t.Fatalf("%d events stored with the first 30 props, want 1", n)
+	}
+}
+
 func TestInvalidRevenueKeepsEvent(t *testing.T) {
 	e := newEnv(t, storetest.Embedded(t))
 	for _, body := range []string{

@@ -160,9 +160,10 @@ func TestStatsAPIKeyWithoutTheSite(t *testing.T) {
 	}
 }
 
-// TestStatsAPIErrorPaths: a refused v2 query answers {"error": "…"} whose
-// message starts with the JSON path of the field at fault, as Plausible's
-// ("#/metrics/0: …"); the v1 API keeps its parameter names.
+// TestStatsAPIErrorPaths: a refused v2 query answers {"error": "…"} in
+// Plausible's words: a value its schema refuses starts with the JSON path
+// of the field at fault ("#/metrics/0: …"), a rule about the whole query
+// is its sentence; the v1 API keeps its parameter names.
 func TestStatsAPIErrorPaths(t *testing.T) {
 	f := newFixture(t)
 	q := func(extra string) string {
@@ -173,13 +174,13 @@ func TestStatsAPIErrorPaths(t *testing.T) {
 	}{
 		{"unknown metric", q(`,"metrics":["visitors","nope"]`), "#/metrics/1: ", `"nope"`},
 		{"unknown dimension", q(`,"metrics":["visitors"],"dimensions":["visit:nope"]`), "#/dimensions/0: ", "visit:nope"},
-		{"a filter's value", q(`,"metrics":["visitors"],"filters":[["is","visit:country",["FR",7]]]`), "#/filters/0/2/1: ", ""},
-		{"a filter's operator", q(`,"metrics":["visitors"],"filters":[["equals","visit:country",["FR"]]]`), "#/filters/0/0: ", "equals"},
+		{"a filter's value", q(`,"metrics":["visitors"],"filters":[["is","visit:country",["FR",7]]]`), `Invalid filter '["is", "visit:country", ["FR", 7]]'.`, ""},
+		{"a filter's operator", q(`,"metrics":["visitors"],"filters":[["equals","visit:country",["FR"]]]`), "#/filters/0: ", `Invalid filter ["equals", "visit:country", ["FR"]]`},
 		{"date range", `{"site_id":"boutique.fr","metrics":["visitors"],"date_range":"forever"}`, "#/date_range: ", "forever"},
-		{"pagination", q(`,"metrics":["visitors"],"pagination":{"limit":100000}`), "#/pagination/limit: ", "100000"},
-		{"comparison mode", q(`,"metrics":["visitors"],"include":{"comparisons":{"mode":"last_year"}}`), "#/include/comparisons/mode: ", "last_year"},
-		{"order_by", q(`,"metrics":["visitors"],"order_by":[["visits","desc"]]`), "#/order_by/0: ", "visits"},
-		{"an unconfigured goal", q(`,"metrics":["visitors"],"filters":[["is","event:goal",["Nope"]]]`), "#/filters/0/2/0: ", "Nope"},
+		{"pagination", q(`,"metrics":["visitors"],"pagination":{"limit":100000}`), "#/pagination/limit: ", "<= 10000"},
+		{"comparison mode", q(`,"metrics":["visitors"],"include":{"comparisons":{"mode":"last_year"}}`), "#/include/comparisons: ", "none of them did"},
+		{"order_by", q(`,"metrics":["visitors"],"order_by":[["visits","desc"]]`), "Invalid order_by entry '{:visits, :desc}'", ""},
+		{"an unconfigured goal", q(`,"metrics":["visitors"],"filters":[["is","event:goal",["Nope"]]]`), "Invalid filters. The goal `Nope` is not configured for this site.", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -194,7 +195,7 @@ func TestStatsAPIErrorPaths(t *testing.T) {
 		})
 	}
 	resp, body := get(t, f.srv.URL+"/api/v1/stats/aggregate?site_id=boutique.fr&period=forever", f.key)
-	if resp.StatusCode != 400 || !strings.Contains(string(body), `"period: invalid period`) {
+	if resp.StatusCode != 400 || !strings.Contains(string(body), "Error parsing `period` parameter: invalid period `forever`.") {
 		t.Errorf("v1: %d %s", resp.StatusCode, body)
 	}
 }

@@ -146,10 +146,10 @@ func TestSegmentFilterRefusals(t *testing.T) {
 		want    string
 	}{
 		{"another account's personal segment", fmt.Sprintf(`[["is","segment",[%d]]]`, viewers.ID), 400,
-			fmt.Sprintf(`filters: segment %d does not exist or is not visible to you`, viewers.ID)},
+			"Invalid filters. Some segments don't exist or aren't accessible."},
 		{"another site's segment", fmt.Sprintf(`[["is","segment",[%d]]]`, elsewhere.ID), 400,
-			fmt.Sprintf(`filters: segment %d does not exist or is not visible to you`, elsewhere.ID)},
-		{"no such segment", `[["is","segment",[12345]]]`, 400, `filters: segment 12345 does not exist or is not visible to you`},
+			"Invalid filters. Some segments don't exist or aren't accessible."},
+		{"no such segment", `[["is","segment",[12345]]]`, 400, "Invalid filters. Some segments don't exist or aren't accessible."},
 		{"the key owner's own segment", fmt.Sprintf(`[["is","segment",[%d]]]`, mine.ID), 200, ``},
 		{"an id as a string", fmt.Sprintf(`[["is","segment",["%d"]]]`, mine.ID), 200, ``},
 		{"not at the top level", fmt.Sprintf(`[["not",["is","segment",[%d]]]]`, mine.ID), 400, `#/filters/0/1/1: a segment filter can only be used at the top level`},

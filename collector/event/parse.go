@@ -392,8 +392,9 @@ func contains(list []string, s string) bool {
 }
 
 // parseProps accepts an object or a JSON-encoded object. Like Plausible it
-// ignores props it cannot read rather than losing the whole event, and drops
-// null, empty, array and object values; limits are refused outright.
+// ignores props it cannot read rather than losing the whole event, drops
+// null, empty, array and object values and keeps the first MaxProps; a key
+// or value over its length is refused outright.
 func parseProps(v value, lim Limits) (map[string]string, error) {
 	r, ok := objectReader(v)
 	if !ok {
@@ -415,15 +416,14 @@ func parseProps(v value, lim Limits) (map[string]string, error) {
 		if !ok || isBlank(key) || isBlank(s) {
 			continue
 		}
-		if _, dup := props[key]; !dup && len(props) == lim.MaxProps {
-			return nil, fieldErr("props", "more than "+strconv.Itoa(lim.MaxProps)+" properties")
-		}
 		k := key
-		if len(k) > lim.MaxPropKeyBytes {
-			return nil, fieldErr("props", "key "+strconv.Quote(truncate(k, 40))+"… longer than "+strconv.Itoa(lim.MaxPropKeyBytes)+" bytes")
+		if len(k) > lim.MaxPropKeyBytes || len(s) > lim.MaxPropValueBytes {
+			// Plausible's message, for either.
+			return nil, fieldErr("props", "keys should have at most "+strconv.Itoa(lim.MaxPropKeyBytes)+
+				" bytes and values "+strconv.Itoa(lim.MaxPropValueBytes)+" bytes")
 		}
-		if len(s) > lim.MaxPropValueBytes {
-			return nil, fieldErr("props", "value of "+strconv.Quote(truncate(k, 40))+" longer than "+strconv.Itoa(lim.MaxPropValueBytes)+" bytes")
+		if _, dup := props[key]; !dup && len(props) == lim.MaxProps {
+			continue // as Plausible, props past the limit are left out, not the event
 		}
 		if props == nil {
 			props = make(map[string]string, 4)

@@ -100,11 +100,23 @@ func TestParseAccepts(t *testing.T) {
 	}
 }
 
-func TestParseRefuses(t *testing.T) {
+// TestParseKeepsThirtyProps: as Plausible, props past the limit are left
+// out (the first ones listed are kept), not the event.
+func TestParseKeepsThirtyProps(t *testing.T) {
 	manyProps := make([]string, 31)
 	for i := range manyProps {
 		manyProps[i] = `"k` + strings.Repeat("x", i) + `":"v"`
 	}
+	p, err := Parse([]byte(`{"n":"x","u":"https://e.fr","d":"e.fr","p":{`+strings.Join(manyProps, ",")+`}}`), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, last := p.Props["k"+strings.Repeat("x", 30)]; len(p.Props) != 30 || last {
+		t.Fatalf("kept %d props (the 31st: %v), want the first 30", len(p.Props), last)
+	}
+}
+
+func TestParseRefuses(t *testing.T) {
 	tests := []struct {
 		name, body, field string
 		lim               Limits
@@ -131,7 +143,6 @@ func TestParseRefuses(t *testing.T) {
 		{"domain missing", `{"n":"x","u":"https://e.fr"}`, "domain", Limits{}},
 		{"domain only commas", `{"n":"x","u":"https://e.fr","d":" , ,"}`, "domain", Limits{}},
 		{"domain with space", `{"n":"x","u":"https://e.fr","d":"e .fr"}`, "domain", Limits{}},
-		{"too many props", `{"n":"x","u":"https://e.fr","d":"e.fr","p":{` + strings.Join(manyProps, ",") + `}}`, "props", Limits{}},
 		{"prop key too long", `{"n":"x","u":"https://e.fr","d":"e.fr","p":{"` + strings.Repeat("k", 301) + `":"v"}}`, "props", Limits{}},
 		{"prop value too long", `{"n":"x","u":"https://e.fr","d":"e.fr","p":{"k":"` + strings.Repeat("v", 2001) + `"}}`, "props", Limits{}},
 		{"scroll depth negative", `{"n":"engagement","u":"https://e.fr","d":"e.fr","sd":-1}`, "sd", Limits{}},

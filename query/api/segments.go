@@ -259,7 +259,8 @@ func (a *API) ExpandSegments(ctx context.Context, site sillage.Site, acc Access,
 	return q.ExpandSegments(func(id uint64) ([]stats.Filter, error) {
 		seg, err := a.acc.SegmentFor(ctx, site.ID, id, reader)
 		if errors.Is(err, accounts.ErrNotFound) {
-			return nil, &stats.QueryError{Field: "filters", Message: fmt.Sprintf("filters: segment %d does not exist or is not visible to you", id)}
+			// Plausible's words; like them, they tell nothing of the id.
+			return nil, &stats.QueryError{Field: "filters", Message: "Invalid filters. Some segments don't exist or aren't accessible."}
 		}
 		return seg.Filters, err
 	})

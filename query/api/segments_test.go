@@ -116,7 +116,7 @@ func TestSegmentValidation(t *testing.T) {
 		{"bad regular expression", map[string]any{"name": "x", "filters": []any{[]any{"matches", "event:page", []string{"(("}}}},
 			"filters[0][2][0]: invalid regular expression \"((\": missing closing ): `((`"},
 		{"a goal under or", map[string]any{"name": "x", "filters": []any{[]any{"or", []any{[]any{"is", "event:goal", []string{"Signup"}}, []any{"is", "visit:country", []string{"FR"}}}}}},
-			"filters[0][1][0][1]: dimension event:goal can only be filtered at the top level"},
+			"Invalid filters. Dimension `event:goal` can only be filtered at the top level."},
 		{"a segment in a segment", map[string]any{"name": "x", "filters": []any{[]any{"is", "segment", []int{1}}}},
 			"filters[0]: a segment cannot contain another segment"},
 		{"not a list", map[string]any{"name": "x", "filters": "visit:country==FR"}, "filters: expected a list of filters"},
@@ -275,7 +275,7 @@ func TestSegmentPropKeys(t *testing.T) {
 		t.Errorf("through the segment: %d %s; written out: %d %s", status, body, outStatus, outBody)
 	}
 	status, body = keys(owner, fmt.Sprintf(`[["is","segment",[%d]]]`, mine.ID))
-	if want := fmt.Sprintf("segment %d does not exist or is not visible to you", mine.ID); status != 400 || !strings.Contains(body, want) {
+	if want := "Invalid filters. Some segments don't exist or aren't accessible."; status != 400 || !strings.Contains(body, want) {
 		t.Errorf("another account's personal segment: %d %s, want 400 %q", status, body, want)
 	}
 }

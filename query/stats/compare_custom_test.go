@@ -36,10 +36,10 @@ func TestCustomComparisonValidation(t *testing.T) {
 		{"ends before it starts", `{"mode":"custom","date_range":["2026-06-10","2026-06-01"]}`, "include.comparisons.date_range", "the end is before the start"},
 		{"before the engine's dates", `{"mode":"custom","date_range":["1969-12-01","1970-01-31"]}`, "include.comparisons.date_range", "dates must lie between"},
 		{"after the engine's dates", `{"mode":"custom","date_range":["2026-06-01","2150-01-01"]}`, "include.comparisons.date_range", "dates must lie between"},
-		{"not dates", `{"mode":"custom","date_range":["June 1","June 10"]}`, "include.comparisons.date_range", "expected two dates"},
-		{"a period, not a pair", `{"mode":"custom","date_range":"7d"}`, "include.comparisons.date_range", "pair of dates"},
-		{"no range", `{"mode":"custom"}`, "include.comparisons.date_range", "pair of dates"},
-		{"a range for another mode", `{"mode":"previous_period","date_range":["2026-06-01","2026-06-10"]}`, "include.comparisons.date_range", `only allowed with mode "custom"`},
+		{"not dates", `{"mode":"custom","date_range":["June 1","June 10"]}`, "include.comparisons.date_range", `Invalid date range ["June 1", "June 10"]`},
+		{"a period, not a pair", `{"mode":"custom","date_range":"7d"}`, "include.comparisons", "none of them did"},
+		{"no range", `{"mode":"custom"}`, "include.comparisons", "none of them did"},
+		{"a range for another mode", `{"mode":"previous_period","date_range":["2026-06-01","2026-06-10"]}`, "include.comparisons", "none of them did"},
 	} {
 		_, err := ParseQuery([]byte(`{"site_id":"example.fr","metrics":["visitors"],"date_range":"7d","include":{"comparisons":` + c.cmp + `}}`))
 		qe, ok := err.(*QueryError)

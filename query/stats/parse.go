@@ -264,7 +264,7 @@ func decodeErr(err error) error {
 		if name == `""` {
 			return qerr("body", "unknown field %s", name)
 		}
-		return qerr(strings.Trim(name, `"`), "unknown field")
+		return schemaErr(strings.Trim(name, `"`), noExtra)
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
@@ -283,14 +283,17 @@ func (raw *rawQuery) query() (*Query, error) {
 		return nil, qerr("site_id", "required")
 	}
 	q.SiteID = *raw.SiteID
-	if err := strictUnmarshal(raw.Metrics, &q.Metrics); err != nil || raw.Metrics == nil {
-		return nil, qerr("metrics", "expected a non-empty list of metric names")
+	if raw.Metrics == nil {
+		return nil, ruleErr("metrics", "#: Required property metrics was not present.")
+	}
+	if err := strictUnmarshal(raw.Metrics, &q.Metrics); err != nil {
+		return nil, schemaErr("metrics", typeMismatch("Array", raw.Metrics))
 	}
 	if raw.DateRange == nil {
-		return nil, qerr("date_range", "required")
+		return nil, ruleErr("date_range", "#: Required property date_range was not present.")
 	}
 	if err := json.Unmarshal(raw.DateRange, &q.DateRange); err != nil {
-		return nil, qerr("date_range", "invalid date_range %s: %v", clip(raw.DateRange), err)
+		return nil, schemaErr("date_range", "Invalid date range "+inspect(raw.DateRange))
 	}
 	if raw.Date != nil && string(raw.Date) != "null" {
 		if err := json.Unmarshal(raw.Date, &q.Date); err != nil {
@@ -299,19 +302,23 @@ func (raw *rawQuery) query() (*Query, error) {
 	}
 	if raw.Dimensions != nil {
 		if err := strictUnmarshal(raw.Dimensions, &q.Dimensions); err != nil {
-			return nil, qerr("dimensions", "expected a list of dimension names")
+			return nil, schemaErr("dimensions", typeMismatch("Array", raw.Dimensions))
 		}
 	}
 	if raw.Filters != nil {
 		var list []json.RawMessage
 		if err := json.Unmarshal(raw.Filters, &list); err != nil {
-			return nil, qerr("filters", "expected a list of filters")
+			return nil, schemaErr("filters", typeMismatch("Array", raw.Filters))
 		}
 		leaves := 0
 		for i, f := range list {
 			parsed, err := parseFilter(f, fmt.Sprintf("filters[%d]", i), 1, &leaves)
+			if err == nil {
+				n := 0
+				err = validateFilter(&parsed, fmt.Sprintf("filters[%d]", i), 1, &n)
+			}
 			if err != nil {
-				return nil, err
+				return nil, plausibleFilterErr(i, f, err)
 			}
 			q.Filters = append(q.Filters, parsed)
 		}
@@ -331,12 +338,12 @@ func (raw *rawQuery) query() (*Query, error) {
 	}
 	if raw.Include != nil && string(raw.Include) != "null" {
 		if err := strictUnmarshal(raw.Include, &q.Include); err != nil {
-			return nil, qerr("include", "invalid include %s: %v", clip(raw.Include), trimJSONErr(err))
+			return nil, objectErr("include", raw.Include, err)
 		}
 	}
 	if raw.Pagination != nil && string(raw.Pagination) != "null" {
 		if err := strictUnmarshal(raw.Pagination, &q.Pagination); err != nil {
-			return nil, qerr("pagination", "invalid pagination %s: %v", clip(raw.Pagination), trimJSONErr(err))
+			return nil, objectErr("pagination", raw.Pagination, err)
 		}
 	}
 	if err := q.Validate(); err != nil {
@@ -350,8 +357,6 @@ func strictUnmarshal(b []byte, v any) error {
 	dec.DisallowUnknownFields()
 	return dec.Decode(v)
 }
-
-func trimJSONErr(err error) string { return strings.TrimPrefix(err.Error(), "json: ") }
 
 // clip shows at most 80 bytes of a raw value in an error message.
 func clip(b []byte) string {

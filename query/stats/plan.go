@@ -202,7 +202,7 @@ func (e *Engine) newPlan(ctx context.Context, site sillage.Site, loc *time.Locat
 				if !slices.ContainsFunc(goals, func(g Goal) bool {
 					return g.Name() == v || f.IgnoreCase && strings.EqualFold(g.Name(), v)
 				}) {
-					return nil, nil, qerr(fmt.Sprintf("filters[%d][2][%d]", i, j), "the goal %s is not configured for this site", clipString(v))
+					return nil, nil, unconfiguredGoal(fmt.Sprintf("filters[%d][2][%d]", i, j), v)
 				}
 			}
 		}

@@ -30,7 +30,7 @@ func validateSegmentFilter(f *Filter, field string, depth int) error {
 		return qerr(field+"[2]", "expected a non-empty list of segment ids")
 	}
 	if len(f.Values) > maxSegmentsPerFilter {
-		return qerr(field+"[2]", "more than %d segments", maxSegmentsPerFilter)
+		return ruleErr(field+"[2]", "Invalid filters. You can only use up to "+strconv.Itoa(maxSegmentsPerFilter)+" segment filters in a query.")
 	}
 	for i, v := range f.Values {
 		if _, err := SegmentID(v); err != nil {

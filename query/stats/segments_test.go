@@ -63,7 +63,7 @@ func TestExpandSegments(t *testing.T) {
 		{`[["is","segment",[2,2]]]`, `[["or",[["and",[["is","visit:device",["Mobile"]]]],["and",[["is","visit:device",["Mobile"]]]]]]]`},
 		{`[["is","segment",[3]]]`, `error: filters: segment 3 does not exist or is not visible to you`},
 		// Two segments in an or: a goal filter cannot be nested.
-		{`[["is","segment",[1,2]]]`, `error: filters[0][1][0][1][1][1]: dimension event:goal can only be filtered at the top level`},
+		{`[["is","segment",[1,2]]]`, "error: Invalid filters. Dimension `event:goal` can only be filtered at the top level."},
 	} {
 		q, err := ParseQuery([]byte(`{"site_id":"x.fr","metrics":["visitors"],"date_range":"7d","filters":` + c.in + `}`))
 		if err != nil {

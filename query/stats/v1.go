@@ -44,10 +44,6 @@ type V1Response struct {
 // date parameter.
 var v1Periods = []string{"day", "7d", "30d", "month", "6mo", "12mo", "custom"}
 
-// v1Metrics are the metrics v1 knows.
-var v1Metrics = []string{MVisitors, MVisits, MPageviews, MViewsPerVisit, MBounceRate, MVisitDuration, MEvents,
-	MConversionRate, MTimeOnPage}
-
 // Breakdown limits, as v1 defines them.
 const (
 	V1DefaultLimit = 100
@@ -107,20 +103,20 @@ func ParseV1(endpoint string, params url.Values) (*V1Query, error) {
 		period = "30d"
 	}
 	if !slices.Contains(v1Periods, period) {
-		return nil, qerr("period", "invalid period %s, expected one of %s", clipString(period), strings.Join(v1Periods, ", "))
+		return nil, ruleErr("period", "Error parsing `period` parameter: invalid period `"+period+"`. Please find accepted values in our docs: https://plausible.io/docs/stats-api#time-periods")
 	}
 	date, hasDate := get("date")
 	var first, last time.Time // custom range, for the default interval
 	if period == "custom" {
 		if !hasDate {
-			return nil, qerr("date", "required with period=custom: two dates joined by a comma, such as 2026-01-01,2026-01-31")
+			return nil, ruleErr("date", "The `date` parameter is required when using a custom period. See https://plausible.io/docs/stats-api#time-periods")
 		}
 		from, to, found := strings.Cut(date, ",")
 		var err1, err2 error
 		first, err1 = parseDate(strings.TrimSpace(from))
 		last, err2 = parseDate(strings.TrimSpace(to))
 		if !found || err1 != nil || err2 != nil {
-			return nil, qerr("date", "invalid date %s: with period=custom, expected two ISO 8601 dates joined by a comma, such as 2026-01-01,2026-01-31", clipString(date))
+			return nil, ruleErr("date", "Invalid format for `date` parameter. When using a custom period, please include two ISO-8601 formatted dates joined by a comma. See https://plausible.io/docs/stats-api#time-periods")
 		}
 		q.DateRange = DateRange{From: first.Format(dateLayout), To: last.Format(dateLayout)}
 	} else {
@@ -129,7 +125,7 @@ func ParseV1(endpoint string, params url.Values) (*V1Query, error) {
 		if hasDate {
 			d, err := parseDate(date)
 			if err != nil {
-				return nil, qerr("date", "invalid date %s, expected an ISO 8601 date such as 2026-01-31", clipString(date))
+				return nil, ruleErr("date", "Error parsing `date` parameter: "+isoDateFault(date)+". Please specify a valid date in ISO-8601 format.")
 			}
 			q.Date = d.Format(dateLayout)
 		}
@@ -140,10 +136,10 @@ func ParseV1(endpoint string, params url.Values) (*V1Query, error) {
 	if endpoint == V1Breakdown {
 		p, ok := get("property")
 		if !ok || p == "" {
-			return nil, qerr("property", "required: the property to break down by, such as visit:source")
+			return nil, ruleErr("property", "The `property` parameter is required. Please provide at least one property to show a breakdown by.")
 		}
 		if !validDimension(p) || isTimeDim(p) {
-			return nil, qerr("property", "invalid property %s: expected event:page, visit:source, event:props:<name>…", clipString(p))
+			return nil, ruleErr("property", "Invalid property '"+p+"'. Please provide a valid property for the breakdown endpoint: https://plausible.io/docs/stats-api#properties")
 		}
 		v.Property = p
 		dims = []string{p}
@@ -197,7 +193,7 @@ func ParseV1(endpoint string, params url.Values) (*V1Query, error) {
 		case interval == "month":
 			dim = "time:month"
 		default:
-			return nil, qerr("interval", "invalid interval %s, expected date (or day) or month", clipString(interval))
+			return nil, ruleErr("interval", "Error parsing `interval` parameter: invalid interval `"+interval+"`. Valid intervals are `day`, `month`")
 		}
 		// Within a bucket a conversion rate is the bucket's own.
 		for _, m := range v.Metrics {
@@ -213,7 +209,7 @@ func ParseV1(endpoint string, params url.Values) (*V1Query, error) {
 		if s, ok := get("limit"); ok {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 1 || n > V1MaxLimit {
-				return nil, qerr("limit", "expected a number between 1 and %d, got %s", V1MaxLimit, clipString(s))
+				return nil, ruleErr("limit", "Please provide limit as a number between 1 and "+strconv.Itoa(V1MaxLimit)+".")
 			}
 			limit = n
 		}
@@ -334,41 +330,41 @@ func v1CheckMetrics(metrics, dims []string, filters []Filter) error {
 	is := func(d string) func(string) bool { return func(x string) bool { return x == d } }
 	for i, m := range metrics {
 		if slices.Contains(metrics[:i], m) {
-			return qerr("metrics", "metric %q is listed twice", m)
+			return ruleErr("metrics", "Metrics cannot be queried multiple times.")
 		}
 		switch m {
 		case MVisitors, MPageviews, MEvents:
 		case MTimeOnPage:
 			switch {
 			case filtered(is("event:goal")) != "" || filtered(is("event:name")) != "":
-				return qerr("metrics", "time_on_page cannot be queried with a filter on %s", filtered(func(d string) bool { return d == "event:goal" || d == "event:name" }))
+				return ruleErr("metrics", "Metric `time_on_page` cannot be queried when filtering by `"+filtered(func(d string) bool { return d == "event:goal" || d == "event:name" })+"`")
 			case slices.Equal(dims, []string{"event:page"}):
 			case len(dims) > 0:
-				return qerr("metrics", "time_on_page is only available in a breakdown by event:page")
+				return ruleErr("metrics", "Metric `time_on_page` is not supported in breakdown queries (except `event:page` breakdown)")
 			case filtered(is("event:page")) == "":
-				return qerr("metrics", "time_on_page needs an event:page filter, or a breakdown by event:page")
+				return ruleErr("metrics", "Metric `time_on_page` can only be queried in a page breakdown or with a page filter.")
 			}
 		case MConversionRate:
 			if !slices.Equal(dims, []string{"event:goal"}) && filtered(is("event:goal")) == "" {
-				return qerr("metrics", "conversion_rate needs an event:goal filter, or a breakdown by event:goal")
+				return ruleErr("metrics", "Metric `conversion_rate` can only be queried in a goal breakdown or with a goal filter")
 			}
 		case MViewsPerVisit, MVisits, MBounceRate, MVisitDuration:
 			if m == MViewsPerVisit {
 				if filtered(is("event:page")) != "" {
-					return qerr("metrics", "views_per_visit cannot be queried with a filter on event:page")
+					return ruleErr("metrics", "Metric `views_per_visit` cannot be queried with a filter on `event:page`.")
 				}
 				if len(dims) > 0 {
-					return qerr("metrics", "views_per_visit is not available in breakdowns")
+					return ruleErr("metrics", "Metric `views_per_visit` is not supported in breakdown queries.")
 				}
 			}
 			if len(dims) == 1 && eventOnly(dims[0]) {
-				return qerr("metrics", "session metric %s cannot be queried in a breakdown by %s", m, dims[0])
+				return ruleErr("metrics", "Session metric `"+m+"` cannot be queried for breakdown by `"+dims[0]+"`.")
 			}
 			if d := filtered(eventOnly); d != "" {
-				return qerr("metrics", "session metric %s cannot be queried with a filter on %s", m, d)
+				return ruleErr("metrics", "Session metric `"+m+"` cannot be queried when using a filter on `"+d+"`.")
 			}
 		default:
-			return qerr("metrics", "unknown metric %s, expected some of %s", clipString(m), strings.Join(v1Metrics, ", "))
+			return ruleErr("metrics", "The metric `"+m+"` is not recognized. Find valid metrics from the documentation: https://plausible.io/docs/stats-api#metrics")
 		}
 	}
 	return nil
@@ -435,7 +431,7 @@ func parseV1Condition(cond string) (Filter, error) {
 		return Filter{}, qerr("filters", "invalid filter %s, expected <property><operator><value> such as visit:browser==Firefox (operators ==, !=, ~, !~)", clipString(cond))
 	}
 	if !validDimension(key) || isTimeDim(key) {
-		return Filter{}, qerr("filters", "invalid filter property %s: expected event:page, visit:source, event:props:<name>…", clipString(key))
+		return Filter{}, ruleErr("filters", "Invalid filter property '"+key+"'. Please provide a valid filter property: https://plausible.io/docs/stats-api#properties")
 	}
 	values := v1Members(raw)
 	for _, v := range values {
@@ -527,6 +523,9 @@ func v1Key(dim string) string {
 
 // RunV1 runs a translated v1 request and shapes the answer as v1 does.
 func (e *Engine) RunV1(ctx context.Context, site sillage.Site, goals []Goal, v *V1Query) (*V1Response, error) {
+	if err := v1UnconfiguredGoal(goals, v.Query.Filters); err != nil {
+		return nil, err
+	}
 	resp, err := e.Run(ctx, site, goals, v.Query)
 	if err != nil {
 		return nil, err

@@ -57,14 +57,14 @@ func validPeriod(p string) bool {
 // Validate applies the Stats API's rules to q and fills defaults.
 func (q *Query) Validate() error {
 	if len(q.Metrics) == 0 {
-		return qerr("metrics", "expected a non-empty list of metric names")
+		return schemaErr("metrics", minItems(1, 0))
 	}
 	for i, m := range q.Metrics {
 		if !slices.Contains(Metrics, m) {
-			return qerr(fmt.Sprintf("metrics[%d]", i), "unknown metric %s", clipString(m))
+			return schemaErr(fmt.Sprintf("metrics[%d]", i), "Invalid metric "+inspectString(m))
 		}
 		if slices.Contains(q.Metrics[:i], m) {
-			return qerr(fmt.Sprintf("metrics[%d]", i), "metric %q is listed twice", m)
+			return schemaErr("metrics", notUnique)
 		}
 	}
 	if err := validateDateRange(q.DateRange, "date_range"); err != nil {
@@ -78,10 +78,10 @@ func (q *Query) Validate() error {
 	timeDims := 0
 	for i, d := range q.Dimensions {
 		if !validDimension(d) {
-			return qerr(fmt.Sprintf("dimensions[%d]", i), "unknown dimension %s", clipString(d))
+			return schemaErr(fmt.Sprintf("dimensions[%d]", i), "Invalid dimension "+inspectString(d))
 		}
 		if slices.Contains(q.Dimensions[:i], d) {
-			return qerr(fmt.Sprintf("dimensions[%d]", i), "dimension %q is listed twice", d)
+			return schemaErr("dimensions", notUnique)
 		}
 		if isTimeDim(d) {
 			timeDims++
@@ -104,28 +104,31 @@ func (q *Query) Validate() error {
 		if o.Direction != "asc" && o.Direction != "desc" {
 			return qerr(field, "invalid direction %s, expected \"asc\" or \"desc\"", clipString(o.Direction))
 		}
+		if !slices.Contains(Metrics, o.Key) && !validDimension(o.Key) {
+			return schemaErr(field+"[0]", "Invalid value in order_by "+inspectString(o.Key))
+		}
 		if !slices.Contains(q.Metrics, o.Key) && !slices.Contains(q.Dimensions, o.Key) {
-			return qerr(field, "%s is not a queried metric or dimension", clipString(o.Key))
+			return orderByNotQueried(field, o)
 		}
 	}
 	if q.Include.TimeLabels && timeDims == 0 {
-		return qerr("include.time_labels", "requires a time dimension")
+		return ruleErr("include.time_labels", "Invalid include.time_labels: requires a time dimension.")
 	}
 	if c := q.Include.Comparisons; c != nil {
 		switch c.Mode {
 		case "previous_period", "year_over_year":
 			if c.DateRange != nil {
-				return qerr("include.comparisons.date_range", "only allowed with mode \"custom\"")
+				return schemaErr("include.comparisons", noneMatch)
 			}
 		case "custom":
 			if c.DateRange == nil || c.DateRange.Period != "" {
-				return qerr("include.comparisons.date_range", "mode \"custom\" requires a pair of dates")
+				return schemaErr("include.comparisons", noneMatch)
 			}
 			if err := validateDateRange(*c.DateRange, "include.comparisons.date_range"); err != nil {
 				return err
 			}
 		default:
-			return qerr("include.comparisons.mode", "unknown mode %s, expected previous_period, year_over_year or custom", clipString(c.Mode))
+			return schemaErr("include.comparisons", noneMatch)
 		}
 	}
 	if q.Pagination.Limit == 0 {
@@ -136,10 +139,10 @@ func (q *Query) Validate() error {
 		limit = q.maxLimit
 	}
 	if q.Pagination.Limit < 0 || q.Pagination.Limit > limit {
-		return qerr("pagination.limit", "must be between 1 and %d, got %d", limit, q.Pagination.Limit)
+		return schemaErr("pagination.limit", schemaBound(q.Pagination.Limit, 1, limit))
 	}
 	if q.Pagination.Offset < 0 {
-		return qerr("pagination.offset", "must not be negative, got %d", q.Pagination.Offset)
+		return schemaErr("pagination.offset", "Expected the value to be >= 0")
 	}
 	return nil
 }
@@ -148,14 +151,60 @@ func (q *Query) validateMetrics() error {
 	hasDim := func(d string) bool { return slices.Contains(q.Dimensions, d) }
 	var eventDims []string
 	for _, d := range q.Dimensions {
-		if strings.HasPrefix(d, "event:") && d != "event:page" {
+		if strings.HasPrefix(d, "event:") {
 			eventDims = append(eventDims, d)
 		}
+	}
+	// event:page goes with session metrics (those of the visits that
+	// entered on the page), unless another event dimension comes with it.
+	if len(eventDims) == 1 && eventDims[0] == "event:page" {
+		eventDims = nil
 	}
 	// has_done and has_not_done pick visitors: what they test is not a
 	// filter of the rows counted (as in Plausible).
 	goalFiltered := filtersUse(withoutBehavioural(q.Filters), func(d string) bool { return d == "event:goal" })
 	pageFiltered := filtersUse(withoutBehavioural(q.Filters), func(d string) bool { return d == "event:page" })
+	// Each metric's own rule first, then the metrics against the
+	// dimensions, in Plausible's order and words.
+	for _, m := range q.Metrics {
+		switch m {
+		case MConversionRate, MGroupConversionRate:
+			if !hasDim("event:goal") && !goalFiltered {
+				return ruleErr("metrics", "Metric `"+m+"` can only be queried with event:goal filters or dimensions.")
+			}
+		case MViewsPerVisit:
+			if pageFiltered {
+				return ruleErr("metrics", "Metric `views_per_visit` cannot be queried with a filter on `event:page`.")
+			}
+			// Sillage allows it with visit and time dimensions; not with
+			// event ones, as Plausible with any.
+			if slices.ContainsFunc(q.Dimensions, func(d string) bool { return strings.HasPrefix(d, "event:") }) {
+				return ruleErr("metrics", "Metric `views_per_visit` cannot be queried with `dimensions`.")
+			}
+		case MExitRate:
+			// As Plausible: exits per page need the exit page alone, and
+			// its pageviews every pageview of the page.
+			if len(q.Dimensions) != 1 || q.Dimensions[0] != "visit:exit_page" {
+				return ruleErr("metrics", "Metric `exit_rate` requires a `\"visit:exit_page\"` dimension. No other dimensions are allowed.")
+			}
+			if filtersUse(withoutBehavioural(q.Filters), func(d string) bool { k := kindOf(d); return k == kindEvent || k == kindGoal || k == kindProp }) {
+				return ruleErr("metrics", "Metric `exit_rate` cannot be queried when filtering on event dimensions.")
+			}
+			var events []string
+			for _, o := range q.Metrics {
+				if o != MExitRate && !isSessionMetric(o) && o != MVisitors && o != MPercentage {
+					events = append(events, o)
+				}
+			}
+			if len(events) > 0 {
+				return ruleErr("metrics", "Event metric(s) "+backticked(events)+" cannot be queried along with session dimension(s) `visit:exit_page`")
+			}
+		case MScrollDepth, MTimeOnPage:
+			if hasDim("event:goal") {
+				return qerr("metrics", "metric %s cannot be queried with the event:goal dimension", m)
+			}
+		}
+	}
 	var session []string
 	for _, m := range q.Metrics {
 		// Visits go with event dimensions: the sessions that had the event.
@@ -164,38 +213,7 @@ func (q *Query) validateMetrics() error {
 		}
 	}
 	if len(session) > 0 && len(eventDims) > 0 {
-		return qerr("metrics", "session metric(s) %s cannot be queried along with event dimension %s",
-			strings.Join(session, ", "), eventDims[0])
-	}
-	for _, m := range q.Metrics {
-		switch m {
-		case MConversionRate, MGroupConversionRate:
-			if !hasDim("event:goal") && !goalFiltered {
-				return qerr("metrics", "metric %s can only be queried with an event:goal filter or dimension", m)
-			}
-		case MViewsPerVisit:
-			if hasDim("event:page") || pageFiltered {
-				return qerr("metrics", "metric views_per_visit cannot be queried with an event:page filter or dimension")
-			}
-		case MExitRate:
-			// As Plausible: exits per page need the exit page alone, and
-			// its pageviews every pageview of the page.
-			if len(q.Dimensions) != 1 || q.Dimensions[0] != "visit:exit_page" {
-				return qerr("metrics", "metric exit_rate requires the visit:exit_page dimension, and no other")
-			}
-			if filtersUse(withoutBehavioural(q.Filters), func(d string) bool { k := kindOf(d); return k == kindEvent || k == kindGoal || k == kindProp }) {
-				return qerr("metrics", "metric exit_rate cannot be queried when filtering on event dimensions")
-			}
-			for _, o := range q.Metrics {
-				if o != MExitRate && !isSessionMetric(o) && o != MVisitors && o != MPercentage {
-					return qerr("metrics", "event metric %s cannot be queried along with visit:exit_page and exit_rate", o)
-				}
-			}
-		case MScrollDepth, MTimeOnPage:
-			if hasDim("event:goal") {
-				return qerr("metrics", "metric %s cannot be queried with the event:goal dimension", m)
-			}
-		}
+		return ruleErr("metrics", "Session metric(s) "+backticked(session)+" cannot be queried along with event dimension(s) "+backticked(eventDims))
 	}
 	return nil
 }
@@ -203,15 +221,13 @@ func (q *Query) validateMetrics() error {
 func validateDateRange(d DateRange, field string) error {
 	if d.Period != "" {
 		if !validPeriod(d.Period) {
-			return qerr(field, "invalid date_range %s, expected one of %s, Nd (1 to %d days), Nmo (1 to %d months) or a pair of dates",
-				clipString(d.Period), strings.Join(Periods, ", "), maxRelativeDays, maxRelativeMonths)
+			return invalidPeriod(field, d.Period)
 		}
 		return nil
 	}
 	from, to, dates, err := parseRangeBounds(d.From, d.To)
 	if err != nil {
-		return qerr(field, "invalid date_range [%s, %s]: expected two dates (YYYY-MM-DD) or two ISO 8601 datetimes",
-			clipString(d.From), clipString(d.To))
+		return invalidRangePair(field, d.From, d.To)
 	}
 	if to.Before(from) || dates && from.After(to) {
 		return qerr(field, "invalid date_range [%s, %s]: the end is before the start", d.From, d.To)
@@ -259,11 +275,12 @@ func validateNode(f *Filter, field string, depth int, top bool, leaves *int) err
 		if len(f.Filters) != 1 {
 			return qerr(field, "%q takes one filter", f.Op)
 		}
-		if f.Op != "not" && filtersUse(f.Filters, func(d string) bool { return !strings.HasPrefix(d, "event:") }) {
-			return qerr(field+"[1]", "%q takes filters on event dimensions only (event:goal, event:page, event:name, event:props:…)", f.Op)
-		}
+		// Nesting is refused first, as Plausible does.
 		if f.Op != "not" && hasBehavioural(f.Filters) {
-			return qerr(field+"[1]", "%q cannot be nested in another has_done or has_not_done", f.Op)
+			return ruleErr(field+"[1]", "Invalid filters. Behavioral filters (has_done, has_not_done) cannot be nested.")
+		}
+		if f.Op != "not" && filtersUse(f.Filters, func(d string) bool { return !strings.HasPrefix(d, "event:") }) {
+			return ruleErr(field+"[1]", "Invalid filters. Behavioral filters (has_done, has_not_done) can only be used with event dimension filters.")
 		}
 		return validateNode(&f.Filters[0], field+"[1]", depth+1, top && f.Op != "not", leaves)
 	}
@@ -281,7 +298,7 @@ func validateNode(f *Filter, field string, depth int, top bool, leaves *int) err
 		return qerr(field+"[1]", "unknown filter dimension %s", clipString(f.Dimension))
 	}
 	if (f.Dimension == "event:goal" || f.Dimension == "event:hostname") && !top {
-		return qerr(field+"[1]", "dimension %s can only be filtered at the top level", f.Dimension)
+		return ruleErr(field+"[1]", "Invalid filters. Dimension `"+f.Dimension+"` can only be filtered at the top level.")
 	}
 	if len(f.Values) == 0 {
 		return qerr(field+"[2]", "expected a non-empty list of values")
@@ -308,7 +325,7 @@ func validateNode(f *Filter, field string, depth int, top bool, leaves *int) err
 			}
 		case f.Dimension == "visit:country" && baseOp(f.Op) == "is":
 			if len(v) != 2 && v != notSet {
-				return qerr(vf, "invalid visit:country %s, expected a 2-letter country code", clipString(v))
+				return ruleErr(vf, "Invalid visit:country filter, visit:country needs to be a valid 2-letter country code.")
 			}
 		}
 	}
