@@ -16,11 +16,15 @@ import (
 
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/accounts/accountstest"
 	"github.com/sillage-analytics/sillage/query/api"
 	"github.com/sillage-analytics/sillage/store/storetest"
 )
 
-func TestMain(m *testing.M) { storetest.Main(m) }
+func TestMain(m *testing.M) {
+	accountstest.CheapPasswordHashing()
+	storetest.Main(m)
+}
 
 const password = "correct horse battery"
 
