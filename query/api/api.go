@@ -89,8 +89,8 @@ type API struct {
 	logins *throttle // failed guesses per client network (and password changes per account)
 	slow   *slowdown // failed guesses per account and shared link
 	// wait sleeps out a slowdown; tests record the delay instead.
-	wait func(ctx context.Context, d time.Duration) error
-	codes  *throttle // wrong second-factor codes per account, hard
+	wait  func(ctx context.Context, d time.Duration) error
+	codes *throttle // wrong second-factor codes per account, hard
 	// unknown counts the unknown credentials presented per client network.
 	unknown     *throttle
 	unknownSeen *negativeCache // unknown credentials of the last minute, by hash
