@@ -314,7 +314,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (sil
 	u, hash, err := s.userWithHash(ctx, email)
 	if errors.Is(err, ErrNotFound) {
 		// Same cost as a real check, so timing does not reveal accounts.
-		CheckPassword(dummyHash, password)
+		CheckPassword(dummyHash(), password)
 		return sillage.User{}, ErrBadCredentials
 	}
 	if err != nil {
@@ -326,7 +326,12 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (sil
 	return u, nil
 }
 
-var dummyHash, _ = HashPassword("not a real password")
+// dummyHash is made on first use, at the cost in force then (a test's
+// TestMain may have lowered it), so it costs what real hashes cost.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("not a real password")
+	return h
+})
 
 // idnTwin is the other spelling of an internationalised domain: the
 // ASCII ("xn--") form of a Unicode one, the Unicode form of an ASCII one

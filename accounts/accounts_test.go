@@ -3,6 +3,7 @@ package accounts_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/sillage-analytics/sillage/accounts"
@@ -89,6 +90,10 @@ func TestPasswordHash(t *testing.T) {
 	h, err := accounts.HashPassword("pâtisserie du coin")
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The production cost: this package's tests never lower it.
+	if want := "$argon2id$v=19$m=19456,t=2,p=1$"; !strings.HasPrefix(h, want) {
+		t.Fatalf("hash %s does not start with %s", h, want)
 	}
 	if !accounts.CheckPassword(h, "pâtisserie du coin") || accounts.CheckPassword(h, "patisserie du coin") {
 		t.Fatal("hash check is wrong")

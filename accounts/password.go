@@ -8,15 +8,14 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/sillage-analytics/sillage/accounts/internal/hashcost"
 )
 
-// Argon2id parameters: OWASP's second recommended set (19 MiB, 2 passes),
-// about 25 ms on these 2-core machines, so a login costs little and a
-// stolen hash costs a lot.
+// Argon2id's key and salt lengths; its cost parameters are
+// hashcost.Production (tests of other packages may lower them through
+// accountstest).
 const (
-	argonTime    = 2
-	argonMemory  = 19 * 1024
-	argonThreads = 1
 	argonKeyLen  = 32
 	argonSaltLen = 16
 )
@@ -36,8 +35,9 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("read random salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	c := hashcost.Get()
+	key := argon2.IDKey([]byte(password), salt, c.Time, c.Memory, c.Threads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, c.Memory, c.Time, c.Threads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/accounts/accountstest"
 	"github.com/sillage-analytics/sillage/dashboard"
 	"github.com/sillage-analytics/sillage/demo"
 	"github.com/sillage-analytics/sillage/query/api"
@@ -21,7 +22,10 @@ import (
 	"github.com/sillage-analytics/sillage/store/storetest"
 )
 
-func TestMain(m *testing.M) { storetest.Main(m) }
+func TestMain(m *testing.M) {
+	accountstest.CheapPasswordHashing()
+	storetest.Main(m)
+}
 
 type fixture struct {
 	srv      *httptest.Server

@@ -11,13 +11,17 @@ import (
 
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/accounts/accountstest"
 	"github.com/sillage-analytics/sillage/mail"
 	"github.com/sillage-analytics/sillage/reports"
 	"github.com/sillage-analytics/sillage/store"
 	"github.com/sillage-analytics/sillage/store/storetest"
 )
 
-func TestMain(m *testing.M) { storetest.Main(m) }
+func TestMain(m *testing.M) {
+	accountstest.CheapPasswordHashing()
+	storetest.Main(m)
+}
 
 // clock is the injected time.
 type clock struct {

@@ -88,7 +88,9 @@ type API struct {
 
 	logins *throttle // failed guesses per client network (and password changes per account)
 	slow   *slowdown // failed guesses per account and shared link
-	codes  *throttle // wrong second-factor codes per account, hard
+	// wait sleeps out a slowdown; tests record the delay instead.
+	wait  func(ctx context.Context, d time.Duration) error
+	codes *throttle // wrong second-factor codes per account, hard
 	// unknown counts the unknown credentials presented per client network.
 	unknown     *throttle
 	unknownSeen *negativeCache // unknown credentials of the last minute, by hash
@@ -147,6 +149,7 @@ func New(o Options) *API {
 	a.pendingKey = deriveKey(secret, "sillage api pending login")
 	a.logins = newThrottle(a.now, throttleLimit, throttleWindow)
 	a.slow = newSlowdown(a.now, slowdownFree, slowdownBase, slowdownMax, throttleWindow)
+	a.wait = wait
 	a.codes = newThrottle(a.now, CodeLimit, throttleWindow)
 	a.unknown = newThrottle(a.now, UnknownCredentialLimit, unknownWindow)
 	a.unknownSeen = newNegativeCache(a.now, negativeTTL, negativeMax)

@@ -16,11 +16,15 @@ import (
 
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/accounts/accountstest"
 	"github.com/sillage-analytics/sillage/query/api"
 	"github.com/sillage-analytics/sillage/store/storetest"
 )
 
-func TestMain(m *testing.M) { storetest.Main(m) }
+func TestMain(m *testing.M) {
+	accountstest.CheapPasswordHashing()
+	storetest.Main(m)
+}
 
 const password = "correct horse battery"
 
@@ -49,6 +53,18 @@ type env struct {
 	api   *api.API
 	srv   *httptest.Server
 	clock *clock
+
+	mu    sync.Mutex
+	waits []time.Duration // the slowdowns of guesses, recorded rather than slept
+}
+
+// slowedBy returns the slowdowns recorded since the last call.
+func (e *env) slowedBy() []time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	w := e.waits
+	e.waits = nil
+	return w
 }
 
 func newEnv(t *testing.T) *env {
@@ -75,6 +91,12 @@ func (e *env) serve(o api.Options) {
 	// The tests pose as clients at many addresses through X-Forwarded-For.
 	o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}
 	a := api.New(o)
+	api.SetWait(a, func(ctx context.Context, d time.Duration) error {
+		e.mu.Lock()
+		e.waits = append(e.waits, d)
+		e.mu.Unlock()
+		return ctx.Err()
+	})
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a.Handler())
 	mux.HandleFunc("GET /stats/{domain}", func(w http.ResponseWriter, r *http.Request) {

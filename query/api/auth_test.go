@@ -207,7 +207,11 @@ func TestLoginThrottle(t *testing.T) {
 	for i := range 3 {
 		wantStatus(t, "botnet failure", from("198.51.100."+strconv.Itoa(10+i)).login("claire@example.fr", "wrong password"), 401)
 	}
+	e.slowedBy()
 	wantStatus(t, "owner during a spray", from("203.0.113.10").login("claire@example.fr", password), 200)
+	if w := e.slowedBy(); len(w) != 1 || w[0] <= 0 {
+		t.Fatalf("owner during a spray: slowed down by %v, want one positive delay", w)
+	}
 
 	// The stranger's address waits out the window, then may try again.
 	e.clock.Advance(15 * time.Minute)

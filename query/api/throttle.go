@@ -236,7 +236,7 @@ func (a *API) guarded(ctx context.Context, w http.ResponseWriter, r *http.Reques
 		a.log.Info("guess throttled", "retry_after", d.Round(time.Second).String())
 		return throttled(w, d)
 	}
-	err := wait(ctx, a.slow.take(accountKey))
+	err := a.wait(ctx, a.slow.take(accountKey))
 	if err != nil {
 		err = fmt.Errorf("wait before checking a secret: %w", err)
 	} else {
