@@ -20,10 +20,10 @@ import (
 	"github.com/sillage-analytics/sillage/collector/enrich"
 	"github.com/sillage-analytics/sillage/collector/event"
 	"github.com/sillage-analytics/sillage/collector/geo"
+	"github.com/sillage-analytics/sillage/collector/internal/useragent"
+	"github.com/sillage-analytics/sillage/collector/internal/visitor"
+	"github.com/sillage-analytics/sillage/collector/internal/wal"
 	"github.com/sillage-analytics/sillage/collector/session"
-	"github.com/sillage-analytics/sillage/collector/useragent"
-	"github.com/sillage-analytics/sillage/collector/visitor"
-	"github.com/sillage-analytics/sillage/collector/wal"
 	"github.com/sillage-analytics/sillage/store"
 )
 

@@ -17,7 +17,7 @@ import (
 
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
-	"github.com/sillage-analytics/sillage/collector/wal"
+	"github.com/sillage-analytics/sillage/collector/internal/wal"
 	"github.com/sillage-analytics/sillage/store"
 	"github.com/sillage-analytics/sillage/store/storetest"
 )

@@ -11,12 +11,12 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/sillage-analytics/sillage"
-	"github.com/sillage-analytics/sillage/clientip"
 	"github.com/sillage-analytics/sillage/collector/enrich"
 	"github.com/sillage-analytics/sillage/collector/event"
+	"github.com/sillage-analytics/sillage/collector/internal/visitor"
+	"github.com/sillage-analytics/sillage/collector/internal/wal"
 	"github.com/sillage-analytics/sillage/collector/session"
-	"github.com/sillage-analytics/sillage/collector/visitor"
-	"github.com/sillage-analytics/sillage/collector/wal"
+	"github.com/sillage-analytics/sillage/internal/clientip"
 	"github.com/sillage-analytics/sillage/internal/httperr"
 )
 

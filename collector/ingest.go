@@ -9,8 +9,8 @@ import (
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/collector/enrich"
 	"github.com/sillage-analytics/sillage/collector/event"
+	"github.com/sillage-analytics/sillage/collector/internal/useragent"
 	"github.com/sillage-analytics/sillage/collector/session"
-	"github.com/sillage-analytics/sillage/collector/useragent"
 )
 
 // sessionAttrs derives a new session's attributes from its first event.

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/sillage-analytics/sillage"
-	"github.com/sillage-analytics/sillage/demo"
+	"github.com/sillage-analytics/sillage/internal/demo"
 	"github.com/sillage-analytics/sillage/query/stats"
 )
 

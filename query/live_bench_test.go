@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/sillage-analytics/sillage/accounts"
-	"github.com/sillage-analytics/sillage/demo"
+	"github.com/sillage-analytics/sillage/internal/demo"
 	"github.com/sillage-analytics/sillage/query/api"
-	"github.com/sillage-analytics/sillage/query/live"
+	"github.com/sillage-analytics/sillage/query/internal/live"
 	"github.com/sillage-analytics/sillage/store"
 	"github.com/sillage-analytics/sillage/store/storetest"
 )

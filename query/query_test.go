@@ -16,7 +16,7 @@ import (
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/accounts/accountstest"
 	"github.com/sillage-analytics/sillage/dashboard"
-	"github.com/sillage-analytics/sillage/demo"
+	"github.com/sillage-analytics/sillage/internal/demo"
 	"github.com/sillage-analytics/sillage/query/api"
 	"github.com/sillage-analytics/sillage/query/stats"
 	"github.com/sillage-analytics/sillage/store/storetest"

@@ -10,7 +10,7 @@ import (
 
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
-	"github.com/sillage-analytics/sillage/mail"
+	"github.com/sillage-analytics/sillage/internal/mail"
 	"github.com/sillage-analytics/sillage/query/stats"
 	"github.com/sillage-analytics/sillage/store"
 )

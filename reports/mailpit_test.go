@@ -13,8 +13,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/sillage-analytics/sillage/internal/mail"
 	"github.com/sillage-analytics/sillage/internal/mailtest"
-	"github.com/sillage-analytics/sillage/mail"
 	"github.com/sillage-analytics/sillage/query"
 	"github.com/sillage-analytics/sillage/query/api"
 	"github.com/sillage-analytics/sillage/reports"

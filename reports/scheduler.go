@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/sillage-analytics/sillage"
-	"github.com/sillage-analytics/sillage/mail"
+	"github.com/sillage-analytics/sillage/internal/mail"
 )
 
 // TickEvery is how often the scheduler looks for what is due.

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/sillage-analytics/sillage/accounts"
-	"github.com/sillage-analytics/sillage/mail"
+	"github.com/sillage-analytics/sillage/internal/mail"
 	"github.com/sillage-analytics/sillage/query/stats"
 	"github.com/sillage-analytics/sillage/store"
 )

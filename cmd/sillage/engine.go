@@ -8,7 +8,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/sillage-analytics/sillage/admin"
+	"github.com/sillage-analytics/sillage/internal/admin"
 	"github.com/sillage-analytics/sillage/migrations"
 	"github.com/sillage-analytics/sillage/store"
 	"github.com/sillage-analytics/sillage/store/embedded"

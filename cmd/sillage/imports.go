@@ -14,8 +14,8 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/google"
 
-	"github.com/sillage-analytics/sillage/admin"
 	"github.com/sillage-analytics/sillage/imports"
+	"github.com/sillage-analytics/sillage/internal/admin"
 )
 
 // importOps adds imports and exports to the local operations, for the

@@ -15,7 +15,7 @@ import (
 
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
-	"github.com/sillage-analytics/sillage/demo"
+	"github.com/sillage-analytics/sillage/internal/demo"
 	"github.com/sillage-analytics/sillage/store"
 )
 

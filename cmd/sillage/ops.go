@@ -7,7 +7,7 @@ import (
 
 	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
-	"github.com/sillage-analytics/sillage/admin"
+	"github.com/sillage-analytics/sillage/internal/admin"
 )
 
 // AddSite registers a domain, owned by the account ownerEmail when given:

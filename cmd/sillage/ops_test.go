@@ -18,7 +18,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/sillage-analytics/sillage"
-	"github.com/sillage-analytics/sillage/demo"
+	"github.com/sillage-analytics/sillage/internal/demo"
 	"github.com/sillage-analytics/sillage/internal/proctest"
 	"github.com/sillage-analytics/sillage/migrations"
 	"github.com/sillage-analytics/sillage/store"

@@ -18,7 +18,7 @@ import (
 
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/dashboard"
-	"github.com/sillage-analytics/sillage/mail"
+	"github.com/sillage-analytics/sillage/internal/mail"
 	"github.com/sillage-analytics/sillage/query"
 	"github.com/sillage-analytics/sillage/query/admit"
 	"github.com/sillage-analytics/sillage/query/api"

@@ -5,7 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/sillage-analytics/sillage/accounts"
-	"github.com/sillage-analytics/sillage/mail"
+	"github.com/sillage-analytics/sillage/internal/mail"
 	"github.com/sillage-analytics/sillage/reports"
 	"github.com/sillage-analytics/sillage/store"
 )

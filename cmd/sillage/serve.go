@@ -23,10 +23,10 @@ import (
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
 	"github.com/sillage-analytics/sillage/accounts"
-	"github.com/sillage-analytics/sillage/admin"
-	"github.com/sillage-analytics/sillage/clientip"
 	"github.com/sillage-analytics/sillage/collector"
 	"github.com/sillage-analytics/sillage/imports"
+	"github.com/sillage-analytics/sillage/internal/admin"
+	"github.com/sillage-analytics/sillage/internal/clientip"
 	"github.com/sillage-analytics/sillage/internal/httperr"
 	"github.com/sillage-analytics/sillage/migrations"
 	"github.com/sillage-analytics/sillage/query/stats"

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/sillage-analytics/sillage"
-	"github.com/sillage-analytics/sillage/admin"
+	"github.com/sillage-analytics/sillage/internal/admin"
 )
 
 func runUser(ctx context.Context, args []string, out io.Writer) error {

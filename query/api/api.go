@@ -21,10 +21,10 @@ import (
 	"time"
 
 	"github.com/sillage-analytics/sillage/accounts"
-	"github.com/sillage-analytics/sillage/clientip"
 	"github.com/sillage-analytics/sillage/imports"
-	"github.com/sillage-analytics/sillage/mail"
-	"github.com/sillage-analytics/sillage/query/live"
+	"github.com/sillage-analytics/sillage/internal/clientip"
+	"github.com/sillage-analytics/sillage/internal/mail"
+	"github.com/sillage-analytics/sillage/query/internal/live"
 	"github.com/sillage-analytics/sillage/reports"
 	"github.com/sillage-analytics/sillage/store"
 )

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/sillage-analytics/sillage/query/live"
+	"github.com/sillage-analytics/sillage/query/internal/live"
 	"github.com/sillage-analytics/sillage/query/stats"
 )
 

@@ -12,7 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sillage-analytics/sillage/accounts"
-	"github.com/sillage-analytics/sillage/mail"
+	"github.com/sillage-analytics/sillage/internal/mail"
 )
 
 // Email: invitations and password resets are mailed when an SMTP server

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sillage-analytics/sillage/internal/mail"
 	"github.com/sillage-analytics/sillage/internal/mailtest"
-	"github.com/sillage-analytics/sillage/mail"
 	"github.com/sillage-analytics/sillage/query/api"
 )
 

@@ -150,7 +150,7 @@ func BenchmarkParseUncached(b *testing.B) {
 // Migration 0012 renames stored rows with the same maps: a name added here
 // and not there would split a breakdown between old and new rows.
 func TestMigrationHasTheSameNames(t *testing.T) {
-	b, err := os.ReadFile("../../migrations/0012_plausible_names.up.sql")
+	b, err := os.ReadFile("../../../migrations/0012_plausible_names.up.sql")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/sillage-analytics/sillage"
-	"github.com/sillage-analytics/sillage/query/live"
+	"github.com/sillage-analytics/sillage/query/internal/live"
 	"github.com/sillage-analytics/sillage/store"
 	"github.com/sillage-analytics/sillage/store/storetest"
 )
