@@ -33,7 +33,7 @@ func (p *Parser) reference(ua string) Agent {
 func corpus(t testing.TB, stride int) []string {
 	var uas []string
 	for _, f := range []string{"browsers.txt", "bots.txt"} {
-		b, err := os.ReadFile(filepath.Join("..", "testdata", "useragents", f))
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "useragents", f))
 		if err != nil {
 			t.Fatal(err)
 		}
