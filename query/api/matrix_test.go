@@ -75,9 +75,9 @@ func operatorOnly(s int) expect { return expect{s, 403, 403, 403, 401, 403, 403,
 // key or link that does not open the site, it does not exist (404).
 func siteRead(s int) expect { return expect{404, s, s, s, s, s, 404, 401} }
 
-// v1Read: siteRead, except that the Stats API v1 answers 401 to an API
-// key that does not open the site, as Plausible's v1 does.
-func v1Read(s int) expect { return expect{404, s, s, s, s, s, 401, 401} }
+// statsRead: siteRead, except that the Stats API (v1 and v2) answers 401
+// to an API key that does not open the site, as Plausible's does.
+func statsRead(s int) expect { return expect{404, s, s, s, s, s, 401, 401} }
 
 func siteAdmin(s int) expect { return expect{404, s, s, 403, 401, 403, 403, 401} }
 
@@ -283,11 +283,11 @@ func matrixRows() []matrixRow {
 
 		// The stats endpoints (query/query.go).
 		{pattern: "POST /api/v2/query", body: body(map[string]any{"site_id": "a.fr", "metrics": []string{"visitors", "pageviews"}, "date_range": "7d"}),
-			want: siteRead(200)},
-		{pattern: "GET /api/v1/stats/realtime/visitors", path: fixed("/api/v1/stats/realtime/visitors?site_id=a.fr"), want: v1Read(200)},
-		{pattern: "GET /api/v1/stats/aggregate", path: fixed("/api/v1/stats/aggregate?site_id=a.fr&period=7d&metrics=visitors,bounce_rate&compare=previous_period"), want: v1Read(200)},
-		{pattern: "GET /api/v1/stats/timeseries", path: fixed("/api/v1/stats/timeseries?site_id=a.fr&period=30d&filters=visit:country==FR;event:page==/blog/**"), want: v1Read(200)},
-		{pattern: "GET /api/v1/stats/breakdown", path: fixed("/api/v1/stats/breakdown?site_id=a.fr&property=event:goal&metrics=visitors,conversion_rate"), want: v1Read(200)},
+			want: statsRead(200)},
+		{pattern: "GET /api/v1/stats/realtime/visitors", path: fixed("/api/v1/stats/realtime/visitors?site_id=a.fr"), want: statsRead(200)},
+		{pattern: "GET /api/v1/stats/aggregate", path: fixed("/api/v1/stats/aggregate?site_id=a.fr&period=7d&metrics=visitors,bounce_rate&compare=previous_period"), want: statsRead(200)},
+		{pattern: "GET /api/v1/stats/timeseries", path: fixed("/api/v1/stats/timeseries?site_id=a.fr&period=30d&filters=visit:country==FR;event:page==/blog/**"), want: statsRead(200)},
+		{pattern: "GET /api/v1/stats/breakdown", path: fixed("/api/v1/stats/breakdown?site_id=a.fr&property=event:goal&metrics=visitors,conversion_rate"), want: statsRead(200)},
 		{pattern: "GET /api/sites/{domain}/export", path: fixed("/api/sites/a.fr/export"), want: siteRead(200)},
 		{pattern: "POST /api/sites/{domain}/funnels/{id}/report", path: func(f *matrixFixture) string {
 			return "/api/sites/a.fr/funnels/" + f.funnelID + "/report"
@@ -344,11 +344,11 @@ func matrixRows() []matrixRow {
 		{pattern: "POST /api/v2/query", variant: "a shared segment", body: func(f *matrixFixture) any {
 			return map[string]any{"site_id": "a.fr", "metrics": []string{"visitors"}, "date_range": "7d",
 				"filters": []any{[]any{"is", "segment", []json.RawMessage{json.RawMessage(f.segShared)}}}}
-		}, want: siteRead(200)},
+		}, want: statsRead(200)},
 		{pattern: "POST /api/v2/query", variant: "the viewer's personal segment", body: func(f *matrixFixture) any {
 			return map[string]any{"site_id": "a.fr", "metrics": []string{"visitors"}, "date_range": "7d",
 				"filters": []any{[]any{"is", "segment", []json.RawMessage{json.RawMessage(f.segViewer)}}}}
-		}, want: expect{404, 400, 400, 200, 400, 400, 404, 401}},
+		}, want: expect{404, 400, 400, 200, 400, 400, 401, 401}},
 
 		{pattern: "GET /api/reports/unsubscribe/{token}", path: func(f *matrixFixture) string { return "/api/reports/unsubscribe/" + f.unsubToken },
 			want: public(200)},

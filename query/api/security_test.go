@@ -71,7 +71,7 @@ func TestGA4CallbackTakesTheAccountThatConnected(t *testing.T) {
 	ctx := context.Background()
 	f := ga4fake.New(t)
 	e := newEnv(t)
-	m := &imports.Manager{Engine: e.acc.Engine, Dir: t.TempDir(), GA4: imports.GA4Config{DataURL: f.Srv.URL, AdminURL: f.Srv.URL,
+	m := &imports.Manager{Engine: e.acc.Engine, Dir: t.TempDir(), Secret: []byte("a test secret of thirty-two bytes"), GA4: imports.GA4Config{DataURL: f.Srv.URL, AdminURL: f.Srv.URL,
 		HTTPClient: f.Srv.Client(), OAuth: &oauth2.Config{ClientID: "client-1", ClientSecret: "secret-1",
 			Endpoint: oauth2.Endpoint{AuthURL: f.Srv.URL + "/auth", TokenURL: f.Srv.URL + "/token"}}}}
 	e.serve(api.Options{Imports: m})
