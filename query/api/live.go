@@ -42,7 +42,7 @@ func (a *API) getPropKeys(w http.ResponseWriter, r *http.Request) error {
 	g := granted(r)
 	raw := r.URL.Query().Get("query")
 	if raw == "" {
-		raw = `{"date_range":"30d"}`
+		raw = `{}`
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(raw), &m); err != nil || m == nil {
@@ -50,8 +50,10 @@ func (a *API) getPropKeys(w http.ResponseWriter, r *http.Request) error {
 	}
 	site, _ := json.Marshal(g.site.Domain)
 	m["site_id"] = site
-	if _, ok := m["metrics"]; !ok {
-		m["metrics"] = json.RawMessage(`["visitors"]`)
+	for k, v := range map[string]string{"metrics": `["visitors"]`, "date_range": `"30d"`} {
+		if _, ok := m[k]; !ok {
+			m[k] = json.RawMessage(v)
+		}
 	}
 	q, err := stats.ParseQueryObject(m)
 	if err != nil {

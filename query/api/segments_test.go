@@ -279,3 +279,19 @@ func TestSegmentPropKeys(t *testing.T) {
 		t.Errorf("another account's personal segment: %d %s, want 400 %q", status, body, want)
 	}
 }
+
+// A query without a date_range reads the last 30 days, as no query at all
+// does (API.md), rather than being refused for the missing range.
+func TestPropKeysDefaultRange(t *testing.T) {
+	w := newWorld(t)
+	owner := w.as(w.owner)
+	get := func(path string) (int, string) {
+		r := owner.do("GET", path, nil)
+		return r.status, strings.TrimSpace(string(r.body))
+	}
+	wantStatus, wantBody := get("/api/sites/a.fr/props?query=" + url.QueryEscape(`{"date_range":"30d","filters":[["is","visit:country",["FR"]]]}`))
+	status, body := get("/api/sites/a.fr/props?query=" + url.QueryEscape(`{"filters":[["is","visit:country",["FR"]]]}`))
+	if wantStatus != 200 || status != 200 || body != wantBody {
+		t.Errorf("without a date_range: %d %s; with 30d: %d %s", status, body, wantStatus, wantBody)
+	}
+}
