@@ -392,6 +392,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	name := fmt.Sprintf("sillage-%s-%s.zip", site.Domain, s.o.Now().Format("20060102"))
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
 	if err := s.stats.Export(r.Context(), site, goals, q, w, notes...); err != nil {
 		// The zip may be half written; the client sees a broken download.
 		s.o.Logger.Error("export failed", "site", site.Domain, "error", err)

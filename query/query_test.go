@@ -234,6 +234,10 @@ func TestRealtimeExportSnippet(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/zip" {
 		t.Fatalf("export: %d %s", resp.StatusCode, body)
 	}
+	// A site's numbers stay out of shared caches, as every JSON answer.
+	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("export: Cache-Control %q, want no-store", cc)
+	}
 	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
 	if err != nil {
 		t.Fatal(err)
