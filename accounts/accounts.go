@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"golang.org/x/net/idna"
 
 	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/internal/idn"
 	"github.com/sillage-analytics/sillage/store"
 )
 
@@ -99,7 +99,7 @@ func (s *Service) AddSite(ctx context.Context, domain, timezone string) (sillage
 	// An internationalised domain is one site however it is spelt: a
 	// browser reports bücher.de as xn--bcher-kva.de, and whoever held the
 	// other spelling would receive the site's visitors.
-	for _, d := range []string{domain, idnTwin(domain)} {
+	for _, d := range []string{domain, idn.Twin(domain)} {
 		if d == "" {
 			continue
 		}
@@ -332,21 +332,3 @@ var dummyHash = sync.OnceValue(func() string {
 	h, _ := HashPassword("not a real password")
 	return h
 })
-
-// idnTwin is the other spelling of an internationalised domain: the
-// ASCII ("xn--") form of a Unicode one, the Unicode form of an ASCII one
-// with "xn--" labels; "" for any other domain or one IDNA refuses.
-func idnTwin(domain string) string {
-	conv := idna.Lookup.ToASCII
-	if !strings.ContainsFunc(domain, func(r rune) bool { return r >= 0x80 }) {
-		if !strings.Contains(domain, "xn--") {
-			return ""
-		}
-		conv = idna.Lookup.ToUnicode
-	}
-	t, err := conv(domain)
-	if err != nil || t == domain {
-		return ""
-	}
-	return t
-}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sillage-analytics/sillage"
+	"github.com/sillage-analytics/sillage/internal/idn"
 )
 
 // siteCache maps domains to sites. An event is judged against a list read
@@ -141,6 +142,16 @@ func (c *siteCache) read(ctx context.Context) error {
 			m[s.Domain] = s
 		}
 		ids[s.ID] = true
+	}
+	// An event may spell an internationalised domain the other way (a
+	// browser's location.hostname is the xn-- form); a site added with
+	// that very spelling keeps it.
+	for _, s := range sites {
+		if t := idn.Twin(s.Domain); t != "" {
+			if _, taken := m[t]; !taken {
+				m[t] = s
+			}
+		}
 	}
 	c.byDomain.Store(&m)
 	c.liveIDs.Store(&ids)

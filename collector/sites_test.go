@@ -170,3 +170,27 @@ func BenchmarkSiteLookup(b *testing.B) {
 		})
 	}
 }
+
+// An internationalised domain is one site however the event spells it: a
+// page without data-domain sends location.hostname, which browsers give in
+// its ASCII form (xn--…), and data-domain may be written either way.
+func TestInternationalDomainEitherSpelling(t *testing.T) {
+	eng := storetest.Embedded(t)
+	e := newEnv(t, eng)
+	acc := accounts.New(eng)
+	for _, d := range []string{"bücher.de", "xn--caf-dma.fr"} {
+		if _, err := acc.AddSite(context.Background(), d, "Europe/Paris"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{"xn--bcher-kva.de", "bücher.de", "café.fr", "xn--caf-dma.fr"} {
+		r := e.send(request{body: fmt.Sprintf(`{"n":"pageview","u":"https://%s/idn","d":"%s"}`, d, d), peer: "81.65.2.9"})
+		if r.StatusCode() != 202 || len(r.Header.Peek(DroppedHeader)) != 0 {
+			t.Errorf("an event for %s: %d %q, want it counted", d, r.StatusCode(), r.Header.Peek(DroppedHeader))
+		}
+	}
+	e.flush()
+	if n := e.count("pathname = '/idn'", nil); n != 4 {
+		t.Fatalf("%d events stored, want 4", n)
+	}
+}
