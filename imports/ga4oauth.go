@@ -71,7 +71,7 @@ func (m *Manager) GA4AuthURL(siteID uint32, domain, userID, redirect string) (st
 	if m.GA4.OAuth == nil {
 		return "", ErrGA4NotConfigured
 	}
-	if _, err := m.ga4AEAD(); err != nil {
+	if _, err := m.ga4Box(); err != nil {
 		return "", err
 	}
 	state := randomID()

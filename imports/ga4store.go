@@ -2,12 +2,6 @@ package imports
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hkdf"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
@@ -15,6 +9,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/sillage-analytics/sillage/internal/seal"
 	"github.com/sillage-analytics/sillage/store"
 )
 
@@ -30,19 +25,15 @@ import (
 // seal its token with.
 var ErrGA4NoSecret = errors.New("imports: the server's secret is needed to keep a Google connection")
 
-func (m *Manager) ga4AEAD() (cipher.AEAD, error) {
-	if len(m.Secret) < 16 {
-		return nil, ErrGA4NoSecret
+func (m *Manager) ga4Box() (seal.Box, error) {
+	box, err := seal.New(m.Secret, "sillage ga4 refresh token")
+	if errors.Is(err, seal.ErrShortSecret) {
+		return seal.Box{}, ErrGA4NoSecret
 	}
-	key, err := hkdf.Key(sha256.New, m.Secret, nil, "sillage ga4 refresh token", 32)
 	if err != nil {
-		return nil, fmt.Errorf("imports: GA4 token key: %w", err)
+		return seal.Box{}, fmt.Errorf("imports: GA4 token key: %w", err)
 	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, fmt.Errorf("imports: GA4 token key: %w", err)
-	}
-	return cipher.NewGCM(block)
+	return box, nil
 }
 
 func ga4SealContext(siteID uint32, id string) []byte {
@@ -50,30 +41,21 @@ func ga4SealContext(siteID uint32, id string) []byte {
 }
 
 func (m *Manager) sealGA4(siteID uint32, id, refresh string) (string, error) {
-	aead, err := m.ga4AEAD()
+	box, err := m.ga4Box()
 	if err != nil {
 		return "", err
 	}
-	nonce := make([]byte, aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return "", fmt.Errorf("imports: seal a GA4 token: %w", err)
-	}
-	return base64.RawStdEncoding.EncodeToString(aead.Seal(nonce, nonce, []byte(refresh), ga4SealContext(siteID, id))), nil
+	return box.Seal([]byte(refresh), ga4SealContext(siteID, id))
 }
 
 func (m *Manager) openGA4(siteID uint32, id, sealed string) (string, error) {
-	aead, err := m.ga4AEAD()
+	box, err := m.ga4Box()
 	if err != nil {
 		return "", err
 	}
-	raw, err := base64.RawStdEncoding.DecodeString(sealed)
-	if err != nil || len(raw) < aead.NonceSize() {
-		return "", errors.New("imports: a stored GA4 token is not sealed")
-	}
-	n := aead.NonceSize()
-	plain, err := aead.Open(nil, raw[:n], raw[n:], ga4SealContext(siteID, id))
+	plain, err := box.Open(sealed, ga4SealContext(siteID, id))
 	if err != nil {
-		return "", errors.New("imports: a stored GA4 token does not open: sealed with another secret (is --secret the same on every process?)")
+		return "", fmt.Errorf("imports: a stored GA4 token does not open: %w", err)
 	}
 	return string(plain), nil
 }

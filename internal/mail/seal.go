@@ -1,39 +1,24 @@
 package mail
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hkdf"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/sillage-analytics/sillage/internal/seal"
 )
 
 // sealer keeps the bodies waiting in the outbox unreadable to whoever
 // reads the store alone: a reset or invitation link in them opens an
 // account, and the store keeps only hashes of such tokens elsewhere.
-type sealer struct{ aead cipher.AEAD }
+type sealer struct{ box seal.Box }
 
 func newSealer(secret []byte) (sealer, error) {
-	if len(secret) < 16 {
-		return sealer{}, errors.New("mail outbox: a secret of at least 16 bytes is required to seal the bodies kept for retries")
-	}
-	key, err := hkdf.Key(sha256.New, secret, nil, "sillage mail outbox body", 32)
+	box, err := seal.New(secret, "sillage mail outbox body")
 	if err != nil {
-		return sealer{}, fmt.Errorf("mail outbox key: %w", err)
+		return sealer{}, fmt.Errorf("mail outbox: sealing the bodies kept for retries: %w", err)
 	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return sealer{}, fmt.Errorf("mail outbox key: %w", err)
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return sealer{}, fmt.Errorf("mail outbox key: %w", err)
-	}
-	return sealer{aead}, nil
+	return sealer{box}, nil
 }
 
 type body struct {
@@ -47,22 +32,17 @@ func (s sealer) sealMessage(m Message) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	nonce := make([]byte, s.aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
+	sealed, err := s.box.Seal(plain, nil)
+	if err != nil {
 		return "", fmt.Errorf("seal mail body: %w", err)
 	}
-	return base64.RawStdEncoding.EncodeToString(s.aead.Seal(nonce, nonce, plain, nil)), nil
+	return sealed, nil
 }
 
 func (s sealer) openMessage(sealed string) (Message, error) {
-	raw, err := base64.RawStdEncoding.DecodeString(sealed)
-	if err != nil || len(raw) < s.aead.NonceSize() {
-		return Message{}, errors.New("open mail body: not a sealed body")
-	}
-	n := s.aead.NonceSize()
-	plain, err := s.aead.Open(nil, raw[:n], raw[n:], nil)
+	plain, err := s.box.Open(sealed, nil)
 	if err != nil {
-		return Message{}, errors.New("open mail body: sealed with another secret (is --secret the same on every process?)")
+		return Message{}, errors.New("open mail body: " + err.Error())
 	}
 	var b body
 	if err := json.Unmarshal(plain, &b); err != nil {
