@@ -338,3 +338,18 @@ func TestSealRoundTrip(t *testing.T) {
 		t.Error("a short secret accepted")
 	}
 }
+
+// A body sealed by the previous release (before the sealing moved to
+// internal/seal) still opens: a message waiting in the outbox at upgrade
+// time is sent, not lost.
+func TestPreviousReleaseSealedBodyOpens(t *testing.T) {
+	const sealed = "F+XnE5c92YXX6XwrZALA2vo+xpz8vXBoElZ+YWqadBlbJKx91gCgox7SompLGTXXIvbajKll76ka/fv3MEX7RlMST/nYg/XZF2YVxUA4yUB58ZyVpSMJ+lPZWl17oWSxhlI"
+	s, err := newSealer([]byte("a test secret of thirty-two bytes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.openMessage(sealed)
+	if err != nil || m.Text != "hello" || m.HTML != "<p>hello</p>" || m.Unsubscribe != "https://x/u" {
+		t.Fatalf("open: %+v %v", m, err)
+	}
+}
