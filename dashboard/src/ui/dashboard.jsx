@@ -290,24 +290,12 @@ function Realtime() {
 function PeriodPicker({ custom, setCustom }) {
   var { t, lang } = useApp()
   var { state, set, r, today } = useDash()
-  var [from, setFrom] = useState('')
-  var [to, setTo] = useState('')
-  var fromRef = useRef()
-  useEffect(() => {
-    if (!custom) return
-    setFrom(r.from || state.from || today)
-    setTo(r.to || state.to || today)
-    setTimeout(() => fromRef.current && fromRef.current.focus(), 0)
-  }, [custom])
   var choose = id => {
     if (id === 'custom') return setCustom(true)
     setCustom(false)
     set({ period: id })
   }
-  var apply = e => {
-    e.preventDefault()
-    if (!from || !to) return
-    var [a, b] = from <= to ? [from, to] : [to, from]
+  var apply = (a, b) => {
     setCustom(false)
     set({ period: 'custom', from: a, to: b > today ? today : b })
   }
@@ -328,65 +316,56 @@ function PeriodPicker({ custom, setCustom }) {
           {formatDay(r.from, lang)} – {formatDay(r.to, lang)}
         </span>
       )}
-      {custom && (
-        <form class="custom-range" onSubmit={apply}>
-          <label>
-            <span>{t('period.from')}</span>
-            <input type="date" ref={fromRef} value={from} max={today} required onInput={e => setFrom(e.target.value)} data-from />
-          </label>
-          <label>
-            <span>{t('period.to')}</span>
-            <input type="date" value={to} max={today} required onInput={e => setTo(e.target.value)} data-to />
-          </label>
-          <button type="submit" class="btn primary small">
-            {t('common.apply')}
-          </button>
-          <button type="button" class="btn small" onClick={() => setCustom(false)}>
-            {t('common.cancel')}
-          </button>
-        </form>
-      )}
+      {custom && <RangeForm from={r.from || state.from || today} to={r.to || state.to || today} max={today} onApply={apply} onCancel={() => setCustom(false)} />}
     </div>
   )
 }
 
-// The filter editor loads on demand: most visits never open it. It gets
-// what it uses of the first load's modules through `kit`.
-var editorModule = null
-var kit = { ...filterLib, breakdownQuery, countryCodeOf, get, OPERATORS, sitePath, stats }
-function LazyEditor(props) {
-  var { t, lang } = useApp()
-  var dash = useDash()
-  var [mod, setMod] = useState(editorModule)
-  useEffect(() => {
-    if (!mod) import('./filters.jsx').then(m => setMod((editorModule = m)))
-  }, [])
-  return mod ? <mod.FilterEditor {...props} dash={dash} kit={kit} show={(d, v) => displayValue(d, v, lang, t)} /> : null
+// RangeForm asks for two days. Its fields hold their first values from the
+// first render, so a day typed at once is never overwritten by a default.
+function RangeForm({ from: from0, to: to0, max, onApply, onCancel, label, compare }) {
+  var { t } = useApp()
+  var [from, setFrom] = useState(from0)
+  var [to, setTo] = useState(to0)
+  var fromRef = useRef()
+  useEffect(() => fromRef.current && fromRef.current.focus(), [])
+  var submit = e => {
+    e.preventDefault()
+    if (!from || !to) return
+    onApply(from <= to ? from : to, from <= to ? to : from)
+  }
+  return (
+    <form class="custom-range" onSubmit={submit} aria-label={label} data-compare-form={compare || undefined}>
+      <label>
+        <span>{t('period.from')}</span>
+        <input type="date" ref={fromRef} value={from} max={max} required onInput={e => setFrom(e.target.value)} data-from={!compare || undefined} data-compare-from={compare || undefined} />
+      </label>
+      <label>
+        <span>{t('period.to')}</span>
+        <input type="date" value={to} max={max} required onInput={e => setTo(e.target.value)} data-to={!compare || undefined} data-compare-to={compare || undefined} />
+      </label>
+      <button type="submit" class="btn primary small" data-compare-apply={compare || undefined}>
+        {t('common.apply')}
+      </button>
+      <button type="button" class="btn small" onClick={onCancel}>
+        {t('common.cancel')}
+      </button>
+    </form>
+  )
 }
+
 // The comparison menu; a custom period opens two date fields, kept in the
 // URL as compare_from and compare_to.
 function CompareMenu() {
   var { t, lang } = useApp()
   var { state, set, r, today } = useDash()
   var [open, setOpen] = useState(false)
-  var [from, setFrom] = useState('')
-  var [to, setTo] = useState('')
-  var fromRef = useRef()
-  useEffect(() => {
-    if (!open) return
-    setFrom(state.compare_from || r.from || today)
-    setTo(state.compare_to || r.to || today)
-    setTimeout(() => fromRef.current && fromRef.current.focus(), 0)
-  }, [open])
   var choose = v => {
     if (v === 'custom') return setOpen(true)
     setOpen(false)
     set({ compare: v })
   }
-  var apply = e => {
-    e.preventDefault()
-    if (!from || !to) return
-    var [a, b] = from <= to ? [from, to] : [to, from]
+  var apply = (a, b) => {
     setOpen(false)
     set({ compare: 'custom', compare_from: a, compare_to: b })
   }
@@ -407,22 +386,15 @@ function CompareMenu() {
         </button>
       )}
       {open && (
-        <form class="custom-range" onSubmit={apply} aria-label={t('compare.custom')} data-compare-form>
-          <label>
-            <span>{t('period.from')}</span>
-            <input type="date" ref={fromRef} value={from} max={today} required onInput={e => setFrom(e.target.value)} data-compare-from />
-          </label>
-          <label>
-            <span>{t('period.to')}</span>
-            <input type="date" value={to} max={today} required onInput={e => setTo(e.target.value)} data-compare-to />
-          </label>
-          <button type="submit" class="btn primary small" data-compare-apply>
-            {t('common.apply')}
-          </button>
-          <button type="button" class="btn small" onClick={() => setOpen(false)}>
-            {t('common.cancel')}
-          </button>
-        </form>
+        <RangeForm
+          from={state.compare_from || r.from || today}
+          to={state.compare_to || r.to || today}
+          max={today}
+          onApply={apply}
+          onCancel={() => setOpen(false)}
+          label={t('compare.custom')}
+          compare
+        />
       )}
     </div>
   )
