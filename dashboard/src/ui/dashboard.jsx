@@ -354,6 +354,19 @@ function RangeForm({ from: from0, to: to0, max, onApply, onCancel, label, compar
   )
 }
 
+// The filter editor loads on demand: most visits never open it. It gets
+// what it uses of the first load's modules through `kit`.
+var editorModule = null
+var kit = { ...filterLib, breakdownQuery, countryCodeOf, get, OPERATORS, sitePath, stats }
+function LazyEditor(props) {
+  var { t, lang } = useApp()
+  var dash = useDash()
+  var [mod, setMod] = useState(editorModule)
+  useEffect(() => {
+    if (!mod) import('./filters.jsx').then(m => setMod((editorModule = m)))
+  }, [])
+  return mod ? <mod.FilterEditor {...props} dash={dash} kit={kit} show={(d, v) => displayValue(d, v, lang, t)} /> : null
+}
 // The comparison menu; a custom period opens two date fields, kept in the
 // URL as compare_from and compare_to.
 function CompareMenu() {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { after, afterEach, before, describe, test } from 'node:test'
-import { demo, fixtureServer, launch, login, newPage, queriesDuring, queryFromPage, settle, shot, SITE, startServer, VISITOR_UA } from './harness.js'
+import { demo, fixtureServer, launch, login, newPage, queriesDuring, queryFromPage, settle, shot, SITE, startServer, until, VISITOR_UA } from './harness.js'
 
 var server
 var browser
@@ -156,7 +156,7 @@ describe('the dashboard', () => {
     var asked = new Set(sent.map(q => (q.dimensions && q.dimensions[0] ? q.dimensions[0].replace(/^time:.*/, 'time') : 'top')))
     for (var d of ['top', 'time', 'visit:source', 'event:page', 'visit:country', 'visit:browser', 'event:goal']) assert.ok(asked.has(d), `no query by ${d} after the click: ${[...asked]}`)
     for (var q of sent) assert.deepEqual(q.filters && q.filters.find(f => f[1] === 'visit:source'), ['is', 'visit:source', [source]], JSON.stringify(q))
-    assert.deepEqual(await topStats(page), await apiTop(page, { date_range: '28d', filters: [['is', 'visit:source', [source]]] }))
+    await until(() => topStats(page), await apiTop(page, { date_range: '28d', filters: [['is', 'visit:source', [source]]] }), 'the top stats under the source filter')
     await shot(page, '04-filtered-by-source')
     await noPanelFailed(page)
     // The chip removes it.
@@ -176,7 +176,7 @@ describe('the dashboard', () => {
     var series = sent.find(q => q.dimensions && q.dimensions[0].startsWith('time:'))
     assert.deepEqual(series.include, { imports: true, time_labels: true, comparisons: { mode: 'previous_period' } })
     await page.locator('.stat-change').first().waitFor()
-    assert.deepEqual(await topStats(page), await apiTop(page, { date_range: '7d' }))
+    await until(() => topStats(page), await apiTop(page, { date_range: '7d' }), 'the top stats of 7d, compared')
     await shot(page, '05-7d-compared')
 
     // Keyboard: D is today (hours), X stops comparing, ? shows the help.
@@ -252,7 +252,7 @@ describe('the dashboard', () => {
       await outsider.goto(link)
       await outsider.getByText('read-only').waitFor()
       var slug = new URL(link).pathname.split('/').pop()
-      assert.deepEqual(await topStats(outsider), await apiTop(outsider, { date_range: '28d' }, slug))
+      await until(() => topStats(outsider), await apiTop(outsider, { date_range: '28d' }, slug), 'the shared view\'s top stats')
       assert.equal(await outsider.locator('[data-settings]').count(), 0)
       await shot(outsider, '07-shared-view')
       await noPanelFailed(outsider)

@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
+import { isDeepStrictEqual } from 'node:util'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
@@ -261,8 +262,8 @@ export async function until(fn, want, what, timeoutMs = 30000) {
   var got
   for (;;) {
     got = await fn().catch(e => 'error: ' + e.message)
-    if (JSON.stringify(got) === JSON.stringify(want)) return
-    if (Date.now() > end) assert.deepEqual(got, want, what)
+    if (isDeepStrictEqual(got, want)) return
+    if (Date.now() > end) assert.fail(`${what}: waited ${timeoutMs} ms for ${JSON.stringify(want)}, last saw ${JSON.stringify(got)}`)
     await new Promise(ok => setTimeout(ok, 100))
   }
 }
