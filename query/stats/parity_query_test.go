@@ -1,0 +1,258 @@
+package stats
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sillage-analytics/sillage"
+)
+
+// Cases from Plausible's main Stats API v2 suite, rebuilt on our own
+// fixtures: each Plausible event without a user id is a visitor of its
+// own (hit), events of one user within 30 minutes are one session
+// (newVisit), and Plausible's "all" range becomes the scenario day.
+
+type mod = func(*sillage.Event)
+
+// with applies several modifiers, for newVisit's one attrs function.
+func with(mods ...mod) mod {
+	return func(e *sillage.Event) {
+		for _, m := range mods {
+			m(e)
+		}
+	}
+}
+
+func src(s string) mod      { return func(e *sillage.Event) { e.ReferrerSource = s } }
+func channel(c string) mod  { return func(e *sillage.Event) { e.Channel = c } }
+func referrer(r string) mod { return func(e *sillage.Event) { e.Referrer = r } }
+func country(c string) mod  { return func(e *sillage.Event) { e.CountryCode = c } }
+func cityID(id uint32) mod  { return func(e *sillage.Event) { e.CityGeonameID = id } }
+func browser(b, v string) mod {
+	return func(e *sillage.Event) { e.Browser, e.BrowserVersion = b, v }
+}
+func osv(o, v string) mod { return func(e *sillage.Event) { e.OS, e.OSVersion = o, v } }
+func utmMedium(v string) mod {
+	return func(e *sillage.Event) { e.UTMMedium = v }
+}
+func utmSource(v string) mod   { return func(e *sillage.Event) { e.UTMSource = v } }
+func utmCampaign(v string) mod { return func(e *sillage.Event) { e.UTMCampaign = v } }
+func utmTerm(v string) mod     { return func(e *sillage.Event) { e.UTMTerm = v } }
+func utmContent(v string) mod  { return func(e *sillage.Event) { e.UTMContent = v } }
+
+// hitAt is hit at a given local time of the scenario day. The modifiers
+// set the visit's attributes and, again, the event's own fields (props).
+func hitAt(visitor uint64, h, m int, name, path string, mods ...mod) *visit {
+	return newVisit(1, visitor, visitor*10, at(h, m), with(mods...)).event(0, name, path, mods...)
+}
+
+// runSiteCases runs cases for a site and its goals.
+func runSiteCases(t *testing.T, e *Engine, site sillage.Site, goals []Goal, cases []queryCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			q, err := ParseQuery([]byte(c.body))
+			if err != nil {
+				t.Fatalf("parse: %v", err)
+			}
+			resp, err := e.Run(context.Background(), site, goals, q)
+			if err != nil {
+				t.Fatalf("run: %v", err)
+			}
+			if got := render(resp); strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+				t.Errorf("got\n\t%s\nwant\n\t%s", strings.Join(got, "\n\t"), strings.Join(c.want, "\n\t"))
+			}
+		})
+	}
+}
+
+// userAndAnon is Plausible's usual filter fixture: a user's session of two
+// pageviews 25 minutes apart carrying the attributes, and another
+// visitor's pageview without them.
+func userAndAnon(attrs ...mod) []sillage.Event {
+	u := newVisit(1, 50, 500, at(0, 0), with(attrs...)).pv(0, "/").pv(25*time.Minute, "/")
+	return join(u, hitAt(1, 0, 0, "pageview", "/"))
+}
+
+const fourMetrics = `"pageviews","visitors","bounce_rate","visit_duration"`
+
+// TestQueryAggregatesParity: aggregates and filters on visit and event
+// dimensions.
+func TestQueryAggregatesParity(t *testing.T) {
+	t.Run("aggregates", func(t *testing.T) {
+		u := newVisit(1, 50, 500, at(0, 0), nil).pv(0, "/").pv(25*time.Minute, "/")
+		w := newVisit(1, 51, 510, at(0, 0), nil).pv(0, "/").pv(25*time.Minute, "/")
+		e := loaded(t, join(u, hitAt(1, 0, 0, "pageview", "/")), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"a single metric", day(`"pageviews"`, ``), []string{" | 3"}},
+			{"every metric at once", day(`"pageviews","visits","views_per_visit","visitors","bounce_rate","visit_duration"`, ``),
+				[]string{" | 3 2 1.5 2 50 750"}},
+		})
+		e2 := loaded(t, join(u, w, hitAt(1, 0, 0, "pageview", "/")), at(20, 0))
+		runCases(t, e2, []queryCase{
+			{"views per visit has two decimals", day(`"views_per_visit"`, ``), []string{" | 1.67"}},
+		})
+	})
+	t.Run("engagement", func(t *testing.T) {
+		u := newVisit(1, 50, 500, at(0, 0), nil).pv(0, "/").engage(3*time.Second, "/", 3000, 20)
+		e := loaded(t, join(u), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"not an event", day(`"events"`, ``), []string{" | 1"}},
+			{"no bounce cancelled, no duration", day(`"bounce_rate","visit_duration"`, ``), []string{" | 100 0"}},
+		})
+	})
+	visitFilters := []struct {
+		name   string
+		attrs  []mod
+		filter string
+		want   string
+	}{
+		{"source", []mod{src("Google")}, `["is","visit:source",["Google"]]`, " | 2 1 0 1500"},
+		{"channel", []mod{src("Google"), channel("Organic Search")}, `["is","visit:channel",["Organic Search"]]`, " | 2 1 0 1500"},
+		{"referrer", []mod{referrer("facebook.com"), src("Facebook")}, `["is","visit:referrer",["facebook.com"]]`, " | 2 1 0 1500"},
+		{"utm_medium", []mod{utmMedium("social")}, `["is","visit:utm_medium",["social"]]`, " | 2 1 0 1500"},
+		{"utm_medium ignoring case", []mod{utmMedium("Social")}, `["is","visit:utm_medium",["sociaL"],{"case_sensitive":false}]`, " | 2 1 0 1500"},
+		{"utm_source", []mod{utmSource("Twitter")}, `["is","visit:utm_source",["Twitter"]]`, " | 2 1 0 1500"},
+		{"utm_campaign", []mod{utmCampaign("profile")}, `["is","visit:utm_campaign",["profile"]]`, " | 2 1 0 1500"},
+		{"device", []mod{device("Desktop")}, `["is","visit:device",["Desktop"]]`, " | 2 1 0 1500"},
+		{"browser", []mod{browser("Chrome", "")}, `["is","visit:browser",["Chrome"]]`, " | 2 1 0 1500"},
+		{"browser version", []mod{browser("Chrome", "56")}, `["is","visit:browser_version",["56"]]`, " | 2 1 0 1500"},
+		{"os", []mod{osv("Mac", "")}, `["is","visit:os",["Mac"]]`, " | 2 1 0 1500"},
+		{"os version", []mod{osv("", "10.5")}, `["is","visit:os_version",["10.5"]]`, " | 2 1 0 1500"},
+		{"country", []mod{country("EE")}, `["is","visit:country",["EE"]]`, " | 2 1 0 1500"},
+	}
+	for _, f := range visitFilters {
+		t.Run("visit filter "+f.name, func(t *testing.T) {
+			e := loaded(t, userAndAnon(f.attrs...), at(20, 0))
+			runCases(t, e, []queryCase{{f.name, day(fourMetrics, `,"filters":[`+f.filter+`]`), []string{f.want}}})
+		})
+	}
+	t.Run("direct / none", func(t *testing.T) {
+		u := newVisit(1, 50, 500, at(0, 0), nil).pv(0, "/").pv(25*time.Minute, "/")
+		e := loaded(t, join(u, hitAt(1, 0, 0, "pageview", "/", src("Google"))), at(20, 0))
+		runCases(t, e, []queryCase{{"no source", day(fourMetrics, `,"filters":[["is","visit:source",["Direct / None"]]]`), []string{" | 2 1 0 1500"}}})
+	})
+	t.Run("is_not utm_medium ignoring case", func(t *testing.T) {
+		e := loaded(t, userAndAnon(utmMedium("SOCIAL")), at(20, 0))
+		runCases(t, e, []queryCase{{"pageviews", day(`"pageviews"`, `,"filters":[["is_not","visit:utm_medium",["sociaL"],{"case_sensitive":false}]]`), []string{" | 1"}}})
+	})
+	t.Run("contains referrer", func(t *testing.T) {
+		e := loaded(t, join(hitAt(1, 0, 0, "pageview", "/", referrer("a.com")), hitAt(2, 0, 0, "pageview", "/", referrer("a.com")),
+			hitAt(3, 0, 0, "pageview", "/", referrer("ab.com"))), at(20, 0))
+		runCases(t, e, []queryCase{{"visitors", day(`"visitors"`, `,"filters":[["contains","visit:referrer",["a.com"]]]`), []string{" | 2"}}})
+	})
+	t.Run("page", func(t *testing.T) {
+		u := newVisit(1, 50, 500, at(0, 0), country("EE")).pv(0, "/").pv(25*time.Minute, "/blogpost")
+		e := loaded(t, join(u, hitAt(1, 0, 0, "pageview", "/"), hitAt(2, 0, 0, "pageview", "/blogpost")), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"page: bounce rate of the visits entering there, duration of those that saw it", day(fourMetrics, `,"filters":[["is","event:page",["/blogpost"]]]`),
+				[]string{" | 2 2 100 750"}},
+			{"page and country", day(fourMetrics, `,"filters":[["is","event:page",["/blogpost"]],["is","visit:country",["EE"]]]`),
+				[]string{" | 1 1 0 1500"}},
+		})
+	})
+	t.Run("hostname", func(t *testing.T) {
+		e := loaded(t, join(hitAt(1, 0, 0, "pageview", "/", onHost("one.example.com")), hitAt(2, 0, 25, "pageview", "/", onHost("example.com")),
+			hitAt(3, 0, 0, "pageview", "/", onHost("other.test"))), at(20, 0))
+		runCases(t, e, []queryCase{{"contains", day(fourMetrics, `,"filters":[["contains","event:hostname",["one.example.com","example.com"]]]`),
+			[]string{" | 2 2 100 0"}}})
+	})
+	t.Run("event name", func(t *testing.T) {
+		u := newVisit(1, 50, 500, at(0, 25), nil).event(0, "Signup", "/").event(0, "Signup", "/")
+		e := loaded(t, join(hitAt(1, 0, 0, "Signup", "/"), u, hitAt(2, 0, 0, "pageview", "/")), at(20, 0))
+		runCases(t, e, []queryCase{{"visitors, pageviews", day(`"visitors","pageviews"`, `,"filters":[["is","event:name",["Signup"]]]`), []string{" | 2 0"}}})
+	})
+	t.Run("goals", func(t *testing.T) {
+		u := newVisit(1, 50, 500, at(0, 25), nil).event(0, "Signup", "/").event(0, "Signup", "/")
+		e := loaded(t, join(hitAt(1, 0, 0, "Signup", "/"), u, hitAt(2, 0, 25, "NotConfigured", "/")), at(20, 0))
+		goals := []Goal{{ID: "s", EventName: "Signup"}}
+		runGoalCases(t, e, goals, []queryCase{
+			{"custom event goal", day(`"visitors","events"`, `,"filters":[["is","event:goal",["Signup"]]]`), []string{" | 2 3"}},
+			{"ignoring case", day(`"visitors","events"`, `,"filters":[["is","event:goal",["signup"],{"case_sensitive":false}]]`), []string{" | 2 3"}},
+		})
+		p := newVisit(1, 60, 600, at(0, 25), nil).event(0, "Purchase", "/").event(0, "Purchase", "/")
+		e = loaded(t, join(hitAt(1, 0, 0, "Purchase", "/"), p), at(20, 0))
+		runGoalCases(t, e, []Goal{{ID: "p", EventName: "Purchase", Currency: "USD"}}, []queryCase{
+			{"revenue goal", day(`"visitors","events"`, `,"filters":[["is","event:goal",["Purchase"]]]`), []string{" | 2 3"}},
+		})
+		r := newVisit(1, 70, 700, at(0, 25), nil).pv(0, "/register").pv(0, "/register")
+		e = loaded(t, join(hitAt(1, 0, 0, "pageview", "/register"), r, hitAt(2, 0, 25, "pageview", "/")), at(20, 0))
+		runGoalCases(t, e, []Goal{{ID: "r", PagePath: "/register"}}, []queryCase{
+			{"page goal", day(`"visitors","pageviews"`, `,"filters":[["is","event:goal",["Visit /register"]]]`), []string{" | 2 3"}},
+		})
+		b := newVisit(1, 80, 800, at(0, 0), nil).pv(0, "/blog/post-2").pv(0, "/blog")
+		e = loaded(t, join(hitAt(1, 0, 0, "pageview", "/blog/post-1"), b, hitAt(2, 0, 0, "pageview", "/")), at(20, 0))
+		runGoalCases(t, e, []Goal{{ID: "b", PagePath: "/blog**"}}, []queryCase{
+			{"wildcard page goal", day(`"visitors","pageviews"`, `,"filters":[["is","event:goal",["Visit /blog**"]]]`), []string{" | 2 3"}},
+		})
+		m := newVisit(1, 90, 900, at(0, 0), nil).event(0, "Purchase", "/").event(0, "Purchase", "/")
+		e = loaded(t, join(hitAt(1, 0, 0, "Signup", "/"), m, hitAt(2, 0, 0, "pageview", "/")), at(20, 0))
+		runGoalCases(t, e, []Goal{{ID: "s", EventName: "Signup"}, {ID: "p", EventName: "Purchase"}}, []queryCase{
+			{"two event goals", day(`"visitors","events"`, `,"filters":[["is","event:goal",["Signup","Purchase"]]]`), []string{" | 2 3"}},
+		})
+		x := newVisit(1, 95, 950, at(0, 0), nil).pv(0, "/register").event(0, "Signup", "/")
+		e = loaded(t, join(hitAt(1, 0, 0, "pageview", "/account/register"), x, hitAt(2, 0, 0, "pageview", "/")), at(20, 0))
+		runGoalCases(t, e, []Goal{{ID: "s", EventName: "Signup"}, {ID: "r", PagePath: "/**register"}}, []queryCase{
+			{"an event goal and a page goal", day(`"visitors","events","pageviews"`, `,"filters":[["is","event:goal",["Signup","Visit /**register"]]]`), []string{" | 2 3 2"}},
+		})
+	})
+	t.Run("page operators", func(t *testing.T) {
+		pages := func(paths ...string) *Engine {
+			var vs []*visit
+			for i, p := range paths {
+				vs = append(vs, hitAt(uint64(i+1), 0, 0, "pageview", p))
+			}
+			return loaded(t, join(vs...), at(20, 0))
+		}
+		e := pages("/en/page1", "/en/page2", "/pl/page1")
+		runCases(t, e, []queryCase{
+			{"contains", day(`"visitors"`, `,"filters":[["contains","event:page",["/en/"]]]`), []string{" | 2"}},
+			{"contains_not", day(`"visitors"`, `,"filters":[["contains_not","event:page",["/en/"]]]`), []string{" | 1"}},
+		})
+		e = pages("/en/page1", "/EN/page2", "/pl/page1")
+		runCases(t, e, []queryCase{
+			{"contains ignoring case", day(`"visitors"`, `,"filters":[["contains","event:page",["/En/"],{"case_sensitive":false}]]`), []string{" | 2"}},
+			{"contains_not ignoring case", day(`"visitors"`, `,"filters":[["contains_not","event:page",["/En/"],{"case_sensitive":false}]]`), []string{" | 1"}},
+		})
+		e = pages("/en/page1", "/en/page2", "/eng/page1", "/pl/page1", "/gb/page1")
+		runCases(t, e, []queryCase{
+			{"or of and and not", day(`"visitors"`, `,"filters":[["or",[["and",[["contains","event:page",["/en"]],["not",["contains","event:page",["/eng"]]]]],["contains","event:page",["/gb"]]]]]`),
+				[]string{" | 3"}},
+		})
+		e = pages("/en/page1", "/en/page2", "/pl/page1", "/ee/page1")
+		runCases(t, e, []queryCase{{"contains, two values", day(`"visitors"`, `,"filters":[["contains","event:page",["/en/","/pl/"]]]`), []string{" | 3"}}})
+		e = pages("/blog/post|1", "/otherpost|1", "/blog/post|2", "/something-else")
+		runCases(t, e, []queryCase{{"a pipe in a value", day(`"visitors"`, `,"filters":[["contains","event:page",["post|1","/something-else"]]]`), []string{" | 3"}}})
+		e = pages("/user/1234", "/user/789/contributions", "/blog/user/1234", "/user/ef/contributions", "/other/path")
+		runCases(t, e, []queryCase{
+			{"matches", day(`"visitors"`, `,"filters":[["matches","event:page",["^/user/[0-9]+"]]]`), []string{" | 2"}},
+			{"matches_not", day(`"visitors"`, `,"filters":[["matches_not","event:page",["^/user/[0-9]+"]]]`), []string{" | 3"}},
+		})
+	})
+	t.Run("property operators", func(t *testing.T) {
+		tv := func(i uint64, kv ...string) *visit { return hitAt(i, 0, 0, "pageview", "/", props(kv...)) }
+		e := loaded(t, join(tv(1, "tier", "large-1", "value", "ax"), tv(2, "tier", "small-1", "value", "bx"), tv(3, "tier", "small-1", "value", "ax"),
+			tv(4, "tier", "small-2", "value", "bx"), tv(5, "tier", "small-2", "value", "cx"), tv(6, "tier", "small-3"), tv(7, "value", "ax"), tv(8)), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"contains and contains_not", day(`"visitors"`, `,"filters":[["contains","event:props:tier",["small"]],["contains_not","event:props:value",["b","c"]]]`), []string{" | 1"}},
+			{"matches and matches_not", day(`"visitors"`, `,"filters":[["matches","event:props:tier",["small.+"]],["matches_not","event:props:value",["b|c"]]]`), []string{" | 1"}},
+		})
+		e = loaded(t, join(tv(1, "name", "large-1"), tv(2, "name", "Small-1"), tv(3, "name", "mall-1"), tv(4, "name", "SMALL-2"), tv(5, "name", "small-2"), tv(6)), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"contains ignoring case", day(`"visitors"`, `,"filters":[["contains","event:props:name",["maLL"],{"case_sensitive":false}]]`), []string{" | 4"}},
+			{"contains_not ignoring case", day(`"visitors"`, `,"filters":[["contains_not","event:props:name",["maLL"],{"case_sensitive":false}]]`), []string{" | 1"}},
+		})
+	})
+	t.Run("countries and cities", func(t *testing.T) {
+		e := loaded(t, join(hitAt(1, 0, 0, "pageview", "/", country("EE")), hitAt(2, 0, 0, "pageview", "/", country("EE")),
+			hitAt(3, 0, 0, "pageview", "/", country("IT")), hitAt(4, 0, 0, "pageview", "/", country("DE")),
+			hitAt(5, 0, 0, "pageview", "/", cityID(588409)), hitAt(6, 0, 0, "pageview", "/", cityID(689123)), hitAt(7, 0, 0, "pageview", "/", cityID(10))), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"country", day(`"pageviews"`, `,"filters":[["is","visit:country",["EE"]]]`), []string{" | 2"}},
+			{"country contains", day(`"pageviews"`, `,"filters":[["contains","visit:country",["E"]]]`), []string{" | 3"}},
+			{"cities", day(`"pageviews"`, `,"filters":[["is","visit:city",[588409,689123]]]`), []string{" | 2"}},
+		})
+	})
+}
