@@ -256,3 +256,134 @@ func TestQueryAggregatesParity(t *testing.T) {
 		})
 	})
 }
+
+// TestQueryBehaviouralParity: has_done and has_not_done keep or drop
+// whole sessions by what was done in them.
+func TestQueryBehaviouralParity(t *testing.T) {
+	t.Run("counting by sessions", func(t *testing.T) {
+		d := 24 * time.Hour
+		s1 := newVisit(1, 1, 11, at(0, 0), nil).event(0, "Conversion", "/").pv(time.Minute, "/")
+		s2 := newVisit(1, 1, 12, at(0, 0).Add(d), nil).pv(0, "/").pv(time.Minute, "/")
+		s3 := newVisit(1, 1, 13, at(0, 0).Add(2*d), nil).event(0, "Conversion", "/").pv(time.Minute, "/").pv(2*time.Minute, "/").pv(3*time.Minute, "/")
+		s4 := newVisit(1, 2, 21, at(0, 0), nil).event(0, "Conversion", "/").pv(time.Minute, "/").pv(2*time.Minute, "/").pv(3*time.Minute, "/").pv(4*time.Minute, "/")
+		e := loaded(t, join(s1, s2, s3, s4), at(20, 0).Add(3*d))
+		runCases(t, e, []queryCase{
+			{"visitors, visits, events, pageviews", `{"site_id":"example.fr","date_range":["2026-06-10","2026-06-12"],"metrics":["visitors","visits","events","pageviews"],"filters":[["has_done",["is","event:name",["Conversion"]]]]}`,
+				[]string{" | 2 3 11 8"}},
+		})
+	})
+	t.Run("every event of the matching sessions", func(t *testing.T) {
+		s := func(v uint64, names ...string) *visit {
+			x := newVisit(1, v, v*10, at(0, 0), nil)
+			for _, n := range names {
+				x.event(0, n, "/")
+			}
+			return x
+		}
+		e := loaded(t, join(s(1, "pageview", "AddToCart", "Purchase"), s(2, "pageview", "Purchase"), s(3, "pageview"), s(4, "pageview"), s(5, "Purchase")), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"visitors, events, pageviews", day(`"visitors","events","pageviews"`, `,"filters":[["has_done",["is","event:name",["Purchase"]]]]`), []string{" | 3 6 2"}},
+		})
+	})
+	t.Run("pages", func(t *testing.T) {
+		u := newVisit(1, 1, 10, at(0, 0), nil).pv(0, "/blog/post/1").pv(0, "/")
+		e := loaded(t, join(u, hitAt(2, 0, 0, "pageview", "/"), hitAt(3, 0, 0, "pageview", "/blog/post/1")), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"has_done", day(`"visitors","pageviews"`, `,"filters":[["has_done",["contains","event:page",["/blog/"]]]]`), []string{" | 2 3"}},
+			{"has_not_done", day(`"visitors","pageviews"`, `,"filters":[["has_not_done",["contains","event:page",["/blog/"]]]]`), []string{" | 1 1"}},
+		})
+	})
+	t.Run("or of names and properties", func(t *testing.T) {
+		u1 := newVisit(1, 1, 10, at(0, 0), nil).event(0, "Purchase", "/").event(10*time.Minute, "Purchase", "/").event(20*time.Minute, "Purchase", "/")
+		u2 := newVisit(1, 2, 20, at(0, 0), nil).pv(0, "/").event(10*time.Minute, "Purchase", "/")
+		signup := func(v uint64, paid string) *visit {
+			return newVisit(1, v, v*10, at(0, 0), nil).event(0, "Signup", "/", props("paid", paid)).pv(0, "/")
+		}
+		e := loaded(t, join(u1, u2, signup(3, "true"), signup(4, "true"), signup(5, "false")), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"visitors, pageviews", day(`"visitors","pageviews"`, `,"filters":[["has_done",["or",[["is","event:name",["Purchase"]],["and",[["is","event:name",["Signup"]],["is","event:props:paid",["true"]]]]]]]]`),
+				[]string{" | 4 3"}},
+		})
+	})
+	t.Run("goals", func(t *testing.T) {
+		u1 := newVisit(1, 1, 10, at(0, 0), nil).event(0, "Conversion", "/").event(0, "Conversion", "/").pv(0, "/").pv(0, "/").pv(0, "/")
+		u2 := newVisit(1, 2, 20, at(0, 0), nil).event(0, "Conversion", "/").pv(0, "/")
+		e := loaded(t, join(u1, u2, hitAt(3, 0, 0, "Conversion", "/"), hitAt(4, 0, 0, "pageview", "/")), at(20, 0))
+		runGoalCases(t, e, []Goal{{ID: "c", EventName: "Conversion"}}, []queryCase{
+			{"has_done", day(`"visitors","pageviews"`, `,"filters":[["has_done",["is","event:goal",["Conversion"]]],["is","event:name",["pageview"]]]`), []string{" | 2 4"}},
+			{"has_not_done", day(`"visitors","pageviews"`, `,"filters":[["has_not_done",["is","event:goal",["Conversion"]]],["is","event:name",["pageview"]]]`), []string{" | 1 1"}},
+		})
+	})
+}
+
+// TestQueryScrollDepthParity: scroll depth per visitor and page (the
+// deepest), averaged, by page, day, source and property.
+func TestQueryScrollDepthParity(t *testing.T) {
+	t.Run("a page filter", func(t *testing.T) {
+		u := newVisit(1, 123, 1230, at(0, 0), nil).pv(0, "/").engage(10*time.Second, "/", 1000, 40).
+			event(10*time.Second, "pageview", "/", props("author", "john")).event(20*time.Second, "engagement", "/", scrolled(60), props("author", "john"))
+		v := newVisit(1, 456, 4560, at(0, 0), nil).pv(0, "/").engage(10*time.Second, "/", 1000, 80)
+		e := loaded(t, join(u, v), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"the page", day(`"scroll_depth"`, `,"filters":[["is","event:page",["/"]]]`), []string{" | 70"}},
+			{"the page and a property", day(`"scroll_depth"`, `,"filters":[["is","event:page",["/"]],["is","event:props:author",["john"]]]`), []string{" | 60"}},
+		})
+	})
+	t.Run("no engagement", func(t *testing.T) {
+		e := loaded(t, join(hitAt(1, 0, 0, "pageview", "/")), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"visitors and no depth", day(`"visitors","scroll_depth"`, `,"filters":[["is","event:page",["/"]]]`), []string{" | 1 null"}},
+			{"no data at all", `{"site_id":"example.fr","date_range":["2026-06-11","2026-06-11"],"metrics":["scroll_depth"],"filters":[["is","event:page",["/"]]]}`, []string{" | null"}},
+		})
+	})
+	pageVisit := func(v uint64, start time.Time, src string, steps ...any) *visit {
+		x := newVisit(1, v, v*10, start, func(e *sillage.Event) { e.ReferrerSource = src })
+		for i := 0; i < len(steps); i += 2 {
+			path, depth := steps[i].(string), steps[i+1].(int)
+			at := time.Duration(i) * time.Minute / 2
+			x.pv(at, path).event(at+time.Minute, "engagement", path, scrolled(uint8(depth)))
+		}
+		return x
+	}
+	d := 24 * time.Hour
+	two := `{"site_id":"example.fr","date_range":["2026-06-10","2026-06-11"],"metrics":["scroll_depth"]`
+	t.Run("pages and days", func(t *testing.T) {
+		e := loaded(t, join(pageVisit(12, at(0, 0), "Google", "/blog", 20, "/another", 24),
+			pageVisit(34, at(0, 0), "Google", "/blog", 17, "/another", 26, "/blog", 60),
+			pageVisit(56, at(0, 0), "Twitter", "/blog", 100)), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"by page", day(`"scroll_depth"`, `,"dimensions":["event:page"]`), []string{"/blog | 60", "/another | 25"}},
+			{"sorted ascending", day(`"scroll_depth"`, `,"dimensions":["event:page"],"order_by":[["scroll_depth","asc"]]`), []string{"/another | 25", "/blog | 60"}},
+		})
+		e = loaded(t, join(pageVisit(12, at(0, 0), "", "/", 20), pageVisit(34, at(0, 0), "", "/", 17, "/", 60), pageVisit(56, at(0, 0).Add(d), "", "/", 20)), at(20, 0).Add(d))
+		runCases(t, e, []queryCase{
+			{"by day", two + `,"dimensions":["time:day"],"filters":[["is","event:page",["/"]]]}`, []string{"2026-06-10 | 40", "2026-06-11 | 20"}},
+		})
+		e = loaded(t, join(pageVisit(12, at(0, 0), "", "/blog", 20, "/another", 24), pageVisit(34, at(0, 0), "", "/blog", 17, "/another", 26, "/blog", 60),
+			pageVisit(56, at(0, 0).Add(d), "", "/blog", 20, "/another", 24)), at(20, 0).Add(d))
+		runCases(t, e, []queryCase{
+			{"by page and day", two + `,"dimensions":["event:page","time:day"]}`,
+				[]string{"/blog 2026-06-10 | 40", "/another 2026-06-10 | 25", "/another 2026-06-11 | 24", "/blog 2026-06-11 | 20"}},
+		})
+	})
+	t.Run("page and source", func(t *testing.T) {
+		e := loaded(t, join(pageVisit(12, at(0, 0), "Google", "/blog", 20), pageVisit(34, at(0, 0), "Google", "/blog", 17, "/blog", 60),
+			pageVisit(56, at(0, 0), "Twitter", "/blog", 20, "/another", 24)), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"ascending", day(`"scroll_depth"`, `,"dimensions":["event:page","visit:source"],"order_by":[["scroll_depth","asc"]]`),
+				[]string{"/blog Twitter | 20", "/another Twitter | 24", "/blog Google | 40"}},
+		})
+	})
+	t.Run("a property under a page filter", func(t *testing.T) {
+		john := props("author", "john")
+		u := newVisit(1, 123, 1230, at(0, 0), nil).pv(0, "/blog").event(time.Minute, "engagement", "/blog", scrolled(91)).
+			event(2*time.Minute, "pageview", "/blog/john-post", john).event(3*time.Minute, "engagement", "/blog/john-post", scrolled(40), john).
+			event(2*time.Minute, "pageview", "/another-blog/john-post", john).event(3*time.Minute, "engagement", "/another-blog/john-post", scrolled(90), john)
+		v := newVisit(1, 456, 4560, at(0, 2), nil).event(0, "pageview", "/blog/john-post", john).event(time.Minute, "engagement", "/blog/john-post", scrolled(46), john)
+		e := loaded(t, join(u, v), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"by author", day(`"scroll_depth"`, `,"dimensions":["event:props:author"],"filters":[["matches","event:page",["/blog.*"]]],"order_by":[["scroll_depth","desc"]]`),
+				[]string{"(none) | 91", "john | 43"}},
+		})
+	})
+}
