@@ -387,3 +387,111 @@ func TestQueryScrollDepthParity(t *testing.T) {
 		})
 	})
 }
+
+// labelsOf runs a query and returns its meta.time_labels.
+func labelsOf(t *testing.T, e *Engine, site sillage.Site, body string) []string {
+	t.Helper()
+	q, err := ParseQuery([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.Run(context.Background(), site, nil, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.Meta.TimeLabels
+}
+
+// onDay is a local time on another date of the Paris site.
+func onDay(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, paris)
+}
+
+// TestQueryTimeseriesParity: time dimensions, their buckets and labels.
+func TestQueryTimeseriesParity(t *testing.T) {
+	single := func(v uint64, when time.Time, src string) *visit {
+		return newVisit(1, v, v*10, when, func(e *sillage.Event) { e.ReferrerSource = src }).pv(0, "/")
+	}
+	t.Run("hours", func(t *testing.T) {
+		u := newVisit(1, 50, 500, at(0, 0), nil).pv(0, "/").pv(10*time.Minute, "/")
+		e := loaded(t, join(u, hitAt(1, 23, 59, "pageview", "/")), at(23, 59).Add(time.Hour))
+		body := day(`"visitors","pageviews","visits","visit_duration","bounce_rate"`, `,"dimensions":["time:hour"],"include":{"time_labels":true}`)
+		runCases(t, e, []queryCase{{"rows", body, []string{"2026-06-10 00:00:00 | 1 2 1 600 0", "2026-06-10 23:00:00 | 1 1 1 0 100"}}})
+		if l := labelsOf(t, e, scenarioSite, body); len(l) != 24 || l[0] != "2026-06-10 00:00:00" || l[23] != "2026-06-10 23:00:00" {
+			t.Errorf("labels %q", l)
+		}
+	})
+	t.Run("days", func(t *testing.T) {
+		e := loaded(t, join(single(1, onDay(2026, 6, 1, 0, 0), ""), single(2, onDay(2026, 6, 7, 23, 59), ""),
+			single(3, onDay(2026, 6, 2, 0, 0), ""), single(4, onDay(2026, 6, 2, 0, 0), "")), at(20, 0))
+		body := `{"site_id":"example.fr","metrics":["visitors"],"date_range":["2026-06-01","2026-06-07"],"dimensions":["time"],"include":{"time_labels":true}}`
+		runCases(t, e, []queryCase{{"rows", body, []string{"2026-06-01 | 1", "2026-06-02 | 2", "2026-06-07 | 1"}}})
+		if l := labelsOf(t, e, scenarioSite, body); strings.Join(l, ",") != "2026-06-01,2026-06-02,2026-06-03,2026-06-04,2026-06-05,2026-06-06,2026-06-07" {
+			t.Errorf("labels %q", l)
+		}
+	})
+	t.Run("weeks", func(t *testing.T) {
+		// 2026-06-07 is a Sunday, as Plausible's 2020-12-20.
+		e := loaded(t, join(single(1, onDay(2026, 6, 19, 0, 0), ""), single(2, onDay(2026, 6, 21, 23, 59), ""), single(3, onDay(2026, 6, 25, 23, 59), "")), at(20, 0))
+		body := `{"site_id":"example.fr","metrics":["visitors"],"date_range":["2026-06-07","2026-06-25"],"dimensions":["time:week"],"include":{"time_labels":true}}`
+		runCases(t, e, []queryCase{{"rows", body, []string{"2026-06-15 | 2", "2026-06-22 | 1"}}})
+		if l := labelsOf(t, e, scenarioSite, body); strings.Join(l, ",") != "2026-06-07,2026-06-08,2026-06-15,2026-06-22" {
+			t.Errorf("labels %q", l)
+		}
+	})
+	t.Run("months", func(t *testing.T) {
+		e := loaded(t, join(single(1, onDay(2025, 8, 13, 12, 0), ""), single(2, onDay(2025, 12, 31, 12, 0), ""),
+			single(3, onDay(2026, 1, 1, 12, 0), ""), single(4, onDay(2026, 1, 1, 12, 0), "")), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"seven months", `{"site_id":"example.fr","metrics":["visitors"],"date_range":["2025-07-01","2026-01-31"],"dimensions":["time:month"]}`,
+				[]string{"2025-08-01 | 1", "2025-12-01 | 1", "2026-01-01 | 2"}},
+		})
+		u := newVisit(1, 50, 500, onDay(2025, 12, 1, 0, 0), nil).pv(0, "/").pv(5*time.Minute, "/")
+		e = loaded(t, join(u, single(1, onDay(2026, 1, 1, 0, 0), ""), single(2, onDay(2026, 1, 2, 0, 0), "")), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"a custom range by month", `{"site_id":"example.fr","metrics":["pageviews","visitors","bounce_rate","visit_duration"],"date_range":["2025-12-01","2026-01-02"],"dimensions":["time:month"]}`,
+				[]string{"2025-12-01 | 2 1 0 300", "2026-01-01 | 2 2 100 0"}},
+		})
+	})
+	t.Run("a year by day", func(t *testing.T) {
+		e := loaded(t, join(single(1, onDay(2024, 2, 1, 12, 0), ""), single(2, onDay(2024, 12, 31, 12, 0), ""),
+			single(3, onDay(2025, 1, 1, 12, 0), ""), single(4, onDay(2025, 1, 1, 12, 0), "")), at(20, 0))
+		body := `{"site_id":"example.fr","metrics":["visitors"],"date_range":["2024-01-01","2025-01-07"],"dimensions":["time:day"],"include":{"time_labels":true}}`
+		runCases(t, e, []queryCase{{"rows", body, []string{"2024-02-01 | 1", "2024-12-31 | 1", "2025-01-01 | 2"}}})
+		if l := labelsOf(t, e, scenarioSite, body); len(l) != 373 {
+			t.Errorf("%d labels, want 373", len(l))
+		}
+	})
+	t.Run("order by", func(t *testing.T) {
+		var vs []*visit
+		for i, d := range []int{1, 2, 2, 2, 3, 3, 4, 4} {
+			vs = append(vs, single(uint64(i+1), onDay(2026, 6, d, 0, 0), ""))
+		}
+		e := loaded(t, join(vs...), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"pageviews then time", `{"site_id":"example.fr","metrics":["pageviews"],"date_range":["2026-05-01","2026-06-04"],"dimensions":["time"],"order_by":[["pageviews","desc"],["time","asc"]]}`,
+				[]string{"2026-06-02 | 3", "2026-06-03 | 2", "2026-06-04 | 2", "2026-06-01 | 1"}},
+		})
+	})
+	t.Run("days and sources", func(t *testing.T) {
+		e := loaded(t, join(single(1, onDay(2026, 6, 1, 0, 0), "Google"), single(2, onDay(2026, 6, 2, 0, 0), ""), single(3, onDay(2026, 6, 2, 0, 0), "Google"),
+			single(4, onDay(2026, 6, 2, 0, 0), "Google"), single(5, onDay(2026, 6, 3, 0, 0), ""), single(6, onDay(2026, 6, 3, 0, 0), ""),
+			single(7, onDay(2026, 6, 3, 0, 0), "Twitter")), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"time first", `{"site_id":"example.fr","metrics":["visitors"],"date_range":["2026-06-01","2026-06-03"],"dimensions":["time","visit:source"]}`,
+				[]string{"2026-06-01 Google | 1", "2026-06-02 Google | 2", "2026-06-02 Direct / None | 1", "2026-06-03 Direct / None | 2", "2026-06-03 Twitter | 1"}},
+		})
+	})
+	t.Run("a quarter-hour time zone", func(t *testing.T) {
+		site := sillage.Site{ID: 1, Domain: "example.fr", Timezone: "Asia/Kathmandu"}
+		var vs []*visit
+		for i := range 7 {
+			vs = append(vs, newVisit(1, uint64(i+1), uint64(i+1)*10, time.Date(2026, 6, 10, 5, 15*i, 0, 0, time.UTC), nil).pv(0, "/"))
+		}
+		e := loaded(t, join(vs...), at(20, 0))
+		runSiteCases(t, e, site, nil, []queryCase{
+			{"visits by hour", `{"site_id":"example.fr","metrics":["visits"],"date_range":["2026-06-10","2026-06-10"],"dimensions":["time:hour"]}`,
+				[]string{"2026-06-10 10:00:00 | 1", "2026-06-10 11:00:00 | 4", "2026-06-10 12:00:00 | 2"}},
+		})
+	})
+}
