@@ -495,3 +495,328 @@ func TestQueryTimeseriesParity(t *testing.T) {
 		})
 	})
 }
+
+// TestQueryBreakdownParity: breakdowns by visit and event dimensions,
+// under filters, with every metric, sorted and paginated.
+func TestQueryBreakdownParity(t *testing.T) {
+	pv := func(v uint64, mods ...mod) *visit { return hitAt(v, 0, 0, "pageview", "/", mods...) }
+	t.Run("sources, channels, countries", func(t *testing.T) {
+		e := loaded(t, join(pv(1, src("Google"), channel("Organic Search"), country("EE")), hitAt(2, 0, 25, "pageview", "/", src("Google"), channel("Organic Search"), country("EE")),
+			pv(3, channel("Direct"), country("US"))), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"source", day(`"visitors"`, `,"dimensions":["visit:source"]`), []string{"Google | 2", "Direct / None | 1"}},
+			{"channel", day(`"visitors"`, `,"dimensions":["visit:channel"]`), []string{"Organic Search | 2", "Direct | 1"}},
+			{"country", day(`"visitors"`, `,"dimensions":["visit:country"]`), []string{"EE | 2", "US | 1"}},
+		})
+	})
+	t.Run("landing host", func(t *testing.T) {
+		for _, c := range []struct {
+			dim string
+			set func(string) mod
+		}{{"visit:utm_campaign", utmCampaign}, {"visit:utm_source", utmSource}, {"visit:utm_term", utmTerm}, {"visit:utm_content", utmContent}} {
+			u := newVisit(1, 50, 500, at(0, 0), c.set("ad")).event(0, "pageview", "/", onHost("two.example.com")).event(15*time.Minute, "pageview", "/", onHost("one.example.com"))
+			e := loaded(t, join(u), at(20, 0))
+			runCases(t, e, []queryCase{{c.dim + " of visits entering elsewhere", day(`"visitors"`, `,"filters":[["is","event:hostname",["one.example.com"]]],"dimensions":["`+c.dim+`"]`), []string{}}})
+		}
+	})
+	simple := []struct {
+		dim           string
+		set           func(string) mod
+		one, two, blk string
+	}{
+		{"visit:source", src, "Google", "Twitter", "Direct / None"},
+		{"visit:referrer", referrer, "example.com", "google.com", "Direct / None"},
+		{"visit:utm_medium", utmMedium, "Search", "social", "(not set)"},
+		{"visit:utm_source", utmSource, "Google", "Bing", "(not set)"},
+		{"visit:utm_campaign", utmCampaign, "ads", "profile", "(not set)"},
+		{"visit:utm_content", utmContent, "Content1", "blog2", "(not set)"},
+		{"visit:utm_term", utmTerm, "Term1", "favicon", "(not set)"},
+		{"visit:os", func(s string) mod { return osv(s, "") }, "Mac", "Windows", "(not set)"},
+		{"visit:browser", func(s string) mod { return browser(s, "") }, "Chrome", "Safari", "(not set)"},
+		{"visit:device", device, "Mobile", "Desktop", "(not set)"},
+	}
+	for _, c := range simple {
+		t.Run("simple "+c.dim, func(t *testing.T) {
+			e := loaded(t, join(hitAt(1, 0, 0, "pageview", "/", c.set(c.one)), hitAt(2, 0, 25, "pageview", "/", c.set(c.one)), hitAt(3, 0, 55, "pageview", "/", c.set(c.one)),
+				hitAt(4, 1, 0, "pageview", "/", c.set(c.two)), hitAt(5, 1, 25, "pageview", "/", c.set(c.two)), hitAt(6, 0, 0, "pageview", "/", c.set(""))), at(20, 0))
+			runCases(t, e, []queryCase{{"visitors and percentage", day(`"visitors","percentage"`, `,"dimensions":["`+c.dim+`"]`),
+				[]string{c.one + " | 3 50", c.two + " | 2 33.3", c.blk + " | 1 16.7"}}})
+		})
+	}
+	t.Run("versions", func(t *testing.T) {
+		e := loaded(t, join(pv(1, osv("Mac", "14"), browser("Chrome", "14")), pv(2, osv("Mac", "14"), browser("Chrome", "14")), pv(3, osv("Mac", "14"), browser("Chrome", "14")),
+			pv(4, osv("", "14"), browser("", "14")), pv(5, osv("Windows", "11"), browser("Firefox", "11")), pv(6, osv("Windows", "11"), browser("Firefox", "11"))), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"os and version", day(`"visitors"`, `,"dimensions":["visit:os","visit:os_version"]`), []string{"Mac 14 | 3", "Windows 11 | 2", "(not set) 14 | 1"}},
+			{"browser and version", day(`"visitors"`, `,"dimensions":["visit:browser","visit:browser_version"]`), []string{"Chrome 14 | 3", "Firefox 11 | 2", "(not set) 14 | 1"}},
+		})
+	})
+	t.Run("explicit order", func(t *testing.T) {
+		e := loaded(t, join(pv(1, osv("Windows", ""), browser("Chrome", "")), pv(2, osv("Windows", ""), browser("Firefox", "")), pv(3, osv("Linux", ""), browser("Firefox", "")),
+			pv(4, osv("Linux", ""), browser("Firefox", "")), pv(5, osv("Mac", ""), browser("Chrome", ""))), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"visitors, browser, os", day(`"visitors"`, `,"dimensions":["visit:os","visit:browser"],"order_by":[["visitors","asc"],["visit:browser","desc"],["visit:os","asc"]]`),
+				[]string{"Windows Firefox | 1", "Mac Chrome | 1", "Windows Chrome | 1", "Linux Firefox | 2"}},
+		})
+	})
+	t.Run("pages and hosts", func(t *testing.T) {
+		e := loaded(t, join(hitAt(1, 0, 0, "pageview", "/", onHost("a.example.com")), hitAt(2, 0, 25, "pageview", "/", onHost("a.example.com")),
+			hitAt(3, 0, 0, "pageview", "/plausible.io", onHost("a.example.com")), hitAt(4, 0, 0, "pageview", "/plausible.io", onHost("b.example.com"))), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"page", day(`"visitors"`, `,"dimensions":["event:page"],"order_by":[["visitors","desc"],["event:page","asc"]]`), []string{"/ | 2", "/plausible.io | 2"}},
+			{"hostname", day(`"pageviews"`, `,"dimensions":["event:hostname"]`), []string{"a.example.com | 3", "b.example.com | 1"}},
+		})
+	})
+	t.Run("event names", func(t *testing.T) {
+		u := newVisit(1, 50, 500, at(0, 0), nil).pv(0, "/non-existing").event(0, "404", "/non-existing").
+			pv(2*time.Second, "/non-existing").event(2*time.Second, "404", "/non-existing").pv(3*time.Second, "/non-existing")
+		e := loaded(t, join(u, hitAt(1, 0, 0, "pageview", "/non-existing")), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"visitors and events", day(`"visitors","events"`, `,"dimensions":["event:name"]`), []string{"pageview | 2 4", "404 | 1 2"}},
+		})
+		e = loaded(t, join(hitAt(1, 0, 0, "Signup", "/pageA", browser("Chrome", "")), hitAt(2, 0, 0, "Signup", "/pageA", browser("Chrome", "")),
+			hitAt(3, 0, 0, "Signup", "/pageA", browser("Safari", "")), hitAt(4, 0, 0, "Signup", "/pageB", browser("Chrome", "")),
+			hitAt(5, 0, 25, "pageview", "/pageA", browser("Chrome", ""))), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"names under page and browser filters", day(`"visitors"`, `,"dimensions":["event:name"],"filters":[["is","event:page",["/pageA"]],["is","visit:browser",["Chrome"]]]`),
+				[]string{"Signup | 2", "pageview | 1"}},
+		})
+		g := newVisit(1, 50, 500, at(0, 0), src("Google")).pv(0, "/").event(0, "Signup", "/")
+		e = loaded(t, join(g, hitAt(1, 0, 25, "pageview", "/", src("Twitter"))), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"sources under a name filter", day(`"visitors"`, `,"dimensions":["visit:source"],"filters":[["is","event:name",["Signup"]]]`), []string{"Google | 1"}},
+		})
+		e = loaded(t, join(hitAt(1, 0, 0, "pageview", "/pageA"), hitAt(2, 0, 0, "pageview", "/pageA"), hitAt(3, 0, 0, "Signup", "/pageA"),
+			hitAt(4, 0, 25, "pageview", "/pageB", src("Twitter"))), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"names under a page filter", day(`"visitors"`, `,"dimensions":["event:name"],"filters":[["contains","event:page",["/pageA"]]]`), []string{"pageview | 2", "Signup | 1"}},
+		})
+		e = loaded(t, join(hitAt(1, 0, 0, "Signup", "/pageA"), hitAt(2, 0, 0, "Signup", "/pageA"), hitAt(3, 0, 0, "Signup", "/pageB"),
+			hitAt(4, 0, 25, "pageview", "/pageB", src("Twitter"))), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"pages under a name filter", day(`"visitors"`, `,"dimensions":["event:page"],"filters":[["is","event:name",["Signup"]]]`), []string{"/pageA | 2", "/pageB | 1"}},
+		})
+	})
+	t.Run("page and host filters", func(t *testing.T) {
+		e := loaded(t, join(hitAt(1, 0, 0, "pageview", "/en/page1"), hitAt(2, 0, 0, "pageview", "/en/page2"), hitAt(3, 0, 0, "pageview", "/en/page2"),
+			hitAt(4, 0, 0, "pageview", "/pl/page1")), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"pages containing", day(`"visitors"`, `,"dimensions":["event:page"],"filters":[["contains","event:page",["/en/"]]]`), []string{"/en/page2 | 2", "/en/page1 | 1"}},
+		})
+		e = loaded(t, join(hitAt(1, 0, 0, "pageview", "/a", onHost("alice-m.example.com")), hitAt(2, 0, 0, "pageview", "/a", onHost("anna-m.example.com")),
+			hitAt(3, 0, 0, "pageview", "/a", onHost("adam-m.example.com")), hitAt(4, 0, 0, "pageview", "/b", onHost("bob.example.com"))), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"pages of hosts containing", day(`"visitors"`, `,"dimensions":["event:page"],"filters":[["contains","event:hostname",["-m.example.com"]]]`), []string{"/a | 3"}},
+		})
+	})
+	t.Run("properties", func(t *testing.T) {
+		pkg := func(v uint64, h, m int, name, value string) *visit {
+			return hitAt(v, h, m, name, "/", props("package", value))
+		}
+		e := loaded(t, join(pkg(1, 0, 0, "Purchase", "business"), pkg(2, 0, 0, "Purchase", "personal"), pkg(3, 0, 25, "Purchase", "business"),
+			pkg(4, 0, 25, "Some other event", "business")), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"under a name filter", day(`"visitors"`, `,"dimensions":["event:props:package"],"filters":[["is","event:name",["Purchase"]]]`), []string{"business | 2", "personal | 1"}},
+		})
+		e = loaded(t, join(pkg(1, 0, 0, "pageview", "business"), pkg(2, 0, 0, "pageview", "personal"), pkg(3, 0, 25, "pageview", "business")), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"pageviews", day(`"pageviews"`, `,"dimensions":["event:props:package"]`), []string{"business | 2", "personal | 1"}},
+		})
+		cost := func(v uint64, value string) *visit {
+			if value == "" {
+				return hitAt(v, 0, 25, "Purchase", "/")
+			}
+			return hitAt(v, 0, 0, "Purchase", "/", props("cost", value))
+		}
+		e = loaded(t, join(cost(1, "16"), cost(2, "16"), cost(3, "16"), cost(4, ""), cost(5, "14"), cost(6, "14")), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"with (none)", day(`"visitors"`, `,"dimensions":["event:props:cost"],"filters":[["is","event:name",["Purchase"]]]`), []string{"16 | 3", "14 | 2", "(none) | 1"}},
+		})
+		e = loaded(t, join(hitAt(1, 0, 0, "Purchase", "/", props("package", "business"), browser("Chrome", "")),
+			hitAt(2, 0, 0, "Purchase", "/", props("package", "business"), browser("Safari", "")),
+			hitAt(3, 0, 25, "Purchase", "/", props("package", "business"), browser("Safari", "")),
+			hitAt(4, 0, 25, "Purchase", "/", props("package", "personal"), browser("IE", ""))), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"browsers under a name and a property filter", day(`"visitors"`, `,"dimensions":["visit:browser"],"filters":[["is","event:name",["Purchase"]],["is","event:props:package",["business"]]]`),
+				[]string{"Safari | 2", "Chrome | 1"}},
+		})
+		bp := func(v uint64, b string, kv ...string) *visit { return pv(v, browser(b, ""), props(kv...)) }
+		e = loaded(t, join(bp(1, "Chrome", "browser", "Chrome"), bp(2, "Chrome", "browser", "Chrome"), bp(3, "Safari", "browser", "Safari"), bp(4, "Firefox", "browser", "Firefox")), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"is, two values", day(`"visitors"`, `,"dimensions":["visit:browser"],"filters":[["is","event:props:browser",["Chrome","Safari"]]]`), []string{"Chrome | 2", "Safari | 1"}},
+		})
+		e = loaded(t, join(bp(1, "Chrome", "browser", "Chrome"), bp(2, "Chrome", "browser", "Chrome", "prop", "xyz"), bp(3, "Safari", "browser", "Safari", "prop", "target_value"),
+			bp(4, "Chrome", "browser", "Chrome", "prop", "target_value"), bp(5, "Firefox", "browser", "Firefox", "prop", "target_value")), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"several property filters", day(`"visitors"`, `,"dimensions":["visit:browser"],"filters":[["is","event:props:browser",["CHROME","sAFari"],{"case_sensitive":false}],["is_not","event:props:browser",["Chrome"],{"case_sensitive":false}],["is","event:props:prop",["target_value"]]]`),
+				[]string{"Safari | 1"}},
+		})
+		e = loaded(t, join(bp(1, "Chrome", "browser", "Chrome"), bp(2, "Chrome", "browser", "Chrome"), bp(3, "Safari"), bp(4, "Firefox", "browser", "Firefox")), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"is with (none)", day(`"visitors"`, `,"dimensions":["visit:browser"],"filters":[["is","event:props:browser",["Chrome","(none)"]]]`), []string{"Chrome | 2", "Safari | 1"}},
+		})
+	})
+	t.Run("visits that saw a page", func(t *testing.T) {
+		e := loaded(t, join(hitAt(1, 0, 0, "pageview", "/ignore", browser("Chrome", "")), hitAt(2, 0, 0, "pageview", "/plausible.io", browser("Chrome", "")),
+			hitAt(3, 0, 25, "pageview", "/plausible.io", browser("Chrome", "")), hitAt(4, 0, 0, "pageview", "/plausible.io", browser("Safari", ""))), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"browsers", day(`"visitors"`, `,"dimensions":["visit:browser"],"filters":[["is","event:page",["/plausible.io"]]]`), []string{"Chrome | 2", "Safari | 1"}},
+		})
+		tw := with(src("Twitter"), utmMedium("Twitter"), utmSource("Twitter"), utmCampaign("Twitter"))
+		gg := with(src("Google"), utmMedium("Google"), utmSource("Google"), utmCampaign("Google"))
+		u := newVisit(1, 50, 500, at(0, 0), tw).pv(0, "/").pv(time.Minute, "/plausible.io")
+		e = loaded(t, join(u, hitAt(1, 0, 0, "pageview", "/plausible.io", gg), hitAt(2, 0, 0, "pageview", "/plausible.io", gg)), at(20, 0))
+		for _, d := range []string{"visit:source", "visit:utm_medium", "visit:utm_source", "visit:utm_campaign"} {
+			runCases(t, e, []queryCase{{d, day(`"visitors"`, `,"dimensions":["`+d+`"],"filters":[["is","event:page",["/plausible.io"]]]`), []string{"Google | 2", "Twitter | 1"}}})
+		}
+		a := newVisit(1, 50, 500, at(0, 0), browser("Chrome", "")).pv(0, "/ignore").pv(time.Minute, "/plausible.io")
+		b := newVisit(1, 456, 4560, at(0, 0), browser("Chrome", "")).pv(0, "/important-page").pv(time.Minute, "/")
+		e = loaded(t, join(a, b, hitAt(1, 0, 1, "pageview", "/plausible.io", browser("Chrome", ""))), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"bounce rate of the visits entering there", day(`"visitors","bounce_rate"`, `,"dimensions":["visit:browser"],"filters":[["is","event:page",["/plausible.io","/important-page"]]]`),
+				[]string{"Chrome | 3 50"}},
+		})
+	})
+	t.Run("sources by host", func(t *testing.T) {
+		u := newVisit(1, 50, 500, at(0, 0), src("Facebook")).event(0, "pageview", "/", onHost("blog.example.com")).
+			event(0, "pageview", "/register", onHost("app.example.com")).event(0, "Signup", "/register", onHost("app.example.com"))
+		e := loaded(t, join(u), at(20, 0))
+		runCases(t, e, []queryCase{{"entered elsewhere", day(`"visitors"`, `,"dimensions":["visit:source"],"filters":[["is","event:hostname",["app.example.com"]]]`), []string{}}})
+		u = newVisit(1, 50, 500, at(0, 0), src("Facebook")).event(0, "pageview", "/register", onHost("app.example.com")).event(0, "Signup", "/register", onHost("app.example.com"))
+		e = loaded(t, join(u), at(20, 0))
+		runCases(t, e, []queryCase{{"entered there", day(`"visitors"`, `,"dimensions":["visit:source"],"filters":[["is","event:hostname",["app.example.com"]]]`), []string{"Facebook | 1"}}})
+	})
+	t.Run("goal filters", func(t *testing.T) {
+		g := newVisit(1, 50, 500, at(0, 0), src("Google")).pv(0, "/").pv(0, "/plausible.io")
+		e := loaded(t, join(pv(1, src("Bing")), g), at(20, 0))
+		runGoalCases(t, e, []Goal{{ID: "p", PagePath: "/plausible.io"}}, []queryCase{
+			{"page goal by source", day(`"visitors"`, `,"dimensions":["visit:source"],"filters":[["is","event:goal",["Visit /plausible.io"]]]`), []string{"Google | 1"}},
+		})
+		g = newVisit(1, 50, 500, at(0, 0), src("Google")).pv(0, "/").event(0, "Register", "/")
+		e = loaded(t, join(pv(1, src("Bing")), g), at(20, 0))
+		runGoalCases(t, e, []Goal{{ID: "r", EventName: "Register"}}, []queryCase{
+			{"event goal by source", day(`"visitors"`, `,"dimensions":["visit:source"],"filters":[["is","event:goal",["Register"]]]`), []string{"Google | 1"}},
+		})
+		r := newVisit(1, 50, 500, at(0, 0), nil).pv(0, "/en/register").pv(0, "/en/register")
+		e = loaded(t, join(hitAt(1, 0, 0, "pageview", "/en/register"), r, hitAt(2, 0, 0, "pageview", "/123/it/register"), hitAt(3, 0, 0, "pageview", "/should-not-appear")), at(20, 0))
+		runGoalCases(t, e, []Goal{{ID: "r", PagePath: "/**register"}}, []queryCase{
+			{"wildcard goal by page", day(`"visitors","pageviews"`, `,"dimensions":["event:page"],"filters":[["is","event:goal",["Visit /**register"]]]`),
+				[]string{"/en/register | 2 3", "/123/it/register | 1 1"}},
+		})
+		onboarding := []Goal{{ID: "1", EventName: "Onboarding conversion: Step 1"}, {ID: "2", EventName: "Onboarding conversion: Step 2"},
+			{ID: "3", EventName: "Unrelated"}, {ID: "4", PagePath: "/conversion"}}
+		e = loaded(t, join(hitAt(1, 0, 0, "Onboarding conversion: Step 1", "/"), hitAt(2, 0, 0, "Onboarding conversion: Step 1", "/"),
+			hitAt(3, 0, 0, "Onboarding conversion: Step 2", "/"), hitAt(4, 0, 0, "Unrelated", "/"), hitAt(5, 0, 0, "pageview", "/conversion")), at(20, 0))
+		runGoalCases(t, e, onboarding, []queryCase{
+			{"goals containing", day(`"visitors"`, `,"dimensions":["event:goal"],"filters":[["contains","event:goal",["conversion"]]]`),
+				[]string{"Onboarding conversion: Step 1 | 2", "Onboarding conversion: Step 2 | 1", "Visit /conversion | 1"}},
+			{"goals containing, ignoring case", day(`"visitors"`, `,"dimensions":["event:goal"],"filters":[["contains","event:goal",["step"],{"case_sensitive":false}]]`),
+				[]string{"Onboarding conversion: Step 1 | 2", "Onboarding conversion: Step 2 | 1"}},
+		})
+		ee := newVisit(1, 50, 500, at(0, 0), country("EE")).pv(0, "/en/register").event(0, "Signup", "/en/register")
+		e = loaded(t, join(ee, pv(1, country("US")), hitAt(2, 0, 0, "pageview", "/123/it/register", country("US")), hitAt(3, 0, 0, "pageview", "/different", country("US"))), at(20, 0))
+		runGoalCases(t, e, []Goal{{ID: "r", PagePath: "/**register"}, {ID: "s", EventName: "Signup"}}, []queryCase{
+			{"two goals by country", day(`"visitors","pageviews","events"`, `,"dimensions":["visit:country"],"filters":[["is","event:goal",["Signup","Visit /**register"]]]`),
+				[]string{"EE | 1 1 2", "US | 1 1 1"}},
+		})
+		e = loaded(t, join(hitAt(1, 0, 0, "Register", "/en/register"), hitAt(2, 0, 0, "Register", "/en/register"), hitAt(3, 0, 0, "Register", "/it/register")), at(20, 0))
+		runGoalCases(t, e, []Goal{{ID: "r", EventName: "Register"}}, []queryCase{
+			{"event goal by page", day(`"visitors"`, `,"dimensions":["event:page"],"filters":[["is","event:goal",["Register"]]]`), []string{"/en/register | 2", "/it/register | 1"}},
+		})
+	})
+	t.Run("is with several values", func(t *testing.T) {
+		e := loaded(t, join(hitAt(1, 0, 0, "pageview", "/ignore", browser("Firefox", "")), hitAt(2, 0, 0, "pageview", "/plausible.io", browser("Chrome", "")),
+			hitAt(3, 0, 0, "pageview", "/plausible.io", browser("Safari", "")), hitAt(4, 0, 0, "pageview", "/important-page", browser("Safari", ""))), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"pages", day(`"visitors"`, `,"dimensions":["event:page"],"filters":[["is","event:page",["/plausible.io","/important-page"]]]`), []string{"/plausible.io | 2", "/important-page | 1"}},
+			{"browsers", day(`"visitors"`, `,"dimensions":["event:page"],"filters":[["is","visit:browser",["Chrome","Safari"]]]`), []string{"/plausible.io | 2", "/important-page | 1"}},
+			{"bounce rate by page", day(`"bounce_rate"`, `,"dimensions":["event:page"],"filters":[["is","event:page",["/plausible.io","/important-page"]]],"order_by":[["event:page","asc"]]`),
+				[]string{"/important-page | 100", "/plausible.io | 100"}},
+			{"is_not", day(`"visitors"`, `,"dimensions":["visit:browser"],"filters":[["is_not","visit:browser",["Chrome"]]]`), []string{"Safari | 2", "Firefox | 1"}},
+		})
+		e = loaded(t, join(hitAt(1, 0, 0, "Signup", "/"), hitAt(2, 0, 0, "Signup", "/"), hitAt(3, 0, 0, "Login", "/"), hitAt(4, 0, 0, "Irrelevant", "/")), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"names", day(`"visitors"`, `,"dimensions":["event:name"],"filters":[["is","event:name",["Signup","Login"]]]`), []string{"Signup | 2", "Login | 1"}},
+			{"names ignoring case", day(`"visitors"`, `,"filters":[["is","event:name",["signup","LOGIN"],{"case_sensitive":false}]]`), []string{" | 3"}},
+		})
+	})
+	t.Run("every metric", func(t *testing.T) {
+		u := newVisit(1, 1, 10, at(0, 0), src("Google")).pv(0, "/").event(5*time.Minute, "signup", "/").pv(10*time.Minute, "/")
+		e := loaded(t, join(u, hitAt(2, 0, 25, "pageview", "/", src("Google")), hitAt(3, 0, 0, "pageview", "/", src("Twitter"))), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"by source", day(`"visitors","visits","pageviews","events","bounce_rate","visit_duration"`, `,"dimensions":["visit:source"]`),
+				[]string{"Google | 2 2 3 4 50 300", "Twitter | 1 1 1 1 100 0"}},
+		})
+		a := newVisit(1, 1, 10, at(0, 0), nil).pv(0, "/entry-page-1").pv(10*time.Minute, "/some-page")
+		e = loaded(t, join(a, hitAt(2, 0, 5, "pageview", "/entry-page-2", src("Google"))), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"bounce rate by entry page", day(`"bounce_rate"`, `,"dimensions":["visit:entry_page"],"order_by":[["visit:entry_page","asc"]]`),
+				[]string{"/entry-page-1 | 0", "/entry-page-2 | 100"}},
+		})
+		p := newVisit(1, 1, 10, at(0, 0), nil).pv(0, "/").pv(10*time.Minute, "/plausible.io")
+		e = loaded(t, join(p, hitAt(2, 0, 25, "pageview", "/"), hitAt(3, 0, 0, "pageview", "/plausible.io")), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"by page", day(`"visitors","visits","pageviews","events","bounce_rate","visit_duration"`, `,"dimensions":["event:page"],"order_by":[["event:page","desc"]]`),
+				[]string{"/plausible.io | 2 2 2 2 100 0", "/ | 2 2 2 2 50 300"}},
+		})
+	})
+	t.Run("a session written three times", func(t *testing.T) {
+		u := newVisit(1, 1, 10, at(0, 0), nil).pv(0, "/").pv(time.Minute, "/").pv(time.Minute, "/")
+		e := loadedPartial(t, join(u), at(20, 0))
+		runCases(t, e, []queryCase{{"bounce rate by page", day(`"bounce_rate"`, `,"dimensions":["event:page"]`), []string{"/ | 0"}}})
+	})
+	t.Run("pagination", func(t *testing.T) {
+		var vs []*visit
+		for i := range 8 {
+			vs = append(vs, hitAt(uint64(i+1), 0, 0, "pageview", "/"+string(rune('1'+i))))
+		}
+		e := loaded(t, join(vs...), at(20, 0))
+		page := func(limit, offset int) string {
+			return day(`"pageviews"`, `,"dimensions":["event:page"],"order_by":[["event:page","asc"]],"include":{"total_rows":true},"pagination":{"limit":`+
+				string(rune('0'+limit))+`,"offset":`+string(rune('0'+offset))+`}`)
+		}
+		ones := func(pages ...string) []string {
+			out := []string{}
+			for _, p := range pages {
+				out = append(out, p+" | 1")
+			}
+			return out
+		}
+		runCases(t, e, []queryCase{
+			{"above the count", day(`"pageviews"`, `,"dimensions":["event:page"],"order_by":[["event:page","asc"]],"include":{"total_rows":true},"pagination":{"limit":10}`),
+				ones("/1", "/2", "/3", "/4", "/5", "/6", "/7", "/8")},
+			{"first page", page(3, 0), ones("/1", "/2", "/3")},
+			{"second page", page(3, 3), ones("/4", "/5", "/6")},
+			{"last page", page(3, 6), ones("/7", "/8")},
+			{"past the end", page(3, 9), ones()},
+		})
+		// As Plausible, total_rows is read from the page's rows: a page past
+		// the end has none, so it says 0.
+		for off, want := range map[int]uint64{0: 8, 6: 8, 9: 0} {
+			q, err := ParseQuery([]byte(page(3, off)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := e.Run(context.Background(), scenarioSite, nil, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.Meta.TotalRows == nil || *resp.Meta.TotalRows != want {
+				t.Errorf("offset %d: total_rows %v, want %d", off, resp.Meta.TotalRows, want)
+			}
+		}
+	})
+	t.Run("places by name", func(t *testing.T) {
+		place := func(v uint64, c, region, city string, id uint32) *visit {
+			return pv(v, func(e *sillage.Event) { e.CountryCode, e.Region, e.City, e.CityGeonameID = c, region, city, id })
+		}
+		e := loaded(t, join(place(1, "GB", "GB-LND", "London", 2643743), place(2, "CA", "CA-ON", "London", 6058560), place(3, "EE", "EE-37", "Tallinn", 588409),
+			place(4, "EE", "EE-79", "Tartu", 588335), place(5, "EE", "EE-50", "Jõgeva", 591902)), at(20, 0))
+		runCases(t, e, []queryCase{
+			{"country, region and city names", day(`"pageviews"`, `,"filters":[["is","visit:country_name",["Estonia","United Kingdom"]],["is_not","visit:region_name",["Tartumaa"]],["contains","visit:city_name",["n"]]],"dimensions":["visit:country_name","visit:region_name","visit:city_name"]`),
+				// Plausible names GB-LND "London" (GeoNames); Sillage gives its
+				// ISO 3166-2 name (query/README.md, "Region names").
+				[]string{"Estonia Harjumaa Tallinn | 1", "United Kingdom London, City of London | 1"}},
+		})
+	})
+}
