@@ -2,6 +2,7 @@ package stats
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -819,4 +820,41 @@ func TestQueryBreakdownParity(t *testing.T) {
 				[]string{"Estonia Harjumaa Tallinn | 1", "United Kingdom London, City of London | 1"}},
 		})
 	})
+}
+
+// TestQueryEchoRoundTrip: the query a response echoes, posted again,
+// gives the same results, as in Plausible (whose test uses a site in
+// Europe/Tallinn; ours is in Europe/Paris).
+func TestQueryEchoRoundTrip(t *testing.T) {
+	u := newVisit(1, 50, 500, at(0, 0), nil).pv(0, "/").pv(25*time.Minute, "/")
+	e := loaded(t, join(u, hitAt(1, 0, 0, "pageview", "/")), at(20, 0))
+	for _, body := range []string{
+		`{"site_id":"example.fr","metrics":["pageviews"],"date_range":"all","date":"2026-06-10"}`,
+		`{"site_id":"example.fr","metrics":["pageviews"],"date_range":"7d","date":"2026-06-11","dimensions":["time"]}`,
+		day(`"visitors","bounce_rate"`, `,"dimensions":["event:page"],"filters":[["contains","event:page",["/"]]],"include":{"total_rows":true}`),
+	} {
+		q, err := ParseQuery([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, err := e.Run(context.Background(), scenarioSite, nil, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		echo, err := json.Marshal(first.Query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q2, err := ParseQuery(echo)
+		if err != nil {
+			t.Fatalf("the echo %s does not parse: %v", echo, err)
+		}
+		second, err := e.Run(context.Background(), scenarioSite, nil, q2)
+		if err != nil {
+			t.Fatalf("the echo %s: %v", echo, err)
+		}
+		if a, b := strings.Join(render(first), "\n"), strings.Join(render(second), "\n"); a != b || a == "" {
+			t.Errorf("%s\nfirst\n\t%s\nagain\n\t%s", echo, a, b)
+		}
+	}
 }
