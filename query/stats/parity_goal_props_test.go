@@ -68,4 +68,25 @@ func TestGoalPropertyParity(t *testing.T) {
 				[]string{"2026-06-10 | 1", "2026-06-11 | 1"}},
 		})
 	})
+	t.Run("visit dimensions", func(t *testing.T) {
+		v := func(id uint64, c, b, name string, kv ...string) *visit {
+			x := newVisit(1, id, id*10, at(0, 0), with(country(c), browser(b, ""))).pv(0, "/")
+			if name != "" {
+				x.event(time.Second, name, "/", props(kv...))
+			}
+			return x
+		}
+		e := loaded(t, join(v(1, "US", "Chrome", "Signup", "plan", "premium"), v(2, "GB", "Chrome", "Signup", "plan", "basic"),
+			v(3, "CA", "Firefox", ""), v(4, "", "", "Signup"), v(5, "DE", "Safari", "")), at(20, 0))
+		runGoalCases(t, e, []Goal{{ID: "s", EventName: "Signup"}}, []queryCase{
+			{"by country", day(`"visitors","events"`, `,"dimensions":["visit:country"],"filters":[["is","event:goal",["Signup"]],["is","event:props:plan",["premium"]]]`),
+				[]string{"US | 1 1"}},
+		})
+		e = loaded(t, join(v(1, "US", "Chrome", "Newsletter", "source", "sidebar"), v(2, "US", "Firefox", "Newsletter", "source", "footer"),
+			v(3, "GB", "Chrome", "Newsletter", "source", "sidebar")), at(20, 0))
+		runGoalCases(t, e, []Goal{{ID: "n", EventName: "Newsletter"}}, []queryCase{
+			{"by browser with a country filter", day(`"visitors","events"`, `,"dimensions":["visit:browser"],"filters":[["is","event:goal",["Newsletter"]],["is","event:props:source",["sidebar"]],["is","visit:country",["US"]]]`),
+				[]string{"Chrome | 1 1"}},
+		})
+	})
 }
