@@ -246,22 +246,13 @@ var currencySymbols = map[string]string{
 	"XAF": "FCFA", "XOF": "F\u202fCFA", "PHP": "₱",
 }
 
-// divRound divides, rounding half away from zero.
-func divRound(num, den int64) int64 {
+// divTrunc divides, dropping what is past the last digit (toward zero), as
+// Plausible's Decimal64(3) division does: 201.200 / 3 is 67.066.
+func divTrunc(num, den int64) int64 {
 	if den == 0 {
 		return 0
 	}
-	if (num < 0) != (den < 0) {
-		return -((abs(num)*2 + abs(den)) / (abs(den) * 2))
-	}
-	return (abs(num)*2 + abs(den)) / (abs(den) * 2)
-}
-
-func abs(x int64) int64 {
-	if x < 0 {
-		return -x
-	}
-	return x
+	return num / den
 }
 
 // fillRevenue picks each row's currency and sets the revenue metrics.
@@ -308,7 +299,7 @@ func (p *plan) fillRevenue(rows []Result, metrics []string, totals, counts []map
 			case m == MTotalRevenue:
 				rows[i].Metrics[j] = &Money{Milli: total, Currency: cur}
 			case m == MAverageRevenue:
-				rows[i].Metrics[j] = &Money{Milli: divRound(total, n), Currency: cur}
+				rows[i].Metrics[j] = &Money{Milli: divTrunc(total, n), Currency: cur}
 			}
 		}
 	}
