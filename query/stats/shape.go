@@ -424,10 +424,13 @@ func (p *plan) respond(resp *Response, q *Query, imp importsMeta, total uint64, 
 		resp.Meta.MetricWarnings = warnings
 	}
 	sp, loc := p.span, p.loc
+	// The offset is always written out (+00:00, never Z), as Plausible
+	// echoes the range of a site in UTC.
+	const echoLayout = "2006-01-02T15:04:05-07:00"
 	resp.Query = QueryEcho{
 		SiteID: q.SiteID, Metrics: q.Metrics, Filters: q.Filters, Dimensions: p.dims, OrderBy: p.order,
 		Include: q.Include, Pagination: q.Pagination,
-		DateRange: [2]string{sp.from.In(loc).Format(time.RFC3339), sp.to.Add(-time.Second).In(loc).Format(time.RFC3339)},
+		DateRange: [2]string{sp.from.In(loc).Format(echoLayout), sp.to.Add(-time.Second).In(loc).Format(echoLayout)},
 	}
 	if resp.Query.Dimensions == nil {
 		resp.Query.Dimensions = []string{}
