@@ -2,6 +2,7 @@ package stats
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -179,4 +180,152 @@ func importDay(t *testing.T, st store.Engine, id uint64, site uint32, day string
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
+}
+
+// TestComparisonPeriods: how Plausible lines the compared period up with
+// the main one (its unit tests of comparison ranges), checked through the
+// engine over one visitor a day: the first and last compared days of a
+// daily series, and the compared visitors of the aggregate (one a day).
+func TestComparisonPeriods(t *testing.T) {
+	site := sillage.Site{ID: 50, Domain: "daily.example", Timezone: "UTC"}
+	var ts []string
+	for d := time.Date(2018, 12, 1, 12, 0, 0, 0, time.UTC); d.Before(time.Date(2023, 4, 1, 0, 0, 0, 0, time.UTC)); d = d.AddDate(0, 0, 1) {
+		ts = append(ts, d.Format(time.RFC3339))
+	}
+	e := loaded(t, pageviewsAt(50, 5000, nil, ts...), time.Time{})
+	compared := func(t *testing.T, now time.Time, rng, cmp string) string {
+		t.Helper()
+		en := &Engine{Store: e.Store, Now: func() time.Time { return now }}
+		body := func(extra string) string {
+			return `{"site_id":"daily.example","metrics":["visitors"],` + rng + extra + `,"include":{"comparisons":` + cmp + `}}`
+		}
+		var days []string
+		for _, r := range runOn(t, en, site, body(`,"dimensions":["time:day"]`)).Results {
+			if d := r.Comparison.Dimensions[0]; d != "" {
+				days = append(days, d.(string))
+			}
+		}
+		agg := runOn(t, en, site, body(``)).Results[0].Comparison.Metrics[0]
+		if len(days) == 0 {
+			return fmt.Sprintf("none (%v)", agg)
+		}
+		return fmt.Sprintf("%s..%s (%v)", days[0], days[len(days)-1], agg)
+	}
+	at := func(s string) time.Time {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			panic(err)
+		}
+		return t
+	}
+	const (
+		prev    = `{"mode":"previous_period"}`
+		yoy     = `{"mode":"year_over_year"}`
+		prevDow = `{"mode":"previous_period","match_day_of_week":true}`
+		yoyDow  = `{"mode":"year_over_year","match_day_of_week":true}`
+	)
+	for _, c := range []struct {
+		name     string
+		now      string
+		rng, cmp string
+		want     string
+	}{
+		// This month, two days in: the two days before it.
+		{"this month, previous period", "2023-03-02T14:00:00Z", `"date_range":"month","date":"2023-03-02"`, prev, "2023-02-27..2023-02-28 (2)"},
+		{"this month on its first day", "2023-03-01T14:00:00Z", `"date_range":"month","date":"2023-03-01"`, prev, "2023-02-28..2023-02-28 (1)"},
+		// A whole past month: as many days just before it.
+		{"last month, previous period", "2023-03-01T14:00:00Z", `"date_range":["2023-02-01","2023-02-28"]`, prev, "2023-01-04..2023-01-31 (28)"},
+		{"last month, year over year", "2023-03-01T14:00:00Z", `"date_range":["2023-02-01","2023-02-28"]`, yoy, "2022-02-01..2022-02-28 (28)"},
+		{"last month, matching the weekday it starts on", "2023-03-01T14:00:00Z", `"date_range":["2023-02-01","2023-02-28"]`, prevDow, "2023-01-04..2023-01-31 (28)"},
+		{"a month matched forward to its weekday", "2023-03-01T14:00:00Z", `"date_range":["2023-01-01","2023-01-31"]`, prevDow, "2022-12-04..2023-01-03 (31)"},
+		// This year, 60 days in.
+		{"this year, previous period", "2023-03-01T14:00:00Z", `"date_range":"year","date":"2023-03-01"`, prev, "2022-11-02..2022-12-31 (60)"},
+		{"this year, year over year", "2023-03-01T14:00:00Z", `"date_range":"year","date":"2023-03-01"`, yoy, "2022-01-01..2022-03-01 (60)"},
+		{"this year, year over year on its weekday", "2023-03-01T14:00:00Z", `"date_range":"year","date":"2023-03-01"`, yoyDow, "2022-01-02..2022-03-02 (60)"},
+		// A whole past year.
+		{"last year, year over year", "2023-03-01T14:00:00Z", `"date_range":["2022-01-01","2022-12-31"]`, yoy, "2021-01-01..2021-12-31 (365)"},
+		{"last year, previous period", "2023-03-01T14:00:00Z", `"date_range":["2022-01-01","2022-12-31"]`, prev, "2021-01-01..2021-12-31 (365)"},
+		// A week of dates.
+		{"a week, previous period", "2023-03-01T14:00:00Z", `"date_range":["2023-01-01","2023-01-07"]`, prev, "2022-12-25..2022-12-31 (7)"},
+		{"a week, year over year", "2023-03-01T14:00:00Z", `"date_range":["2023-01-01","2023-01-07"]`, yoy, "2022-01-01..2022-01-07 (7)"},
+		// Where Sillage differs on purpose (query/README.md, Time). A year
+		// earlier is the same calendar dates: February 2020 against
+		// February 2019, which Plausible, 365 days back, ends on 1 March.
+		{"a leap February, year over year", "2023-03-01T14:00:00Z", `"date_range":["2020-02-01","2020-02-29"]`, yoy, "2019-02-01..2019-02-28 (28)"},
+		// With date given, the lived part of the range ends at date;
+		// Plausible's ends at the real today (2023-01-04..2023-01-31 and
+		// the whole of 2021 here).
+		{"a month named by its first day", "2023-03-01T14:00:00Z", `"date_range":"month","date":"2023-02-01"`, prev, "2023-01-31..2023-01-31 (1)"},
+		{"a year named by a day of it", "2023-03-01T14:00:00Z", `"date_range":"year","date":"2022-03-02"`, yoy, "2021-01-01..2021-03-02 (61)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := compared(t, at(c.now), c.rng, c.cmp); got != c.want {
+				t.Errorf("compared %s, want %s", got, c.want)
+			}
+		})
+	}
+
+	// In a zone west of UTC the compared days are the zone's: 27-28
+	// February in New York run from 05:00 UTC on the 27th to 04:59:59 on
+	// 1 March.
+	ny := sillage.Site{ID: 51, Domain: "eastern.example", Timezone: "America/New_York"}
+	en := loaded(t, pageviewsAt(51, 5100, nil, "2023-02-27T04:59:00Z", "2023-02-27T05:00:00Z", "2023-03-01T04:59:59Z", "2023-03-01T05:00:00Z"),
+		at("2023-03-02T14:00:00Z"))
+	runSiteCases(t, en.Store, []siteCase{
+		{"this month in New York, previous period", ny, at("2023-03-02T14:00:00Z"),
+			`{"site_id":"eastern.example","metrics":["visitors"],"date_range":"month","date":"2023-03-02","include":{"comparisons":{"mode":"previous_period"}}}`,
+			[]string{" | 1 ~  | 2 Δ -50"}},
+	})
+}
+
+// TestTimezoneParity: Plausible's time-zone cases of the v2 query: which
+// day "today" is in the site's zone, and the days whose midnight the
+// clocks skip or repeat.
+func TestTimezoneParity(t *testing.T) {
+	ny := sillage.Site{ID: 60, Domain: "ny.example", Timezone: "America/New_York"}
+	tokyo := sillage.Site{ID: 61, Domain: "tokyo.example", Timezone: "Asia/Tokyo"}
+	santiago := sillage.Site{ID: 62, Domain: "santiago.example", Timezone: "America/Santiago"}
+	havana := sillage.Site{ID: 63, Domain: "havana.example", Timezone: "America/Havana"}
+	asuncion := sillage.Site{ID: 64, Domain: "asuncion.example", Timezone: "America/Asuncion"}
+	var events []sillage.Event
+	events = append(events, pageviewsAt(60, 6000, nil, "2024-01-01T12:00:00Z", "2024-01-02T12:00:00Z", "2024-01-02T14:00:00Z")...)
+	events = append(events, pageviewsAt(61, 6100, nil, "2024-01-01T10:00:00Z", "2024-01-01T12:00:00Z", "2024-01-02T12:00:00Z")...)
+	// 2022-09-11: Santiago's clocks jump from 00:00 to 01:00 (-04 to -03).
+	events = append(events, pageviewsAt(62, 6200, nil,
+		"2022-09-11T03:59:00Z", // 23:59 on the 10th
+		"2022-09-11T04:00:00Z", // 01:00 on the 11th, its first instant
+		"2022-09-11T05:00:00Z")...)
+	// 2023-11-05: Havana's clocks go back from 01:00 to 00:00 (-04 to -05).
+	events = append(events, pageviewsAt(63, 6300, nil,
+		"2023-11-05T04:30:00Z", // 00:30 on the 5th, the first time
+		"2023-11-05T05:30:00Z", // 00:30 again
+		"2023-11-05T06:30:00Z")...)
+	// 2024-03-24: Asunción's clocks go back from 00:00 to 23:00 on the
+	// 23rd (-03 to -04), so its last hour comes twice.
+	events = append(events, pageviewsAt(64, 6400, nil,
+		"2024-03-23T12:00:00Z",     // 09:00 on the 23rd
+		"2024-03-24T02:58:00Z",     // 23:58 on the 23rd, the first time
+		"2024-03-24T03:00:00Z",     // 23:00 on the 23rd, the second time
+		"2024-03-24T04:00:00Z")...) // 00:00 on the 24th
+	e := loaded(t, events, time.Time{})
+	pageviews := func(site, rng string) string {
+		return `{"site_id":"` + site + `","metrics":["pageviews"],"date_range":` + rng + `}`
+	}
+	runSiteCases(t, e.Store, []siteCase{
+		// 21:00 on 1 January in New York, 02:00 on the 2nd in UTC.
+		{"today west of UTC", ny, time.Date(2024, 1, 2, 2, 0, 0, 0, time.UTC), pageviews("ny.example", `"day"`), []string{" | 1"}},
+		// 01:00 on 2 January in Tokyo, 16:00 on the 1st in UTC.
+		{"today east of UTC", tokyo, time.Date(2024, 1, 1, 16, 0, 0, 0, time.UTC), pageviews("tokyo.example", `"day"`), []string{" | 1"}},
+		{"a day whose midnight is skipped starts at 01:00", santiago, time.Time{}, pageviews("santiago.example", `["2022-09-11","2022-09-11"]`), []string{" | 2"}},
+		// Where Sillage differs on purpose (query/README.md, Time): a day
+		// runs from its first instant to the next day's, so an hour the
+		// clocks repeat counts in its date both times. Plausible starts
+		// Havana's 5 November at the second midnight (2 pageviews) and
+		// ends Asunción's 23 March at the first 23:59:59 (2), so each
+		// leaves an hour in no day.
+		{"a day whose midnight comes twice starts at the first", havana, time.Time{}, pageviews("havana.example", `["2023-11-05","2023-11-05"]`), []string{" | 3"}},
+		{"the day before it ends there", havana, time.Time{}, pageviews("havana.example", `["2023-11-04","2023-11-04"]`), []string{" | 0"}},
+		{"a day whose last hour comes twice keeps both", asuncion, time.Time{}, pageviews("asuncion.example", `["2024-03-23","2024-03-23"]`), []string{" | 3"}},
+		{"the next day starts at its midnight", asuncion, time.Time{}, pageviews("asuncion.example", `["2024-03-24","2024-03-24"]`), []string{" | 1"}},
+	})
 }
