@@ -329,3 +329,39 @@ func TestTimezoneParity(t *testing.T) {
 		{"the next day starts at its midnight", asuncion, time.Time{}, pageviews("asuncion.example", `["2024-03-24","2024-03-24"]`), []string{" | 1"}},
 	})
 }
+
+// TestTimeOnPageAcrossZoneShifts: Plausible's cases of a site whose
+// legacy time on page ends on a day the clocks skip or repeat midnight.
+// Sillage has no legacy method (query/README.md, Metrics): time on page is
+// the engaged time alone, whatever the zone, so the visitor who left
+// through /exit without engagement events adds nothing. Plausible's
+// answers, mixing in the legacy method before the cutoff, are 330 s and
+// 240 s on "/".
+func TestTimeOnPageAcrossZoneShifts(t *testing.T) {
+	santiago := sillage.Site{ID: 70, Domain: "santiago.example", Timezone: "America/Santiago"}
+	havana := sillage.Site{ID: 71, Domain: "havana.example", Timezone: "America/Havana"}
+	utc := func(s string) time.Time {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			panic(err)
+		}
+		return t
+	}
+	legacy := func(site uint32, id uint64, start string) *visit {
+		return newVisit(site, id, id, utc(start), nil).pv(0, "/").pv(10*time.Minute, "/exit")
+	}
+	engaged := func(site uint32, id uint64, start string, ms uint32) *visit {
+		return newVisit(site, id, id, utc(start), nil).pv(0, "/").engage(5*time.Minute, "/", ms, 0)
+	}
+	e := loaded(t, join(
+		legacy(70, 7001, "2022-09-11T03:30:00Z"), engaged(70, 7002, "2022-09-11T05:00:00Z", 60_000),
+		legacy(71, 7101, "2023-11-05T03:30:00Z"), engaged(71, 7102, "2023-11-05T04:30:00Z", 90_000), engaged(71, 7103, "2023-11-05T05:30:00Z", 30_000),
+	), time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	body := func(site string) string {
+		return `{"site_id":"` + site + `","metrics":["time_on_page"],"date_range":"all","dimensions":["event:page"]}`
+	}
+	runSiteCases(t, e.Store, []siteCase{
+		{"Santiago", santiago, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), body("santiago.example"), []string{"/ | 60", "/exit | null"}},
+		{"Havana", havana, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), body("havana.example"), []string{"/ | 60", "/exit | null"}},
+	})
+}
