@@ -265,6 +265,17 @@ func TestComparisonPeriods(t *testing.T) {
 		})
 	}
 
+	// Days of the main range past the lived part have no day to compare
+	// with. Plausible's compared day is then null; Sillage's is "", which
+	// the committed dashboard relies on (query/README.md, Time).
+	runSiteCases(t, e.Store, []siteCase{
+		{"days past the lived part", site, at("2023-03-02T14:00:00Z"),
+			`{"site_id":"daily.example","metrics":["visitors"],"date_range":"month","date":"2023-03-02","dimensions":["time:day"],
+			"include":{"comparisons":{"mode":"previous_period"}},"pagination":{"limit":4}}`,
+			[]string{"2023-03-01 | 1 ~ 2023-02-27 | 1 Δ 0", "2023-03-02 | 1 ~ 2023-02-28 | 1 Δ 0",
+				"2023-03-03 | 1 ~  | 0 Δ 100", "2023-03-04 | 1 ~  | 0 Δ 100"}},
+	})
+
 	// In a zone west of UTC the compared days are the zone's: 27-28
 	// February in New York run from 05:00 UTC on the 27th to 04:59:59 on
 	// 1 March.
