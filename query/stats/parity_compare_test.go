@@ -376,3 +376,48 @@ func TestTimeOnPageAcrossZoneShifts(t *testing.T) {
 		{"Havana", havana, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), body("havana.example"), []string{"/ | 60", "/exit | null"}},
 	})
 }
+
+// TestComparisonChanges: how each metric's change is written, as
+// Plausible's: bounce rate in points (none from 0), conversion_rate in
+// points to one decimal, every other metric (group_conversion_rate and
+// percentage too) in percent, rounded to a whole number.
+func TestComparisonChanges(t *testing.T) {
+	site := sillage.Site{ID: 80, Domain: "changes.example", Timezone: "UTC"}
+	var vs []*visit
+	// 2021-01-01: three visitors, one signs up; 2021-01-02: three, two do.
+	for i, c := range []struct {
+		day    int
+		signup bool
+	}{{1, true}, {1, false}, {1, false}, {2, true}, {2, true}, {2, false}} {
+		v := newVisit(80, uint64(8000+i), uint64(8000+i), time.Date(2021, 1, c.day, 10, 0, 0, 0, time.UTC), nil).pv(0, "/")
+		if c.signup {
+			v.event(time.Minute, "Signup", "/")
+		}
+		vs = append(vs, v)
+	}
+	e := loaded(t, join(vs...), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	goals := []Goal{{ID: "g1", EventName: "Signup"}}
+	for _, c := range []struct{ name, body, want string }{
+		{"conversion_rate, in points to one decimal",
+			`"metrics":["visitors","conversion_rate"],"filters":[["is","event:goal",["Signup"]]]`,
+			" | 2 66.67 ~  | 1 33.33 Δ 100 33.3"},
+		{"group_conversion_rate, in percent",
+			`"metrics":["visitors","group_conversion_rate"],"dimensions":["event:goal"]`,
+			"Signup | 2 66.67 ~ Signup | 1 33.33 Δ 100 100"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			q, err := ParseQuery([]byte(`{"site_id":"changes.example","date_range":["2021-01-02","2021-01-02"],` + c.body +
+				`,"include":{"comparisons":{"mode":"previous_period"}}}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := e.Run(context.Background(), site, goals, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(render(resp), "\n"); got != c.want {
+				t.Errorf("got\n\t%s\nwant\n\t%s", got, c.want)
+			}
+		})
+	}
+}

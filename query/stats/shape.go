@@ -361,7 +361,9 @@ func emptyMetrics(metrics []string) []any {
 	return out
 }
 
-// change is how a metric moved: points for rates, percent otherwise.
+// change is how a metric moved, as Plausible writes it: points for the
+// bounce rate and conversion_rate (one decimal), percent otherwise, even
+// for group_conversion_rate and percentage.
 func change(m string, old, cur any) any {
 	o, ok1 := number(old)
 	n, ok2 := number(cur)
@@ -374,8 +376,8 @@ func change(m string, old, cur any) any {
 			return nil
 		}
 		return n - o
-	case MConversionRate, MGroupConversionRate:
-		return math.Round((n-o)*100) / 100
+	case MConversionRate:
+		return math.Round((n-o)*10) / 10
 	case MExitRate: // points, as Plausible
 		return math.Round((n-o)*10) / 10
 	}
