@@ -421,3 +421,66 @@ func TestComparisonChanges(t *testing.T) {
 		})
 	}
 }
+
+// TestComparisonParityRanges: Plausible's comparison cases over relative
+// ranges and custom comparison ranges (of dates, and of instants in UTC
+// and in a zone far from it).
+func TestComparisonParityRanges(t *testing.T) {
+	rel := sillage.Site{ID: 90, Domain: "relative.example", Timezone: "UTC"}
+	custom := sillage.Site{ID: 91, Domain: "custom.example", Timezone: "UTC"}
+	instants := sillage.Site{ID: 92, Domain: "instants.example", Timezone: "UTC"}
+	havana := sillage.Site{ID: 93, Domain: "havana.example", Timezone: "America/Havana"}
+	var events []sillage.Event
+	events = append(events, pageviewsAt(90, 9000, nil,
+		"2021-04-01T00:00:00Z", "2021-04-01T00:00:00Z", "2021-04-05T00:00:00Z", "2021-04-05T00:00:00Z", "2021-06-30T00:00:00Z",
+		"2022-04-01T00:00:00Z", "2022-04-05T00:00:00Z", "2022-06-30T00:00:00Z", "2022-07-01T00:00:00Z")...)
+	events = append(events, pageviewsAt(91, 9100, nil, "2021-01-01T00:00:00Z", "2021-01-01T00:25:00Z", "2021-01-07T00:00:00Z")...)
+	// One visitor's two pageviews at 05:25 and 05:26 on the 1st.
+	events = append(events, pageviewsAt(92, 9200, nil, "2021-01-01T01:00:00Z", "2021-01-02T04:00:00Z", "2021-01-03T02:00:00Z")...)
+	events = append(events, newVisit(92, 9210, 9210, time.Date(2021, 1, 1, 5, 25, 0, 0, time.UTC), nil).pv(0, "/").pv(time.Minute, "/").events...)
+	events = append(events, pageviewsAt(93, 9300, nil,
+		"2021-01-01T08:00:00Z",     // 03:00 in Havana
+		"2021-01-01T10:25:00Z",     // 05:25
+		"2021-01-02T09:00:00Z",     // 04:00
+		"2021-01-03T08:00:00Z")...) // 02:00
+	e := loaded(t, events, time.Time{})
+
+	const datetimes = `"date_range":["2021-01-02T03:00:00Z","2021-01-03T02:59:59Z"],
+		"include":{"comparisons":{"mode":"custom","date_range":["2021-01-01T03:00:00Z","2021-01-02T02:59:59Z"]}}`
+	runSiteCases(t, e.Store, []siteCase{
+		// The 91 days before 1 July 2022 against the same days a year
+		// before: the days with visitors first.
+		{"91d, year over year", rel, time.Date(2022, 7, 1, 14, 0, 0, 0, time.UTC),
+			`{"site_id":"relative.example","metrics":["visitors"],"date_range":"91d","dimensions":["time:day"],
+			"include":{"comparisons":{"mode":"year_over_year"}},
+			"order_by":[["visitors","desc"],["time:day","asc"]],"pagination":{"limit":3}}`,
+			[]string{"2022-04-01 | 1 ~ 2021-04-01 | 2 Δ -50", "2022-04-05 | 1 ~ 2021-04-05 | 2 Δ -50", "2022-06-30 | 1 ~ 2021-06-30 | 1 Δ 0"}},
+		{"a custom range of dates", custom, time.Time{},
+			`{"site_id":"custom.example","metrics":["pageviews"],"date_range":["2021-01-07","2021-01-13"],
+			"include":{"comparisons":{"mode":"custom","date_range":["2021-01-01","2021-01-06"]}}}`,
+			[]string{" | 1 ~  | 2 Δ -50"}},
+		{"a custom range of instants", instants, time.Time{},
+			`{"site_id":"instants.example","metrics":["visitors","pageviews"],` + datetimes + `}`,
+			[]string{" | 2 2 ~  | 1 2 Δ 100 0"}},
+		{"a custom range of instants, in Havana", havana, time.Time{},
+			`{"site_id":"havana.example","metrics":["pageviews"],` + datetimes + `}`,
+			[]string{" | 1 ~  | 2 Δ -50"}},
+	})
+
+	// 28d by day: the 28 days before today against the 28 before them,
+	// the same with match_day_of_week (both start on a Thursday).
+	now := time.Date(2021, 6, 10, 12, 0, 0, 0, time.UTC)
+	en := &Engine{Store: e.Store, Now: func() time.Time { return now }}
+	var got []string
+	for _, mode := range []string{`{"mode":"previous_period"}`, `{"mode":"previous_period","match_day_of_week":true}`} {
+		r := runOn(t, en, rel, `{"site_id":"relative.example","metrics":["visitors"],"date_range":"28d","dimensions":["time"],
+			"include":{"time_labels":true,"comparisons":`+mode+`}}`)
+		first, last := r.Results[0], r.Results[len(r.Results)-1]
+		got = append(got, fmt.Sprintf("%d rows %v..%v ~ %v..%v", len(r.Results),
+			first.Dimensions[0], last.Dimensions[0], first.Comparison.Dimensions[0], last.Comparison.Dimensions[0]))
+	}
+	want := "28 rows 2021-05-13..2021-06-09 ~ 2021-04-15..2021-05-12"
+	if got[0] != want || got[1] != want {
+		t.Errorf("28d by day: %q, want %q twice", got, want)
+	}
+}
