@@ -2,6 +2,7 @@ package stats
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -420,6 +421,31 @@ func TestComparisonChanges(t *testing.T) {
 			}
 		})
 	}
+	// v1's conversion_rate per page is v2's group_conversion_rate, but its
+	// change is v1's conversion_rate's: points to one decimal.
+	t.Run("v1 breakdown", func(t *testing.T) {
+		vals, err := ParseV1Params("site_id=changes.example&period=day&date=2021-01-02&property=event:page" +
+			"&filters=event:goal%3D%3DSignup&metrics=visitors,conversion_rate&compare=previous_period")
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := ParseV1(V1Breakdown, vals)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := e.RunV1(context.Background(), site, goals, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const want = `{"results":[{"comparison":{"change":{"conversion_rate":33.3,"visitors":100},"conversion_rate":33.33,"visitors":1},"conversion_rate":66.67,"page":"/","visitors":2}]}`
+		if string(b) != want {
+			t.Errorf("got  %s\nwant %s", b, want)
+		}
+	})
 }
 
 // TestComparisonParityRanges: Plausible's comparison cases over relative
