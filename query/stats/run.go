@@ -245,6 +245,14 @@ func (e *Engine) compare(ctx context.Context, p *plan, q *Query, c *Comparisons,
 		}
 		cp.restrict[i] = vals
 	}
+	if q.Include.Imports {
+		// As Plausible: imported data joins the compared period on that
+		// period's own terms, whether or not the main range has any.
+		cp.imp = nil
+		if _, err := e.planImports(ctx, &cp); err != nil {
+			return err
+		}
+	}
 	if err := e.counting(ctx, &cp); err != nil {
 		return err
 	}

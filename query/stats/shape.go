@@ -352,7 +352,9 @@ func emptyMetrics(metrics []string) []any {
 	return out
 }
 
-// change is how a metric moved: points for rates, percent otherwise.
+// change is how a metric moved, as Plausible writes it: points for the
+// bounce rate and conversion_rate (one decimal), percent otherwise, even
+// for group_conversion_rate and percentage.
 func change(m string, old, cur any) any {
 	o, ok1 := number(old)
 	n, ok2 := number(cur)
@@ -365,8 +367,8 @@ func change(m string, old, cur any) any {
 			return nil
 		}
 		return n - o
-	case MConversionRate, MGroupConversionRate:
-		return math.Round((n-o)*100) / 100
+	case MConversionRate:
+		return math.Round((n-o)*10) / 10
 	case MExitRate: // points, as Plausible
 		return math.Round((n-o)*10) / 10
 	}
@@ -415,10 +417,13 @@ func (p *plan) respond(resp *Response, q *Query, imp importsMeta, total uint64, 
 		resp.Meta.MetricWarnings = warnings
 	}
 	sp, loc := p.span, p.loc
+	// The offset is always written out (+00:00, never Z), as Plausible
+	// echoes the range of a site in UTC.
+	const echoLayout = "2006-01-02T15:04:05-07:00"
 	resp.Query = QueryEcho{
 		SiteID: q.SiteID, Metrics: q.Metrics, Filters: q.Filters, Dimensions: p.dims, OrderBy: p.order,
 		Include: q.Include, Pagination: q.Pagination,
-		DateRange: [2]string{sp.from.In(loc).Format(time.RFC3339), sp.to.Add(-time.Second).In(loc).Format(time.RFC3339)},
+		DateRange: [2]string{sp.from.In(loc).Format(echoLayout), sp.to.Add(-time.Second).In(loc).Format(echoLayout)},
 	}
 	if resp.Query.Dimensions == nil {
 		resp.Query.Dimensions = []string{}

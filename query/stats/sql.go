@@ -624,6 +624,11 @@ func (p *plan) shape() shape {
 			s.sessions, s.exitRate = true, true
 		}
 	}
+	// Top pages list every page seen, as Plausible's: a page without
+	// engagement events keeps its row, its time on page null.
+	if s.engagement && s.pageDim && !s.events && !s.sessions {
+		s.events = true
+	}
 	return s
 }
 

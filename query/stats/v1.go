@@ -549,7 +549,7 @@ func v1Aggregate(v *V1Query, resp *Response) map[string]map[string]any {
 	for i, m := range v.Metrics {
 		entry := map[string]any{"value": row.Metrics[i]}
 		if c := row.Comparison; c != nil {
-			entry["comparison_value"], entry["change"] = c.Metrics[i], c.Change[i]
+			entry["comparison_value"], entry["change"] = c.Metrics[i], v1Change(m, c, i, row.Metrics[i])
 		}
 		out[m] = entry
 	}
@@ -582,6 +582,16 @@ func v1Timeseries(v *V1Query, resp *Response) []map[string]any {
 	return out
 }
 
+// v1Change is the change of v1's metric m, the i-th of a row worth cur:
+// v1's conversion_rate may have run as v2's group_conversion_rate, whose
+// change is in percent; v1's is in points, as conversion_rate's.
+func v1Change(m string, c *Comparison, i int, cur any) any {
+	if m == MConversionRate {
+		return change(MConversionRate, c.Metrics[i], cur)
+	}
+	return c.Change[i]
+}
+
 func v1BreakdownRows(v *V1Query, resp *Response) []map[string]any {
 	out := make([]map[string]any, 0, len(resp.Results))
 	for _, r := range resp.Results {
@@ -596,7 +606,7 @@ func v1BreakdownRows(v *V1Query, resp *Response) []map[string]any {
 			cmp := make(map[string]any, len(v.Metrics)+1)
 			change := make(map[string]any, len(v.Metrics))
 			for i, m := range v.Metrics {
-				cmp[m], change[m] = c.Metrics[i], c.Change[i]
+				cmp[m], change[m] = c.Metrics[i], v1Change(m, c, i, r.Metrics[i])
 			}
 			cmp["change"] = change
 			row["comparison"] = cmp
