@@ -122,38 +122,53 @@ func filterDims(fs []Filter, out *[]string) bool {
 	return true
 }
 
-// importable says whether p can add imported data, and why not.
+// Plausible's warnings, which clients may match; Sillage follows the
+// first with its own reason instead of a link to Plausible's docs.
+const (
+	warnUnsupported = "Imported stats are not included in the results because query parameters are not supported."
+	warnInterval    = "Imported stats are not included because the time dimension (i.e. the interval) is too short."
+)
+
+func importsWarning(reason, why string) string {
+	if reason == skipInterval {
+		return warnInterval
+	}
+	return warnUnsupported + " " + why
+}
+
+// importable says whether p can add imported data, and why not (a
+// sentence).
 func importable(p *plan) (string, string) {
 	if p.sample > 0 {
-		return skipUnsupported, "the range is read through a sample"
+		return skipUnsupported, "The range is read through a sample."
 	}
 	for _, m := range p.metrics {
 		switch m {
 		case MVisitors, MVisits, MPageviews, MViewsPerVisit, MBounceRate, MVisitDuration, MEvents:
 		default:
-			return skipUnsupported, "the metric " + m + " is not kept in imported data"
+			return skipUnsupported, "Imported data does not keep the metric " + m + "."
 		}
 	}
 	var dims []string
 	for _, d := range p.dims {
 		if d == "time:hour" {
-			return skipInterval, "imported data is daily: time:hour cannot include it"
+			return skipInterval, ""
 		}
 		if !isTimeDim(d) {
 			dims = append(dims, d)
 		}
 	}
 	if !filterDims(p.filters, &dims) {
-		return skipUnsupported, "has_done and has_not_done filters cannot apply to imported data"
+		return skipUnsupported, "Filters has_done and has_not_done cannot apply to imported data."
 	}
 	group := ""
 	for _, d := range dims {
 		g := importedGroup(d)
 		if g == "" {
-			return skipUnsupported, d + " is not kept in imported data"
+			return skipUnsupported, "Imported data does not keep " + d + "."
 		}
 		if group != "" && g != group {
-			return skipUnsupported, "imported data keeps " + firstOf(dims, group) + " and " + d + " in separate tables, so they cannot be combined"
+			return skipUnsupported, "Imported data keeps " + firstOf(dims, group) + " and " + d + " in separate tables, so they cannot be combined."
 		}
 		group = g
 	}
@@ -162,7 +177,7 @@ func importable(p *plan) (string, string) {
 	}
 	sh := p.shape()
 	if sh.sessions && (group == "custom_events" || group == "pages" && !sessionsFromEntryPages(p)) {
-		return skipUnsupported, "bounce rate, visit duration and visits of imported data are not kept by page filter, hostname or event"
+		return skipUnsupported, "Imported data does not keep bounce rate, visit duration and visits by page filter, hostname or event."
 	}
 	p.imp = &importPlan{group: group}
 	return "", ""
@@ -210,7 +225,7 @@ func (e *Engine) planImports(ctx context.Context, p *plan) (importsMeta, error) 
 		return importsMeta{reason: skipOutOfRange}, nil
 	}
 	if reason, why := importable(p); reason != "" {
-		return importsMeta{reason: reason, warning: "Imported stats are not included: " + why + "."}, nil
+		return importsMeta{reason: reason, warning: importsWarning(reason, why)}, nil
 	}
 	p.imp.cutoff = cutoff
 	end := min(last, to)

@@ -170,11 +170,16 @@ func runImportCases(t *testing.T, cases []impCase) {
 				if meta != qc.meta {
 					t.Errorf("meta %q (%+v), want %q", meta, m, qc.meta)
 				}
-				switch w := qc.warning; {
-				case w == "" && m.ImportsWarning != "":
-					t.Errorf("warning %q, want none", m.ImportsWarning)
-				case strings.HasPrefix(w, "=") && m.ImportsWarning != w[1:]:
-					t.Errorf("warning %q, want %q", m.ImportsWarning, w[1:])
+				w := qc.warning
+				switch exact, whole := strings.CutPrefix(w, "="); {
+				case w == "":
+					if m.ImportsWarning != "" {
+						t.Errorf("warning %q, want none", m.ImportsWarning)
+					}
+				case whole:
+					if m.ImportsWarning != exact {
+						t.Errorf("warning %q, want %q", m.ImportsWarning, exact)
+					}
 				case !strings.Contains(m.ImportsWarning, w):
 					t.Errorf("warning %q, want it to hold %q", m.ImportsWarning, w)
 				}
@@ -342,9 +347,35 @@ func TestImportedParity(t *testing.T) {
 			{body: impQ(`["2022-12-31","2023-01-01"]`, `"visitors"`, ``), want: []string{" | 8"}, meta: "included"},
 		}})
 
+	l = n(0)
+	add(impCase{name: "search queries are not imported",
+		goals:  []Goal{{ID: "w", EventName: "WP Search Queries"}},
+		native: []sillage.Event{l.ev(0, "WP Search Queries", "/", props("search_query", "some phrase", "result_count", "12"))},
+		imported: []impRow{
+			imp("imported_custom_events", impPrev, "name", "view_search_results", "visitors", 100, "events", 200),
+			imp("imported_visitors", impPrev, "visitors", 9),
+		},
+		queries: []impQuery{{body: impQ(allTime, `"visitors","events","conversion_rate"`,
+			`,"dimensions":["event:props:search_query"],"filters":[["is","event:goal",["WP Search Queries"]]]`),
+			want: []string{"some phrase | 1 1 100"}, meta: "unsupported_query", warning: unsupportedWarning}}})
+
+	l = n(0)
+	add(impCase{name: "hourly series leave imports out",
+		native:   []sillage.Event{pv(0, "/"), pv(10*time.Minute, "/"), pv(23*time.Hour+59*time.Minute, "/")},
+		imported: []impRow{imp("imported_visitors", impPrev, "visitors", 5)},
+		queries: []impQuery{{body: impQ(`["2022-12-31","2023-01-01"]`, `"visitors"`, `,"dimensions":["time:hour"]`),
+			want: []string{"2023-01-01 00:00:00 | 2", "2023-01-01 23:00:00 | 1"}, meta: "unsupported_interval", warning: intervalWarning}}})
+
 	packageQuery := func(rng string) string {
 		return impQ(rng, `"visitors"`, `,"dimensions":["event:props:package"],"filters":[["is","event:goal",["Signup"]]]`)
 	}
+	l = n(0)
+	add(impCase{name: "custom properties are not imported",
+		goals:    []Goal{{ID: "s", EventName: "Signup"}},
+		native:   []sillage.Event{l.ev(0, "Signup", "/", props("package", "large"))},
+		imported: []impRow{imp("imported_visitors", impPrev, "visitors", 9)},
+		queries:  []impQuery{{body: packageQuery(allTime), want: []string{"large | 1"}, meta: "unsupported_query", warning: unsupportedWarning}}})
+
 	l = n(0)
 	add(impCase{name: "no import, no warning",
 		goals:    []Goal{{ID: "s", EventName: "Signup"}},
@@ -369,6 +400,14 @@ func TestImportedParity(t *testing.T) {
 		},
 		queries: []impQuery{{body: impQ(`"day"`, `"visitors"`, `,"dimensions":["visit:source"],"filters":[["is","visit:utm_medium",["organic"]],["is","visit:utm_term",["one"]]]`),
 			want: []string{"Google | 1"}, meta: "included"}}})
+
+	add(impCase{name: "a filter and a dimension in different imported tables",
+		imported: []impRow{
+			imp("imported_sources", "2023-01-10", "source", "Google", "visitors", 1),
+			imp("imported_devices", "2023-01-10", "device", "Desktop", "visitors", 1),
+		},
+		queries: []impQuery{{body: impQ(`"day"`, `"visitors"`, `,"dimensions":["visit:source"],"filters":[["is","visit:device",["Desktop"]]]`),
+			want: []string{}, meta: "unsupported_query", warning: unsupportedWarning}}})
 
 	l = n(0)
 	geo := func(country, region string, id uint32, city string) func(*sillage.Event) {
@@ -436,6 +475,18 @@ func TestImportedParity(t *testing.T) {
 		// Plausible allows 1 or 2 here (it paginates imported pages apart); Sillage sums first.
 		queries: []impQuery{{body: impQ(allTime, `"pageviews"`, `,"dimensions":["event:page"],"pagination":{"limit":1}`),
 			want: []string{"/99 | 2"}, meta: "included"}}})
+
+	l = n(0)
+	behavioural := []sillage.Event{pv(0, "/"), pv(0, "/"), l.ev(0, "Conversion", "/")}
+	add(impCase{name: "has_done leaves imports out",
+		native:   behavioural,
+		imported: []impRow{imp("imported_pages", impPrev, "page", "/blog", "pageviews", 5, "visitors", 3)},
+		queries: []impQuery{
+			{body: impQ(allTime, `"visitors"`, `,"filters":[["has_done",["is","event:name",["pageview"]]]]`),
+				want: []string{" | 2"}, meta: "unsupported_query", warning: unsupportedWarning},
+			{body: impQ(allTime, `"visitors"`, `,"dimensions":["event:goal"],"filters":[["has_not_done",["is","event:name",["pageview"]]]]`),
+				want: []string{}, meta: "unsupported_query", warning: unsupportedWarning},
+		}})
 
 	runImportCases(t, cases)
 }
