@@ -277,6 +277,26 @@ func (b *builder) importedWhere(fs []Filter) string {
 	return strings.Join(parts, " AND ")
 }
 
+// importedKnown leaves out, as Plausible does, the imported rows that
+// lack the value a UTM, region or city dimension groups by (a source
+// without UTM tags is no row of the UTM reports), and the unknown country.
+func importedKnown(dims []string) string {
+	var out strings.Builder
+	for _, d := range dims {
+		switch d {
+		case "visit:utm_source", "visit:utm_medium", "visit:utm_campaign", "visit:utm_term", "visit:utm_content":
+			out.WriteString(" AND " + dimensions[d].col + " != ''")
+		case "visit:country", "visit:country_name":
+			out.WriteString(" AND country_code != 'ZZ'")
+		case "visit:region", "visit:region_name":
+			out.WriteString(" AND region != ''")
+		case "visit:city":
+			out.WriteString(" AND city_geoname_id != 0")
+		}
+	}
+	return out.String()
+}
+
 // withImported adds imported rows to a native subquery (side "e" or "s")
 // and sums both per group.
 func (b *builder) withImported(native, side string, sh shape) string {
@@ -307,7 +327,7 @@ func (b *builder) withImported(native, side string, sh shape) string {
 			sums = append(sums, "s_visitors")
 		}
 	}
-	imported := sel.String() + " FROM " + b.importedFrom(t) + " WHERE " + b.importedWhere(p.filters) + groupBy(n)
+	imported := sel.String() + " FROM " + b.importedFrom(t) + " WHERE " + b.importedWhere(p.filters) + importedKnown(p.dims) + groupBy(n)
 	var out strings.Builder
 	out.WriteString("SELECT ")
 	for i := range n {

@@ -293,6 +293,34 @@ func TestImportedParity(t *testing.T) {
 			meta: "included"}}})
 
 	l = n(0)
+	add(impCase{name: "UTM sources",
+		native: []sillage.Event{
+			pv(0, "/", withVisit(func(v *sillage.Visit) { v.UTMSource = "SomeUTMSource" })),
+			pv(0, "/", withVisit(func(v *sillage.Visit) { v.UTMSource = "SomeUTMSource-1" })),
+		},
+		imported: []impRow{
+			imp("imported_sources", impPrev, "utm_source", "SomeUTMSource", "visitors", 2, "visits", 2, "pageviews", 2, "bounces", 1, "visit_duration", 120),
+			imp("imported_sources", impPrev, "utm_source", "SomeUTMSource-2", "visitors", 2, "visits", 2, "pageviews", 2, "bounces", 2, "visit_duration", 0),
+			imp("imported_sources", impPrev, "visitors", 10, "visits", 11, "pageviews", 50, "bounces", 0, "visit_duration", 1100),
+		},
+		queries: []impQuery{{body: impQ(allTime, sessionMetrics, `,"dimensions":["visit:utm_source"]`),
+			want: []string{"SomeUTMSource | 3 3 3 67 40", "SomeUTMSource-2 | 2 2 2 100 0", "SomeUTMSource-1 | 1 1 1 100 0"},
+			meta: "included"}}})
+
+	l = n(0)
+	add(impCase{name: "regions and cities leave out imported rows without one",
+		native: []sillage.Event{pv(0, "/", withVisit(func(v *sillage.Visit) { v.CountryCode, v.Region, v.CityGeonameID, v.City = "DE", "DE-BE", 2950159, "Berlin" }))},
+		imported: []impRow{
+			imp("imported_locations", impPrev, "country", "DE", "region", "DE-BE", "city", 2950159, "visitors", 2),
+			imp("imported_locations", impPrev, "country", "DE", "visitors", 5),
+		},
+		queries: []impQuery{
+			{body: impQ(allTime, `"visitors"`, `,"dimensions":["visit:region"]`), want: []string{"DE-BE | 3"}, meta: "included"},
+			{body: impQ(allTime, `"visitors"`, `,"dimensions":["visit:city"]`), want: []string{"2950159 | 3"}, meta: "included"},
+			{body: impQ(allTime, `"visitors"`, `,"dimensions":["visit:country"]`), want: []string{"DE | 8"}, meta: "included"},
+		}})
+
+	l = n(0)
 	exitSession := func() []sillage.Event {
 		a := pv(0, "/a")
 		b := pv(25*time.Minute, "/a")
