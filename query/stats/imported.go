@@ -327,7 +327,13 @@ func (b *builder) withImported(native, side string, sh shape) string {
 			sums = append(sums, "s_visitors")
 		}
 	}
-	imported := sel.String() + " FROM " + b.importedFrom(t) + " WHERE " + b.importedWhere(p.filters) + importedKnown(p.dims) + groupBy(n)
+	where := b.importedWhere(p.filters) + importedKnown(p.dims)
+	// As Plausible: with pageviews asked, imported rows without any (a
+	// page seen only by events another tool counted) leave every count.
+	if t.name != "imported_custom_events" && (slices.Contains(p.metrics, MPageviews) || slices.Contains(p.metrics, MViewsPerVisit)) {
+		where += " AND i_pageviews > 0"
+	}
+	imported := sel.String() + " FROM " + b.importedFrom(t) + " WHERE " + where + groupBy(n)
 	var out strings.Builder
 	out.WriteString("SELECT ")
 	for i := range n {

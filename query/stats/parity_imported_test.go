@@ -321,6 +321,28 @@ func TestImportedParity(t *testing.T) {
 		}})
 
 	l = n(0)
+	add(impCase{name: "top pages leave out imported pages without pageviews",
+		native: []sillage.Event{pv(0, "/"), pv(25*time.Minute, "/"), pv(0, "/plausible.io")},
+		imported: []impRow{
+			imp("imported_pages", impPrev, "page", "/skip-me", "visitors", 1, "pageviews", 0),
+			imp("imported_pages", impPrev, "page", "/include-me", "visitors", 1, "pageviews", 1),
+		},
+		// Plausible leaves the order of ties open; Sillage sorts them by the dimension.
+		queries: []impQuery{{body: impQ(allTime, `"pageviews"`, `,"dimensions":["event:page"]`),
+			want: []string{"/ | 2", "/include-me | 1", "/plausible.io | 1"}, meta: "included"}}})
+	l = n(0)
+	add(impCase{name: "imported rows without pageviews leave the pageviews totals",
+		native: []sillage.Event{pv(0, "/")},
+		imported: []impRow{
+			imp("imported_pages", impPrev, "page", "/skip-me", "visitors", 4, "pageviews", 0),
+			imp("imported_pages", impPrev, "page", "/include-me", "visitors", 1, "pageviews", 1),
+		},
+		queries: []impQuery{
+			{body: impQ(allTime, `"visitors","pageviews"`, `,"filters":[["contains","event:page",["me"]]]`), want: []string{" | 1 1"}, meta: "included"},
+			{body: impQ(allTime, `"visitors"`, `,"filters":[["contains","event:page",["me"]]]`), want: []string{" | 5"}, meta: "included"},
+		}})
+
+	l = n(0)
 	exitSession := func() []sillage.Event {
 		a := pv(0, "/a")
 		b := pv(25*time.Minute, "/a")
