@@ -309,7 +309,9 @@ func TestImportedParity(t *testing.T) {
 
 	l = n(0)
 	add(impCase{name: "regions and cities leave out imported rows without one",
-		native: []sillage.Event{pv(0, "/", withVisit(func(v *sillage.Visit) { v.CountryCode, v.Region, v.CityGeonameID, v.City = "DE", "DE-BE", 2950159, "Berlin" }))},
+		native: []sillage.Event{pv(0, "/", withVisit(func(v *sillage.Visit) {
+			v.CountryCode, v.Region, v.CityGeonameID, v.City = "DE", "DE-BE", 2950159, "Berlin"
+		}))},
 		imported: []impRow{
 			imp("imported_locations", impPrev, "country", "DE", "region", "DE-BE", "city", 2950159, "visitors", 2),
 			imp("imported_locations", impPrev, "country", "DE", "visitors", 5),
