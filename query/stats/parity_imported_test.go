@@ -365,6 +365,18 @@ func TestImportedParity(t *testing.T) {
 		queries: []impQuery{{body: impQ(allTime, `"visitors","pageviews"`, `,"dimensions":["visit:device"],"filters":[["is","visit:device",["Mobile"]]]`),
 			want: []string{"Mobile | 4 6"}, meta: "included"}}})
 
+	l = n(0)
+	add(impCase{name: "custom event and page goals with conversion rates",
+		goals:  []Goal{{ID: "p", EventName: "Purchase"}, {ID: "t", PagePath: "/test"}},
+		native: []sillage.Event{pv(time.Second, "/test"), l.ev(3*time.Second, "Purchase", "/"), l.ev(3*time.Second, "Purchase", "/")},
+		imported: []impRow{
+			imp("imported_custom_events", impPrev, "name", "Purchase", "visitors", 3, "events", 5),
+			imp("imported_pages", impPrev, "page", "/test", "visitors", 2, "pageviews", 2),
+			imp("imported_visitors", impPrev, "visitors", 5),
+		},
+		queries: []impQuery{{body: impQ(allTime, `"visitors","events","pageviews","conversion_rate"`, `,"dimensions":["event:goal"]`),
+			want: []string{"Purchase | 5 7 0 62.5", "Visit /test | 3 3 3 37.5"}, meta: "included"}}})
+
 	var firstOf []impQuery
 	for _, d := range []struct{ dim, first string }{
 		{"visit:browser", "Chrome"}, {"visit:device", "Desktop"}, {"visit:country", "EE"},
@@ -397,6 +409,55 @@ func TestImportedParity(t *testing.T) {
 			{body: impQ(`["2022-12-31","2023-01-01"]`, `"visitors"`, `,"dimensions":["time:month"]`),
 				want: []string{"2022-12-01 | 5", "2023-01-01 | 3"}, meta: "included"},
 			{body: impQ(`["2022-12-31","2023-01-01"]`, `"visitors"`, ``), want: []string{" | 8"}, meta: "included"},
+		}})
+
+	for _, g := range []struct{ goal, prop, col, one, two string }{
+		{"Outbound Link: Click", "url", "link_url", "https://one.com", "https://two.com"},
+		{"Cloaked Link: Click", "url", "link_url", "https://one.com", "https://two.com"},
+		{"File Download", "url", "link_url", "https://one.com", "https://two.com"},
+		{"404", "path", "path", "/one", "/two"},
+		{"WP Form Completions", "path", "path", "/one", "/two"},
+		{"Form: Submission", "path", "path", "/one", "/two"},
+	} {
+		l = n(0)
+		add(impCase{name: g.prop + " of " + g.goal,
+			goals:  []Goal{{ID: "s", EventName: g.goal}},
+			native: []sillage.Event{l.ev(0, g.goal, "/", props(g.prop, g.one))},
+			imported: []impRow{
+				imp("imported_custom_events", impPrev, "name", g.goal, "visitors", 2, "events", 5, g.col, g.one),
+				imp("imported_custom_events", impPrev, "name", g.goal, "visitors", 5, "events", 10, g.col, g.two),
+				imp("imported_custom_events", impPrev, "name", "some goal", "visitors", 5, "events", 10),
+				imp("imported_visitors", impPrev, "visitors", 9),
+			},
+			queries: []impQuery{{body: impQ(allTime, `"visitors","events","conversion_rate"`,
+				`,"dimensions":["event:props:`+g.prop+`"],"filters":[["is","event:goal",["`+g.goal+`"]]]`),
+				want: []string{g.two + " | 5 10 50", g.one + " | 3 6 30"}, meta: "included"}}})
+	}
+
+	// Sillage's own guards around the special goals and conversion rates.
+	l = n(0)
+	add(impCase{name: "goal rules of imported data",
+		goals: []Goal{{ID: "o", EventName: "Outbound Link: Click"}, {ID: "p", EventName: "Purchase"},
+			{ID: "s", PagePath: "/test", ScrollThreshold: 50}},
+		native: []sillage.Event{
+			l.ev(0, "Outbound Link: Click", "/", props("url", "https://one.com")),
+			l.ev(0, "Purchase", "/", props("url", "https://one.com"), withVisit(func(v *sillage.Visit) { v.ReferrerSource = "Google" })),
+		},
+		imported: []impRow{
+			imp("imported_custom_events", impPrev, "name", "Outbound Link: Click", "visitors", 2, "events", 5, "link_url", "https://one.com"),
+			imp("imported_custom_events", impPrev, "name", "Purchase", "visitors", 3, "events", 4),
+			imp("imported_visitors", impPrev, "visitors", 8),
+		},
+		queries: []impQuery{
+			// The url of other goals is not imported.
+			{body: impQ(allTime, `"visitors"`, `,"dimensions":["event:props:url"],"filters":[["is","event:goal",["Purchase"]]]`),
+				want: []string{"https://one.com | 1"}, meta: "unsupported_query", warning: "event:props:url"},
+			// A conversion rate over a narrower set of visitors than imported visitors.
+			{body: impQ(allTime, `"visitors","conversion_rate"`, `,"filters":[["is","event:goal",["Purchase"]],["is","visit:source",["Google"]]]`),
+				want: []string{" | 1 100"}, meta: "unsupported_query", warning: "conversion rates"},
+			// A scroll-depth goal has no imported events, and does not stop the others'.
+			{body: impQ(allTime, `"visitors","events","conversion_rate"`, `,"dimensions":["event:goal"]`),
+				want: []string{"Purchase | 4 5 40", "Outbound Link: Click | 3 6 30"}, meta: "included"},
 		}})
 
 	l = n(0)
