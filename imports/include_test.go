@@ -90,7 +90,7 @@ func TestIncludeImports(t *testing.T) {
 		{stats.Query{Metrics: []string{"visitors"}, Dimensions: []string{"visit:channel"}}, "unsupported_query", "visit:channel"},
 		{stats.Query{Metrics: []string{"visitors"}, Dimensions: []string{"visit:source"}, Filters: []stats.Filter{{Op: "is", Dimension: "visit:country", Values: []string{"FR"}}}},
 			"unsupported_query", "visit:source and visit:country"},
-		{stats.Query{Metrics: []string{"visitors"}, Dimensions: []string{"time:hour"}}, "unsupported_interval", "time:hour"},
+		{stats.Query{Metrics: []string{"visitors"}, Dimensions: []string{"time:hour"}}, "unsupported_interval", "the time dimension (i.e. the interval) is too short"},
 		{stats.Query{Metrics: []string{"scroll_depth"}, Dimensions: []string{"event:page"}}, "unsupported_query", "scroll_depth"},
 	} {
 		c.q.DateRange, c.q.Include.Imports = stats.DateRange{From: "2025-03-01", To: "2025-03-03"}, true

@@ -52,7 +52,10 @@ func TestRoundTrip(t *testing.T) {
 	// as in Plausible. Visits, pageviews, bounces and durations add up and
 	// match at every grain.
 	additive := []string{stats.MVisits, stats.MPageviews, stats.MBounceRate, stats.MVisitDuration}
-	sources := []string{"visit:source", "visit:referrer", "visit:utm_source", "visit:utm_medium", "visit:utm_campaign", "visit:utm_content", "visit:utm_term"}
+	// The demo tags no visit with utm_content or utm_term, and imported
+	// rows without a UTM value leave the UTM reports (plausibleLeavesOut):
+	// those two have no row to compare.
+	sources := []string{"visit:source", "visit:referrer", "visit:utm_source", "visit:utm_medium", "visit:utm_campaign"}
 	cases := []struct {
 		dims    []string
 		metrics []string
@@ -60,6 +63,7 @@ func TestRoundTrip(t *testing.T) {
 	}{
 		{nil, sessionMetrics, ""},
 		{sources, sessionMetrics, ""},
+		{sources[:2], sessionMetrics, ""},
 		{[]string{"visit:country", "visit:region", "visit:city"}, sessionMetrics, ""},
 		{[]string{"visit:device"}, sessionMetrics, ""},
 		{[]string{"visit:browser", "visit:browser_version"}, sessionMetrics, ""},
@@ -137,8 +141,12 @@ func rows(t *testing.T, se *stats.Engine, site sillage.Site, q *stats.Query, ski
 		t.Fatal(err)
 	}
 	out := map[string][]float64{}
+	pv := slices.Index(q.Metrics, stats.MPageviews)
 	for _, r := range resp.Results {
 		if skip != "" && slices.Contains(r.Dimensions, any(skip)) {
+			continue
+		}
+		if plausibleLeavesOut(q, r, pv) {
 			continue
 		}
 		key := fmt.Sprint(r.Dimensions...)
@@ -152,4 +160,21 @@ func rows(t *testing.T, se *stats.Engine, site sillage.Site, q *stats.Query, ski
 		out[key] = vals
 	}
 	return out
+}
+
+// plausibleLeavesOut: the native rows whose imported twins Plausible's
+// rules leave out of a report (query/README.md, "Imported data"): a UTM
+// dimension without a value ("(not set)"), and a row without pageviews
+// when pageviews are asked. The data travels; those reports do not show it.
+func plausibleLeavesOut(q *stats.Query, r stats.Result, pv int) bool {
+	for i, d := range q.Dimensions {
+		if strings.HasPrefix(d, "visit:utm_") && r.Dimensions[i] == "(not set)" {
+			return true
+		}
+	}
+	if pv < 0 {
+		return false
+	}
+	b, _ := json.Marshal(r.Metrics[pv])
+	return string(b) == "0"
 }

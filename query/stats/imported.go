@@ -29,6 +29,9 @@ type importedTable struct {
 	// counts: visitors, pageviews, events, visits, bounces, visit duration
 	// (seconds) as expressions; "" where the table lacks it.
 	visitors, pageviews, events, visits, bounces, duration string
+	// union: keys of the tables read together instead (goals: custom
+	// events and, for page goals, pages).
+	union []string
 }
 
 var importedTables = map[string]importedTable{
@@ -36,7 +39,7 @@ var importedTables = map[string]importedTable{
 		visitors: "visitors", pageviews: "pageviews", events: "pageviews", visits: "visits", bounces: "bounces", duration: "visit_duration"},
 	"sources": {name: "imported_sources", cols: "source AS referrer_source, referrer, utm_source, utm_medium, utm_campaign, utm_content, utm_term",
 		visitors: "visitors", pageviews: "pageviews", events: "pageviews", visits: "visits", bounces: "bounces", duration: "visit_duration"},
-	"pages": {name: "imported_pages", cols: "hostname, page AS pathname, 'pageview' AS name",
+	"pages": {name: "imported_pages", cols: "hostname, page AS pathname, 'pageview' AS name, " + noImportedProps + ", toUInt8(0) AS scroll_depth",
 		visitors: "visitors", pageviews: "pageviews", events: "pageviews", visits: "visits"},
 	// The pages report's bounce rate and visit duration are those of the
 	// visits that entered on each page (as natively): entry pages.
@@ -46,8 +49,15 @@ var importedTables = map[string]importedTable{
 		visitors: "visitors", pageviews: "pageviews", events: "pageviews", visits: "entrances", bounces: "bounces", duration: "visit_duration"},
 	"exit_pages": {name: "imported_exit_pages", cols: "exit_page",
 		visitors: "visitors", pageviews: "pageviews", events: "pageviews", visits: "exits", bounces: "bounces", duration: "visit_duration"},
-	"custom_events": {name: "imported_custom_events", cols: "name, '' AS pathname",
+	// Imported custom events keep two properties, for Plausible's special
+	// goals: the link of "Outbound Link: Click" and the like, the path of
+	// "404" and the like.
+	"custom_events": {name: "imported_custom_events", cols: "'' AS hostname, '' AS pathname, name, " +
+		"mapFilter((k, v) -> v != '', map('url', link_url, 'path', path)) AS props, toUInt8(0) AS scroll_depth",
 		visitors: "visitors", events: "events"},
+	// Goals: custom event goals from imported custom events, page goals
+	// from imported pages (their pageviews are the goal's events).
+	"goals": {union: []string{"custom_events", "pages"}},
 	"locations": {name: "imported_locations", cols: "country AS country_code, region, toUInt32(city) AS city_geoname_id",
 		visitors: "visitors", pageviews: "pageviews", events: "pageviews", visits: "visits", bounces: "bounces", duration: "visit_duration"},
 	"devices": {name: "imported_devices", cols: "device",
@@ -57,6 +67,14 @@ var importedTables = map[string]importedTable{
 	"operating_systems": {name: "imported_operating_systems", cols: "operating_system AS os, operating_system_version AS os_version",
 		visitors: "visitors", pageviews: "pageviews", events: "pageviews", visits: "visits", bounces: "bounces", duration: "visit_duration"},
 }
+
+const noImportedProps = "CAST(map(), 'Map(String, String)') AS props"
+
+// Plausible's special goals whose imported custom events keep a property.
+var (
+	goalsWithURL  = []string{"Outbound Link: Click", "Cloaked Link: Click", "File Download"}
+	goalsWithPath = []string{"404", "WP Form Completions", "Form: Submission"}
+)
 
 // importedGroup names the imported table a dimension is kept in; "" for
 // one imported data lacks.
@@ -78,10 +96,29 @@ func importedGroup(dim string) string {
 		return "exit_pages"
 	case "event:page", "event:hostname":
 		return "pages"
-	case "event:name", "event:goal":
+	case "event:name":
 		return "custom_events"
+	case "event:goal", "event:props:url", "event:props:path":
+		return "goals"
 	}
 	return ""
+}
+
+// specialGoalFilter says whether filters hold a top-level "is" goal
+// filter naming only special goals that keep the property prop (url or
+// path): imported custom events keep that property for those alone.
+func specialGoalFilter(fs []Filter, prop string) bool {
+	special := goalsWithURL
+	if prop == "path" {
+		special = goalsWithPath
+	}
+	for _, f := range fs {
+		if f.Op == "is" && f.Dimension == "event:goal" && len(f.Values) > 0 && !f.IgnoreCase &&
+			!slices.ContainsFunc(f.Values, func(v string) bool { return !slices.Contains(special, v) }) {
+			return true
+		}
+	}
+	return false
 }
 
 // importPlan is how a plan reads imported data.
@@ -122,38 +159,62 @@ func filterDims(fs []Filter, out *[]string) bool {
 	return true
 }
 
-// importable says whether p can add imported data, and why not.
+// Plausible's warnings, which clients may match; Sillage follows the
+// first with its own reason instead of a link to Plausible's docs.
+const (
+	warnUnsupported = "Imported stats are not included in the results because query parameters are not supported."
+	warnInterval    = "Imported stats are not included because the time dimension (i.e. the interval) is too short."
+)
+
+func importsWarning(reason, why string) string {
+	if reason == skipInterval {
+		return warnInterval
+	}
+	return warnUnsupported + " " + why
+}
+
+// importable says whether p can add imported data, and why not (a
+// sentence).
 func importable(p *plan) (string, string) {
 	if p.sample > 0 {
-		return skipUnsupported, "the range is read through a sample"
+		return skipUnsupported, "The range is read through a sample."
 	}
 	for _, m := range p.metrics {
 		switch m {
 		case MVisitors, MVisits, MPageviews, MViewsPerVisit, MBounceRate, MVisitDuration, MEvents:
+		case MConversionRate:
+			// Its denominator, every visitor of the range, comes from
+			// imported visitors: no filter may narrow it.
+			if len(withoutGoalsAndProps(p.filters)) > 0 {
+				return skipUnsupported, "Imported data does not keep conversion rates with filters other than goals and properties."
+			}
 		default:
-			return skipUnsupported, "the metric " + m + " is not kept in imported data"
+			return skipUnsupported, "Imported data does not keep the metric " + m + "."
 		}
 	}
 	var dims []string
 	for _, d := range p.dims {
 		if d == "time:hour" {
-			return skipInterval, "imported data is daily: time:hour cannot include it"
+			return skipInterval, ""
 		}
 		if !isTimeDim(d) {
 			dims = append(dims, d)
 		}
 	}
 	if !filterDims(p.filters, &dims) {
-		return skipUnsupported, "has_done and has_not_done filters cannot apply to imported data"
+		return skipUnsupported, "Filters has_done and has_not_done cannot apply to imported data."
 	}
 	group := ""
 	for _, d := range dims {
 		g := importedGroup(d)
+		if prop, ok := strings.CutPrefix(d, propPrefix); ok && g != "" && !specialGoalFilter(p.filters, prop) {
+			g = ""
+		}
 		if g == "" {
-			return skipUnsupported, d + " is not kept in imported data"
+			return skipUnsupported, "Imported data does not keep " + d + "."
 		}
 		if group != "" && g != group {
-			return skipUnsupported, "imported data keeps " + firstOf(dims, group) + " and " + d + " in separate tables, so they cannot be combined"
+			return skipUnsupported, "Imported data keeps " + firstOf(dims, group) + " and " + d + " in separate tables, so they cannot be combined."
 		}
 		group = g
 	}
@@ -161,8 +222,8 @@ func importable(p *plan) (string, string) {
 		group = "visitors"
 	}
 	sh := p.shape()
-	if sh.sessions && (group == "custom_events" || group == "pages" && !sessionsFromEntryPages(p)) {
-		return skipUnsupported, "bounce rate, visit duration and visits of imported data are not kept by page filter, hostname or event"
+	if sh.sessions && (group == "custom_events" || group == "goals" || group == "pages" && !sessionsFromEntryPages(p)) {
+		return skipUnsupported, "Imported data does not keep bounce rate, visit duration and visits by page filter, hostname or event."
 	}
 	p.imp = &importPlan{group: group}
 	return "", ""
@@ -210,7 +271,7 @@ func (e *Engine) planImports(ctx context.Context, p *plan) (importsMeta, error) 
 		return importsMeta{reason: skipOutOfRange}, nil
 	}
 	if reason, why := importable(p); reason != "" {
-		return importsMeta{reason: reason, warning: "Imported stats are not included: " + why + "."}, nil
+		return importsMeta{reason: reason, warning: importsWarning(reason, why)}, nil
 	}
 	p.imp.cutoff = cutoff
 	end := min(last, to)
@@ -220,22 +281,45 @@ func (e *Engine) planImports(ctx context.Context, p *plan) (importsMeta, error) 
 	return importsMeta{included: true, end: end}, nil
 }
 
-// importedFrom is the derived table of an imported table: the rows of
-// the site's completed imports in range, before the first native day,
-// under the native columns' names, with ts the local midnight of the day.
-func (b *builder) importedFrom(t importedTable) string {
+// importedFrom is the derived table of an imported table (or of the
+// tables of a union): the rows of the site's completed imports in range,
+// before the first native day, under the native columns' names, with ts
+// the local midnight of the day. With withPageviews, as Plausible, rows
+// without pageviews are left out (custom events have none to count).
+func (b *builder) importedFrom(t importedTable, withPageviews bool) string {
+	if len(t.union) > 0 {
+		parts := make([]string, len(t.union))
+		for i, k := range t.union {
+			parts[i] = b.importedPart(importedTables[k], withPageviews)
+		}
+		return "(" + strings.Join(parts, " UNION ALL ") + ") AS imp"
+	}
+	return "(" + b.importedPart(t, withPageviews) + ") AS imp"
+}
+
+func (b *builder) importedPart(t importedTable, withPageviews bool) string {
 	zero := func(s string) string {
 		if s == "" {
 			return "0"
 		}
 		return s
 	}
-	return "(SELECT " + t.cols + ", toDateTime64(toDateTime(date, {tz:String}), 3, 'UTC') AS ts, toUInt64(" + zero(t.visitors) + ") AS i_visitors, toUInt64(" +
-		zero(t.pageviews) + ") AS i_pageviews, toUInt64(" + zero(t.events) + ") AS i_events, toUInt64(" + zero(t.visits) + ") AS i_visits, toUInt64(" +
-		zero(t.bounces) + ") AS i_bounces, toUInt64(" + zero(t.duration) + ") AS i_duration FROM " + t.name +
-		" WHERE site_id = {site:UInt32} AND date BETWEEN " + b.arg("Date", b.p.span.first.Format(dateLayout)) + " AND " +
+	where := " WHERE site_id = {site:UInt32} AND date BETWEEN " + b.arg("Date", b.p.span.first.Format(dateLayout)) + " AND " +
 		b.arg("Date", b.p.span.last.Format(dateLayout)) + " AND date < " + b.arg("Date", b.p.imp.cutoff) +
-		" AND import_id IN (SELECT id FROM imports FINAL WHERE site_id = {site:UInt32} AND deleted = 0 AND status = 'completed')) AS imp"
+		" AND import_id IN (SELECT id FROM imports FINAL WHERE site_id = {site:UInt32} AND deleted = 0 AND status = 'completed')"
+	if withPageviews && t.pageviews != "" && t.name != "imported_custom_events" {
+		where += " AND " + t.pageviews + " > 0"
+	}
+	return "SELECT " + t.cols + ", toDateTime64(toDateTime(date, {tz:String}), 3, 'UTC') AS ts, toUInt64(" + zero(t.visitors) + ") AS i_visitors, toUInt64(" +
+		zero(t.pageviews) + ") AS i_pageviews, toUInt64(" + zero(t.events) + ") AS i_events, toUInt64(" + zero(t.visits) + ") AS i_visits, toUInt64(" +
+		zero(t.bounces) + ") AS i_bounces, toUInt64(" + zero(t.duration) + ") AS i_duration FROM " + t.name + where
+}
+
+// importedVisitors is the sum of imported visitors over the range: the
+// denominator's share of a conversion rate (importable allows no filter
+// but goals and properties then).
+func (b *builder) importedVisitors() string {
+	return "(SELECT toUInt64(sum(i_visitors)) FROM " + b.importedFrom(importedTables["visitors"], false) + ")"
 }
 
 // importedWhere compiles filters over the derived table: leaves only,
@@ -260,6 +344,26 @@ func (b *builder) importedWhere(fs []Filter) string {
 		}
 	}
 	return strings.Join(parts, " AND ")
+}
+
+// importedKnown leaves out, as Plausible does, the imported rows that
+// lack the value a UTM, region or city dimension groups by (a source
+// without UTM tags is no row of the UTM reports), and the unknown country.
+func importedKnown(dims []string) string {
+	var out strings.Builder
+	for _, d := range dims {
+		switch d {
+		case "visit:utm_source", "visit:utm_medium", "visit:utm_campaign", "visit:utm_term", "visit:utm_content":
+			out.WriteString(" AND " + dimensions[d].col + " != ''")
+		case "visit:country", "visit:country_name":
+			out.WriteString(" AND country_code != 'ZZ'")
+		case "visit:region", "visit:region_name":
+			out.WriteString(" AND region != ''")
+		case "visit:city":
+			out.WriteString(" AND city_geoname_id != 0")
+		}
+	}
+	return out.String()
 }
 
 // withImported adds imported rows to a native subquery (side "e" or "s")
@@ -292,7 +396,10 @@ func (b *builder) withImported(native, side string, sh shape) string {
 			sums = append(sums, "s_visitors")
 		}
 	}
-	imported := sel.String() + " FROM " + b.importedFrom(t) + " WHERE " + b.importedWhere(p.filters) + groupBy(n)
+	// As Plausible: with pageviews asked, imported rows without any (a
+	// page seen only by events another tool counted) leave every count.
+	withPageviews := slices.Contains(p.metrics, MPageviews) || slices.Contains(p.metrics, MViewsPerVisit)
+	imported := sel.String() + " FROM " + b.importedFrom(t, withPageviews) + " WHERE " + b.importedWhere(p.filters) + importedKnown(p.dims) + groupBy(n)
 	var out strings.Builder
 	out.WriteString("SELECT ")
 	for i := range n {

@@ -956,6 +956,9 @@ func (b *builder) statement(lim limits) (string, []outCol) {
 	}
 	if slices.Contains(p.metrics, MConversionRate) {
 		convTotal = b.totalVisitors(withoutGoalsAndProps(p.filters), false)
+		if p.imp != nil {
+			convTotal = "(" + convTotal + " + " + b.importedVisitors() + ")"
+		}
 	}
 	revenue := false
 	for _, m := range p.metrics {
