@@ -31,7 +31,7 @@ func pageviewsAt(site uint32, base uint64, mod func(*sillage.Event), ts ...strin
 	return out
 }
 
-func browser(name string) func(*sillage.Event) { return func(e *sillage.Event) { e.Browser = name } }
+func browserOnly(name string) func(*sillage.Event) { return func(e *sillage.Event) { e.Browser = name } }
 
 // siteCase is one query on a site, with the rows it must answer.
 type siteCase struct {
@@ -42,7 +42,7 @@ type siteCase struct {
 	want []string
 }
 
-func runSiteCases(t *testing.T, st store.Engine, cases []siteCase) {
+func runSpanCases(t *testing.T, st store.Engine, cases []siteCase) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -81,7 +81,7 @@ func TestComparisonParity(t *testing.T) {
 		{"Safari", []string{"2021-01-01T00:00:00Z", "2021-01-01T00:00:00Z", "2021-01-01T00:00:00Z", "2021-01-08T00:00:00Z"}},
 		{"Chrome", []string{"2021-01-01T00:00:00Z", "2021-01-07T00:00:00Z", "2021-01-07T00:00:00Z", "2021-01-07T00:00:00Z"}},
 	} {
-		events = append(events, pageviewsAt(43, uint64(4300+100*i), browser(b.name), b.ts...)...)
+		events = append(events, pageviewsAt(43, uint64(4300+100*i), browserOnly(b.name), b.ts...)...)
 	}
 	e := loaded(t, events, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 
@@ -89,7 +89,7 @@ func TestComparisonParity(t *testing.T) {
 		return `{"site_id":"` + site + `","metrics":[` + metrics + `],"date_range":["2021-01-07","2021-01-13"]` + extra +
 			`,"include":{"comparisons":{"mode":"previous_period"}}}`
 	}
-	runSiteCases(t, e.Store, []siteCase{
+	runSpanCases(t, e.Store, []siteCase{
 		{"an aggregate against the week before", agg, time.Time{}, week("agg.example", `"pageviews"`, ``),
 			[]string{" | 1 ~  | 3 Δ -67"}},
 		{"a daily series lists every day, each against its day a week before", series, time.Time{},
@@ -135,8 +135,8 @@ func TestComparisonWithImports(t *testing.T) {
 	var events []sillage.Event
 	for _, id := range []uint32{44, 45} {
 		base := uint64(id) * 100
-		events = append(events, pageviewsAt(id, base, browser("Chrome"), "2021-01-01T00:00:00Z", "2021-01-07T00:00:00Z", "2021-01-07T00:00:00Z")...)
-		events = append(events, pageviewsAt(id, base+10, browser("Firefox"), "2021-01-07T00:00:00Z")...)
+		events = append(events, pageviewsAt(id, base, browserOnly("Chrome"), "2021-01-01T00:00:00Z", "2021-01-07T00:00:00Z", "2021-01-07T00:00:00Z")...)
+		events = append(events, pageviewsAt(id, base+10, browserOnly("Firefox"), "2021-01-07T00:00:00Z")...)
 	}
 	e := loaded(t, events, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	importDay(t, e.Store, 1, 44, "2020-12-31")
@@ -145,7 +145,7 @@ func TestComparisonWithImports(t *testing.T) {
 		return `{"site_id":"` + site + `","metrics":["visitors"],"date_range":["2021-01-07","2021-01-13"],
 		"dimensions":["visit:browser"],"include":{"imports":true,"comparisons":{"mode":"previous_period"}},"pagination":{"limit":2}}`
 	}
-	runSiteCases(t, e.Store, []siteCase{
+	runSpanCases(t, e.Store, []siteCase{
 		{"imported and native visitors of the week before", before, time.Time{}, body("imported.example"),
 			[]string{"Chrome | 2 ~ Chrome | 40 Δ -95", "Firefox | 1 ~ Firefox | 50 Δ -98"}},
 		{"imported data in the main range, none before it", before, time.Time{},
@@ -269,7 +269,7 @@ func TestComparisonPeriods(t *testing.T) {
 	// Days of the main range past the lived part have no day to compare
 	// with. Plausible's compared day is then null; Sillage's is "", which
 	// the committed dashboard relies on (query/README.md, Time).
-	runSiteCases(t, e.Store, []siteCase{
+	runSpanCases(t, e.Store, []siteCase{
 		{"days past the lived part", site, at("2023-03-02T14:00:00Z"),
 			`{"site_id":"daily.example","metrics":["visitors"],"date_range":"month","date":"2023-03-02","dimensions":["time:day"],
 			"include":{"comparisons":{"mode":"previous_period"}},"pagination":{"limit":4}}`,
@@ -283,7 +283,7 @@ func TestComparisonPeriods(t *testing.T) {
 	ny := sillage.Site{ID: 51, Domain: "eastern.example", Timezone: "America/New_York"}
 	en := loaded(t, pageviewsAt(51, 5100, nil, "2023-02-27T04:59:00Z", "2023-02-27T05:00:00Z", "2023-03-01T04:59:59Z", "2023-03-01T05:00:00Z"),
 		at("2023-03-02T14:00:00Z"))
-	runSiteCases(t, en.Store, []siteCase{
+	runSpanCases(t, en.Store, []siteCase{
 		{"this month in New York, previous period", ny, at("2023-03-02T14:00:00Z"),
 			`{"site_id":"eastern.example","metrics":["visitors"],"date_range":"month","date":"2023-03-02","include":{"comparisons":{"mode":"previous_period"}}}`,
 			[]string{" | 1 ~  | 2 Δ -50"}},
@@ -323,7 +323,7 @@ func TestTimezoneParity(t *testing.T) {
 	pageviews := func(site, rng string) string {
 		return `{"site_id":"` + site + `","metrics":["pageviews"],"date_range":` + rng + `}`
 	}
-	runSiteCases(t, e.Store, []siteCase{
+	runSpanCases(t, e.Store, []siteCase{
 		// 21:00 on 1 January in New York, 02:00 on the 2nd in UTC.
 		{"today west of UTC", ny, time.Date(2024, 1, 2, 2, 0, 0, 0, time.UTC), pageviews("ny.example", `"day"`), []string{" | 1"}},
 		// 01:00 on 2 January in Tokyo, 16:00 on the 1st in UTC.
@@ -372,7 +372,7 @@ func TestTimeOnPageAcrossZoneShifts(t *testing.T) {
 	body := func(site string) string {
 		return `{"site_id":"` + site + `","metrics":["time_on_page"],"date_range":"all","dimensions":["event:page"]}`
 	}
-	runSiteCases(t, e.Store, []siteCase{
+	runSpanCases(t, e.Store, []siteCase{
 		{"Santiago", santiago, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), body("santiago.example"), []string{"/ | 60", "/exit | null"}},
 		{"Havana", havana, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), body("havana.example"), []string{"/ | 60", "/exit | null"}},
 	})
@@ -473,7 +473,7 @@ func TestComparisonParityRanges(t *testing.T) {
 
 	const datetimes = `"date_range":["2021-01-02T03:00:00Z","2021-01-03T02:59:59Z"],
 		"include":{"comparisons":{"mode":"custom","date_range":["2021-01-01T03:00:00Z","2021-01-02T02:59:59Z"]}}`
-	runSiteCases(t, e.Store, []siteCase{
+	runSpanCases(t, e.Store, []siteCase{
 		// The 91 days before 1 July 2022 against the same days a year
 		// before: the days with visitors first.
 		{"91d, year over year", rel, time.Date(2022, 7, 1, 14, 0, 0, 0, time.UTC),
