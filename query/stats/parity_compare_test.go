@@ -31,7 +31,9 @@ func pageviewsAt(site uint32, base uint64, mod func(*sillage.Event), ts ...strin
 	return out
 }
 
-func browserOnly(name string) func(*sillage.Event) { return func(e *sillage.Event) { e.Browser = name } }
+func browserOnly(name string) func(*sillage.Event) {
+	return func(e *sillage.Event) { e.Browser = name }
+}
 
 // siteCase is one query on a site, with the rows it must answer.
 type siteCase struct {
