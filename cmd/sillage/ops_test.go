@@ -37,12 +37,6 @@ func runChildHelper(job string) int {
 			return 1
 		}
 		return 0
-	case "stored-paths":
-		if err := storedPaths(os.Getenv("SILLAGE_TEST_DATA")); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		return 0
 	case "squatted-account":
 		if err := squattedFolder(os.Getenv("SILLAGE_TEST_DATA")); err != nil {
 			fmt.Fprintln(os.Stderr, err)
