@@ -56,6 +56,7 @@ func Connect(libPath, dir string) (*Conn, error) {
 	if c == nil {
 		return nil, fmt.Errorf("embedded engine cannot open data folder %s (is another sillage process using it?)", dir)
 	}
+	skipDestructorsAtExit(l)
 	return &Conn{lib: l, conn: c, turn: make(chan struct{}, 1)}, nil
 }
 

@@ -2,6 +2,7 @@ package storetest_test
 
 import (
 	"context"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -12,7 +13,14 @@ import (
 	"github.com/sillage-analytics/sillage/store/storetest"
 )
 
-func TestMain(m *testing.M) { storetest.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(exitOpenEnv) != "" {
+		// A child of TestExitAfterWorkIsClean: it exits with the engine
+		// open, as the tests of a package without storetest.Main do.
+		os.Exit(m.Run())
+	}
+	storetest.Main(m)
+}
 
 // schema lists every table of e's database: its DDL with the database name
 // taken out, and its columns with their types and defaults.
