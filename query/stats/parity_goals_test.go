@@ -1,8 +1,6 @@
 package stats
 
 import (
-	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -12,21 +10,7 @@ import (
 // runGoalCases is runCases with the site's goals given.
 func runGoalCases(t *testing.T, e *Engine, goals []Goal, cases []queryCase) {
 	t.Helper()
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			q, err := ParseQuery([]byte(c.body))
-			if err != nil {
-				t.Fatalf("parse: %v", err)
-			}
-			resp, err := e.Run(context.Background(), scenarioSite, goals, q)
-			if err != nil {
-				t.Fatalf("run: %v", err)
-			}
-			if got := render(resp); strings.Join(got, "\n") != strings.Join(c.want, "\n") {
-				t.Errorf("got\n\t%s\nwant\n\t%s", strings.Join(got, "\n\t"), strings.Join(c.want, "\n\t"))
-			}
-		})
-	}
+	runSiteCases(t, e, scenarioSite, goals, cases)
 }
 
 func scrolled(depth uint8) func(*sillage.Event) {
