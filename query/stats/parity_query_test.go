@@ -49,26 +49,6 @@ func hitAt(visitor uint64, h, m int, name, path string, mods ...mod) *visit {
 	return newVisit(1, visitor, visitor*10, at(h, m), with(mods...)).event(0, name, path, mods...)
 }
 
-// runSiteCases runs cases for a site and its goals.
-func runSiteCases(t *testing.T, e *Engine, site sillage.Site, goals []Goal, cases []queryCase) {
-	t.Helper()
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			q, err := ParseQuery([]byte(c.body))
-			if err != nil {
-				t.Fatalf("parse: %v", err)
-			}
-			resp, err := e.Run(context.Background(), site, goals, q)
-			if err != nil {
-				t.Fatalf("run: %v", err)
-			}
-			if got := render(resp); strings.Join(got, "\n") != strings.Join(c.want, "\n") {
-				t.Errorf("got\n\t%s\nwant\n\t%s", strings.Join(got, "\n\t"), strings.Join(c.want, "\n\t"))
-			}
-		})
-	}
-}
-
 // userAndAnon is Plausible's usual filter fixture: a user's session of two
 // pageviews 25 minutes apart carrying the attributes, and another
 // visitor's pageview without them.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sillage-analytics/sillage"
 )
 
 // render shows results one row a line: "dims | metrics".
@@ -48,18 +50,23 @@ type queryCase struct {
 
 func runCases(t *testing.T, e *Engine, cases []queryCase) {
 	t.Helper()
+	runSiteCases(t, e, scenarioSite, scenarioGoals, cases)
+}
+
+// runSiteCases runs cases for a site and its goals.
+func runSiteCases(t *testing.T, e *Engine, site sillage.Site, goals []Goal, cases []queryCase) {
+	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			q, err := ParseQuery([]byte(c.body))
 			if err != nil {
 				t.Fatalf("parse: %v", err)
 			}
-			resp, err := e.Run(context.Background(), scenarioSite, scenarioGoals, q)
+			resp, err := e.Run(context.Background(), site, goals, q)
 			if err != nil {
 				t.Fatalf("run: %v", err)
 			}
-			got := render(resp)
-			if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+			if got := render(resp); strings.Join(got, "\n") != strings.Join(c.want, "\n") {
 				t.Errorf("got\n\t%s\nwant\n\t%s", strings.Join(got, "\n\t"), strings.Join(c.want, "\n\t"))
 			}
 		})
