@@ -35,15 +35,24 @@ function addDays(day, n) {
   return d.toISOString().slice(0, 10)
 }
 
-describe('annotations and custom comparisons', () => {
-  test('a note added from the graph shows on it; a custom period compares with its exact numbers', async () => {
-    var page = await newPage(browser, server, { viewport: { width: 1440, height: 1000 } })
-    try {
-      await login(page, server)
-      await page.goto(server.url + '/' + SITE + '?period=7d')
-      await settle(page)
-      var today = await siteToday(page)
+// onDashboard runs fn logged in on the site's last 7 days, with the site's
+// today; the page must not break its CSP, throw, or reach another origin.
+async function onDashboard(fn) {
+  var page = await newPage(browser, server, { viewport: { width: 1440, height: 1000 } })
+  try {
+    await login(page, server)
+    await page.goto(server.url + '/' + SITE + '?period=7d')
+    await settle(page)
+    await fn(page, await siteToday(page))
+    assert.deepEqual(page.problems, [], 'the page broke its CSP, threw, or reached another origin')
+  } finally {
+    await page.context().close()
+  }
+}
 
+describe('annotations and custom comparisons', () => {
+  test('a note added from the graph shows on it; a custom period compares with its exact numbers', () =>
+    onDashboard(async (page, today) => {
       // A note from the graph, whose text looks like markup and a formula.
       var text = 'Spring <b>sale</b> =1+1'
       await page.locator('[data-add-note]').click()
@@ -104,22 +113,13 @@ describe('annotations and custom comparisons', () => {
           await page.screenshot({ path: `${SHOTS}/settings-${lang}-${width}.png`, fullPage: true })
         }
       }
-      assert.deepEqual(page.problems, [], 'the page broke its CSP, threw, or reached another origin')
-    } finally {
-      await page.context().close()
-    }
-  })
+    }))
 
   // A day typed the moment the fields open (autofill, a fast hand) is what
   // the period and the comparison use; no default set after the first
   // render may overwrite it.
-  test('days typed as soon as the custom fields open are kept', async () => {
-    var page = await newPage(browser, server, { viewport: { width: 1440, height: 1000 } })
-    try {
-      await login(page, server)
-      await page.goto(server.url + '/' + SITE + '?period=7d')
-      await settle(page)
-      var today = await siteToday(page)
+  test('days typed as soon as the custom fields open are kept', () =>
+    onDashboard(async (page, today) => {
       var typeOnOpen = (from, to, days) =>
         page.evaluate(
           ([from, to, days]) => {
@@ -153,9 +153,5 @@ describe('annotations and custom comparisons', () => {
       await page.locator('[data-period]').selectOption('custom')
       await page.locator('.custom-range:not([data-compare-form]) button[type=submit]').click()
       await page.waitForURL(u => u.search.includes(`period=custom&from=${pf}&to=${pt}`))
-      assert.deepEqual(page.problems, [], 'the page broke its CSP, threw, or reached another origin')
-    } finally {
-      await page.context().close()
-    }
-  })
+    }))
 })
