@@ -6,6 +6,9 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/net/idna"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Site is a website whose events Sillage counts.
@@ -19,11 +22,21 @@ type Site struct {
 
 // NormalizeDomain lowercases a domain and strips a scheme, "www."
 // prefixes, a path, a trailing dot and surrounding space, the way site
-// owners tend to type it. Normalising twice changes nothing more: a site
-// is looked up by the normalised form of whatever is asked.
+// owners tend to type it. An internationalised name takes the one Unicode
+// form IDNA maps its spellings to (an accent typed as a mark of its own,
+// full-width letters), since they all reach the same host. Normalising
+// twice changes nothing more: a site is looked up by the normalised form
+// of whatever is asked.
 func NormalizeDomain(d string) string {
 	for {
 		n := strings.ToLower(strings.TrimSpace(d))
+		if strings.ContainsFunc(n, func(r rune) bool { return r >= utf8.RuneSelf }) {
+			if u, err := idna.Lookup.ToUnicode(n); err == nil {
+				n = u
+			} else {
+				n = norm.NFC.String(n)
+			}
+		}
 		n = strings.TrimPrefix(n, "https://")
 		n = strings.TrimPrefix(n, "http://")
 		if i := strings.IndexAny(n, "/?#"); i >= 0 {

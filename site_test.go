@@ -12,6 +12,11 @@ func TestNormalizeDomain(t *testing.T) {
 		{"www.shop.fr./", "shop.fr"},
 		{"sub.www.shop.fr", "sub.www.shop.fr"},
 		{"localhost", "localhost"},
+		// One name however its Unicode is typed: an accent as a mark of
+		// its own, full-width letters.
+		{"bu\u0308cher.de", "bücher.de"},
+		{"ＢÜCHER.de", "bücher.de"},
+		{"café.fr", "café.fr"},
 	} {
 		if got := NormalizeDomain(tt.in); got != tt.want {
 			t.Errorf("NormalizeDomain(%q) = %q, want %q", tt.in, got, tt.want)
@@ -22,7 +27,7 @@ func TestNormalizeDomain(t *testing.T) {
 // A site is found by the normalised form of what is asked, so normalising
 // a stored domain again must give it back unchanged.
 func FuzzNormalizeDomain(f *testing.F) {
-	for _, s := range []string{"www.www.shop.fr", "https://www.a.fr/x", "a.fr.", "www..fr", "http://www./"} {
+	for _, s := range []string{"www.www.shop.fr", "https://www.a.fr/x", "a.fr.", "www..fr", "http://www./", "bu\u0308cher.de", "ｗｗｗ．shop.fr"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -96,18 +96,8 @@ func (s *Service) AddSite(ctx context.Context, domain, timezone string) (sillage
 	if err := s.validateSite(ctx, domain, timezone); err != nil {
 		return sillage.Site{}, err
 	}
-	// An internationalised domain is one site however it is spelt: a
-	// browser reports bücher.de as xn--bcher-kva.de, and whoever held the
-	// other spelling would receive the site's visitors.
-	for _, d := range []string{domain, idn.Twin(domain)} {
-		if d == "" {
-			continue
-		}
-		if _, err := s.SiteByDomain(ctx, d); err == nil {
-			return sillage.Site{}, fmt.Errorf("site %s: %w", d, ErrExists)
-		} else if !errors.Is(err, ErrNotFound) {
-			return sillage.Site{}, err
-		}
+	if err := s.refuseTaken(ctx, domain); err != nil {
+		return sillage.Site{}, err
 	}
 	id, err := s.newSiteID(ctx)
 	if err != nil {
@@ -123,6 +113,24 @@ func (s *Service) AddSite(ctx context.Context, domain, timezone string) (sillage
 	}
 	s.sitesChanged()
 	return site, nil
+}
+
+// refuseTaken fails with ErrExists when a site holds the normalised
+// domain or its twin: an internationalised domain is one site however it
+// is spelt (a browser reports bücher.de as xn--bcher-kva.de), and whoever
+// held the other spelling would receive the site's visitors.
+func (s *Service) refuseTaken(ctx context.Context, domain string) error {
+	for _, d := range []string{domain, idn.Twin(domain)} {
+		if d == "" {
+			continue
+		}
+		if _, err := s.SiteByDomain(ctx, d); err == nil {
+			return fmt.Errorf("site %s: %w", d, ErrExists)
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Service) sitesChanged() {

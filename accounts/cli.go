@@ -25,9 +25,7 @@ func (s *Service) AdoptStoredSite(ctx context.Context, domain, timezone string) 
 	if err := s.validateSite(ctx, domain, timezone); err != nil {
 		return sillage.Site{}, err
 	}
-	if _, err := s.SiteByDomain(ctx, domain); err == nil {
-		return sillage.Site{}, fmt.Errorf("site %s: %w", domain, ErrExists)
-	} else if !errors.Is(err, ErrNotFound) {
+	if err := s.refuseTaken(ctx, domain); err != nil {
 		return sillage.Site{}, err
 	}
 	// The inner query reads only site_id, the first column of the primary

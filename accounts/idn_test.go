@@ -27,6 +27,13 @@ func TestIDNTwinIsTheSameSite(t *testing.T) {
 			t.Errorf("%s after %s: %v, want ErrExists", c.twin, c.first, err)
 		}
 	}
+	// The same name typed with its accent as a separate mark, or in
+	// full-width letters, is the same site too (it has the same xn-- twin).
+	for _, d := range []string{"bu\u0308cher.de", "ｂücher.de", "cafe\u0301.fr"} {
+		if _, err := s.AddSite(ctx, d, "Europe/Paris"); !errors.Is(err, accounts.ErrExists) {
+			t.Errorf("%q after its other spellings: %v, want ErrExists", d, err)
+		}
+	}
 	// Plain ASCII domains are untouched.
 	if _, err := s.AddSite(ctx, "xn--.example", "Europe/Paris"); err != nil && errors.Is(err, accounts.ErrExists) {
 		t.Errorf("a malformed punycode label: %v", err)

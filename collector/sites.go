@@ -1,9 +1,11 @@
 package collector
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -145,8 +147,13 @@ func (c *siteCache) read(ctx context.Context) error {
 	}
 	// An event may spell an internationalised domain the other way (a
 	// browser's location.hostname is the xn-- form); a site added with
-	// that very spelling keeps it.
-	for _, s := range sites {
+	// that very spelling keeps it, and otherwise the oldest site whose
+	// twin it is, whatever order the list came in.
+	byAge := slices.Clone(sites)
+	slices.SortStableFunc(byAge, func(a, b sillage.Site) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	for _, s := range byAge {
 		if t := idn.Twin(s.Domain); t != "" {
 			if _, taken := m[t]; !taken {
 				m[t] = s

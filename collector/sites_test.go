@@ -194,3 +194,25 @@ func TestInternationalDomainEitherSpelling(t *testing.T) {
 		t.Fatalf("%d events stored, want 4", n)
 	}
 }
+
+type fixedLister []sillage.Site
+
+func (l fixedLister) Sites(context.Context) ([]sillage.Site, error) { return l, nil }
+
+// The xn-- spelling of a domain belongs to its oldest site. A site stored
+// under another Unicode spelling of the same name (before those were
+// refused) sorts first by its bytes, yet must not take the older site's
+// visitors.
+func TestTwinGoesToTheOldestSite(t *testing.T) {
+	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	victim := sillage.Site{ID: 1, Domain: "bücher.de", CreatedAt: day}
+	later := sillage.Site{ID: 2, Domain: "bu\u0308cher.de", CreatedAt: day.AddDate(0, 1, 0)}
+	c := newSiteCache(fixedLister{later, victim}, time.Now, slog.New(slog.DiscardHandler))
+	c.refresh(context.Background())
+	for _, d := range []string{"xn--bcher-kva.de", "bücher.de"} {
+		s, ok, err := c.lookup(context.Background(), d)
+		if err != nil || !ok || s.ID != victim.ID {
+			t.Errorf("%s: site %d (%v, %v), want the oldest, %d", d, s.ID, ok, err, victim.ID)
+		}
+	}
+}
