@@ -13,8 +13,8 @@ import (
 	"github.com/sillage-analytics/sillage"
 )
 
-// exportLimit bounds the rows of each CSV file.
-const exportLimit = 100_000
+// exportLimit bounds the rows of each CSV file (a variable for tests).
+var exportLimit = 100_000
 
 // maxExportProps bounds the custom properties custom_props.csv covers.
 const maxExportProps = 300
@@ -227,14 +227,23 @@ func (e *Engine) exportProps(ctx context.Context, site sillage.Site, goals []Goa
 	if err := rows.Close(); err != nil {
 		return fmt.Errorf("stats: export custom_props.csv: %w", err)
 	}
+	// The rows of every property share one file's bound, so a site with
+	// many high-cardinality properties cannot make the file's lines
+	// outgrow memory.
 	var lines [][]string
 	for _, k := range keys {
-		resp, err := e.Run(ctx, site, goals, e.exportQuery(q, propPrefix+k, []string{MVisitors, MEvents, MPercentage}))
+		left := exportLimit - len(lines)
+		if left <= 0 {
+			break
+		}
+		kq := e.exportQuery(q, propPrefix+k, []string{MVisitors, MEvents, MPercentage})
+		kq.Pagination.Limit, kq.maxLimit = left+1, left+1 // and the "(none)" row, left out
+		resp, err := e.Run(ctx, site, goals, kq)
 		if err != nil {
 			return fmt.Errorf("stats: export custom_props.csv: %w", err)
 		}
 		for _, row := range resp.Results {
-			if row.Dimensions[0] == noProp {
+			if row.Dimensions[0] == noProp || len(lines) == exportLimit {
 				continue
 			}
 			lines = append(lines, []string{sillage.CSVText(k), sillage.CSVText(fmt.Sprint(row.Dimensions[0])), csvValue(row.Metrics[0]), csvValue(row.Metrics[1]), csvValue(row.Metrics[2])})

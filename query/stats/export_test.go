@@ -146,3 +146,28 @@ func TestExportNeutralisesFormulas(t *testing.T) {
 		t.Errorf("custom_props.csv value %q, want %q", got, want)
 	}
 }
+
+// custom_props.csv, like every file, holds at most exportLimit rows in all,
+// however many properties the site has: the file is built in memory.
+func TestExportPropsBounded(t *testing.T) {
+	defer func(l int) { exportLimit = l }(exportLimit)
+	exportLimit = 2
+	e := loaded(t, scenario(), at(20, 0))
+	var buf bytes.Buffer
+	q := &Query{SiteID: "example.fr", DateRange: DateRange{Period: "day"}, Date: "2026-06-10"}
+	if err := e.Export(context.Background(), scenarioSite, scenarioGoals, q, &buf); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := zr.Open("custom_props.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(f)
+	if want := "property,value,visitors,events,percentage\nplan,free,1,1,16.7\nplan,pro,1,1,16.7\n"; string(b) != want {
+		t.Fatalf("custom_props.csv:\n%s\nwant\n%s", b, want)
+	}
+}
