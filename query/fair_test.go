@@ -178,6 +178,20 @@ func TestCallerOverLimitGets429(t *testing.T) {
 	}
 }
 
+// A report's preview runs a report's statements (a comparison and top
+// lists over a month): a member who spent their engine time waits for it
+// like any stats query.
+func TestReportPreviewIsAdmitted(t *testing.T) {
+	f := newFairEnv(t, Options{Registerer: prometheus.NewRegistry(), Limits: Limits{Member: admit.Limit{Concurrent: 1, Queue: 4, Budget: time.Millisecond}}})
+	const q = `{"site_id":"boutique.fr","metrics":["visitors"],"date_range":"7d"}`
+	if resp, body := f.do(t, "session", "POST", "/api/v2/query", q); resp.StatusCode != http.StatusOK {
+		t.Fatalf("first query: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := f.do(t, "session", "GET", "/api/sites/boutique.fr/reports/preview?kind=monthly", ""); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a preview past the member's budget: %d %s, want 429", resp.StatusCode, body)
+	}
+}
+
 // refused reads sillage_stats_refused_total for a kind of caller and a
 // reason.
 func refused(t *testing.T, reg *prometheus.Registry, caller, reason string) float64 {

@@ -23,7 +23,7 @@ func (a *API) reportRoutes() {
 	// person's, not a key's or a link's.
 	a.serve("GET /api/sites/{domain}/reports", siteRead, a.getReports)
 	a.serve("PUT /api/sites/{domain}/reports/mine", siteRead, a.putMyReports)
-	a.serve("GET /api/sites/{domain}/reports/preview", siteRead, a.previewReport)
+	a.serve("GET /api/sites/{domain}/reports/preview", siteStats, a.previewReport)
 	a.serve("POST /api/sites/{domain}/reports/recipients", siteOwner, a.addReportRecipient)
 	a.serve("DELETE /api/sites/{domain}/reports/recipients/{kind}/{email}", siteOwner, a.removeReportRecipient)
 	a.serve("GET /api/sites/{domain}/alerts", siteAdmin, a.getAlerts)
