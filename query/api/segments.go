@@ -207,7 +207,8 @@ func (a *API) deleteSegment(w http.ResponseWriter, r *http.Request) error {
 }
 
 // segmentInUse answers 409, naming the email reports restricted to the
-// segment (but those of except, a member's account).
+// segment (but those of except, a member's account). The addresses an
+// owner added are named to owners only, who alone may list them.
 func (a *API) segmentInUse(r *http.Request, seg accounts.Segment, except string) error {
 	if a.reports == nil {
 		return nil
@@ -216,12 +217,16 @@ func (a *API) segmentInUse(r *http.Request, seg accounts.Segment, except string)
 	if err != nil {
 		return err
 	}
+	owner := granted(r).acc.Role == sillage.RoleOwner
 	var names []string
 	for _, u := range uses {
-		if except != "" && u.UserID == except {
-			continue
+		switch {
+		case except != "" && u.UserID == except:
+		case u.UserID == "" && !owner:
+			names = append(names, fmt.Sprintf("the %s report an owner sends to an address", u.Kind))
+		default:
+			names = append(names, fmt.Sprintf("the %s report to %s", u.Kind, reports.MaskEmail(u.Email)))
 		}
-		names = append(names, fmt.Sprintf("the %s report to %s", u.Kind, reports.MaskEmail(u.Email)))
 	}
 	if len(names) == 0 {
 		return nil

@@ -241,6 +241,13 @@ func TestSegmentInUseByReport(t *testing.T) {
 	if want := `{"error":"segment \"Mobile FR\" is used by the monthly report to c…@client.fr: take it off that report first"}`; strings.TrimSpace(r.String()) != want {
 		t.Errorf("answer %s, want %s", r, want)
 	}
+	// Only owners may list the addresses they added: an admin is told of
+	// the report, not to whom it goes.
+	r = w.as(w.admin).do("DELETE", path(shared), nil)
+	wantStatus(t, "an admin deletes a segment in use", r, 409)
+	if want := `{"error":"segment \"Mobile FR\" is used by the monthly report an owner sends to an address: take it off that report first"}`; strings.TrimSpace(r.String()) != want {
+		t.Errorf("the admin's answer %s, want %s", r, want)
+	}
 	r = viewer.do("DELETE", path(own), nil)
 	wantStatus(t, "delete a personal segment in use", r, 409)
 	if !strings.Contains(r.String(), "the weekly report to v…@a.fr") {
