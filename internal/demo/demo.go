@@ -142,7 +142,8 @@ FROM
     FROM numbers({first:UInt64}, {n:UInt64})
 )
 ARRAY JOIN range(toUInt32(pv + 1 + (has_purchase OR has_signup))) AS k
--- page: Zipf over 1000 pages, the landing page first
-ARRAY JOIN [toUInt32(floor(pow(cityHash64(s, k, 13, {seed:UInt64}) / 18446744073709551615, 3) * 1000))] AS page
+-- page: Zipf over 1000 pages, the landing page first; the events after the
+-- last pageview (a conversion, the engagement) happen on the page last seen
+ARRAY JOIN [toUInt32(floor(pow(cityHash64(s, least(k, pv - 1), 13, {seed:UInt64}) / 18446744073709551615, 3) * 1000))] AS page
 WHERE k <= pv + (has_purchase OR has_signup)
 `

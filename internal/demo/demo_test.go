@@ -55,6 +55,17 @@ func TestGenerate(t *testing.T) {
 	if viewEvents != n {
 		t.Errorf("sessions view counted %d events of %d", viewEvents, n)
 	}
+	// A conversion or an engagement happens on a page its visit saw, so
+	// top pages never show more visitors than pageviews.
+	var elsewhere uint64
+	err = store.QueryRow(ctx, e, `SELECT count() FROM events WHERE site_id = 7 AND name != 'pageview'
+		AND (session_id, pathname) NOT IN (SELECT session_id, pathname FROM events WHERE site_id = 7 AND name = 'pageview')`, nil, &elsewhere)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if elsewhere != 0 {
+		t.Errorf("%d events on a page their visit never viewed", elsewhere)
+	}
 	// Same seed, same traffic.
 	e2 := storetest.Migrated(t)
 	n2, err := Generate(ctx, e2, Options{SiteID: 7, Hostname: "demo.example.fr", Events: 50_000, Days: 30, End: end, Seed: 1})
