@@ -51,8 +51,7 @@ describe('events', () => {
     await v.wait(4)
     await finish(env, t, v)
 
-    var rows = await sillage.poll(byNameAndProp('/custom/pricing', 'plan'), r => r.length == 4)
-    assert.deepEqual(rows.byDim, {
+    await sillage.pollFor(byNameAndProp('/custom/pricing', 'plan'), {
       'pageview|(none)': [1],
       'Signup|pro': [1],
       'Signup|team': [1],
@@ -61,26 +60,25 @@ describe('events', () => {
     // Revenue, counted through a revenue goal (as in Plausible: without
     // one, no revenue), created with the key (its owner's).
     await sillage.revenueGoal('Signup')
-    rows = await sillage.poll(
+    await sillage.pollFor(
       {
         metrics: ['events', 'total_revenue'],
         filters: [['is', 'event:name', ['Signup']], ['is', 'event:page', ['/custom/pricing']]],
       },
-      r => r[0]?.metrics[0] == 2
+      [2, { short: '€40.0', long: '€40.00', value: 40, currency: 'EUR' }],
+      r => r[0]?.metrics
     )
-    assert.deepEqual(rows[0].metrics, [2, { short: '€40.0', long: '€40.00', value: 40, currency: 'EUR' }])
     // And by goal.
-    rows = await sillage.poll(
+    await sillage.pollFor(
       {
         metrics: ['visitors', 'events', 'total_revenue', 'average_revenue'],
         dimensions: ['event:goal'],
         filters: [['is', 'event:page', ['/custom/pricing']]],
       },
-      r => r.length == 1
-    )
-    assert.deepEqual(rows.byDim, {
+      {
       Signup: [1, 2, { short: '€40.0', long: '€40.00', value: 40, currency: 'EUR' }, { short: '€20.0', long: '€20.00', value: 20, currency: 'EUR' }],
-    })
+    }
+    )
   })
 
   test('tagged elements: clicks on them (or their children) send their event', async t => {
@@ -105,8 +103,7 @@ describe('events', () => {
     assert.deepEqual(v.events[2].body, { n: 'Nav Click', u: url, d: SITE, r: null, p: { to: 'next' } })
     await finish(env, t, v)
 
-    var rows = await sillage.poll(byNameAndProp('/tagged/page', 'position'), r => r.length == 3)
-    assert.deepEqual(rows.byDim, { 'pageview|(none)': [1], 'Cta Click|hero top': [1], 'Nav Click|(none)': [1] })
+    await sillage.pollFor(byNameAndProp('/tagged/page', 'position'), { 'pageview|(none)': [1], 'Cta Click|hero top': [1], 'Nav Click|(none)': [1] })
   })
 
   test('a slow collector does not hold an outbound click until it answers', async t => {
@@ -192,8 +189,7 @@ describe('events', () => {
     t.diagnostic(`click to navigation: ${held} ms, event answered: ${answer}`)
     await finish(env, t, v)
 
-    var rows = await sillage.poll(byNameAndProp('/outbound/page', 'url'), r => r.length == 3)
-    assert.deepEqual(rows.byDim, {
+    await sillage.pollFor(byNameAndProp('/outbound/page', 'url'), {
       'pageview|(none)': [2],
       [`Outbound Link: Click|${away}`]: [1],
       [`Outbound Link: Click|${elsewhere}`]: [1],
@@ -241,18 +237,17 @@ describe('events', () => {
     assert.deepEqual(w.events[1].body.p, { url: fx.url('/files/book.epub') })
     await finish(env, { name: t.name + ' (custom list)' }, w)
 
-    var rows = await sillage.poll(
+    await sillage.pollFor(
       {
         metrics: ['events'],
         dimensions: ['event:page', 'event:props:url'],
         filters: [['is', 'event:name', ['File Download']], ['contains', 'event:page', ['/downloads/']]],
       },
-      r => r.length == 2
-    )
-    assert.deepEqual(rows.byDim, {
+      {
       [`/downloads/page|${fx.url('/files/price-list.PDF?v=2')}`]: [1],
       [`/downloads/custom|${fx.url('/files/book.epub')}`]: [1],
-    })
+    }
+    )
   })
 
   test('form submission: Form: Submission with the path, and the form still submits', async t => {
@@ -269,8 +264,7 @@ describe('events', () => {
     await finish(env, t, v)
 
     // The request left with the page: the server got it all the same.
-    var rows = await sillage.poll(byNameAndProp('/forms/contact', 'path'), r => r.length == 2)
-    assert.deepEqual(rows.byDim, { 'pageview|(none)': [1], 'Form: Submission|/forms/contact': [1] })
+    await sillage.pollFor(byNameAndProp('/forms/contact', 'path'), { 'pageview|(none)': [1], 'Form: Submission|/forms/contact': [1] })
   })
 
   test('sillage("404") from a not-found page', async t => {
@@ -287,8 +281,7 @@ describe('events', () => {
     })
     await finish(env, t, v)
 
-    var rows = await sillage.poll(byNameAndProp('/nf/no-such-page', 'path'), r => r.length == 2)
-    assert.deepEqual(rows.byDim, { 'pageview|(none)': [1], '404|/nf/no-such-page': [1] })
+    await sillage.pollFor(byNameAndProp('/nf/no-such-page', 'path'), { 'pageview|(none)': [1], '404|/nf/no-such-page': [1] })
   })
 
   test('engagement: sent when the page is hidden and when it is left, with sd and e', async t => {
@@ -361,8 +354,7 @@ describe('events', () => {
       dimensions: ['event:page'],
       filters: [['is', 'event:page', ['/engage/long']]],
     }
-    var rows = await sillage.poll(query, r => r.length == 1 && r[0].metrics[3] == want)
-    assert.deepEqual(rows[0].metrics, [1, 1, 100, want])
+    await sillage.pollFor(query, [[1, 1, 100, want]], r => r.map(row => row.metrics))
   })
 
   test('a page restored from the back/forward cache is counted again', async t => {
@@ -394,10 +386,9 @@ describe('events', () => {
     )
     await finish(env, t, v)
 
-    var rows = await sillage.poll(
+    await sillage.pollFor(
       { metrics: ['visitors', 'pageviews'], dimensions: ['event:page'], filters: [['contains', 'event:page', ['/bf/']]] },
-      r => r.length == 2 && r.byDim?.['/bf/a']?.[1] == 2
+      { '/bf/a': [1, 2], '/bf/b': [1, 1] }
     )
-    assert.deepEqual(rows.byDim, { '/bf/a': [1, 2], '/bf/b': [1, 1] })
   })
 })

@@ -22,7 +22,7 @@ import { createServer as createNetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
+import { isDeepStrictEqual, promisify } from 'node:util'
 import { chromium } from 'playwright-core'
 
 export var HERE = fileURLToPath(new URL('../..', import.meta.url)) // tracker-js/
@@ -172,6 +172,14 @@ export async function startSillage() {
       } catch (e) {
         assert.fail(`Stats API: ${JSON.stringify(body)} gave ${JSON.stringify(last)}, not what was expected`)
       }
+    },
+    // Queries until pick(rows) (by default rows.byDim) is exactly want:
+    // the numbers asserted, not a row count, which can be reached while a
+    // row's numbers still grow. Fails with the last rows seen.
+    async pollFor(body, want, pick = r => r.byDim, timeout) {
+      var rows = await this.poll(body, r => isDeepStrictEqual(pick(r), want), timeout)
+      assert.deepEqual(pick(rows), want)
+      return rows
     },
     // How many events reached the collector at all (accepted, dropped,
     // invalid or rejected), from /metrics.
