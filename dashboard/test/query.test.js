@@ -25,6 +25,22 @@ describe('Stats API queries', () => {
     assert.deepEqual(q.include, { imports: true })
   })
 
+  test('top stats under an event filter leave out views per visit, which counts whole visits', () => {
+    var without = ['visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration']
+    for (var f of [
+      ['is', 'event:page', ['/']],
+      ['is', 'event:props:plan', ['artisan']],
+      ['is', 'event:name', ['Signup']],
+      ['is', 'event:hostname', ['shop.a.fr']],
+      ['or', [['is', 'visit:source', ['Google']], ['contains', 'event:props:author', ['Ana']]]],
+    ]) {
+      assert.deepEqual(topStatsQuery('a.fr', S({ filters: [f] }), TODAY).metrics, without, JSON.stringify(f))
+    }
+    // has_done picks the visitors; the counts stay the visits' own.
+    assert.deepEqual(topStatsQuery('a.fr', S({ filters: [['has_done', ['is', 'event:props:plan', ['artisan']]]] }), TODAY).metrics,
+      ['visitors', 'visits', 'pageviews', 'views_per_visit', 'bounce_rate', 'visit_duration'])
+  })
+
   test('imported data is asked for unless the view turns it off', () => {
     assert.equal(topStatsQuery('a.fr', S({ imports: 'off' }), TODAY).include, undefined)
     assert.deepEqual(timeseriesQuery('a.fr', S({ imports: 'off' }), TODAY).include, { time_labels: true })

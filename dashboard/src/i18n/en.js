@@ -180,6 +180,7 @@ export default {
   'metric.views_per_visit': 'Views per visit',
   'metric.bounce_rate': 'Bounce rate',
   'metric.visit_duration': 'Visit duration',
+  'metric.exit_rate': 'Exit rate',
   'metric.events': 'Events',
   'metric.percentage': 'Share',
   'metric.conversion_rate': 'Conversion rate',

@@ -180,6 +180,7 @@ export default {
   'metric.views_per_visit': 'Pages par visite',
   'metric.bounce_rate': 'Taux de rebond',
   'metric.visit_duration': 'Durée de visite',
+  'metric.exit_rate': 'Taux de sortie',
   'metric.events': 'Événements',
   'metric.percentage': 'Part',
   'metric.conversion_rate': 'Taux de conversion',

@@ -59,10 +59,12 @@ export var GOAL_METRICS = ['visitors', 'events', 'conversion_rate']
 export var LOWER_IS_BETTER = { bounce_rate: true }
 
 // Metrics whose change is told in points rather than in per cent.
-export var RATE_METRICS = { bounce_rate: true, conversion_rate: true, group_conversion_rate: true, percentage: true, scroll_depth: true }
+export var RATE_METRICS = { bounce_rate: true, conversion_rate: true, exit_rate: true, group_conversion_rate: true, percentage: true, scroll_depth: true }
 
-// The columns of each breakdown's details list.
-export function detailMetrics(dim, goalFilter) {
+// The columns of each breakdown's details list. The exit rate (exits per
+// pageview of the page) needs every pageview of the page: not with event
+// filters.
+export function detailMetrics(dim, goalFilter, eventFilter) {
   if (goalFilter) return ['visitors', 'events', 'group_conversion_rate']
   switch (dim) {
     case 'event:goal':
@@ -72,7 +74,7 @@ export function detailMetrics(dim, goalFilter) {
     case 'visit:entry_page':
       return ['visitors', 'visits', 'bounce_rate', 'visit_duration']
     case 'visit:exit_page':
-      return ['visitors', 'visits', 'pageviews']
+      return eventFilter ? ['visitors', 'visits', 'pageviews'] : ['visitors', 'visits', 'exit_rate']
     default:
       if (dim.startsWith('event:props:')) return ['visitors', 'events', 'percentage']
       return ['visitors', 'visits', 'bounce_rate', 'visit_duration']

@@ -59,6 +59,7 @@ export function formatMetric(metric, v, lang, { compact = true } = {}) {
   switch (metric) {
     case 'bounce_rate':
     case 'conversion_rate':
+    case 'exit_rate':
     case 'group_conversion_rate':
     case 'percentage':
     case 'scroll_depth':

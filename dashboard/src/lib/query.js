@@ -21,17 +21,22 @@ export function apiFilters(filters) {
   })
 }
 
-// Whether the filters name dim, in or-groups too; has_done and
-// has_not_done pick visitors and do not count (as the Stats API reads it).
-export function filtersUse(filters, dim) {
-  return filters.some(f => (f[0] === 'or' ? filtersUse(f[1], dim) : f[1] === dim))
+// Whether the filters pick events (a page, a name, a property, a host),
+// in or-groups too, so that pageviews are the matching events only;
+// has_done and has_not_done pick visitors and do not count (as the Stats
+// API reads it).
+export function filtersOnEvents(filters) {
+  return filters.some(f => (f[0] === 'or' ? filtersOnEvents(f[1]) : typeof f[1] === 'string' && f[1].startsWith('event:')))
 }
 
 // The top stats: six visit metrics, or conversions when a goal is chosen.
-// The Stats API refuses views per visit under a page filter.
+// Views per visit counts the whole visits' pageviews: beside pageviews of
+// the matching events only it would contradict them (0 pageviews, 2 views
+// per visit), so event filters leave it out (the Stats API refuses it
+// under a page filter).
 export function topMetrics(filters) {
   if (hasGoalFilter(filters)) return GOAL_METRICS
-  return filtersUse(filters, 'event:page') ? TOP_METRICS.filter(m => m !== 'views_per_visit') : TOP_METRICS
+  return filtersOnEvents(filters) ? TOP_METRICS.filter(m => m !== 'views_per_visit') : TOP_METRICS
 }
 
 // The metric the graph draws: the one chosen if it is among the top stats.

@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { detailMetrics, longDim } from '../lib/dims.js'
 import { useRegions } from '../lib/regionNames.js'
 import { countryCodeOf, formatMetric, formatNumber, formatPercent } from '../lib/format.js'
-import { breakdownQuery, chosen, funnelFilters, hasGoalFilter, withFilter } from '../lib/query.js'
+import { breakdownQuery, chosen, filtersOnEvents, funnelFilters, hasGoalFilter, withFilter } from '../lib/query.js'
 import { settingsPath } from '../lib/routes.js'
 import { get, list, post, sitePath, stats } from './api.js'
 import { ErrorBox, Icon, Modal, SkeletonRows, store, Tabs, useApp, useLoad } from './common.jsx'
@@ -470,7 +470,7 @@ var PAGE = 20
 export function Details({ dim, title, onClose }) {
   var { t, lang } = useApp()
   var { domain, state, today, tick, set, ready } = useDash()
-  var metrics = detailMetrics(dim, hasGoalFilter(state.filters) && dim !== 'event:goal')
+  var metrics = detailMetrics(dim, hasGoalFilter(state.filters) && dim !== 'event:goal', filtersOnEvents(state.filters))
   var [page, setPage] = useState(0)
   var [text, setText] = useState('')
   var [search, setSearch] = useState('')

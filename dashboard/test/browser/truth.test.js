@@ -63,6 +63,13 @@ async function rowTexts(p, panel, value) {
   return (await row.locator('th, td').allInnerTexts({ timeout: 2000 })).map(s => s.trim())
 }
 
+// The top stats shown: metric → value text.
+async function topStats(p) {
+  var out = {}
+  for (var m of await p.locator('.top-stats[aria-busy="false"] .stat[data-metric]').all({ timeout: 2000 })) out[await m.getAttribute('data-metric')] = (await m.locator('.stat-value').innerText({ timeout: 2000 })).trim()
+  return out
+}
+
 describe('the dashboard tells the truth', () => {
   test('under a goal filter, a breakdown row shows its own conversion rate', async () => {
     var filters = [['is', 'event:goal', ['Purchase']]]
@@ -87,6 +94,39 @@ describe('the dashboard tells the truth', () => {
     })
   })
 
+  test('under a property filter, the top stats do not contradict each other', async () => {
+    var filters = [['is', 'event:props:plan', ['artisan']]]
+    var api = await queryFromPage(page, { site_id: SITE, metrics: ['visitors', 'pageviews'], date_range: '28d', filters, include: { imports: true } })
+    // The demo sets plan on purchases and signups only: no pageview has it.
+    assert.ok(api.results[0].metrics[0] > 0, 'visitors with the property')
+    assert.equal(api.results[0].metrics[1], 0)
+    await page.goto(server.url + '/' + SITE + '?period=28d&f=is,props:plan,artisan')
+    // Pageviews 0 beside views per visit 2 would contradict: views per
+    // visit (whole visits) is not shown.
+    var shown = async () => {
+      var stats = await topStats(page)
+      return [Object.keys(stats), stats.pageviews]
+    }
+    await until(shown, [['visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration'], '0'], 'the top stats under a property filter')
+    await shots('prop-filter', '/' + SITE + '?period=28d&f=is,props:plan,artisan', p => p.locator('.top-stats[aria-busy="false"]').waitFor())
+  })
+
+  test('the exit pages details show the exit rate of each page', async () => {
+    var api = await queryFromPage(page, { site_id: SITE, metrics: ['visitors', 'visits', 'exit_rate'], date_range: '28d', dimensions: ['visit:exit_page'], order_by: [['visitors', 'desc']], pagination: { limit: 1 }, include: { imports: true } })
+    var [name] = api.results[0].dimensions
+    var [visitors, visits, rate] = api.results[0].metrics
+    assert.ok(rate > 0 && rate < 100, `an exit rate between 0 and 100 %: ${rate}`)
+    await page.goto(server.url + '/' + SITE + '?period=28d')
+    await page.locator('[data-panel="pages"]').getByRole('tab', { name: 'Exit pages' }).click()
+    await page.locator('[data-panel="pages"] [data-details]').click()
+    var dialog = page.getByRole('dialog')
+    var row = async () => (await dialog.locator('table.details[aria-busy="false"] tr', { has: page.getByRole('button', { name, exact: true }) }).locator('td').allInnerTexts({ timeout: 2000 })).map(s => s.trim())
+    var n = v => new Intl.NumberFormat('en', { maximumFractionDigits: 0 }).format(v)
+    await until(row, [n(visitors), n(visits), pct(rate, 'en')], 'the exit rate of ' + name)
+    assert.deepEqual((await dialog.locator('thead th').allInnerTexts()).map(s => s.trim()), ['Exit page', 'Visitors', 'Visits', 'Exit rate'])
+    await page.keyboard.press('Escape')
+  })
+
   test('the funnels panel reports under a goal filter', async () => {
     var report = await call(page, 'POST', '/api/sites/' + SITE + '/funnels/' + (await call(page, 'GET', '/api/sites/' + SITE + '/funnels')).funnels[0].id + '/report', { date_range: '28d', filters: [['has_done', ['is', 'event:goal', ['Purchase']]]] })
     var first = report.steps[0]
@@ -103,13 +143,8 @@ describe('the dashboard tells the truth', () => {
     var domain = 'vide.example.fr'
     await call(page, 'POST', '/api/sites', { domain, timezone: 'Europe/Paris' })
     await page.goto(server.url + '/' + domain + '?period=28d')
-    var values = async () => {
-      var out = {}
-      for (var m of await page.locator('.top-stats[aria-busy="false"] .stat[data-metric]').all({ timeout: 2000 })) out[await m.getAttribute('data-metric')] = (await m.locator('.stat-value').innerText({ timeout: 2000 })).trim()
-      return out
-    }
     var dash = { visitors: '–', visits: '–', pageviews: '–', views_per_visit: '–', bounce_rate: '–', visit_duration: '–' }
-    await until(values, dash, 'the top stats of a site without events')
+    await until(() => topStats(page), dash, 'the top stats of a site without events')
     // The install prompt carries the site's own snippet.
     await until(async () => (await page.locator('[data-install] .snippet pre code').innerText({ timeout: 2000 })).includes('/js/s/'), true, 'the install prompt')
     // An empty graph counts 0 and 1, not 0.2 visitors.
