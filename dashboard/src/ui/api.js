@@ -11,6 +11,7 @@ export function setCsrf(token) {
   csrf = token || ''
 }
 
+import { errorSentence } from '../lib/errors.js'
 import { makeT } from '../lib/i18n.js'
 
 // The dashboard's language, sent as Accept-Language: the server writes the
@@ -65,8 +66,8 @@ async function send(method, path, body, quiet401) {
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: 'same-origin',
     })
-  } catch (e) {
-    throw new ApiError(0, e.message || 'network')
+  } catch {
+    throw new ApiError(0, errorSentence(0, '', null, makeT(lang || 'en')))
   }
   var text = await res.text()
   var data = null
@@ -79,12 +80,9 @@ async function send(method, path, body, quiet401) {
   }
   if (!res.ok) {
     if (res.status === 401 && !quiet401 && onUnauthorized) onUnauthorized()
-    var msg = (data && (data.error || data.message || errorsText(data.errors))) || res.statusText || 'HTTP ' + res.status
-    // A refusal for the reader's role (or one without a word) is told as a
-    // sentence in the reader's language; other refusals (another account's
-    // invitation…) are sentences of their own.
-    if (res.status === 403 && (typeof msg !== 'string' || /^this needs the \w+ role\b|^forbidden$|^not allowed$|^HTTP 403$/i.test(msg))) msg = makeT(lang || 'en')('error.forbidden')
-    throw new ApiError(res.status, typeof msg === 'string' ? msg : JSON.stringify(msg), data)
+    var said = data && (data.error || data.message || errorsText(data.errors))
+    if (said && typeof said !== 'string') said = JSON.stringify(said)
+    throw new ApiError(res.status, errorSentence(res.status, said || '', res.headers.get('Retry-After'), makeT(lang || 'en')), data)
   }
   return data
 }

@@ -192,6 +192,24 @@ describe('the dashboard tells the truth', () => {
     await shots('french', '/' + SITE + '?period=28d&compare=previous_period', p => p.locator('.top-stats[aria-busy="false"] .stat-change').first().waitFor())
   })
 
+  test('a server that stops answering is told in the reader’s language', async () => {
+    var gone = await startServer()
+    var p = await newPage(browser, gone, { viewport: { width: 1440, height: 1000 } })
+    try {
+      await login(p, gone)
+      await p.goto(gone.url + '/' + SITE + '?period=28d&lang=fr')
+      await p.locator('.top-stats[aria-busy="false"]').waitFor()
+      await gone.stop()
+      // Seven days (the "w" key): new queries, and nobody to answer them.
+      await p.keyboard.press('w')
+      var said = async () => (await p.locator('.error-box p').first().innerText({ timeout: 2000 })).trim()
+      await until(said, 'Chargement impossible : Le serveur est injoignable. Vérifiez votre connexion, puis réessayez.', 'the error of a lost server')
+    } finally {
+      await p.context().close()
+      await gone.stop()
+    }
+  })
+
   test('a viewer sees no edit controls; a refused action says why in a sentence', async () => {
     var email = 'lecteur@client.fr'
     // Invited as an administrator: the goals page offers to delete.
