@@ -50,13 +50,6 @@ func (sf *serveFlags) queryHandler(eng store.Engine, acc *accounts.Service, prox
 	if err != nil {
 		return nil, nil, err
 	}
-	a := api.New(api.Options{Accounts: acc, Engine: eng, Secret: secret, TrustedProxies: proxies, RequireTOTP: sf.require2FA, Logger: log,
-		Mail: box, PublicURL: publicURL, Reports: sf.buildReports(eng, acc, box, publicURL, log), Imports: sf.imports})
-	dist, err := fs.Sub(dashboard.Dist, "dist")
-	if err != nil {
-		return nil, nil, err
-	}
-	path, integrity := trackerjs.Versioned()
 	sampleAbove := uint64(sf.sampleAbove)
 	switch {
 	case sf.sampleAbove < 0:
@@ -68,6 +61,16 @@ func (sf *serveFlags) queryHandler(eng store.Engine, acc *accounts.Service, prox
 	if err != nil {
 		return nil, nil, err
 	}
+	// The property names and the email reports read the events under the
+	// same sampling and memory bounds as the Stats API.
+	se := &stats.Engine{Store: eng, SampleAbove: sampleAbove, MaxMemory: maxMemory}
+	a := api.New(api.Options{Accounts: acc, Engine: eng, Secret: secret, TrustedProxies: proxies, RequireTOTP: sf.require2FA, Logger: log,
+		Mail: box, PublicURL: publicURL, Reports: sf.buildReports(eng, acc, box, publicURL, se, log), Imports: sf.imports, Stats: se})
+	dist, err := fs.Sub(dashboard.Dist, "dist")
+	if err != nil {
+		return nil, nil, err
+	}
+	path, integrity := trackerjs.Versioned()
 	srv, err := query.New(query.Options{Engine: eng, Accounts: acc, API: a, Dashboard: dist,
 		ScriptPath: path, Integrity: integrity, SampleAbove: sampleAbove, MaxMemory: maxMemory,
 		Limits: limits, Registerer: reg, Logger: log})

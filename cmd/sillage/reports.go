@@ -6,6 +6,7 @@ import (
 
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/internal/mail"
+	"github.com/sillage-analytics/sillage/query/stats"
 	"github.com/sillage-analytics/sillage/reports"
 	"github.com/sillage-analytics/sillage/store"
 )
@@ -18,8 +19,8 @@ type reportsPart struct {
 
 // buildReports makes the reports service. Without an SMTP server it keeps
 // settings and sends nothing (the dashboard says reports need SMTP).
-func (p *reportsPart) buildReports(eng store.Engine, acc *accounts.Service, box *mail.Outbox, publicURL string, log *slog.Logger) *reports.Service {
-	p.reports = &reports.Service{Engine: eng, Accounts: acc, PublicURL: publicURL, Logger: log}
+func (p *reportsPart) buildReports(eng store.Engine, acc *accounts.Service, box *mail.Outbox, publicURL string, se *stats.Engine, log *slog.Logger) *reports.Service {
+	p.reports = &reports.Service{Engine: eng, Accounts: acc, PublicURL: publicURL, Stats: se, Logger: log}
 	if box != nil && box.Configured() {
 		p.reports.Sender = box
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/sillage-analytics/sillage/internal/clientip"
 	"github.com/sillage-analytics/sillage/internal/mail"
 	"github.com/sillage-analytics/sillage/query/internal/live"
+	"github.com/sillage-analytics/sillage/query/stats"
 	"github.com/sillage-analytics/sillage/reports"
 	"github.com/sillage-analytics/sillage/store"
 )
@@ -69,6 +70,11 @@ type Options struct {
 	// Live shares the sites' live snapshots; nil makes one with the
 	// defaults over Engine.
 	Live *live.Cache
+
+	// Stats answers the property names of a site's events, under the
+	// operator's sampling and memory bounds; nil makes one with the
+	// defaults over Engine.
+	Stats *stats.Engine
 }
 
 // API is the dashboard's JSON API.
@@ -104,6 +110,7 @@ type API struct {
 	forgot    *throttle // reset emails per address
 	reports   *reports.Service
 	live      *live.Cache
+	stats     *stats.Engine
 	imports   *imports.Manager
 	admission Admission // nil: the live view and property names wait for nobody
 }
@@ -118,7 +125,7 @@ func New(o Options) *API {
 		mux:    http.NewServeMux(),
 
 		mail: o.Mail, publicURL: normalizePublicURL(o.PublicURL),
-		reports: o.Reports, live: o.Live,
+		reports: o.Reports, live: o.Live, stats: o.Stats,
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -131,6 +138,9 @@ func New(o Options) *API {
 	}
 	if a.live == nil {
 		a.live = live.New(a.engine, live.Options{Now: a.now})
+	}
+	if a.stats == nil {
+		a.stats = &stats.Engine{Store: a.engine, Now: a.now}
 	}
 	secret := o.Secret
 	if len(secret) == 0 {

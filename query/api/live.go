@@ -72,8 +72,7 @@ func (a *API) getPropKeys(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e := &stats.Engine{Store: a.engine, Now: a.now}
-	keys, err := e.PropKeys(r.Context(), g.site, goals, q, limit)
+	keys, err := a.stats.PropKeys(r.Context(), g.site, goals, q, limit)
 	if err != nil {
 		return statsError(err)
 	}

@@ -4,15 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/sillage-analytics/sillage"
 	"github.com/sillage-analytics/sillage/accounts"
 	"github.com/sillage-analytics/sillage/query/api"
+	"github.com/sillage-analytics/sillage/query/stats"
 	"github.com/sillage-analytics/sillage/reports"
 	"github.com/sillage-analytics/sillage/store"
+	"github.com/sillage-analytics/sillage/store/storetest"
 )
 
 type segmentOut struct {
@@ -300,5 +305,27 @@ func TestPropKeysDefaultRange(t *testing.T) {
 	status, body := get("/api/sites/a.fr/props?query=" + url.QueryEscape(`{"filters":[["is","visit:country",["FR"]]]}`))
 	if wantStatus != 200 || status != 200 || body != wantBody {
 		t.Errorf("without a date_range: %d %s; with 30d: %d %s", status, body, wantStatus, wantBody)
+	}
+}
+
+// The property names read the events through the stats engine the API is
+// given, under the operator's memory bound, not through one of its own.
+func TestPropKeysUseTheGivenStatsEngine(t *testing.T) {
+	w := newWorld(t)
+	var events []sillage.Event
+	for _, e := range storetest.Fixture(time.Now().UTC().AddDate(0, 0, -2)) {
+		e.SiteID = w.a.ID
+		events = append(events, e)
+	}
+	if err := w.acc.Engine.InsertEvents(context.Background(), "", events); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.as(w.owner).do("GET", "/api/sites/a.fr/props", nil); r.status != http.StatusOK || !strings.Contains(r.String(), `"key":"plan"`) {
+		t.Fatalf("property names: %d %s", r.status, r)
+	}
+	w.serve(api.Options{Stats: &stats.Engine{Store: w.acc.Engine, MaxMemory: 1}})
+	r := w.as(w.owner).do("GET", "/api/sites/a.fr/props", nil)
+	if r.status != http.StatusInternalServerError {
+		t.Fatalf("property names with a 1-byte memory bound: %d %s, want the engine's refusal", r.status, r)
 	}
 }
