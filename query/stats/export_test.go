@@ -17,15 +17,8 @@ import (
 // visitors.csv lists every day of the range, a day without visits too.
 func TestExportEveryDay(t *testing.T) {
 	e := loaded(t, scenario(), at(20, 0))
-	var buf bytes.Buffer
 	q := &Query{SiteID: "example.fr", DateRange: DateRange{From: "2026-06-09", To: "2026-06-11"}}
-	if err := e.Export(context.Background(), scenarioSite, scenarioGoals, q, &buf); err != nil {
-		t.Fatal(err)
-	}
-	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	zr := exported(t, e, q)
 	f, err := zr.Open("visitors.csv")
 	if err != nil {
 		t.Fatal(err)
@@ -45,15 +38,8 @@ func TestExportEveryDay(t *testing.T) {
 
 func TestExport(t *testing.T) {
 	e := loaded(t, scenario(), at(20, 0))
-	var buf bytes.Buffer
 	q := &Query{SiteID: "example.fr", DateRange: DateRange{Period: "day"}, Date: "2026-06-10"}
-	if err := e.Export(context.Background(), scenarioSite, scenarioGoals, q, &buf); err != nil {
-		t.Fatal(err)
-	}
-	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	zr := exported(t, e, q)
 	files := map[string]string{}
 	var names []string
 	for _, f := range zr.File {
@@ -98,13 +84,8 @@ func TestExport(t *testing.T) {
 	}
 
 	// Filters apply to every file; a page filter empties views_per_visit.
-	buf.Reset()
 	q.Filters = []Filter{{Op: "is", Dimension: "event:page", Values: []string{"/pricing"}}}
-	if err := e.Export(context.Background(), scenarioSite, scenarioGoals, q, &buf); err != nil {
-		t.Fatal(err)
-	}
-	zr, _ = zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-	f, _ := zr.Open("visitors.csv")
+	f, _ := exported(t, e, q).Open("visitors.csv")
 	b, _ := io.ReadAll(f)
 	if !strings.HasSuffix(string(b), "2026-06-10,1,2,2,,0,300\n") {
 		t.Errorf("filtered visitors.csv:\n%s", b)
@@ -119,15 +100,8 @@ func TestExportNeutralisesFormulas(t *testing.T) {
 		e.UTMCampaign = `=HYPERLINK("https://evil.example","x")`
 	}).pv(0, "/").event(time.Minute, "Signup", "/", props("plan", "+cmd|' /C calc'!A0"))
 	e := loaded(t, join(s), at(20, 0))
-	var buf bytes.Buffer
 	q := &Query{SiteID: "example.fr", DateRange: DateRange{Period: "day"}, Date: "2026-06-10"}
-	if err := e.Export(context.Background(), scenarioSite, scenarioGoals, q, &buf); err != nil {
-		t.Fatal(err)
-	}
-	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	zr := exported(t, e, q)
 	cell := func(file string, row, col int) string {
 		f, err := zr.Open(file)
 		if err != nil {
@@ -153,15 +127,8 @@ func TestExportPropsBounded(t *testing.T) {
 	defer func(l int) { exportLimit = l }(exportLimit)
 	exportLimit = 2
 	e := loaded(t, scenario(), at(20, 0))
-	var buf bytes.Buffer
 	q := &Query{SiteID: "example.fr", DateRange: DateRange{Period: "day"}, Date: "2026-06-10"}
-	if err := e.Export(context.Background(), scenarioSite, scenarioGoals, q, &buf); err != nil {
-		t.Fatal(err)
-	}
-	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	zr := exported(t, e, q)
 	f, err := zr.Open("custom_props.csv")
 	if err != nil {
 		t.Fatal(err)
@@ -170,4 +137,18 @@ func TestExportPropsBounded(t *testing.T) {
 	if want := "property,value,visitors,events,percentage\nplan,free,1,1,16.7\nplan,pro,1,1,16.7\n"; string(b) != want {
 		t.Fatalf("custom_props.csv:\n%s\nwant\n%s", b, want)
 	}
+}
+
+// exported is the zip of e's export of q.
+func exported(t *testing.T, e *Engine, q *Query) *zip.Reader {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := e.Export(context.Background(), scenarioSite, scenarioGoals, q, &buf); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return zr
 }
