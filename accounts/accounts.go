@@ -203,9 +203,14 @@ func (s *Service) Sites(ctx context.Context) ([]sillage.Site, error) {
 
 // SiteByDomain finds a site by its domain: the oldest, should two query
 // services have added it at once (the collector keeps the same one).
+//
+// A site stored before domains took IDNA's Unicode form (an accent typed
+// as a mark of its own) is found by its stored spelling too, after a site
+// of the normalised form.
 func (s *Service) SiteByDomain(ctx context.Context, domain string) (sillage.Site, error) {
-	rows, err := s.Engine.Query(ctx, "SELECT "+siteColumns+" FROM sites FINAL WHERE deleted = 0 AND domain = {d:String} ORDER BY created_at, id LIMIT 1",
-		store.Params{"d": sillage.NormalizeDomain(domain)})
+	rows, err := s.Engine.Query(ctx, "SELECT "+siteColumns+" FROM sites FINAL WHERE deleted = 0 AND domain IN ({d:String}, {asStored:String}) "+
+		"ORDER BY domain != {d:String}, created_at, id LIMIT 1",
+		store.Params{"d": sillage.NormalizeDomain(domain), "asStored": strings.ToLower(strings.TrimSpace(domain))})
 	if err != nil {
 		return sillage.Site{}, fmt.Errorf("find site %s: %w", domain, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sillage-analytics/sillage/accounts"
+	"github.com/sillage-analytics/sillage/store"
 	"github.com/sillage-analytics/sillage/store/storetest"
 )
 
@@ -37,5 +38,23 @@ func TestIDNTwinIsTheSameSite(t *testing.T) {
 	// Plain ASCII domains are untouched.
 	if _, err := s.AddSite(ctx, "xn--.example", "Europe/Paris"); err != nil && errors.Is(err, accounts.ErrExists) {
 		t.Errorf("a malformed punycode label: %v", err)
+	}
+}
+
+// A site stored by an earlier release under another Unicode spelling (its
+// accent a mark of its own) is still found by that spelling: its owner's
+// dashboard links carry it.
+func TestSiteStoredUnderAnotherSpellingIsFound(t *testing.T) {
+	ctx := context.Background()
+	eng := storetest.Migrated(t)
+	s := accounts.New(eng)
+	const stored = "bu\u0308cher.de"
+	if err := eng.Exec(ctx, `INSERT INTO sites (id, domain, timezone, retention_days, created_at, updated_at, deleted)
+		VALUES (41, {d:String}, 'Europe/Paris', 0, now64(3), now64(6), 0)`, store.Params{"d": stored}); err != nil {
+		t.Fatal(err)
+	}
+	site, err := s.SiteByDomain(ctx, stored)
+	if err != nil || site.ID != 41 {
+		t.Fatalf("the site stored as %q: %+v, %v", stored, site, err)
 	}
 }
