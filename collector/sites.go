@@ -154,9 +154,11 @@ func (c *siteCache) read(ctx context.Context) error {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
 	})
 	for _, s := range byAge {
-		if t := idn.Twin(s.Domain); t != "" {
-			if _, taken := m[t]; !taken {
-				m[t] = s
+		// A site an earlier release stored under another Unicode spelling
+		// gets the events of its normalised form too.
+		for _, d := range []string{sillage.NormalizeDomain(s.Domain), idn.Twin(s.Domain)} {
+			if _, taken := m[d]; d != "" && !taken {
+				m[d] = s
 			}
 		}
 	}

@@ -215,4 +215,13 @@ func TestTwinGoesToTheOldestSite(t *testing.T) {
 			t.Errorf("%s: site %d (%v, %v), want the oldest, %d", d, s.ID, ok, err, victim.ID)
 		}
 	}
+	// Alone, a site stored under the other spelling takes the events of
+	// every spelling (an event's domain is normalised).
+	c = newSiteCache(fixedLister{later}, time.Now, slog.New(slog.DiscardHandler))
+	c.refresh(context.Background())
+	for _, d := range []string{"xn--bcher-kva.de", "bücher.de", later.Domain} {
+		if s, ok, err := c.lookup(context.Background(), d); err != nil || !ok || s.ID != later.ID {
+			t.Errorf("%s alone: site %d (%v, %v), want %d", d, s.ID, ok, err, later.ID)
+		}
+	}
 }
