@@ -179,9 +179,11 @@ func TestExitRate(t *testing.T) {
 		{"with a visit filter", day(`"visits","exit_rate"`, `,"dimensions":["visit:exit_page"],"filters":[["is","visit:source",["Google"]]],"order_by":[["visit:exit_page","asc"]]`),
 			[]string{"/checkout | 2 100", "/docs/api | 1 100", "/pricing | 1 50"}},
 	})
-	// A change of exit rate is in points; none without both values.
-	if got := change(MExitRate, 20.0, 25.0); got != 5.0 {
-		t.Errorf("exit_rate change 20 → 25 = %v, want 5 points", got)
+	// A change of exit rate is in percent, as Plausible's compare.ex
+	// writes every metric but the bounce and conversion rates; none
+	// without both values.
+	if got := change(MExitRate, 20.0, 25.0); got != 25.0 {
+		t.Errorf("exit_rate change 20 → 25 = %v, want 25 (%%)", got)
 	}
 	if got := change(MExitRate, nil, 25.0); got != nil {
 		t.Errorf("exit_rate change from null = %v, want null", got)

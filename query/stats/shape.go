@@ -369,8 +369,6 @@ func change(m string, old, cur any) any {
 		return n - o
 	case MConversionRate:
 		return math.Round((n-o)*10) / 10
-	case MExitRate: // points, as Plausible
-		return math.Round((n-o)*10) / 10
 	}
 	switch {
 	case o == 0 && n > 0:

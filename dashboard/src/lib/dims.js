@@ -59,7 +59,7 @@ export var GOAL_METRICS = ['visitors', 'events', 'conversion_rate']
 export var LOWER_IS_BETTER = { bounce_rate: true }
 
 // Metrics whose change is told in points rather than in per cent.
-export var RATE_METRICS = { bounce_rate: true, conversion_rate: true, exit_rate: true, group_conversion_rate: true, percentage: true, scroll_depth: true }
+export var RATE_METRICS = { bounce_rate: true, conversion_rate: true, group_conversion_rate: true, percentage: true, scroll_depth: true }
 
 // The columns of each breakdown's details list. The exit rate (exits per
 // pageview of the page) needs every pageview of the page: not with event

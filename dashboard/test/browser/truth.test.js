@@ -70,6 +70,44 @@ async function topStats(p) {
   return out
 }
 
+// In the page: what the elements of the selectors show cut. A word split
+// across lines (a header broken inside a word), a name shown in fewer than
+// 8 characters' room (or its own width, if shorter), a menu narrower than
+// its chosen option. Returns one line per fault.
+function cutWords(selectors) {
+  var faults = []
+  var ctx = document.createElement('canvas').getContext('2d')
+  var textWidth = (el, text) => {
+    ctx.font = getComputedStyle(el).font
+    return ctx.measureText(text).width
+  }
+  for (var sel of selectors) {
+    for (var el of document.querySelectorAll(sel)) {
+      var cs = getComputedStyle(el)
+      var inner = el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight)
+      if (el.tagName === 'SELECT') {
+        var chosen = el.options[el.selectedIndex].text
+        if (textWidth(el, chosen) > inner + 1) faults.push(`${sel}: "${chosen}" in ${Math.round(inner)} px`)
+        continue
+      }
+      var text = el.innerText.trim()
+      var room = Math.min(textWidth(el, text), textWidth(el, 'Abcdefgh'))
+      if (inner + 1 < room) faults.push(`${sel}: "${text}" in ${Math.round(inner)} px`)
+      var walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT)
+      for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (var m of node.data.matchAll(/\S+/g)) {
+          var r = document.createRange()
+          r.setStart(node, m.index)
+          r.setEnd(node, m.index + m[0].length)
+          var lines = new Set([...r.getClientRects()].map(q => Math.round(q.top)))
+          if (lines.size > 1) faults.push(`${sel}: "${m[0]}" split over ${lines.size} lines`)
+        }
+      }
+    }
+  }
+  return faults
+}
+
 describe('the dashboard tells the truth', () => {
   test('under a goal filter, a breakdown row shows its own conversion rate', async () => {
     var filters = [['is', 'event:goal', ['Purchase']]]
@@ -190,6 +228,20 @@ describe('the dashboard tells the truth', () => {
     await until(async () => (await step.innerText({ timeout: 2000 })).trim(), '1. Visite de /panier', 'a goal named after its page')
     await until(() => rowTexts(page, 'goals', 'Visit /panier').then(r => r[0]), 'Visite de /panier', 'the page goal in the goals panel')
     await shots('french', '/' + SITE + '?period=28d&compare=previous_period', p => p.locator('.top-stats[aria-busy="false"] .stat-change').first().waitFor())
+  })
+
+  test('on a phone (390 px), the goals, the period and comparison menus and the details read in whole words', async () => {
+    for (var lang of ['en', 'fr']) {
+      var p = await newPage(browser, server, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, storageState: await page.context().storageState() })
+      await p.goto(server.url + '/' + SITE + '?period=28d&compare=previous_period&lang=' + lang)
+      await p.locator('[data-panel="goals"] table.rows[aria-busy="false"]').waitFor()
+      assert.deepEqual(await p.evaluate(cutWords, ['[data-panel="goals"] .bar-label', '[data-period]', '[data-compare]']), [], lang + ': the goals panel and the menus')
+      await p.locator('[data-panel="goals"] [data-details]').click()
+      await p.locator('dialog table.details[aria-busy="false"]').waitFor()
+      assert.deepEqual(await p.evaluate(cutWords, ['dialog thead th', 'dialog tbody th']), [], lang + ': the goals details')
+      assert.deepEqual(p.problems, [])
+      await p.context().close()
+    }
   })
 
   test('a server that stops answering is told in the reader’s language', async () => {
