@@ -182,6 +182,9 @@ func importable(p *plan) (string, string) {
 	for _, m := range p.metrics {
 		switch m {
 		case MVisitors, MVisits, MPageviews, MViewsPerVisit, MBounceRate, MVisitDuration, MEvents:
+		case MExitRate:
+			// Imported exits (the exit pages' visits) over the pages'
+			// imported pageviews (exitPageviewsSub).
 		case MConversionRate:
 			// Its denominator, every visitor of the range, comes from
 			// imported visitors: no filter may narrow it.

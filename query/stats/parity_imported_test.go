@@ -367,6 +367,19 @@ func TestImportedParity(t *testing.T) {
 		queries: []impQuery{{body: impQ(allTime, `"visits"`, `,"dimensions":["visit:exit_page"]`),
 			want: []string{"/b | 4", "/a | 1"}, meta: "included"}}})
 
+	// The exit rate of the summed counts: native and imported exits over
+	// native and imported pageviews of the page (Sillage's own case).
+	l = n(0)
+	add(impCase{name: "exit rate",
+		native: exitSession(),
+		imported: []impRow{
+			imp("imported_exit_pages", impPrev, "exit_page", "/b", "exits", 3, "visitors", 2, "pageviews", 5),
+			imp("imported_pages", impPrev, "page", "/b", "visitors", 4, "pageviews", 5),
+			imp("imported_pages", impPrev, "page", "/a", "visitors", 5, "pageviews", 6),
+		},
+		queries: []impQuery{{body: impQ(allTime, `"visits","exit_rate"`, `,"dimensions":["visit:exit_page"]`),
+			want: []string{"/b | 4 66.7", "/a | 1 12.5"}, meta: "included"}}})
+
 	l = n(0)
 	add(impCase{name: "devices filtered by device",
 		native:   []sillage.Event{pv(time.Second, "/", withVisit(func(v *sillage.Visit) { v.Device = "Mobile" }))},

@@ -1025,8 +1025,15 @@ func (b *builder) statement(lim limits) (string, []outCol) {
 // exit page itself, as Plausible.
 func (b *builder) exitPageviewsSub() string {
 	fs := slices.DeleteFunc(slices.Clone(b.p.filters), func(f Filter) bool { return f.Dimension == "visit:exit_page" })
-	return "SELECT pathname AS d0, count() AS x_pageviews FROM " + b.events() + " WHERE " + b.eventsRange() +
+	native := "SELECT pathname AS d0, count() AS x_pageviews FROM " + b.events() + " WHERE " + b.eventsRange() +
 		" AND name = 'pageview' AND " + b.where(fs, ctxEvents) + " GROUP BY d0"
+	if b.p.imp == nil {
+		return native
+	}
+	// With imports (which then left no filter but the exit page's), the
+	// pages' imported pageviews join the native ones.
+	return "SELECT d0, toUInt64(sum(x_pageviews)) AS x_pageviews FROM (" + native +
+		" UNION ALL SELECT pathname AS d0, i_pageviews AS x_pageviews FROM " + b.importedFrom(importedTables["pages"], false) + ") GROUP BY d0"
 }
 
 // funnel counts, per visitor, how far windowFunnel got through the steps
