@@ -354,6 +354,8 @@ export default {
   'imports.confirmDelete': 'The import of {file} and its numbers will be deleted.',
   'graph.imports': 'Imported data',
   'graph.importsEnd': 'Imported data ends here',
+  'imports.notIncluded': 'Imported data is not in these numbers: it does not keep what they ask for.',
+  'imports.byHour': 'Imported data is kept by day: it is not in hourly numbers.',
   'imports.delete': 'Delete the import',
   'imports.deleted': 'Import deleted.',
 }

@@ -354,6 +354,8 @@ export default {
   'imports.confirmDelete': 'L\'import de {file} et ses chiffres seront supprimés.',
   'graph.imports': 'Données importées',
   'graph.importsEnd': 'Fin des données importées',
+  'imports.notIncluded': 'Les données importées ne sont pas dans ces chiffres : elles ne gardent pas ce qu’ils demandent.',
+  'imports.byHour': 'Les données importées sont gardées par jour : elles ne sont pas dans les chiffres par heure.',
   'imports.delete': 'Supprimer l\'import',
   'imports.deleted': 'Import supprimé.',
 }

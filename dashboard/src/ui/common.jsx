@@ -343,3 +343,27 @@ export var store = {
     }
   },
 }
+
+// ImportsSkipped says, in the reader's words, that the numbers above it
+// leave out the site's imported history (the Stats API could not add it
+// to what they ask for); nothing when there is none or it was added.
+export function ImportsSkipped({ meta }) {
+  var { t } = useApp()
+  var text = importsSkipped(meta, t)
+  if (!text) return null
+  return (
+    <p class="muted small imports-skipped" data-imports-skipped={meta.imports_skip_reason}>
+      {text}
+    </p>
+  )
+}
+
+export function importsSkipped(meta, t) {
+  switch (meta && meta.imports_skip_reason) {
+    case 'unsupported_query':
+      return t('imports.notIncluded')
+    case 'unsupported_interval':
+      return t('imports.byHour')
+  }
+  return ''
+}

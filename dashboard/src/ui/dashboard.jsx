@@ -12,7 +12,7 @@ import { breakdownQuery, change, exportPath, graphMetric, num, seriesFromResults
 import { OPERATORS, parseState, serializeState, updateState } from '../lib/state.js'
 import { dashboardPath, route, settingsPath } from '../lib/routes.js'
 import { get, headers, list, prefetch, sitePath, stats } from './api.js'
-import { browserZone, ErrorBox, Icon, Modal, SkeletonRows, useApp, useLoad, useTick } from './common.jsx'
+import { browserZone, ErrorBox, Icon, ImportsSkipped, importsSkipped, Modal, SkeletonRows, useApp, useLoad, useTick } from './common.jsx'
 import { MESSAGES } from '../lib/i18n.js'
 import { Page } from './frame.jsx'
 import { Link, navigate, useLocation } from './router.jsx'
@@ -597,7 +597,7 @@ function GraphCard() {
             </select>
           </label>
           {(state.imports === 'off' || (meta.imports_included !== undefined && meta.imports_skip_reason !== 'no_imported_data')) && (
-            <label class="check small" title={meta.imports_warning || ''}>
+            <label class="check small" title={importsSkipped(meta, t)}>
               <input type="checkbox" checked={state.imports !== 'off'} onChange={e => set({ imports: e.target.checked ? '' : 'off' })} data-imports-toggle />{' '}
               {t('graph.imports')}
             </label>
@@ -635,11 +635,7 @@ function GraphCard() {
           <i class="swatch sw-imports" /> {t('graph.importsEnd')} ({formatDay(meta.imports_end, lang)})
         </p>
       )}
-      {meta.imports_warning && (
-        <p class="muted small" data-imports-warning>
-          {meta.imports_warning}
-        </p>
-      )}
+      <ImportsSkipped meta={meta} />
     </section>
   )
 }

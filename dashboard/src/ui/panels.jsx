@@ -8,7 +8,7 @@ import { countryCodeOf, formatMetric, formatNumber, formatPercent } from '../lib
 import { breakdownQuery, chosen, filtersOnEvents, funnelFilters, hasGoalFilter, withFilter } from '../lib/query.js'
 import { settingsPath } from '../lib/routes.js'
 import { get, list, post, sitePath, stats } from './api.js'
-import { ErrorBox, Icon, Modal, SkeletonRows, store, Tabs, useApp, useLoad } from './common.jsx'
+import { ErrorBox, Icon, ImportsSkipped, Modal, SkeletonRows, store, Tabs, useApp, useLoad } from './common.jsx'
 import { Link } from './router.jsx'
 import { dimLabel, displayValue, Flag, useDash } from './dashboard.jsx'
 import { WorldMap } from './map.jsx'
@@ -83,7 +83,12 @@ function Breakdown({ dim, metrics, limit = 9, label }) {
   var res = useLoad(() => (ready ? stats(q, 2) : new Promise(() => {})), [JSON.stringify(q), tick, ready])
   if (res.error) return <ErrorBox error={res.error} retry={res.reload} />
   if (!res.data) return <SkeletonRows rows={limit} />
-  return <Rows dim={dim} metrics={metrics} results={res.data.results || []} busy={res.loading} label={label} pick={v => set({ filters: withFilter(state.filters, dim, v) })} />
+  return (
+    <>
+      <Rows dim={dim} metrics={metrics} results={res.data.results || []} busy={res.loading} label={label} pick={v => set({ filters: withFilter(state.filters, dim, v) })} />
+      <ImportsSkipped meta={res.data.meta} />
+    </>
+  )
 }
 
 function Rows({ dim, metrics, results, busy, label, pick }) {
