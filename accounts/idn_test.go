@@ -57,4 +57,10 @@ func TestSiteStoredUnderAnotherSpellingIsFound(t *testing.T) {
 	if err != nil || site.ID != 41 {
 		t.Fatalf("the site stored as %q: %+v, %v", stored, site, err)
 	}
+	// And it is the site of every spelling of that name.
+	for _, d := range []string{"bücher.de", "xn--bcher-kva.de"} {
+		if _, err := s.AddSite(ctx, d, "Europe/Paris"); !errors.Is(err, accounts.ErrExists) {
+			t.Errorf("%s beside the site stored as %q: %v, want ErrExists", d, stored, err)
+		}
+	}
 }
