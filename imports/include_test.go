@@ -87,7 +87,7 @@ func TestIncludeImports(t *testing.T) {
 		reason string
 		names  string
 	}{
-		{stats.Query{Metrics: []string{"visitors"}, Dimensions: []string{"visit:channel"}}, "unsupported_query", "visit:channel"},
+		{stats.Query{Metrics: []string{"visitors"}, Dimensions: []string{"event:props:author"}}, "unsupported_query", "event:props:author"},
 		{stats.Query{Metrics: []string{"visitors"}, Dimensions: []string{"visit:source"}, Filters: []stats.Filter{{Op: "is", Dimension: "visit:country", Values: []string{"FR"}}}},
 			"unsupported_query", "visit:source and visit:country"},
 		{stats.Query{Metrics: []string{"visitors"}, Dimensions: []string{"time:hour"}}, "unsupported_interval", "the time dimension (i.e. the interval) is too short"},

@@ -198,6 +198,10 @@ func (m *Manager) Run(ctx context.Context) error {
 	if err := m.pruneGA4Connections(ctx); err != nil {
 		m.Log.Warn("ga4: expired connections left", "err", err)
 	}
+	// Sources imported before their channel was kept get it now.
+	if err := FillChannels(ctx, m.Engine, 0); err != nil {
+		m.Log.Warn("import: imported sources left without a channel", "err", err)
+	}
 	left, err := m.unfinished(ctx)
 	if err != nil {
 		return err
@@ -558,6 +562,10 @@ func (m *Manager) Process(ctx context.Context, id uint64) error {
 	}
 	started := time.Now()
 	err = m.run(jctx, &j)
+	if err == nil {
+		// Before the import counts: its sources get their channels.
+		err = FillChannels(jctx, m.Engine, j.SiteID)
+	}
 	switch {
 	case err == nil:
 		j.Status = Completed

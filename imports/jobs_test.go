@@ -96,6 +96,12 @@ func TestPlausibleZipImport(t *testing.T) {
 	if err := store.QueryRow(ctx, e, "SELECT page, exits FROM imported_pages WHERE date = '2023-02-10'", nil, &page, &exits); err != nil || page != "/docs, and more" || exits != 0 {
 		t.Errorf("page %q exits %d err %v", page, exits, err)
 	}
+	// The export carries no channel: each source gets the collector's.
+	var channels string
+	if err := store.QueryRow(ctx, e, "SELECT arrayStringConcat(groupArray(concat(source, '=', channel)), ',') FROM (SELECT source, channel FROM imported_sources WHERE site_id = 7 ORDER BY source)",
+		nil, &channels); err != nil || channels != "DuckDuckGo=Organic Search,GitHub=Organic Social,Google=Organic Search" {
+		t.Errorf("channels %q, err %v", channels, err)
+	}
 	// The same file again is the same import.
 	again, existed, err := m.Submit(ctx, 7, SourcePlausible, "other-name.zip", bytes.NewReader(archive), "cli")
 	if err != nil || !existed || again.ID != j.ID {
@@ -273,5 +279,31 @@ func TestCancel(t *testing.T) {
 	// A cancelled file may be imported again.
 	if _, existed, err := m.Submit(ctx, 4, SourcePlausible, "imported_visitors.csv", strings.NewReader(sb.String()), "cli"); err != nil || existed {
 		t.Errorf("again: %v %v", err, existed)
+	}
+}
+
+// FillChannels gives rows without a channel the collector's channel of
+// their source and tags, keeps the channel a file gave, and for every
+// site at once (rows imported before the column existed).
+func TestFillChannels(t *testing.T) {
+	ctx := context.Background()
+	e := storetest.Migrated(t)
+	if err := e.Exec(ctx, `INSERT INTO imported_sources (site_id, import_id, date, source, channel, utm_source, utm_medium, utm_campaign) VALUES
+		(1, 1, '2023-01-01', 'Google', '', '', '', ''),
+		(1, 1, '2023-01-01', 'Facebook', '', 'facebook', 'cpc', 'soldes'),
+		(1, 1, '2023-01-01', 'Newsletter', 'Email', '', '', ''),
+		(2, 2, '2023-01-01', '', '', '', '', '')`, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := FillChannels(ctx, e, 0); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := store.QueryRow(ctx, e, "SELECT arrayStringConcat(groupArray(concat(toString(site_id), ':', source, '=', channel)), ',') FROM (SELECT * FROM imported_sources ORDER BY site_id, source)",
+		nil, &got); err != nil {
+		t.Fatal(err)
+	}
+	if want := "1:Facebook=Paid Social,1:Google=Organic Search,1:Newsletter=Email,2:=Direct"; got != want {
+		t.Fatalf("channels %q, want %q", got, want)
 	}
 }

@@ -37,7 +37,7 @@ type importedTable struct {
 var importedTables = map[string]importedTable{
 	"visitors": {name: "imported_visitors", cols: "'' AS pathname, '' AS name",
 		visitors: "visitors", pageviews: "pageviews", events: "pageviews", visits: "visits", bounces: "bounces", duration: "visit_duration"},
-	"sources": {name: "imported_sources", cols: "source AS referrer_source, referrer, utm_source, utm_medium, utm_campaign, utm_content, utm_term",
+	"sources": {name: "imported_sources", cols: "source AS referrer_source, channel, referrer, utm_source, utm_medium, utm_campaign, utm_content, utm_term",
 		visitors: "visitors", pageviews: "pageviews", events: "pageviews", visits: "visits", bounces: "bounces", duration: "visit_duration"},
 	"pages": {name: "imported_pages", cols: "hostname, page AS pathname, 'pageview' AS name, " + noImportedProps + ", toUInt8(0) AS scroll_depth",
 		visitors: "visitors", pageviews: "pageviews", events: "pageviews", visits: "visits"},
@@ -80,7 +80,7 @@ var (
 // one imported data lacks.
 func importedGroup(dim string) string {
 	switch dim {
-	case "visit:source", "visit:referrer", "visit:utm_source", "visit:utm_medium", "visit:utm_campaign", "visit:utm_term", "visit:utm_content":
+	case "visit:source", "visit:channel", "visit:referrer", "visit:utm_source", "visit:utm_medium", "visit:utm_campaign", "visit:utm_term", "visit:utm_content":
 		return "sources"
 	case "visit:country", "visit:country_name", "visit:region", "visit:region_name", "visit:city":
 		return "locations"
@@ -356,7 +356,9 @@ func importedKnown(dims []string) string {
 	var out strings.Builder
 	for _, d := range dims {
 		switch d {
-		case "visit:utm_source", "visit:utm_medium", "visit:utm_campaign", "visit:utm_term", "visit:utm_content":
+		// A channel not yet filled in (imports.FillChannels) is no
+		// "Direct" row.
+		case "visit:utm_source", "visit:utm_medium", "visit:utm_campaign", "visit:utm_term", "visit:utm_content", "visit:channel":
 			out.WriteString(" AND " + dimensions[d].col + " != ''")
 		case "visit:country", "visit:country_name":
 			out.WriteString(" AND country_code != 'ZZ'")

@@ -367,6 +367,19 @@ func TestImportedParity(t *testing.T) {
 		queries: []impQuery{{body: impQ(allTime, `"visits"`, `,"dimensions":["visit:exit_page"]`),
 			want: []string{"/b | 4", "/a | 1"}, meta: "included"}}})
 
+	// Channels from imported sources (Sillage's own case; Plausible's
+	// imported sources keep a channel too); one not filled in yet is no row.
+	l = n(0)
+	add(impCase{name: "channels",
+		native: []sillage.Event{pv(0, "/")},
+		imported: []impRow{
+			imp("imported_sources", impPrev, "source", "Google", "channel", "Organic Search", "visitors", 3, "visits", 3, "pageviews", 4),
+			imp("imported_sources", impPrev, "source", "Qwant", "channel", "Organic Search", "visitors", 2, "visits", 2, "pageviews", 2),
+			imp("imported_sources", impPrev, "source", "Newsletter", "channel", "", "visitors", 7, "visits", 7, "pageviews", 7),
+		},
+		queries: []impQuery{{body: impQ(allTime, `"visitors"`, `,"dimensions":["visit:channel"],"filters":[["is","visit:channel",["Organic Search"]]]`),
+			want: []string{"Organic Search | 5"}, meta: "included"}}})
+
 	// The exit rate of the summed counts: native and imported exits over
 	// native and imported pageviews of the page (Sillage's own case).
 	l = n(0)

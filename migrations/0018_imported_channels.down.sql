@@ -1,0 +1,2 @@
+ALTER TABLE imported_sources {{ on_cluster }}
+    DROP COLUMN IF EXISTS channel;

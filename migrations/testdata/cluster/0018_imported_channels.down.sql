@@ -1,0 +1,2 @@
+ALTER TABLE imported_sources ON CLUSTER sillage
+    DROP COLUMN IF EXISTS channel;
