@@ -281,29 +281,3 @@ func TestCancel(t *testing.T) {
 		t.Errorf("again: %v %v", err, existed)
 	}
 }
-
-// FillChannels gives rows without a channel the collector's channel of
-// their source and tags, keeps the channel a file gave, and for every
-// site at once (rows imported before the column existed).
-func TestFillChannels(t *testing.T) {
-	ctx := context.Background()
-	e := storetest.Migrated(t)
-	if err := e.Exec(ctx, `INSERT INTO imported_sources (site_id, import_id, date, source, channel, utm_source, utm_medium, utm_campaign) VALUES
-		(1, 1, '2023-01-01', 'Google', '', '', '', ''),
-		(1, 1, '2023-01-01', 'Facebook', '', 'facebook', 'cpc', 'soldes'),
-		(1, 1, '2023-01-01', 'Newsletter', 'Email', '', '', ''),
-		(2, 2, '2023-01-01', '', '', '', '', '')`, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := FillChannels(ctx, e, 0); err != nil {
-		t.Fatal(err)
-	}
-	var got string
-	if err := store.QueryRow(ctx, e, "SELECT arrayStringConcat(groupArray(concat(toString(site_id), ':', source, '=', channel)), ',') FROM (SELECT * FROM imported_sources ORDER BY site_id, source)",
-		nil, &got); err != nil {
-		t.Fatal(err)
-	}
-	if want := "1:Facebook=Paid Social,1:Google=Organic Search,1:Newsletter=Email,2:=Direct"; got != want {
-		t.Fatalf("channels %q, want %q", got, want)
-	}
-}
