@@ -29,7 +29,7 @@ var exportSQL = map[string]string{
 			FROM events WHERE site_id = {site:UInt32} AND name != 'engagement' GROUP BY d) AS e
 		FULL OUTER JOIN (SELECT toDate(session_start, {tz:String}) AS d, count() AS visits, ` + bounces + ` AS bounces, ` + duration + ` AS visit_duration
 			FROM ` + sessionsFinal + ` GROUP BY d) AS s USING (d) ORDER BY date`,
-	"imported_sources": visitBy("toString(referrer_source) AS source, toString(channel) AS channel, referrer, toString(utm_source) AS utm_source, toString(utm_medium) AS utm_medium, toString(utm_campaign) AS utm_campaign, toString(utm_content) AS utm_content, toString(utm_term) AS utm_term",
+	"imported_sources": visitBy("toString(referrer_source) AS source, referrer, toString(utm_source) AS utm_source, toString(utm_medium) AS utm_medium, toString(utm_campaign) AS utm_campaign, toString(utm_content) AS utm_content, toString(utm_term) AS utm_term",
 		"pageviews, visitors, visits, visit_duration, bounces"),
 	"imported_pages": `SELECT toString(day) AS date, hostname, page, visits, visitors, pageviews, toUInt64(0) AS exits, toUInt64(0) AS time_on_page,
 		'' AS scroll_depth, toUInt64(0) AS pageleave_visitors FROM (SELECT toDate(ts, {tz:String}) AS day, toString(hostname) AS hostname,
@@ -51,7 +51,7 @@ var exportSQL = map[string]string{
 }
 
 const (
-	sessionsFinal = `(SELECT session_start, visitor_id, last_ts, pageviews, interactive, referrer_source, channel, referrer, utm_source, utm_medium,
+	sessionsFinal = `(SELECT session_start, visitor_id, last_ts, pageviews, interactive, referrer_source, referrer, utm_source, utm_medium,
 		utm_campaign, utm_content, utm_term, country_code, region, city_geoname_id, device, browser, browser_version, os, os_version,
 		finalizeAggregation(entry_page) AS entry_page, finalizeAggregation(exit_page) AS exit_page
 		FROM sessions FINAL WHERE site_id = {site:UInt32} AND last_event >= session_start)`

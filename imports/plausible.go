@@ -60,7 +60,7 @@ func cols(spec string) []column {
 // Tables are the ten tables of Plausible's CSV format, by name.
 var Tables = []Table{
 	{"imported_visitors", cols("visitors UInt64, pageviews UInt64, bounces UInt64, visits UInt64, visit_duration UInt64")},
-	{"imported_sources", cols("source String, channel String, referrer String, utm_source String, utm_medium String, utm_campaign String, utm_content String, utm_term String, pageviews UInt64, visitors UInt64, visits UInt64, visit_duration UInt64, bounces UInt32")},
+	{"imported_sources", cols("source String, referrer String, utm_source String, utm_medium String, utm_campaign String, utm_content String, utm_term String, pageviews UInt64, visitors UInt64, visits UInt64, visit_duration UInt64, bounces UInt32")},
 	{"imported_pages", cols("hostname String, page String, visits UInt64, visitors UInt64, pageviews UInt64, exits UInt64, time_on_page UInt64, scroll_depth Nullable(UInt64), pageleave_visitors UInt64")},
 	{"imported_entry_pages", cols("entry_page String, visitors UInt64, entrances UInt64, visit_duration UInt64, bounces UInt32, pageviews UInt64")},
 	{"imported_exit_pages", cols("exit_page String, visitors UInt64, visit_duration UInt64, exits UInt64, bounces UInt32, pageviews UInt64")},
