@@ -199,11 +199,14 @@ func (m *Manager) Run(ctx context.Context) error {
 		m.Log.Warn("ga4: expired connections left", "err", err)
 	}
 	// Sources imported before their channel was kept get it now.
-	if err := FillChannels(ctx, m.Engine, 0); err != nil {
+	if err := FillChannels(ctx, m.Engine, 0); err != nil && ctx.Err() == nil {
 		m.Log.Warn("import: imported sources left without a channel", "err", err)
 	}
 	left, err := m.unfinished(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while starting
+		}
 		return err
 	}
 	for _, id := range left {

@@ -281,3 +281,13 @@ func TestCancel(t *testing.T) {
 		t.Errorf("again: %v %v", err, existed)
 	}
 }
+
+// A server stopped while the manager starts is no failure of the manager.
+func TestRunStoppedWhileStarting(t *testing.T) {
+	m, _ := newManager(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := m.Run(ctx); err != nil {
+		t.Fatalf("Run with its context ended: %v, want nil", err)
+	}
+}
