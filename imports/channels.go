@@ -12,11 +12,11 @@ import (
 // reads; a site with more gets the rest at its next call.
 const maxChannelKeys = 100_000
 
-// FillChannels gives the imported sources without a channel (a file of a
-// tool that keeps none, rows imported before migration 18) the channel
-// the collector gives their source and UTM tags, so that the channels
-// report takes them. siteID 0 fills every site's. It waits until the rows
-// are rewritten, on every replica.
+// FillChannels gives the imported sources without a channel (Plausible's
+// format and GA4's reports carry none; rows imported before migration 18)
+// the channel the collector gives their source and UTM tags, so that the
+// channels report takes them. siteID 0 fills every site's. It waits until
+// the rows are rewritten, on every replica.
 func FillChannels(ctx context.Context, e store.Engine, siteID uint32) error {
 	where := "channel = ''"
 	params := store.Params{}
