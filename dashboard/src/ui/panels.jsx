@@ -219,7 +219,12 @@ function MapView() {
   if (res.error) return <ErrorBox error={res.error} retry={res.reload} />
   var data = new Map()
   for (var r of (res.data && res.data.results) || []) data.set(String(r.dimensions[0]).toUpperCase(), Number(r.metrics[0]) || 0)
-  return <WorldMap data={data} busy={!res.data || res.loading} onPick={c => set({ filters: withFilter(state.filters, 'visit:country', c) })} />
+  return (
+    <>
+      <WorldMap data={data} busy={!res.data || res.loading} onPick={c => set({ filters: withFilter(state.filters, 'visit:country', c) })} />
+      <ImportsSkipped meta={res.data && res.data.meta} />
+    </>
+  )
 }
 
 // Browsers and operating systems; once one is chosen (a filter on it), its

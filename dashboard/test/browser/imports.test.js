@@ -129,6 +129,8 @@ describe('imports', () => {
     var note = page.locator('[data-panel="devices"] [data-imports-skipped="unsupported_query"]')
     await note.waitFor({ timeout: 30000 })
     assert.equal((await note.innerText()).trim(), 'Les données importées ne sont pas dans ces chiffres : elles ne gardent pas ce qu’ils demandent.')
+    // The world map too (countries with a source filter).
+    await page.locator('[data-panel="locations"] [data-imports-skipped="unsupported_query"]').waitFor({ timeout: 30000 })
     // The channels take the history: the imported Google row got the
     // collector's channel when the import ended.
     var sources = page.locator('[data-panel="sources"]')
