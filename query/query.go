@@ -40,6 +40,10 @@ type Options struct {
 	SampleAbove uint64
 	// MaxMemory is stats.Engine.MaxMemory: 0 for the default.
 	MaxMemory int64
+	// Stats, when set, is the engine of the Stats API, shared with the
+	// dashboard's API and the email reports; SampleAbove and MaxMemory
+	// are then its own.
+	Stats *stats.Engine
 	// Limits queue each caller's stats requests; a zero field takes its
 	// default from DefaultLimits.
 	Limits Limits
@@ -117,7 +121,10 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{
 		o: o, static: st, admit: admit.New(o.Now), refusals: refusals,
-		stats: &stats.Engine{Store: o.Engine, Now: o.Now, SampleAbove: o.SampleAbove, MaxMemory: o.MaxMemory},
+		stats: o.Stats,
+	}
+	if s.stats == nil {
+		s.stats = &stats.Engine{Store: o.Engine, Now: o.Now, SampleAbove: o.SampleAbove, MaxMemory: o.MaxMemory}
 	}
 	if o.API != nil {
 		o.API.SetAdmission(apiAdmission{s})

@@ -61,8 +61,8 @@ func (sf *serveFlags) queryHandler(eng store.Engine, acc *accounts.Service, prox
 	if err != nil {
 		return nil, nil, err
 	}
-	// The property names and the email reports read the events under the
-	// same sampling and memory bounds as the Stats API.
+	// One stats engine, under the operator's sampling and memory bounds,
+	// for the Stats API, the property names and the email reports.
 	se := &stats.Engine{Store: eng, SampleAbove: sampleAbove, MaxMemory: maxMemory}
 	a := api.New(api.Options{Accounts: acc, Engine: eng, Secret: secret, TrustedProxies: proxies, RequireTOTP: sf.require2FA, Logger: log,
 		Mail: box, PublicURL: publicURL, Reports: sf.buildReports(eng, acc, box, publicURL, se, log), Imports: sf.imports, Stats: se})
@@ -72,7 +72,7 @@ func (sf *serveFlags) queryHandler(eng store.Engine, acc *accounts.Service, prox
 	}
 	path, integrity := trackerjs.Versioned()
 	srv, err := query.New(query.Options{Engine: eng, Accounts: acc, API: a, Dashboard: dist,
-		ScriptPath: path, Integrity: integrity, SampleAbove: sampleAbove, MaxMemory: maxMemory,
+		ScriptPath: path, Integrity: integrity, Stats: se,
 		Limits: limits, Registerer: reg, Logger: log})
 	if err != nil {
 		return nil, nil, err
